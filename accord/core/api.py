@@ -1,0 +1,87 @@
+"""The REST API under /api/v1/: authentication, the one error format, and the app routers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from accord.core.errors import ApplicationError
+from accord.people.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    """Personal API tokens: ``Authorization: Bearer acc_...``."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        found = ApiToken.objects.authenticate(token)
+        if found is None:
+            return None
+        now = timezone.now()
+        # Writing on every call would make each read a write; once a minute is precise enough.
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+api = NinjaAPI(
+    title="Accord API",
+    version="1",
+    description=(
+        "Accord's REST API. Authenticate with a personal token (`accord token create --user NAME`) "
+        "sent as `Authorization: Bearer <token>`. Create calls honour an `Idempotency-Key` header: "
+        "a repeat with the same key and body returns the first response. Errors are JSON "
+        '`{"message": ..., "detail": {field: problem}}`.'
+    ),
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, message: str, detail: Any = None) -> HttpResponse:
+    return api.create_response(request, {"message": message, "detail": detail or {}}, status=status)
+
+
+@api.exception_handler(ApplicationError)
+def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    return _error(request, exc.status_code, exc.message, exc.detail)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail: dict[str, str] = {}
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", []) if p not in ("body", "payload", "query", "path")]
+        detail[".".join(loc) or "body"] = error.get("msg", "is invalid")
+    fields = ", ".join(detail) or "the request"
+    return _error(request, 422, f"Invalid input in {fields}.", detail)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(
+        request, 401, "Authentication required: send 'Authorization: Bearer <token>' with a valid API token."
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, str(exc))
+
+
+def _register_routers() -> None:
+    from accord.leads.api import router as leads_router
+    from accord.people.api import router as people_router
+    from accord.qualification.api import router as qualification_router
+
+    api.add_router("", people_router)
+    api.add_router("", leads_router)
+    api.add_router("", qualification_router)
+
+
+_register_routers()

@@ -1,0 +1,50 @@
+"""Appending to the event log. Everything that matters to a lead goes through here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from accord.core.models import Channel, Event
+
+
+def subject_type_of(subject: models.Model) -> str:
+    return subject._meta.model_name or type(subject).__name__.lower()
+
+
+def event_record(
+    *,
+    type: str,
+    subject: models.Model,
+    channel: str = Channel.SYSTEM,
+    actor: Any = None,
+    payload: dict[str, Any] | None = None,
+    stage: str = "",
+    occurred_at: datetime | None = None,
+) -> Event:
+    """Append one event about ``subject``."""
+    return Event.objects.create(
+        type=type,
+        subject_type=subject_type_of(subject),
+        subject_id=subject.pk,
+        channel=channel,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        payload=payload or {},
+        stage=stage,
+        occurred_at=occurred_at or timezone.now(),
+    )
+
+
+def events_for(subject: models.Model) -> models.QuerySet[Event]:
+    return Event.objects.filter(subject_type=subject_type_of(subject), subject_id=subject.pk).order_by(
+        "occurred_at", "id"
+    )
+
+
+def events_bulk_append(events: Iterable[Event], *, batch_size: int = 5000) -> None:
+    """Append many prepared events at once (imports, bulk re-scoring)."""
+    Event.objects.bulk_create(events, batch_size=batch_size)

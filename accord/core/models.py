@@ -1,0 +1,97 @@
+"""Shared base model, the append-only event log, idempotency records and organisation settings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class BaseModel(models.Model):
+    """Every Accord table carries when a row was made and last changed."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Channel(models.TextChoices):
+    PAGE = "page", "Web page"
+    API = "api", "REST API"
+    FORM = "form", "Public web form"
+    IMPORT = "import", "CSV import"
+    EMAIL = "email", "Email"
+    TASK = "task", "Background task"
+    SYSTEM = "system", "System"
+
+
+class Event(models.Model):
+    """One thing that happened to one subject. Rows are appended, never updated or deleted.
+
+    ``stage`` is set when the event moved a lead to a lifecycle stage: stage history and time in
+    stage are read from these rows.
+    """
+
+    type = models.CharField(max_length=64, db_index=True)
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.BigIntegerField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.SYSTEM)
+    occurred_at = models.DateTimeField(db_index=True)
+    stage = models.CharField(max_length=16, blank=True, default="")
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id", "occurred_at"], name="event_subject_time"),
+            models.Index(fields=["type", "occurred_at"], name="event_type_time"),
+        ]
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.subject_type}#{self.subject_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a create call made with an Idempotency-Key, replayed for repeats."""
+
+    scope = models.CharField(max_length=120, help_text="Who made the call: user or source.")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class Organization(BaseModel):
+    """The company running Accord: a single row holding company-wide settings."""
+
+    name = models.CharField(max_length=200, default="Our company")
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        default=1, help_text="1 = January. Quarters and the launch guard count from this month."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fiscal_year_start_month__gte=1, fiscal_year_start_month__lte=12),
+                name="organization_fiscal_month_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> Organization:
+        org, _ = cls.objects.get_or_create(pk=1)
+        return org

@@ -1,0 +1,231 @@
+"""People (leads and contacts), accounts, intake sources, duplicate candidates and import jobs."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from accord.core.models import BaseModel
+
+
+class Stage(models.TextChoices):
+    """Lifecycle stages from the demand waterfall through to advocacy, plus the two side tracks."""
+
+    TARGET = "target", "Target"
+    INQUIRY = "inquiry", "Inquiry"
+    MQL = "mql", "MQL"
+    SAL = "sal", "SAL"
+    SQL = "sql", "SQL"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    LOYAL = "loyal", "Loyal customer"
+    ADVOCATE = "advocate", "Advocate"
+    NURTURE = "nurture", "Nurture"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+# Stages in which marketing's criteria still decide where a lead stands. Once sales has accepted a
+# lead (SAL and beyond) a new score is recorded but the stage is the rep's to move.
+MARKETING_STAGES = frozenset({Stage.TARGET, Stage.INQUIRY, Stage.MQL, Stage.NURTURE, Stage.DISQUALIFIED})
+
+
+class SourceKind(models.TextChoices):
+    FORM = "form", "Web form"
+    API = "api", "API"
+    IMPORT = "import", "Import"
+    EMAIL = "email", "Email"
+    OTHER = "other", "Other"
+
+
+def _new_public_key() -> str:
+    return "src_" + secrets.token_urlsafe(18)
+
+
+class Source(BaseModel):
+    """Where leads come from. A web form posts to /f/<public_key>."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=10, choices=SourceKind.choices, default=SourceKind.FORM)
+    public_key = models.CharField(max_length=64, unique=True, default=_new_public_key)
+    is_active = models.BooleanField(default=True)
+    success_url = models.URLField(blank=True, help_text="Where a browser goes after a successful form post.")
+    allowed_redirect_hosts = models.CharField(
+        max_length=500, blank=True, help_text="Comma-separated hosts a form's retURL may point to."
+    )
+    honeypot_field = models.CharField(
+        max_length=64, default="website_url", help_text="A hidden form field only bots fill in."
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def redirect_hosts(self) -> set[str]:
+        return {h.strip().lower() for h in self.allowed_redirect_hosts.split(",") if h.strip()}
+
+
+class Account(BaseModel):
+    """A company. Leads are matched to it by email domain or by its name."""
+
+    name = models.CharField(max_length=255)
+    name_key = models.CharField(max_length=255, db_index=True, help_text="Normalised name used for matching.")
+    industry = models.CharField(max_length=120, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True, help_text="Number of employees.")
+    country = models.CharField(max_length=80, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountDomain(models.Model):
+    """An email / web domain that belongs to exactly one account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="domains")
+    domain = models.CharField(max_length=255, unique=True)
+
+    def __str__(self) -> str:
+        return self.domain
+
+
+class ConsentStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    GRANTED = "granted", "Granted"
+    DENIED = "denied", "Denied"
+
+
+class Lead(BaseModel):
+    """A person marketing and sales work with, from first inquiry to advocate.
+
+    ``stage``, ``score`` and ``explanation`` are the current values; their history is in the
+    event log.
+    """
+
+    email = models.CharField(max_length=254)
+    email_key = models.CharField(max_length=254, unique=True, help_text="Lower-cased email used for matching.")
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    company = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    phone_key = models.CharField(max_length=20, blank=True, db_index=True)
+    website = models.CharField(max_length=255, blank=True)
+    industry = models.CharField(max_length=120, blank=True)
+    company_size = models.PositiveIntegerField(null=True, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    lead_source = models.CharField(max_length=120, blank=True, help_text="Source as the form or file named it.")
+    message = models.TextField(blank=True)
+    utm_source = models.CharField(max_length=200, blank=True)
+    utm_medium = models.CharField(max_length=200, blank=True)
+    utm_campaign = models.CharField(max_length=200, blank=True)
+    utm_term = models.CharField(max_length=200, blank=True)
+    utm_content = models.CharField(max_length=200, blank=True)
+    consent = models.CharField(max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.UNKNOWN)
+    consent_source = models.CharField(max_length=200, blank=True)
+    consent_at = models.DateTimeField(null=True, blank=True)
+    custom = models.JSONField(default=dict, blank=True)
+
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
+    )
+
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.INQUIRY, db_index=True)
+    stage_changed_at = models.DateTimeField(null=True, blank=True)
+    score = models.IntegerField(default=0)
+    fit_score = models.IntegerField(default=0)
+    engagement_score = models.IntegerField(default=0)
+    criteria_version = models.ForeignKey(
+        "qualification.CriteriaSet", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    explanation = models.TextField(blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            models.Index(Lower("last_name"), name="lead_last_name_ci"),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.first_name} {self.last_name}".strip()
+        return f"{name} <{self.email}>" if name else self.email
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    MERGED = "merged", "Merged"
+    DISMISSED = "dismissed", "Not a duplicate"
+
+
+class PossibleDuplicate(BaseModel):
+    """Two leads that may be the same person (same phone, similar name) awaiting a person's decision."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=255)
+    similarity = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["lead", "other"], name="duplicate_pair_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} ~ {self.other_id} ({self.reason})"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class ImportJob(BaseModel):
+    """One CSV import: the file, its column mapping, progress and the report of rejected rows."""
+
+    file = models.FileField(upload_to="imports/")
+    original_name = models.CharField(max_length=255)
+    encoding = models.CharField(max_length=40, blank=True)
+    mapping = models.JSONField(default=dict, blank=True, help_text="CSV column -> lead field.")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    error_file = models.FileField(upload_to="imports/errors/", blank=True)
+    error_message = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk}: {self.original_name} ({self.status})"

@@ -1,0 +1,34 @@
+"""API: who am I."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+router = Router(tags=["people"])
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    roles: list[str]
+    team: str | None
+    manager: str | None
+
+
+@router.get("/me", response=MeOut, summary="The caller")
+def me(request: HttpRequest) -> MeOut:
+    user = request.user
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        roles=sorted(user.role_set),
+        team=user.team.name if user.team_id else None,
+        manager=user.manager.username if user.manager_id else None,
+    )

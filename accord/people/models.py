@@ -1,0 +1,197 @@
+"""Users and their roles, sales teams with their business calendars, absences and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, time
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+
+from accord.core.calendar import BusinessCalendar
+from accord.core.models import BaseModel
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Admin"
+    MARKETING = "marketing", "Marketing"
+    MARKETING_HEAD = "marketing_head", "Marketing head"
+    SALES_REP = "sales_rep", "Sales rep"
+    SALES_MANAGER = "sales_manager", "Sales manager"
+    SALES_HEAD = "sales_head", "Sales head"
+    EXECUTIVE = "executive", "Executive"
+
+
+MARKETING_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD})
+SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})
+# Roles that see every lead, not only their own and their team's.
+ALL_LEADS_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
+
+
+class TeamKind(models.TextChoices):
+    VERTICAL = "vertical", "Vertical industry"
+    CUSTOMER_GROUP = "customer_group", "Customer group"
+    TERRITORY = "territory", "Territory"
+
+
+class Team(BaseModel):
+    """A sales team, organised by vertical, customer group or territory, with its working calendar."""
+
+    name = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(max_length=20, choices=TeamKind.choices, default=TeamKind.VERTICAL)
+    segment = models.CharField(
+        max_length=120, blank=True, help_text="The vertical, customer group or territory served."
+    )
+    manager = models.ForeignKey(
+        "people.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_teams"
+    )
+    time_zone = models.CharField(max_length=64, default="UTC")
+    work_start = models.TimeField(default=time(9, 0))
+    work_end = models.TimeField(default=time(18, 0))
+    workdays = models.CharField(
+        max_length=7, default="12345", help_text="ISO weekday digits: 1 = Monday ... 7 = Sunday."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(work_end__gt=models.F("work_start")), name="team_hours_order")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            tz=self.time_zone,
+            start=self.work_start,
+            end=self.work_end,
+            workdays=frozenset(int(d) for d in self.workdays),
+            holidays=frozenset(self.holidays.values_list("day", flat=True)),
+        )
+
+
+class TeamHoliday(models.Model):
+    """A day the team does not work; SLA clocks skip it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holidays")
+    day = models.DateField()
+    name = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["team", "day"], name="team_holiday_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.day} {self.name}".strip()
+
+
+class User(AbstractUser):
+    """A person who signs in. Roles are rows in UserRole; a user may hold several."""
+
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="members")
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+    title = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        cached = getattr(self, "_role_cache", None)
+        if cached is None:
+            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            if self.is_superuser:
+                cached = cached | {Role.ADMIN}
+            self._role_cache = cached
+        return cached
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.role_set & set(roles))
+
+    def manager_chain(self) -> list[User]:
+        """This user's manager, their manager, and so on up (cycles are cut)."""
+        chain: list[User] = []
+        seen = {self.pk}
+        current = self.manager
+        while current is not None and current.pk not in seen:
+            chain.append(current)
+            seen.add(current.pk)
+            current = current.manager
+        return chain
+
+    def is_away(self, on: date | None = None) -> bool:
+        day = on or timezone.localdate()
+        return self.absences.filter(start__lte=day, end__gte=day).exists()
+
+
+class UserRole(models.Model):
+    """One role held by one user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "role"], name="user_role_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.get_role_display()}"
+
+
+class Absence(models.Model):
+    """A period a user is away (holiday, leave); routing skips them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="absences")
+    start = models.DateField()
+    end = models.DateField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="absence_order")]
+
+    def __str__(self) -> str:
+        return f"{self.user} away {self.start}..{self.end}"
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def authenticate(self, raw: str) -> ApiToken | None:
+        token = (
+            self.select_related("user")
+            .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, user__is_active=True)
+            .first()
+        )
+        return token
+
+
+class ApiToken(BaseModel):
+    """A personal API token. Only its hash is stored; the raw value is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=120, default="API token")
+    prefix = models.CharField(max_length=12, help_text="First characters, to tell tokens apart.")
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: {self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def generate() -> tuple[str, str]:
+        """A new raw token and its hash."""
+        raw = "acc_" + secrets.token_urlsafe(32)
+        return raw, _token_hash(raw)

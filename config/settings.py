@@ -1,0 +1,179 @@
+"""Accord settings: one file, driven by ACCORD_* environment variables (see .env.example)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from accord.core.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "var")))
+
+DEBUG = env_bool("ACCORD_DEBUG", False)
+SECRET_KEY = env_str("ACCORD_SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and not env_bool("ACCORD_ALLOW_INSECURE_KEY", False):
+        raise ImproperlyConfigured(
+            "ACCORD_SECRET_KEY is not set. Set it (or ACCORD_SECRET_KEY_FILE) to a long random string; "
+            "for local development set ACCORD_DEBUG=true."
+        )
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+
+ALLOWED_HOSTS = env_list("ACCORD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("ACCORD_CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_str("ACCORD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "accord.core",
+    "accord.people",
+    "accord.leads",
+    "accord.qualification",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "accord.people.context_processors.roles",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------
+_database_url = env_str("DATABASE_URL") or env_str("ACCORD_DATABASE_URL")
+if _database_url:
+    try:
+        _db = dj_database_url.parse(_database_url, conn_max_age=env_int("ACCORD_CONN_MAX_AGE", 60))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from None
+else:
+    _db = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "accord.sqlite3")}
+
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"].update(
+        {
+            # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of failing
+            # half-way through a transaction with "database is locked".
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA cache_size=-65536; PRAGMA busy_timeout=30000;"
+            ),
+        }
+    )
+    _db["CONN_MAX_AGE"] = 0
+else:
+    _db["CONN_HEALTH_CHECKS"] = True
+_db.setdefault("TEST", {})
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "people.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("ACCORD_TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = DATA_DIR / "staticfiles"
+MEDIA_ROOT = DATA_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- background work ------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": env_str("ACCORD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+# --- email ------------------------------------------------------------------------------------
+EMAIL_HOST = env_str("ACCORD_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("ACCORD_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("ACCORD_EMAIL_USER")
+EMAIL_HOST_PASSWORD = env_str("ACCORD_EMAIL_PASSWORD")
+EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("ACCORD_EMAIL_FROM", "accord@localhost")
+if env_bool("ACCORD_EMAIL_CONSOLE", False):
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# --- security ---------------------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("ACCORD_SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ACCORD_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Accord ---------------------------------------------------------------------------------
+# Fuzzy company-name match: at or above MATCH links the lead to the account; between REVIEW and
+# MATCH the pair goes to the possible-duplicates queue instead of being linked.
+ACCORD_COMPANY_MATCH_THRESHOLD = env_int("ACCORD_COMPANY_MATCH_THRESHOLD", 92, minimum=50, maximum=100)
+ACCORD_COMPANY_REVIEW_THRESHOLD = env_int("ACCORD_COMPANY_REVIEW_THRESHOLD", 80, minimum=0, maximum=100)
+if ACCORD_COMPANY_REVIEW_THRESHOLD > ACCORD_COMPANY_MATCH_THRESHOLD:
+    raise ImproperlyConfigured("ACCORD_COMPANY_REVIEW_THRESHOLD must not exceed ACCORD_COMPANY_MATCH_THRESHOLD.")
+ACCORD_FREE_MAIL_DOMAINS_EXTRA = env_list("ACCORD_FREE_MAIL_DOMAINS_EXTRA")
+ACCORD_IMPORT_CHUNK_ROWS = env_int("ACCORD_IMPORT_CHUNK_ROWS", 20_000, minimum=100)
+ACCORD_IDEMPOTENCY_TTL_HOURS = env_int("ACCORD_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("ACCORD_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

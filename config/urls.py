@@ -1,0 +1,15 @@
+"""URL map: pages per app, the REST API under /api/v1/, public form intake under /f/."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from accord.core.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("accord.core.urls")),
+    path("", include("accord.people.urls")),
+    path("", include("accord.leads.urls")),
+    path("", include("accord.qualification.urls")),
+]
