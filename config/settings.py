@@ -160,12 +160,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ACCORD_MAX_REQUEST_BYTES", 2_621_440, min
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Accord ---------------------------------------------------------------------------------
-# Fuzzy company-name match: at or above MATCH links the lead to the account; between REVIEW and
-# MATCH the pair goes to the possible-duplicates queue instead of being linked.
-ACCORD_COMPANY_MATCH_THRESHOLD = env_int("ACCORD_COMPANY_MATCH_THRESHOLD", 92, minimum=50, maximum=100)
-ACCORD_COMPANY_REVIEW_THRESHOLD = env_int("ACCORD_COMPANY_REVIEW_THRESHOLD", 80, minimum=0, maximum=100)
-if ACCORD_COMPANY_REVIEW_THRESHOLD > ACCORD_COMPANY_MATCH_THRESHOLD:
-    raise ImproperlyConfigured("ACCORD_COMPANY_REVIEW_THRESHOLD must not exceed ACCORD_COMPANY_MATCH_THRESHOLD.")
+# Fuzzy company-name match (rapidfuzz token-sort ratio, 0-100): at or above it a lead whose email
+# domain names no account is linked to the account with the most similar name.
+ACCORD_COMPANY_MATCH_THRESHOLD = env_int("ACCORD_COMPANY_MATCH_THRESHOLD", 90, minimum=50, maximum=100)
 ACCORD_FREE_MAIL_DOMAINS_EXTRA = env_list("ACCORD_FREE_MAIL_DOMAINS_EXTRA")
 ACCORD_IMPORT_CHUNK_ROWS = env_int("ACCORD_IMPORT_CHUNK_ROWS", 20_000, minimum=100)
 ACCORD_IDEMPOTENCY_TTL_HOURS = env_int("ACCORD_IDEMPOTENCY_TTL_HOURS", 24, minimum=1)

@@ -1,3 +1,203 @@
-from ninja import Router
+"""API for leads: create through the intake pipeline, list and read with record-level access."""
 
-router = Router()
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from accord.core.api import api as root_api
+from accord.core.errors import ApplicationError, PermissionDenied
+from accord.core.idempotency import idempotent_call
+from accord.core.models import Channel
+from accord.leads.intake import lead_intake
+from accord.leads.models import Lead, Source, SourceKind, Stage
+from accord.leads.selectors import LeadFilters, lead_get, lead_list
+from accord.people.models import Role
+
+router = Router(tags=["leads"])
+
+INTAKE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_REP, Role.SALES_MANAGER,
+                Role.SALES_HEAD)
+
+
+class AccountRef(Schema):
+    id: int
+    name: str
+
+
+class LeadOut(Schema):
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    company: str
+    title: str
+    phone: str
+    country: str
+    industry: str
+    company_size: int | None
+    account: AccountRef | None
+    stage: str
+    score: int
+    fit_score: int
+    engagement_score: int
+    criteria_version: int | None
+    explanation: str
+    owner: str | None
+    source: str | None
+    consent: str
+    custom: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LeadCreatedOut(LeadOut):
+    created: bool = Field(description="False when the email matched a lead Accord already had.")
+
+
+class LeadIn(Schema):
+    """A lead as another system sends it. Only these fields are accepted; owner and stage are not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    company_size: int | str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    lead_source: str | None = None
+    message: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    consent: bool | str | None = None
+    consent_source: str | None = None
+    activity: str | None = Field(None, description="What the person did, e.g. demo_request; scored by engagement rules.")
+    source: str | None = Field(None, description="Name of an existing source; defaults to 'API'.")
+    custom: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
+class LeadListOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    results: list[LeadOut]
+
+
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
+def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": lead.pk,
+        "email": lead.email,
+        "first_name": lead.first_name,
+        "last_name": lead.last_name,
+        "company": lead.company,
+        "title": lead.title,
+        "phone": lead.phone,
+        "country": lead.country,
+        "industry": lead.industry,
+        "company_size": lead.company_size,
+        "account": {"id": lead.account.pk, "name": lead.account.name} if lead.account_id else None,
+        "stage": lead.stage,
+        "score": lead.score,
+        "fit_score": lead.fit_score,
+        "engagement_score": lead.engagement_score,
+        "criteria_version": lead.criteria_version.version if lead.criteria_version_id else None,
+        "explanation": lead.explanation,
+        "owner": lead.owner.username if lead.owner_id else None,
+        "source": lead.source.name if lead.source_id else None,
+        "consent": lead.consent,
+        "custom": lead.custom,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        **extra,
+    }
+
+
+def api_source(name: str | None) -> Source:
+    if name:
+        source = Source.objects.filter(name=name, is_active=True).first()
+        if source is None:
+            raise ApplicationError(
+                f"Unknown source {name!r}: create it first (accord source create NAME) or leave 'source' out.",
+                detail={"source": "unknown"},
+                status=422,
+            )
+        return source
+    source, _ = Source.objects.get_or_create(name="API", defaults={"kind": SourceKind.API})
+    return source
+
+
+@router.post(
+    "/leads",
+    response={200: LeadCreatedOut, 201: LeadCreatedOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Submit a lead (created, or matched and updated)",
+)
+def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
+    """Runs the lead through the intake pipeline: match, qualify, stage. 201 when new, 200 when matched."""
+    user = request.user
+    if not user.has_role(*INTAKE_ROLES):
+        raise PermissionDenied("Your role may not submit leads.", status=403)
+    body = payload.model_dump(exclude_none=True)
+
+    def run() -> tuple[int, Any]:
+        data: dict[str, Any] = dict(body)
+        source = api_source(data.pop("source", None))
+        custom = data.pop("custom", {}) or {}
+        if isinstance(data.get("consent"), bool):
+            data["consent"] = "yes" if data["consent"] else "no"
+        for key, value in custom.items():
+            data[f"custom.{key}"] = "" if value is None else value
+        result = lead_intake(data=data, channel=Channel.API, source=source, actor=user)
+        lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(pk=result.lead.pk)
+        return (201 if result.created else 200), lead_out(lead, created=result.created)
+
+    key = request.headers.get("Idempotency-Key")
+    status, response, replayed = idempotent_call(scope=f"user:{user.pk}", key=key, body=body, call=run)
+    http = root_api.create_response(request, response, status=status)
+    if replayed:
+        http["Idempotent-Replayed"] = "true"
+    return http
+
+
+class LeadQuery(Schema):
+    email: str | None = None
+    stage: Stage | None = None
+    owner: str | None = Field(None, description="A username, 'me', or 'none' for unassigned.")
+    source: str | None = None
+    q: str | None = Field(None, description="Search in email, names and company.")
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/leads", response=LeadListOut, summary="List leads you may see")
+def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
+    filters = LeadFilters(
+        email=query.email or "", stage=query.stage or "", owner=query.owner or "", source=query.source or "",
+        q=query.q or "",
+    )
+    qs = lead_list(user=request.user, filters=filters)
+    page = list(qs[query.offset : query.offset + query.limit])
+    return {"count": qs.count(), "limit": query.limit, "offset": query.offset, "results": [lead_out(x) for x in page]}
+
+
+@router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
+def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
+    return lead_out(lead_get(user=request.user, lead_id=lead_id))

@@ -105,6 +105,12 @@ class ConsentStatus(models.TextChoices):
     DENIED = "denied", "Denied"
 
 
+class LeadQuerySet(models.QuerySet["Lead"]):
+    def live(self) -> LeadQuerySet:
+        """Leads that have not been merged into another."""
+        return self.filter(merged_into__isnull=True)
+
+
 class Lead(BaseModel):
     """A person marketing and sales work with, from first inquiry to advocate.
 
@@ -154,6 +160,12 @@ class Lead(BaseModel):
     )
     explanation = models.TextField(blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_leads",
+        help_text="Set when this lead was merged into another; its email then leads there.",
+    )
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

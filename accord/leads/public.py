@@ -1,0 +1,123 @@
+"""The public web-form endpoint ``POST /f/<source-key>`` that websites post to.
+
+Takes form-encoded or JSON bodies (HubSpot's ``{"fields": [...]}`` shape too), understands the field
+names of Salesforce web-to-lead and HubSpot forms, drops bot submissions caught by the honeypot, and
+answers with a redirect (``retURL`` / the source's success URL), a thank-you page, or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+
+from accord.core.errors import ApplicationError
+from accord.core.idempotency import idempotent_call
+from accord.core.models import Channel
+from accord.leads.intake import lead_intake
+from accord.leads.models import Source
+from accord.leads.normalize import flatten_hubspot
+
+log = logging.getLogger(__name__)
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def _with_cors(response: HttpResponse) -> HttpResponse:
+    for name, value in CORS_HEADERS.items():
+        response[name] = value
+    return response
+
+
+def _wants_json(request: HttpRequest, is_json_body: bool) -> bool:
+    accept = request.headers.get("Accept", "")
+    return is_json_body or request.GET.get("format") == "json" or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+def _parse_body(request: HttpRequest) -> tuple[dict[str, Any], bool]:
+    content_type = request.content_type or ""
+    if content_type == "application/json" or content_type.endswith("+json"):
+        try:
+            payload = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ApplicationError(f"The body is not valid JSON: {exc}.", detail={"body": "invalid JSON"}) from None
+        if not isinstance(payload, dict):
+            raise ApplicationError("The JSON body must be an object of field names to values.",
+                                   detail={"body": "expected an object"})
+        return flatten_hubspot(payload), True
+    data: dict[str, Any] = {}
+    for key in request.POST:
+        values = request.POST.getlist(key)
+        data[key] = values[0] if len(values) == 1 else ";".join(values)
+    return data, False
+
+
+def _safe_redirect(source: Source, requested: str) -> str:
+    """retURL only to the source's allowed hosts (or its success URL's host): no open redirect."""
+    allowed = source.redirect_hosts()
+    if source.success_url:
+        allowed.add((urlsplit(source.success_url).hostname or "").lower())
+    if requested:
+        parts = urlsplit(requested)
+        if parts.scheme in ("http", "https") and (parts.hostname or "").lower() in allowed:
+            return requested
+    return source.success_url
+
+
+@csrf_exempt
+def form_submit(request: HttpRequest, key: str) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return _with_cors(HttpResponse(status=204))
+    if request.method != "POST":
+        return _with_cors(JsonResponse({"message": "Post the form here (POST).", "detail": {}}, status=405))
+    source = Source.objects.filter(public_key=key, is_active=True).first()
+    if source is None:
+        return _with_cors(JsonResponse(
+            {"message": "Unknown or disabled form key: check the form's action URL.", "detail": {"key": key}},
+            status=404,
+        ))
+    try:
+        data, is_json = _parse_body(request)
+    except ApplicationError as exc:
+        return _with_cors(JsonResponse({"message": exc.message, "detail": exc.detail}, status=400))
+    wants_json = _wants_json(request, is_json)
+    redirect_to = _safe_redirect(source, str(data.pop("retURL", "") or data.pop("redirect", "") or ""))
+
+    if str(data.pop(source.honeypot_field, "") or "").strip():
+        log.info("form %s: honeypot filled, submission dropped", source.name)
+        return _respond_ok(request, source, wants_json, redirect_to)
+
+    def run() -> tuple[int, Any]:
+        lead_intake(data=data, channel=Channel.FORM, source=source)
+        return 200, {"ok": True, "message": "Thank you: your details were received."}
+
+    try:
+        idempotent_call(scope=f"source:{source.pk}", key=request.headers.get("Idempotency-Key"), body=data,
+                        call=run)
+    except ApplicationError as exc:
+        if wants_json:
+            return _with_cors(JsonResponse({"message": exc.message, "detail": exc.detail}, status=exc.status_code))
+        return _with_cors(render(request, "leads/form_error.html",
+                                 {"message": exc.message, "detail": exc.detail, "source": source},
+                                 status=exc.status_code))
+    return _respond_ok(request, source, wants_json, redirect_to)
+
+
+def _respond_ok(request: HttpRequest, source: Source, wants_json: bool, redirect_to: str) -> HttpResponse:
+    if wants_json:
+        return _with_cors(JsonResponse({"ok": True, "message": "Thank you: your details were received."}))
+    if redirect_to:
+        return _with_cors(HttpResponseRedirect(redirect_to, status=303))
+    return _with_cors(render(request, "leads/form_thanks.html", {"source": source}))

@@ -1,0 +1,125 @@
+"""Reads for leads: who may see which lead, lists with filters, timelines and stage history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accord.core.errors import NotFound
+from accord.core.models import Event
+from accord.leads.models import Lead
+from accord.people.models import ALL_LEADS_ROLES, Role, User
+
+
+def leads_visible_to(user: User) -> QuerySet[Lead]:
+    """The one place that decides which leads a user may see.
+
+    Marketing, heads, executives and admins see every lead; a sales manager sees the leads owned by
+    members of the teams they manage and by their reports; a rep sees their own leads and their
+    team's. Anyone else sees none. Merged-away leads are hidden everywhere.
+    """
+    live = Lead.objects.live()
+    if not user.is_authenticated or not user.is_active:
+        return live.none()
+    roles = user.role_set
+    if roles & ALL_LEADS_ROLES:
+        return live
+    condition = Q(pk__in=[])
+    if Role.SALES_MANAGER in roles:
+        condition |= Q(owner=user) | Q(owner__team__manager=user) | Q(owner__manager=user)
+    if Role.SALES_REP in roles or Role.SALES_MANAGER in roles:
+        condition |= Q(owner=user)
+        if user.team_id:
+            condition |= Q(owner__team_id=user.team_id)
+    return live.filter(condition)
+
+
+def lead_get(*, user: User, lead_id: int) -> Lead:
+    """A lead the user may see, or NotFound (never 403: existence is not disclosed)."""
+    lead = leads_visible_to(user).select_related("account", "owner", "source", "criteria_version").filter(
+        pk=lead_id
+    ).first()
+    if lead is None:
+        raise NotFound(f"Lead {lead_id} was not found.", detail={"id": lead_id})
+    return lead
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    email: str = ""
+    stage: str = ""
+    owner: str = ""  # username, "me" or "none"
+    source: str = ""  # source name
+    q: str = ""
+
+
+def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
+    """Leads the user may see, filtered the same way for the list page and the API."""
+    qs = leads_visible_to(user).select_related("account", "owner", "source", "criteria_version")
+    if filters.email:
+        qs = qs.filter(email_key=filters.email.strip().lower())
+    if filters.stage:
+        qs = qs.filter(stage=filters.stage)
+    if filters.owner == "me":
+        qs = qs.filter(owner=user)
+    elif filters.owner == "none":
+        qs = qs.filter(owner__isnull=True)
+    elif filters.owner:
+        qs = qs.filter(owner__username=filters.owner)
+    if filters.source:
+        qs = qs.filter(source__name=filters.source)
+    if filters.q:
+        term = filters.q.strip()
+        qs = qs.filter(
+            Q(email_key__icontains=term.lower()) | Q(last_name__icontains=term) | Q(company__icontains=term)
+            | Q(first_name__icontains=term)
+        )
+    return qs.order_by("-created_at", "-id")
+
+
+def lead_timeline_ids(lead: Lead) -> list[int]:
+    """The lead's id and the ids of every lead merged into it (their events are its history)."""
+    ids = [lead.pk]
+    frontier = [lead.pk]
+    while frontier:
+        frontier = list(Lead.objects.filter(merged_into_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def lead_events(lead: Lead) -> QuerySet[Event]:
+    return (
+        Event.objects.filter(subject_type="lead", subject_id__in=lead_timeline_ids(lead))
+        .select_related("actor")
+        .order_by("occurred_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class StageSpan:
+    stage: str
+    entered_at: datetime
+    left_at: datetime | None
+
+    @property
+    def duration_seconds(self) -> float:
+        end = self.left_at or timezone.now()
+        return (end - self.entered_at).total_seconds()
+
+
+def lead_stage_history(lead: Lead) -> list[StageSpan]:
+    """Stages the lead has been in, from the events that moved it (not from the lead row)."""
+    moves = list(
+        Event.objects.filter(subject_type="lead", subject_id=lead.pk)
+        .exclude(stage="")
+        .order_by("occurred_at", "id")
+        .values_list("stage", "occurred_at")
+    )
+    spans: list[StageSpan] = []
+    for i, (stage, at) in enumerate(moves):
+        left = moves[i + 1][1] if i + 1 < len(moves) else None
+        spans.append(StageSpan(stage, at, left))
+    return spans

@@ -1,0 +1,103 @@
+"""Writes for leads, accounts and sources other than intake itself (see intake.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core.errors import ApplicationError, Conflict
+from accord.core.events import event_record
+from accord.core.models import Channel
+from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, SourceKind, Stage
+
+# Fields a merge copies from the merged lead when the kept lead has them empty.
+MERGE_FIELDS = (
+    "first_name", "last_name", "title", "company", "phone", "phone_key", "website", "industry", "company_size",
+    "city", "state", "country", "lead_source", "message", "utm_source", "utm_medium", "utm_campaign",
+    "utm_term", "utm_content", "account_id", "owner_id", "consent_source", "consent_at",
+)
+
+
+@transaction.atomic
+def source_create(*, name: str, kind: str = SourceKind.FORM, success_url: str = "") -> Source:
+    """A new intake source with its own public form key."""
+    name = name.strip()
+    if not name:
+        raise ApplicationError("A source needs a name.", detail={"name": "is required"})
+    if kind not in SourceKind.values:
+        raise ApplicationError(f"Unknown source kind {kind!r}; use one of {', '.join(SourceKind.values)}.",
+                               detail={"kind": "unknown"})
+    if Source.objects.filter(name__iexact=name).exists():
+        raise Conflict(f"A source named {name!r} already exists.", detail={"name": "taken"})
+    source = Source(name=name, kind=kind, success_url=success_url)
+    source.full_clean()
+    source.save()
+    return source
+
+
+@transaction.atomic
+def lead_merge(*, keep: Lead, merge: Lead, actor: Any = None, channel: str = Channel.PAGE) -> Lead:
+    """Merge ``merge`` into ``keep``: empty fields are filled, custom fields combined, every event kept.
+
+    The merged lead stays as an alias (``merged_into``) so its email still finds the kept lead and its
+    events still show on the kept lead's timeline; nothing is deleted.
+    """
+    if keep.pk == merge.pk:
+        raise ApplicationError("A lead cannot be merged into itself.")
+    keep = Lead.objects.select_for_update().get(pk=keep.pk)
+    merge = Lead.objects.select_for_update().get(pk=merge.pk)
+    if keep.merged_into_id or merge.merged_into_id:
+        raise Conflict("One of these leads was already merged; refresh the page.")
+    filled: dict[str, list[Any]] = {}
+    for name in MERGE_FIELDS:
+        mine, theirs = getattr(keep, name), getattr(merge, name)
+        if mine in (None, "") and theirs not in (None, ""):
+            setattr(keep, name, theirs)
+            filled[name] = [mine, theirs.isoformat() if hasattr(theirs, "isoformat") else theirs]
+    combined = {**merge.custom, **keep.custom}
+    if combined != keep.custom:
+        filled["custom"] = [keep.custom, combined]
+        keep.custom = combined
+    keep.save()
+    merge.merged_into = keep
+    merge.save(update_fields=["merged_into", "updated_at"])
+    Lead.objects.filter(merged_into=merge).update(merged_into=keep)
+    PossibleDuplicate.objects.filter(
+        status=DuplicateStatus.OPEN, lead_id__in=(keep.pk, merge.pk), other_id__in=(keep.pk, merge.pk)
+    ).update(status=DuplicateStatus.MERGED, resolved_by=actor if actor and actor.is_authenticated else None,
+             resolved_at=timezone.now())
+    event_record(type="lead.merged", subject=keep, actor=actor, channel=channel,
+                 payload={"merged_lead": merge.pk, "merged_email": merge.email, "filled": filled})
+    event_record(type="lead.merged_away", subject=merge, actor=actor, channel=channel,
+                 payload={"into_lead": keep.pk, "into_email": keep.email})
+    return keep
+
+
+@transaction.atomic
+def duplicate_dismiss(*, duplicate: PossibleDuplicate, actor: Any) -> None:
+    """Mark a pair as two different people."""
+    if duplicate.status != DuplicateStatus.OPEN:
+        raise Conflict("This pair was already resolved.")
+    duplicate.status = DuplicateStatus.DISMISSED
+    duplicate.resolved_by = actor
+    duplicate.resolved_at = timezone.now()
+    duplicate.save()
+
+
+@transaction.atomic
+def lead_stage_set(*, lead: Lead, stage: str, actor: Any, reason: str = "", channel: str = Channel.PAGE) -> Lead:
+    """Move a lead to a lifecycle stage by hand, recording who and why."""
+    if stage not in Stage.values:
+        raise ApplicationError(f"Unknown stage {stage!r}.", detail={"stage": f"use one of {', '.join(Stage.values)}"})
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if lead.stage == stage:
+        return lead
+    previous = lead.stage
+    lead.stage = stage
+    lead.stage_changed_at = timezone.now()
+    lead.save(update_fields=["stage", "stage_changed_at", "updated_at"])
+    event_record(type="lead.stage_changed", subject=lead, actor=actor, channel=channel, stage=stage,
+                 payload={"from": previous, "to": stage, "reason": reason})
+    return lead
