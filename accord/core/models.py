@@ -95,3 +95,17 @@ class Organization(BaseModel):
     def current(cls) -> Organization:
         org, _ = cls.objects.get_or_create(pk=1)
         return org
+
+
+class RateWindow(models.Model):
+    """A fixed-window request counter shared by every web process (public intake rate limits)."""
+
+    key = models.CharField(max_length=200)
+    window_start = models.BigIntegerField(help_text="Unix time the window began.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_window_key_start")]
+
+    def __str__(self) -> str:
+        return f"{self.key}@{self.window_start}: {self.count}"

@@ -58,6 +58,18 @@ class Source(BaseModel):
     honeypot_field = models.CharField(
         max_length=64, default="website_url", help_text="A hidden form field only bots fill in."
     )
+    rate_limit_per_minute = models.PositiveIntegerField(
+        default=120, help_text="Submissions accepted per minute from one address; more get 429."
+    )
+    max_body_bytes = models.PositiveIntegerField(default=65536, help_text="Larger posts get 413.")
+    require_signature = models.BooleanField(
+        default=False, help_text="Accept only posts signed with the signing secret (server-to-server)."
+    )
+    signing_secret = models.CharField(max_length=128, blank=True)
+    previous_signing_secret = models.CharField(max_length=128, blank=True)
+    previous_secret_valid_until = models.DateTimeField(
+        null=True, blank=True, help_text="During a rotation the old secret keeps working until then."
+    )
 
     class Meta:
         ordering = ["name"]

@@ -12,13 +12,17 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from accord.core.errors import ApplicationError
 from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
+from accord.core.ratelimit import rate_limit_hit
+from accord.core.signing import SIGNATURE_HEADER, signature_verify
 from accord.leads.intake import lead_intake
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
@@ -28,7 +32,7 @@ log = logging.getLogger(__name__)
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "POST, OPTIONS",
-    "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+    "Access-Control-Allow-Headers": f"Content-Type, Idempotency-Key, {SIGNATURE_HEADER}",
     "Access-Control-Max-Age": "86400",
 }
 
@@ -88,6 +92,9 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
             {"message": "Unknown or disabled form key: check the form's action URL.", "detail": {"key": key}},
             status=404,
         ))
+    refusal = _guard(request, source)
+    if refusal is not None:
+        return _with_cors(refusal)
     try:
         data, is_json = _parse_body(request)
     except ApplicationError as exc:
@@ -113,6 +120,49 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
                                  {"message": exc.message, "detail": exc.detail, "source": source},
                                  status=exc.status_code))
     return _respond_ok(request, source, wants_json, redirect_to)
+
+
+def client_address(request: HttpRequest) -> str:
+    if settings.ACCORD_TRUST_X_FORWARDED_FOR:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _guard(request: HttpRequest, source: Source) -> HttpResponse | None:
+    """Size, rate and signature checks, before the body is parsed. None when the post may proceed."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = min(source.max_body_bytes, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    if length > limit:
+        return JsonResponse(
+            {"message": f"The post is {length} bytes; this form accepts at most {limit}.",
+             "detail": {"body": "too large"}},
+            status=413,
+        )
+    decision = rate_limit_hit(key=f"form:{source.pk}:{client_address(request)}", limit=source.rate_limit_per_minute)
+    if not decision.allowed:
+        response = JsonResponse(
+            {"message": f"Too many submissions from this address (limit {decision.limit} a minute); "
+                        f"retry in {decision.retry_after} seconds.", "detail": {"retry_after": decision.retry_after}},
+            status=429,
+        )
+        response["Retry-After"] = str(max(decision.retry_after, 1))
+        return response
+    if source.require_signature:
+        secrets = [source.signing_secret]
+        if source.previous_signing_secret and (
+            source.previous_secret_valid_until is None or source.previous_secret_valid_until > timezone.now()
+        ):
+            secrets.append(source.previous_signing_secret)
+        try:
+            signature_verify(secrets=secrets, header=request.headers.get(SIGNATURE_HEADER), body=request.body)
+        except ApplicationError as exc:
+            return JsonResponse({"message": exc.message, "detail": exc.detail}, status=exc.status_code)
+    return None
 
 
 def _respond_ok(request: HttpRequest, source: Source, wants_json: bool, redirect_to: str) -> HttpResponse:

@@ -1,0 +1,38 @@
+"""Fixed-window rate limits counted in the database, so every web process shares one count."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from accord.core.models import RateWindow
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # seconds until the window resets
+
+
+def rate_limit_hit(*, key: str, limit: int, window_seconds: int = 60, now: float | None = None) -> RateDecision:
+    """Count one request against ``key``; allowed while the window's count stays within ``limit``."""
+    moment = int(now if now is not None else time.time())
+    start = moment - moment % window_seconds
+    q = connection.ops.quote_name
+    table, k, w, c = q(RateWindow._meta.db_table), q("key"), q("window_start"), q("count")
+    with transaction.atomic(), connection.cursor() as cursor:
+        # One statement: insert the window or add one to it, and read the new count back.
+        cursor.execute(
+            f"INSERT INTO {table} ({k}, {w}, {c}) VALUES (%s, %s, 1) "
+            f"ON CONFLICT ({k}, {w}) DO UPDATE SET {c} = {table}.{c} + 1 RETURNING {c}",
+            [key, start],
+        )
+        count = cursor.fetchone()[0]
+    if count == 1 and moment % 97 == 0:
+        # Now and then, forget windows that ended long ago.
+        RateWindow.objects.filter(window_start__lt=start - 3600).delete()
+    return RateDecision(count <= limit, count, limit, start + window_seconds - moment)
