@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -11,6 +12,7 @@ from accord.core.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("ACCORD_DEBUG", False)
 SECRET_KEY = env_str("ACCORD_SECRET_KEY")
@@ -40,6 +42,9 @@ INSTALLED_APPS = [
     "accord.people",
     "accord.leads",
     "accord.qualification",
+    "accord.routing",
+    "accord.sla",
+    "accord.notifications",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +107,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 else:
     _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("TEST", {})
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory: tests of concurrent requests need a database their threads share. The
+    # process id keeps test runs that happen at the same time apart.
+    _db["TEST"].setdefault("NAME", str(DATA_DIR / f"test-{os.getpid()}.sqlite3"))
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,4 +12,7 @@ urlpatterns = [
     path("", include("accord.people.urls")),
     path("", include("accord.leads.urls")),
     path("", include("accord.qualification.urls")),
+    path("", include("accord.routing.urls")),
+    path("", include("accord.sla.urls")),
+    path("", include("accord.notifications.urls")),
 ]

@@ -78,10 +78,16 @@ def _register_routers() -> None:
     from accord.leads.api import router as leads_router
     from accord.people.api import router as people_router
     from accord.qualification.api import router as qualification_router
+    from accord.notifications.api import router as notifications_router
+    from accord.routing.api import router as routing_router
+    from accord.sla.api import router as sla_router
 
     api.add_router("", people_router)
     api.add_router("", leads_router)
     api.add_router("", qualification_router)
+    api.add_router("", routing_router)
+    api.add_router("", sla_router)
+    api.add_router("", notifications_router)
 
 
 _register_routers()

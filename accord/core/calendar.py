@@ -39,8 +39,17 @@ class BusinessCalendar:
         return day.isoweekday() in self.workdays and day not in self.holidays
 
     def _window(self, day: date) -> tuple[datetime, datetime]:
+        """The day's working window in UTC.
+
+        Arithmetic is done in UTC because Python adds and subtracts datetimes that share a tzinfo
+        on the wall clock: across a DST change inside the window that miscounts the hour gained or
+        lost, and can land on a local time that does not exist.
+        """
         zone = self.zone
-        return datetime.combine(day, self.start, zone), datetime.combine(day, self.end, zone)
+        return (
+            datetime.combine(day, self.start, zone).astimezone(UTC),
+            datetime.combine(day, self.end, zone).astimezone(UTC),
+        )
 
     def _next_working_day(self, day: date) -> date:
         day += timedelta(days=1)
@@ -51,42 +60,50 @@ class BusinessCalendar:
         raise ValueError("no working day in the next ten years: check the calendar's holidays")
 
     def add_business_hours(self, moment: datetime, hours: float) -> datetime:
-        """The moment ``hours`` working hours after ``moment`` (which may fall outside hours)."""
+        """The moment ``hours`` working hours after ``moment`` (which may fall outside hours), in UTC.
+
+        A moment outside working hours starts counting at the next window's opening.
+        """
         if moment.tzinfo is None:
             raise ValueError("add_business_hours needs an aware datetime")
+        if hours < 0:
+            raise ValueError("add_business_hours counts forward only: hours must not be negative")
         remaining = timedelta(hours=hours)
-        local = moment.astimezone(self.zone)
-        day = local.date()
+        instant = moment.astimezone(UTC)
+        day = instant.astimezone(self.zone).date()
         if not self.is_working_day(day):
             day = self._next_working_day(day)
             cursor = self._window(day)[0]
         else:
             start, end = self._window(day)
-            if local >= end:
+            if instant >= end:
                 day = self._next_working_day(day)
                 cursor = self._window(day)[0]
             else:
-                cursor = max(local, start)
+                cursor = max(instant, start)
         while True:
             _, end = self._window(day)
             available = end - cursor
             if remaining <= available:
-                return (cursor + remaining).astimezone(UTC)
+                return cursor + remaining
             remaining -= available
             day = self._next_working_day(day)
             cursor = self._window(day)[0]
 
     def business_hours_between(self, start: datetime, end: datetime) -> float:
         """Working hours elapsed from ``start`` to ``end`` (0 when end is not after start)."""
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("business_hours_between needs aware datetimes")
         if end <= start:
             return 0.0
         total = timedelta()
-        local_start, local_end = start.astimezone(self.zone), end.astimezone(self.zone)
-        day = local_start.date()
-        while day <= local_end.date():
+        start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
+        day = start_utc.astimezone(self.zone).date()
+        last = end_utc.astimezone(self.zone).date()
+        while day <= last:
             if self.is_working_day(day):
                 w_start, w_end = self._window(day)
-                lo, hi = max(w_start, local_start), min(w_end, local_end)
+                lo, hi = max(w_start, start_utc), min(w_end, end_utc)
                 if hi > lo:
                     total += hi - lo
             day += timedelta(days=1)

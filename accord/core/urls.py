@@ -1,4 +1,8 @@
 from django.urls import path
 
+from accord.core import views
+
 app_name = "core"
-urlpatterns: list = []
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -167,7 +167,9 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
             data[f"custom.{key}"] = "" if value is None else value
         result = lead_intake(data=data, channel=Channel.API, source=source, actor=user)
         lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(pk=result.lead.pk)
-        return (201 if result.created else 200), lead_out(lead, created=result.created)
+        # JSON-ready values: the idempotency record stores this body in a JSONField for replays.
+        out = LeadCreatedOut.model_validate(lead_out(lead, created=result.created))
+        return (201 if result.created else 200), out.model_dump(mode="json")
 
     key = request.headers.get("Idempotency-Key")
     status, response, replayed = idempotent_call(scope=f"user:{user.pk}", key=key, body=body, call=run)

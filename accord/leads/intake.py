@@ -1,7 +1,7 @@
 """The one intake pipeline. The API, the public form, email intake and the CSV import all end here.
 
     normalise -> match person -> update fields -> match account -> qualify -> stage -> record event
-              -> flag possible duplicates -> hand off (after commit)
+              -> flag possible duplicates -> hand off to routing (after commit)
 
 Each step is a small function below; ``lead_intake`` calls them in order inside one transaction,
 so a submission is either fully recorded or not at all.
@@ -23,6 +23,7 @@ from accord.leads.matching import AccountIndex, AccountMatch, possible_duplicate
 from accord.leads.models import Account, AccountDomain, Lead, PossibleDuplicate, Source, Stage
 from accord.leads.normalize import Submission, company_key, normalize_phone, normalize_submission
 from accord.qualification.engine import Activity, Evaluation
+from accord.routing.tasks import route_lead_later
 from accord.qualification.selectors import evaluate_lead, next_stage
 
 # Person fields an intake may set; the newest non-empty value wins (as in HubSpot / Salesforce).
@@ -188,7 +189,17 @@ def lead_intake(
             },
         )
         flagged = lead_flag_duplicates(lead) if created or "phone" in changes else 0
+        lead_hand_off(lead, previous_stage=old_stage)
     return IntakeResult(lead, created, changes, account_note, evaluation, flagged)
+
+
+def lead_hand_off(lead: Lead, *, previous_stage: str) -> None:
+    """A lead that has just become an MQL and has no owner is routed once this transaction commits.
+
+    Nurture leads whose new engagement crosses the threshold come through here too (C2).
+    """
+    if lead.stage == Stage.MQL and previous_stage != Stage.MQL and lead.owner_id is None:
+        route_lead_later(lead.pk)
 
 
 def evaluation_payload(evaluation: Evaluation) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -87,8 +88,12 @@ def duplicate_dismiss(*, duplicate: PossibleDuplicate, actor: Any) -> None:
 
 
 @transaction.atomic
-def lead_stage_set(*, lead: Lead, stage: str, actor: Any, reason: str = "", channel: str = Channel.PAGE) -> Lead:
-    """Move a lead to a lifecycle stage by hand, recording who and why."""
+def lead_stage_set(
+    *, lead: Lead, stage: str, actor: Any, reason: str = "", channel: str = Channel.PAGE,
+    occurred_at: datetime | None = None,
+) -> Lead:
+    """Move a lead to a lifecycle stage, recording who, why and when (``occurred_at`` for history
+    entered after the fact, e.g. a call logged the next day; defaults to now)."""
     if stage not in Stage.values:
         raise ApplicationError(f"Unknown stage {stage!r}.", detail={"stage": f"use one of {', '.join(Stage.values)}"})
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -96,8 +101,8 @@ def lead_stage_set(*, lead: Lead, stage: str, actor: Any, reason: str = "", chan
         return lead
     previous = lead.stage
     lead.stage = stage
-    lead.stage_changed_at = timezone.now()
+    lead.stage_changed_at = occurred_at or timezone.now()
     lead.save(update_fields=["stage", "stage_changed_at", "updated_at"])
     event_record(type="lead.stage_changed", subject=lead, actor=actor, channel=channel, stage=stage,
-                 payload={"from": previous, "to": stage, "reason": reason})
+                 occurred_at=lead.stage_changed_at, payload={"from": previous, "to": stage, "reason": reason})
     return lead

@@ -27,7 +27,9 @@ class Role(models.TextChoices):
 MARKETING_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD})
 SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})
 # Roles that see every lead, not only their own and their team's.
-ALL_LEADS_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
+ALL_LEADS_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
+)
 
 
 class TeamKind(models.TextChoices):
@@ -57,7 +59,9 @@ class Team(BaseModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(work_end__gt=models.F("work_start")), name="team_hours_order")
+            models.CheckConstraint(
+                condition=models.Q(work_end__gt=models.F("work_start")), name="team_hours_order"
+            )
         ]
 
     def __str__(self) -> str:
@@ -155,7 +159,9 @@ class Absence(models.Model):
 
     class Meta:
         ordering = ["start"]
-        constraints = [models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="absence_order")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end__gte=models.F("start")), name="absence_order")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} away {self.start}..{self.end}"

@@ -60,7 +60,9 @@ def user_roles_set(*, user: User, roles: Iterable[str]) -> None:
     wanted = set(roles)
     unknown = wanted - set(Role.values)
     if unknown:
-        raise ApplicationError(f"Unknown role(s): {', '.join(sorted(unknown))}.", detail={"roles": sorted(unknown)})
+        raise ApplicationError(
+            f"Unknown role(s): {', '.join(sorted(unknown))}.", detail={"roles": sorted(unknown)}
+        )
     UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
     have = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
     UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in wanted - have])

@@ -1,4 +1,11 @@
+"""Sign-in, sign-out and the home redirect. No namespace: settings.LOGIN_URL names 'login'."""
+
 from django.urls import path
 
-app_name = "people"
-urlpatterns: list = []
+from accord.people import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+]

@@ -1,3 +1,196 @@
-from ninja import Router
+"""REST API for qualification criteria: versions, drafts, sign-offs and diffs."""
 
-router = Router()
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from accord.core.errors import NotFound
+from accord.qualification import services
+from accord.qualification.models import CriteriaSet
+from accord.qualification.selectors import criteria_active, criteria_diff, criteria_get, criteria_list
+
+router = Router(tags=["qualification"])
+
+
+class RuleIn(Schema):
+    kind: str = "fit"
+    field: str
+    operator: str
+    value: Any = ""
+    points: int = 0
+    half_life_days: int | None = None
+    label: str = ""
+
+
+class RuleOut(Schema):
+    id: int
+    position: int
+    kind: str
+    field: str
+    operator: str
+    value: Any
+    points: int
+    half_life_days: int | None
+    label: str
+
+
+class SignOffOut(Schema):
+    role: str
+    user: str
+    signed_at: datetime
+    comment: str
+
+
+class CriteriaOut(Schema):
+    id: int
+    version: int
+    name: str
+    status: str
+    mql_threshold: int
+    notes: str
+    based_on_version: int | None
+    activated_at: datetime | None
+    retired_at: datetime | None
+    created_at: datetime
+    sign_offs: list[SignOffOut]
+    rules: list[RuleOut]
+
+
+class CriteriaSummaryOut(Schema):
+    id: int
+    version: int
+    name: str
+    status: str
+    mql_threshold: int
+    activated_at: datetime | None
+    signed_by: list[str]
+
+
+class DraftIn(Schema):
+    based_on: int | None = None
+    name: str | None = Field(default=None, max_length=200)
+
+
+class DraftUpdateIn(Schema):
+    name: str = Field(max_length=200)
+    mql_threshold: int
+    notes: str = ""
+    rules: list[RuleIn]
+
+
+class SignOffIn(Schema):
+    comment: str = ""
+    role: str | None = None
+
+
+class DiffOut(Schema):
+    old_version: int
+    new_version: int
+    threshold: dict[str, int] | None
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+
+
+def _out(criteria_set: CriteriaSet) -> dict[str, Any]:
+    return {
+        "id": criteria_set.pk,
+        "version": criteria_set.version,
+        "name": criteria_set.name,
+        "status": criteria_set.status,
+        "mql_threshold": criteria_set.mql_threshold,
+        "notes": criteria_set.notes,
+        "based_on_version": criteria_set.based_on.version if criteria_set.based_on_id else None,
+        "activated_at": criteria_set.activated_at,
+        "retired_at": criteria_set.retired_at,
+        "created_at": criteria_set.created_at,
+        "sign_offs": [
+            {"role": s.role, "user": s.user.username, "signed_at": s.signed_at, "comment": s.comment}
+            for s in criteria_set.sign_offs.all()
+        ],
+        "rules": [
+            {
+                "id": r.pk,
+                "position": r.position,
+                "kind": r.kind,
+                "field": r.field,
+                "operator": r.operator,
+                "value": r.value,
+                "points": r.points,
+                "half_life_days": r.half_life_days,
+                "label": r.label,
+            }
+            for r in criteria_set.rules.all()
+        ],
+    }
+
+
+@router.get("/criteria", response=list[CriteriaSummaryOut], summary="List criteria versions")
+def criteria_index(request: HttpRequest) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.pk,
+            "version": c.version,
+            "name": c.name,
+            "status": c.status,
+            "mql_threshold": c.mql_threshold,
+            "activated_at": c.activated_at,
+            "signed_by": [s.user.username for s in c.sign_offs.all()],
+        }
+        for c in criteria_list()
+    ]
+
+
+@router.get("/criteria/active", response=CriteriaOut, summary="The active criteria version")
+def criteria_active_get(request: HttpRequest) -> dict[str, Any]:
+    active = criteria_active()
+    if active is None:
+        raise NotFound("No criteria version is active yet.")
+    return _out(criteria_get(criteria_id=active.pk))
+
+
+@router.get("/criteria/{criteria_id}", response=CriteriaOut, summary="One criteria version")
+def criteria_detail(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
+    return _out(criteria_get(criteria_id=criteria_id))
+
+
+@router.post("/criteria", response={201: CriteriaOut}, summary="Start a draft (optionally from a version)")
+def criteria_create(request: HttpRequest, payload: DraftIn) -> Status:
+    based_on = criteria_get(criteria_id=payload.based_on) if payload.based_on is not None else None
+    draft = services.criteria_draft_create(user=request.user, based_on=based_on, name=payload.name)
+    return Status(201, _out(criteria_get(criteria_id=draft.pk)))
+
+
+@router.put("/criteria/{criteria_id}", response=CriteriaOut, summary="Replace a draft's settings and rules")
+def criteria_update(request: HttpRequest, criteria_id: int, payload: DraftUpdateIn) -> dict[str, Any]:
+    criteria_set = criteria_get(criteria_id=criteria_id)
+    services.criteria_draft_update(
+        criteria_set=criteria_set,
+        user=request.user,
+        name=payload.name,
+        mql_threshold=payload.mql_threshold,
+        notes=payload.notes,
+        rules=[r.dict() for r in payload.rules],
+    )
+    return _out(criteria_get(criteria_id=criteria_id))
+
+
+@router.post("/criteria/{criteria_id}/sign-off", response=CriteriaOut, summary="Sign off a draft as a head")
+def criteria_sign_off(request: HttpRequest, criteria_id: int, payload: SignOffIn) -> dict[str, Any]:
+    criteria_set = criteria_get(criteria_id=criteria_id)
+    services.criteria_sign_off(
+        criteria_set=criteria_set, user=request.user, comment=payload.comment, role=payload.role
+    )
+    return _out(criteria_get(criteria_id=criteria_id))
+
+
+@router.get("/criteria/{criteria_id}/diff", response=DiffOut, summary="What changed against another version")
+def criteria_diff_get(request: HttpRequest, criteria_id: int, against: int) -> dict[str, Any]:
+    new = criteria_get(criteria_id=criteria_id)
+    old = criteria_get(criteria_id=against)
+    return criteria_diff(old, new)

@@ -36,8 +36,14 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def user_with_roles(username: str, *roles: str, team: Team | None = None, manager: User | None = None) -> User:
-    return UserFactory(username=username, roles=list(roles), team=team, manager=manager)
+def user_with_roles(
+    username: str, *roles: str, team: Team | None = None, manager: User | None = None
+) -> User:
+    # As in user_create: an admin is also a Django superuser, so the admin site opens for them.
+    admin = Role.ADMIN in roles
+    return UserFactory(
+        username=username, roles=list(roles), team=team, manager=manager, is_staff=admin, is_superuser=admin
+    )
 
 
 __all__ = ["Role", "TeamFactory", "UserFactory", "user_with_roles"]

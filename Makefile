@@ -1,0 +1,60 @@
+# Accord: everyday commands. `make run` to try it, `make test` to check it. Python 3.11 is expected
+# as `python3`; override with `make PYTHON=python3.11 ...`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Reinstall only when the dependencies change: the stamp is newer than pyproject.toml otherwise.
+STAMP := $(VENV)/.installed-dev
+PYTEST_ARGS ?= -q -n 2
+TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/accord_test
+
+.PHONY: help venv run test test-postgres chromium lint bench
+
+help:
+	@echo "make run            install, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
+	@echo "make test           install dev tools and run the whole suite on SQLite"
+	@echo "make test-postgres  the suite on PostgreSQL (TEST_DATABASE_URL=$(TEST_DATABASE_URL))"
+	@echo "make lint           ruff check and format check"
+	@echo "make bench          run the benchmarks in benchmarks/"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' || \
+		{ echo "Accord needs Python 3.11; '$(PYTHON)' is $$($(PYTHON) --version 2>&1). Use make PYTHON=python3.11" >&2; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: venv
+	$(BIN)/accord migrate --noinput
+	$(BIN)/accord demo --if-empty
+	$(BIN)/accord run --skip-migrate
+
+# Browser tests drive Debian's chromium through Playwright.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		else \
+			echo "warning: /usr/bin/chromium is missing and installing it needs root; browser tests will fail" >&2; \
+		fi; \
+	fi
+
+test: venv chromium
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: venv chromium
+	DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: venv
+	@found=0; for script in benchmarks/bench_*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
+	done; \
+	[ "$$found" = 1 ] || echo "No benchmarks yet: add benchmarks/bench_<topic>.py scripts."

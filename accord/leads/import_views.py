@@ -1,0 +1,198 @@
+"""CSV import pages: upload, column mapping, validated preview, progress and the error file.
+
+Only admins and marketing (marketing, marketing head) import; everyone else gets a 403. The work is
+done by ``accord.leads.importing``; the import itself runs as a background task.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from accord.core.errors import ApplicationError
+from accord.leads.importing import (
+    CUSTOM_TARGET,
+    MAPPING_TARGETS,
+    csv_sample,
+    import_job_create,
+    import_job_preview,
+    import_job_retry,
+    import_job_set_mapping,
+    import_source_default,
+    mapping_default,
+)
+from accord.leads.models import ImportJob, ImportStatus, Source
+from accord.people.models import Role
+
+IMPORT_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", help_text="The first line names the columns (email is required).")
+    source = forms.ModelChoiceField(
+        queryset=Source.objects.filter(is_active=True).order_by("name"), required=False,
+        empty_label="CSV import (default)", help_text="Where these leads came from.",
+    )
+    encoding = forms.CharField(
+        required=False, max_length=40, help_text="Leave empty for UTF-8. Files saved by older Excel: latin-1 or cp1252.",
+    )
+
+
+def _require_importer(request: HttpRequest) -> None:
+    if not request.user.has_role(*IMPORT_ROLES):  # type: ignore[union-attr]
+        raise PermissionDenied("Only admins and marketing import leads.")
+
+
+def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    _require_importer(request)
+    return get_object_or_404(ImportJob.objects.select_related("source", "created_by"), pk=job_id)
+
+
+@login_required
+def import_upload_page(request: HttpRequest) -> HttpResponse:
+    _require_importer(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = import_job_create(
+                uploaded=form.cleaned_data["file"],
+                source=form.cleaned_data["source"] or import_source_default(),
+                encoding=form.cleaned_data["encoding"],
+                actor=request.user,
+            )
+        except ApplicationError as exc:
+            form.add_error("encoding" if "encoding" in exc.detail else "file", exc.message)
+        else:
+            return redirect("leads:import_map", job_id=job.pk)
+    status = 422 if request.method == "POST" else 200
+    jobs = ImportJob.objects.select_related("source", "created_by")[:20]
+    return render(request, "leads/import_upload.html", {"form": form, "jobs": jobs}, status=status)
+
+
+def _mapping_rows(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    header, sample = csv_sample(job.file.path, job.encoding, rows=5)
+    defaults = mapping_default(header)
+    chosen = {**defaults, **(job.mapping or {})}
+    rows = []
+    for i, column in enumerate(header):
+        target = chosen.get(column, "")
+        rows.append({
+            "index": i,
+            "column": column,
+            "target": target,
+            "suggested": defaults.get(column, ""),
+            "samples": [r[i] for r in sample if i < len(r) and r[i].strip()][:3],
+        })
+    choices = [("", "— skip this column —"), (CUSTOM_TARGET, "custom field (named after the column)")]
+    choices += list(MAPPING_TARGETS.items())
+    return rows, choices
+
+
+@login_required
+def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    if job.status != ImportStatus.PENDING:
+        return redirect("leads:import_progress", job_id=job.pk)
+    rows, choices = _mapping_rows(job)
+    error = ""
+    if request.method == "POST":
+        mapping = {row["column"]: request.POST.get(f"map-{row['index']}", "") for row in rows}
+        try:
+            import_job_set_mapping(job=job, mapping=mapping)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            return redirect("leads:import_preview", job_id=job.pk)
+        for row in rows:
+            row["target"] = mapping[row["column"]]
+    known = {value for value, _ in choices}
+    for row in rows:
+        # resolve_field's custom.<key> suggestion is offered as its own option.
+        row["options"] = choices if row["target"] in known else [*choices, (row["target"], row["target"])]
+    context = {"job": job, "rows": rows, "choices": choices, "error": error}
+    return render(request, "leads/import_map.html", context, status=422 if error else 200)
+
+
+@login_required
+def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    if request.method == "POST":
+        if job.status != ImportStatus.PENDING:
+            return redirect("leads:import_progress", job_id=job.pk)
+        _enqueue(job)
+        messages.success(request, f"Import of {job.original_name} started.")
+        return redirect("leads:import_progress", job_id=job.pk)
+    if job.status != ImportStatus.PENDING:
+        return redirect("leads:import_progress", job_id=job.pk)
+    try:
+        preview = import_job_preview(job=job, rows=20)
+    except ApplicationError as exc:
+        return render(request, "leads/import_preview.html", {"job": job, "error": exc.message}, status=422)
+    return render(request, "leads/import_preview.html", {"job": job, **preview})
+
+
+def _enqueue(job: ImportJob) -> None:
+    from accord.leads.tasks import import_job_run_task
+
+    transaction.on_commit(lambda: import_job_run_task.enqueue(job.pk))
+
+
+@login_required
+def import_progress_page(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    return render(request, "leads/import_progress.html", {"job": job, "summary": job.summary or {}})
+
+
+@login_required
+def import_progress_partial(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    return render(request, "leads/_import_progress.html", {"job": job, "summary": job.summary or {}})
+
+
+@login_required
+@require_POST
+def import_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job(request, job_id)
+    try:
+        job = import_job_retry(job=job)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        _enqueue(job)
+        messages.success(request, "The import runs again; rows it already imported stay unchanged.")
+    return redirect("leads:import_progress", job_id=job.pk)
+
+
+@login_required
+def import_errors_download(request: HttpRequest, job_id: int) -> FileResponse:
+    job = _job(request, job_id)
+    if not job.error_file.name:
+        raise Http404("This import rejected no rows.")
+    full = (Path(settings.MEDIA_ROOT) / job.error_file.name).resolve()
+    if Path(settings.MEDIA_ROOT).resolve() not in full.parents or not full.is_file():
+        raise Http404("The error file is gone.")
+    stem = Path(job.original_name).stem or "import"
+    return FileResponse(open(full, "rb"), as_attachment=True, filename=f"{stem}-errors.csv",
+                        content_type="text/csv; charset=utf-8")
+
+
+urlpatterns = [
+    path("leads/import/", import_upload_page, name="import_upload"),
+    path("leads/import/<int:job_id>/", import_progress_page, name="import_progress"),
+    path("leads/import/<int:job_id>/progress/", import_progress_partial, name="import_progress_partial"),
+    path("leads/import/<int:job_id>/map/", import_map_page, name="import_map"),
+    path("leads/import/<int:job_id>/preview/", import_preview_page, name="import_preview"),
+    path("leads/import/<int:job_id>/retry/", import_retry, name="import_retry"),
+    path("leads/import/<int:job_id>/errors.csv", import_errors_download, name="import_errors"),
+]

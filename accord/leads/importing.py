@@ -1,0 +1,1144 @@
+"""CSV import of leads: the bulk door into the same intake pipeline the API and forms use.
+
+    decode -> parse (csv) -> map columns -> normalize_submission per row -> fold duplicates
+           -> existing leads: lead_apply_fields, write if changed, 'lead.updated', bulk re-score
+           -> new leads: AccountIndex / lead_link_account, bulk qualification, next_stage,
+              raw bulk insert of leads and 'lead.intake' events
+
+Every step that decides something is the per-record pipeline's own function (``normalize_submission``,
+``lead_apply_fields``, ``lead_link_account``, ``record_from_values``, ``next_stage``) or the bulk
+engine that is held equal to it, so a lead means the same whichever door it came through. Only the
+writing differs: rows are inserted with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) without a
+model instance per row, one transaction per chunk of ``ACCORD_IMPORT_CHUNK_ROWS`` rows.
+
+Encoding: UTF-8 (with or without BOM) unless an encoding is given. A file that is not valid UTF-8 is
+rejected before anything is written, with the byte offset and line, and a hint to give the encoding
+(we do not guess: a silent cp1252 fall-back would turn a UTF-8 file with one bad byte into mojibake).
+
+Counting (the summary): each data row is exactly one of ``created``, ``updated``, ``unchanged``
+(the first row of an email), ``merged`` (a later row of an email already seen in this file; folded
+into the same lead like a sequential submission) or ``rejected``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from accord.core.errors import ApplicationError, Conflict
+from accord.core.models import Channel, Event
+from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields, lead_link_account
+from accord.leads.matching import AccountIndex
+from accord.leads.models import Account, ImportJob, ImportStatus, Lead, Source, SourceKind, Stage
+from accord.leads.normalize import (
+    CUSTOM_KEY_RE,
+    INTEGER_FIELDS,
+    TEXT_FIELDS,
+    Submission,
+    canonical_key,
+    company_key,
+    normalize_submission,
+    resolve_field,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SOURCE_NAME = "CSV import"
+# The columns the error file starts with; a corrected error file can be imported again as it is.
+ERROR_COLUMNS = ("row", "line", "field", "error", "how_to_fix")
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NOT_SCORED = "Not scored: no qualification criteria are active yet."
+# Fields a column may feed, for the mapping page and explicit mappings ("" = skip the column).
+MAPPING_TARGETS: dict[str, str] = {
+    **{name: name.replace("_", " ") for name in TEXT_FIELDS},
+    **{name: name.replace("_", " ") for name in INTEGER_FIELDS},
+    "consent": "consent (yes/no)",
+    "consent_at": "consent date",
+    "email_opt_out": "email opt-out (yes/no)",
+    "activity": "activity (e.g. demo_request)",
+}
+CUSTOM_TARGET = "custom"  # "a custom field named after the column"
+_ID_BATCH = 5000
+
+
+class ImportFileError(ApplicationError):
+    """The file as a whole cannot be imported (unreadable, wrong encoding, no header)."""
+
+
+# --- decoding and reading ---------------------------------------------------------------------------
+
+
+def encoding_resolve(encoding: str = "") -> str:
+    """The codec to read with: 'utf-8-sig' (reads UTF-8 with or without BOM) unless one is given."""
+    wanted = (encoding or "").strip()
+    if not wanted:
+        return "utf-8-sig"
+    try:
+        codecs.lookup(wanted)
+    except LookupError:
+        raise ImportFileError(
+            f"Unknown encoding {wanted!r}; use e.g. utf-8, latin-1 or cp1252.", detail={"encoding": "unknown"}
+        ) from None
+    return wanted
+
+
+def encoding_check(path: Path | str, encoding: str = "") -> str:
+    """Decode the whole file once (fast, in blocks) so a bad byte stops the import before any write.
+
+    Returns the encoding name for the summary. Raises ImportFileError naming the byte offset and line.
+    """
+    codec = encoding_resolve(encoding)
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    offset = 0
+    newlines = 0
+    try:
+        with open(path, "rb") as fh:
+            first = fh.read(3)
+            has_bom = first == codecs.BOM_UTF8
+            fh.seek(0)
+            while block := fh.read(1 << 20):
+                pending = len(decoder.getstate()[0]) if hasattr(decoder, "getstate") else 0
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    bad = offset - pending + exc.start
+                    fh.seek(0)
+                    before = fh.read(bad)
+                    line = before.count(b"\n") + 1
+                    byte = fh.read(1)
+                    hint = (
+                        "Give the file's encoding: --encoding latin-1 (or cp1252) on the command line, "
+                        "or choose it on the upload page."
+                        if not encoding
+                        else f"The file is not {encoding}; give its real encoding."
+                    )
+                    raise ImportFileError(
+                        f"The file is not valid {encoding or 'UTF-8'}: byte 0x{byte.hex()} at "
+                        f"offset {bad} (line {line}) cannot be decoded. {hint}",
+                        detail={"encoding": f"byte offset {bad}, line {line}"},
+                    ) from None
+                newlines += block.count(b"\n")
+                offset += len(block)
+            decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "The file ends in the middle of a character; it may be truncated or not "
+            f"{encoding or 'UTF-8'}.",
+            detail={"encoding": "truncated"},
+        ) from None
+    except OSError as exc:
+        raise ImportFileError(f"The file cannot be read: {exc.strerror or exc}.", detail={"file": "unreadable"}) from None
+    if not encoding:
+        return "utf-8-sig" if has_bom else "utf-8"
+    return encoding.strip().lower()
+
+
+def _open_text(path: Path | str, encoding: str) -> io.TextIOWrapper:
+    try:
+        return open(path, encoding=encoding_resolve(encoding), newline="", errors="strict")
+    except OSError as exc:
+        raise ImportFileError(f"The file cannot be read: {exc.strerror or exc}.", detail={"file": "unreadable"}) from None
+
+
+@dataclass
+class RawRow:
+    """One data row as the file had it: 1-based data row number, the file line it starts on, cells."""
+
+    number: int
+    line: int
+    cells: list[str]
+    problem: str = ""  # set when the row cannot be parsed (wrong number of fields)
+    fix: str = ""
+
+
+class CsvRows:
+    """Streams a CSV file: ``header`` then RawRow items. Quoted commas/newlines and CRLF work."""
+
+    def __init__(self, path: Path | str, encoding: str = "") -> None:
+        self._fh = _open_text(path, encoding)
+        if csv.field_size_limit() < 1_048_576:
+            # Long cells are the validator's to report ("at most 10000 fit"), not the parser's.
+            csv.field_size_limit(1_048_576)
+        self._reader = csv.reader(self._fh)
+        self.header: list[str] = []
+        self.header_line = 0
+        for cells in self._reader:
+            if cells and any(c.strip() for c in cells):
+                self.header = [c.strip() for c in cells]
+                self.header_line = self._reader.line_num
+                break
+        if not self.header:
+            self._fh.close()
+            raise ImportFileError("The file is empty: the first line must name the columns.", detail={"file": "empty"})
+
+    def __iter__(self) -> Iterator[RawRow]:
+        width = len(self.header)
+        number = 0
+        previous_line = self.header_line
+        reader = self._reader
+        try:
+            while True:
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    if reader.line_num == previous_line:
+                        return  # the parser cannot move on: nothing more to read
+                    number += 1
+                    yield RawRow(number, previous_line + 1, [], f"cannot be read: {exc}",
+                                 "Check the quotes on this line: a quote inside a value is written twice (\"\").")
+                    previous_line = reader.line_num
+                    continue
+                line = previous_line + 1
+                previous_line = reader.line_num
+                if not cells:
+                    continue  # a blank line
+                number += 1
+                if len(cells) != width:
+                    if len(cells) > width:
+                        problem = f"has {len(cells)} fields but the header names {width} columns"
+                        fix = "Quote values that contain commas, or remove the extra separators."
+                    else:
+                        problem = f"has {len(cells)} fields but the header names {width} columns"
+                        fix = "Add the missing values (empty ones too), or close a quote left open."
+                    yield RawRow(number, line, cells, problem, fix)
+                    continue
+                yield RawRow(number, line, cells)
+        finally:
+            self._fh.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def csv_header(path: Path | str, encoding: str = "") -> list[str]:
+    rows = CsvRows(path, encoding)
+    rows.close()
+    return rows.header
+
+
+def csv_sample(path: Path | str, encoding: str = "", *, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The header and the first few well-formed rows (for the mapping page)."""
+    reader = CsvRows(path, encoding)
+    sample: list[list[str]] = []
+    for raw in reader:
+        if not raw.problem:
+            sample.append(raw.cells)
+        if len(sample) >= rows:
+            break
+    reader.close()
+    return reader.header, sample
+
+
+# --- column mapping ----------------------------------------------------------------------------------
+
+
+def column_default_target(column: str) -> str:
+    """What a column feeds unless told otherwise: resolve_field's answer, or '' (skip)."""
+    return resolve_field(column) or ""
+
+
+def mapping_default(columns: Sequence[str]) -> dict[str, str]:
+    """The mapping resolve_field suggests; the columns of an error file are skipped."""
+    mapping = {column: column_default_target(column) for column in columns}
+    if tuple(c.lower() for c in columns[: len(ERROR_COLUMNS)]) == ERROR_COLUMNS:
+        mapping.update(dict.fromkeys(columns[: len(ERROR_COLUMNS)], ""))
+    return mapping
+
+
+@dataclass
+class ColumnPlan:
+    """Which column feeds which submission key (None: ignored)."""
+
+    columns: list[str]
+    keys: list[str | None]
+    targets: list[str]
+    ignored: list[str]
+
+    def submission(self, cells: Sequence[str]) -> dict[str, str]:
+        # An empty cell says nothing (every row has every column): it must not blank a custom field
+        # an earlier row or submission set. For lead fields leaving it out changes nothing.
+        return {key: cells[i] for i, key in enumerate(self.keys) if key is not None and cells[i].strip()}
+
+
+def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) -> ColumnPlan:
+    """Check a mapping {column: field, 'custom', 'custom.<key>' or ''} and plan the submission keys.
+
+    A column keeps its own name as the key when resolve_field already maps it to the target, so
+    normalize_submission sees the file's names (and reports two columns giving one field two values).
+    """
+    chosen = mapping_default(columns)
+    if mapping:
+        unknown_columns = [c for c in mapping if c not in chosen]
+        if unknown_columns:
+            raise ApplicationError(
+                f"The mapping names columns the file does not have: {', '.join(unknown_columns)}.",
+                detail={"mapping": "unknown columns"},
+            )
+        chosen.update({c: (t or "").strip() for c, t in mapping.items()})
+    keys: list[str | None] = []
+    targets: list[str] = []
+    ignored: list[str] = []
+    used: set[str] = set()
+    for column in columns:
+        target = chosen.get(column, "")
+        if target == CUSTOM_TARGET:
+            target = f"custom.{canonical_key(column)}"
+        if target.startswith("custom."):
+            if not CUSTOM_KEY_RE.match(target[7:]):
+                raise ApplicationError(
+                    f"Column {column!r} cannot become custom field {target[7:]!r}: use lower-case letters, "
+                    "digits and _ and start with a letter.",
+                    detail={"mapping": column},
+                )
+        elif target and target not in MAPPING_TARGETS:
+            raise ApplicationError(
+                f"Column {column!r} is mapped to {target!r}, which is not a lead field; "
+                f"use one of {', '.join(MAPPING_TARGETS)}, 'custom' or nothing to skip it.",
+                detail={"mapping": column},
+            )
+        if not target:
+            keys.append(None)
+            targets.append("")
+            ignored.append(column)
+            continue
+        key = column if resolve_field(column) == target else target
+        while key in used:  # the same header twice: trailing spaces resolve to the same field
+            key += " "
+        used.add(key)
+        keys.append(key)
+        targets.append(target)
+    return ColumnPlan(list(columns), keys, targets, ignored)
+
+
+# --- the error file ----------------------------------------------------------------------------------
+
+
+def cell_escape(value: Any) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+_FIXES = (
+    ("is required", "Fill in {field}: every lead needs it."),
+    ("not a valid email", "Correct the address (name@company.com) or remove the row."),
+    ("characters long", "Shorten the value to fit (see the error for the limit)."),
+    ("whole number", "Write a whole number such as 250 (a range like 201-500 counts as 201)."),
+    ("consent answer", "Write yes or no (or true/false)."),
+    ("ISO date-time", "Write the date as 2026-05-01T10:00:00Z."),
+    ("second, different value", "Make the two columns agree, or skip one of them in the column mapping."),
+)
+
+
+def how_to_fix(field_name: str, message: str) -> str:
+    for needle, fix in _FIXES:
+        if needle in message:
+            return fix.format(field=field_name)
+    return "Correct the value and import the file again; rows already imported stay unchanged."
+
+
+class ErrorReport:
+    """Writes every rejected row (with its original cells) to a CSV file as the import goes."""
+
+    def __init__(self, path: Path, header: Sequence[str]) -> None:
+        self.path = path
+        self.count = 0
+        self.first: list[dict[str, Any]] = []
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+        self._writer = csv.writer(self._fh)
+        self._writer.writerow([*ERROR_COLUMNS, *(cell_escape(h) for h in header)])
+
+    def add(self, row: RawRow, problems: dict[str, str], fixes: dict[str, str] | None = None) -> None:
+        fixes = fixes or {}
+        fields = "; ".join(problems)
+        errors = "; ".join(f"{name} {text}" for name, text in problems.items())
+        fix = " ".join(dict.fromkeys(fixes.get(n) or how_to_fix(n, t) for n, t in problems.items()))
+        self._writer.writerow(
+            [row.number, row.line, cell_escape(fields), cell_escape(errors), cell_escape(fix),
+             *(cell_escape(c) for c in row.cells)]
+        )
+        self.count += 1
+        if len(self.first) < 20:
+            self.first.append({"row": row.number, "line": row.line, "field": fields, "error": errors, "how_to_fix": fix})
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+# --- writing rows without model instances ------------------------------------------------------------
+
+
+class RowWriter:
+    """Inserts many rows into one table: executemany on SQLite, COPY on PostgreSQL."""
+
+    def __init__(self, model: type[Any], columns: Sequence[str]) -> None:
+        self.table = model._meta.db_table
+        self.columns = list(columns)
+        self.vendor = connection.vendor
+        if self.vendor not in ("sqlite", "postgresql"):
+            raise ApplicationError(f"Bulk import supports SQLite and PostgreSQL, not {self.vendor}.")
+        quoted = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        if self.vendor == "sqlite":
+            marks = ", ".join(["%s"] * len(self.columns))
+            self.sql = f"INSERT INTO {connection.ops.quote_name(self.table)} ({quoted}) VALUES ({marks})"
+        else:
+            self.sql = f"COPY {connection.ops.quote_name(self.table)} ({quoted}) FROM STDIN"
+
+    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if self.vendor == "sqlite":
+                cursor.executemany(self.sql, rows)
+            else:
+                with connection.wrap_database_errors, cursor.cursor.copy(self.sql) as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
+
+def _json_db(value: Any) -> str:
+    # Both engines take JSON as text here: SQLite stores it as text, COPY parses it into jsonb.
+    return json.dumps(value)
+
+
+def ids_reserve(model: type[Any], count: int) -> list[int]:
+    """Primary keys for ``count`` new rows, taken inside the current transaction."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
+            )
+            return [r[0] for r in cursor.fetchall()]
+        # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so max + 1.. is ours.
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        top = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(top, found[0] if found else 0) + 1
+        return list(range(start, start + count))
+
+
+# --- account matching for a whole file ------------------------------------------------------------
+
+
+class FileAccountIndex(AccountIndex):
+    """``AccountIndex`` with the fuzzy name search made fit for a whole file, same answers.
+
+    The per-record index rebuilds its {id: name} choices and re-tokenises every name on each
+    fuzzy search; over a file that is quadratic in the number of new companies. Here the names are
+    kept once, pre-sorted by token (token_sort_ratio is ratio over sorted tokens) and bucketed by
+    length, because ratio >= cutoff is impossible when the lengths differ by more than
+    (1 - cutoff/100) * (sum of lengths). The best score wins; on a tie the name the per-record
+    index would meet first (insertion order) wins, as in ``rapidfuzz.process.extractOne``.
+    """
+
+    def preload(self) -> FileAccountIndex:
+        super().preload()
+        self._buckets: dict[int, tuple[list[str], list[tuple[int, int]]]] = {}
+        self._order = 0
+        for key, account_id in (self._names or {}).items():
+            self._add_choice(key, account_id)
+        return self
+
+    def _add_choice(self, key: str, account_id: int) -> None:
+        if not key:
+            return
+        tokens = " ".join(sorted(key.split()))
+        names, meta = self._buckets.setdefault(len(tokens), ([], []))
+        names.append(tokens)
+        meta.append((self._order, account_id))
+        self._order += 1
+
+    def remember(self, account_id: int, *, name_key: str, domain: str = "") -> None:
+        new = self._names is not None and bool(name_key) and name_key not in self._names
+        super().remember(account_id, name_key=name_key, domain=domain)
+        if new:
+            self._add_choice(name_key, account_id)
+
+    def _fuzzy(self, key: str) -> tuple[int, int] | None:
+        from rapidfuzz import fuzz, process
+
+        if self._names is None:
+            return super()._fuzzy(key)
+        query = " ".join(sorted(key.split()))
+        size = len(query)
+        slack = 1 - self.threshold / 100
+        best: tuple[float, int, int] | None = None  # (score, -order, account_id)
+        for length, (names, meta) in self._buckets.items():
+            if abs(size - length) > slack * (size + length) + 1:
+                continue
+            found = process.extractOne(query, names, scorer=fuzz.ratio, score_cutoff=self.threshold,
+                                       processor=None)
+            if found is None:
+                continue
+            _, score, position = found
+            order, account_id = meta[position]
+            candidate = (score, -order, account_id)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+        if best is None:
+            return None
+        return best[2], int(best[0])
+
+
+# --- the import itself -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Group:
+    """All rows of one email within a chunk, in file order."""
+
+    email_key: str
+    rows: list[RawRow] = field(default_factory=list)
+    subs: list[Submission] = field(default_factory=list)
+    seen_before: bool = False  # the email was in an earlier chunk of this file
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rows: int = 0
+    accounts_created: int = 0
+
+
+_BLANK_LEAD: dict[str, Any] = {
+    **dict.fromkeys(UPDATABLE_FIELDS, ""),
+    "company_size": None,
+    "phone_key": "",
+    "consent": "unknown",
+    "consent_at": None,
+    "consent_source": "",
+}
+
+
+def _combine_changes(total: dict[str, list[Any]], more: dict[str, list[Any]]) -> None:
+    """Sequential changes as one: the first old value, the last new value; no-ops dropped."""
+    for name, (old, new) in more.items():
+        if name in total:
+            total[name] = [total[name][0], new]
+            if total[name][0] == new:
+                del total[name]
+        else:
+            total[name] = [old, new]
+
+
+class EmailsSeen:
+    """Emails of earlier chunks, as 64-bit hashes in one polars column (8 bytes per email)."""
+
+    def __init__(self) -> None:
+        import polars as pl
+
+        self._pl = pl
+        self._hashes = pl.Series("h", [], dtype=pl.UInt64)
+
+    def contains(self, keys: list[str]) -> list[bool]:
+        if not keys or self._hashes.len() == 0:
+            return [False] * len(keys)
+        return self._pl.Series(keys, dtype=self._pl.String).hash(seed=7).is_in(self._hashes.implode()).to_list()
+
+    def add(self, keys: list[str]) -> None:
+        if keys:
+            self._hashes = self._pl.concat([self._hashes, self._pl.Series("h", keys).hash(seed=7)], rechunk=True)
+
+
+class LeadImport:
+    """One run over one file. ``run()`` returns the summary; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        path: Path | str,
+        source: Source | None,
+        mapping: dict[str, str] | None = None,
+        encoding: str = "",
+        dry_run: bool = False,
+        actor: Any = None,
+        job: ImportJob | None = None,
+        error_path: Path | None = None,
+        now: datetime | None = None,
+        chunk_rows: int | None = None,
+        keep_preview: int = 0,
+    ) -> None:
+        self.path = Path(path)
+        self.source = source
+        self.mapping = mapping
+        self.encoding = encoding
+        self.dry_run = dry_run
+        self.actor = actor if getattr(actor, "is_authenticated", False) else None
+        self.job = job
+        self.error_path = error_path
+        self.now = now or timezone.now()
+        self.chunk_rows = chunk_rows or settings.ACCORD_IMPORT_CHUNK_ROWS
+        self.counts = ImportCounts()
+        self.keep_preview = keep_preview
+        self.preview: list[dict[str, Any]] = []
+        self.rescored = 0
+
+    # -- set-up ------------------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        from accord.qualification.selectors import criteria_active_spec
+
+        self.encoding_used = encoding_check(self.path, self.encoding)
+        self.reader = CsvRows(self.path, self.encoding)
+        self.plan = mapping_plan(self.reader.header, self.mapping)
+        if "email" not in self.plan.targets:
+            self.reader.close()
+            raise ImportFileError(
+                "No column holds the email address: name one 'email' (or map a column to email).",
+                detail={"mapping": "email missing"},
+            )
+        self.spec = criteria_active_spec()
+        self._load_accounts()
+        self.seen = EmailsSeen()
+        self.lead_columns = [f.column for f in Lead._meta.concrete_fields]
+        self.lead_writer = RowWriter(Lead, self.lead_columns)
+        self.event_columns = [f.column for f in Event._meta.concrete_fields if f.column != "id"]
+        self.event_writer = RowWriter(Event, self.event_columns)
+        stamp = connection.ops.adapt_datetimefield_value(self.now)
+        self.stamp = stamp
+        self.lead_defaults = self._lead_defaults()
+        self.ignored_payload = self.plan.ignored[:50]
+        if self.error_path is None:
+            name = f"imports/errors/job-{self.job.pk}-errors.csv" if self.job else (
+                f"imports/errors/{'dry-run' if self.dry_run else 'import'}-{self.now:%Y%m%d-%H%M%S-%f}-errors.csv"
+            )
+            self.error_path = Path(settings.MEDIA_ROOT) / name
+        self.errors = ErrorReport(self.error_path, self.reader.header)
+
+    def _load_accounts(self) -> None:
+        self.index = FileAccountIndex().preload()
+        self.accounts: dict[int, tuple[str, str, int | None, str]] = {
+            pk: (name, industry, size, country)
+            for pk, name, industry, size, country in Account.objects.values_list(
+                "id", "name", "industry", "size", "country"
+            ).iterator(chunk_size=10_000)
+        }
+        self._fake_account_id = 0
+
+    def _lead_defaults(self) -> dict[str, Any]:
+        """Every Lead column's value for a new row unless the import sets it (the model's defaults)."""
+        defaults: dict[str, Any] = {}
+        for f in Lead._meta.concrete_fields:
+            if f.column == "id":
+                continue
+            value = f.get_default()
+            if f.get_internal_type() == "JSONField":
+                defaults[f.column] = _json_db(value)
+            elif f.get_internal_type() == "DateTimeField":
+                defaults[f.column] = None
+            else:
+                defaults[f.column] = value
+        defaults.update(created_at=self.stamp, updated_at=self.stamp, source_id=self.source.pk if self.source else None)
+        return defaults
+
+    # -- the run ---------------------------------------------------------------------------------
+
+    def run(self) -> dict[str, Any]:
+        self._prepare()
+        try:
+            chunk: list[RawRow] = []
+            for raw in self.reader:
+                chunk.append(raw)
+                if len(chunk) >= self.chunk_rows:
+                    self._chunk(chunk)
+                    chunk = []
+            if chunk:
+                self._chunk(chunk)
+        finally:
+            self.reader.close()
+            self.errors.close()
+        return self.summary()
+
+    def summary(self) -> dict[str, Any]:
+        c = self.counts
+        error_file = ""
+        if self.errors.count:
+            try:
+                error_file = str(self.error_path.relative_to(Path(settings.MEDIA_ROOT)))
+            except ValueError:
+                error_file = str(self.error_path)
+        return {
+            "created": c.created,
+            "updated": c.updated,
+            "merged": c.merged,
+            "unchanged": c.unchanged,
+            "rejected": c.rejected,
+            "rows": c.rows,
+            "ignored_columns": self.plan.ignored,
+            "encoding": self.encoding_used,
+            "error_file": error_file,
+            "accounts_created": c.accounts_created,
+            "dry_run": self.dry_run,
+            "criteria_version": self.spec.version if self.spec else None,
+        }
+
+    def _validate(self, rows: list[RawRow]) -> list[_Group]:
+        """normalize_submission per row; bad rows to the error file; good rows grouped by email."""
+        groups: dict[str, _Group] = {}
+        plan = self.plan
+        for raw in rows:
+            self.counts.rows += 1
+            if raw.problem:
+                self.counts.rejected += 1
+                self.errors.add(raw, {"row": raw.problem}, {"row": raw.fix})
+                continue
+            sub = normalize_submission(plan.submission(raw.cells))
+            if not sub.ok:
+                self.counts.rejected += 1
+                self.errors.add(raw, sub.errors)
+                continue
+            key = sub.email_key
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group(key)
+            group.rows.append(raw)
+            group.subs.append(sub)
+        ordered = list(groups.values())
+        for group, seen in zip(ordered, self.seen.contains([g.email_key for g in ordered]), strict=True):
+            group.seen_before = seen
+        return ordered
+
+    def _chunk(self, rows: list[RawRow]) -> None:
+        groups = self._validate(rows)
+        counts_before = ImportCounts(**vars(self.counts))
+        if self.dry_run:
+            self._apply(groups)
+        else:
+            for attempt in range(4):
+                try:
+                    with transaction.atomic():
+                        updated_ids = self._apply(groups)
+                        self._record_progress()
+                    break
+                except IntegrityError:
+                    # Someone created one of these emails (API, form) after we looked: look again,
+                    # those rows are now updates of that lead.
+                    if attempt == 3:
+                        raise
+                    logger.info("import chunk conflicted with a concurrent write; retrying it")
+                    self.counts = ImportCounts(**vars(counts_before))
+                    self._load_accounts()
+            if updated_ids and self.spec is not None:
+                self._rescore(updated_ids)
+        self.seen.add([g.email_key for g in groups])
+
+    def _record_progress(self) -> None:
+        if self.job is not None:
+            ImportJob.objects.filter(pk=self.job.pk).update(
+                rows_done=self.counts.rows, summary=self.summary(), updated_at=timezone.now()
+            )
+
+    def _rescore(self, lead_ids: list[int]) -> None:
+        from accord.qualification.models import CriteriaSet
+        from accord.qualification.services import criteria_rescore
+
+        criteria_set = CriteriaSet.objects.get(pk=self.spec.id)
+        for start in range(0, len(lead_ids), _ID_BATCH):
+            result = criteria_rescore(criteria_set=criteria_set, lead_ids=lead_ids[start : start + _ID_BATCH],
+                                      as_of=self.now)
+            self.rescored += result.get("changed", 0)
+
+    def _existing(self, keys: list[str]) -> dict[str, Lead]:
+        """Leads already holding these emails, each resolved through merged_into to the survivor."""
+        found: dict[str, Lead] = {}
+        for start in range(0, len(keys), _ID_BATCH):
+            qs = Lead.objects.filter(email_key__in=keys[start : start + _ID_BATCH]).select_related("source")
+            if not self.dry_run and connection.features.has_select_for_update:
+                qs = qs.select_for_update(of=("self",))
+            found.update({lead.email_key: lead for lead in qs})
+        pending = {lead.merged_into_id for lead in found.values() if lead.merged_into_id}
+        survivors: dict[int, Lead] = {}
+        while pending:
+            qs = Lead.objects.filter(pk__in=pending).select_related("source")
+            if not self.dry_run and connection.features.has_select_for_update:
+                qs = qs.select_for_update(of=("self",))
+            batch = {lead.pk: lead for lead in qs}
+            survivors.update(batch)
+            pending = {lead.merged_into_id for lead in batch.values() if lead.merged_into_id} - set(survivors)
+        for key, lead in list(found.items()):
+            hops = 0
+            while lead.merged_into_id is not None and lead.merged_into_id in survivors and hops < 50:
+                lead = survivors[lead.merged_into_id]
+                hops += 1
+            found[key] = lead
+        return found
+
+    def _apply(self, groups: list[_Group]) -> list[int]:
+        """Plan and (unless a dry run) write one chunk. Returns the ids of updated leads."""
+        existing = self._existing([g.email_key for g in groups])
+        # One Lead object per surviving lead, shared when two emails lead to the same person.
+        survivors: dict[int, Lead] = {}
+        changed: dict[int, dict[str, list[Any]]] = {}
+        change_rows: dict[int, list[int]] = {}
+        new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]] = []
+        for group in groups:
+            lead = existing.get(group.email_key)
+            first_rows = 0 if group.seen_before else 1
+            self.counts.merged += len(group.rows) - first_rows
+            if lead is None:
+                if group.seen_before:
+                    continue  # dry run: its lead would have been created by an earlier chunk
+                ns, changes, how = self._plan_new(group)
+                new_leads.append((group, ns, changes, how))
+                self.counts.created += 1
+                continue
+            lead = survivors.setdefault(lead.pk, lead)
+            mine: dict[str, list[Any]] = {}
+            for sub in group.subs:
+                _combine_changes(mine, lead_apply_fields(lead, sub, now=self.now))
+            if lead.account_id is None and not self.dry_run:
+                match = lead_link_account(lead, index=self.index)
+                if match.how == "created":
+                    self.counts.accounts_created += 1
+                    self._remember_account(lead.account)
+                if lead.account_id is not None:
+                    mine["account"] = [None, lead.account_id]
+            _combine_changes(changed.setdefault(lead.pk, {}), mine)
+            change_rows.setdefault(lead.pk, []).extend(r.number for r in group.rows)
+            if first_rows:
+                if mine:
+                    self.counts.updated += 1
+                else:
+                    self.counts.unchanged += 1
+        updated_ids = [pk for pk, total in changed.items() if total]
+        if self.keep_preview:
+            self._keep_preview(new_leads, survivors)
+        if self.dry_run:
+            return []
+        self._write_updates([survivors[pk] for pk in updated_ids], changed, change_rows)
+        self._insert_new(new_leads)
+        return updated_ids
+
+    def _plan_new(self, group: _Group) -> tuple[SimpleNamespace, dict[str, list[Any]], str]:
+        """A new lead as a plain namespace (no model instance): lead_apply_fields per row, account link."""
+        first = group.subs[0]
+        ns = SimpleNamespace(**_BLANK_LEAD, email=first.fields["email"], email_key=group.email_key,
+                             source=self.source, custom={}, account=None, account_id=None)
+        changes: dict[str, list[Any]] = {}
+        for sub in group.subs:
+            _combine_changes(changes, lead_apply_fields(ns, sub, now=self.now))  # type: ignore[arg-type]
+        if self.dry_run:
+            found = self.index.match(email=ns.email, company=ns.company, website=ns.website)
+            how = found.how
+            if found.account_id is None and ns.company:
+                self._fake_account_id -= 1
+                self.index.remember(self._fake_account_id, name_key=company_key(ns.company), domain=found.domain)
+                self.accounts[self._fake_account_id] = (ns.company, ns.industry, ns.company_size, ns.country)
+                self.counts.accounts_created += 1
+                how = "created"
+            ns.account_id = found.account_id if found.account_id is not None else (
+                self._fake_account_id if how == "created" else None)
+        else:
+            match = lead_link_account(ns, index=self.index)  # type: ignore[arg-type]
+            how = match.how
+            if ns.account is not None:
+                ns.account_id = ns.account.pk
+                self._remember_account(ns.account)
+                self.counts.accounts_created += 1
+        if ns.account_id is not None:
+            changes["account"] = [None, ns.account_id]
+        return ns, changes, how
+
+    def _remember_account(self, account: Account) -> None:
+        self.accounts[account.pk] = (account.name, account.industry, account.size, account.country)
+
+    def _write_updates(self, leads: list[Lead], changed: dict[int, dict[str, list[Any]]],
+                       change_rows: dict[int, list[int]]) -> None:
+        if not leads:
+            return
+        fields: set[str] = {"updated_at"}
+        for lead in leads:
+            names = set(changed[lead.pk])
+            if "phone" in names:
+                names.add("phone_key")
+            if "account" in names:
+                names.discard("account")
+                names.add("account")
+            fields |= names
+            lead.updated_at = self.now
+        Lead.objects.bulk_update(leads, sorted(fields), batch_size=500)
+        events = []
+        for lead in leads:
+            payload = {
+                "channel": Channel.IMPORT,
+                "source": self.source.name if self.source else "",
+                "changes": changed[lead.pk],
+                "import_job": self.job.pk if self.job else None,
+                "rows": change_rows.get(lead.pk, [])[:50],
+            }
+            events.append(self._event_row("lead.updated", lead.pk, "", payload))
+        self.event_writer.write(events)
+
+    def _event_row(self, type_: str, subject_id: int, stage: str, payload: dict[str, Any]) -> tuple[Any, ...]:
+        values = {
+            "type": type_,
+            "subject_type": "lead",
+            "subject_id": subject_id,
+            "actor_id": self.actor.pk if self.actor else None,
+            "channel": Channel.IMPORT,
+            "occurred_at": self.stamp,
+            "stage": stage,
+            "payload": _json_db(payload),
+        }
+        return tuple(values[c] for c in self.event_columns)
+
+    def _evaluate(self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]) -> list[Any]:
+        """Bulk qualification of the chunk's new leads: one Evaluation (or None) per lead, in order."""
+        if self.spec is None or not new_leads:
+            return [None] * len(new_leads)
+        import polars as pl
+
+        from accord.qualification.bulk import evaluate_frame, explanations
+        from accord.qualification.engine import Evaluation
+        from accord.qualification.fields import FIELDS, record_from_values
+
+        spec = self.spec
+        wanted = sorted({r.field for r in spec.rules if r.kind != "engagement"})
+        columns: dict[str, list[Any]] = {name: [] for name in wanted}
+        source_name = self.source.name if self.source else None
+        for _, ns, _, _ in new_leads:
+            account = self.accounts.get(ns.account_id) if ns.account_id is not None else None
+            values = {name: getattr(ns, name) for name in UPDATABLE_FIELDS}
+            values.update(
+                email=ns.email, consent=ns.consent, source__name=source_name,
+                account__name=account[0] if account else None, account__industry=account[1] if account else None,
+                account__size=account[2] if account else None, account__country=account[3] if account else None,
+            )
+            record = record_from_values(values, ns.custom)
+            for name in wanted:
+                columns[name].append(record.get(name))
+        schema: dict[str, Any] = {"lead_key": pl.Int64}
+        for name in wanted:
+            schema[name] = pl.Int64 if name in FIELDS and FIELDS[name].type == "number" else pl.String
+        records = pl.DataFrame({"lead_key": list(range(len(new_leads))), **columns}, schema=schema)
+        activities = None
+        if any(r.kind == "engagement" for r in spec.rules):
+            activities = pl.DataFrame(
+                {
+                    "lead_key": list(range(len(new_leads))),
+                    "kind": [g.subs[0].activity for g, _, _, _ in new_leads],
+                    "channel": [Channel.IMPORT.value] * len(new_leads),
+                    "occurred_at": [self.now.astimezone(UTC)] * len(new_leads),
+                },
+                schema={"lead_key": pl.Int64, "kind": pl.String, "channel": pl.String,
+                        "occurred_at": pl.Datetime("us", "UTC")},
+            )
+        result = evaluate_frame(spec, records, activities, self.now).sort("lead_key")
+        texts = explanations(spec, result)  # one text per distinct verdict, shared
+        out = []
+        verdicts = result.select("fit", "engagement", "score", "decision").iter_rows()
+        for (fit, engagement, score, decision), text in zip(verdicts, texts, strict=True):
+            # Only what the intake event and next_stage read; the matched rules are in the text.
+            out.append(Evaluation(version=spec.version, criteria_id=spec.id, fit=fit, engagement=engagement,
+                                  score=score, decision=decision, matched=(), explanation=text))
+        return out
+
+    def _insert_new(self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]) -> None:
+        from accord.leads.intake import evaluation_payload
+        from accord.qualification.selectors import next_stage
+
+        if not new_leads:
+            return
+        evaluations = self._evaluate(new_leads)
+        ids = ids_reserve(Lead, len(new_leads))
+        defaults = self.lead_defaults
+        columns = self.lead_columns
+        lead_rows = []
+        event_rows = []
+        source_name = self.source.name if self.source else ""
+        stage_cache: dict[str, str] = {}
+        for pk, (group, ns, changes, how), evaluation in zip(ids, new_leads, evaluations, strict=True):
+            values = dict(defaults)
+            for name in UPDATABLE_FIELDS:
+                values[name] = getattr(ns, name)
+            values.update(
+                id=pk, email=ns.email, email_key=ns.email_key, phone_key=ns.phone_key, consent=ns.consent,
+                consent_source=ns.consent_source,
+                consent_at=connection.ops.adapt_datetimefield_value(ns.consent_at) if ns.consent_at else None,
+                custom=_json_db(ns.custom) if ns.custom else defaults["custom"], account_id=ns.account_id,
+                stage_changed_at=self.stamp,
+            )
+            if evaluation is not None:
+                stage = stage_cache.get(evaluation.decision)
+                if stage is None:
+                    stage = stage_cache[evaluation.decision] = str(next_stage(Stage.INQUIRY, evaluation))
+                values.update(
+                    stage=stage, score=evaluation.score, fit_score=evaluation.fit,
+                    engagement_score=evaluation.engagement, criteria_version_id=evaluation.criteria_id,
+                    explanation=evaluation.explanation, scored_at=self.stamp,
+                )
+                scoring = evaluation_payload(evaluation)
+            else:
+                values.update(stage=Stage.INQUIRY.value, explanation=NOT_SCORED)
+                scoring = {}
+            lead_rows.append(tuple(values[c] for c in columns))
+            payload = {
+                "created": True,
+                "channel": Channel.IMPORT.value,
+                "source": source_name,
+                "activity": group.subs[0].activity,
+                "changes": changes,
+                "account_match": how,
+                "ignored_fields": self.ignored_payload,
+                **scoring,
+                "import_job": self.job.pk if self.job else None,
+            }
+            event_rows.append(self._event_row("lead.intake", pk, values["stage"], payload))
+        self.lead_writer.write(lead_rows)
+        self.event_writer.write(event_rows)
+
+    def _keep_preview(self, new_leads: list[Any], survivors: dict[int, Lead]) -> None:
+        for group, ns, _, how in new_leads:
+            if len(self.preview) >= self.keep_preview:
+                return
+            self.preview.append({
+                "row": group.rows[0].number, "action": "create", "email": ns.email,
+                "fields": {n: getattr(ns, n) for n in UPDATABLE_FIELDS if getattr(ns, n) not in ("", None)},
+                "custom": dict(ns.custom), "account_match": how or "none",
+            })
+
+
+def leads_import(
+    *,
+    path: Path | str,
+    source: Source | None = None,
+    mapping: dict[str, str] | None = None,
+    encoding: str = "",
+    dry_run: bool = False,
+    actor: Any = None,
+    job: ImportJob | None = None,
+    error_path: Path | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Import a CSV file of leads; returns the summary (see the module docstring for the counts)."""
+    return LeadImport(
+        path=path, source=source, mapping=mapping, encoding=encoding, dry_run=dry_run, actor=actor, job=job,
+        error_path=error_path, now=now,
+    ).run()
+
+
+# --- sources and jobs ----------------------------------------------------------------------------------
+
+
+def import_source_default() -> Source:
+    """The 'CSV import' source (kind import), created on first use."""
+    from accord.leads.services import source_create
+
+    found = Source.objects.filter(name__iexact=DEFAULT_SOURCE_NAME).first()
+    if found is not None:
+        return found
+    try:
+        return source_create(name=DEFAULT_SOURCE_NAME, kind=SourceKind.IMPORT)
+    except Conflict:
+        return Source.objects.get(name__iexact=DEFAULT_SOURCE_NAME)
+
+
+def import_job_create(*, uploaded: Any, source: Source | None, encoding: str = "", actor: Any = None) -> ImportJob:
+    """Store an uploaded file as a pending import job (the header must be readable)."""
+    encoding = (encoding or "").strip()
+    encoding_resolve(encoding)
+    name = os.path.basename(getattr(uploaded, "name", "") or "import.csv")[:255]
+    job = ImportJob(original_name=name, encoding=encoding, source=source,
+                    created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    job.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{name}", uploaded, save=False)
+    try:
+        encoding_check(job.file.path, encoding)
+        header = csv_header(job.file.path, encoding)
+    except ImportFileError:
+        default_storage.delete(job.file.name)
+        raise
+    job.mapping = mapping_default(header)
+    job.save()
+    return job
+
+
+def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
+    """Record the column mapping chosen on the mapping page (checked against the file's header)."""
+    if job.status != ImportStatus.PENDING:
+        raise Conflict("This import has already started; its mapping can no longer change.")
+    header = csv_header(job.file.path, job.encoding)
+    mapping_plan(header, mapping)
+    job.mapping = {c: mapping.get(c, "") for c in header}
+    job.save(update_fields=["mapping", "updated_at"])
+    return job
+
+
+def import_job_preview(*, job: ImportJob, rows: int = 20) -> dict[str, Any]:
+    """A dry run over the whole file: the counts, the first rows as they will be stored, the first errors."""
+    error_path = Path(settings.MEDIA_ROOT) / f"imports/errors/job-{job.pk}-preview-errors.csv"
+    run = LeadImport(path=job.file.path, source=job.source, mapping=job.mapping or None, encoding=job.encoding,
+                     dry_run=True, error_path=error_path, keep_preview=rows)
+    summary = run.run()
+    ImportJob.objects.filter(pk=job.pk).update(rows_total=summary["rows"])
+    return {"summary": summary, "rows": run.preview, "errors": run.errors.first}
+
+
+def import_job_run(*, job_id: int) -> ImportJob:
+    """Run a pending (or failed) import job; a job that is running or done is left alone."""
+    claimed = ImportJob.objects.filter(pk=job_id, status__in=[ImportStatus.PENDING, ImportStatus.FAILED]).update(
+        status=ImportStatus.RUNNING, error_message="", updated_at=timezone.now()
+    )
+    job = ImportJob.objects.select_related("source", "created_by").get(pk=job_id)
+    if not claimed:
+        return job
+    try:
+        summary = leads_import(path=job.file.path, source=job.source, mapping=job.mapping or None,
+                               encoding=job.encoding, actor=job.created_by, job=job)
+    except ApplicationError as exc:
+        _job_fail(job, exc.message)
+        return job
+    except Exception as exc:  # the job must say what went wrong whatever it was
+        logger.exception("import job %s failed", job_id)
+        _job_fail(job, f"The import stopped unexpectedly ({type(exc).__name__}: {exc}). Rows imported before "
+                       "the failure are kept; run it again to import the rest (imported rows stay unchanged).")
+        return job
+    job.status = ImportStatus.DONE
+    job.summary = summary
+    job.rows_done = summary["rows"]
+    job.rows_total = summary["rows"]
+    job.error_file.name = summary["error_file"] or ""
+    job.finished_at = timezone.now()
+    job.save()
+    return job
+
+
+def _job_fail(job: ImportJob, message: str) -> None:
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_message=message,
+                                               finished_at=timezone.now(), updated_at=timezone.now())
+    job.refresh_from_db()
+
+
+def import_job_retry(*, job: ImportJob) -> ImportJob:
+    """Put a failed job back in the queue (rows it already imported will then be unchanged)."""
+    if job.status != ImportStatus.FAILED:
+        raise Conflict("Only a failed import can be run again.")
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(status=ImportStatus.PENDING)
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,83 @@
+"""``accord import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]``: import leads from CSV.
+
+Prints the summary as JSON on stdout and exits 0 when the file was processed (rejected rows are
+listed in the error file the summary names); exits non-zero with a message for a file that cannot
+be read, an unknown source or a wrong encoding.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accord.core.errors import ApplicationError
+from accord.leads.models import ImportStatus, Source
+
+KINDS = ("leads",)
+
+
+class Command(BaseCommand):
+    help = "Import records from a CSV file: `import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]`."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", help="What the file holds: leads.")
+        parser.add_argument("file", help="The CSV file (first line names the columns).")
+        parser.add_argument("--source", default="", help="Source name (default: 'CSV import', created on first use).")
+        parser.add_argument("--dry-run", action="store_true", help="Validate and count; write nothing.")
+        parser.add_argument("--encoding", default="", help="The file's encoding, e.g. latin-1 (default UTF-8).")
+        parser.add_argument("--mapping", default="", help='JSON {"column": "field" or "" to skip}.')
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from accord.leads.importing import import_job_run, import_source_default, leads_import
+
+        if options["kind"] not in KINDS:
+            raise CommandError(f"Cannot import {options['kind']!r}: only 'leads' can be imported (accord import leads FILE.csv).")
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"{path} is not a readable file.")
+        mapping = None
+        if options["mapping"]:
+            try:
+                mapping = json.loads(options["mapping"])
+            except ValueError as exc:
+                raise CommandError(f"--mapping is not valid JSON: {exc}") from None
+            if not isinstance(mapping, dict):
+                raise CommandError('--mapping must be a JSON object such as {"Mail": "email"}.')
+        if options["source"]:
+            source = Source.objects.filter(name__iexact=options["source"].strip()).first()
+            if source is None:
+                names = ", ".join(Source.objects.values_list("name", flat=True)) or "none yet"
+                raise CommandError(
+                    f"Unknown source {options['source']!r} (known: {names}). Create it with `accord source create NAME --kind import`."
+                )
+        else:
+            source = import_source_default()
+        try:
+            if options["dry_run"]:
+                summary = leads_import(path=path, source=source, mapping=mapping, encoding=options["encoding"],
+                                       dry_run=True)
+            else:
+                summary = self._run_as_job(path, source, mapping, options["encoding"], import_job_run)
+        except ApplicationError as exc:
+            raise CommandError(exc.message) from None
+        self.stdout.write(json.dumps(summary, indent=2))
+
+    def _run_as_job(self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any) -> dict:
+        """Record the run as an ImportJob (its file copied under MEDIA_ROOT) so it shows on the import pages."""
+        from accord.leads.importing import encoding_check, import_job_create
+
+        encoding_check(path, encoding)  # fail fast, before copying the file
+        with open(path, "rb") as fh:
+            job = import_job_create(uploaded=File(fh, name=path.name), source=source, encoding=encoding)
+        if mapping:
+            from accord.leads.importing import import_job_set_mapping
+
+            import_job_set_mapping(job=job, mapping=mapping)
+        job = run(job_id=job.pk)
+        if job.status != ImportStatus.DONE:
+            raise CommandError(job.error_message or f"The import ended as {job.status}.")
+        return job.summary

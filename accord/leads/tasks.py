@@ -1,0 +1,13 @@
+"""Background work for leads: running a CSV import job."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def import_job_run_task(job_id: int) -> str:
+    """Run import job ``job_id``. Idempotent: a job that is running or done is left as it is."""
+    from accord.leads.importing import import_job_run
+
+    return import_job_run(job_id=job_id).status

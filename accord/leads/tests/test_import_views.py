@@ -1,0 +1,144 @@
+"""The import pages: who may use them, and upload -> map -> preview -> start -> progress."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from accord.leads.models import ImportJob, Lead, Source
+
+CSV = (
+    "Email,First Name,Company,Shoe Size,oid\n"
+    "ada@acme.com,Ada,Acme,38,00D\n"
+    "bob@beta.io,Bob,Beta,44,00D\n"
+    "not-an-email,Eve,Evil,40,00D\n"
+    "ada@acme.com,,,39,00D\n"
+)
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TASKS = IMMEDIATE
+    # The personas' passwords are hashed with the production hasher otherwise (seconds per test).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(client: Client, text: str = CSV, **extra) -> object:
+    file = SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
+    return client.post(reverse("leads:import_upload"), {"file": file, **extra})
+
+
+@pytest.mark.parametrize("who", ["bob", "mike", "sam", "eve"])
+def test_only_admins_and_marketing_may_import(personas, who):
+    client = client_for(getattr(personas, who))
+    assert client.get(reverse("leads:import_upload")).status_code == 403
+    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", error_file="imports/errors/x.csv")
+    for name in ("import_progress", "import_map", "import_preview", "import_errors", "import_progress_partial"):
+        assert client.get(reverse(f"leads:{name}", args=[job.pk])).status_code == 403, name
+
+
+@pytest.mark.parametrize("who", ["alice", "mona", "root"])
+def test_marketing_and_admins_see_the_upload_page(personas, who):
+    assert client_for(getattr(personas, who)).get(reverse("leads:import_upload")).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_log_in(db):
+    response = Client().get(reverse("leads:import_upload"))
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_a_file_that_is_not_utf8_is_refused_on_upload_with_the_fix(personas):
+    client = client_for(personas.alice)
+    file = SimpleUploadedFile("latin.csv", "email,name\njose@acme.com,José\n".encode("latin-1"))
+    response = client.post(reverse("leads:import_upload"), {"file": file})
+    assert response.status_code == 422
+    assert "latin-1" in response.content.decode()
+    assert ImportJob.objects.count() == 0
+
+
+def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_callbacks):
+    client = client_for(personas.alice)
+    source = Source.objects.create(name="Trade show", kind="import")
+    response = upload(client, source=source.pk)
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("leads:import_map", args=[job.pk])
+    assert job.created_by == personas.alice
+    assert job.mapping["Shoe Size"] == "custom.shoe_size"
+
+    page = client.get(response["Location"]).content.decode()
+    assert "Shoe Size" in page and "38" in page
+    assert '<option value="email" selected>' in page
+    mapping = {"map-0": "email", "map-1": "first_name", "map-2": "company", "map-3": "custom", "map-4": ""}
+    response = client.post(reverse("leads:import_map", args=[job.pk]), mapping)
+    assert response["Location"] == reverse("leads:import_preview", args=[job.pk])
+
+    preview = client.get(response["Location"])
+    assert preview.context["summary"]["created"] == 2
+    assert preview.context["summary"]["merged"] == 1
+    assert preview.context["summary"]["rejected"] == 1
+    assert preview.context["rows"][0]["email"] == "ada@acme.com"
+    assert "valid email" in preview.context["errors"][0]["error"]
+    assert Lead.objects.count() == 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("leads:import_preview", args=[job.pk]))
+    assert response["Location"] == reverse("leads:import_progress", args=[job.pk])
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert Lead.objects.count() == 2
+    assert Lead.objects.get(email="ada@acme.com").custom == {"shoe_size": "39"}
+    assert Lead.objects.get(email="ada@acme.com").source == source
+
+    progress = client.get(response["Location"]).content.decode()
+    assert 'data-status="done"' in progress
+    assert "hx-trigger" not in progress
+    partial = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    assert 'data-count="created">2<' in partial
+    download = client.get(reverse("leads:import_errors", args=[job.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("text/csv")
+    body = b"".join(download.streaming_content).decode()
+    assert "not-an-email" in body and "how_to_fix" in body
+
+
+def test_the_progress_partial_polls_while_the_job_runs(personas):
+    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", status="running", rows_done=40,
+                                   rows_total=100)
+    html = client_for(personas.mona).get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert "40 of 100" in html
+
+
+def test_a_failed_job_shows_its_error_and_can_run_again(personas, django_capture_on_commit_callbacks, settings):
+    client = client_for(personas.alice)
+    upload(client)
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status="failed", error_message="The disk was full.")
+    assert "The disk was full." in client.get(reverse("leads:import_progress", args=[job.pk])).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("leads:import_retry", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert job.error_message == ""
+    assert Lead.objects.count() == 2
+
+
+def test_a_bad_mapping_is_explained(personas):
+    client = client_for(personas.alice)
+    upload(client)
+    job = ImportJob.objects.get()
+    response = client.post(reverse("leads:import_map", args=[job.pk]), {"map-0": "shoe_size"})
+    assert response.status_code == 422
+    assert "not a lead field" in response.content.decode()

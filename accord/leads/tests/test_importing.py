@@ -1,0 +1,410 @@
+"""The CSV import service: decoding, parsing, validation, folding, re-import, dry run, equivalence."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from django.db import IntegrityError
+
+from accord.core.models import Event
+from accord.leads import importing
+from accord.leads.importing import ImportFileError, leads_import
+from accord.leads.intake import lead_intake
+from accord.leads.models import Account, AccountDomain, Lead, Source, Stage
+from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
+
+HEADER = "Email,First Name,Last Name,Company,Title,Employees,Lead Source,Favourite Colour\n"
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+RULES = [
+    {"kind": "fit", "field": "title", "operator": "contains", "value": "VP", "points": 40},
+    {"kind": "fit", "field": "company_size", "operator": "gte", "value": 200, "points": 30},
+    {"kind": "fit", "field": "account.name", "operator": "present", "value": "", "points": 5},
+    {"kind": "fit", "field": "custom.favourite_colour", "operator": "equals", "value": "blue", "points": 3},
+    {"kind": "engagement", "field": "activity", "operator": "equals", "value": "demo_request", "points": 25,
+     "half_life_days": 30},
+    {"kind": "engagement", "field": "activity", "operator": "present", "value": "", "points": 2},
+    {"kind": "disqualifier", "field": "email_domain", "operator": "in", "value": ["competitor.com"], "points": 0},
+]
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.ACCORD_IMPORT_CHUNK_ROWS = 100
+    from accord.qualification import selectors
+
+    selectors._active_cache.clear()  # ids repeat between tests once a transaction rolls back
+    yield
+    selectors._active_cache.clear()
+
+
+def active_criteria(rules=None, threshold=60) -> CriteriaSet:
+    criteria = CriteriaSet.objects.create(version=1, status=CriteriaStatus.ACTIVE, mql_threshold=threshold,
+                                          activated_at=NOW)
+    for i, rule in enumerate(RULES if rules is None else rules):
+        CriteriaRule.objects.create(criteria_set=criteria, position=i, **rule)
+    return criteria
+
+
+def write(tmp_path: Path, text: str | bytes, name: str = "leads.csv", encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+    return path
+
+
+def errors_of(summary: dict) -> list[list[str]]:
+    from django.conf import settings
+
+    path = Path(settings.MEDIA_ROOT) / summary["error_file"]
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def test_it_imports_utf8_with_bom(db, tmp_path):
+    path = write(tmp_path, "\ufeff" + HEADER + "ada@acme.com,Ada,Lovelace,Acme,CTO,250,Webinar,blue\n")
+    summary = leads_import(path=path, now=NOW)
+    assert summary["created"] == 1
+    assert summary["encoding"] == "utf-8-sig"
+    lead = Lead.objects.get()
+    assert lead.email == "ada@acme.com"
+    assert lead.first_name == "Ada"
+    assert lead.company_size == 250
+    assert lead.custom == {"favourite_colour": "blue"}
+
+
+def test_it_reads_latin1_when_told_and_rejects_it_as_utf8_with_the_place(db, tmp_path):
+    path = write(tmp_path, HEADER + "jose@acme.com,José,Núñez,Acme,CTO,10,,\n", encoding="latin-1")
+    with pytest.raises(ImportFileError) as caught:
+        leads_import(path=path, now=NOW)
+    assert "line 2" in caught.value.message
+    assert "--encoding latin-1" in caught.value.message
+    assert Lead.objects.count() == 0
+    summary = leads_import(path=path, encoding="latin-1", now=NOW)
+    assert summary["created"] == 1
+    assert summary["encoding"] == "latin-1"
+    assert Lead.objects.get().last_name == "Núñez"
+
+
+def test_it_rejects_an_unknown_encoding(db, tmp_path):
+    path = write(tmp_path, HEADER)
+    with pytest.raises(ImportFileError, match="Unknown encoding"):
+        leads_import(path=path, encoding="klingon-8", now=NOW)
+
+
+def test_it_handles_crlf_quoted_newlines_and_quoted_commas(db, tmp_path):
+    text = (HEADER.replace("\n", "\r\n")
+            + 'ada@acme.com,Ada,Lovelace,"Acme, Inc.",CTO,250,,\r\n'
+            + 'bob@beta.io,Bob,"Multi\r\nLine",Beta,VP,,,\r\n'
+            + "bad-email,Eve,Evil,Gamma,,,,\r\n")
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert summary["created"] == 2
+    assert summary["rejected"] == 1
+    assert Lead.objects.get(email="ada@acme.com").company == "Acme, Inc."
+    assert Lead.objects.get(email="bob@beta.io").last_name == "Multi\nLine"
+    # the bad row starts on file line 5 because row 2 spans lines 3 and 4
+    assert errors_of(summary)[1][:3] == ["3", "5", "email"]
+
+
+def test_formula_looking_cells_are_stored_as_text_and_escaped_in_the_error_file(db, tmp_path):
+    text = HEADER + "ada@acme.com,=1+2,@SUM(A1),Acme,-VP,,,+blue\n" + "=cmd|' /C calc'!A0,x,y,z,,,,\n"
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    lead = Lead.objects.get()
+    assert (lead.first_name, lead.last_name, lead.title) == ("=1+2", "@SUM(A1)", "-VP")
+    assert lead.custom == {"favourite_colour": "+blue"}
+    rejected = errors_of(summary)[1]
+    assert rejected[5] == "'=cmd|' /C calc'!A0"
+    assert all(not cell.startswith(("=", "+", "-", "@")) for cell in rejected)
+
+
+def test_overlong_missing_and_malformed_values_are_reported_with_a_fix(db, tmp_path):
+    text = (HEADER + "ada@acme.com,Ada,Lovelace,Acme," + "T" * 300 + ",,,\n"
+            + ",NoEmail,Person,Acme,,,,\n" + "not-an-email,Bad,Email,Acme,,,,\n"
+            + "ok@acme.com,Ok,Person,Acme,,lots,,\n" + "fine@acme.com,Fine,Person,Acme,,,,\n")
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert summary["created"] == 1
+    assert summary["rejected"] == 4
+    rows = errors_of(summary)
+    assert rows[0][:5] == ["row", "line", "field", "error", "how_to_fix"]
+    assert rows[0][5:] == HEADER.strip().split(",")
+    by_row = {r[0]: r for r in rows[1:]}
+    assert by_row["1"][2] == "title" and "300 characters" in by_row["1"][3] and "Shorten" in by_row["1"][4]
+    assert by_row["2"][2] == "email" and "is required" in by_row["2"][3]
+    assert "valid email" in by_row["3"][3] and "name@company.com" in by_row["3"][4]
+    assert by_row["4"][2] == "company_size" and "whole number" in by_row["4"][4]
+    assert by_row["2"][5:] == ["", "NoEmail", "Person", "Acme", "", "", "", ""]
+
+
+def test_unknown_columns_become_custom_fields_and_plumbing_is_ignored(db, tmp_path):
+    text = "email,Shoe Size,oid,retURL\nada@acme.com,42,00D,https://x\n"
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert Lead.objects.get().custom == {"shoe_size": "42"}
+    assert summary["ignored_columns"] == ["oid", "retURL"]
+
+
+def test_ragged_rows_are_rejected_not_truncated(db, tmp_path):
+    text = HEADER + "ada@acme.com,Ada,Lovelace,Acme,CTO,250,Webinar,blue,EXTRA\n" + "bob@beta.io,Bob\n"
+    text += "carl@gamma.io,Carl,Gauss,Gamma,,,,\n"
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert (summary["created"], summary["rejected"], summary["rows"]) == (1, 2, 3)
+    rows = errors_of(summary)
+    assert rows[1][2] == "row" and "9 fields" in rows[1][3] and "Quote values" in rows[1][4]
+    assert rows[2][2] == "row" and "2 fields" in rows[2][3]
+    assert rows[2][5:] == ["bob@beta.io", "Bob"]
+
+
+def test_duplicates_in_a_file_fold_into_one_lead_like_sequential_submissions(db, tmp_path):
+    text = (HEADER + "Ada@Acme.com,Ada,,Acme,,,Webinar,\n" + "carl@gamma.io,Carl,,Gamma,,,,\n"
+            + "ada@acme.com,,Lovelace,,CTO,250,Trade show,blue\n" + "ADA@ACME.COM,Augusta,,,,,,\n")
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert (summary["created"], summary["merged"], summary["rows"]) == (2, 2, 4)
+    ada = Lead.objects.get(email_key="ada@acme.com")
+    assert (ada.first_name, ada.last_name, ada.title, ada.company_size) == ("Augusta", "Lovelace", "CTO", 250)
+    assert ada.lead_source == "Webinar"  # first touch is kept
+    assert ada.custom == {"favourite_colour": "blue"}
+    assert Event.objects.filter(type="lead.intake", subject_id=ada.pk).count() == 1
+
+
+def test_duplicates_across_chunks_fold_too(db, tmp_path, settings):
+    settings.ACCORD_IMPORT_CHUNK_ROWS = 100
+    lines = [f"p{i}@acme.com,P{i},,Acme,,,," for i in range(150)] + ["p3@acme.com,,Later,,,,,"]
+    summary = leads_import(path=write(tmp_path, HEADER + "\n".join(lines) + "\n"), now=NOW)
+    assert (summary["created"], summary["merged"], summary["updated"]) == (150, 1, 0)
+    assert Lead.objects.get(email_key="p3@acme.com").last_name == "Later"
+    assert Event.objects.filter(type="lead.updated").count() == 1
+
+
+def test_reimporting_the_same_file_creates_and_changes_nothing(db, tmp_path):
+    active_criteria()
+    text = (HEADER + "ada@acme.com,Ada,Lovelace,Acme,VP Sales,250,Webinar,blue\n"
+            + "bob@gmail.com,Bob,Builder,Beta,,,,\n" + "bob@gmail.com,Bob,Builder,Beta,,,,\n")
+    path = write(tmp_path, text)
+    first = leads_import(path=path, now=NOW)
+    assert (first["created"], first["merged"]) == (2, 1)
+    snapshot = list(Lead.objects.order_by("id").values())
+    events = Event.objects.count()
+    accounts = Account.objects.count()
+    again = leads_import(path=path, now=datetime(2026, 3, 9, tzinfo=UTC))
+    assert (again["created"], again["updated"], again["unchanged"], again["merged"]) == (0, 0, 2, 1)
+    assert list(Lead.objects.order_by("id").values()) == snapshot
+    assert Event.objects.count() == events
+    assert Account.objects.count() == accounts
+
+
+def test_an_existing_lead_is_updated_through_merged_into_and_rescored(db, tmp_path):
+    active_criteria()
+    survivor = Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com", first_name="Ada")
+    Lead.objects.create(email="old@acme.com", email_key="old@acme.com", merged_into=survivor)
+    text = HEADER + "old@acme.com,,,Acme,VP Engineering,500,,\n"
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert (summary["created"], summary["updated"]) == (0, 1)
+    survivor.refresh_from_db()
+    assert (survivor.title, survivor.company_size) == ("VP Engineering", 500)
+    assert survivor.account is not None and survivor.account.name == "Acme"
+    event = Event.objects.get(type="lead.updated", subject_id=survivor.pk)
+    assert event.channel == "import"
+    assert event.payload["changes"]["title"] == ["", "VP Engineering"]
+    assert survivor.score == 40 + 30 + 5  # re-scored by the bulk re-score (no activities on record)
+    assert survivor.criteria_version_id is not None
+
+
+def test_a_dry_run_counts_but_writes_nothing(db, tmp_path):
+    Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com", first_name="Ada")
+    Lead.objects.create(email="same@acme.com", email_key="same@acme.com", first_name="Same")
+    text = (HEADER + "ada@acme.com,Ada,Lovelace,Acme,,,,\n" + "same@acme.com,Same,,,,,,\n"
+            + "new@beta.io,New,,Beta,,,,\n" + "new@beta.io,,Person,,,,,\n" + "broken,,,,,,,\n")
+    counts = (Lead.objects.count(), Event.objects.count(), Account.objects.count(), AccountDomain.objects.count())
+    summary = leads_import(path=write(tmp_path, text), dry_run=True, now=NOW)
+    assert {k: summary[k] for k in ("created", "updated", "unchanged", "merged", "rejected", "rows")} == {
+        "created": 1, "updated": 1, "unchanged": 1, "merged": 1, "rejected": 1, "rows": 5,
+    }
+    assert summary["accounts_created"] == 1
+    assert (Lead.objects.count(), Event.objects.count(), Account.objects.count(),
+            AccountDomain.objects.count()) == counts
+    assert Lead.objects.get(email_key="ada@acme.com").last_name == ""
+
+
+def test_the_summary_follows_the_contract(db, tmp_path):
+    source = Source.objects.create(name="Trade show 2026", kind="import")
+    text = HEADER + "ada@acme.com,Ada,,Acme,,,,\n" + "x,,,,,,,\n"
+    summary = leads_import(path=write(tmp_path, text), source=source, now=NOW)
+    for key in ("created", "updated", "merged", "unchanged", "rejected", "rows", "ignored_columns", "encoding",
+                "error_file"):
+        assert key in summary
+    assert summary["error_file"].startswith("imports/errors/")
+    assert summary["created"] + summary["updated"] + summary["merged"] + summary["unchanged"] + summary[
+        "rejected"] == summary["rows"]
+    assert Lead.objects.get().source == source
+
+
+def test_new_leads_are_linked_to_accounts_created_once_per_company(db, tmp_path):
+    Account.objects.create(name="Known Corp", name_key="known")
+    text = (HEADER + "a@acme.com,A,,Acme Inc,,120,,\n" + "b@acme.com,B,,,,,,\n" + "c@gmail.com,C,,ACME,,,,\n"
+            + "d@gmail.com,D,,Known Corp.,,,,\n")
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert summary["accounts_created"] == 1
+    acme = Account.objects.get(name="Acme Inc")
+    assert (acme.name_key, acme.size) == ("acme", 120)
+    assert AccountDomain.objects.get(domain="acme.com").account == acme
+    assert set(Lead.objects.filter(account=acme).values_list("email", flat=True)) == {
+        "a@acme.com", "b@acme.com", "c@gmail.com"}
+    assert Lead.objects.get(email="d@gmail.com").account.name == "Known Corp"
+    event = Event.objects.get(type="lead.intake", subject_id=Lead.objects.get(email="b@acme.com").pk)
+    assert event.payload["account_match"] == "domain"
+
+
+def test_the_intake_event_carries_the_same_keys_as_the_per_record_pipeline(db, tmp_path):
+    active_criteria()
+    leads_import(path=write(tmp_path, HEADER + "ada@acme.com,Ada,,Acme,VP,,,\n"), now=NOW)
+    lead_intake(data={"email": "bob@beta.io", "company": "Beta"}, channel="api", occurred_at=NOW)
+    imported = Event.objects.get(type="lead.intake", channel="import")
+    api = Event.objects.get(type="lead.intake", channel="api")
+    assert set(api.payload) <= set(imported.payload)
+    assert imported.stage == Lead.objects.get(email="ada@acme.com").stage
+    assert imported.payload["created"] is True
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"email": "ada@acme.com", "first_name": "Ada", "company": "Acme", "title": "VP Sales", "employees": "250",
+         "favourite_colour": "blue", "activity": "demo_request"},
+        {"email": "bob@gmail.com", "company": "Known Corp", "title": "Engineer"},
+        {"email": "carl@knowncorp.com", "title": "vp", "employees": "50"},
+        {"email": "dan@competitor.com", "company": "Competitor", "title": "VP"},
+        {"email": "eve@newco.io", "company": "Newco", "consent": "yes", "city": "Paris"},
+        {"email": "fay@gmail.com"},
+    ],
+)
+def test_a_lead_through_the_import_ends_like_the_same_lead_through_the_api(db, tmp_path, row):
+    def setup():
+        active_criteria()
+        known = Account.objects.create(name="Known Corp", name_key="known", industry="Software", size=900)
+        AccountDomain.objects.create(account=known, domain="knowncorp.com")
+
+    def outcome(lead: Lead) -> tuple:
+        account = lead.account.name if lead.account else None
+        return (account, lead.score, lead.fit_score, lead.engagement_score, lead.stage, lead.explanation,
+                lead.criteria_version.version if lead.criteria_version else None, lead.consent, lead.custom)
+
+    setup()
+    result = lead_intake(data=row, channel="api", occurred_at=NOW)
+    via_api = outcome(Lead.objects.get(pk=result.lead.pk))
+    api_event = Event.objects.get(type="lead.intake").payload
+
+    # an identical database state: undo everything and build it again the same way
+    Event.objects.all().delete()
+    Lead.objects.all().delete()
+    AccountDomain.objects.all().delete()
+    Account.objects.all().delete()
+    CriteriaSet.objects.all().delete()
+    from accord.qualification import selectors
+
+    selectors._active_cache.clear()
+    setup()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(row))
+    writer.writeheader()
+    writer.writerow(row)
+    summary = leads_import(path=write(tmp_path, buffer.getvalue()), now=NOW)
+    assert summary["created"] == 1
+    via_import = outcome(Lead.objects.get(email_key=row["email"]))
+    assert via_import == via_api
+    import_event = Event.objects.get(type="lead.intake").payload
+    for key in ("account_match", "score", "decision", "explanation", "activity", "version", "fit", "engagement"):
+        assert import_event[key] == api_event[key], key
+
+
+def test_a_lead_created_by_the_api_during_the_import_is_updated_not_duplicated(db, tmp_path, monkeypatch):
+    Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com", first_name="Ada")
+    real = importing.LeadImport._existing
+    calls = {"n": 0}
+
+    def blind_first_time(self, keys):
+        # The first look misses the lead, as if the API created it a moment after we looked.
+        calls["n"] += 1
+        return {} if calls["n"] == 1 else real(self, keys)
+
+    monkeypatch.setattr(importing.LeadImport, "_existing", blind_first_time)
+    text = HEADER + "ada@acme.com,,Lovelace,Acme,,,,\n" + "bob@beta.io,Bob,,Beta,,,,\n"
+    summary = leads_import(path=write(tmp_path, text), now=NOW)
+    assert calls["n"] >= 2
+    assert (summary["created"], summary["updated"]) == (1, 1)
+    assert Lead.objects.filter(email_key="ada@acme.com").count() == 1
+    assert Lead.objects.get(email_key="ada@acme.com").last_name == "Lovelace"
+    assert Lead.objects.count() == 2
+
+
+def test_the_email_key_stays_unique_under_a_raw_insert(db):
+    Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com")
+    with pytest.raises(IntegrityError):
+        Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com")
+
+
+def test_an_explicit_mapping_can_rename_and_skip_columns(db, tmp_path):
+    text = "Mail,Nom,Notes,Internal\nada@acme.com,Lovelace,hello,secret\n"
+    summary = leads_import(path=write(tmp_path, text),
+                           mapping={"Mail": "email", "Nom": "last_name", "Notes": "custom", "Internal": ""}, now=NOW)
+    lead = Lead.objects.get()
+    assert lead.last_name == "Lovelace"
+    assert lead.custom == {"notes": "hello"}
+    assert summary["ignored_columns"] == ["Internal"]
+
+
+def test_a_file_without_an_email_column_is_refused(db, tmp_path):
+    with pytest.raises(ImportFileError, match="email"):
+        leads_import(path=write(tmp_path, "name,company\nAda,Acme\n"), now=NOW)
+
+
+def test_new_leads_get_stage_score_and_explanation_from_the_bulk_engine(db, tmp_path):
+    active_criteria()
+    text = HEADER + "ada@acme.com,Ada,,Acme,VP Sales,250,,\n" + "bob@competitor.com,Bob,,Comp,VP,900,,\n"
+    leads_import(path=write(tmp_path, text), now=NOW)
+    ada = Lead.objects.get(email="ada@acme.com")
+    assert (ada.stage, ada.score, ada.scored_at) == (Stage.MQL, 40 + 30 + 5 + 2, NOW)
+    assert "score 77" in ada.explanation
+    assert Lead.objects.get(email="bob@competitor.com").stage == Stage.DISQUALIFIED
+
+
+def test_without_active_criteria_new_leads_wait_in_inquiry(db, tmp_path):
+    leads_import(path=write(tmp_path, HEADER + "ada@acme.com,Ada,,Acme,,,,\n"), now=NOW)
+    lead = Lead.objects.get()
+    assert lead.stage == Stage.INQUIRY
+    assert lead.explanation.startswith("Not scored")
+    assert lead.consent == "unknown"
+    assert lead.created_at == NOW
+
+
+def test_the_file_account_index_finds_the_same_fuzzy_matches_as_the_per_record_index(db):
+    import random
+
+    from accord.leads.matching import AccountIndex
+    from accord.leads.normalize import company_key
+
+    rng = random.Random(7)
+    syllables = ["ka", "lo", "ven", "tra", "mi", "zor", "bel", "qui", "dan", "ster", "ox", "ri", "nu", "pha"]
+
+    def name() -> str:
+        return " ".join("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+                        for _ in range(rng.randint(1, 3)))
+
+    Account.objects.bulk_create([Account(name=n, name_key=company_key(n)) for n in (name() for _ in range(400))])
+    per_record = AccountIndex().preload()
+    per_file = importing.FileAccountIndex().preload()
+    for i in range(40):  # accounts learnt during the run count too
+        extra = name()
+        per_record.remember(-i - 1, name_key=company_key(extra))
+        per_file.remember(-i - 1, name_key=company_key(extra))
+    known = list(Account.objects.values_list("name_key", flat=True)[:150])
+    queries = [company_key(name()) for _ in range(200)]
+    queries += [k[:-1] + "x" for k in known] + [" ".join(reversed(k.split())) + "s" for k in known]
+    found = 0
+    for query in queries:
+        expected = per_record._fuzzy(query)
+        assert per_file._fuzzy(query) == expected, query
+        found += expected is not None
+    assert found > 20

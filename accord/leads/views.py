@@ -1,0 +1,493 @@
+"""Lead pages: intake list, lead detail with timeline, possible-duplicates queue and merge, sources.
+
+Every page reads leads through ``leads_visible_to`` / ``lead_get`` / ``lead_list`` only, so a rep
+sees their own and their team's leads and gets a 404 for anyone else's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from accord.core.errors import ApplicationError, NotFound
+from accord.core.models import Channel, Event
+from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
+from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, SourceKind, Stage
+from accord.leads.selectors import (
+    LeadFilters,
+    lead_events,
+    lead_get,
+    lead_list,
+    lead_stage_history,
+    leads_visible_to,
+)
+from accord.leads.services import duplicate_dismiss, lead_merge, lead_stage_set, source_create
+from accord.people.models import Role, User
+
+PAGE_SIZE = 50
+# Who may merge leads or mark a pair as different people.
+MERGE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD)
+# Who may move any visible lead to another stage by hand (a lead's owner may move their own).
+STAGE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD)
+SOURCE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
+STAGE_LABELS: dict[str, str] = dict(Stage.choices)
+CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
+
+# The lead's own fields, in the order the detail and comparison pages show them.
+LEAD_FIELDS: tuple[tuple[str, str], ...] = (
+    ("email", "Email"),
+    ("first_name", "First name"),
+    ("last_name", "Last name"),
+    ("title", "Title"),
+    ("company", "Company"),
+    ("phone", "Phone"),
+    ("website", "Website"),
+    ("industry", "Industry"),
+    ("company_size", "Company size"),
+    ("city", "City"),
+    ("state", "State"),
+    ("country", "Country"),
+    ("lead_source", "Lead source (as sent)"),
+    ("message", "Message"),
+    ("utm_source", "UTM source"),
+    ("utm_medium", "UTM medium"),
+    ("utm_campaign", "UTM campaign"),
+    ("utm_term", "UTM term"),
+    ("utm_content", "UTM content"),
+    ("consent", "Consent"),
+    ("consent_source", "Consent source"),
+    ("consent_at", "Consent given at"),
+)
+
+
+def _lead_or_404(user: User, lead_id: int) -> Lead:
+    try:
+        return lead_get(user=user, lead_id=lead_id)
+    except NotFound:
+        raise Http404("No such lead.") from None
+
+
+def can_change_stage(user: User, lead: Lead) -> bool:
+    return user.has_role(*STAGE_ROLES) or (lead.owner_id is not None and lead.owner_id == user.pk)
+
+
+def can_merge(user: User) -> bool:
+    return user.has_role(*MERGE_ROLES)
+
+
+# --- list --------------------------------------------------------------------------------------------
+
+
+@login_required
+def lead_list_page(request: HttpRequest) -> HttpResponse:
+    """The marketing intake view: recent leads, filters, counts per stage, 50 a page."""
+    user = request.user
+    owner_rows = (
+        User.objects.filter(roles__role__in=[Role.SALES_REP, Role.SALES_MANAGER], is_active=True)
+        .distinct()
+        .order_by("username")
+        .values_list("username", "first_name", "last_name")
+    )
+    form = LeadFilterForm(
+        request.GET or None,
+        source_names=list(Source.objects.order_by("name").values_list("name", flat=True)),
+        owner_names=[(u, f"{first} {last}".strip() or u) for u, first, last in owner_rows],
+    )
+    filters = form.filters() if form.is_bound else LeadFilters()
+    leads = lead_list(user=user, filters=filters)
+    # Counts per stage for the same filters without the stage itself, so each count is a link.
+    unstaged = lead_list(
+        user=user, filters=LeadFilters(source=filters.source, owner=filters.owner, q=filters.q)
+    )
+    counted = dict(unstaged.order_by().values_list("stage").annotate(n=Count("id")))
+    stage_counts = [
+        {"stage": value, "label": label, "count": counted.get(value, 0), "active": filters.stage == value}
+        for value, label in Stage.choices
+        if counted.get(value) or filters.stage == value
+    ]
+    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "leads": page.object_list,
+        "stage_counts": stage_counts,
+        "total": sum(counted.values()),
+        "filters": filters,
+        "query": query.urlencode(),
+        "query_without_stage": _without(request, "stage", "page"),
+    }
+    template = (
+        "leads/_lead_table.html"
+        if getattr(request, "htmx", False) and not request.htmx.boosted
+        else ("leads/list.html")
+    )
+    return render(request, template, context)
+
+
+def _without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+# --- detail ------------------------------------------------------------------------------------------
+
+
+def duration_words(seconds: float) -> str:
+    """'3 days 4 h', '5 h 10 min', '12 min', 'under a minute'."""
+    minutes = int(seconds // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    if hours:
+        return f"{hours} h" + (f" {mins} min" if mins else "")
+    if mins:
+        return f"{mins} min"
+    return "under a minute"
+
+
+def _stage_label(value: str) -> str:
+    return STAGE_LABELS.get(value, value or "—")
+
+
+def _person(actor: User | None) -> str:
+    if actor is None:
+        return ""
+    return actor.get_full_name() or actor.username
+
+
+def _value_words(value: Any) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    return str(value)
+
+
+def event_story(event: Event, lead: Lead) -> dict[str, Any]:
+    """One timeline entry in plain words: a headline and detail lines."""
+    payload = event.payload or {}
+    who = _person(event.actor)
+    lines: list[str] = []
+    if event.type == "lead.intake":
+        verb = "First came in" if payload.get("created") else "Came in again"
+        headline = (
+            f"{verb} through {CHANNEL_LABELS.get(payload.get('channel') or event.channel, event.channel)}"
+        )
+        if payload.get("source"):
+            headline += f" ({payload['source']})"
+        activity = (payload.get("activity") or "inquiry").replace("_", " ")
+        headline += f": {activity}"
+        changes = payload.get("changes") or {}
+        shown = {k: v for k, v in changes.items() if k not in ("account", "custom", "consent_at")}
+        if shown and not payload.get("created"):
+            lines.append(
+                "Changed: "
+                + "; ".join(
+                    f"{name.replace('_', ' ')} {_value_words(old)} → {_value_words(new)}"
+                    for name, (old, new) in shown.items()
+                )
+            )
+        elif shown:
+            lines.append("Sent: " + ", ".join(name.replace("_", " ") for name in shown))
+        if "custom" in changes:
+            lines.append("Custom fields updated")
+        if payload.get("account_match"):
+            lines.append(f"Account: {str(payload['account_match']).replace('_', ' ')}")
+        if "score" in payload:
+            fit, engagement = payload.get("fit", 0), payload.get("engagement", 0)
+            lines.append(
+                f"Scored {payload['score']} (fit {fit} + engagement {engagement})"
+                f" under criteria v{payload.get('version', '?')}: {payload.get('explanation', '')}"
+            )
+        if event.stage:
+            lines.append(f"Stage set to {_stage_label(event.stage)}")
+    elif event.type == "lead.stage_changed":
+        before, after = _stage_label(payload.get("from", "")), _stage_label(payload.get("to", event.stage))
+        headline = f"Stage changed from {before} to {after}"
+        if who:
+            headline += f" by {who}"
+        if payload.get("reason"):
+            lines.append(f"Reason: {payload['reason']}")
+    elif event.type in ("lead.scored", "lead.rescored"):
+        headline = f"Scored {payload.get('score', '?')}"
+        if payload.get("version"):
+            headline += f" under criteria v{payload['version']}"
+        if payload.get("explanation"):
+            lines.append(str(payload["explanation"]))
+        if event.stage:
+            lines.append(f"Stage set to {_stage_label(event.stage)}")
+    elif event.type == "lead.assigned":
+        headline = f"Assigned to {payload.get('owner_name') or payload.get('owner', '?')}"
+        if payload.get("reason"):
+            lines.append(f"Why: {payload['reason']}")
+    elif event.type == "lead.merged":
+        headline = f"Merged with lead #{payload.get('merged_lead')} ({payload.get('merged_email', '')})"
+        if who:
+            headline += f" by {who}"
+        filled = payload.get("filled") or {}
+        if filled:
+            lines.append("Filled in from the merged lead: " + ", ".join(k.replace("_", " ") for k in filled))
+    elif event.type == "lead.merged_away":
+        headline = (
+            f"Lead #{event.subject_id} was merged into lead #{payload.get('into_lead')}"
+            f" ({payload.get('into_email', '')})"
+        )
+    else:
+        headline = event.type.replace(".", " ").replace("_", " ").capitalize()
+        if event.stage:
+            lines.append(f"Stage set to {_stage_label(event.stage)}")
+    return {
+        "event": event,
+        "headline": headline,
+        "lines": lines,
+        "actor": who,
+        "channel": CHANNEL_LABELS.get(event.channel, event.channel),
+        "from_merged": event.subject_id != lead.pk,
+    }
+
+
+def _detail_context(
+    request: HttpRequest, lead: Lead, stage_form: StageChangeForm | None = None
+) -> dict[str, Any]:
+    history = lead_stage_history(lead)
+    spans = [
+        {
+            "stage": span.stage,
+            "label": _stage_label(span.stage),
+            "entered_at": span.entered_at,
+            "left_at": span.left_at,
+            "duration": duration_words(span.duration_seconds),
+        }
+        for span in history
+    ]
+    fields = []
+    for name, label in LEAD_FIELDS:
+        value = getattr(lead, name)
+        if name == "consent":
+            value = lead.get_consent_display()
+        fields.append({"name": name, "label": label, "value": value})
+    allowed = can_change_stage(request.user, lead)
+    return {
+        "lead": lead,
+        "fields": fields,
+        "custom": sorted((lead.custom or {}).items()),
+        "spans": spans,
+        "timeline": [event_story(e, lead) for e in lead_events(lead)],
+        "can_change_stage": allowed,
+        "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
+        "stage_label": _stage_label(lead.stage),
+    }
+
+
+@login_required
+def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = _lead_or_404(request.user, lead_id)
+    return render(request, "leads/detail.html", _detail_context(request, lead))
+
+
+@login_required
+@require_POST
+def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Manual stage change from the detail page, through ``lead_stage_set``."""
+    lead = _lead_or_404(request.user, lead_id)
+    if not can_change_stage(request.user, lead):
+        raise PermissionDenied("Only marketing, the heads, admins and the lead's owner may change its stage.")
+    form = StageChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            lead_stage_set(
+                lead=lead,
+                stage=form.cleaned_data["stage"],
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                channel=Channel.PAGE,
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Stage set to {_stage_label(form.cleaned_data['stage'])}.")
+            return redirect("leads:detail", lead_id=lead.pk)
+    lead = _lead_or_404(request.user, lead_id)
+    return render(request, "leads/detail.html", _detail_context(request, lead, form), status=422)
+
+
+# --- possible duplicates --------------------------------------------------------------------------------
+
+
+def _require_merge_role(request: HttpRequest) -> None:
+    if not can_merge(request.user):
+        raise PermissionDenied("Only marketing, the heads and admins work the duplicates queue.")
+
+
+def _open_pairs(user: User):
+    visible = leads_visible_to(user)
+    return (
+        PossibleDuplicate.objects.filter(status=DuplicateStatus.OPEN, lead__in=visible, other__in=visible)
+        .select_related("lead", "other", "lead__account", "other__account", "lead__owner", "other__owner")
+        .order_by("-similarity", "-created_at")
+    )
+
+
+@login_required
+def duplicate_queue_page(request: HttpRequest) -> HttpResponse:
+    _require_merge_role(request)
+    page = Paginator(_open_pairs(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.object_list})
+
+
+def _compare_rows(left: Lead, right: Lead) -> list[dict[str, Any]]:
+    rows = []
+    extra = (
+        ("account", "Account"),
+        ("owner", "Owner"),
+        ("source", "Source"),
+        ("stage", "Stage"),
+        ("score", "Score"),
+        ("created_at", "First seen"),
+    )
+    for name, label in (*LEAD_FIELDS, *extra):
+        a, b = getattr(left, name), getattr(right, name)
+        if name == "stage":
+            a, b = _stage_label(a), _stage_label(b)
+        a = "" if a is None else a
+        b = "" if b is None else b
+        rows.append({"label": label, "left": a, "right": b, "differs": str(a) != str(b)})
+    for key in sorted(set(left.custom or {}) | set(right.custom or {})):
+        a, b = (left.custom or {}).get(key, ""), (right.custom or {}).get(key, "")
+        rows.append({"label": f"Custom: {key}", "left": a, "right": b, "differs": str(a) != str(b)})
+    return rows
+
+
+@login_required
+def duplicate_compare_page(request: HttpRequest, pair_id: int) -> HttpResponse:
+    _require_merge_role(request)
+    pair = get_object_or_404(_open_pairs(request.user), pk=pair_id)
+    return render(
+        request,
+        "leads/duplicate_compare.html",
+        {
+            "pair": pair,
+            "left": pair.lead,
+            "right": pair.other,
+            "rows": _compare_rows(pair.lead, pair.other),
+        },
+    )
+
+
+@login_required
+@require_POST
+def duplicate_resolve(request: HttpRequest, pair_id: int) -> HttpResponse:
+    """Keep left, keep right, or not a duplicate."""
+    _require_merge_role(request)
+    pair = get_object_or_404(_open_pairs(request.user), pk=pair_id)
+    action = request.POST.get("action", "")
+    try:
+        if action == "keep_left":
+            kept = lead_merge(keep=pair.lead, merge=pair.other, actor=request.user, channel=Channel.PAGE)
+        elif action == "keep_right":
+            kept = lead_merge(keep=pair.other, merge=pair.lead, actor=request.user, channel=Channel.PAGE)
+        elif action == "dismiss":
+            duplicate_dismiss(duplicate=pair, actor=request.user)
+            messages.success(request, "Marked as two different people.")
+            return redirect("leads:duplicates")
+        else:
+            messages.error(request, "Choose keep left, keep right or not a duplicate.")
+            return redirect("leads:duplicate", pair_id=pair.pk)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("leads:duplicates")
+    messages.success(request, f"Merged into {kept}. Its timeline now holds both histories.")
+    return redirect("leads:detail", lead_id=kept.pk)
+
+
+# --- sources ---------------------------------------------------------------------------------------------
+
+
+def form_snippet(source: Source, action_url: str) -> str:
+    """A copy-ready HTML form posting to a source, with its honeypot field hidden from people."""
+    return (
+        f'<form action="{action_url}" method="post">\n'
+        '  <label>Work email <input type="email" name="email" required></label>\n'
+        '  <label>First name <input type="text" name="first_name"></label>\n'
+        '  <label>Last name <input type="text" name="last_name"></label>\n'
+        '  <label>Company <input type="text" name="company"></label>\n'
+        '  <label>Job title <input type="text" name="title"></label>\n'
+        '  <label>Phone <input type="tel" name="phone"></label>\n'
+        '  <input type="hidden" name="activity" value="inquiry">\n'
+        "  <!-- Leave this field hidden: only bots fill it in, and their submissions are dropped. -->\n"
+        '  <div style="position:absolute;left:-10000px" aria-hidden="true">\n'
+        f'    <input type="text" name="{source.honeypot_field}" tabindex="-1" autocomplete="off">\n'
+        "  </div>\n"
+        '  <button type="submit">Send</button>\n'
+        "</form>"
+    )
+
+
+def _sources_context(request: HttpRequest, form: SourceForm | None) -> dict[str, Any]:
+    rows = []
+    counts = dict(Lead.objects.live().order_by().values_list("source").annotate(n=Count("id")))
+    for source in Source.objects.order_by("name"):
+        url = request.build_absolute_uri(reverse("leads:form_submit", kwargs={"key": source.public_key}))
+        rows.append(
+            {
+                "source": source,
+                "url": url,
+                "snippet": form_snippet(source, url),
+                "lead_count": counts.get(source.pk, 0),
+            }
+        )
+    return {"rows": rows, "form": form, "can_create": request.user.has_role(*SOURCE_ROLES)}
+
+
+@login_required
+def source_list_page(request: HttpRequest) -> HttpResponse:
+    can_create = request.user.has_role(*SOURCE_ROLES)
+    form: SourceForm | None = None
+    if request.method == "POST":
+        if not can_create:
+            raise PermissionDenied("Only admins and marketing create sources.")
+        form = SourceForm(request.POST)
+        if form.is_valid():
+            try:
+                source = source_create(
+                    name=form.cleaned_data["name"],
+                    kind=form.cleaned_data["kind"],
+                    success_url=form.cleaned_data["success_url"] or "",
+                )
+            except ApplicationError as exc:
+                for name, problem in exc.detail.items():
+                    if name in form.fields:
+                        form.add_error(name, str(problem))
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request, f"Source “{source.name}” created. Its form posts to /f/{source.public_key}."
+                )
+                return redirect("leads:sources")
+        return render(request, "leads/sources.html", _sources_context(request, form), status=422)
+    if can_create:
+        form = SourceForm(initial={"kind": SourceKind.FORM})
+    return render(request, "leads/sources.html", _sources_context(request, form))
+
+
+urlpatterns = [
+    path("leads/", lead_list_page, name="list"),
+    path("leads/<int:lead_id>/", lead_detail_page, name="detail"),
+    path("leads/<int:lead_id>/stage", lead_stage_change, name="stage_set"),
+    path("leads/duplicates/", duplicate_queue_page, name="duplicates"),
+    path("leads/duplicates/<int:pair_id>/", duplicate_compare_page, name="duplicate"),
+    path("leads/duplicates/<int:pair_id>/resolve", duplicate_resolve, name="duplicate_resolve"),
+    path("sources/", source_list_page, name="sources"),
+]

@@ -1,0 +1,158 @@
+"""Writes for notifications: notify a user, email it by their preference, send digests, mark read."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from accord.core.errors import ApplicationError
+from accord.notifications.models import EmailMode, Notification, NotificationKind, NotificationPreference
+
+logger = logging.getLogger(__name__)
+
+
+def email_mode_for(*, user: Any, kind: str) -> str:
+    """The user's email preference for ``kind``; immediate when they never chose."""
+    mode = NotificationPreference.objects.filter(user=user, kind=kind).values_list("mode", flat=True).first()
+    return mode or EmailMode.IMMEDIATE
+
+
+@transaction.atomic
+def notify(*, user: Any, kind: str, subject: str, body: str, url: str = "", lead: Any = None) -> Notification:
+    """Put a notification in the user's inbox and, if they want it immediately, email it on commit.
+
+    The in-app row is made whatever the preference: 'off' and 'digest' only change the email.
+    """
+    if kind not in NotificationKind.values:
+        raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
+    notification = Notification(
+        user=user,
+        kind=kind,
+        subject=subject[:200],
+        body=body,
+        url=url,
+        lead=lead,
+        email_mode=email_mode_for(user=user, kind=kind),
+    )
+    notification.full_clean()
+    notification.save()
+    if notification.email_mode == EmailMode.IMMEDIATE:
+        # robust: a mail server that is down must not undo or fail the work that caused the notification;
+        # the row keeps emailed_at empty and the failure is logged.
+        transaction.on_commit(lambda: notification_email_send(notification_id=notification.pk), robust=True)
+    return notification
+
+
+def _absolute(url: str) -> str:
+    return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
+
+
+def notification_email_send(*, notification_id: int) -> bool:
+    """Email one notification once. Claims it first (compare-and-set), so two runs send one email."""
+    now = timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=now)
+    if not claimed:
+        return False
+    notification = Notification.objects.select_related("user").get(pk=notification_id)
+    if not notification.user.email:
+        logger.info(
+            "notification %s not emailed: user %s has no email address", notification.pk, notification.user_id
+        )
+        return False
+    body = notification.body
+    if notification.url:
+        body = f"{body}\n\nOpen in Accord: {_absolute(notification.url)}"
+    try:
+        send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
+    except Exception:
+        # Release the claim so a later run (or the digest) can try again.
+        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        raise
+    return True
+
+
+def notification_digest_send(*, user: Any) -> int:
+    """Email the user one message listing their pending digest notifications. Returns how many it held.
+
+    The rows are claimed under a lock first, so two concurrent runs never put one in two digests.
+    """
+    with transaction.atomic():
+        pending = list(
+            Notification.objects.filter(user=user)
+            .pending_digest()
+            .order_by("created_at", "id")
+            .select_for_update(skip_locked=True)
+        )
+        if not pending:
+            return 0
+        ids = [n.pk for n in pending]
+        Notification.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
+    if not user.email:
+        return 0
+    lines = [f"You have {len(pending)} Accord notification{'s' if len(pending) != 1 else ''}:", ""]
+    for n in pending:
+        lines.append(f"- {n.subject}")
+        if n.url:
+            lines.append(f"  {_absolute(n.url)}")
+    try:
+        send_mail(
+            f"Accord digest: {len(pending)} notification{'s' if len(pending) != 1 else ''}",
+            "\n".join(lines),
+            settings.DEFAULT_FROM_EMAIL,
+            [user.email],
+        )
+    except Exception:
+        Notification.objects.filter(pk__in=ids).update(emailed_at=None)
+        raise
+    return len(pending)
+
+
+def notification_digests_send_all() -> dict[int, int]:
+    """Send every user with pending digest notifications their digest. Returns {user_id: count}."""
+    from accord.people.models import User
+
+    user_ids = set(Notification.objects.pending_digest().values_list("user_id", flat=True))
+    sent: dict[int, int] = defaultdict(int)
+    for user in User.objects.filter(pk__in=user_ids, is_active=True):
+        count = notification_digest_send(user=user)
+        if count:
+            sent[user.pk] = count
+    return dict(sent)
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, user: Any) -> Notification:
+    """Mark one of the user's notifications read (again is harmless)."""
+    if notification.user_id != user.pk:
+        raise ApplicationError("Notification not found.", status=404)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: Any) -> int:
+    """Mark every unread notification of the user read. Returns how many changed."""
+    return Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notification_preference_set(*, user: Any, kind: str, mode: str) -> NotificationPreference:
+    """Choose how ``kind`` notifications reach the user by email."""
+    if kind not in NotificationKind.values:
+        raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
+    if mode not in EmailMode.values:
+        raise ApplicationError(
+            f"Unknown mode {mode!r}; use one of {', '.join(EmailMode.values)}.", detail={"mode": "unknown"}
+        )
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, kind=kind, defaults={"mode": mode}
+    )
+    return preference

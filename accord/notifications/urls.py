@@ -1,0 +1,6 @@
+"""The notifications inbox pages."""
+
+from accord.notifications import views
+
+app_name = "notifications"
+urlpatterns = [*views.urlpatterns]

@@ -1,0 +1,37 @@
+"""The top navigation: which pages each role sees. One list, read by the base template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accord.people.models import Role
+
+MARKETING_DESK = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
+
+
+@dataclass(frozen=True)
+class NavLink:
+    label: str
+    url: str
+    roles: frozenset[str] | None = None  # None: every signed-in person
+
+    def visible_to(self, roles: frozenset[str]) -> bool:
+        return self.roles is None or bool(self.roles & roles)
+
+
+NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("Leads", "/leads/"),
+    NavLink("Import", "/leads/import/", MARKETING_DESK),
+    NavLink("Duplicates", "/leads/duplicates/", MARKETING_DESK),
+    NavLink("Criteria", "/criteria/"),
+    NavLink("Glossary", "/glossary/"),
+    NavLink("Admin", "/admin/", frozenset({Role.ADMIN})),
+)
+
+
+def nav_for(roles: frozenset[str], path: str) -> list[dict[str, object]]:
+    """The links ``roles`` may see; the one whose URL is the longest prefix of ``path`` is active."""
+    visible = [link for link in NAV_LINKS if link.visible_to(roles)]
+    matches = [link for link in visible if path.startswith(link.url)]
+    active = max(matches, key=lambda link: len(link.url)) if matches else None
+    return [{"label": link.label, "url": link.url, "active": link is active} for link in visible]

@@ -1,0 +1,69 @@
+"""GET /api/v1/me."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from accord.people.services import api_token_create
+
+
+def test_it_returns_the_caller_for_a_valid_token(personas, api_client_for):
+    response = api_client_for(personas.bob).get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": personas.bob.pk,
+        "username": "bob",
+        "email": "bob@example.com",
+        "first_name": "Bob",
+        "last_name": "",
+        "roles": ["sales_rep"],
+        "team": "Team Health",
+        "manager": "mike",
+    }
+
+
+def test_it_requires_authentication_with_a_json_error(db):
+    response = Client().get("/api/v1/me")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert "Authorization: Bearer" in body["message"]
+    assert body["detail"] == {}
+
+
+def test_it_refuses_an_unknown_token(personas):
+    response = Client(HTTP_AUTHORIZATION="Bearer acc_not-a-real-token").get("/api/v1/me")
+    assert response.status_code == 401
+
+
+def test_it_refuses_a_revoked_token(personas):
+    from django.utils import timezone
+
+    raw, token = api_token_create(user=personas.alice)
+    token.revoked_at = timezone.now()
+    token.save()
+    response = Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me")
+    assert response.status_code == 401
+
+
+def test_it_refuses_a_token_of_a_deactivated_user(personas):
+    raw, _ = api_token_create(user=personas.alice)
+    personas.alice.is_active = False
+    personas.alice.save()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me").status_code == 401
+
+
+def test_it_records_when_a_token_was_last_used(personas):
+    raw, token = api_token_create(user=personas.alice)
+    assert token.last_used_at is None
+    Client(HTTP_AUTHORIZATION=f"Bearer {raw}").get("/api/v1/me")
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_it_accepts_a_signed_in_session(personas):
+    client = Client()
+    client.force_login(personas.mona)
+    response = client.get("/api/v1/me")
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["marketing_head"]

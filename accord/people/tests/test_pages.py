@@ -1,0 +1,129 @@
+"""Sign-in, sign-out, the home redirect and the role-aware navigation of the base layout."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+
+def nav_labels(html: str) -> list[str]:
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S)
+    assert nav, "the page has no main navigation"
+    return re.findall(r">([^<>]+)</a>", nav.group(0))
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.mark.django_db
+def test_login_page_renders():
+    response = Client().get("/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Sign in to Accord" in html
+    assert 'name="username"' in html and 'name="password"' in html
+    assert "csrfmiddlewaretoken" in html
+    assert "/static/css/accord.css" in html
+    assert '<script src="/static/vendor/htmx.min.js"' in html
+    assert 'class="mainnav"' not in html  # nothing to navigate to before signing in
+
+
+def test_signing_in_goes_home_and_on_to_the_leads_page(personas):
+    client = Client()
+    response = client.post("/login/", {"username": "alice", "password": personas.password})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/")["Location"] == "/leads/"
+
+
+def test_a_wrong_password_shows_an_error(personas):
+    response = Client().post("/login/", {"username": "alice", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert "correct username and password" in response.content.decode()
+
+
+def test_signing_in_honours_next(personas):
+    response = Client().post(
+        "/login/", {"username": "alice", "password": personas.password, "next": "/criteria/"}
+    )
+    assert response["Location"] == "/criteria/"
+
+
+@pytest.mark.django_db
+def test_home_sends_anonymous_visitors_to_sign_in():
+    response = Client().get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
+
+
+@pytest.mark.parametrize("who", ["bob", "alice", "mona", "sam", "eve", "root"])
+def test_home_sends_signed_in_people_to_the_leads_page(personas, client_for, who):
+    response = client_for(getattr(personas, who)).get("/")
+    assert response.status_code == 302
+    assert response["Location"] == "/leads/"
+
+
+def test_logout_needs_a_post(personas, client_for):
+    client = client_for(personas.alice)
+    assert client.get("/logout/").status_code == 405
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
+    assert client.get("/")["Location"] == "/login/"
+
+
+def test_a_signed_in_person_visiting_login_is_sent_home(personas, client_for):
+    response = client_for(personas.alice).get("/login/")
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("bob", ["Leads", "Criteria", "Glossary"]),
+        ("mike", ["Leads", "Criteria", "Glossary"]),
+        ("eve", ["Leads", "Criteria", "Glossary"]),
+        ("alice", ["Leads", "Import", "Duplicates", "Criteria", "Glossary"]),
+        ("mona", ["Leads", "Import", "Duplicates", "Criteria", "Glossary"]),
+        ("root", ["Leads", "Import", "Duplicates", "Criteria", "Glossary", "Admin"]),
+    ],
+)
+def test_navigation_shows_links_by_role(personas, who, expected, rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/criteria/")
+    request.user = getattr(personas, who)
+    html = render_to_string("base.html", request=request)
+    assert nav_labels(html) == expected
+    assert '<a href="/criteria/" class="active" aria-current="page">Criteria</a>' in html
+
+
+def test_base_layout_has_user_menu_with_post_sign_out_and_htmx_csrf(personas, rf):
+    from django.template.loader import render_to_string
+
+    request = rf.get("/leads/import/")
+    request.user = personas.alice
+    html = render_to_string("base.html", request=request)
+    assert re.search(
+        r'<form method="post" action="/logout/">\s*<input type="hidden" name="csrfmiddlewaretoken"', html
+    )
+    assert re.search(r"""<body hx-headers='\{"X-CSRFToken": "[^"]+"\}'>""", html)
+    assert "Marketing" in html  # the role shown in the user menu
+    # The most specific link is the active one: Import, not Leads.
+    assert '<a href="/leads/import/" class="active"' in html
+    assert '<a href="/leads/" class="active"' not in html
+
+
+def test_static_assets_are_served(personas):
+    client = Client()
+    assert client.get("/static/css/accord.css").status_code == 200
+    assert client.get("/static/vendor/htmx.min.js").status_code == 200

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class RoutingConfig(AppConfig):
+    name = "accord.routing"
+    label = "routing"
+    verbose_name = "Routing"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from django.db.models.signals import pre_delete
+
+        from accord.routing.receivers import user_pre_delete_reroute
+
+        # Deleting a user (admin, shell) bypasses every service and would leave their leads ownerless
+        # (Lead.owner is SET_NULL). This one receiver is the safety net that re-routes them first.
+        pre_delete.connect(
+            user_pre_delete_reroute,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="routing_user_pre_delete_reroute",
+        )

@@ -1,0 +1,93 @@
+"""Reads for routing: rule sets and their rules, queues, recent leads for dry runs, who may see what."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from accord.leads.models import Lead
+from accord.people.models import Role
+from accord.routing.engine import RuleView, rule_view
+from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSet, RuleSetStatus
+
+# Who may change routing rules, activate a version and reassign leads.
+EDIT_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER})
+# Who may look at the routing pages and API (marketing's head reads only).
+VIEW_ROLES = EDIT_ROLES | {Role.MARKETING_HEAD}
+REASSIGN_ROLES = EDIT_ROLES
+
+
+def routing_can_view(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*VIEW_ROLES))
+
+
+def routing_can_edit(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_role(*EDIT_ROLES))
+
+
+def _rules_prefetch() -> Prefetch:
+    return Prefetch(
+        "rules",
+        queryset=RoutingRule.objects.select_related("target_user", "target_team", "target_queue").order_by(
+            "position", "id"
+        ),
+    )
+
+
+def rule_set_active() -> RoutingRuleSet | None:
+    """The version routing uses now, with its rules loaded."""
+    return (
+        RoutingRuleSet.objects.filter(status=RuleSetStatus.ACTIVE).prefetch_related(_rules_prefetch()).first()
+    )
+
+
+def rule_sets_for_page() -> QuerySet[RoutingRuleSet]:
+    """The active version and the drafts, newest first, with their rules."""
+    return (
+        RoutingRuleSet.objects.filter(status__in=[RuleSetStatus.ACTIVE, RuleSetStatus.DRAFT])
+        .select_related("created_by", "activated_by")
+        .prefetch_related(_rules_prefetch())
+        .order_by("-version")
+    )
+
+
+def rule_sets_retired(limit: int = 20) -> QuerySet[RoutingRuleSet]:
+    return RoutingRuleSet.objects.filter(status=RuleSetStatus.RETIRED).order_by("-version")[:limit]
+
+
+def rule_set_get(version: int) -> RoutingRuleSet | None:
+    return RoutingRuleSet.objects.filter(version=version).prefetch_related(_rules_prefetch()).first()
+
+
+def rule_set_rules(rule_set: RoutingRuleSet) -> list[RoutingRule]:
+    """The rules of a version in order (uses the prefetch when there is one)."""
+    return sorted(rule_set.rules.all(), key=lambda r: (r.position, r.id))
+
+
+def rule_set_views(rule_set: RoutingRuleSet) -> list[RuleView]:
+    """The version's rules as the engine sees them, numbered 1, 2, ... in order."""
+    return [
+        rule_view(
+            id=rule.pk, number=number, name=rule.name, conditions=rule.conditions, target=rule.target_label()
+        )
+        for number, rule in enumerate(rule_set_rules(rule_set), start=1)
+    ]
+
+
+def queues_with_counts() -> QuerySet[Queue]:
+    """Every queue with how many leads wait in it (not yet taken by a rep)."""
+    return Queue.objects.select_related("owner").annotate(
+        waiting=Count("entries", filter=Q(entries__lead__owner__isnull=True))
+    )
+
+
+def leads_recent(limit: int = 100) -> list[Lead]:
+    """The newest live leads with what routing reads loaded."""
+    return list(
+        Lead.objects.live()
+        .select_related("account__owner", "source", "owner")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def lead_routing_of(lead: Lead) -> LeadRouting | None:
+    return LeadRouting.objects.select_related("queue", "rule").filter(lead=lead).first()

@@ -1,0 +1,57 @@
+"""Admin for SLA policies (editable) and clocks and touches (read mostly)."""
+
+from django.contrib import admin
+
+from accord.sla.models import SlaClock, SlaPolicy, Touch
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "priority",
+        "is_active",
+        "is_default",
+        "min_score",
+        "stage",
+        "source",
+        "accept_hours",
+        "first_touch_hours",
+        "next_touch_hours",
+        "recycle_after_hours",
+    )
+    list_filter = ("is_active", "is_default")
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(admin.ModelAdmin):
+    list_display = (
+        "lead",
+        "kind",
+        "owner",
+        "started_at",
+        "due_at",
+        "breached_at",
+        "met_at",
+        "stopped_at",
+        "escalated_level",
+    )
+    list_filter = ("kind",)
+    raw_id_fields = ("lead", "owner")
+    readonly_fields = (
+        "started_at",
+        "due_at",
+        "remind_at",
+        "reminded_at",
+        "breached_at",
+        "met_at",
+        "stopped_at",
+        "escalated_level",
+    )
+
+
+@admin.register(Touch)
+class TouchAdmin(admin.ModelAdmin):
+    list_display = ("lead", "user", "kind", "outcome", "occurred_at", "channel")
+    list_filter = ("kind", "outcome", "channel")
+    raw_id_fields = ("lead", "user")

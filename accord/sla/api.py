@@ -1,0 +1,172 @@
+"""API for sales acceptance and follow-up: accept, reject, log a touch, and the SLA clocks by urgency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from accord.core.models import Channel
+from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
+from accord.sla.selectors import lead_get_for_action, sla_clocks_for
+from accord.sla.services import lead_accept, lead_reject, touch_log
+
+router = Router(tags=["sla"])
+
+
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
+class ClockOut(Schema):
+    id: int
+    lead_id: int
+    lead: str
+    kind: str
+    status: ClockStatus
+    owner: str | None
+    policy: str
+    started_at: datetime
+    due_at: datetime
+    reminded_at: datetime | None
+    breached_at: datetime | None
+    met_at: datetime | None
+    escalated_level: int
+    seconds_left: int = Field(description="Until the deadline; negative once overdue.")
+
+
+class LeadActionOut(Schema):
+    id: int
+    stage: str
+    owner: str | None
+    clocks: list[ClockOut] = Field(description="The lead's open clocks, most urgent first.")
+
+
+class RejectIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: RejectionReason
+    note: str = ""
+
+
+class TouchIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: TouchKind
+    outcome: TouchOutcome = TouchOutcome.NONE
+    note: str = ""
+
+
+class TouchOut(Schema):
+    id: int
+    lead_id: int
+    kind: str
+    outcome: str
+    note: str
+    occurred_at: datetime
+    lead: LeadActionOut
+
+
+class ClockQuery(Schema):
+    owner: str | None = Field("me", description="'me', a username, or empty for every owner you can see.")
+    include_closed: bool = False
+    limit: int = Field(100, ge=1, le=500)
+
+
+def clock_out(clock: SlaClock, now: datetime) -> dict[str, Any]:
+    return {
+        "id": clock.pk,
+        "lead_id": clock.lead_id,
+        "lead": str(clock.lead),
+        "kind": clock.kind,
+        "status": clock.status_at(now),
+        "owner": clock.owner.username if clock.owner_id else None,
+        "policy": clock.policy.name,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "reminded_at": clock.reminded_at,
+        "breached_at": clock.breached_at,
+        "met_at": clock.met_at,
+        "escalated_level": clock.escalated_level,
+        "seconds_left": int((clock.due_at - now).total_seconds()),
+    }
+
+
+def lead_action_out(lead_id: int) -> dict[str, Any]:
+    from accord.leads.models import Lead
+
+    lead = Lead.objects.select_related("owner").get(pk=lead_id)
+    now = timezone.now()
+    clocks = lead.sla_clocks.open().select_related("lead", "owner", "policy").order_by("due_at", "id")
+    return {
+        "id": lead.pk,
+        "stage": lead.stage,
+        "owner": lead.owner.username if lead.owner_id else None,
+        "clocks": [clock_out(c, now) for c in clocks],
+    }
+
+
+@router.post(
+    "/leads/{lead_id}/accept",
+    response={200: LeadActionOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Accept a lead (MQL → SAL)",
+)
+def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
+    """Meets the accept clock and starts the first-touch clock."""
+    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
+    lead_accept(lead=lead, user=request.user, channel=Channel.API)
+    return lead_action_out(lead.pk)
+
+
+@router.post(
+    "/leads/{lead_id}/reject",
+    response={200: LeadActionOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Reject a lead back to marketing with a reason",
+)
+def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[str, Any]:
+    """'not_ready' sends the lead to nurture, any other reason to disqualified; 'other' needs a note."""
+    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
+    lead_reject(lead=lead, user=request.user, reason=payload.reason, note=payload.note, channel=Channel.API)
+    return lead_action_out(lead.pk)
+
+
+@router.post(
+    "/leads/{lead_id}/touches",
+    response={201: TouchOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Log a call, email, meeting or note",
+)
+def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> tuple[int, dict[str, Any]]:
+    """Meets the first- or next-touch clock and starts the next one (accepting the lead first if needed)."""
+    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
+    touch = touch_log(
+        lead=lead,
+        user=request.user,
+        kind=payload.kind,
+        outcome=payload.outcome,
+        note=payload.note,
+        channel=Channel.API,
+    )
+    return 201, {
+        "id": touch.pk,
+        "lead_id": lead.pk,
+        "kind": touch.kind,
+        "outcome": touch.outcome,
+        "note": touch.note,
+        "occurred_at": touch.occurred_at,
+        "lead": lead_action_out(lead.pk),
+    }
+
+
+@router.get(
+    "/sla/clocks", response={200: list[ClockOut], 400: ErrorOut}, summary="SLA clocks, most urgent first"
+)
+def list_clocks(request: HttpRequest, query: Query[ClockQuery]) -> list[dict[str, Any]]:
+    """Open clocks on leads you may see, earliest deadline (so the most overdue) first."""
+    clocks = sla_clocks_for(user=request.user, owner=query.owner or "", include_closed=query.include_closed)
+    now = timezone.now()
+    return [clock_out(c, now) for c in clocks[: query.limit]]

@@ -1,0 +1,240 @@
+"""SLA policies, the clocks they start on a lead, the touches that stop them, and rejection reasons."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from accord.core.models import BaseModel, Channel
+from accord.leads.models import Stage
+
+
+class SlaPolicy(BaseModel):
+    """How fast a kind of lead must be accepted and touched, in business hours of the rep's team.
+
+    Active policies are tried in ``priority`` order (lowest first); the first whose conditions all
+    hold wins, else the default policy. A policy with no condition matches every lead.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    priority = models.PositiveIntegerField(default=100, help_text="Lower numbers are tried first.")
+    is_active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False, help_text="Used when no other policy matches.")
+    min_score = models.IntegerField(null=True, blank=True, help_text="Matches leads scoring at least this.")
+    stage = models.CharField(
+        max_length=16, choices=Stage.choices, blank=True, help_text="Matches this stage."
+    )
+    source = models.ForeignKey(
+        "leads.Source",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Matches leads from this source.",
+    )
+    accept_hours = models.FloatField(default=8, help_text="Business hours to accept or reject.")
+    first_touch_hours = models.FloatField(
+        default=8, help_text="Business hours from acceptance to first touch."
+    )
+    next_touch_hours = models.FloatField(default=40, help_text="Business hours from a touch to the next.")
+    reminder_before_minutes = models.PositiveIntegerField(
+        default=30, help_text="Remind the rep this many minutes before a deadline (0: no reminder)."
+    )
+    escalate_after_hours = models.FloatField(
+        default=4, help_text="Business hours after a breach before the next manager up is told, and so on."
+    )
+    recycle_after_hours = models.FloatField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Business hours after a breach before the lead goes to another rep of the team (empty: never)."
+        ),
+    )
+
+    class Meta:
+        ordering = ["priority", "name"]
+        verbose_name_plural = "SLA policies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="sla_policy_one_default"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    accept_hours__gt=0,
+                    first_touch_hours__gt=0,
+                    next_touch_hours__gt=0,
+                    escalate_after_hours__gt=0,
+                ),
+                name="sla_policy_positive_windows",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.recycle_after_hours is not None and self.recycle_after_hours <= 0:
+            raise ValidationError({"recycle_after_hours": "must be positive, or empty for never"})
+
+    def window_hours(self, kind: str) -> float:
+        """The business hours a clock of ``kind`` runs for under this policy."""
+        return {
+            ClockKind.ACCEPT: self.accept_hours,
+            ClockKind.FIRST_TOUCH: self.first_touch_hours,
+            ClockKind.NEXT_TOUCH: self.next_touch_hours,
+        }[ClockKind(kind)]
+
+
+class ClockKind(models.TextChoices):
+    ACCEPT = "accept", "Accept"
+    FIRST_TOUCH = "first_touch", "First touch"
+    NEXT_TOUCH = "next_touch", "Next touch"
+
+
+class ClockStatus(models.TextChoices):
+    ON_TIME = "on_time", "On time"
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+    MET = "met", "Met"
+    STOPPED = "stopped", "Stopped"
+
+
+class SlaClockQuerySet(models.QuerySet["SlaClock"]):
+    def open(self) -> SlaClockQuerySet:
+        """Clocks still running: neither met nor stopped (a breached clock is still open)."""
+        return self.filter(met_at__isnull=True, stopped_at__isnull=True)
+
+
+class SlaClock(BaseModel):
+    """One deadline on one lead for its owner: accept it, touch it first, or touch it again.
+
+    A clock ends when it is met (the rep acted) or stopped (the lead was rejected, recycled or
+    reassigned). Breaching does not end it: a late action still meets it, ``breached_at`` stays.
+    """
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="sla_clocks")
+    kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.PROTECT, related_name="clocks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="sla_clocks",
+        help_text="The rep who owned the lead when the clock started.",
+    )
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    remind_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    escalated_level = models.PositiveSmallIntegerField(
+        default=0, help_text="How far up the owner's manager chain the breach has gone (1 = their manager)."
+    )
+    met_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=32, blank=True)
+
+    objects = SlaClockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["owner", "due_at"], name="sla_clock_owner_due")]
+        constraints = [
+            # Starting the same clock twice (a task or a request retried) must not give two deadlines.
+            models.UniqueConstraint(
+                fields=["lead", "kind"],
+                condition=Q(met_at__isnull=True, stopped_at__isnull=True),
+                name="sla_clock_one_open_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_at__gt=models.F("started_at")), name="sla_clock_due_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} clock on lead {self.lead_id} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.met_at is None and self.stopped_at is None
+
+    def status_at(self, now: datetime) -> str:
+        """Met, stopped, breached, at risk (inside the reminder window) or on time, as of ``now``."""
+        if self.met_at is not None:
+            return ClockStatus.MET
+        if self.stopped_at is not None:
+            return ClockStatus.STOPPED
+        if self.breached_at is not None or now >= self.due_at:
+            return ClockStatus.BREACHED
+        if self.remind_at is not None and now >= self.remind_at:
+            return ClockStatus.AT_RISK
+        return ClockStatus.ON_TIME
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    @property
+    def met_on_time(self) -> bool | None:
+        """Whether it was met before its deadline (None while open or when stopped)."""
+        if self.met_at is None:
+            return None
+        return self.met_at <= self.due_at
+
+    def time_left(self, now: datetime) -> timedelta:
+        """Wall-clock time to the deadline; negative once overdue."""
+        return self.due_at - now
+
+
+class TouchKind(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "Email"
+    MEETING = "meeting", "Meeting"
+    NOTE = "note", "Note"
+
+
+class TouchOutcome(models.TextChoices):
+    NONE = "", "Not recorded"
+    CONNECTED = "connected", "Connected"
+    LEFT_MESSAGE = "left_message", "Left a message"
+    NO_ANSWER = "no_answer", "No answer"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    OTHER = "other", "Other"
+
+
+class Touch(BaseModel):
+    """One follow-up a rep made on a lead: a call, an email, a meeting or a note."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="touches")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+    kind = models.CharField(max_length=10, choices=TouchKind.choices)
+    outcome = models.CharField(max_length=20, choices=TouchOutcome.choices, blank=True, default="")
+    note = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PAGE)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["lead", "occurred_at"], name="touch_lead_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on lead {self.lead_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class RejectionReason(models.TextChoices):
+    """Why sales sent a lead back. Marketing reads these as feedback on its criteria and sources."""
+
+    NOT_A_FIT = "not_a_fit", "Not a fit"
+    BAD_DATA = "bad_data", "Bad data"
+    DUPLICATE = "duplicate", "Duplicate"
+    NOT_READY = "not_ready", "Not ready (nurture)"
+    ALREADY_WORKING = "already_working", "Already working it"
+    OTHER = "other", "Other (note required)"
