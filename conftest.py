@@ -67,3 +67,16 @@ def api_client_for():
         return Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
 
     return make
+
+
+@pytest.fixture
+def client_for():
+    """Returns a function making a Django test client signed in as a user (for pages)."""
+    from django.test import Client
+
+    def make(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -38,20 +38,134 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / ".data"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 
-FIRST = ["Ada", "Bob", "Carla", "Dev", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jon", "Kemal", "Lena", "Mia",
-         "Noor", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Uma", "Victor", "Wei", "Xena", "Yusuf", "Zoe"]
-LAST = ["Lovelace", "Smith", "García", "Müller", "Nguyen", "Okafor", "Rossi", "Kowalski", "Tanaka", "Dubois",
-        "Johansson", "Silva", "Novak", "Haddad", "Khan", "O'Brien", "Schmidt", "Costa", "Larsen", "Ivanova"]
-TITLES = ["VP Sales", "Head of Marketing", "Director of IT", "Chief Technology Officer", "Engineer", "Analyst",
-          "Student", "Office Manager", "VP Engineering", "Product Manager", "Consultant", "CEO", "Intern", ""]
-INDUSTRIES = ["Healthcare", "Financial services", "Software", "Retail", "Manufacturing", "Education", "Energy", ""]
-COUNTRIES = ["US", "United Kingdom", "Germany", "France", "Netherlands", "Spain", "Canada", "Japan", "Brazil", ""]
+FIRST = [
+    "Ada",
+    "Bob",
+    "Carla",
+    "Dev",
+    "Emma",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jon",
+    "Kemal",
+    "Lena",
+    "Mia",
+    "Noor",
+    "Omar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sven",
+    "Tara",
+    "Uma",
+    "Victor",
+    "Wei",
+    "Xena",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Lovelace",
+    "Smith",
+    "García",
+    "Müller",
+    "Nguyen",
+    "Okafor",
+    "Rossi",
+    "Kowalski",
+    "Tanaka",
+    "Dubois",
+    "Johansson",
+    "Silva",
+    "Novak",
+    "Haddad",
+    "Khan",
+    "O'Brien",
+    "Schmidt",
+    "Costa",
+    "Larsen",
+    "Ivanova",
+]
+TITLES = [
+    "VP Sales",
+    "Head of Marketing",
+    "Director of IT",
+    "Chief Technology Officer",
+    "Engineer",
+    "Analyst",
+    "Student",
+    "Office Manager",
+    "VP Engineering",
+    "Product Manager",
+    "Consultant",
+    "CEO",
+    "Intern",
+    "",
+]
+INDUSTRIES = [
+    "Healthcare",
+    "Financial services",
+    "Software",
+    "Retail",
+    "Manufacturing",
+    "Education",
+    "Energy",
+    "",
+]
+COUNTRIES = [
+    "US",
+    "United Kingdom",
+    "Germany",
+    "France",
+    "Netherlands",
+    "Spain",
+    "Canada",
+    "Japan",
+    "Brazil",
+    "",
+]
 FREE = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "gmx.de", "icloud.com"]
 SUFFIX = ["Inc", "Ltd", "GmbH", "LLC", "Group", "SA", "", "", ""]
-WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell", "Cyberdyne",
-         "Soylent", "Wonka", "Gringotts", "Oscorp", "Massive", "Dynamic", "Blue", "North", "Quantum", "Apex"]
-HEADER = ["Email", "First Name", "Last Name", "Company", "Title", "Employees", "Phone", "Country", "Industry",
-          "Lead Source", "utm_source", "utm_campaign", "Activity", "Favourite Product"]
+WORDS = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Vandelay",
+    "Stark",
+    "Wayne",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Wonka",
+    "Gringotts",
+    "Oscorp",
+    "Massive",
+    "Dynamic",
+    "Blue",
+    "North",
+    "Quantum",
+    "Apex",
+]
+HEADER = [
+    "Email",
+    "First Name",
+    "Last Name",
+    "Company",
+    "Title",
+    "Employees",
+    "Phone",
+    "Country",
+    "Industry",
+    "Lead Source",
+    "utm_source",
+    "utm_campaign",
+    "Activity",
+    "Favourite Product",
+]
 
 RULES = [
     {"kind": "fit", "field": "title", "operator": "contains", "value": "VP", "points": 20},
@@ -59,22 +173,64 @@ RULES = [
     {"kind": "fit", "field": "title", "operator": "equals", "value": "CEO", "points": 25},
     {"kind": "fit", "field": "company_size", "operator": "gte", "value": 200, "points": 15},
     {"kind": "fit", "field": "company_size", "operator": "gte", "value": 1000, "points": 10},
-    {"kind": "fit", "field": "industry", "operator": "in", "value": ["Healthcare", "Financial services"], "points": 10},
-    {"kind": "fit", "field": "country", "operator": "in", "value": ["US", "United Kingdom", "Germany"], "points": 5},
+    {
+        "kind": "fit",
+        "field": "industry",
+        "operator": "in",
+        "value": ["Healthcare", "Financial services"],
+        "points": 10,
+    },
+    {
+        "kind": "fit",
+        "field": "country",
+        "operator": "in",
+        "value": ["US", "United Kingdom", "Germany"],
+        "points": 5,
+    },
     {"kind": "fit", "field": "email_domain", "operator": "present", "value": "", "points": 1},
     {"kind": "fit", "field": "account.name", "operator": "present", "value": "", "points": 5},
     {"kind": "fit", "field": "account.size", "operator": "gte", "value": 500, "points": 5},
     {"kind": "fit", "field": "phone", "operator": "present", "value": "", "points": 3},
     {"kind": "fit", "field": "utm_source", "operator": "equals", "value": "linkedin", "points": 4},
-    {"kind": "fit", "field": "lead_source", "operator": "in", "value": ["Webinar", "Trade show"], "points": 6},
-    {"kind": "fit", "field": "custom.favourite_product", "operator": "equals", "value": "Ledger", "points": 3},
-    {"kind": "engagement", "field": "activity", "operator": "equals", "value": "demo_request", "points": 30,
-     "half_life_days": 30},
-    {"kind": "engagement", "field": "activity", "operator": "equals", "value": "webinar", "points": 10,
-     "half_life_days": 60},
+    {
+        "kind": "fit",
+        "field": "lead_source",
+        "operator": "in",
+        "value": ["Webinar", "Trade show"],
+        "points": 6,
+    },
+    {
+        "kind": "fit",
+        "field": "custom.favourite_product",
+        "operator": "equals",
+        "value": "Ledger",
+        "points": 3,
+    },
+    {
+        "kind": "engagement",
+        "field": "activity",
+        "operator": "equals",
+        "value": "demo_request",
+        "points": 30,
+        "half_life_days": 30,
+    },
+    {
+        "kind": "engagement",
+        "field": "activity",
+        "operator": "equals",
+        "value": "webinar",
+        "points": 10,
+        "half_life_days": 60,
+    },
     {"kind": "engagement", "field": "activity", "operator": "present", "value": "", "points": 2},
     {"kind": "engagement", "field": "channel", "operator": "equals", "value": "import", "points": 1},
-    {"kind": "disqualifier", "field": "email_domain", "operator": "in", "value": ["competitor.com"], "points": 0},
+    {
+        "kind": "disqualifier",
+        "field": "email_domain",
+        "operator": "in",
+        "value": ["competitor.com"],
+        "points": 0,
+    },
     {"kind": "disqualifier", "field": "title", "operator": "contains", "value": "student", "points": 0},
 ]
 
@@ -89,21 +245,53 @@ def generate(rows: int, seed: int = 2026) -> Path:
     if path.exists():
         return path
     rng = random.Random(seed)
-    syllables = ["ka", "lo", "ven", "tra", "mi", "zor", "bel", "qui", "dan", "ster", "ox", "ri", "nu", "pha",
-                 "gol", "tek", "sy", "mar", "ion", "vo", "ne", "cor", "lum", "dra", "fin", "pex", "sol", "ta"]
+    syllables = [
+        "ka",
+        "lo",
+        "ven",
+        "tra",
+        "mi",
+        "zor",
+        "bel",
+        "qui",
+        "dan",
+        "ster",
+        "ox",
+        "ri",
+        "nu",
+        "pha",
+        "gol",
+        "tek",
+        "sy",
+        "mar",
+        "ion",
+        "vo",
+        "ne",
+        "cor",
+        "lum",
+        "dra",
+        "fin",
+        "pex",
+        "sol",
+        "ta",
+    ]
     companies = []
     seen_names: set[str] = set()
     while len(companies) < max(200, rows // 40):
         # invented names (Zorvenka Tek GmbH): distinct enough that fuzzy matching rarely joins two
-        words = ["".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize()
-                 for _ in range(rng.randint(1, 2))]
+        words = [
+            "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))).capitalize()
+            for _ in range(rng.randint(1, 2))
+        ]
         base = " ".join(words)
         if base.lower() in seen_names:
             continue
         seen_names.add(base.lower())
         name = f"{base} {rng.choice(SUFFIX)}".strip()
         domain = "".join(words).lower() + rng.choice([".com", ".io", ".de", ".co.uk"])
-        companies.append((name, domain, rng.choice([5, 20, 80, 250, 600, 1200, 5000]), rng.choice(INDUSTRIES)))
+        companies.append(
+            (name, domain, rng.choice([5, 20, 80, 250, 600, 1200, 5000]), rng.choice(INDUSTRIES))
+        )
     emitted: list[list[str]] = []
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
@@ -123,11 +311,20 @@ def generate(rows: int, seed: int = 2026) -> Path:
             corporate = rng.random() < 0.7
             email = f"{first.lower()}.{i}@{domain if corporate else rng.choice(FREE)}"
             row = [
-                email, first, last, company, rng.choice(TITLES), str(size) if rng.random() < 0.6 else "",
+                email,
+                first,
+                last,
+                company,
+                rng.choice(TITLES),
+                str(size) if rng.random() < 0.6 else "",
                 f"+1 555 {rng.randrange(1000000, 9999999)}" if rng.random() < 0.5 else "",
-                rng.choice(COUNTRIES), industry, rng.choice(["Webinar", "Trade show", "Website", ""]),
-                rng.choice(["linkedin", "google", "newsletter", ""]), rng.choice(["spring", "launch", ""]),
-                rng.choice(["", "", "webinar", "demo_request"]), rng.choice(["", "Ledger", "Atlas", "Beacon"]),
+                rng.choice(COUNTRIES),
+                industry,
+                rng.choice(["Webinar", "Trade show", "Website", ""]),
+                rng.choice(["linkedin", "google", "newsletter", ""]),
+                rng.choice(["spring", "launch", ""]),
+                rng.choice(["", "", "webinar", "demo_request"]),
+                rng.choice(["", "Ledger", "Atlas", "Beacon"]),
             ]
             if roll > 0.99:  # about 1% bad rows: broken email, missing email, ragged, bad number
                 kind = rng.randrange(4)
@@ -167,7 +364,9 @@ def child(args: argparse.Namespace) -> None:
     from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
 
     call_command("migrate", verbosity=0)
-    criteria = CriteriaSet.objects.create(version=1, status=CriteriaStatus.ACTIVE, activated_at=timezone.now())
+    criteria = CriteriaSet.objects.create(
+        version=1, status=CriteriaStatus.ACTIVE, activated_at=timezone.now()
+    )
     for i, rule in enumerate(RULES):
         CriteriaRule.objects.create(criteria_set=criteria, position=i, **rule)
     source = Source.objects.create(name="Benchmark", kind="import")
@@ -191,11 +390,21 @@ def child(args: argparse.Namespace) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     # The baseline: the same rows into a table with the lead table's columns and indexes.
-    attrs = {"__module__": "accord.leads.models", "Meta": type("Meta", (), {
-        "db_table": "bench_raw_lead", "app_label": "leads",
-        "indexes": [models.Index(fields=["owner", "stage"], name="raw_owner_stage"),
-                    models.Index(models.functions.Lower("last_name"), name="raw_last_name_ci")],
-    })}
+    attrs = {
+        "__module__": "accord.leads.models",
+        "Meta": type(
+            "Meta",
+            (),
+            {
+                "db_table": "bench_raw_lead",
+                "app_label": "leads",
+                "indexes": [
+                    models.Index(fields=["owner", "stage"], name="raw_owner_stage"),
+                    models.Index(models.functions.Lower("last_name"), name="raw_last_name_ci"),
+                ],
+            },
+        ),
+    }
     for f in Lead._meta.local_fields:
         clone = f.clone()
         if f.name == "merged_into":
@@ -215,7 +424,7 @@ def child(args: argparse.Namespace) -> None:
         import json as _json
 
         json_at = columns.index("custom")
-        rows = [r[:json_at] + (_json.dumps(r[json_at]),) + r[json_at + 1:] for r in rows]
+        rows = [(*r[:json_at], _json.dumps(r[json_at]), *r[json_at + 1 :]) for r in rows]
     writer = RowWriter(raw_model, columns)
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -223,10 +432,20 @@ def child(args: argparse.Namespace) -> None:
         writer.write(rows)
     raw_elapsed = time.perf_counter() - started
     raw_cpu = time.process_time() - cpu_started
-    result = {"db": connection.vendor, "rows": summary["rows"], "leads": summary["created"],
-              "import_s": round(elapsed, 3), "leads_per_s": round(summary["created"] / elapsed),
-              "rows_per_s": round(summary["rows"] / elapsed), "peak_mb": round(peak_mb),
-              "import_cpu_s": round(cpu, 3), "raw_s": round(raw_elapsed, 3), "raw_cpu_s": round(raw_cpu, 3), "raw_per_s": round(len(rows) / raw_elapsed), "summary": summary}
+    result = {
+        "db": connection.vendor,
+        "rows": summary["rows"],
+        "leads": summary["created"],
+        "import_s": round(elapsed, 3),
+        "leads_per_s": round(summary["created"] / elapsed),
+        "rows_per_s": round(summary["rows"] / elapsed),
+        "peak_mb": round(peak_mb),
+        "import_cpu_s": round(cpu, 3),
+        "raw_s": round(raw_elapsed, 3),
+        "raw_cpu_s": round(raw_cpu, 3),
+        "raw_per_s": round(len(rows) / raw_elapsed),
+        "summary": summary,
+    }
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("TRUNCATE bench_raw_lead")
@@ -287,24 +506,36 @@ def main() -> None:
         return
     started = time.perf_counter()
     file = generate(args.rows, args.seed)
-    print(f"file: {file.relative_to(ROOT)} ({file.stat().st_size / 1e6:.1f} MB, generated/cached in "
-          f"{time.perf_counter() - started:.1f}s)")
+    print(
+        f"file: {file.relative_to(ROOT)} ({file.stat().st_size / 1e6:.1f} MB, generated/cached in "
+        f"{time.perf_counter() - started:.1f}s)"
+    )
     runs = args.runs or (3 if args.rows <= 200_000 else 1)
     if args.profile:
         runs = 1
-    for db in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+    for db in ["sqlite", "postgresql"] if args.db == "both" else [args.db]:
         results = []
         for i in range(runs):
             result = one_run(db, file, args.profile)
             results.append(result)
-            print(f"  {db} run {i + 1}: " + json.dumps({k: v for k, v in result.items() if k != "summary"}), flush=True)
-        med = {k: statistics.median(r[k] for r in results)
-               for k in ("import_s", "leads_per_s", "rows_per_s", "peak_mb", "raw_per_s", "ratio")}
+            print(
+                f"  {db} run {i + 1}: " + json.dumps({k: v for k, v in result.items() if k != "summary"}),
+                flush=True,
+            )
+        med = {
+            k: statistics.median(r[k] for r in results)
+            for k in ("import_s", "leads_per_s", "rows_per_s", "peak_mb", "raw_per_s", "ratio")
+        }
         s = results[0]["summary"]
-        print(f"{db}: {args.rows} rows ({s['created']} created, {s['merged']} merged, {s['rejected']} rejected, "
-              f"{s['accounts_created']} accounts) median of {runs}: import {med['import_s']:.1f}s = "
-              f"{med['leads_per_s']:,.0f} leads/s ({med['rows_per_s']:,.0f} rows/s), peak {med['peak_mb']:.0f} MB; "
-              f"raw insert {med['raw_per_s']:,.0f} rows/s; ratio {med['ratio']:.2f}", flush=True)
+        print(
+            f"{db}: {args.rows} rows ({s['created']} created, {s['merged']} merged, "
+            f"{s['rejected']} rejected, "
+            f"{s['accounts_created']} accounts) median of {runs}: import {med['import_s']:.1f}s = "
+            f"{med['leads_per_s']:,.0f} leads/s ({med['rows_per_s']:,.0f} rows/s), "
+            f"peak {med['peak_mb']:.0f} MB; "
+            f"raw insert {med['raw_per_s']:,.0f} rows/s; ratio {med['ratio']:.2f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "accord.routing",
     "accord.sla",
     "accord.notifications",
+    "accord.campaigns",
+    "accord.deals",
 ]
 
 MIDDLEWARE = [

@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("accord.routing.urls")),
     path("", include("accord.sla.urls")),
     path("", include("accord.notifications.urls")),
+    path("", include("accord.campaigns.urls")),
+    path("", include("accord.deals.urls")),
 ]

@@ -75,6 +75,8 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from accord.campaigns.api import router as campaigns_router
+    from accord.deals.api import router as deals_router
     from accord.leads.api import router as leads_router
     from accord.people.api import router as people_router
     from accord.qualification.api import router as qualification_router
@@ -88,6 +90,8 @@ def _register_routers() -> None:
     api.add_router("", routing_router)
     api.add_router("", sla_router)
     api.add_router("", notifications_router)
+    api.add_router("", campaigns_router)
+    api.add_router("", deals_router)
 
 
 _register_routers()

@@ -39,13 +39,19 @@ IMPORT_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
 
 
 class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="The first line names the columns (email is required).")
+    file = forms.FileField(
+        label="CSV file", help_text="The first line names the columns (email is required)."
+    )
     source = forms.ModelChoiceField(
-        queryset=Source.objects.filter(is_active=True).order_by("name"), required=False,
-        empty_label="CSV import (default)", help_text="Where these leads came from.",
+        queryset=Source.objects.filter(is_active=True).order_by("name"),
+        required=False,
+        empty_label="CSV import (default)",
+        help_text="Where these leads came from.",
     )
     encoding = forms.CharField(
-        required=False, max_length=40, help_text="Leave empty for UTF-8. Files saved by older Excel: latin-1 or cp1252.",
+        required=False,
+        max_length=40,
+        help_text="Leave empty for UTF-8. Files saved by older Excel: latin-1 or cp1252.",
     )
 
 
@@ -87,13 +93,15 @@ def _mapping_rows(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[str,
     rows = []
     for i, column in enumerate(header):
         target = chosen.get(column, "")
-        rows.append({
-            "index": i,
-            "column": column,
-            "target": target,
-            "suggested": defaults.get(column, ""),
-            "samples": [r[i] for r in sample if i < len(r) and r[i].strip()][:3],
-        })
+        rows.append(
+            {
+                "index": i,
+                "column": column,
+                "target": target,
+                "suggested": defaults.get(column, ""),
+                "samples": [r[i] for r in sample if i < len(r) and r[i].strip()][:3],
+            }
+        )
     choices = [("", "— skip this column —"), (CUSTOM_TARGET, "custom field (named after the column)")]
     choices += list(MAPPING_TARGETS.items())
     return rows, choices
@@ -183,8 +191,12 @@ def import_errors_download(request: HttpRequest, job_id: int) -> FileResponse:
     if Path(settings.MEDIA_ROOT).resolve() not in full.parents or not full.is_file():
         raise Http404("The error file is gone.")
     stem = Path(job.original_name).stem or "import"
-    return FileResponse(open(full, "rb"), as_attachment=True, filename=f"{stem}-errors.csv",
-                        content_type="text/csv; charset=utf-8")
+    return FileResponse(
+        open(full, "rb"),
+        as_attachment=True,
+        filename=f"{stem}-errors.csv",
+        content_type="text/csv; charset=utf-8",
+    )
 
 
 urlpatterns = [

@@ -138,12 +138,13 @@ def encoding_check(path: Path | str, encoding: str = "") -> str:
             decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         raise ImportFileError(
-            "The file ends in the middle of a character; it may be truncated or not "
-            f"{encoding or 'UTF-8'}.",
+            f"The file ends in the middle of a character; it may be truncated or not {encoding or 'UTF-8'}.",
             detail={"encoding": "truncated"},
         ) from None
     except OSError as exc:
-        raise ImportFileError(f"The file cannot be read: {exc.strerror or exc}.", detail={"file": "unreadable"}) from None
+        raise ImportFileError(
+            f"The file cannot be read: {exc.strerror or exc}.", detail={"file": "unreadable"}
+        ) from None
     if not encoding:
         return "utf-8-sig" if has_bom else "utf-8"
     return encoding.strip().lower()
@@ -153,7 +154,9 @@ def _open_text(path: Path | str, encoding: str) -> io.TextIOWrapper:
     try:
         return open(path, encoding=encoding_resolve(encoding), newline="", errors="strict")
     except OSError as exc:
-        raise ImportFileError(f"The file cannot be read: {exc.strerror or exc}.", detail={"file": "unreadable"}) from None
+        raise ImportFileError(
+            f"The file cannot be read: {exc.strerror or exc}.", detail={"file": "unreadable"}
+        ) from None
 
 
 @dataclass
@@ -185,7 +188,9 @@ class CsvRows:
                 break
         if not self.header:
             self._fh.close()
-            raise ImportFileError("The file is empty: the first line must name the columns.", detail={"file": "empty"})
+            raise ImportFileError(
+                "The file is empty: the first line must name the columns.", detail={"file": "empty"}
+            )
 
     def __iter__(self) -> Iterator[RawRow]:
         width = len(self.header)
@@ -202,8 +207,13 @@ class CsvRows:
                     if reader.line_num == previous_line:
                         return  # the parser cannot move on: nothing more to read
                     number += 1
-                    yield RawRow(number, previous_line + 1, [], f"cannot be read: {exc}",
-                                 "Check the quotes on this line: a quote inside a value is written twice (\"\").")
+                    yield RawRow(
+                        number,
+                        previous_line + 1,
+                        [],
+                        f"cannot be read: {exc}",
+                        'Check the quotes on this line: a quote inside a value is written twice ("").',
+                    )
                     previous_line = reader.line_num
                     continue
                 line = previous_line + 1
@@ -373,12 +383,20 @@ class ErrorReport:
         errors = "; ".join(f"{name} {text}" for name, text in problems.items())
         fix = " ".join(dict.fromkeys(fixes.get(n) or how_to_fix(n, t) for n, t in problems.items()))
         self._writer.writerow(
-            [row.number, row.line, cell_escape(fields), cell_escape(errors), cell_escape(fix),
-             *(cell_escape(c) for c in row.cells)]
+            [
+                row.number,
+                row.line,
+                cell_escape(fields),
+                cell_escape(errors),
+                cell_escape(fix),
+                *(cell_escape(c) for c in row.cells),
+            ]
         )
         self.count += 1
         if len(self.first) < 20:
-            self.first.append({"row": row.number, "line": row.line, "field": fields, "error": errors, "how_to_fix": fix})
+            self.first.append(
+                {"row": row.number, "line": row.line, "field": fields, "error": errors, "how_to_fix": fix}
+            )
 
     def close(self) -> None:
         self._fh.close()
@@ -489,8 +507,9 @@ class FileAccountIndex(AccountIndex):
         for length, (names, meta) in self._buckets.items():
             if abs(size - length) > slack * (size + length) + 1:
                 continue
-            found = process.extractOne(query, names, scorer=fuzz.ratio, score_cutoff=self.threshold,
-                                       processor=None)
+            found = process.extractOne(
+                query, names, scorer=fuzz.ratio, score_cutoff=self.threshold, processor=None
+            )
             if found is None:
                 continue
             _, score, position = found
@@ -560,11 +579,15 @@ class EmailsSeen:
     def contains(self, keys: list[str]) -> list[bool]:
         if not keys or self._hashes.len() == 0:
             return [False] * len(keys)
-        return self._pl.Series(keys, dtype=self._pl.String).hash(seed=7).is_in(self._hashes.implode()).to_list()
+        return (
+            self._pl.Series(keys, dtype=self._pl.String).hash(seed=7).is_in(self._hashes.implode()).to_list()
+        )
 
     def add(self, keys: list[str]) -> None:
         if keys:
-            self._hashes = self._pl.concat([self._hashes, self._pl.Series("h", keys).hash(seed=7)], rechunk=True)
+            self._hashes = self._pl.concat(
+                [self._hashes, self._pl.Series("h", keys).hash(seed=7)], rechunk=True
+            )
 
 
 class LeadImport:
@@ -626,8 +649,13 @@ class LeadImport:
         self.lead_defaults = self._lead_defaults()
         self.ignored_payload = self.plan.ignored[:50]
         if self.error_path is None:
-            name = f"imports/errors/job-{self.job.pk}-errors.csv" if self.job else (
-                f"imports/errors/{'dry-run' if self.dry_run else 'import'}-{self.now:%Y%m%d-%H%M%S-%f}-errors.csv"
+            name = (
+                f"imports/errors/job-{self.job.pk}-errors.csv"
+                if self.job
+                else (
+                    f"imports/errors/{'dry-run' if self.dry_run else 'import'}"
+                    f"-{self.now:%Y%m%d-%H%M%S-%f}-errors.csv"
+                )
             )
             self.error_path = Path(settings.MEDIA_ROOT) / name
         self.errors = ErrorReport(self.error_path, self.reader.header)
@@ -655,7 +683,9 @@ class LeadImport:
                 defaults[f.column] = None
             else:
                 defaults[f.column] = value
-        defaults.update(created_at=self.stamp, updated_at=self.stamp, source_id=self.source.pk if self.source else None)
+        defaults.update(
+            created_at=self.stamp, updated_at=self.stamp, source_id=self.source.pk if self.source else None
+        )
         return defaults
 
     # -- the run ---------------------------------------------------------------------------------
@@ -761,8 +791,9 @@ class LeadImport:
 
         criteria_set = CriteriaSet.objects.get(pk=self.spec.id)
         for start in range(0, len(lead_ids), _ID_BATCH):
-            result = criteria_rescore(criteria_set=criteria_set, lead_ids=lead_ids[start : start + _ID_BATCH],
-                                      as_of=self.now)
+            result = criteria_rescore(
+                criteria_set=criteria_set, lead_ids=lead_ids[start : start + _ID_BATCH], as_of=self.now
+            )
             self.rescored += result.get("changed", 0)
 
     def _existing(self, keys: list[str]) -> dict[str, Lead]:
@@ -839,8 +870,15 @@ class LeadImport:
     def _plan_new(self, group: _Group) -> tuple[SimpleNamespace, dict[str, list[Any]], str]:
         """A new lead as a plain namespace (no model instance): lead_apply_fields per row, account link."""
         first = group.subs[0]
-        ns = SimpleNamespace(**_BLANK_LEAD, email=first.fields["email"], email_key=group.email_key,
-                             source=self.source, custom={}, account=None, account_id=None)
+        ns = SimpleNamespace(
+            **_BLANK_LEAD,
+            email=first.fields["email"],
+            email_key=group.email_key,
+            source=self.source,
+            custom={},
+            account=None,
+            account_id=None,
+        )
         changes: dict[str, list[Any]] = {}
         for sub in group.subs:
             _combine_changes(changes, lead_apply_fields(ns, sub, now=self.now))  # type: ignore[arg-type]
@@ -849,12 +887,17 @@ class LeadImport:
             how = found.how
             if found.account_id is None and ns.company:
                 self._fake_account_id -= 1
-                self.index.remember(self._fake_account_id, name_key=company_key(ns.company), domain=found.domain)
+                self.index.remember(
+                    self._fake_account_id, name_key=company_key(ns.company), domain=found.domain
+                )
                 self.accounts[self._fake_account_id] = (ns.company, ns.industry, ns.company_size, ns.country)
                 self.counts.accounts_created += 1
                 how = "created"
-            ns.account_id = found.account_id if found.account_id is not None else (
-                self._fake_account_id if how == "created" else None)
+            ns.account_id = (
+                found.account_id
+                if found.account_id is not None
+                else (self._fake_account_id if how == "created" else None)
+            )
         else:
             match = lead_link_account(ns, index=self.index)  # type: ignore[arg-type]
             how = match.how
@@ -869,8 +912,9 @@ class LeadImport:
     def _remember_account(self, account: Account) -> None:
         self.accounts[account.pk] = (account.name, account.industry, account.size, account.country)
 
-    def _write_updates(self, leads: list[Lead], changed: dict[int, dict[str, list[Any]]],
-                       change_rows: dict[int, list[int]]) -> None:
+    def _write_updates(
+        self, leads: list[Lead], changed: dict[int, dict[str, list[Any]]], change_rows: dict[int, list[int]]
+    ) -> None:
         if not leads:
             return
         fields: set[str] = {"updated_at"}
@@ -909,7 +953,9 @@ class LeadImport:
         }
         return tuple(values[c] for c in self.event_columns)
 
-    def _evaluate(self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]) -> list[Any]:
+    def _evaluate(
+        self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]
+    ) -> list[Any]:
         """Bulk qualification of the chunk's new leads: one Evaluation (or None) per lead, in order."""
         if self.spec is None or not new_leads:
             return [None] * len(new_leads)
@@ -927,9 +973,13 @@ class LeadImport:
             account = self.accounts.get(ns.account_id) if ns.account_id is not None else None
             values = {name: getattr(ns, name) for name in UPDATABLE_FIELDS}
             values.update(
-                email=ns.email, consent=ns.consent, source__name=source_name,
-                account__name=account[0] if account else None, account__industry=account[1] if account else None,
-                account__size=account[2] if account else None, account__country=account[3] if account else None,
+                email=ns.email,
+                consent=ns.consent,
+                source__name=source_name,
+                account__name=account[0] if account else None,
+                account__industry=account[1] if account else None,
+                account__size=account[2] if account else None,
+                account__country=account[3] if account else None,
             )
             record = record_from_values(values, ns.custom)
             for name in wanted:
@@ -947,8 +997,12 @@ class LeadImport:
                     "channel": [Channel.IMPORT.value] * len(new_leads),
                     "occurred_at": [self.now.astimezone(UTC)] * len(new_leads),
                 },
-                schema={"lead_key": pl.Int64, "kind": pl.String, "channel": pl.String,
-                        "occurred_at": pl.Datetime("us", "UTC")},
+                schema={
+                    "lead_key": pl.Int64,
+                    "kind": pl.String,
+                    "channel": pl.String,
+                    "occurred_at": pl.Datetime("us", "UTC"),
+                },
             )
         result = evaluate_frame(spec, records, activities, self.now).sort("lead_key")
         texts = explanations(spec, result)  # one text per distinct verdict, shared
@@ -956,8 +1010,18 @@ class LeadImport:
         verdicts = result.select("fit", "engagement", "score", "decision").iter_rows()
         for (fit, engagement, score, decision), text in zip(verdicts, texts, strict=True):
             # Only what the intake event and next_stage read; the matched rules are in the text.
-            out.append(Evaluation(version=spec.version, criteria_id=spec.id, fit=fit, engagement=engagement,
-                                  score=score, decision=decision, matched=(), explanation=text))
+            out.append(
+                Evaluation(
+                    version=spec.version,
+                    criteria_id=spec.id,
+                    fit=fit,
+                    engagement=engagement,
+                    score=score,
+                    decision=decision,
+                    matched=(),
+                    explanation=text,
+                )
+            )
         return out
 
     def _insert_new(self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]) -> None:
@@ -979,10 +1043,15 @@ class LeadImport:
             for name in UPDATABLE_FIELDS:
                 values[name] = getattr(ns, name)
             values.update(
-                id=pk, email=ns.email, email_key=ns.email_key, phone_key=ns.phone_key, consent=ns.consent,
+                id=pk,
+                email=ns.email,
+                email_key=ns.email_key,
+                phone_key=ns.phone_key,
+                consent=ns.consent,
                 consent_source=ns.consent_source,
                 consent_at=connection.ops.adapt_datetimefield_value(ns.consent_at) if ns.consent_at else None,
-                custom=_json_db(ns.custom) if ns.custom else defaults["custom"], account_id=ns.account_id,
+                custom=_json_db(ns.custom) if ns.custom else defaults["custom"],
+                account_id=ns.account_id,
                 stage_changed_at=self.stamp,
             )
             if evaluation is not None:
@@ -990,9 +1059,13 @@ class LeadImport:
                 if stage is None:
                     stage = stage_cache[evaluation.decision] = str(next_stage(Stage.INQUIRY, evaluation))
                 values.update(
-                    stage=stage, score=evaluation.score, fit_score=evaluation.fit,
-                    engagement_score=evaluation.engagement, criteria_version_id=evaluation.criteria_id,
-                    explanation=evaluation.explanation, scored_at=self.stamp,
+                    stage=stage,
+                    score=evaluation.score,
+                    fit_score=evaluation.fit,
+                    engagement_score=evaluation.engagement,
+                    criteria_version_id=evaluation.criteria_id,
+                    explanation=evaluation.explanation,
+                    scored_at=self.stamp,
                 )
                 scoring = evaluation_payload(evaluation)
             else:
@@ -1018,11 +1091,18 @@ class LeadImport:
         for group, ns, _, how in new_leads:
             if len(self.preview) >= self.keep_preview:
                 return
-            self.preview.append({
-                "row": group.rows[0].number, "action": "create", "email": ns.email,
-                "fields": {n: getattr(ns, n) for n in UPDATABLE_FIELDS if getattr(ns, n) not in ("", None)},
-                "custom": dict(ns.custom), "account_match": how or "none",
-            })
+            self.preview.append(
+                {
+                    "row": group.rows[0].number,
+                    "action": "create",
+                    "email": ns.email,
+                    "fields": {
+                        n: getattr(ns, n) for n in UPDATABLE_FIELDS if getattr(ns, n) not in ("", None)
+                    },
+                    "custom": dict(ns.custom),
+                    "account_match": how or "none",
+                }
+            )
 
 
 def leads_import(
@@ -1039,8 +1119,15 @@ def leads_import(
 ) -> dict[str, Any]:
     """Import a CSV file of leads; returns the summary (see the module docstring for the counts)."""
     return LeadImport(
-        path=path, source=source, mapping=mapping, encoding=encoding, dry_run=dry_run, actor=actor, job=job,
-        error_path=error_path, now=now,
+        path=path,
+        source=source,
+        mapping=mapping,
+        encoding=encoding,
+        dry_run=dry_run,
+        actor=actor,
+        job=job,
+        error_path=error_path,
+        now=now,
     ).run()
 
 
@@ -1060,13 +1147,19 @@ def import_source_default() -> Source:
         return Source.objects.get(name__iexact=DEFAULT_SOURCE_NAME)
 
 
-def import_job_create(*, uploaded: Any, source: Source | None, encoding: str = "", actor: Any = None) -> ImportJob:
+def import_job_create(
+    *, uploaded: Any, source: Source | None, encoding: str = "", actor: Any = None
+) -> ImportJob:
     """Store an uploaded file as a pending import job (the header must be readable)."""
     encoding = (encoding or "").strip()
     encoding_resolve(encoding)
     name = os.path.basename(getattr(uploaded, "name", "") or "import.csv")[:255]
-    job = ImportJob(original_name=name, encoding=encoding, source=source,
-                    created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    job = ImportJob(
+        original_name=name,
+        encoding=encoding,
+        source=source,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
     job.file.save(f"{timezone.now():%Y%m%d-%H%M%S}-{name}", uploaded, save=False)
     try:
         encoding_check(job.file.path, encoding)
@@ -1093,8 +1186,15 @@ def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> Import
 def import_job_preview(*, job: ImportJob, rows: int = 20) -> dict[str, Any]:
     """A dry run over the whole file: the counts, the first rows as they will be stored, the first errors."""
     error_path = Path(settings.MEDIA_ROOT) / f"imports/errors/job-{job.pk}-preview-errors.csv"
-    run = LeadImport(path=job.file.path, source=job.source, mapping=job.mapping or None, encoding=job.encoding,
-                     dry_run=True, error_path=error_path, keep_preview=rows)
+    run = LeadImport(
+        path=job.file.path,
+        source=job.source,
+        mapping=job.mapping or None,
+        encoding=job.encoding,
+        dry_run=True,
+        error_path=error_path,
+        keep_preview=rows,
+    )
     summary = run.run()
     ImportJob.objects.filter(pk=job.pk).update(rows_total=summary["rows"])
     return {"summary": summary, "rows": run.preview, "errors": run.errors.first}
@@ -1102,22 +1202,31 @@ def import_job_preview(*, job: ImportJob, rows: int = 20) -> dict[str, Any]:
 
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run a pending (or failed) import job; a job that is running or done is left alone."""
-    claimed = ImportJob.objects.filter(pk=job_id, status__in=[ImportStatus.PENDING, ImportStatus.FAILED]).update(
-        status=ImportStatus.RUNNING, error_message="", updated_at=timezone.now()
-    )
+    claimed = ImportJob.objects.filter(
+        pk=job_id, status__in=[ImportStatus.PENDING, ImportStatus.FAILED]
+    ).update(status=ImportStatus.RUNNING, error_message="", updated_at=timezone.now())
     job = ImportJob.objects.select_related("source", "created_by").get(pk=job_id)
     if not claimed:
         return job
     try:
-        summary = leads_import(path=job.file.path, source=job.source, mapping=job.mapping or None,
-                               encoding=job.encoding, actor=job.created_by, job=job)
+        summary = leads_import(
+            path=job.file.path,
+            source=job.source,
+            mapping=job.mapping or None,
+            encoding=job.encoding,
+            actor=job.created_by,
+            job=job,
+        )
     except ApplicationError as exc:
         _job_fail(job, exc.message)
         return job
     except Exception as exc:  # the job must say what went wrong whatever it was
         logger.exception("import job %s failed", job_id)
-        _job_fail(job, f"The import stopped unexpectedly ({type(exc).__name__}: {exc}). Rows imported before "
-                       "the failure are kept; run it again to import the rest (imported rows stay unchanged).")
+        _job_fail(
+            job,
+            f"The import stopped unexpectedly ({type(exc).__name__}: {exc}). Rows imported before "
+            "the failure are kept; run it again to import the rest (imported rows stay unchanged).",
+        )
         return job
     job.status = ImportStatus.DONE
     job.summary = summary
@@ -1130,8 +1239,12 @@ def import_job_run(*, job_id: int) -> ImportJob:
 
 
 def _job_fail(job: ImportJob, message: str) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.FAILED, error_message=message,
-                                               finished_at=timezone.now(), updated_at=timezone.now())
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportStatus.FAILED,
+        error_message=message,
+        finished_at=timezone.now(),
+        updated_at=timezone.now(),
+    )
     job.refresh_from_db()
 
 

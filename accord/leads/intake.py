@@ -1,7 +1,7 @@
 """The one intake pipeline. The API, the public form, email intake and the CSV import all end here.
 
     normalise -> match person -> update fields -> match account -> qualify -> stage -> record event
-              -> flag possible duplicates -> hand off to routing (after commit)
+              -> campaign touchpoint -> flag possible duplicates -> hand off to routing (after commit)
 
 Each step is a small function below; ``lead_intake`` calls them in order inside one transaction,
 so a submission is either fully recorded or not at all.
@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accord.campaigns.services import UTM_FIELDS, touchpoint_record_from_intake
 from accord.core.errors import ApplicationError
 from accord.core.events import event_record
 from accord.core.models import Channel
@@ -187,6 +188,11 @@ def lead_intake(
                 "ignored_fields": sub.ignored[:50],
                 **(evaluation_payload(evaluation) if evaluation else {}),
             },
+        )
+        # The submission's own UTM values, not the lead's first-touch ones, name this touch's campaign.
+        touchpoint_record_from_intake(
+            lead=lead, activity=sub.activity, channel=channel, occurred_at=now,
+            utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS}, source=source,
         )
         flagged = lead_flag_duplicates(lead) if created or "phone" in changes else 0
         lead_hand_off(lead, previous_stage=old_stage)

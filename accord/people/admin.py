@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accord.people.models import Absence, ApiToken, Team, TeamHoliday, User, UserRole
@@ -32,7 +33,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Organisation", {"fields": ("title", "team", "manager")}),
     )
 
-    def get_queryset(self, request: HttpRequest):  # type: ignore[no-untyped-def]
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("roles")
 
     @admin.display(description="Roles")

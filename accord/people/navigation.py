@@ -20,10 +20,21 @@ class NavLink:
 
 
 NAV_LINKS: tuple[NavLink, ...] = (
+    NavLink("Inbox", "/inbox/", frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})),
     NavLink("Leads", "/leads/"),
     NavLink("Import", "/leads/import/", MARKETING_DESK),
     NavLink("Duplicates", "/leads/duplicates/", MARKETING_DESK),
     NavLink("Criteria", "/criteria/"),
+    NavLink(
+        "Scorecards",
+        "/scorecards/",
+        frozenset({Role.SALES_MANAGER, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE, Role.ADMIN}),
+    ),
+    NavLink(
+        "Rejections",
+        "/feedback/rejections/",
+        frozenset({Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE, Role.ADMIN}),
+    ),
     NavLink("Glossary", "/glossary/"),
     NavLink("Admin", "/admin/", frozenset({Role.ADMIN})),
 )

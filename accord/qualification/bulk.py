@@ -365,11 +365,22 @@ def activities_frame(lead_ids: Iterable[int] | None = None) -> pl.DataFrame:
     """Intake activities from the event log: lead_key, kind, channel, occurred_at (UTC)."""
     from accord.core.models import Event
 
+    from accord.leads.models import Lead
+
+    # A merged-away lead's activities count for the lead it was merged into (merges keep chains flat,
+    # so merged_into always names a surviving lead).
+    if lead_ids is None:
+        alias = dict(Lead.objects.filter(merged_into__isnull=False).values_list("pk", "merged_into_id"))
+    else:
+        wanted = sorted(set(lead_ids))
+        alias = {}
+        for chunk in _chunks(wanted):
+            alias.update(Lead.objects.filter(merged_into_id__in=chunk).values_list("pk", "merged_into_id"))
     queryset = Event.objects.filter(subject_type="lead", type=INTAKE_EVENT).order_by("id")
     querysets = (
         [queryset]
         if lead_ids is None
-        else [queryset.filter(subject_id__in=chunk) for chunk in _chunks(sorted(set(lead_ids)))]
+        else [queryset.filter(subject_id__in=chunk) for chunk in _chunks(sorted({*wanted, *alias}))]
     )
     keys: list[int] = []
     kinds: list[str] = []
@@ -380,7 +391,7 @@ def activities_frame(lead_ids: Iterable[int] | None = None) -> pl.DataFrame:
             "subject_id", "payload", "channel", "occurred_at"
         ).iterator(chunk_size=_CHUNK):
             activity = activity_from_event(payload, channel, at)
-            keys.append(subject_id)
+            keys.append(alias.get(subject_id, subject_id))
             kinds.append(activity.kind)
             channels.append(activity.channel)
             times.append(at.astimezone(UTC))

@@ -184,9 +184,12 @@ def activity_from_event(payload: Any, channel: str, occurred_at: datetime) -> Ac
 def lead_activities(lead: Lead) -> list[Activity]:
     """The lead's activities from the event log (its intake events)."""
     from accord.core.models import Event
+    from accord.leads.selectors import lead_timeline_ids
 
+    # Activities of leads merged into this one are its activities too.
+    subject_ids = lead_timeline_ids(lead) if lead.pk else []
     rows: Iterable[tuple[Any, str, datetime]] = (
-        Event.objects.filter(subject_type="lead", subject_id=lead.pk, type=INTAKE_EVENT)
+        Event.objects.filter(subject_type="lead", subject_id__in=subject_ids, type=INTAKE_EVENT)
         .order_by("occurred_at", "id")
         .values_list("payload", "channel", "occurred_at")
     )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Channel, Event
-from accord.leads.models import MARKETING_STAGES, Lead
+from accord.leads.models import MARKETING_STAGES, Lead, Stage
 from accord.qualification.bulk import activities_frame, evaluate_frame, explanations, records_frame
 from accord.qualification.engine import RuleInvalid, rule_validate
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOff, SignOffRole
@@ -342,4 +342,10 @@ def criteria_rescore(
             for start in range(0, len(rows), _UPDATE_BATCH):
                 cursor.executemany(sql, rows[start : start + _UPDATE_BATCH])
     events_bulk_append(events)
+    new_mqls = [r[-1] for r in stage_rows if r[-3] == Stage.MQL]
+    if new_mqls:
+        # Leads the new criteria make MQLs are handed to routing, as the intake pipeline does.
+        from accord.routing.tasks import route_leads_later
+
+        route_leads_later(new_mqls)
     return {"evaluated": result.height, "changed": changed.height, "stage_changed": stage_changed}

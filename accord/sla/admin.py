@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from accord.sla.models import SlaClock, SlaPolicy, Touch
+from accord.sla.models import ScorecardWeights, SlaClock, SlaPolicy, Touch
 
 
 @admin.register(SlaPolicy)
@@ -55,3 +55,17 @@ class TouchAdmin(admin.ModelAdmin):
     list_display = ("lead", "user", "kind", "outcome", "occurred_at", "channel")
     list_filter = ("kind", "outcome", "channel")
     raw_id_fields = ("lead", "user")
+
+
+@admin.register(ScorecardWeights)
+class ScorecardWeightsAdmin(admin.ModelAdmin):
+    """One row: the weights every scorecard uses. Adding a second row is not offered."""
+
+    list_display = ("__str__", "updated_at")
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return not ScorecardWeights.objects.exists()
+
+    def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
+        obj.pk = 1  # the single row scorecards read
+        super().save_model(request, obj, form, change)

@@ -1,8 +1,9 @@
-"""API for sales acceptance and follow-up: accept, reject, log a touch, and the SLA clocks by urgency."""
+"""API for sales acceptance and follow-up: accept, reject, log a touch, the SLA clocks by urgency, and the
+scorecards."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -10,9 +11,11 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from accord.core.errors import PermissionDenied
 from accord.core.models import Channel
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.selectors import lead_get_for_action, sla_clocks_for
+from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
 from accord.sla.services import lead_accept, lead_reject, touch_log
 
 router = Router(tags=["sla"])
@@ -170,3 +173,106 @@ def list_clocks(request: HttpRequest, query: Query[ClockQuery]) -> list[dict[str
     clocks = sla_clocks_for(user=request.user, owner=query.owner or "", include_closed=query.include_closed)
     now = timezone.now()
     return [clock_out(c, now) for c in clocks[: query.limit]]
+
+
+class ScorecardQuery(Schema):
+    start: date | None = Field(None, description="First day of the period (with end).")
+    end: date | None = Field(None, description="Last day of the period, inclusive (with start).")
+    period: str = Field(
+        PeriodKind.QUARTER, description="Without start/end: 'quarter' (fiscal) or 'month' containing `on`."
+    )
+    on: date | None = Field(None, description="A day inside the month or quarter (default today).")
+    team: int | None = Field(None, description="Only this team (its id).")
+
+
+class WeightsOut(Schema):
+    on_time_points: float
+    breach_penalty: float
+    sql_points: float
+    opportunity_points: float
+
+
+class ScorecardOut(Schema):
+    name: str
+    team: str
+    user_id: int | None
+    team_id: int | None
+    received: int
+    accepted: int
+    rejected: int
+    rejected_by_reason: dict[str, int]
+    median_business_hours_to_accept: float | None
+    median_business_hours_to_first_touch: float | None
+    sla_clocks_on_time: int
+    sla_clocks_breached: int
+    sla_met_percent: float | None
+    reached_sql: int
+    sql_percent: float | None
+    reached_opportunity: int
+    opportunity_percent: float | None
+    points_on_time: float
+    penalty_breaches: float
+    points_conversion: float
+    score: float
+
+
+class ScorecardsOut(Schema):
+    start: date
+    end: date
+    label: str
+    weights: WeightsOut
+    reps: list[ScorecardOut]
+    teams: list[ScorecardOut]
+
+
+def scorecard_out(card: Scorecard) -> dict[str, Any]:
+    return {
+        "name": card.name,
+        "team": card.team,
+        "user_id": card.user_id,
+        "team_id": card.team_id,
+        "received": card.received,
+        "accepted": card.accepted,
+        "rejected": card.rejected,
+        "rejected_by_reason": card.rejected_by_reason,
+        "median_business_hours_to_accept": card.median_hours_to_accept,
+        "median_business_hours_to_first_touch": card.median_hours_to_first_touch,
+        "sla_clocks_on_time": card.clocks_on_time,
+        "sla_clocks_breached": card.clocks_breached,
+        "sla_met_percent": card.sla_met_percent,
+        "reached_sql": card.reached_sql,
+        "sql_percent": card.sql_percent,
+        "reached_opportunity": card.reached_opportunity,
+        "opportunity_percent": card.opportunity_percent,
+        "points_on_time": card.points_on_time,
+        "penalty_breaches": card.penalty_breaches,
+        "points_conversion": card.points_conversion,
+        "score": card.score,
+    }
+
+
+@router.get(
+    "/scorecards",
+    response={200: ScorecardsOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Scorecards per rep and team for a period",
+)
+def list_scorecards(request: HttpRequest, query: Query[ScorecardQuery]) -> dict[str, Any]:
+    """Managers get their teams, heads, executives and admins every team, a rep their own row only."""
+    if not scorecards_allowed(request.user):
+        raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")
+    period = scorecard_period(kind=query.period, on=query.on, start=query.start, end=query.end)
+    cards = scorecards_for(user=request.user, period=period, team_id=query.team)
+    w = cards.weights
+    return {
+        "start": period.start,
+        "end": period.end,
+        "label": period.label,
+        "weights": {
+            "on_time_points": w.on_time_points,
+            "breach_penalty": w.breach_penalty,
+            "sql_points": w.sql_points,
+            "opportunity_points": w.opportunity_points,
+        },
+        "reps": [scorecard_out(c) for c in cards.reps],
+        "teams": [scorecard_out(c) for c in cards.teams],
+    }

@@ -238,3 +238,40 @@ class RejectionReason(models.TextChoices):
     NOT_READY = "not_ready", "Not ready (nurture)"
     ALREADY_WORKING = "already_working", "Already working it"
     OTHER = "other", "Other (note required)"
+
+
+class ScorecardWeights(BaseModel):
+    """The points a scorecard gives and takes, for compensation. One row (pk 1), edited in the admin."""
+
+    on_time_points = models.FloatField(
+        default=10, help_text="Points for each SLA clock (accept, first or next touch) met on time."
+    )
+    breach_penalty = models.FloatField(
+        default=15, help_text="Points taken for each SLA clock breached (missed or met late)."
+    )
+    sql_points = models.FloatField(default=5, help_text="Points for each lead received that reached SQL.")
+    opportunity_points = models.FloatField(
+        default=20, help_text="Points for each lead received that became an opportunity."
+    )
+
+    class Meta:
+        verbose_name = "scorecard weights"
+        verbose_name_plural = "scorecard weights"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(on_time_points__gte=0, breach_penalty__gte=0, sql_points__gte=0)
+                & Q(opportunity_points__gte=0),
+                name="scorecard_weights_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"+{self.on_time_points:g} on time, -{self.breach_penalty:g} per breach, "
+            f"+{self.sql_points:g} per SQL, +{self.opportunity_points:g} per opportunity"
+        )
+
+    @classmethod
+    def current(cls) -> ScorecardWeights:
+        """The weights in force: the saved row, or the defaults when nobody has saved one."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

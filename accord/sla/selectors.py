@@ -1,18 +1,24 @@
-"""Reads for SLA: who may act on a lead, the policy for a lead, clocks ordered by urgency."""
+"""Reads for SLA: who may act on a lead, clocks ordered by urgency, the rep inbox, the conversion facts
+of a rep's team (C7) and marketing's rejection feedback (X1). Scorecards live in scorecards.py."""
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
 from accord.core.errors import ApplicationError, NotFound
-from accord.leads.models import Lead
+from accord.core.models import Event
+from accord.leads.models import Lead, Source, Stage
 from accord.leads.selectors import leads_visible_to
-from accord.people.models import Role, User
+from accord.people.models import ALL_LEADS_ROLES, MARKETING_ROLES, Role, Team, User
 from accord.people.selectors import user_calendar
-from accord.sla.models import SlaClock
+from accord.sla.models import ClockStatus, RejectionReason, SlaClock, Touch
 
 
 def lead_actors(owner: User) -> list[User]:
@@ -94,3 +100,351 @@ def sla_clocks_for(*, user: User, owner: str = "", include_closed: bool = False)
             raise ApplicationError(f"No user named {owner!r}.", detail={"owner": "unknown user"})
         clocks = clocks.filter(owner__username=owner)
     return clocks.order_by("due_at", "id")
+
+
+# --- the rep inbox -----------------------------------------------------------------------------------
+
+# Stages in which a lead is the rep's work in hand: to accept, to touch, to move on.
+INBOX_STAGES = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
+INBOX_LIMIT = 200
+
+
+class InboxScope:
+    ME = "me"
+    TEAM = "team"
+
+
+@dataclass
+class InboxRow:
+    """One lead in the inbox with its most urgent open clock and its last touch."""
+
+    lead: Lead
+    clock: SlaClock | None
+    status: str  # a ClockStatus value, or "" when no clock runs
+    last_touch: Touch | None
+    can_accept: bool
+    can_reject: bool
+    error: str = ""
+    notice: str = ""
+
+    @property
+    def is_breached(self) -> bool:
+        return self.status == ClockStatus.BREACHED
+
+
+def inbox_scopes_for(user: User) -> list[tuple[str, str]]:
+    """The inbox filters a user may pick: their own leads, and their team's when they manage one."""
+    scopes = [(InboxScope.ME, "My leads")]
+    if user.has_role(Role.SALES_MANAGER, Role.SALES_HEAD, Role.ADMIN):
+        scopes.append((InboxScope.TEAM, "My team's leads"))
+    return scopes
+
+
+def _inbox_leads(user: User) -> QuerySet[Lead]:
+    """Leads with their inbox annotations; record-level access comes from ``leads_visible_to``."""
+    now = timezone.now()
+    open_clocks = SlaClock.objects.open().select_related("policy").order_by("due_at", "id")
+    last_touch = Touch.objects.filter(lead=OuterRef("pk")).order_by("-occurred_at", "-id")
+    return (
+        leads_visible_to(user)
+        .select_related("owner")
+        .annotate(
+            next_due=Min("sla_clocks__due_at", filter=Q(sla_clocks__met_at__isnull=True, sla_clocks__stopped_at__isnull=True)),
+            last_touch_id=Subquery(last_touch.values("pk")[:1]),
+        )
+        .annotate(
+            overdue=Case(
+                When(next_due__lte=now, then=Value(0)),
+                When(next_due__isnull=True, then=Value(2)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .prefetch_related(Prefetch("sla_clocks", queryset=open_clocks, to_attr="open_clocks"))
+    )
+
+
+def _inbox_rows(user: User, leads: list[Lead]) -> list[InboxRow]:
+    from accord.sla.services import ACCEPTED_STAGES, REJECTABLE_STAGES
+
+    touch_ids = [lead.last_touch_id for lead in leads if getattr(lead, "last_touch_id", None)]
+    touches = {t.pk: t for t in Touch.objects.filter(pk__in=touch_ids)} if touch_ids else {}
+    now = timezone.now()
+    rows = []
+    for lead in leads:
+        clocks = getattr(lead, "open_clocks", [])
+        clock = clocks[0] if clocks else None
+        rows.append(
+            InboxRow(
+                lead=lead,
+                clock=clock,
+                status=clock.status_at(now) if clock else "",
+                last_touch=touches.get(getattr(lead, "last_touch_id", None) or 0),
+                can_accept=lead.owner_id is not None
+                and lead.stage not in ACCEPTED_STAGES
+                and lead.stage != Stage.DISQUALIFIED,
+                can_reject=lead.owner_id is not None and lead.stage in REJECTABLE_STAGES,
+            )
+        )
+    return rows
+
+
+def inbox_rows_for(*, user: User, scope: str = InboxScope.ME, limit: int = INBOX_LIMIT) -> list[InboxRow]:
+    """The user's open leads, most urgent first: breached ones (most overdue first), then the soonest due,
+    then leads with no clock running. ``scope`` "team" adds the leads of the reps the user manages.
+
+    A fixed number of queries whatever the number of rows.
+    """
+    leads = _inbox_leads(user).filter(stage__in=INBOX_STAGES, owner__isnull=False)
+    if scope == InboxScope.TEAM and dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
+        if not user.has_role(Role.SALES_HEAD, Role.ADMIN):
+            leads = leads.filter(Q(owner=user) | Q(owner__team__manager=user) | Q(owner__manager=user))
+    else:
+        leads = leads.filter(owner=user)
+    leads = leads.order_by("overdue", "next_due", "-created_at", "id")[:limit]
+    return _inbox_rows(user, list(leads))
+
+
+def inbox_row_get(*, user: User, lead_id: int) -> InboxRow | None:
+    """One inbox row as the user may see it now (None once the lead is out of their sight)."""
+    lead = _inbox_leads(user).filter(pk=lead_id).first()
+    return _inbox_rows(user, [lead])[0] if lead is not None else None
+
+
+# --- conversion facts (C7) ---------------------------------------------------------------------------
+
+MIN_SAMPLE = 10
+FAST_TOUCH_BUSINESS_HOURS = 1.0
+SQL_OR_LATER = (Stage.SQL, Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.LOYAL, Stage.ADVOCATE)
+OPPORTUNITY_OR_LATER = (Stage.OPPORTUNITY, Stage.CUSTOMER, Stage.LOYAL, Stage.ADVOCATE)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``hits`` of ``n``; ``percent`` is None when the sample is too small to say anything."""
+
+    hits: int
+    n: int
+
+    @property
+    def enough(self) -> bool:
+        return self.n >= MIN_SAMPLE
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.hits / self.n, 1) if self.enough else None
+
+
+@dataclass(frozen=True)
+class ConversionFacts:
+    """How the leads a team received over a window turned out, split by how fast they were touched."""
+
+    team_label: str
+    since: datetime
+    until: datetime
+    fast: Rate  # first touch within 1 business hour of assignment -> opportunity
+    slow: Rate  # touched later, or never -> opportunity
+    accept_to_sql: Rate
+
+    @property
+    def enough(self) -> bool:
+        return self.fast.enough and self.slow.enough
+
+
+def conversion_team_for(user: User) -> tuple[list[Team], str]:
+    """Whose facts a user sees: their own team, else the teams they manage, else every team."""
+    if user.team_id:
+        return [user.team], str(user.team)
+    managed = list(Team.objects.filter(manager=user))
+    if managed:
+        return managed, ", ".join(str(t) for t in managed)
+    return list(Team.objects.all()), "all teams"
+
+
+def _first_event_after(rows: list[tuple[int, datetime]]) -> dict[int, list[datetime]]:
+    by_lead: dict[int, list[datetime]] = {}
+    for lead_id, at in rows:
+        by_lead.setdefault(lead_id, []).append(at)
+    for times in by_lead.values():
+        times.sort()
+    return by_lead
+
+
+def _first_at_or_after(times: list[datetime], moment: datetime) -> datetime | None:
+    return next((t for t in times if t >= moment), None)
+
+
+def conversion_facts_for(
+    *, teams: list[Team], team_label: str = "", now: datetime | None = None, days: int = 365
+) -> ConversionFacts:
+    """C7 facts from the event log for leads assigned to the teams' members in the last ``days`` days.
+
+    Each lead counts once, from its first assignment to a member in the window. It is "fast" when its
+    first 'lead.touched' event at or after that assignment came within 1 business hour (the owner's
+    team calendar); every other lead, touched later or never, is "slow". It converted when a
+    'lead.stage_changed' event at or after the assignment moved it to opportunity or beyond.
+    Accept-to-SQL: leads a member accepted in the window ('lead.accepted', by owner) that later reached
+    SQL or beyond. A fixed number of queries.
+    """
+    until = now or timezone.now()
+    since = until - timedelta(days=days)
+    members = {
+        u.pk: u for u in User.objects.filter(team__in=teams).select_related("team").prefetch_related("team__holidays")
+    }
+    calendars = {u.pk: (u.team.calendar() if u.team_id else user_calendar(u)) for u in members.values()}
+
+    assigned: dict[int, tuple[datetime, int]] = {}
+    for lead_id, at, owner_id in (
+        Event.objects.filter(
+            type="lead.assigned", occurred_at__gte=since, occurred_at__lte=until, payload__owner_id__in=list(members)
+        )
+        .order_by("occurred_at", "id")
+        .values_list("subject_id", "occurred_at", "payload__owner_id")
+    ):
+        assigned.setdefault(lead_id, (at, int(owner_id)))
+
+    accepted: dict[int, datetime] = {}
+    for lead_id, at in (
+        Event.objects.filter(
+            type="lead.accepted", occurred_at__gte=since, occurred_at__lte=until, payload__owner__in=list(members)
+        )
+        .order_by("occurred_at", "id")
+        .values_list("subject_id", "occurred_at")
+    ):
+        accepted.setdefault(lead_id, at)
+
+    lead_ids = set(assigned) | set(accepted)
+    touched = _first_event_after(
+        list(
+            Event.objects.filter(type="lead.touched", subject_type="lead", subject_id__in=list(assigned)).values_list(
+                "subject_id", "occurred_at"
+            )
+        )
+    )
+    stage_rows = list(
+        Event.objects.filter(
+            type="lead.stage_changed", subject_type="lead", subject_id__in=list(lead_ids), stage__in=SQL_OR_LATER
+        ).values_list("subject_id", "occurred_at", "stage")
+    )
+    to_opportunity = _first_event_after([(lid, at) for lid, at, stage in stage_rows if stage in OPPORTUNITY_OR_LATER])
+    to_sql = _first_event_after([(lid, at) for lid, at, _ in stage_rows])
+
+    fast_hits = fast_n = slow_hits = slow_n = 0
+    for lead_id, (at, owner_id) in assigned.items():
+        first_touch = _first_at_or_after(touched.get(lead_id, []), at)
+        converted = _first_at_or_after(to_opportunity.get(lead_id, []), at) is not None
+        is_fast = (
+            first_touch is not None
+            and calendars[owner_id].business_hours_between(at, first_touch) <= FAST_TOUCH_BUSINESS_HOURS
+        )
+        if is_fast:
+            fast_n += 1
+            fast_hits += converted
+        else:
+            slow_n += 1
+            slow_hits += converted
+    sql_hits = sum(1 for lead_id, at in accepted.items() if _first_at_or_after(to_sql.get(lead_id, []), at))
+    return ConversionFacts(
+        team_label=team_label or ", ".join(str(t) for t in teams),
+        since=since,
+        until=until,
+        fast=Rate(fast_hits, fast_n),
+        slow=Rate(slow_hits, slow_n),
+        accept_to_sql=Rate(sql_hits, len(accepted)),
+    )
+
+
+# --- rejection feedback for marketing (X1, C1) -------------------------------------------------------
+
+FEEDBACK_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
+)
+
+
+def rejection_feedback_allowed(user: Any) -> bool:
+    """Marketing, both heads, executives and admins read why sales sends leads back."""
+    return bool(getattr(user, "is_authenticated", False) and user.has_role(*FEEDBACK_ROLES))
+
+
+@dataclass
+class RejectionNote:
+    lead_id: int
+    lead: str
+    reason: str
+    note: str
+    rep: str
+    at: datetime
+
+
+@dataclass
+class RejectionFeedback:
+    """Rejections in a period counted four ways, with the notes reps wrote."""
+
+    start: date
+    end: date
+    total: int = 0
+    by_reason: list[tuple[str, int]] = field(default_factory=list)
+    by_source: list[tuple[str, int]] = field(default_factory=list)
+    by_campaign: list[tuple[str, int]] = field(default_factory=list)
+    by_criteria_version: list[tuple[str, int]] = field(default_factory=list)
+    notes: list[RejectionNote] = field(default_factory=list)
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in the organisation's time zone, as aware datetimes."""
+    zone = timezone.get_default_timezone()
+    return (
+        datetime.combine(start, time.min, zone),
+        datetime.combine(end + timedelta(days=1), time.min, zone),
+    )
+
+
+def rejection_feedback_for(*, user: User, start: date, end: date, notes_limit: int = 200) -> RejectionFeedback:
+    """Counts of 'lead.rejected' events from ``start`` to ``end`` (inclusive) by reason, source, campaign and
+    criteria version, read from each event's payload (what the lead was when it was rejected)."""
+    from accord.core.errors import PermissionDenied
+    from accord.qualification.models import CriteriaSet
+
+    if not rejection_feedback_allowed(user):
+        raise PermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
+    lo, hi = period_bounds(start, end)
+    events = list(
+        Event.objects.filter(type="lead.rejected", occurred_at__gte=lo, occurred_at__lt=hi)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")
+    )
+    source_ids = {e.payload.get("source") for e in events if e.payload.get("source")}
+    sources = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "name")) if source_ids else {}
+    version_ids = {e.payload.get("criteria_version") for e in events if e.payload.get("criteria_version")}
+    versions = (
+        dict(CriteriaSet.objects.filter(pk__in=version_ids).values_list("pk", "version")) if version_ids else {}
+    )
+    lead_ids = {e.subject_id for e in events[:notes_limit] if e.payload.get("note")}
+    leads = {lead.pk: str(lead) for lead in Lead.objects.filter(pk__in=lead_ids)} if lead_ids else {}
+    reasons, by_source, campaigns, by_version = Counter(), Counter(), Counter(), Counter()
+    labels = dict(RejectionReason.choices)
+    for event in events:
+        p = event.payload
+        reasons[labels.get(p.get("reason", ""), p.get("reason") or "unknown")] += 1
+        by_source[sources.get(p.get("source")) or p.get("lead_source") or "(no source)"] += 1
+        campaigns[p.get("campaign") or "(no campaign)"] += 1
+        version = versions.get(p.get("criteria_version"))
+        by_version[f"v{version}" if version else "(no criteria version)"] += 1
+    feedback = RejectionFeedback(start=start, end=end, total=len(events))
+    feedback.by_reason = reasons.most_common()
+    feedback.by_source = by_source.most_common()
+    feedback.by_campaign = campaigns.most_common()
+    feedback.by_criteria_version = by_version.most_common()
+    feedback.notes = [
+        RejectionNote(
+            lead_id=e.subject_id,
+            lead=leads.get(e.subject_id, f"Lead {e.subject_id}"),
+            reason=labels.get(e.payload.get("reason", ""), e.payload.get("reason", "")),
+            note=e.payload["note"],
+            rep=str(e.actor) if e.actor else "",
+            at=e.occurred_at,
+        )
+        for e in events[:notes_limit]
+        if e.payload.get("note")
+    ]
+    return feedback

@@ -1,4 +1,4 @@
-"""SLA pages: the one-click follow-up link."""
+"""SLA pages: the rep inbox, scorecards, rejection feedback and the one-click follow-up link."""
 
 from accord.sla import views
 

@@ -1,23 +1,32 @@
-"""The one-click follow-up link from a notification email: GET asks, POST logs the touch.
+"""SLA pages: the rep inbox (accept, reject, log a touch without a page reload), scorecards and their
+CSV, marketing's rejection feedback, and the one-click follow-up link from a notification email.
 
-A GET never changes anything, so mail scanners that open links do not log touches. The signed token
-names the user, so the page works without signing in; it expires after 72 hours.
+The one-click link: GET asks, POST logs the touch. A GET never changes anything, so mail scanners that
+open links do not log touches. The signed token names the user, so the page works without signing in;
+it expires after 72 hours.
 """
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.core.errors import ApplicationError
+from accord.core.errors import ApplicationError, PermissionDenied
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.people.models import User
-from accord.sla.models import SlaClock, TouchKind
+from accord.sla import selectors
+from accord.sla.forms import PeriodForm, ScorecardFilterForm
+from accord.sla.models import RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.one_click import OneClick, one_click_token_read
-from accord.sla.services import touch_log
+from accord.sla.scorecards import scorecards_allowed, scorecards_csv, scorecards_for
+from accord.sla.services import lead_accept, lead_reject, touch_log
 
 
 def _load(link: OneClick) -> tuple[User, Lead, SlaClock | None]:
@@ -51,4 +60,176 @@ def one_click_touch(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "sla/one_click.html", {**context, "done": True, "touch": touch})
 
 
-urlpatterns = [path("t/<str:token>", one_click_touch, name="one_click")]
+# --- the rep inbox -------------------------------------------------------------------------------------
+
+
+def _inbox_choices() -> dict[str, object]:
+    return {
+        "reasons": RejectionReason.choices,
+        "touch_kinds": TouchKind.choices,
+        "outcomes": [(v, label) for v, label in TouchOutcome.choices if v],
+    }
+
+
+@require_GET
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    scopes = selectors.inbox_scopes_for(request.user)
+    scope = request.GET.get("who", selectors.InboxScope.ME)
+    if scope not in dict(scopes):
+        scope = selectors.InboxScope.ME
+    teams, team_label = selectors.conversion_team_for(request.user)
+    context = {
+        "rows": selectors.inbox_rows_for(user=request.user, scope=scope),
+        "scopes": scopes,
+        "scope": scope,
+        "show_owner": scope != selectors.InboxScope.ME,
+        "facts": selectors.conversion_facts_for(teams=teams, team_label=team_label),
+        "min_sample": selectors.MIN_SAMPLE,
+        "now": timezone.now(),
+        **_inbox_choices(),
+    }
+    return render(request, "sla/inbox.html", context)
+
+
+def _row_response(
+    request: HttpRequest, lead_id: int, *, error: str = "", notice: str = "", status: int = 200, name: str = ""
+) -> HttpResponse:
+    """The lead's inbox row as it stands now (HTMX swaps it in), or a redirect for a plain form post."""
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif notice:
+            messages.success(request, notice)
+        return redirect(f"{reverse('sla:inbox')}?who={request.GET.get('who', selectors.InboxScope.ME)}")
+    who = request.GET.get("who", selectors.InboxScope.ME)
+    row = selectors.inbox_row_get(user=request.user, lead_id=lead_id)
+    if row is not None:
+        row.error, row.notice = error, notice
+    context = {
+        "row": row,
+        "lead_id": lead_id,
+        "name": name,
+        "error": error,
+        "notice": notice,
+        "show_owner": who == selectors.InboxScope.TEAM,
+        "who": who,
+        "now": timezone.now(),
+        **_inbox_choices(),
+    }
+    return render(request, "sla/_inbox_row.html", context, status=status)
+
+
+def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
+    try:
+        lead = selectors.lead_get_for_action(user=request.user, lead_id=lead_id)
+    except ApplicationError as exc:
+        return _row_response(request, lead_id, error=exc.message, status=exc.status_code)
+    name = str(lead)
+    try:
+        if action == "accept":
+            lead_accept(lead=lead, user=request.user)
+            notice = "Accepted. The first-touch clock is running."
+        elif action == "reject":
+            reason = request.POST.get("reason", "")
+            lead_reject(lead=lead, user=request.user, reason=reason, note=request.POST.get("note", ""))
+            notice = f"Rejected ({RejectionReason(reason).label}); sent back to marketing."
+        else:
+            kind = request.POST.get("kind", TouchKind.CALL)
+            touch_log(
+                lead=lead,
+                user=request.user,
+                kind=kind,
+                outcome=request.POST.get("outcome", ""),
+                note=request.POST.get("note", ""),
+            )
+            notice = f"{TouchKind(kind).label} logged."
+    except ApplicationError as exc:
+        return _row_response(request, lead_id, error=exc.message, status=exc.status_code, name=name)
+    return _row_response(request, lead_id, notice=notice, name=name)
+
+
+@require_POST
+@login_required
+def inbox_accept(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _act(request, lead_id, "accept")
+
+
+@require_POST
+@login_required
+def inbox_reject(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _act(request, lead_id, "reject")
+
+
+@require_POST
+@login_required
+def inbox_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _act(request, lead_id, "touch")
+
+
+# --- scorecards --------------------------------------------------------------------------------------
+
+
+def _scorecards_or_403(request: HttpRequest) -> tuple[ScorecardFilterForm, object]:
+    if not scorecards_allowed(request.user):
+        raise DjangoPermissionDenied("Scorecards are for sales, the heads, executives and admins.")
+    from accord.sla.scorecards import scorecard_teams_for
+
+    teams, _ = scorecard_teams_for(request.user)
+    form = ScorecardFilterForm(request.GET or None, teams=list(teams.order_by("name")))
+    period = form.period_or_default()
+    team_id = form.cleaned_data.get("team") if form.is_bound and form.is_valid() else None
+    return form, scorecards_for(user=request.user, period=period, team_id=team_id)
+
+
+@require_GET
+@login_required
+def scorecards_page(request: HttpRequest) -> HttpResponse:
+    form, cards = _scorecards_or_403(request)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "sla/scorecards.html",
+        {"form": form, "cards": cards, "reasons": RejectionReason.choices, "csv_query": query},
+    )
+
+
+@require_GET
+@login_required
+def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
+    _, cards = _scorecards_or_403(request)
+    response = HttpResponse(scorecards_csv(cards), content_type="text/csv; charset=utf-8")
+    name = f"scorecards-{cards.period.start:%Y%m%d}-{cards.period.end:%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- rejection feedback for marketing ------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def rejection_feedback(request: HttpRequest) -> HttpResponse:
+    if not selectors.rejection_feedback_allowed(request.user):
+        raise DjangoPermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
+    form = PeriodForm(request.GET or None)
+    period = form.period_or_default()
+    try:
+        feedback = selectors.rejection_feedback_for(user=request.user, start=period.start, end=period.end)
+    except PermissionDenied as exc:  # pragma: no cover - checked above
+        raise DjangoPermissionDenied(exc.message) from None
+    return render(
+        request, "sla/rejections.html", {"form": form, "period": period, "feedback": feedback}
+    )
+
+
+urlpatterns = [
+    path("t/<str:token>", one_click_touch, name="one_click"),
+    path("inbox/", inbox, name="inbox"),
+    path("inbox/leads/<int:lead_id>/accept", inbox_accept, name="inbox_accept"),
+    path("inbox/leads/<int:lead_id>/reject", inbox_reject, name="inbox_reject"),
+    path("inbox/leads/<int:lead_id>/touch", inbox_touch, name="inbox_touch"),
+    path("scorecards/", scorecards_page, name="scorecards"),
+    path("scorecards.csv", scorecards_csv_download, name="scorecards_csv"),
+    path("feedback/rejections/", rejection_feedback, name="rejections"),
+]

@@ -95,10 +95,17 @@ def test_the_accord_command_exits_zero_with_rejected_rows_and_non_zero_for_an_un
     subprocess.run([*cli, "migrate", "-v", "0"], env=env, cwd=cwd, check=True, capture_output=True)
     path = tmp_path / "leads.csv"
     path.write_text(HEADER + "ada@acme.com,Ada,Acme\nbroken,,\n")
-    done = subprocess.run([*cli, "import", "leads", str(path)], env=env, cwd=cwd, capture_output=True, text=True)
+    done = subprocess.run(
+        [*cli, "import", "leads", str(path)], env=env, cwd=cwd, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rejected"] == 1
-    missing = subprocess.run([*cli, "import", "leads", str(tmp_path / "nope.csv")], env=env, cwd=cwd,
-                             capture_output=True, text=True)
+    missing = subprocess.run(
+        [*cli, "import", "leads", str(tmp_path / "nope.csv")],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode != 0
     assert "not a readable file" in missing.stderr

@@ -42,8 +42,16 @@ def upload(client: Client, text: str = CSV, **extra) -> object:
 def test_only_admins_and_marketing_may_import(personas, who):
     client = client_for(getattr(personas, who))
     assert client.get(reverse("leads:import_upload")).status_code == 403
-    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", error_file="imports/errors/x.csv")
-    for name in ("import_progress", "import_map", "import_preview", "import_errors", "import_progress_partial"):
+    job = ImportJob.objects.create(
+        file="imports/x.csv", original_name="x.csv", error_file="imports/errors/x.csv"
+    )
+    for name in (
+        "import_progress",
+        "import_map",
+        "import_preview",
+        "import_errors",
+        "import_progress_partial",
+    ):
         assert client.get(reverse(f"leads:{name}", args=[job.pk])).status_code == 403, name
 
 
@@ -114,19 +122,28 @@ def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_c
 
 
 def test_the_progress_partial_polls_while_the_job_runs(personas):
-    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", status="running", rows_done=40,
-                                   rows_total=100)
-    html = client_for(personas.mona).get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    job = ImportJob.objects.create(
+        file="imports/x.csv", original_name="x.csv", status="running", rows_done=40, rows_total=100
+    )
+    html = (
+        client_for(personas.mona)
+        .get(reverse("leads:import_progress_partial", args=[job.pk]))
+        .content.decode()
+    )
     assert 'hx-trigger="every 1s"' in html
     assert "40 of 100" in html
 
 
-def test_a_failed_job_shows_its_error_and_can_run_again(personas, django_capture_on_commit_callbacks, settings):
+def test_a_failed_job_shows_its_error_and_can_run_again(
+    personas, django_capture_on_commit_callbacks, settings
+):
     client = client_for(personas.alice)
     upload(client)
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(status="failed", error_message="The disk was full.")
-    assert "The disk was full." in client.get(reverse("leads:import_progress", args=[job.pk])).content.decode()
+    assert (
+        "The disk was full." in client.get(reverse("leads:import_progress", args=[job.pk])).content.decode()
+    )
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("leads:import_retry", args=[job.pk]))
     job.refresh_from_db()

@@ -25,10 +25,22 @@ RULES = [
     {"kind": "fit", "field": "company_size", "operator": "gte", "value": 200, "points": 30},
     {"kind": "fit", "field": "account.name", "operator": "present", "value": "", "points": 5},
     {"kind": "fit", "field": "custom.favourite_colour", "operator": "equals", "value": "blue", "points": 3},
-    {"kind": "engagement", "field": "activity", "operator": "equals", "value": "demo_request", "points": 25,
-     "half_life_days": 30},
+    {
+        "kind": "engagement",
+        "field": "activity",
+        "operator": "equals",
+        "value": "demo_request",
+        "points": 25,
+        "half_life_days": 30,
+    },
     {"kind": "engagement", "field": "activity", "operator": "present", "value": "", "points": 2},
-    {"kind": "disqualifier", "field": "email_domain", "operator": "in", "value": ["competitor.com"], "points": 0},
+    {
+        "kind": "disqualifier",
+        "field": "email_domain",
+        "operator": "in",
+        "value": ["competitor.com"],
+        "points": 0,
+    },
 ]
 
 
@@ -44,8 +56,9 @@ def media(settings, tmp_path):
 
 
 def active_criteria(rules=None, threshold=60) -> CriteriaSet:
-    criteria = CriteriaSet.objects.create(version=1, status=CriteriaStatus.ACTIVE, mql_threshold=threshold,
-                                          activated_at=NOW)
+    criteria = CriteriaSet.objects.create(
+        version=1, status=CriteriaStatus.ACTIVE, mql_threshold=threshold, activated_at=NOW
+    )
     for i, rule in enumerate(RULES if rules is None else rules):
         CriteriaRule.objects.create(criteria_set=criteria, position=i, **rule)
     return criteria
@@ -97,10 +110,12 @@ def test_it_rejects_an_unknown_encoding(db, tmp_path):
 
 
 def test_it_handles_crlf_quoted_newlines_and_quoted_commas(db, tmp_path):
-    text = (HEADER.replace("\n", "\r\n")
-            + 'ada@acme.com,Ada,Lovelace,"Acme, Inc.",CTO,250,,\r\n'
-            + 'bob@beta.io,Bob,"Multi\r\nLine",Beta,VP,,,\r\n'
-            + "bad-email,Eve,Evil,Gamma,,,,\r\n")
+    text = (
+        HEADER.replace("\n", "\r\n")
+        + 'ada@acme.com,Ada,Lovelace,"Acme, Inc.",CTO,250,,\r\n'
+        + 'bob@beta.io,Bob,"Multi\r\nLine",Beta,VP,,,\r\n'
+        + "bad-email,Eve,Evil,Gamma,,,,\r\n"
+    )
     summary = leads_import(path=write(tmp_path, text), now=NOW)
     assert summary["created"] == 2
     assert summary["rejected"] == 1
@@ -122,9 +137,16 @@ def test_formula_looking_cells_are_stored_as_text_and_escaped_in_the_error_file(
 
 
 def test_overlong_missing_and_malformed_values_are_reported_with_a_fix(db, tmp_path):
-    text = (HEADER + "ada@acme.com,Ada,Lovelace,Acme," + "T" * 300 + ",,,\n"
-            + ",NoEmail,Person,Acme,,,,\n" + "not-an-email,Bad,Email,Acme,,,,\n"
-            + "ok@acme.com,Ok,Person,Acme,,lots,,\n" + "fine@acme.com,Fine,Person,Acme,,,,\n")
+    text = (
+        HEADER
+        + "ada@acme.com,Ada,Lovelace,Acme,"
+        + "T" * 300
+        + ",,,\n"
+        + ",NoEmail,Person,Acme,,,,\n"
+        + "not-an-email,Bad,Email,Acme,,,,\n"
+        + "ok@acme.com,Ok,Person,Acme,,lots,,\n"
+        + "fine@acme.com,Fine,Person,Acme,,,,\n"
+    )
     summary = leads_import(path=write(tmp_path, text), now=NOW)
     assert summary["created"] == 1
     assert summary["rejected"] == 4
@@ -158,8 +180,13 @@ def test_ragged_rows_are_rejected_not_truncated(db, tmp_path):
 
 
 def test_duplicates_in_a_file_fold_into_one_lead_like_sequential_submissions(db, tmp_path):
-    text = (HEADER + "Ada@Acme.com,Ada,,Acme,,,Webinar,\n" + "carl@gamma.io,Carl,,Gamma,,,,\n"
-            + "ada@acme.com,,Lovelace,,CTO,250,Trade show,blue\n" + "ADA@ACME.COM,Augusta,,,,,,\n")
+    text = (
+        HEADER
+        + "Ada@Acme.com,Ada,,Acme,,,Webinar,\n"
+        + "carl@gamma.io,Carl,,Gamma,,,,\n"
+        + "ada@acme.com,,Lovelace,,CTO,250,Trade show,blue\n"
+        + "ADA@ACME.COM,Augusta,,,,,,\n"
+    )
     summary = leads_import(path=write(tmp_path, text), now=NOW)
     assert (summary["created"], summary["merged"], summary["rows"]) == (2, 2, 4)
     ada = Lead.objects.get(email_key="ada@acme.com")
@@ -180,8 +207,12 @@ def test_duplicates_across_chunks_fold_too(db, tmp_path, settings):
 
 def test_reimporting_the_same_file_creates_and_changes_nothing(db, tmp_path):
     active_criteria()
-    text = (HEADER + "ada@acme.com,Ada,Lovelace,Acme,VP Sales,250,Webinar,blue\n"
-            + "bob@gmail.com,Bob,Builder,Beta,,,,\n" + "bob@gmail.com,Bob,Builder,Beta,,,,\n")
+    text = (
+        HEADER
+        + "ada@acme.com,Ada,Lovelace,Acme,VP Sales,250,Webinar,blue\n"
+        + "bob@gmail.com,Bob,Builder,Beta,,,,\n"
+        + "bob@gmail.com,Bob,Builder,Beta,,,,\n"
+    )
     path = write(tmp_path, text)
     first = leads_import(path=path, now=NOW)
     assert (first["created"], first["merged"]) == (2, 1)
@@ -215,16 +246,36 @@ def test_an_existing_lead_is_updated_through_merged_into_and_rescored(db, tmp_pa
 def test_a_dry_run_counts_but_writes_nothing(db, tmp_path):
     Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com", first_name="Ada")
     Lead.objects.create(email="same@acme.com", email_key="same@acme.com", first_name="Same")
-    text = (HEADER + "ada@acme.com,Ada,Lovelace,Acme,,,,\n" + "same@acme.com,Same,,,,,,\n"
-            + "new@beta.io,New,,Beta,,,,\n" + "new@beta.io,,Person,,,,,\n" + "broken,,,,,,,\n")
-    counts = (Lead.objects.count(), Event.objects.count(), Account.objects.count(), AccountDomain.objects.count())
+    text = (
+        HEADER
+        + "ada@acme.com,Ada,Lovelace,Acme,,,,\n"
+        + "same@acme.com,Same,,,,,,\n"
+        + "new@beta.io,New,,Beta,,,,\n"
+        + "new@beta.io,,Person,,,,,\n"
+        + "broken,,,,,,,\n"
+    )
+    counts = (
+        Lead.objects.count(),
+        Event.objects.count(),
+        Account.objects.count(),
+        AccountDomain.objects.count(),
+    )
     summary = leads_import(path=write(tmp_path, text), dry_run=True, now=NOW)
     assert {k: summary[k] for k in ("created", "updated", "unchanged", "merged", "rejected", "rows")} == {
-        "created": 1, "updated": 1, "unchanged": 1, "merged": 1, "rejected": 1, "rows": 5,
+        "created": 1,
+        "updated": 1,
+        "unchanged": 1,
+        "merged": 1,
+        "rejected": 1,
+        "rows": 5,
     }
     assert summary["accounts_created"] == 1
-    assert (Lead.objects.count(), Event.objects.count(), Account.objects.count(),
-            AccountDomain.objects.count()) == counts
+    assert (
+        Lead.objects.count(),
+        Event.objects.count(),
+        Account.objects.count(),
+        AccountDomain.objects.count(),
+    ) == counts
     assert Lead.objects.get(email_key="ada@acme.com").last_name == ""
 
 
@@ -232,26 +283,49 @@ def test_the_summary_follows_the_contract(db, tmp_path):
     source = Source.objects.create(name="Trade show 2026", kind="import")
     text = HEADER + "ada@acme.com,Ada,,Acme,,,,\n" + "x,,,,,,,\n"
     summary = leads_import(path=write(tmp_path, text), source=source, now=NOW)
-    for key in ("created", "updated", "merged", "unchanged", "rejected", "rows", "ignored_columns", "encoding",
-                "error_file"):
+    for key in (
+        "created",
+        "updated",
+        "merged",
+        "unchanged",
+        "rejected",
+        "rows",
+        "ignored_columns",
+        "encoding",
+        "error_file",
+    ):
         assert key in summary
     assert summary["error_file"].startswith("imports/errors/")
-    assert summary["created"] + summary["updated"] + summary["merged"] + summary["unchanged"] + summary[
-        "rejected"] == summary["rows"]
+    assert (
+        summary["created"]
+        + summary["updated"]
+        + summary["merged"]
+        + summary["unchanged"]
+        + summary["rejected"]
+        == summary["rows"]
+    )
     assert Lead.objects.get().source == source
 
 
 def test_new_leads_are_linked_to_accounts_created_once_per_company(db, tmp_path):
     Account.objects.create(name="Known Corp", name_key="known")
-    text = (HEADER + "a@acme.com,A,,Acme Inc,,120,,\n" + "b@acme.com,B,,,,,,\n" + "c@gmail.com,C,,ACME,,,,\n"
-            + "d@gmail.com,D,,Known Corp.,,,,\n")
+    text = (
+        HEADER
+        + "a@acme.com,A,,Acme Inc,,120,,\n"
+        + "b@acme.com,B,,,,,,\n"
+        + "c@gmail.com,C,,ACME,,,,\n"
+        + "d@gmail.com,D,,Known Corp.,,,,\n"
+    )
     summary = leads_import(path=write(tmp_path, text), now=NOW)
     assert summary["accounts_created"] == 1
     acme = Account.objects.get(name="Acme Inc")
     assert (acme.name_key, acme.size) == ("acme", 120)
     assert AccountDomain.objects.get(domain="acme.com").account == acme
     assert set(Lead.objects.filter(account=acme).values_list("email", flat=True)) == {
-        "a@acme.com", "b@acme.com", "c@gmail.com"}
+        "a@acme.com",
+        "b@acme.com",
+        "c@gmail.com",
+    }
     assert Lead.objects.get(email="d@gmail.com").account.name == "Known Corp"
     event = Event.objects.get(type="lead.intake", subject_id=Lead.objects.get(email="b@acme.com").pk)
     assert event.payload["account_match"] == "domain"
@@ -271,8 +345,15 @@ def test_the_intake_event_carries_the_same_keys_as_the_per_record_pipeline(db, t
 @pytest.mark.parametrize(
     "row",
     [
-        {"email": "ada@acme.com", "first_name": "Ada", "company": "Acme", "title": "VP Sales", "employees": "250",
-         "favourite_colour": "blue", "activity": "demo_request"},
+        {
+            "email": "ada@acme.com",
+            "first_name": "Ada",
+            "company": "Acme",
+            "title": "VP Sales",
+            "employees": "250",
+            "favourite_colour": "blue",
+            "activity": "demo_request",
+        },
         {"email": "bob@gmail.com", "company": "Known Corp", "title": "Engineer"},
         {"email": "carl@knowncorp.com", "title": "vp", "employees": "50"},
         {"email": "dan@competitor.com", "company": "Competitor", "title": "VP"},
@@ -288,8 +369,17 @@ def test_a_lead_through_the_import_ends_like_the_same_lead_through_the_api(db, t
 
     def outcome(lead: Lead) -> tuple:
         account = lead.account.name if lead.account else None
-        return (account, lead.score, lead.fit_score, lead.engagement_score, lead.stage, lead.explanation,
-                lead.criteria_version.version if lead.criteria_version else None, lead.consent, lead.custom)
+        return (
+            account,
+            lead.score,
+            lead.fit_score,
+            lead.engagement_score,
+            lead.stage,
+            lead.explanation,
+            lead.criteria_version.version if lead.criteria_version else None,
+            lead.consent,
+            lead.custom,
+        )
 
     setup()
     result = lead_intake(data=row, channel="api", occurred_at=NOW)
@@ -315,7 +405,16 @@ def test_a_lead_through_the_import_ends_like_the_same_lead_through_the_api(db, t
     via_import = outcome(Lead.objects.get(email_key=row["email"]))
     assert via_import == via_api
     import_event = Event.objects.get(type="lead.intake").payload
-    for key in ("account_match", "score", "decision", "explanation", "activity", "version", "fit", "engagement"):
+    for key in (
+        "account_match",
+        "score",
+        "decision",
+        "explanation",
+        "activity",
+        "version",
+        "fit",
+        "engagement",
+    ):
         assert import_event[key] == api_event[key], key
 
 
@@ -347,8 +446,11 @@ def test_the_email_key_stays_unique_under_a_raw_insert(db):
 
 def test_an_explicit_mapping_can_rename_and_skip_columns(db, tmp_path):
     text = "Mail,Nom,Notes,Internal\nada@acme.com,Lovelace,hello,secret\n"
-    summary = leads_import(path=write(tmp_path, text),
-                           mapping={"Mail": "email", "Nom": "last_name", "Notes": "custom", "Internal": ""}, now=NOW)
+    summary = leads_import(
+        path=write(tmp_path, text),
+        mapping={"Mail": "email", "Nom": "last_name", "Notes": "custom", "Internal": ""},
+        now=NOW,
+    )
     lead = Lead.objects.get()
     assert lead.last_name == "Lovelace"
     assert lead.custom == {"notes": "hello"}
@@ -389,10 +491,13 @@ def test_the_file_account_index_finds_the_same_fuzzy_matches_as_the_per_record_i
     syllables = ["ka", "lo", "ven", "tra", "mi", "zor", "bel", "qui", "dan", "ster", "ox", "ri", "nu", "pha"]
 
     def name() -> str:
-        return " ".join("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
-                        for _ in range(rng.randint(1, 3)))
+        return " ".join(
+            "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(rng.randint(1, 3))
+        )
 
-    Account.objects.bulk_create([Account(name=n, name_key=company_key(n)) for n in (name() for _ in range(400))])
+    Account.objects.bulk_create(
+        [Account(name=n, name_key=company_key(n)) for n in (name() for _ in range(400))]
+    )
     per_record = AccountIndex().preload()
     per_file = importing.FileAccountIndex().preload()
     for i in range(40):  # accounts learnt during the run count too

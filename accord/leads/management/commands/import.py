@@ -21,21 +21,28 @@ KINDS = ("leads",)
 
 
 class Command(BaseCommand):
-    help = "Import records from a CSV file: `import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]`."
+    help = "Import a CSV file: `import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]`."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", help="What the file holds: leads.")
         parser.add_argument("file", help="The CSV file (first line names the columns).")
-        parser.add_argument("--source", default="", help="Source name (default: 'CSV import', created on first use).")
+        parser.add_argument(
+            "--source", default="", help="Source name (default: 'CSV import', created on first use)."
+        )
         parser.add_argument("--dry-run", action="store_true", help="Validate and count; write nothing.")
-        parser.add_argument("--encoding", default="", help="The file's encoding, e.g. latin-1 (default UTF-8).")
+        parser.add_argument(
+            "--encoding", default="", help="The file's encoding, e.g. latin-1 (default UTF-8)."
+        )
         parser.add_argument("--mapping", default="", help='JSON {"column": "field" or "" to skip}.')
 
     def handle(self, *args: Any, **options: Any) -> None:
         from accord.leads.importing import import_job_run, import_source_default, leads_import
 
         if options["kind"] not in KINDS:
-            raise CommandError(f"Cannot import {options['kind']!r}: only 'leads' can be imported (accord import leads FILE.csv).")
+            raise CommandError(
+                f"Cannot import {options['kind']!r}: only 'leads' can be imported "
+                "(accord import leads FILE.csv)."
+            )
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path} is not a readable file.")
@@ -52,14 +59,16 @@ class Command(BaseCommand):
             if source is None:
                 names = ", ".join(Source.objects.values_list("name", flat=True)) or "none yet"
                 raise CommandError(
-                    f"Unknown source {options['source']!r} (known: {names}). Create it with `accord source create NAME --kind import`."
+                    f"Unknown source {options['source']!r} (known: {names}). "
+                    "Create it with `accord source create NAME --kind import`."
                 )
         else:
             source = import_source_default()
         try:
             if options["dry_run"]:
-                summary = leads_import(path=path, source=source, mapping=mapping, encoding=options["encoding"],
-                                       dry_run=True)
+                summary = leads_import(
+                    path=path, source=source, mapping=mapping, encoding=options["encoding"], dry_run=True
+                )
             else:
                 summary = self._run_as_job(path, source, mapping, options["encoding"], import_job_run)
         except ApplicationError as exc:
@@ -67,7 +76,7 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(summary, indent=2))
 
     def _run_as_job(self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any) -> dict:
-        """Record the run as an ImportJob (its file copied under MEDIA_ROOT) so it shows on the import pages."""
+        """Run as an ImportJob (file copied under MEDIA_ROOT) so it shows on the import pages."""
         from accord.leads.importing import encoding_check, import_job_create
 
         encoding_check(path, encoding)  # fail fast, before copying the file

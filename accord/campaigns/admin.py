@@ -1,0 +1,43 @@
+"""Admin for campaigns, cost lines and touchpoints (read-mostly: writes belong to the services)."""
+
+from django.contrib import admin
+
+from accord.campaigns.models import Campaign, CostLine, Touchpoint
+
+
+class CostLineInline(admin.TabularInline):
+    model = CostLine
+    extra = 0
+    fields = ("period_start", "period_end", "amount", "currency", "note", "created_by")
+    readonly_fields = fields
+    can_delete = False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "channel",
+        "status",
+        "owner",
+        "start_date",
+        "end_date",
+        "budget",
+        "currency",
+        "utm_campaign",
+    )
+    list_filter = ("channel", "status")
+    search_fields = ("name", "utm_campaign")
+    raw_id_fields = ("owner", "parent")
+    inlines = [CostLineInline]
+
+
+@admin.register(Touchpoint)
+class TouchpointAdmin(admin.ModelAdmin):
+    list_display = ("occurred_at", "lead", "kind", "campaign", "channel", "utm_source", "utm_medium")
+    list_filter = ("kind", "channel")
+    raw_id_fields = ("lead", "campaign", "source")
+    list_select_related = ("lead", "campaign")
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

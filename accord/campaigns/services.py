@@ -1,0 +1,485 @@
+"""Writes for campaigns, their cost lines and touchpoints.
+
+The intake pipeline calls ``touchpoint_record_from_intake`` once per submission; everything else
+records touches through ``touchpoint_record``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accord.campaigns.models import (
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    CostLine,
+    Touchpoint,
+    TouchpointKind,
+)
+from accord.core.errors import ApplicationError, Conflict
+from accord.core.events import event_record
+from accord.core.models import Channel
+from accord.leads.models import Lead, Source
+
+UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+
+# utm_medium values people actually send, read as a marketing channel when a touch has no campaign.
+CHANNEL_BY_UTM_MEDIUM: dict[str, str] = {
+    "email": CampaignChannel.EMAIL,
+    "e-mail": CampaignChannel.EMAIL,
+    "newsletter": CampaignChannel.EMAIL,
+    "cpc": CampaignChannel.PAID_SEARCH,
+    "ppc": CampaignChannel.PAID_SEARCH,
+    "sem": CampaignChannel.PAID_SEARCH,
+    "paid_search": CampaignChannel.PAID_SEARCH,
+    "paidsearch": CampaignChannel.PAID_SEARCH,
+    "paid_social": CampaignChannel.PAID_SOCIAL,
+    "paidsocial": CampaignChannel.PAID_SOCIAL,
+    "social_paid": CampaignChannel.PAID_SOCIAL,
+    "webinar": CampaignChannel.WEBINAR,
+    "event": CampaignChannel.EVENT,
+    "tradeshow": CampaignChannel.EVENT,
+    "content": CampaignChannel.CONTENT,
+    "blog": CampaignChannel.CONTENT,
+    "partner": CampaignChannel.PARTNER,
+    "affiliate": CampaignChannel.PARTNER,
+    "referral": CampaignChannel.PARTNER,
+    "direct_mail": CampaignChannel.DIRECT_MAIL,
+    "print": CampaignChannel.DIRECT_MAIL,
+}
+
+# Intake activities that name a touchpoint kind outright; anything else falls back by intake channel.
+KIND_BY_ACTIVITY: dict[str, str] = {
+    **{kind: kind for kind in TouchpointKind.values},
+    "webinar": TouchpointKind.WEBINAR_ATTENDED,
+    "webinar_registration": TouchpointKind.WEBINAR_ATTENDED,
+    "event": TouchpointKind.EVENT_VISIT,
+    "trade_show": TouchpointKind.EVENT_VISIT,
+    "booth_visit": TouchpointKind.EVENT_VISIT,
+    "phone_call": TouchpointKind.CALL,
+}
+KIND_BY_INTAKE_CHANNEL: dict[str, str] = {
+    Channel.FORM: TouchpointKind.FORM_SUBMISSION,
+    Channel.API: TouchpointKind.FORM_SUBMISSION,
+    Channel.PAGE: TouchpointKind.FORM_SUBMISSION,
+}
+
+CAMPAIGN_FIELDS = (
+    "name",
+    "channel",
+    "status",
+    "owner",
+    "parent",
+    "start_date",
+    "end_date",
+    "budget",
+    "currency",
+    "utm_campaign",
+    "description",
+)
+
+
+def utm_key(value: str | None) -> str:
+    """The form a utm_campaign value is stored and looked up in: trimmed and lower-cased."""
+    return (value or "").strip().lower()
+
+
+def channel_from_utm_medium(medium: str | None) -> str:
+    return CHANNEL_BY_UTM_MEDIUM.get(utm_key(medium), CampaignChannel.OTHER)
+
+
+def _money(value: Any, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(f"{field} must be a number.", detail={field: "is not a number"}) from None
+    if not amount.is_finite():
+        raise ApplicationError(f"{field} must be a number.", detail={field: "is not a number"})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationError(f"{field} has more than two decimal places.", detail={field: "too precise"})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _currency(value: str) -> str:
+    code = (value or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise ApplicationError(
+            "Currency must be a three-letter ISO code such as USD.", detail={"currency": "invalid"}
+        )
+    return code
+
+
+def _full_clean(obj: Any) -> None:
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        detail = {field: " ".join(str(m) for m in msgs) for field, msgs in exc.message_dict.items()}
+        raise ApplicationError(f"The campaign data is not valid: {detail}", detail=detail) from None
+
+
+def _check_parent(campaign: Campaign, parent: Campaign | None) -> None:
+    """Refuse a parent that would make a cycle or mix currencies."""
+    if parent is None:
+        return
+    seen: set[int] = set()
+    cursor: Campaign | None = parent
+    while cursor is not None:
+        if campaign.pk is not None and cursor.pk == campaign.pk:
+            raise Conflict(
+                f"{parent} cannot be the parent of {campaign}: "
+                f"it is {campaign} itself or one of its children.",
+                detail={"parent": "would make a cycle"},
+            )
+        if cursor.pk in seen:  # an existing cycle (only possible through raw SQL): stop walking
+            break
+        seen.add(cursor.pk)
+        cursor = Campaign.objects.filter(pk=cursor.parent_id).first() if cursor.parent_id else None
+    if parent.currency != campaign.currency:
+        raise ApplicationError(
+            f"A child campaign uses its parent's currency ({parent.currency}) so costs add up.",
+            detail={"currency": f"must be {parent.currency}"},
+        )
+
+
+def _check_utm(campaign: Campaign) -> None:
+    if (
+        campaign.utm_campaign
+        and Campaign.objects.filter(utm_campaign=campaign.utm_campaign).exclude(pk=campaign.pk).exists()
+    ):
+        raise Conflict(
+            f"Another campaign already uses utm_campaign {campaign.utm_campaign!r}.",
+            detail={"utm_campaign": "taken"},
+        )
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    name: str,
+    actor: Any,
+    channel: str = CampaignChannel.OTHER,
+    owner: Any = None,
+    parent: Campaign | None = None,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    budget: Decimal | int | str = Decimal("0"),
+    currency: str = "USD",
+    utm_campaign: str = "",
+    status: str = CampaignStatus.PLANNED,
+    description: str = "",
+    event_channel: str = Channel.PAGE,
+) -> Campaign:
+    """A new campaign. A child takes its place under ``parent``; utm_campaign must be unique (any case)."""
+    campaign = Campaign(
+        name=(name or "").strip(),
+        channel=channel,
+        owner=owner or (actor if getattr(actor, "pk", None) else None),
+        parent=parent,
+        start_date=start_date,
+        end_date=end_date,
+        budget=_money(budget, "budget"),
+        currency=_currency(currency),
+        utm_campaign=utm_key(utm_campaign),
+        status=status,
+        description=description,
+    )
+    _check_parent(campaign, parent)
+    _check_utm(campaign)
+    _full_clean(campaign)
+    campaign.save()
+    event_record(
+        type="campaign.created",
+        subject=campaign,
+        actor=actor,
+        channel=event_channel,
+        payload=_campaign_payload(campaign),
+    )
+    return campaign
+
+
+@transaction.atomic
+def campaign_update(
+    *, campaign: Campaign, actor: Any, event_channel: str = Channel.PAGE, **changes: Any
+) -> Campaign:
+    """Change a campaign's fields (only those named in CAMPAIGN_FIELDS); records before/after."""
+    unknown = set(changes) - set(CAMPAIGN_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"These fields cannot be changed: {', '.join(sorted(unknown))}.",
+            detail={f: "unknown" for f in unknown},
+        )
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    before = _campaign_payload(campaign)
+    if "budget" in changes:
+        changes["budget"] = _money(changes["budget"], "budget")
+    if "currency" in changes:
+        changes["currency"] = _currency(changes["currency"])
+        if changes["currency"] != campaign.currency and (
+            campaign.cost_lines.exists() or campaign.children.exists()
+        ):
+            raise Conflict(
+                "The currency cannot change once the campaign has costs or children.",
+                detail={"currency": "locked"},
+            )
+    if "utm_campaign" in changes:
+        changes["utm_campaign"] = utm_key(changes["utm_campaign"])
+    if "name" in changes:
+        changes["name"] = (changes["name"] or "").strip()
+    for field, value in changes.items():
+        setattr(campaign, field, value)
+    if "parent" in changes:
+        _check_parent(campaign, changes["parent"])
+    _check_utm(campaign)
+    _full_clean(campaign)
+    campaign.save()
+    after = _campaign_payload(campaign)
+    diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if diff:
+        event_record(
+            type="campaign.updated",
+            subject=campaign,
+            actor=actor,
+            channel=event_channel,
+            payload={"changes": diff},
+        )
+    return campaign
+
+
+def _campaign_payload(campaign: Campaign) -> dict[str, Any]:
+    return {
+        "name": campaign.name,
+        "channel": campaign.channel,
+        "status": campaign.status,
+        "owner": campaign.owner_id,
+        "parent": campaign.parent_id,
+        "start_date": campaign.start_date.isoformat() if campaign.start_date else None,
+        "end_date": campaign.end_date.isoformat() if campaign.end_date else None,
+        "budget": str(campaign.budget),
+        "currency": campaign.currency,
+        "utm_campaign": campaign.utm_campaign,
+    }
+
+
+@transaction.atomic
+def cost_line_add(
+    *,
+    campaign: Campaign,
+    amount: Decimal | int | str,
+    actor: Any,
+    incurred_on: date | None = None,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    currency: str | None = None,
+    note: str = "",
+    event_channel: str = Channel.PAGE,
+) -> CostLine:
+    """Record money spent: on one day (``incurred_on``) or spread evenly over ``period_start..period_end``.
+
+    The currency must be the campaign's: Accord keeps no exchange rates, so convert before entering.
+    """
+    if incurred_on is not None and (period_start or period_end):
+        raise ApplicationError(
+            "Give either incurred_on or a period, not both.", detail={"incurred_on": "conflicts"}
+        )
+    if incurred_on is not None:
+        period_start = period_end = incurred_on
+    if period_start is None or period_end is None:
+        raise ApplicationError(
+            "A cost needs the day it was incurred or a period start and end.",
+            detail={"incurred_on": "is required"},
+        )
+    if period_end < period_start:
+        raise ApplicationError(
+            "The period ends before it starts.", detail={"period_end": "before period_start"}
+        )
+    code = _currency(currency or campaign.currency)
+    if code != campaign.currency:
+        raise ApplicationError(
+            f"This campaign counts in {campaign.currency}; convert the cost before adding it.",
+            detail={"currency": f"must be {campaign.currency}"},
+        )
+    value = _money(amount, "amount")
+    if value == 0:
+        raise ApplicationError("A cost of zero records nothing.", detail={"amount": "is zero"})
+    line = CostLine(
+        campaign=campaign,
+        amount=value,
+        currency=code,
+        period_start=period_start,
+        period_end=period_end,
+        note=(note or "").strip()[:300],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    _full_clean(line)
+    line.save()
+    event_record(
+        type="campaign.cost_added",
+        subject=campaign,
+        actor=actor,
+        channel=event_channel,
+        payload={
+            "cost_line": line.pk,
+            "amount": str(value),
+            "currency": code,
+            "period_start": period_start.isoformat(),
+            "period_end": period_end.isoformat(),
+        },
+    )
+    return line
+
+
+def campaign_for_utm(value: str | None) -> Campaign | None:
+    """The campaign whose utm_campaign key matches ``value`` in any case, or None."""
+    key = utm_key(value)
+    if not key:
+        return None
+    return Campaign.objects.filter(utm_campaign=key).first()
+
+
+def touchpoint_record(
+    *,
+    lead: Lead,
+    kind: str,
+    occurred_at: datetime,
+    campaign: Campaign | None = None,
+    channel: str | None = None,
+    intake_channel: str = "",
+    activity: str = "",
+    utm: dict[str, str] | None = None,
+    source: Source | None = None,
+) -> Touchpoint:
+    """Record that ``lead`` touched marketing at ``occurred_at``. Idempotent: a repeat returns the first row.
+
+    The marketing channel is, in order: the one given, the campaign's, the one utm_medium names.
+    The touchpoint row is itself the record (no extra event): the submission that caused it has its own.
+    """
+    if kind not in TouchpointKind.values:
+        raise ApplicationError(
+            f"Unknown touchpoint kind {kind!r}.",
+            detail={"kind": f"use one of {', '.join(TouchpointKind.values)}"},
+        )
+    if occurred_at.tzinfo is None:
+        raise ApplicationError("A touchpoint needs an aware datetime.", detail={"occurred_at": "naive"})
+    utm = {k: (v or "").strip()[:200] for k, v in (utm or {}).items() if k in UTM_FIELDS}
+    if channel is None:
+        channel = campaign.channel if campaign else channel_from_utm_medium(utm.get("utm_medium"))
+    if channel not in CampaignChannel.values:
+        raise ApplicationError(f"Unknown channel {channel!r}.", detail={"channel": "unknown"})
+    existing = Touchpoint.objects.filter(
+        lead=lead, kind=kind, occurred_at=occurred_at, campaign=campaign
+    ).first()
+    if existing is not None:
+        return existing
+    touch = Touchpoint(
+        lead=lead,
+        campaign=campaign,
+        kind=kind,
+        occurred_at=occurred_at,
+        channel=channel,
+        intake_channel=intake_channel,
+        activity=(activity or "")[:64],
+        source=source,
+        **utm,
+    )
+    try:
+        with transaction.atomic():
+            touch.save()
+    except IntegrityError:
+        # The same touch was recorded a moment ago by a concurrent request.
+        return Touchpoint.objects.get(lead=lead, kind=kind, occurred_at=occurred_at, campaign=campaign)
+    return touch
+
+
+def touchpoint_record_from_intake(
+    *,
+    lead: Lead,
+    activity: str,
+    channel: str,
+    occurred_at: datetime,
+    utm: dict[str, str],
+    source: Source | None,
+) -> Touchpoint:
+    """The intake pipeline's hook: one touch per submission, linked to the campaign its utm_campaign names.
+
+    ``channel`` is the intake channel (form, api, import, email); the kind comes from the activity
+    when it names one, else from the intake channel. An unknown utm_campaign still records the touch
+    (without a campaign) so nothing the person did is lost.
+    """
+    campaign = campaign_for_utm(utm.get("utm_campaign"))
+    kind = KIND_BY_ACTIVITY.get(utm_key(activity)) or KIND_BY_INTAKE_CHANNEL.get(
+        channel, TouchpointKind.OTHER
+    )
+    return touchpoint_record(
+        lead=lead,
+        kind=kind,
+        occurred_at=occurred_at,
+        campaign=campaign,
+        intake_channel=channel,
+        activity=activity,
+        utm=utm,
+        source=source,
+    )
+
+
+@dataclass(frozen=True)
+class IntakeTouch:
+    """One submission of a bulk intake (CSV import), as the bulk hook takes it."""
+
+    lead_id: int
+    activity: str
+    channel: str
+    occurred_at: datetime
+    utm: dict[str, str]
+    source_id: int | None = None
+
+
+def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_size: int = 5000) -> int:
+    """The bulk form of ``touchpoint_record_from_intake`` for imports: one campaign query, batched inserts.
+
+    Same rules as the single hook (campaign by utm_campaign in any case, kind from the activity, else
+    the intake channel). Repeats are skipped by the unique constraints. Returns how many rows were sent.
+    """
+    campaigns = {
+        key: (pk, channel)
+        for pk, key, channel in Campaign.objects.exclude(utm_campaign="").values_list(
+            "pk", "utm_campaign", "channel"
+        )
+    }
+    sent = 0
+    batch: list[Touchpoint] = []
+    for item in items:
+        utm = {k: (v or "").strip()[:200] for k, v in item.utm.items() if k in UTM_FIELDS}
+        campaign_id, channel = campaigns.get(utm_key(utm.get("utm_campaign")), (None, None))
+        kind = KIND_BY_ACTIVITY.get(utm_key(item.activity)) or KIND_BY_INTAKE_CHANNEL.get(
+            item.channel, TouchpointKind.OTHER
+        )
+        batch.append(
+            Touchpoint(
+                lead_id=item.lead_id,
+                campaign_id=campaign_id,
+                kind=kind,
+                occurred_at=item.occurred_at,
+                channel=channel or channel_from_utm_medium(utm.get("utm_medium")),
+                intake_channel=item.channel,
+                activity=(item.activity or "")[:64],
+                source_id=item.source_id,
+                **utm,
+            )
+        )
+        if len(batch) >= batch_size:
+            sent += _touchpoints_insert(batch)
+            batch = []
+    return sent + _touchpoints_insert(batch)
+
+
+def _touchpoints_insert(batch: list[Touchpoint]) -> int:
+    if batch:
+        Touchpoint.objects.bulk_create(batch, ignore_conflicts=True)
+    return len(batch)

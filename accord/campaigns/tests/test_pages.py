@@ -1,0 +1,140 @@
+"""Campaign pages and the attribution page: what each role sees, adding costs, query counts."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from accord.campaigns import attribution
+from accord.campaigns.models import CostLine
+from accord.campaigns.services import campaign_create, cost_line_add
+from accord.campaigns.tests.factories import CampaignFactory, LeadFactory, TouchpointFactory
+from accord.deals.models import Deal
+from accord.leads.models import Account
+
+
+def test_the_list_shows_budget_cost_to_date_and_leads_touched(personas, client_for):
+    parent = campaign_create(name="Spring", budget="1000", actor=personas.alice)
+    child = campaign_create(name="Spring EU", parent=parent, actor=personas.alice)
+    cost_line_add(campaign=parent, amount="100.00", incurred_on=date(2020, 1, 1), actor=personas.alice)
+    cost_line_add(campaign=child, amount="50.00", incurred_on=date(2020, 1, 2), actor=personas.alice)
+    cost_line_add(
+        campaign=parent, amount="999.00", incurred_on=date.today() + timedelta(days=30), actor=personas.alice
+    )  # not spent yet
+    TouchpointFactory(campaign=parent)
+    html = client_for(personas.alice).get("/campaigns/").content.decode()
+    assert "Spring EU" in html and "1000.00 USD" in html
+    assert "150.00 USD" in html  # the parent's cost to date includes its child, not next month's cost
+
+
+def test_the_list_takes_a_fixed_number_of_queries(personas, client_for, django_assert_max_num_queries):
+    client = client_for(personas.alice)
+    client.get("/campaigns/")  # warm the session and role caches
+    for _ in range(25):
+        campaign = CampaignFactory(owner=personas.alice)
+        CostLine.objects.create(
+            campaign=campaign,
+            amount=Decimal("10"),
+            period_start=date(2020, 1, 1),
+            period_end=date(2020, 1, 10),
+        )
+        TouchpointFactory(campaign=campaign)
+    with django_assert_max_num_queries(8):
+        response = client.get("/campaigns/")
+    assert response.status_code == 200 and response.content.decode().count("/campaigns/") >= 25
+
+
+def test_marketing_adds_a_cost_on_the_detail_page(personas, client_for):
+    campaign = campaign_create(name="Search", actor=personas.alice)
+    client = client_for(personas.alice)
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'id="cost-form"' in page
+    response = client.post(
+        f"/campaigns/{campaign.pk}/costs/",
+        {"amount": "40.00", "period_start": "2020-02-01", "period_end": "2020-02-04", "note": "Ads"},
+    )
+    assert response.status_code == 302
+    line = CostLine.objects.get()
+    assert (line.amount, line.period_start, line.period_end) == (
+        Decimal("40.00"),
+        date(2020, 2, 1),
+        date(2020, 2, 4),
+    )
+    assert "40.00 USD" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
+
+
+def test_a_rep_sees_the_campaign_without_the_cost_form_and_only_touches_of_leads_they_may_see(
+    personas, client_for
+):
+    campaign = campaign_create(name="Search", actor=personas.alice)
+    TouchpointFactory(campaign=campaign, lead=LeadFactory(email="mine@example.com", owner=personas.bob))
+    TouchpointFactory(campaign=campaign, lead=LeadFactory(email="theirs@example.com", owner=personas.charlie))
+    client = client_for(personas.bob)
+    html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'id="cost-form"' not in html
+    assert "mine@example.com" in html and "theirs@example.com" not in html
+    assert (
+        client.post(
+            f"/campaigns/{campaign.pk}/costs/", {"amount": "1", "period_start": "2020-01-01"}
+        ).status_code
+        == 403
+    )
+    assert client.get("/campaigns/new/").status_code == 403
+
+
+def test_marketing_creates_a_campaign_on_the_new_page(personas, client_for):
+    response = client_for(personas.mona).post(
+        "/campaigns/new/",
+        {
+            "name": "Partner push",
+            "channel": "partner",
+            "status": "active",
+            "budget": "500",
+            "currency": "usd",
+            "utm_campaign": "Partner-Push",
+        },
+    )
+    assert response.status_code == 302
+    assert "Partner push" in client_for(personas.mona).get(response["Location"]).content.decode()
+
+
+def test_the_attribution_page_switches_model_and_shows_the_caveat_next_to_every_figure(
+    personas, client_for, django_assert_max_num_queries
+):
+    campaign = CampaignFactory(name="Newsletter")
+    account = Account.objects.create(name="Acme", name_key="acme")
+    for i in range(5):
+        lead = LeadFactory()
+        TouchpointFactory(lead=lead, campaign=campaign, occurred_at=datetime(2026, 2, 1, tzinfo=UTC))
+        deal = Deal.objects.create(
+            name=f"D{i}",
+            account=account,
+            contact=lead,
+            amount=Decimal("100"),
+            stage="won",
+            closed_at=datetime(2026, 3, 10, tzinfo=UTC),
+        )
+        Deal.objects.filter(pk=deal.pk).update(created_at=datetime(2026, 3, 1, tzinfo=UTC))
+    client = client_for(personas.eve)
+    client.get("/attribution/")
+    with django_assert_max_num_queries(8):
+        html = client.get("/attribution/?model=time_decay&start=2026-03-01&end=2026-03-31").content.decode()
+    assert '<option value="time_decay" selected>' in html
+    assert "500.00 USD" in html
+    assert html.count(attribution.CAVEATS["time_decay"].split(",")[0]) >= 2  # the header and the row
+    assert client_for(personas.bob).get("/attribution/").status_code == 403
+
+
+def test_the_detail_page_takes_a_fixed_number_of_queries(personas, client_for, django_assert_max_num_queries):
+    parent = campaign_create(name="Spring", actor=personas.alice)
+    for i in range(5):
+        campaign_create(name=f"Spring {i}", parent=parent, actor=personas.alice)
+        cost_line_add(campaign=parent, amount="10.00", incurred_on=date(2020, 1, i + 1), actor=personas.alice)
+    for _ in range(30):
+        TouchpointFactory(campaign=parent)
+    client = client_for(personas.alice)
+    client.get(f"/campaigns/{parent.pk}/")
+    with django_assert_max_num_queries(14):
+        html = client.get(f"/campaigns/{parent.pk}/").content.decode()
+    assert len(re.findall(r'href="/leads/\d+/"', html)) == 30 and "50.00 USD" in html

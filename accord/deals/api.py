@@ -1,0 +1,230 @@
+"""API for deals: convert an accepted lead, list and read deals with record-level access, win and lose."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
+
+from accord.core.idempotency import idempotent_call
+from accord.core.models import Channel
+from accord.deals.models import Deal, DealStage
+from accord.deals.selectors import DealFilters, deal_get, deal_list
+from accord.deals.services import customer_stage_set, deal_lose, deal_stage_set, deal_win, lead_convert
+from accord.leads.models import Stage
+from accord.leads.selectors import lead_get
+
+router = Router(tags=["deals"])
+
+
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class DealOut(Schema):
+    id: int
+    name: str
+    account: Ref
+    contact: Ref
+    owner: str | None
+    amount: Decimal
+    currency: str
+    stage: DealStage
+    expected_close: date | None
+    closed_at: datetime | None
+    won_reason: str
+    lost_reason: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class DealListOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    results: list[DealOut]
+
+
+class ConvertIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal = Field(ge=0)
+    currency: str = "USD"
+    name: str | None = None
+    expected_close: date | None = None
+
+
+class WinIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    closed_at: datetime | None = Field(
+        None, description="Defaults to now; may be in the past, not the future."
+    )
+    reason: str = ""
+
+
+class LoseIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(description="Required: why the deal was lost.")
+    closed_at: datetime | None = None
+
+
+class StageIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: DealStage
+
+
+class CustomerStageIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    stage: Stage
+    reason: str
+
+
+class CustomerStageOut(Schema):
+    lead: int
+    stage: str
+
+
+class DealQuery(Schema):
+    stage: DealStage | None = None
+    owner: str | None = Field(None, description="A username or 'me'.")
+    q: str | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+def deal_out(deal: Deal) -> dict[str, Any]:
+    return {
+        "id": deal.pk,
+        "name": deal.name,
+        "account": {"id": deal.account_id, "name": deal.account.name},
+        "contact": {"id": deal.contact_id, "name": str(deal.contact)},
+        "owner": deal.owner.username if deal.owner_id else None,
+        "amount": deal.amount,
+        "currency": deal.currency,
+        "stage": deal.stage,
+        "expected_close": deal.expected_close,
+        "closed_at": deal.closed_at,
+        "won_reason": deal.won_reason,
+        "lost_reason": deal.lost_reason,
+        "created_at": deal.created_at,
+        "updated_at": deal.updated_at,
+    }
+
+
+def _jsonable(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _jsonable(v) for k, v in data.items()}
+    if isinstance(data, Decimal):
+        return str(data)
+    if isinstance(data, (date, datetime)):
+        return data.isoformat()
+    return data
+
+
+@router.get("/deals", response=DealListOut, summary="List deals you may see")
+def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
+    qs = deal_list(
+        user=request.user,
+        filters=DealFilters(stage=query.stage or "", owner=query.owner or "", q=query.q or ""),
+    )
+    page = list(qs[query.offset : query.offset + query.limit])
+    return {
+        "count": qs.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "results": [deal_out(d) for d in page],
+    }
+
+
+@router.get("/deals/{deal_id}", response={200: DealOut, 404: ErrorOut}, summary="One deal")
+def get_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
+    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+
+
+@router.post(
+    "/leads/{lead_id}/convert",
+    response={201: DealOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Convert an accepted lead (SAL or SQL) into a deal",
+)
+def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> HttpResponse:
+    from accord.core.api import api as root_api
+
+    user = request.user
+    lead = lead_get(user=user, lead_id=lead_id)
+    body = {"lead": lead_id, **payload.model_dump(mode="json")}
+
+    def run() -> tuple[int, Any]:
+        deal = lead_convert(lead=lead, user=user, channel=Channel.API, **payload.model_dump())
+        return 201, _jsonable(deal_out(deal_get(user=user, deal_id=deal.pk)))
+
+    status, response, replayed = idempotent_call(
+        scope=f"user:{user.pk}:lead_convert", key=request.headers.get("Idempotency-Key"), body=body, call=run
+    )
+    http = root_api.create_response(request, response, status=status)
+    if replayed:
+        http["Idempotent-Replayed"] = "true"
+    return http
+
+
+@router.post(
+    "/deals/{deal_id}/stage",
+    response={200: DealOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Move an open deal (qualification, proposal, negotiation)",
+)
+def move_deal(request: HttpRequest, deal_id: int, payload: StageIn) -> dict[str, Any]:
+    deal = deal_get(user=request.user, deal_id=deal_id)
+    deal_stage_set(deal=deal, user=request.user, stage=payload.stage, channel=Channel.API)
+    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+
+
+@router.post(
+    "/deals/{deal_id}/win",
+    response={200: DealOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Mark a deal won",
+)
+def win_deal(request: HttpRequest, deal_id: int, payload: WinIn) -> dict[str, Any]:
+    deal = deal_get(user=request.user, deal_id=deal_id)
+    deal_win(
+        deal=deal, user=request.user, closed_at=payload.closed_at, reason=payload.reason, channel=Channel.API
+    )
+    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+
+
+@router.post(
+    "/deals/{deal_id}/lose",
+    response={200: DealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Mark a deal lost",
+)
+def lose_deal(request: HttpRequest, deal_id: int, payload: LoseIn) -> dict[str, Any]:
+    deal = deal_get(user=request.user, deal_id=deal_id)
+    deal_lose(
+        deal=deal, user=request.user, reason=payload.reason, closed_at=payload.closed_at, channel=Channel.API
+    )
+    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+
+
+@router.post(
+    "/leads/{lead_id}/customer-stage",
+    response={200: CustomerStageOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Set a customer's stage by hand (customer, loyal, advocate)",
+)
+def set_customer_stage(request: HttpRequest, lead_id: int, payload: CustomerStageIn) -> dict[str, Any]:
+    lead = lead_get(user=request.user, lead_id=lead_id)
+    lead = customer_stage_set(
+        lead=lead, stage=payload.stage, user=request.user, reason=payload.reason, channel=Channel.API
+    )
+    return {"lead": lead.pk, "stage": lead.stage}

@@ -1,0 +1,133 @@
+"""Deal pages: the list (record-level access), a deal with win/lose forms, converting a lead.
+
+Every page reads deals through ``deals_visible_to`` / ``deal_get`` / ``deal_list`` only, so a rep
+sees their own deals and gets a 404 for anyone else's.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_POST
+
+from accord.core.errors import ApplicationError, NotFound, PermissionDenied
+from accord.deals.forms import ConvertForm, DealFilterForm, LoseForm, WinForm
+from accord.deals.models import Deal
+from accord.deals.selectors import DealFilters, can_act_on_deal, deal_get, deal_list
+from accord.deals.services import CONVERTIBLE_STAGES, deal_lose, deal_win, lead_convert
+from accord.leads.selectors import lead_get
+
+PAGE_SIZE = 50
+
+
+def _deal_or_404(request: HttpRequest, deal_id: int) -> Deal:
+    try:
+        return deal_get(user=request.user, deal_id=deal_id)
+    except NotFound:
+        raise Http404("No such deal.") from None
+
+
+@login_required
+def deal_list_page(request: HttpRequest) -> HttpResponse:
+    form = DealFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = DealFilters(stage=data.get("stage", ""), owner=data.get("owner", ""), q=data.get("q", ""))
+    page = Paginator(deal_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deals/list.html",
+        {"page": page, "deals": page.object_list, "form": form, "query": query.urlencode()},
+    )
+
+
+@login_required
+def deal_detail_page(request: HttpRequest, deal_id: int) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    return render(
+        request,
+        "deals/detail.html",
+        {
+            "deal": deal,
+            "can_act": deal.is_open and can_act_on_deal(request.user, deal),
+            "win_form": WinForm(),
+            "lose_form": LoseForm(),
+        },
+    )
+
+
+def _act(request: HttpRequest, deal_id: int, form_class: type, action: str) -> HttpResponse:
+    deal = _deal_or_404(request, deal_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why the deal was lost." if action == "lose" else "Check the form.")
+        return redirect("deals:detail", deal.pk)
+    try:
+        if action == "win":
+            deal_win(deal=deal, user=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, "Deal won: the contact is now a customer.")
+        else:
+            deal_lose(deal=deal, user=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, "Deal marked lost.")
+    except PermissionDenied as exc:
+        raise DjangoPermissionDenied(exc.message) from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("deals:detail", deal.pk)
+
+
+@login_required
+@require_POST
+def deal_win_page(request: HttpRequest, deal_id: int) -> HttpResponse:
+    return _act(request, deal_id, WinForm, "win")
+
+
+@login_required
+@require_POST
+def deal_lose_page(request: HttpRequest, deal_id: int) -> HttpResponse:
+    return _act(request, deal_id, LoseForm, "lose")
+
+
+@login_required
+def lead_convert_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    try:
+        lead = lead_get(user=request.user, lead_id=lead_id)
+    except NotFound:
+        raise Http404("No such lead.") from None
+    form = ConvertForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            deal = lead_convert(lead=lead, user=request.user, **form.cleaned_data)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied(exc.message) from None
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Deal {deal.name} opened; the lead is now an opportunity.")
+            return redirect("deals:detail", deal.pk)
+    return render(
+        request,
+        "deals/convert.html",
+        {
+            "lead": lead,
+            "form": form,
+            "convertible": lead.stage in CONVERTIBLE_STAGES,
+        },
+    )
+
+
+urlpatterns = [
+    path("deals/", deal_list_page, name="list"),
+    path("deals/<int:deal_id>/", deal_detail_page, name="detail"),
+    path("deals/<int:deal_id>/win/", deal_win_page, name="win"),
+    path("deals/<int:deal_id>/lose/", deal_lose_page, name="lose"),
+    path("deals/convert/<int:lead_id>/", lead_convert_page, name="convert"),
+]
