@@ -14,8 +14,8 @@ from pydantic import ConfigDict
 from accord.core.errors import PermissionDenied
 from accord.core.models import Channel
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
-from accord.sla.selectors import lead_get_for_action, sla_clocks_for
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
+from accord.sla.selectors import lead_get_for_action, sla_clocks_for
 from accord.sla.services import lead_accept, lead_reject, touch_log
 
 router = Router(tags=["sla"])

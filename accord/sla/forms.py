@@ -1,4 +1,4 @@
-"""Forms for SLA pages: the period (and team) filter shared by scorecards, their CSV and rejection feedback."""
+"""Forms for SLA pages: the period (and team) filter of scorecards, their CSV and rejection feedback."""
 
 from __future__ import annotations
 

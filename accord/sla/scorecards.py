@@ -61,18 +61,28 @@ class Period:
 
 
 def scorecard_period(
-    *, kind: str = PeriodKind.QUARTER, on: date | None = None, start: date | None = None, end: date | None = None
+    *,
+    kind: str = PeriodKind.QUARTER,
+    on: date | None = None,
+    start: date | None = None,
+    end: date | None = None,
 ) -> Period:
     """A calendar month or a fiscal quarter containing ``on`` (default today), or ``start``..``end``."""
     fiscal = fiscal_calendar()
     if start is not None or end is not None or kind == PeriodKind.CUSTOM:
         if start is None or end is None:
-            raise ApplicationError("Give both a start and an end date.", detail={"start": "and end are both required"})
+            raise ApplicationError(
+                "Give both a start and an end date.", detail={"start": "and end are both required"}
+            )
         if end < start:
-            raise ApplicationError("The end date is before the start date.", detail={"end": "is before start"})
+            raise ApplicationError(
+                "The end date is before the start date.", detail={"end": "is before start"}
+            )
         if (end - start).days > MAX_PERIOD_DAYS:
-            raise ApplicationError("A period can be at most two years.", detail={"end": "is too far from start"})
-        return Period(start, end, f"{start:%d %b %Y} – {end:%d %b %Y}")
+            raise ApplicationError(
+                "A period can be at most two years.", detail={"end": "is too far from start"}
+            )
+        return Period(start, end, f"{start:%d %b %Y} to {end:%d %b %Y}")
     day = on or timezone.localdate()
     if kind == PeriodKind.MONTH:
         first = day.replace(day=1)
@@ -198,7 +208,7 @@ def scorecards_for(
     """Every scorecard the user may see for ``period``: one per rep and one per team (see module doc)."""
     now = now or timezone.now()
     teams_qs, own_row_only = scorecard_teams_for(user)
-    teams_visible = list(teams_qs.order_by("name").prefetch_related("holidays"))
+    teams_visible = list(teams_qs.order_by("name"))
     teams = teams_visible
     if team_id is not None:
         teams = [t for t in teams_visible if t.pk == team_id]
@@ -209,8 +219,9 @@ def scorecards_for(
         reps_qs = reps_qs.filter(pk=user.pk)
     reps = list(reps_qs)
     team_by_id = {t.pk: t for t in teams}
+    team_calendars = {t.pk: t.calendar() for t in teams if any(r.team_id == t.pk for r in reps)}
     calendars: dict[int, BusinessCalendar] = {
-        r.pk: team_by_id[r.team_id].calendar() if r.team_id in team_by_id else user_calendar(r) for r in reps
+        r.pk: team_calendars[r.team_id] if r.team_id in team_calendars else user_calendar(r) for r in reps
     }
     cards = {
         r.pk: Scorecard(name=str(r), team=str(team_by_id.get(r.team_id, "")), user_id=r.pk) for r in reps

@@ -16,7 +16,7 @@ from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Event
 from accord.leads.models import Lead, Source, Stage
 from accord.leads.selectors import leads_visible_to
-from accord.people.models import ALL_LEADS_ROLES, MARKETING_ROLES, Role, Team, User
+from accord.people.models import Role, Team, User
 from accord.people.selectors import user_calendar
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, Touch
 
@@ -149,7 +149,10 @@ def _inbox_leads(user: User) -> QuerySet[Lead]:
         leads_visible_to(user)
         .select_related("owner")
         .annotate(
-            next_due=Min("sla_clocks__due_at", filter=Q(sla_clocks__met_at__isnull=True, sla_clocks__stopped_at__isnull=True)),
+            next_due=Min(
+                "sla_clocks__due_at",
+                filter=Q(sla_clocks__met_at__isnull=True, sla_clocks__stopped_at__isnull=True),
+            ),
             last_touch_id=Subquery(last_touch.values("pk")[:1]),
         )
         .annotate(
@@ -288,15 +291,18 @@ def conversion_facts_for(
     """
     until = now or timezone.now()
     since = until - timedelta(days=days)
-    members = {
-        u.pk: u for u in User.objects.filter(team__in=teams).select_related("team").prefetch_related("team__holidays")
-    }
-    calendars = {u.pk: (u.team.calendar() if u.team_id else user_calendar(u)) for u in members.values()}
+    members = dict(User.objects.filter(team__in=teams).values_list("pk", "team_id"))
+    team_calendars = {t.pk: t.calendar() for t in teams}  # one query per team, never per lead
+    calendars = {user_id: team_calendars[team_id] for user_id, team_id in members.items()}
 
     assigned: dict[int, tuple[datetime, int]] = {}
     for lead_id, at, owner_id in (
         Event.objects.filter(
-            type="lead.assigned", occurred_at__gte=since, occurred_at__lte=until, payload__owner_id__in=list(members)
+            type="lead.assigned",
+            subject_type="lead",
+            occurred_at__gte=since,
+            occurred_at__lte=until,
+            payload__owner_id__in=list(members),
         )
         .order_by("occurred_at", "id")
         .values_list("subject_id", "occurred_at", "payload__owner_id")
@@ -306,7 +312,11 @@ def conversion_facts_for(
     accepted: dict[int, datetime] = {}
     for lead_id, at in (
         Event.objects.filter(
-            type="lead.accepted", occurred_at__gte=since, occurred_at__lte=until, payload__owner__in=list(members)
+            type="lead.accepted",
+            subject_type="lead",
+            occurred_at__gte=since,
+            occurred_at__lte=until,
+            payload__owner__in=list(members),
         )
         .order_by("occurred_at", "id")
         .values_list("subject_id", "occurred_at")
@@ -316,17 +326,22 @@ def conversion_facts_for(
     lead_ids = set(assigned) | set(accepted)
     touched = _first_event_after(
         list(
-            Event.objects.filter(type="lead.touched", subject_type="lead", subject_id__in=list(assigned)).values_list(
-                "subject_id", "occurred_at"
-            )
+            Event.objects.filter(
+                type="lead.touched", subject_type="lead", subject_id__in=list(assigned)
+            ).values_list("subject_id", "occurred_at")
         )
     )
     stage_rows = list(
         Event.objects.filter(
-            type="lead.stage_changed", subject_type="lead", subject_id__in=list(lead_ids), stage__in=SQL_OR_LATER
+            type="lead.stage_changed",
+            subject_type="lead",
+            subject_id__in=list(lead_ids),
+            stage__in=SQL_OR_LATER,
         ).values_list("subject_id", "occurred_at", "stage")
     )
-    to_opportunity = _first_event_after([(lid, at) for lid, at, stage in stage_rows if stage in OPPORTUNITY_OR_LATER])
+    to_opportunity = _first_event_after(
+        [(lid, at) for lid, at, stage in stage_rows if stage in OPPORTUNITY_OR_LATER]
+    )
     to_sql = _first_event_after([(lid, at) for lid, at, _ in stage_rows])
 
     fast_hits = fast_n = slow_hits = slow_n = 0
@@ -356,9 +371,7 @@ def conversion_facts_for(
 
 # --- rejection feedback for marketing (X1, C1) -------------------------------------------------------
 
-FEEDBACK_ROLES = frozenset(
-    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
-)
+FEEDBACK_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
 
 
 def rejection_feedback_allowed(user: Any) -> bool:
@@ -399,7 +412,9 @@ def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def rejection_feedback_for(*, user: User, start: date, end: date, notes_limit: int = 200) -> RejectionFeedback:
+def rejection_feedback_for(
+    *, user: User, start: date, end: date, notes_limit: int = 200
+) -> RejectionFeedback:
     """Counts of 'lead.rejected' events from ``start`` to ``end`` (inclusive) by reason, source, campaign and
     criteria version, read from each event's payload (what the lead was when it was rejected)."""
     from accord.core.errors import PermissionDenied
@@ -417,7 +432,9 @@ def rejection_feedback_for(*, user: User, start: date, end: date, notes_limit: i
     sources = dict(Source.objects.filter(pk__in=source_ids).values_list("pk", "name")) if source_ids else {}
     version_ids = {e.payload.get("criteria_version") for e in events if e.payload.get("criteria_version")}
     versions = (
-        dict(CriteriaSet.objects.filter(pk__in=version_ids).values_list("pk", "version")) if version_ids else {}
+        dict(CriteriaSet.objects.filter(pk__in=version_ids).values_list("pk", "version"))
+        if version_ids
+        else {}
     )
     lead_ids = {e.subject_id for e in events[:notes_limit] if e.payload.get("note")}
     leads = {lead.pk: str(lead) for lead in Lead.objects.filter(pk__in=lead_ids)} if lead_ids else {}

@@ -93,7 +93,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _row_response(
-    request: HttpRequest, lead_id: int, *, error: str = "", notice: str = "", status: int = 200, name: str = ""
+    request: HttpRequest,
+    lead_id: int,
+    *,
+    error: str = "",
+    notice: str = "",
+    status: int = 200,
+    name: str = "",
 ) -> HttpResponse:
     """The lead's inbox row as it stands now (HTMX swaps it in), or a redirect for a plain form post."""
     if not request.htmx:
@@ -218,9 +224,7 @@ def rejection_feedback(request: HttpRequest) -> HttpResponse:
         feedback = selectors.rejection_feedback_for(user=request.user, start=period.start, end=period.end)
     except PermissionDenied as exc:  # pragma: no cover - checked above
         raise DjangoPermissionDenied(exc.message) from None
-    return render(
-        request, "sla/rejections.html", {"form": form, "period": period, "feedback": feedback}
-    )
+    return render(request, "sla/rejections.html", {"form": form, "period": period, "feedback": feedback})
 
 
 urlpatterns = [

@@ -37,6 +37,8 @@
   function start() {
     tick();
     window.setInterval(tick, 1000);
+    // A row HTMX just swapped in shows its new countdown at once, not a second later.
+    document.body.addEventListener("htmx:afterSettle", tick);
   }
 
   if (document.readyState === "loading") {

@@ -71,7 +71,7 @@ def history(personas):
 
 
 def test_the_figures_match_the_hand_built_history(history, django_assert_max_num_queries):
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(7):
         facts = conversion_facts_for(teams=[history.health], now=NOW)
 
     assert (facts.fast.hits, facts.fast.n, facts.fast.percent) == (6, 12, 50.0)

@@ -109,7 +109,9 @@ def test_a_touch_with_outcome_and_note_is_logged_from_the_form(client, personas,
     signed_in(client, personas.bob, personas.password)
 
     client.post(
-        f"/inbox/leads/{lead.pk}/touch", {"kind": "meeting", "outcome": "meeting_booked", "note": "demo"}, **HX
+        f"/inbox/leads/{lead.pk}/touch",
+        {"kind": "meeting", "outcome": "meeting_booked", "note": "demo"},
+        **HX,
     )
 
     touch = Touch.objects.get(lead=lead)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accord.core.env import env_int, env_str
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEMO_LOGINS_FILE = "demo-logins.txt"
@@ -36,13 +37,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--bind",
-            default=os.environ.get("ACCORD_BIND") or DEFAULT_BIND,
+            default=env_str("ACCORD_BIND") or DEFAULT_BIND,
             help="host:port (env ACCORD_BIND).",
         )
         parser.add_argument(
             "--workers",
             type=int,
-            default=int(os.environ.get("ACCORD_WEB_WORKERS") or 3),
+            default=env_int("ACCORD_WEB_WORKERS", 3, minimum=1),
             help="gunicorn worker processes (env ACCORD_WEB_WORKERS, default 3).",
         )
         parser.add_argument("--no-worker", action="store_true", help="Do not start the task worker.")

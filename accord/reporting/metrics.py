@@ -1,0 +1,523 @@
+"""The one metrics module: every figure Accord reports, its definition, and how it is computed.
+
+Both departments read the same numbers because every dashboard, CSV export and API endpoint gets its
+figures from here. Each metric has a key, a label and a one-line definition (shown on hover and in the
+glossary at /dashboards/glossary/).
+
+Periods are half-open ``[start, end)`` of UTC days. A *cut* narrows every metric to one campaign,
+channel, source, team, rep or criteria version; a lead's cut is its *current* source, campaign (the
+campaign whose utm_campaign the lead came with), owner, owner's team and criteria version.
+
+Two views:
+- **flow**: what moved in the period: the number of times leads entered each stage (from the event
+  log's stage events, via the ``StageDaily`` rollup).
+- **cohort**: the leads created in the period, where they are now and how far they got (``LeadFact``).
+
+All counting is SQL with GROUP BY over the rollup tables; Python only folds the few aggregated rows.
+The SQL builders (``*_sql``) are plain SQL with ``%s`` parameters so the benchmark runs the very same
+statements on SQLite, PostgreSQL and DuckDB.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from accord.reporting.rollups import FUNNEL_RANKS
+
+FUNNEL: tuple[str, ...] = ("inquiry", "mql", "sal", "sql", "opportunity", "customer")
+STAGE_LABELS = {
+    "inquiry": "Inquiries",
+    "mql": "MQLs",
+    "sal": "SALs",
+    "sql": "SQLs",
+    "opportunity": "Opportunities",
+    "customer": "Won (customers)",
+}
+CUT_KINDS = ("campaign", "channel", "source", "team", "rep", "criteria")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    definition: str
+    unit: str = "count"  # count | percent | money | duration
+
+
+def _metrics() -> dict[str, Metric]:
+    found: list[Metric] = [
+        Metric("leads", "Leads", "Leads created in the period (the cohort), whatever stage they reached since."),
+        Metric("cost", "Marketing cost", "Cost lines of the campaigns in the cut, spread evenly per day, "
+               "falling in the period (exact to the cent).", "money"),
+        Metric("cost_per_lead", "Cost per lead", "Marketing cost in the period ÷ leads created in the period.",
+               "money"),
+        Metric("sla_compliance", "SLA compliance", "SLA clocks due in the period that were met on time ÷ clocks "
+               "met on time or breached (running clocks not yet due are left out).", "percent"),
+        Metric("acceptance_rate", "Acceptance rate", "Leads accepted by sales ÷ leads accepted or rejected, "
+               "by decisions taken in the period.", "percent"),
+        Metric("won_revenue", "Attributed revenue", "Revenue of deals won in the period credited to campaigns "
+               "by the chosen attribution model; every figure names its model and caveat.", "money"),
+    ]
+    for stage in FUNNEL:
+        label = STAGE_LABELS[stage]
+        found.append(Metric(f"flow_{stage}", label, f"Times leads entered {stage.upper() if len(stage) <= 3 else stage} "
+                            "in the period (flow view: what moved, whenever the lead was created)."))
+        found.append(Metric(f"cohort_{stage}", f"Cohort reached {stage}", f"Leads created in the period that "
+                            f"have ever reached {stage} or a later stage (cohort view)."))
+        found.append(Metric(f"cost_per_{stage}", f"Cost per {label.rstrip('s')}", f"Marketing cost in the "
+                            f"period ÷ times leads entered {stage} in the period; empty for cuts without costs "
+                            "(source, team, rep, criteria version).", "money"))
+        found.append(Metric(f"velocity_{stage}", f"Time in {stage}", f"Median and 75th percentile (nearest "
+                            f"rank) of the time leads stayed in {stage} before their next stage change, for "
+                            "stays that ended in the period.", "duration"))
+    for a, b in zip(FUNNEL, FUNNEL[1:], strict=False):
+        found.append(Metric(f"conv_{a}_{b}", f"{a.upper()} → {b.upper()}", f"Flow conversion: times leads "
+                            f"entered {b} ÷ times leads entered {a}, both in the period.", "percent"))
+        found.append(Metric(f"cohort_conv_{a}_{b}", f"Cohort {a.upper()} → {b.upper()}", f"Of the leads "
+                            f"created in the period that reached {a}, the share that reached {b} or beyond.",
+                            "percent"))
+    return {m.key: m for m in found}
+
+
+METRICS: dict[str, Metric] = _metrics()
+
+
+def definition(key: str) -> str:
+    return METRICS[key].definition
+
+
+# --- periods and cuts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Half-open ``[start, end)`` of days."""
+
+    start: date
+    end: date
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError("a period must end after it starts")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    def previous(self) -> Period:
+        return Period(self.start - timedelta(days=self.days), self.start, "previous period")
+
+    def last_year(self) -> Period:
+        return Period(_minus_year(self.start), _minus_year(self.end), "same period last year")
+
+    def moments(self) -> tuple[datetime, datetime]:
+        return datetime.combine(self.start, time.min, UTC), datetime.combine(self.end, time.min, UTC)
+
+
+def _minus_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One narrowing of every metric (or none): kind in CUT_KINDS and the id (or channel code)."""
+
+    kind: str = ""
+    value: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind and self.kind not in CUT_KINDS:
+            raise ValueError(f"unknown cut {self.kind!r}: use one of {', '.join(CUT_KINDS)}")
+        if self.kind and self.kind != "channel" and not str(self.value).isdigit():
+            raise ValueError(f"the {self.kind} cut needs a numeric id")
+
+    @property
+    def has_costs(self) -> bool:
+        return self.kind in ("", "campaign", "channel")
+
+
+def cut_sql(cut: Cut, alias: str = "r") -> tuple[str, list[Any]]:
+    """An ``AND ...`` clause narrowing a rollup table aliased ``alias`` to the cut."""
+    if not cut.kind:
+        return "", []
+    column = {
+        "campaign": f"{alias}.campaign_id = %s",
+        "channel": f"{alias}.campaign_id IN (SELECT id FROM campaigns_campaign WHERE channel = %s)",
+        "source": f"{alias}.source_id = %s",
+        "team": f"{alias}.owner_id IN (SELECT id FROM people_user WHERE team_id = %s)",
+        "rep": f"{alias}.owner_id = %s",
+        "criteria": f"{alias}.criteria_id = %s",
+    }[cut.kind]
+    return f" AND {column}", [cut.value if cut.kind == "channel" else int(cut.value)]
+
+
+def run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+# --- SQL builders (the benchmark runs these same statements) -------------------------------------
+
+BY_COLUMNS = {
+    "source": "r.source_id",
+    "campaign": "r.campaign_id",
+    "rep": "r.owner_id",
+    "team": "COALESCE(u.team_id, 0)",
+    "criteria": "r.criteria_id",
+}
+
+
+def flow_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    where, params = cut_sql(cut)
+    return (
+        "SELECT r.stage, SUM(r.entries) FROM reporting_stagedaily r "
+        f"WHERE r.day >= %s AND r.day < %s{where} GROUP BY r.stage",
+        [period.start, period.end, *params],
+    )
+
+
+def flow_by_sql(by: str, period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    where, params = cut_sql(cut)
+    join = " LEFT JOIN people_user u ON u.id = r.owner_id" if by == "team" else ""
+    key = BY_COLUMNS[by]
+    return (
+        f"SELECT {key}, r.stage, SUM(r.entries) FROM reporting_stagedaily r{join} "
+        f"WHERE r.day >= %s AND r.day < %s{where} GROUP BY {key}, r.stage",
+        [period.start, period.end, *params],
+    )
+
+
+def daily_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    where, params = cut_sql(cut)
+    return (
+        "SELECT r.day, r.stage, SUM(r.entries) FROM reporting_stagedaily r "
+        f"WHERE r.day >= %s AND r.day < %s{where} GROUP BY r.day, r.stage",
+        [period.start, period.end, *params],
+    )
+
+
+def cohort_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    where, params = cut_sql(cut)
+    return (
+        "SELECT r.current_stage, r.furthest_rank, COUNT(*) FROM reporting_leadfact r "
+        f"WHERE r.created_day >= %s AND r.created_day < %s{where} GROUP BY r.current_stage, r.furthest_rank",
+        [period.start, period.end, *params],
+    )
+
+
+def cohort_by_sql(by: str, period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    where, params = cut_sql(cut)
+    join = " LEFT JOIN people_user u ON u.id = r.owner_id" if by == "team" else ""
+    key = BY_COLUMNS[by]
+    return (
+        f"SELECT {key}, r.furthest_rank, COUNT(*) FROM reporting_leadfact r{join} "
+        f"WHERE r.created_day >= %s AND r.created_day < %s{where} GROUP BY {key}, r.furthest_rank",
+        [period.start, period.end, *params],
+    )
+
+
+def velocity_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    """Nearest-rank median and p75 per stage: the row whose rank is ceil(p * n)."""
+    where, params = cut_sql(cut)
+    return (
+        "SELECT t.stage, t.n, t.rn, t.seconds FROM ("
+        "SELECT r.stage, r.seconds, ROW_NUMBER() OVER (PARTITION BY r.stage ORDER BY r.seconds) AS rn, "
+        "COUNT(*) OVER (PARTITION BY r.stage) AS n FROM reporting_stagespan r "
+        f"WHERE r.exited_day >= %s AND r.exited_day < %s{where}) t "
+        "WHERE (t.rn * 2 >= t.n AND (t.rn - 1) * 2 < t.n) OR (t.rn * 4 >= 3 * t.n AND (t.rn - 1) * 4 < 3 * t.n)",
+        [period.start, period.end, *params],
+    )
+
+
+def sla_sql(period: Period, now: datetime) -> tuple[str, list[Any]]:
+    since, until = period.moments()
+    on_time = "(k.met_at IS NOT NULL AND k.met_at <= k.due_at)"
+    breached = (
+        f"(NOT {on_time} AND (k.breached_at IS NOT NULL OR k.met_at IS NOT NULL "
+        "OR (k.stopped_at IS NULL AND k.due_at <= %s)))"
+    )
+    return (
+        f"SELECT COALESCE(u.team_id, 0), SUM(CASE WHEN {on_time} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {breached} THEN 1 ELSE 0 END) FROM sla_slaclock k "
+        "LEFT JOIN people_user u ON u.id = k.owner_id WHERE k.due_at >= %s AND k.due_at < %s "
+        "GROUP BY COALESCE(u.team_id, 0)",
+        [now, since, until],
+    )
+
+
+def acceptance_sql(period: Period) -> tuple[str, list[Any]]:
+    since, until = period.moments()
+    return (
+        "SELECT COALESCE(u.team_id, 0), e.type, COUNT(*) FROM core_event e "
+        "LEFT JOIN people_user u ON u.id = e.actor_id "
+        "WHERE e.type IN ('lead.accepted', 'lead.rejected') AND e.occurred_at >= %s AND e.occurred_at < %s "
+        "GROUP BY COALESCE(u.team_id, 0), e.type",
+        [since, until],
+    )
+
+
+# --- computations ---------------------------------------------------------------------------------
+
+
+def ratio(numerator: float | Decimal | None, denominator: float | Decimal | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return float(numerator) / float(denominator)
+
+
+def flow_counts(period: Period, cut: Cut = Cut()) -> dict[str, int]:
+    """Times leads entered each funnel stage in the period (customer includes loyal/advocate moves? no:
+    only the stage itself)."""
+    counts = dict.fromkeys(FUNNEL, 0)
+    for stage, n in run(*flow_sql(period, cut)):
+        if stage in counts:
+            counts[stage] = int(n)
+    return counts
+
+
+def flow_by(by: str, period: Period, cut: Cut = Cut()) -> dict[int, dict[str, int]]:
+    """Flow counts per source / campaign / rep / team / criteria id (0: none)."""
+    rows: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(FUNNEL, 0))
+    for key, stage, n in run(*flow_by_sql(by, period, cut)):
+        if stage in FUNNEL:
+            rows[int(key)][stage] = int(n)
+    return dict(rows)
+
+
+@dataclass
+class Cohort:
+    created: int = 0
+    now: dict[str, int] = field(default_factory=dict)
+    reached: dict[str, int] = field(default_factory=dict)
+
+
+def _reached(by_rank: dict[int, int]) -> dict[str, int]:
+    return {stage: sum(n for rank, n in by_rank.items() if rank >= FUNNEL_RANKS[stage]) for stage in FUNNEL}
+
+
+def cohort(period: Period, cut: Cut = Cut()) -> Cohort:
+    """Leads created in the period: how many, in which stage now, and how many reached each stage."""
+    result = Cohort()
+    by_rank: dict[int, int] = defaultdict(int)
+    now: dict[str, int] = defaultdict(int)
+    for stage, rank, n in run(*cohort_sql(period, cut)):
+        result.created += int(n)
+        now[stage] += int(n)
+        by_rank[int(rank)] += int(n)
+    result.now = dict(now)
+    result.reached = _reached(by_rank)
+    return result
+
+
+def cohort_by(by: str, period: Period, cut: Cut = Cut()) -> dict[int, Cohort]:
+    found: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for key, rank, n in run(*cohort_by_sql(by, period, cut)):
+        found[int(key)][int(rank)] += int(n)
+    return {
+        key: Cohort(created=sum(ranks.values()), reached=_reached(ranks)) for key, ranks in found.items()
+    }
+
+
+def conversions(counts: dict[str, int]) -> dict[str, float | None]:
+    """Stage-to-stage rates from counts per stage: ``{"mql_sal": 0.4, ...}``."""
+    return {f"{a}_{b}": ratio(counts.get(b, 0), counts.get(a, 0)) for a, b in zip(FUNNEL, FUNNEL[1:], strict=False)}
+
+
+@dataclass(frozen=True)
+class Velocity:
+    stays: int
+    median_seconds: int | None
+    p75_seconds: int | None
+
+
+def velocity(period: Period, cut: Cut = Cut()) -> dict[str, Velocity]:
+    """Median and 75th percentile (nearest rank) of time in each stage, stays ended in the period."""
+    found: dict[str, dict[str, Any]] = defaultdict(dict)
+    for stage, n, rn, seconds in run(*velocity_sql(period, cut)):
+        n, rn = int(n), int(rn)
+        if rn * 2 >= n and (rn - 1) * 2 < n:
+            found[stage]["median"] = int(seconds)
+        if rn * 4 >= 3 * n and (rn - 1) * 4 < 3 * n:
+            found[stage]["p75"] = int(seconds)
+        found[stage]["n"] = n
+    return {
+        stage: Velocity(found[stage].get("n", 0), found[stage].get("median"), found[stage].get("p75"))
+        for stage in FUNNEL
+    }
+
+
+def marketing_cost(period: Period, cut: Cut = Cut()) -> Decimal | None:
+    """Exact cost of the cut's campaigns in the period; None for cuts that carry no cost."""
+    from accord.campaigns.models import Campaign
+    from accord.campaigns.selectors import campaign_costs
+
+    if not cut.has_costs:
+        return None
+    if cut.kind == "campaign":
+        ids = [int(cut.value)]
+    elif cut.kind == "channel":
+        ids = list(Campaign.objects.filter(channel=cut.value).values_list("pk", flat=True))
+    else:
+        ids = list(Campaign.objects.values_list("pk", flat=True))
+    # Own lines only: a lead's campaign is exactly one campaign, so cost must not double count parents.
+    costs = campaign_costs(campaign_ids=ids, start=period.start, end=period.last_day, include_children=False)
+    return sum(costs.values(), Decimal("0.00"))
+
+
+def costs_per(cost: Decimal | None, leads: int, flows: dict[str, int]) -> dict[str, Decimal | None]:
+    def per(n: int) -> Decimal | None:
+        if cost is None or not n:
+            return None
+        return (cost / n).quantize(Decimal("0.01"))
+
+    found = {"lead": per(leads)}
+    found.update({stage: per(flows.get(stage, 0)) for stage in FUNNEL})
+    return found
+
+
+@dataclass(frozen=True)
+class Compliance:
+    on_time: int
+    breached: int
+
+    @property
+    def rate(self) -> float | None:
+        return ratio(self.on_time, self.on_time + self.breached)
+
+
+def sla_compliance(period: Period, now: datetime | None = None) -> dict[int, Compliance]:
+    """SLA compliance per team id (0: clocks of owners without a team); empty when no clock was due."""
+    rows = run(*sla_sql(period, now or timezone.now()))
+    return {int(team): Compliance(int(on or 0), int(br or 0)) for team, on, br in rows}
+
+
+def compliance_total(by_team: dict[int, Compliance]) -> Compliance:
+    return Compliance(sum(c.on_time for c in by_team.values()), sum(c.breached for c in by_team.values()))
+
+
+def acceptance(period: Period) -> dict[int, tuple[int, int]]:
+    """(accepted, rejected) per team id of the rep who decided."""
+    found: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for team, kind, n in run(*acceptance_sql(period)):
+        found[int(team)][0 if kind == "lead.accepted" else 1] += int(n)
+    return {team: (a, r) for team, (a, r) in found.items()}
+
+
+def monthly_flows(months: list[Period], cut: Cut = Cut()) -> list[dict[str, int]]:
+    """Flow counts per stage for consecutive months, from one query over the daily rollup."""
+    whole = Period(months[0].start, months[-1].end)
+    per_month = [dict.fromkeys(FUNNEL, 0) for _ in months]
+    for day, stage, n in run(*daily_sql(whole, cut)):
+        if stage not in FUNNEL:
+            continue
+        d = _as_date(day)
+        for i, month in enumerate(months):
+            if month.start <= d < month.end:
+                per_month[i][stage] += int(n)
+                break
+    return per_month
+
+
+# --- comparisons ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delta:
+    """A figure against the previous period and the same period last year."""
+
+    value: float | Decimal | None
+    previous: float | Decimal | None
+    last_year: float | Decimal | None
+
+    @staticmethod
+    def _diff(a: Any, b: Any) -> tuple[Any, float | None]:
+        if a is None or b is None:
+            return None, None
+        diff = a - b
+        return diff, (float(diff) / float(b) if b else None)
+
+    @property
+    def vs_previous(self) -> Any:
+        return self._diff(self.value, self.previous)[0]
+
+    @property
+    def vs_previous_pct(self) -> float | None:
+        return self._diff(self.value, self.previous)[1]
+
+    @property
+    def vs_last_year(self) -> Any:
+        return self._diff(self.value, self.last_year)[0]
+
+    @property
+    def vs_last_year_pct(self) -> float | None:
+        return self._diff(self.value, self.last_year)[1]
+
+
+@dataclass
+class Headline:
+    """The core figures of one period and cut (flows, cohort, costs, conversions)."""
+
+    period: Period
+    flows: dict[str, int]
+    cohort: Cohort
+    cost: Decimal | None
+    cost_per: dict[str, Decimal | None]
+    flow_conversion: dict[str, float | None]
+    cohort_conversion: dict[str, float | None]
+
+    def figures(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"leads": self.cohort.created, "cost": self.cost, "cost_per_lead": self.cost_per["lead"]}
+        for stage in FUNNEL:
+            found[f"flow_{stage}"] = self.flows[stage]
+            found[f"cohort_{stage}"] = self.cohort.reached.get(stage, 0)
+            found[f"cost_per_{stage}"] = self.cost_per[stage]
+        for key, value in self.flow_conversion.items():
+            found[f"conv_{key}"] = value
+        for key, value in self.cohort_conversion.items():
+            found[f"cohort_conv_{key}"] = value
+        return found
+
+
+def headline(period: Period, cut: Cut = Cut()) -> Headline:
+    flows = flow_counts(period, cut)
+    group = cohort(period, cut)
+    cost = marketing_cost(period, cut)
+    return Headline(
+        period=period,
+        flows=flows,
+        cohort=group,
+        cost=cost,
+        cost_per=costs_per(cost, group.created, flows),
+        flow_conversion=conversions(flows),
+        cohort_conversion=conversions(group.reached),
+    )
+
+
+def compared(period: Period, cut: Cut = Cut()) -> dict[str, Delta]:
+    """Every headline figure with its previous-period and last-year values."""
+    now, prev, last = (headline(p, cut).figures() for p in (period, period.previous(), period.last_year()))
+    return {key: Delta(now[key], prev[key], last[key]) for key in now}

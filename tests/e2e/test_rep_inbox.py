@@ -1,0 +1,67 @@
+"""A rep signs in, finds an assigned MQL in the inbox, accepts it and logs a call, each in one click and
+without the page reloading."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from accord.core.events import event_record
+from accord.leads.models import Lead, Stage
+from accord.sla.services import sla_start_for_assignment
+from tests.e2e.conftest import SCREENSHOTS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_rep_accepts_a_lead_and_logs_a_call_from_the_inbox_without_a_reload(
+    page, live_server, personas, sign_in
+):
+    lead = Lead.objects.create(
+        email="vera.park@acmehealth.com",
+        email_key="vera.park@acmehealth.com",
+        first_name="Vera",
+        last_name="Park",
+        company="Acme Health",
+        title="VP Operations",
+        stage=Stage.MQL,
+        score=85,
+        owner=personas.bob,
+        utm_campaign="spring-webinar",
+    )
+    now = timezone.now()
+    event_record(type="lead.assigned", subject=lead, occurred_at=now, payload={"owner_id": personas.bob.pk})
+    sla_start_for_assignment(lead=lead, assigned_at=now)
+
+    sign_in(page, personas.bob, personas.password)
+    page.goto(f"{live_server.url}/inbox/")
+    row = page.locator(f"#inbox-lead-{lead.pk}")
+    assert "Vera Park" in row.inner_text()
+    assert row.get_attribute("data-stage") == "mql"
+    countdown = row.locator(".countdown")
+    first = countdown.inner_text()
+    page.wait_for_function(
+        "([el, before]) => el.textContent !== before", arg=[countdown.element_handle(), first], timeout=5_000
+    )  # the countdown ticks every second
+    page.evaluate("window.__noReload = 'still here'")
+
+    row.get_by_role("button", name="Accept").click()
+    page.wait_for_selector(f"#inbox-lead-{lead.pk}[data-stage='sal']")
+    row = page.locator(f"#inbox-lead-{lead.pk}")
+    assert "Accepted." in row.inner_text()
+    assert "First touch by" in row.inner_text()
+    assert row.get_by_role("button", name="Accept").count() == 0
+
+    row.get_by_role("button", name="Log call").click()
+    page.wait_for_selector(f"#inbox-lead-{lead.pk} .row-message.notice:has-text('Call logged.')")
+    row = page.locator(f"#inbox-lead-{lead.pk}")
+    assert "Next touch by" in row.inner_text()
+    assert "Call" in row.locator(".inbox-last-touch").inner_text()
+
+    assert page.evaluate("window.__noReload") == "still here"
+    assert page.url == f"{live_server.url}/inbox/"
+    lead.refresh_from_db()
+    assert lead.stage == Stage.SAL
+    assert lead.touches.filter(kind="call", user=personas.bob).count() == 1
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "rep-inbox.png"), full_page=True)
