@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("accord.notifications.urls")),
     path("", include("accord.campaigns.urls")),
     path("", include("accord.deals.urls")),
+    path("", include("accord.reporting.urls")),
 ]

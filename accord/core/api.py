@@ -83,6 +83,7 @@ def _register_routers() -> None:
     from accord.notifications.api import router as notifications_router
     from accord.routing.api import router as routing_router
     from accord.sla.api import router as sla_router
+    from accord.reporting.api import router as reporting_router
 
     api.add_router("", people_router)
     api.add_router("", leads_router)
@@ -92,6 +93,7 @@ def _register_routers() -> None:
     api.add_router("", notifications_router)
     api.add_router("", campaigns_router)
     api.add_router("", deals_router)
+    api.add_router("", reporting_router)
 
 
 _register_routers()

@@ -35,6 +35,13 @@ NAV_LINKS: tuple[NavLink, ...] = (
         "/feedback/rejections/",
         frozenset({Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE, Role.ADMIN}),
     ),
+    NavLink(
+        "Dashboards",
+        "/dashboards/",
+        frozenset(
+            {Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD, Role.EXECUTIVE, Role.ADMIN}
+        ),
+    ),
     NavLink("Glossary", "/glossary/"),
     NavLink("Admin", "/admin/", frozenset({Role.ADMIN})),
 )

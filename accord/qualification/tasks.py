@@ -19,3 +19,13 @@ def criteria_rescore_task(criteria_id: int) -> dict[str, int]:
     if criteria_set is None:
         return {"evaluated": 0, "changed": 0, "stage_changed": 0}
     return criteria_rescore(criteria_set=criteria_set)
+
+
+@task()
+def criteria_rescore_active_task() -> dict[str, int]:
+    """Re-score open leads under the active criteria: engagement points decay day by day, so scores
+    (and MQL / nurture decisions) change without any new event. Declared as daily periodic work."""
+    active = CriteriaSet.objects.filter(status=CriteriaStatus.ACTIVE).first()
+    if active is None:
+        return {"evaluated": 0, "changed": 0, "stage_changed": 0}
+    return criteria_rescore_task.call(active.pk)

@@ -89,7 +89,9 @@ def _pct(x: float) -> str:
 
 
 def _p(p: float) -> str:
-    return "p<0.001" if p < 0.001 else f"p={p:.3f}".rstrip("0").rstrip(".") if p < 0.01 else f"p={p:.2f}"
+    if p < 0.001:
+        return "p<0.001"
+    return f"p={p:.3f}" if p < 0.01 else f"p={p:.2f}"
 
 
 def compare(a: Variant, b: Variant, *, mde: float | None = None, alpha: float = ALPHA) -> TestResult:

@@ -20,6 +20,7 @@ statements on SQLite, PostgreSQL and DuckDB.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -53,36 +54,97 @@ class Metric:
 
 def _metrics() -> dict[str, Metric]:
     found: list[Metric] = [
-        Metric("leads", "Leads", "Leads created in the period (the cohort), whatever stage they reached since."),
-        Metric("cost", "Marketing cost", "Cost lines of the campaigns in the cut, spread evenly per day, "
-               "falling in the period (exact to the cent).", "money"),
-        Metric("cost_per_lead", "Cost per lead", "Marketing cost in the period ÷ leads created in the period.",
-               "money"),
-        Metric("sla_compliance", "SLA compliance", "SLA clocks due in the period that were met on time ÷ clocks "
-               "met on time or breached (running clocks not yet due are left out).", "percent"),
-        Metric("acceptance_rate", "Acceptance rate", "Leads accepted by sales ÷ leads accepted or rejected, "
-               "by decisions taken in the period.", "percent"),
-        Metric("won_revenue", "Attributed revenue", "Revenue of deals won in the period credited to campaigns "
-               "by the chosen attribution model; every figure names its model and caveat.", "money"),
+        Metric(
+            "leads", "Leads", "Leads created in the period (the cohort), whatever stage they reached since."
+        ),
+        Metric(
+            "cost",
+            "Marketing cost",
+            "Cost lines of the campaigns in the cut, spread evenly per day, "
+            "falling in the period (exact to the cent).",
+            "money",
+        ),
+        Metric(
+            "cost_per_lead",
+            "Cost per lead",
+            "Marketing cost in the period ÷ leads created in the period.",
+            "money",
+        ),
+        Metric(
+            "sla_compliance",
+            "SLA compliance",
+            "SLA clocks due in the period that were met on time ÷ clocks "
+            "met on time or breached (running clocks not yet due are left out).",
+            "percent",
+        ),
+        Metric(
+            "acceptance_rate",
+            "Acceptance rate",
+            "Leads accepted by sales ÷ leads accepted or rejected, by decisions taken in the period.",
+            "percent",
+        ),
+        Metric(
+            "won_revenue",
+            "Attributed revenue",
+            "Revenue of deals won in the period credited to campaigns "
+            "by the chosen attribution model; every figure names its model and caveat.",
+            "money",
+        ),
     ]
     for stage in FUNNEL:
         label = STAGE_LABELS[stage]
-        found.append(Metric(f"flow_{stage}", label, f"Times leads entered {stage.upper() if len(stage) <= 3 else stage} "
-                            "in the period (flow view: what moved, whenever the lead was created)."))
-        found.append(Metric(f"cohort_{stage}", f"Cohort reached {stage}", f"Leads created in the period that "
-                            f"have ever reached {stage} or a later stage (cohort view)."))
-        found.append(Metric(f"cost_per_{stage}", f"Cost per {label.rstrip('s')}", f"Marketing cost in the "
-                            f"period ÷ times leads entered {stage} in the period; empty for cuts without costs "
-                            "(source, team, rep, criteria version).", "money"))
-        found.append(Metric(f"velocity_{stage}", f"Time in {stage}", f"Median and 75th percentile (nearest "
-                            f"rank) of the time leads stayed in {stage} before their next stage change, for "
-                            "stays that ended in the period.", "duration"))
-    for a, b in zip(FUNNEL, FUNNEL[1:], strict=False):
-        found.append(Metric(f"conv_{a}_{b}", f"{a.upper()} → {b.upper()}", f"Flow conversion: times leads "
-                            f"entered {b} ÷ times leads entered {a}, both in the period.", "percent"))
-        found.append(Metric(f"cohort_conv_{a}_{b}", f"Cohort {a.upper()} → {b.upper()}", f"Of the leads "
-                            f"created in the period that reached {a}, the share that reached {b} or beyond.",
-                            "percent"))
+        found.append(
+            Metric(
+                f"flow_{stage}",
+                label,
+                f"Times leads entered {stage.upper() if len(stage) <= 3 else stage} "
+                "in the period (flow view: what moved, whenever the lead was created).",
+            )
+        )
+        found.append(
+            Metric(
+                f"cohort_{stage}",
+                f"Cohort reached {stage}",
+                f"Leads created in the period that have ever reached {stage} or a later stage (cohort view).",
+            )
+        )
+        found.append(
+            Metric(
+                f"cost_per_{stage}",
+                f"Cost per {label.rstrip('s')}",
+                f"Marketing cost in the "
+                f"period ÷ times leads entered {stage} in the period; empty for cuts without costs "
+                "(source, team, rep, criteria version).",
+                "money",
+            )
+        )
+        found.append(
+            Metric(
+                f"velocity_{stage}",
+                f"Time in {stage}",
+                f"Median and 75th percentile (nearest "
+                f"rank) of the time leads stayed in {stage} before their next stage change, for "
+                "stays that ended in the period.",
+                "duration",
+            )
+        )
+    for a, b in itertools.pairwise(FUNNEL):
+        found.append(
+            Metric(
+                f"conv_{a}_{b}",
+                f"{a.upper()} → {b.upper()}",
+                f"Flow conversion: times leads entered {b} ÷ times leads entered {a}, both in the period.",
+                "percent",
+            )
+        )
+        found.append(
+            Metric(
+                f"cohort_conv_{a}_{b}",
+                f"Cohort {a.upper()} → {b.upper()}",
+                f"Of the leads created in the period that reached {a}, the share that reached {b} or beyond.",
+                "percent",
+            )
+        )
     return {m.key: m for m in found}
 
 
@@ -337,14 +399,15 @@ def cohort_by(by: str, period: Period, cut: Cut = Cut()) -> dict[int, Cohort]:
     found: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for key, rank, n in run(*cohort_by_sql(by, period, cut)):
         found[int(key)][int(rank)] += int(n)
-    return {
-        key: Cohort(created=sum(ranks.values()), reached=_reached(ranks)) for key, ranks in found.items()
-    }
+    return {key: Cohort(created=sum(ranks.values()), reached=_reached(ranks)) for key, ranks in found.items()}
 
 
 def conversions(counts: dict[str, int]) -> dict[str, float | None]:
     """Stage-to-stage rates from counts per stage: ``{"mql_sal": 0.4, ...}``."""
-    return {f"{a}_{b}": ratio(counts.get(b, 0), counts.get(a, 0)) for a, b in zip(FUNNEL, FUNNEL[1:], strict=False)}
+    return {
+        f"{a}_{b}": ratio(counts.get(b, 0), counts.get(a, 0))
+        for a, b in itertools.pairwise(FUNNEL)
+    }
 
 
 @dataclass(frozen=True)
@@ -490,7 +553,11 @@ class Headline:
     cohort_conversion: dict[str, float | None]
 
     def figures(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"leads": self.cohort.created, "cost": self.cost, "cost_per_lead": self.cost_per["lead"]}
+        found: dict[str, Any] = {
+            "leads": self.cohort.created,
+            "cost": self.cost,
+            "cost_per_lead": self.cost_per["lead"],
+        }
         for stage in FUNNEL:
             found[f"flow_{stage}"] = self.flows[stage]
             found[f"cohort_{stage}"] = self.cohort.reached.get(stage, 0)

@@ -51,7 +51,9 @@ class Dialect:
 
 
 DIALECTS = {
-    "sqlite": Dialect(day="date({col})", seconds="CAST(ROUND((julianday({b}) - julianday({a})) * 86400) AS INTEGER)"),
+    "sqlite": Dialect(
+        day="date({col})", seconds="CAST(ROUND((julianday({b}) - julianday({a})) * 86400) AS INTEGER)"
+    ),
     "postgresql": Dialect(
         day="(({col}) AT TIME ZONE 'UTC')::date",
         seconds="CAST(ROUND(EXTRACT(EPOCH FROM ({b} - {a}))) AS BIGINT)",

@@ -1,0 +1,67 @@
+"""Periodic work, declared in one place. The worker enqueues each entry's task when it falls due.
+
+Each entry runs at most once per due time however many workers run: a worker claims a run by
+moving ``next_run_at`` forward with a compare-and-set UPDATE, and only the worker whose UPDATE
+changed the row enqueues the task. The tasks themselves are idempotent, so a run lost to a crash
+between claim and enqueue is made good by the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accord.core.models import PeriodicRun
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    task: str  # dotted path of a django_tasks task taking no arguments
+    every: timedelta
+    at: time | None = None  # for daily work: the UTC time of day it runs
+
+    def next_after(self, moment: datetime) -> datetime:
+        if self.at is None:
+            return moment + self.every
+        candidate = datetime.combine(moment.date(), self.at, moment.tzinfo)
+        while candidate <= moment:
+            candidate += self.every
+        return candidate
+
+
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic("criteria-decay-rescore", "accord.qualification.tasks.criteria_rescore_active_task",
+             timedelta(days=1), time(2, 0)),
+    Periodic("customer-stage-rules", "accord.deals.tasks.customer_stages_apply_rules_task",
+             timedelta(days=1), time(3, 0)),
+    Periodic("notification-digests", "accord.notifications.tasks.notification_digests_send_task",
+             timedelta(days=1), time(7, 0)),
+)
+
+
+def periodic_enqueue_due(*, now: datetime | None = None, schedule: tuple[Periodic, ...] = SCHEDULE) -> list[str]:
+    """Enqueue every entry that is due; returns the names enqueued."""
+    now = now or timezone.now()
+    enqueued: list[str] = []
+    for entry in schedule:
+        try:
+            with transaction.atomic():
+                PeriodicRun.objects.get_or_create(name=entry.name, defaults={"next_run_at": entry.next_after(now)})
+        except IntegrityError:
+            pass  # another worker made the row a moment ago
+        claimed = PeriodicRun.objects.filter(name=entry.name, next_run_at__lte=now).update(
+            next_run_at=entry.next_after(now), last_run_at=now
+        )
+        if claimed:
+            import_string(entry.task).enqueue()
+            enqueued.append(entry.name)
+            log.info("periodic work %s enqueued", entry.name)
+    return enqueued

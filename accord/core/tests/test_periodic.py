@@ -1,0 +1,45 @@
+"""Periodic work: due entries are enqueued once per due time, however many workers ask."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from accord.core.models import PeriodicRun
+from accord.core.periodic import Periodic, periodic_enqueue_due
+
+pytestmark = pytest.mark.django_db
+
+
+@task()
+def sample_periodic_task() -> str:
+    return "ran"
+
+
+DAILY = (Periodic("sample", f"{__name__}.sample_periodic_task", timedelta(days=1), time(2, 0)),)
+
+
+def test_the_first_check_only_schedules_the_next_run():
+    assert periodic_enqueue_due(now=datetime(2026, 3, 2, 1, 0, tzinfo=UTC), schedule=DAILY) == []
+    assert PeriodicRun.objects.get(name="sample").next_run_at == datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def test_a_due_entry_is_enqueued_once_and_moved_to_its_next_time():
+    periodic_enqueue_due(now=datetime(2026, 3, 2, 1, 0, tzinfo=UTC), schedule=DAILY)
+    at = datetime(2026, 3, 2, 2, 0, 30, tzinfo=UTC)
+    assert periodic_enqueue_due(now=at, schedule=DAILY) == ["sample"]
+    assert periodic_enqueue_due(now=at, schedule=DAILY) == []  # a second worker finds it claimed
+    assert DBTaskResult.objects.filter(task_path__endswith="sample_periodic_task").count() == 1
+    assert PeriodicRun.objects.get(name="sample").next_run_at == datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+
+
+def test_every_declared_task_can_be_imported():
+    from django.utils.module_loading import import_string
+
+    from accord.core.periodic import SCHEDULE
+
+    for entry in SCHEDULE:
+        assert callable(import_string(entry.task).enqueue), entry.name

@@ -1,0 +1,186 @@
+"""Reports under /api/v1/reports/: each dashboard's tables (the same numbers as the page and the
+CSV), the metric definitions, A/B test verdicts and a team's conversion facts."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from accord.campaigns import attribution
+from accord.core.errors import ApplicationError, NotFound
+from accord.core.errors import PermissionDenied as Forbidden
+from accord.people.models import Team
+from accord.reporting import abtest, metrics
+from accord.reporting.selectors import (
+    TITLES,
+    dashboard_allowed,
+    dashboard_build,
+    period_from,
+    rollups_ready,
+    team_conversion_facts,
+)
+
+router = Router(tags=["reports"])
+
+
+class ReportQuery(Schema):
+    start: date | None = None
+    end: date | None = None
+    quarter: date | None = None
+    cut: str = ""
+    cut_value: str = ""
+    model: str = attribution.FIRST_TOUCH
+
+
+class TableOut(Schema):
+    key: str
+    title: str
+    note: str
+    columns: list[str]
+    rows: list[list[Any]]
+
+
+class PeriodOut(Schema):
+    start: date
+    end: date
+    label: str
+
+
+class ReportOut(Schema):
+    dashboard: str
+    title: str
+    period: PeriodOut
+    cut: dict[str, str]
+    tables: list[TableOut]
+
+
+class MetricOut(Schema):
+    key: str
+    label: str
+    definition: str
+    unit: str
+
+
+class VariantIn(Schema):
+    name: str
+    conversions: int
+    trials: int
+
+
+class AbTestIn(Schema):
+    a: VariantIn
+    b: VariantIn
+    mde: float | None = None
+
+
+class AbCampaignsQuery(Schema):
+    campaign_a: int
+    campaign_b: int
+    stage: str = "sql"
+    mde: float | None = None
+
+
+class AbTestOut(Schema):
+    a: VariantIn
+    b: VariantIn
+    difference: float
+    z: float | None
+    p_value: float | None
+    ci_low: float
+    ci_high: float
+    needed_per_variant: int | None
+    significant: bool
+    verdict: str
+
+
+class FactOut(Schema):
+    label: str
+    hits: int
+    n: int
+    percent: float | None
+
+
+class ConversionFactsOut(Schema):
+    team: str
+    since: date
+    until: date
+    steps: list[FactOut]
+    fast: FactOut
+    slow: FactOut
+    speed_effect: float | None
+
+
+def _fact(f: Any) -> dict[str, Any]:
+    return {"label": f.label, "hits": f.hits, "n": f.n, "percent": f.percent}
+
+
+def _result(r: abtest.TestResult) -> dict[str, Any]:
+    return {
+        "a": r.a.__dict__, "b": r.b.__dict__, "difference": r.difference, "z": r.z, "p_value": r.p_value,
+        "ci_low": r.ci_low, "ci_high": r.ci_high, "needed_per_variant": r.needed_per_variant,
+        "significant": r.significant, "verdict": r.verdict,
+    }
+
+
+@router.get("/reports/metrics", response=list[MetricOut], summary="Every metric with its definition")
+def list_metrics(request: HttpRequest) -> list[dict[str, Any]]:
+    return [m.__dict__ for m in metrics.METRICS.values()]
+
+
+@router.get("/reports/{kind}", response=ReportOut, summary="A dashboard's tables (marketing, sales, executive)")
+def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> dict[str, Any]:
+    if kind not in TITLES:
+        raise NotFound(f"No report {kind!r}.", detail={"kind": f"use one of {', '.join(TITLES)}"})
+    if not dashboard_allowed(request.user, kind):
+        raise Forbidden(f"Your role may not read the {kind} report.")
+    params = {k: str(v) for k, v in query.dict().items() if v not in (None, "")}
+    try:
+        period = period_from(params)
+        cut = metrics.Cut(query.cut, query.cut_value) if query.cut else metrics.Cut()
+        attribution.check_model(query.model)
+    except ValueError as exc:
+        raise ApplicationError(str(exc), detail={"query": str(exc)}) from None
+    rollups_ready()
+    return dashboard_build(kind, period=period, cut=cut, model=query.model).as_dict()
+
+
+@router.post("/reports/abtest", response=AbTestOut, summary="Judge two variants with a two-proportion z-test")
+def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
+    try:
+        a = abtest.Variant(payload.a.name, payload.a.conversions, payload.a.trials)
+        b = abtest.Variant(payload.b.name, payload.b.conversions, payload.b.trials)
+        return _result(abtest.compare(a, b, mde=payload.mde))
+    except ValueError as exc:
+        raise ApplicationError(str(exc), detail={"body": str(exc)}) from None
+
+
+@router.get("/reports/abtest/campaigns", response=AbTestOut, summary="A/B test two campaigns' touched leads")
+def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
+    from accord.reporting.selectors import campaign_variants
+
+    if not dashboard_allowed(request.user, "marketing"):
+        raise Forbidden("Your role may not read campaign results.")
+    try:
+        a, b = campaign_variants(query.campaign_a, query.campaign_b, stage=query.stage)
+        return _result(abtest.compare(a, b, mde=query.mde))
+    except ValueError as exc:
+        raise ApplicationError(str(exc), detail={"query": str(exc)}) from None
+
+
+@router.get("/reports/conversion-facts/{team_id}", response=ConversionFactsOut, summary="A team's conversion facts")
+def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None = None) -> dict[str, Any]:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(f"Team {team_id} was not found.", detail={"team_id": team_id})
+    user = request.user
+    if user.team_id != team.pk and not any(dashboard_allowed(user, k) for k in TITLES):
+        raise Forbidden("You may read the conversion facts of your own team only.")
+    facts = team_conversion_facts(team, as_of)
+    return {
+        "team": facts.team_name, "since": facts.since, "until": facts.until,
+        "steps": [_fact(s) for s in facts.steps], "fast": _fact(facts.fast), "slow": _fact(facts.slow),
+        "speed_effect": facts.speed_effect,
+    }

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from accord.reporting import views
+
+app_name = "reporting"
+
+urlpatterns = [
+    path("dashboards/", views.dashboard_home, name="home"),
+    path("dashboards/glossary/", views.glossary_page, name="glossary"),
+    path("dashboards/<slug:kind>/", views.dashboard_page, name="dashboard"),
+]

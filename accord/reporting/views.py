@@ -1,0 +1,73 @@
+"""Dashboard pages: marketing, sales leadership and executive, each also as CSV (``?format=csv``),
+plus the metric glossary. Views parse the period and cut, call a selector, render."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from accord.campaigns import attribution
+from accord.core.calendar import fiscal_calendar
+from accord.reporting import metrics
+from accord.reporting.selectors import (
+    TITLES,
+    dashboard_allowed,
+    dashboard_build,
+    dashboard_csv,
+    dashboards_for,
+    period_from,
+    quarter_choices,
+    rollups_ready,
+)
+
+
+@login_required
+def dashboard_home(request: HttpRequest) -> HttpResponse:
+    allowed = dashboards_for(request.user)
+    if not allowed:
+        raise PermissionDenied("Your role has no dashboard.")
+    return redirect("reporting:dashboard", kind=allowed[-1] if "executive" in allowed else allowed[0])
+
+
+@login_required
+def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in TITLES:
+        raise Http404("No such dashboard.")
+    if not dashboard_allowed(request.user, kind):
+        raise PermissionDenied("Your role may not see this dashboard.")
+    try:
+        period = period_from(request.GET)
+        cut = metrics.Cut(request.GET.get("cut", ""), request.GET.get("cut_value", "")) if request.GET.get(
+            "cut"
+        ) else metrics.Cut()
+        model = request.GET.get("model", "") or attribution.FIRST_TOUCH
+        attribution.check_model(model)
+    except ValueError as exc:
+        return HttpResponse(f"Bad request: {exc}", status=400, content_type="text/plain")
+    lag, state = rollups_ready()
+    dashboard = dashboard_build(kind, period=period, cut=cut, model=model)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(dashboard_csv(dashboard), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{kind}-{period.start}-{period.last_day}.csv"'
+        return response
+    today = timezone.now().date()
+    return render(
+        request,
+        f"reporting/{kind}.html",
+        {
+            "dashboard": dashboard,
+            "quarters": quarter_choices(today, fiscal_calendar()),
+            "others": [(k, TITLES[k]) for k in dashboards_for(request.user)],
+            "lag": lag,
+            "state": state,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def glossary_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "reporting/glossary.html", {"metrics": metrics.METRICS.values()})
