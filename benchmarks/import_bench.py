@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "benchmarks" / ".data"
+DATA = ROOT / "benchmarks" / "data"  # git-ignored
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
 
 FIRST = [
@@ -239,7 +239,7 @@ RULES = [
 
 
 def generate(rows: int, seed: int = 2026) -> Path:
-    """A reproducible CSV of ``rows`` data rows (cached under benchmarks/.data)."""
+    """A reproducible CSV of ``rows`` data rows (cached under benchmarks/data)."""
     DATA.mkdir(parents=True, exist_ok=True)
     path = DATA / f"leads-{rows}-{seed}.csv"
     if path.exists():

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "accord.campaigns",
     "accord.deals",
     "accord.reporting",
+    "accord.webhooks",
+    "accord.privacy",
+    "accord.audit",
 ]
 
 MIDDLEWARE = [
@@ -57,9 +60,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accord.people.auth_security.TotpRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accord.audit.middleware.AuditContextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,7 +128,10 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("ACCORD_PASSWORD_MIN_LENGTH", 12, minimum=8)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -162,14 +170,38 @@ if env_bool("ACCORD_EMAIL_CONSOLE", False):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 
 # --- security ---------------------------------------------------------------------------------
+# HTTPS is enforced only for a real deployment: debug off and an https ACCORD_SITE_URL. A local
+# `make run` (debug, or http://127.0.0.1) keeps working over plain HTTP.
+_HTTPS = not DEBUG and SITE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("ACCORD_SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
+SESSION_COOKIE_SECURE = env_bool("ACCORD_SECURE_COOKIES", _HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_AGE = env_int("ACCORD_SESSION_HOURS", 14 * 24, minimum=1) * 3600
+SECURE_SSL_REDIRECT = env_bool("ACCORD_SSL_REDIRECT", _HTTPS)
+SECURE_HSTS_SECONDS = env_int("ACCORD_HSTS_SECONDS", 31_536_000 if _HTTPS else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ACCORD_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("ACCORD_HSTS_PRELOAD", _HTTPS)
+if env_bool("ACCORD_TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that sets (and strips incoming) X-Forwarded-Proto; otherwise a client could
+    # claim HTTPS. Without it SECURE_SSL_REDIRECT loops behind a TLS-terminating proxy.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if SITE_URL.startswith("https://") and SITE_URL not in CSRF_TRUSTED_ORIGINS:
+    CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, SITE_URL]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ACCORD_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Sign-in throttling: after this many failed attempts for one username from one address within the
+# window, further attempts are refused for the lockout period (login page and admin login alike).
+ACCORD_LOGIN_MAX_FAILURES = env_int("ACCORD_LOGIN_MAX_FAILURES", 5, minimum=1)
+ACCORD_LOGIN_WINDOW_MINUTES = env_int("ACCORD_LOGIN_WINDOW_MINUTES", 15, minimum=1)
+ACCORD_LOGIN_LOCKOUT_MINUTES = env_int("ACCORD_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# Admins must enrol an authenticator app (TOTP) before they can use Accord.
+ACCORD_REQUIRE_TOTP_FOR_ADMINS = env_bool("ACCORD_REQUIRE_TOTP_FOR_ADMINS", False)
+# Marketing email goes only to leads that granted consent (true), or to everyone who did not
+# refuse it (false: unknown consent may be emailed). An unsubscribe is honoured either way.
+ACCORD_EMAIL_REQUIRES_CONSENT = env_bool("ACCORD_EMAIL_REQUIRES_CONSENT", False)
 
 # --- Accord ---------------------------------------------------------------------------------
 # Fuzzy company-name match (rapidfuzz token-sort ratio, 0-100): at or above it a lead whose email

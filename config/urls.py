@@ -18,4 +18,7 @@ urlpatterns = [
     path("", include("accord.campaigns.urls")),
     path("", include("accord.deals.urls")),
     path("", include("accord.reporting.urls")),
+    path("", include("accord.privacy.urls")),
+    path("", include("accord.webhooks.urls")),
+    path("", include("accord.audit.urls")),
 ]

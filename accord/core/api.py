@@ -10,6 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
+from accord.audit import context as audit_context
 from accord.core.errors import ApplicationError
 from accord.people.models import ApiToken
 
@@ -26,6 +27,7 @@ class TokenAuth(HttpBearer):
         if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
+        audit_context.api_authenticated(found.user)
         return found.user
 
 
@@ -75,15 +77,18 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from accord.audit.api import router as audit_router
     from accord.campaigns.api import router as campaigns_router
     from accord.deals.api import router as deals_router
     from accord.leads.api import router as leads_router
+    from accord.notifications.api import router as notifications_router
     from accord.people.api import router as people_router
     from accord.qualification.api import router as qualification_router
-    from accord.notifications.api import router as notifications_router
+    from accord.reporting.api import router as reporting_router
+    from accord.privacy.api import router as privacy_router
     from accord.routing.api import router as routing_router
     from accord.sla.api import router as sla_router
-    from accord.reporting.api import router as reporting_router
+    from accord.webhooks.api import router as webhooks_router
 
     api.add_router("", people_router)
     api.add_router("", leads_router)
@@ -94,6 +99,9 @@ def _register_routers() -> None:
     api.add_router("", campaigns_router)
     api.add_router("", deals_router)
     api.add_router("", reporting_router)
+    api.add_router("", privacy_router)
+    api.add_router("", webhooks_router)
+    api.add_router("", audit_router)
 
 
 _register_routers()

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import models
+from django.apps import apps
+from django.db import models, transaction
 from django.utils import timezone
 
 from accord.core.models import Channel, Event
@@ -27,7 +28,7 @@ def event_record(
     occurred_at: datetime | None = None,
 ) -> Event:
     """Append one event about ``subject``."""
-    return Event.objects.create(
+    event = Event.objects.create(
         type=type,
         subject_type=subject_type_of(subject),
         subject_id=subject.pk,
@@ -37,6 +38,8 @@ def event_record(
         stage=stage,
         occurred_at=occurred_at or timezone.now(),
     )
+    events_hand_to_webhooks([event.pk])
+    return event
 
 
 def events_for(subject: models.Model) -> models.QuerySet[Event]:
@@ -47,4 +50,19 @@ def events_for(subject: models.Model) -> models.QuerySet[Event]:
 
 def events_bulk_append(events: Iterable[Event], *, batch_size: int = 5000) -> None:
     """Append many prepared events at once (imports, bulk re-scoring)."""
-    Event.objects.bulk_create(events, batch_size=batch_size)
+    created = Event.objects.bulk_create(events, batch_size=batch_size)
+    # Both SQLite (3.35+) and PostgreSQL return the new ids from bulk_create.
+    events_hand_to_webhooks([event.pk for event in created if event.pk is not None])
+
+
+def events_hand_to_webhooks(event_ids: list[int]) -> None:
+    """Outgoing webhooks hear of events once their transaction commits: a rolled-back intake sends nothing.
+
+    An explicit call rather than a signal, so the path from the event log to the webhooks is visible.
+    """
+    if not event_ids or not apps.is_installed("accord.webhooks"):
+        return
+    from accord.webhooks.services import webhook_deliveries_create_for_events
+
+    # robust: a failure here is logged by Django and never turns a committed request into an error.
+    transaction.on_commit(lambda: webhook_deliveries_create_for_events(event_ids=event_ids), robust=True)

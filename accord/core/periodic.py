@@ -44,6 +44,7 @@ SCHEDULE: tuple[Periodic, ...] = (
              timedelta(days=1), time(3, 0)),
     Periodic("notification-digests", "accord.notifications.tasks.notification_digests_send_task",
              timedelta(days=1), time(7, 0)),
+    Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),
 )
 
 

@@ -1086,6 +1086,29 @@ class LeadImport:
             event_rows.append(self._event_row("lead.intake", pk, values["stage"], payload))
         self.lead_writer.write(lead_rows)
         self.event_writer.write(event_rows)
+        self._touch_and_hand_off(ids, new_leads, [row[columns.index("stage")] for row in lead_rows])
+
+    def _touch_and_hand_off(self, ids: list[int], new_leads: list[Any], stages: list[str]) -> None:
+        """The intake pipeline's last steps, in bulk: one campaign touch per new lead (as its one
+        intake event), and new MQLs (no owner yet) handed to routing once the chunk commits."""
+        from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
+        from accord.routing.tasks import route_leads_later
+
+        source_id = self.source.pk if self.source else None
+        touchpoints_record_from_intake_bulk(
+            IntakeTouch(
+                lead_id=pk,
+                activity=group.subs[0].activity,
+                channel=Channel.IMPORT.value,
+                occurred_at=self.now,
+                utm={name: str(group.subs[0].fields.get(name) or "") for name in UTM_FIELDS},
+                source_id=source_id,
+            )
+            for pk, (group, _, _, _) in zip(ids, new_leads, strict=True)
+        )
+        new_mqls = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.MQL]
+        if new_mqls:
+            route_leads_later(new_mqls)
 
     def _keep_preview(self, new_leads: list[Any], survivors: dict[int, Lead]) -> None:
         for group, ns, _, how in new_leads:

@@ -19,9 +19,10 @@ def leads_visible_to(user: User) -> QuerySet[Lead]:
 
     Marketing, heads, executives and admins see every lead; a sales manager sees the leads owned by
     members of the teams they manage and by their reports; a rep sees their own leads and their
-    team's. Anyone else sees none. Merged-away leads are hidden everywhere.
+    team's. Anyone else sees none. Merged-away leads and leads in the trash (accord.privacy) are
+    hidden everywhere.
     """
-    live = Lead.objects.live()
+    live = Lead.objects.live().filter(trash__isnull=True)
     if not user.is_authenticated or not user.is_active:
         return live.none()
     roles = user.role_set

@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from accord.notifications.models import Notification, NotificationPreference
+from accord.notifications.models import (
+    CommunicationCopyRequest,
+    MailInAddress,
+    MailInMessage,
+    Notification,
+    NotificationPreference,
+    SenderConsent,
+)
 
 
 @admin.register(Notification)
@@ -16,3 +23,32 @@ class NotificationAdmin(admin.ModelAdmin):
 class NotificationPreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "kind", "mode")
     list_filter = ("kind", "mode")
+
+
+@admin.register(MailInAddress)
+class MailInAddressAdmin(admin.ModelAdmin):
+    list_display = ("user", "token", "created_at")
+    search_fields = ("user__username", "token")
+    raw_id_fields = ("user",)
+
+
+@admin.register(MailInMessage)
+class MailInMessageAdmin(admin.ModelAdmin):
+    list_display = ("user", "status", "subject", "from_address", "direction", "created_at")
+    list_filter = ("status", "direction")
+    search_fields = ("subject", "from_address", "message_id")
+    raw_id_fields = ("user",)
+    exclude = ("raw",)
+
+
+@admin.register(CommunicationCopyRequest)
+class CommunicationCopyRequestAdmin(admin.ModelAdmin):
+    list_display = ("user", "scope", "account", "created_at")
+    raw_id_fields = ("user", "account")
+
+
+@admin.register(SenderConsent)
+class SenderConsentAdmin(admin.ModelAdmin):
+    list_display = ("user", "scope", "account", "granted_at", "revoked_at")
+    list_filter = ("scope",)
+    raw_id_fields = ("user", "account")

@@ -1,6 +1,10 @@
-"""In-app notifications, with how each user wants each kind delivered by email."""
+"""In-app notifications, with how each user wants each kind delivered by email; each user's mail-in
+address (email capture) and what mail-in received; a rep's account control (C3): copies of marketing
+communications into their accounts, and consent to messages sent under their name."""
 
 from __future__ import annotations
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -16,6 +20,9 @@ class NotificationKind(models.TextChoices):
     LEAD_RECYCLED = "lead_recycled", "Lead recycled"
     LEAD_ASSIGNED = "lead_assigned", "Lead assigned to you"
     QUEUE_ALERT = "queue_alert", "Lead waiting in a queue you own"
+    MAIL_IN_REPORT = "mail_in_report", "Email sent to your mail-in address was not logged"
+    EXTERNAL_REVIEW_OVERDUE = "external_review_overdue", "External qualification review overdue"
+    LEAD_REQUALIFIED = "lead_requalified", "Nurture lead re-qualified"
     OTHER = "other", "Other"
 
 
@@ -84,3 +91,140 @@ class NotificationPreference(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}: {self.mode}"
+
+
+def _new_mail_in_token() -> str:
+    # 16 lower-case hex characters: unguessable, and safe in a mailbox name whatever the mail client does
+    # to letter case.
+    return secrets.token_hex(8)
+
+
+class MailInAddress(BaseModel):
+    """A user's personal mail-in address ``<token>@<ACCORD_MAILIN_DOMAIN>``: mail BCC'd or forwarded to
+    it is logged as a touch on the matching lead."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_in")
+    token = models.CharField(max_length=32, unique=True, default=_new_mail_in_token)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.token}"
+
+
+class MailInStatus(models.TextChoices):
+    LOGGED = "logged", "Logged as a touch"
+    UNMATCHED = "unmatched", "No lead matched"
+    NOT_LOGGED = "not_logged", "A lead matched but the touch could not be logged"
+    MALFORMED = "malformed", "Could not be read"
+    DUPLICATE = "duplicate", "Already received"
+
+
+class MailInMessage(BaseModel):
+    """One message received for one user's mail-in address and what became of it.
+
+    The raw message is kept when nothing was logged, so a message is never lost: it can be read,
+    and processed again once the lead exists.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mail_in_messages"
+    )
+    message_id = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=255, blank=True)
+    from_address = models.CharField(max_length=254, blank=True)
+    direction = models.CharField(max_length=10, blank=True, help_text="sent, forwarded or received.")
+    status = models.CharField(max_length=12, choices=MailInStatus.choices)
+    detail = models.TextField(blank=True)
+    lead_ids = models.JSONField(default=list, blank=True)
+    raw = models.BinaryField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "message_id"],
+                condition=Q(status="logged") & ~Q(message_id=""),
+                name="mail_in_logged_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status}: {self.subject}"
+
+
+class CopyScope(models.TextChoices):
+    ALL_MY_ACCOUNTS = "all_my_accounts", "All my accounts and leads"
+    ACCOUNT = "account", "One account"
+
+
+class CommunicationCopyRequest(BaseModel):
+    """A rep asks for a copy of every marketing communication sent to contacts in their accounts (C3)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="copy_requests")
+    scope = models.CharField(max_length=20, choices=CopyScope.choices, default=CopyScope.ALL_MY_ACCOUNTS)
+    account = models.ForeignKey(
+        "leads.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="copy_requests"
+    )
+
+    class Meta:
+        ordering = ["user", "scope", "account"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="account") & Q(account__isnull=False))
+                | (Q(scope="all_my_accounts") & Q(account__isnull=True)),
+                name="copy_request_scope_account",
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(scope="all_my_accounts"), name="copy_request_one_all"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "account"], condition=Q(scope="account"), name="copy_request_one_per_account"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: copies of {self.account or self.get_scope_display()}"
+
+
+class SenderConsent(BaseModel):
+    """A rep agrees that marketing messages to their contacts go out under their name (C3).
+
+    Revoking keeps the row (``revoked_at``), so it is known under whose name past messages went.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sender_consents"
+    )
+    scope = models.CharField(max_length=20, choices=CopyScope.choices, default=CopyScope.ALL_MY_ACCOUNTS)
+    account = models.ForeignKey(
+        "leads.Account", null=True, blank=True, on_delete=models.CASCADE, related_name="sender_consents"
+    )
+    granted_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(scope="account") & Q(account__isnull=False))
+                | (Q(scope="all_my_accounts") & Q(account__isnull=True)),
+                name="sender_consent_scope_account",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(scope="all_my_accounts", revoked_at__isnull=True),
+                name="sender_consent_one_active_all",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "account"],
+                condition=Q(scope="account", revoked_at__isnull=True),
+                name="sender_consent_one_active_per_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "revoked" if self.revoked_at else "active"
+        return f"{self.user_id}: send under my name for {self.account or self.get_scope_display()} ({state})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

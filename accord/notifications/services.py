@@ -1,4 +1,5 @@
-"""Writes for notifications: notify a user, email it by their preference, send digests, mark read."""
+"""Writes for notifications: notify a user, email it by their preference, send digests, mark read;
+and a rep's account control (C3): copy requests and sender consent."""
 
 from __future__ import annotations
 
@@ -12,7 +13,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError
-from accord.notifications.models import EmailMode, Notification, NotificationKind, NotificationPreference
+from accord.core.events import event_record
+from accord.notifications.models import (
+    CommunicationCopyRequest,
+    CopyScope,
+    EmailMode,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    SenderConsent,
+)
+from accord.people.models import Role
 
 logger = logging.getLogger(__name__)
 
@@ -24,10 +35,21 @@ def email_mode_for(*, user: Any, kind: str) -> str:
 
 
 @transaction.atomic
-def notify(*, user: Any, kind: str, subject: str, body: str, url: str = "", lead: Any = None) -> Notification:
+def notify(
+    *,
+    user: Any,
+    kind: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    lead: Any = None,
+    already_emailed: bool = False,
+) -> Notification:
     """Put a notification in the user's inbox and, if they want it immediately, email it on commit.
 
     The in-app row is made whatever the preference: 'off' and 'digest' only change the email.
+    ``already_emailed``: the caller emails the same content itself (e.g. the mail-in reply), so the
+    row is marked emailed and neither an immediate email nor the digest repeats it.
     """
     if kind not in NotificationKind.values:
         raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
@@ -39,10 +61,11 @@ def notify(*, user: Any, kind: str, subject: str, body: str, url: str = "", lead
         url=url,
         lead=lead,
         email_mode=email_mode_for(user=user, kind=kind),
+        emailed_at=timezone.now() if already_emailed else None,
     )
     notification.full_clean()
     notification.save()
-    if notification.email_mode == EmailMode.IMMEDIATE:
+    if notification.email_mode == EmailMode.IMMEDIATE and not already_emailed:
         # robust: a mail server that is down must not undo or fail the work that caused the notification;
         # the row keeps emailed_at empty and the failure is logged.
         transaction.on_commit(lambda: notification_email_send(notification_id=notification.pk), robust=True)
@@ -156,3 +179,103 @@ def notification_preference_set(*, user: Any, kind: str, mode: str) -> Notificat
         user=user, kind=kind, defaults={"mode": mode}
     )
     return preference
+
+
+# --- account control (C3): copies of marketing communications, sending under the rep's name ----------
+
+
+def _account_allowed(*, user: Any, account: Any) -> None:
+    """A rep asks about accounts they own or that a member of their team owns (their territory)."""
+    if account is None:
+        raise ApplicationError("Choose an account.", detail={"account": "is required for this scope"})
+    if user.has_role(Role.ADMIN) or account.owner_id == user.pk:
+        return
+    if user.team_id and account.owner_id and account.owner.team_id == user.team_id:
+        return
+    raise ApplicationError(
+        "You can only choose accounts you or your team own.", detail={"account": "not yours"}, status=403
+    )
+
+
+@transaction.atomic
+def copy_request_create(*, user: Any, scope: str, account: Any = None) -> CommunicationCopyRequest:
+    """Ask for a copy of every marketing communication to contacts in all my accounts, or in one account."""
+    if scope not in CopyScope.values:
+        raise ApplicationError(
+            "Unknown scope.", detail={"scope": f"use one of {', '.join(CopyScope.values)}"}
+        )
+    if scope == CopyScope.ACCOUNT:
+        _account_allowed(user=user, account=account)
+    else:
+        account = None
+    request, made = CommunicationCopyRequest.objects.get_or_create(user=user, scope=scope, account=account)
+    if made:
+        event_record(
+            type="account_control.copies_requested",
+            subject=request,
+            actor=user,
+            payload={"user": user.pk, "scope": scope, "account": account.pk if account else None},
+        )
+    return request
+
+
+@transaction.atomic
+def copy_request_delete(*, request: CommunicationCopyRequest, user: Any) -> None:
+    """Stop the copies a request asked for."""
+    if request.user_id != user.pk:
+        raise ApplicationError("Copy request not found.", status=404)
+    event_record(
+        type="account_control.copies_stopped",
+        subject=request,
+        actor=user,
+        payload={"user": user.pk, "scope": request.scope, "account": request.account_id},
+    )
+    request.delete()
+
+
+@transaction.atomic
+def sender_consent_grant(
+    *, user: Any, scope: str = CopyScope.ALL_MY_ACCOUNTS, account: Any = None
+) -> SenderConsent:
+    """The rep agrees that marketing messages to their contacts (all, or one account's) go out in
+    their name."""
+    if scope not in CopyScope.values:
+        raise ApplicationError(
+            "Unknown scope.", detail={"scope": f"use one of {', '.join(CopyScope.values)}"}
+        )
+    if scope == CopyScope.ACCOUNT:
+        _account_allowed(user=user, account=account)
+    else:
+        account = None
+    active = SenderConsent.objects.filter(
+        user=user, scope=scope, account=account, revoked_at__isnull=True
+    ).first()
+    if active is not None:
+        return active
+    consent = SenderConsent(user=user, scope=scope, account=account, granted_at=timezone.now())
+    consent.full_clean()
+    consent.save()
+    event_record(
+        type="account_control.sender_consent_granted",
+        subject=consent,
+        actor=user,
+        payload={"user": user.pk, "scope": scope, "account": account.pk if account else None},
+    )
+    return consent
+
+
+@transaction.atomic
+def sender_consent_revoke(*, consent: SenderConsent, user: Any) -> SenderConsent:
+    """Withdraw a consent; messages already sent keep the name they went out under."""
+    if consent.user_id != user.pk:
+        raise ApplicationError("Consent not found.", status=404)
+    if consent.revoked_at is None:
+        consent.revoked_at = timezone.now()
+        consent.save(update_fields=["revoked_at", "updated_at"])
+        event_record(
+            type="account_control.sender_consent_revoked",
+            subject=consent,
+            actor=user,
+            payload={"user": user.pk, "scope": consent.scope, "account": consent.account_id},
+        )
+    return consent

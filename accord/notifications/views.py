@@ -1,17 +1,41 @@
-"""The in-app inbox: list, mark one or all read (HTMX), and the unread-count badge partial."""
+"""The in-app inbox: list, mark one or all read (HTMX), the unread-count badge partial; and the
+preferences page: email mode per kind, the mail-in address, and account control (C3)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from accord.core.errors import NotFound
-from accord.notifications.models import Notification
-from accord.notifications.selectors import notification_get, notifications_for, unread_count
-from accord.notifications.services import notification_mark_read, notifications_mark_all_read
+from accord.core.errors import ApplicationError, NotFound
+from accord.notifications.mail_in import mail_in_address_for
+from accord.notifications.models import (
+    CommunicationCopyRequest,
+    CopyScope,
+    EmailMode,
+    Notification,
+    NotificationKind,
+    SenderConsent,
+)
+from accord.notifications.selectors import (
+    account_control_for,
+    notification_get,
+    notifications_for,
+    preferences_for,
+    unread_count,
+)
+from accord.notifications.services import (
+    copy_request_create,
+    copy_request_delete,
+    notification_mark_read,
+    notification_preference_set,
+    notifications_mark_all_read,
+    sender_consent_grant,
+    sender_consent_revoke,
+)
 
 INBOX_SIZE = 100
 
@@ -58,8 +82,106 @@ def unread_count_partial(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/_unread_count.html", {"unread": unread_count(user=request.user)})
 
 
+@login_required
+def preferences_page(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "notifications/preferences.html",
+        {
+            "preferences": preferences_for(user=request.user),
+            "modes": EmailMode.choices,
+            "mail_in_address": mail_in_address_for(user=request.user),
+            "scopes": CopyScope.choices,
+            **account_control_for(user=request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def preferences_save(request: HttpRequest) -> HttpResponse:
+    changed = 0
+    for kind in NotificationKind.values:
+        mode = request.POST.get(f"mode_{kind}")
+        if mode is None:
+            continue
+        try:
+            notification_preference_set(user=request.user, kind=kind, mode=mode)
+            changed += 1
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    if changed:
+        messages.success(request, "Notification preferences saved.")
+    return redirect("notifications:preferences")
+
+
+def _account_from_post(request: HttpRequest) -> object | None:
+    from accord.leads.models import Account
+
+    raw = request.POST.get("account") or ""
+    return Account.objects.select_related("owner").filter(pk=int(raw)).first() if raw.isdigit() else None
+
+
+@login_required
+@require_POST
+def copy_request_add(request: HttpRequest) -> HttpResponse:
+    try:
+        copy_request_create(
+            user=request.user, scope=request.POST.get("scope", ""), account=_account_from_post(request)
+        )
+        messages.success(request, "You will get a copy of marketing communications to those contacts.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("notifications:preferences")
+
+
+@login_required
+@require_POST
+def copy_request_remove(request: HttpRequest, request_id: int) -> HttpResponse:
+    found = CommunicationCopyRequest.objects.filter(pk=request_id, user=request.user).first()
+    if found is None:
+        raise Http404("Copy request not found.")
+    copy_request_delete(request=found, user=request.user)
+    messages.success(request, "Copies stopped.")
+    return redirect("notifications:preferences")
+
+
+@login_required
+@require_POST
+def consent_grant(request: HttpRequest) -> HttpResponse:
+    try:
+        sender_consent_grant(
+            user=request.user, scope=request.POST.get("scope", ""), account=_account_from_post(request)
+        )
+        messages.success(request, "Marketing may now send messages to those contacts under your name.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("notifications:preferences")
+
+
+@login_required
+@require_POST
+def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
+    found = SenderConsent.objects.filter(pk=consent_id, user=request.user).first()
+    if found is None:
+        raise Http404("Consent not found.")
+    sender_consent_revoke(consent=found, user=request.user)
+    messages.success(request, "Consent withdrawn: messages go out from the default sender again.")
+    return redirect("notifications:preferences")
+
+
 urlpatterns = [
     path("notifications/", inbox_page, name="inbox"),
+    path("notifications/preferences/", preferences_page, name="preferences"),
+    path("notifications/preferences/save", preferences_save, name="preferences_save"),
+    path("notifications/preferences/copies", copy_request_add, name="copy_request_add"),
+    path(
+        "notifications/preferences/copies/<int:request_id>/remove",
+        copy_request_remove,
+        name="copy_request_remove",
+    ),
+    path("notifications/preferences/consents", consent_grant, name="consent_grant"),
+    path("notifications/preferences/consents/<int:consent_id>/revoke", consent_revoke, name="consent_revoke"),
     path("notifications/<int:notification_id>/read", mark_read, name="mark_read"),
     path("notifications/read-all", mark_all_read, name="mark_all_read"),
     path("notifications/unread-count", unread_count_partial, name="unread_count"),

@@ -7,7 +7,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from accord.people.models import Absence, ApiToken, Team, TeamHoliday, User, UserRole
+from accord.people.auth_security import AdminLoginForm
+from accord.people.models import Absence, ApiToken, LoginFailure, Team, TeamHoliday, TotpDevice, User, UserRole
+
+# The admin login counts failed sign-ins and locks out like the login page does.
+admin.site.login_form = AdminLoginForm
 
 
 class UserRoleInline(admin.TabularInline):
@@ -79,4 +83,34 @@ class ApiTokenAdmin(admin.ModelAdmin):
     fields = ("user", "name", "prefix", "key_hash", "created_at", "last_used_at", "revoked_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(TotpDevice)
+class TotpDeviceAdmin(admin.ModelAdmin):
+    """Authenticator apps. Deleting one resets a user who lost their phone; the secret is never shown."""
+
+    list_display = ("user", "confirmed_at", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "confirmed_at", "created_at")
+    readonly_fields = ("user", "confirmed_at", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed sign-ins; deleting a username's rows lifts its lockout."""
+
+    list_display = ("username", "address", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("username", "address")
+    readonly_fields = ("username", "address", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from accord.notifications.mail_in import mail_in_address_for
+
 router = Router(tags=["people"])
 
 
@@ -17,6 +19,7 @@ class MeOut(Schema):
     roles: list[str]
     team: str | None
     manager: str | None
+    mail_in_address: str
 
 
 @router.get("/me", response=MeOut, summary="The caller")
@@ -31,4 +34,5 @@ def me(request: HttpRequest) -> MeOut:
         roles=sorted(user.role_set),
         team=user.team.name if user.team_id else None,
         manager=user.manager.username if user.manager_id else None,
+        mail_in_address=mail_in_address_for(user=user),
     )

@@ -201,3 +201,36 @@ class ApiToken(BaseModel):
         """A new raw token and its hash."""
         raw = "acc_" + secrets.token_urlsafe(32)
         return raw, _token_hash(raw)
+
+
+class LoginFailure(models.Model):
+    """One failed sign-in for a username from an address; enough of them lock that pair out a while.
+
+    Kept in the database (not a per-process cache) so every web process counts the same failures.
+    """
+
+    username = models.CharField(max_length=150, help_text="Lower-cased, as typed.")
+    address = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "address", "created_at"], name="login_failure_key_time")]
+
+    def __str__(self) -> str:
+        return f"{self.username} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TotpDevice(BaseModel):
+    """A user's authenticator app (RFC 6238 TOTP). Sign-in asks for a code once ``confirmed_at`` is set.
+
+    ``last_counter`` is the time step of the last accepted code, so a code cannot be used twice.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp_device")
+    secret = models.CharField(max_length=64, help_text="Base32 shared secret.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_counter = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "not confirmed"
+        return f"{self.user.username}: authenticator app ({state})"

@@ -43,6 +43,7 @@ NAV_LINKS: tuple[NavLink, ...] = (
         ),
     ),
     NavLink("Glossary", "/glossary/"),
+    NavLink("Privacy", "/privacy/", frozenset({Role.ADMIN})),
     NavLink("Admin", "/admin/", frozenset({Role.ADMIN})),
 )
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from accord.audit.capture import audit_bulk_created
 from accord.core.errors import ApplicationError
 from accord.people.models import ApiToken, Role, Team, User, UserRole
 
@@ -50,7 +51,7 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in dict.fromkeys(roles)])
+    audit_bulk_created(UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in dict.fromkeys(roles)]))
     return user
 
 
@@ -65,7 +66,7 @@ def user_roles_set(*, user: User, roles: Iterable[str]) -> None:
         )
     UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
     have = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
-    UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in wanted - have])
+    audit_bulk_created(UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in wanted - have]))
     user._role_cache = None
 
 

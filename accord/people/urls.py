@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("login/totp/", views.totp_verify_page, name="totp_verify"),
+    path("account/totp/", views.totp_setup_page, name="totp_setup"),
 ]

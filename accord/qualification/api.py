@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from pydantic import Field
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+from pydantic import ConfigDict, Field
 
 from accord.core.errors import NotFound
+from accord.core.idempotency import idempotent_response
 from accord.qualification import services
 from accord.qualification.models import CriteriaSet
 from accord.qualification.selectors import criteria_active, criteria_diff, criteria_get, criteria_list
@@ -18,6 +19,8 @@ router = Router(tags=["qualification"])
 
 
 class RuleIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     kind: str = "fit"
     field: str
     operator: str
@@ -72,11 +75,15 @@ class CriteriaSummaryOut(Schema):
 
 
 class DraftIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     based_on: int | None = None
     name: str | None = Field(default=None, max_length=200)
 
 
 class DraftUpdateIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     name: str = Field(max_length=200)
     mql_threshold: int
     notes: str = ""
@@ -84,6 +91,8 @@ class DraftUpdateIn(Schema):
 
 
 class SignOffIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     comment: str = ""
     role: str | None = None
 
@@ -160,10 +169,17 @@ def criteria_detail(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
 
 
 @router.post("/criteria", response={201: CriteriaOut}, summary="Start a draft (optionally from a version)")
-def criteria_create(request: HttpRequest, payload: DraftIn) -> Status:
-    based_on = criteria_get(criteria_id=payload.based_on) if payload.based_on is not None else None
-    draft = services.criteria_draft_create(user=request.user, based_on=based_on, name=payload.name)
-    return Status(201, _out(criteria_get(criteria_id=draft.pk)))
+def criteria_create(request: HttpRequest, payload: DraftIn) -> HttpResponse:
+    """Honours Idempotency-Key: a retried post makes one draft."""
+
+    def run() -> tuple[int, Any]:
+        based_on = criteria_get(criteria_id=payload.based_on) if payload.based_on is not None else None
+        draft = services.criteria_draft_create(user=request.user, based_on=based_on, name=payload.name)
+        out = CriteriaOut.model_validate(_out(criteria_get(criteria_id=draft.pk)))
+        return 201, out.model_dump(mode="json")
+
+    body = payload.model_dump(mode="json")
+    return idempotent_response(request, operation="criteria_create", body=body, call=run)
 
 
 @router.put("/criteria/{criteria_id}", response=CriteriaOut, summary="Replace a draft's settings and rules")

@@ -10,6 +10,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accord.audit.capture import audit_bulk_created
 from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Channel, Event
@@ -61,7 +62,7 @@ def criteria_draft_create(
     draft.full_clean()
     draft.save()
     if based_on is not None:
-        CriteriaRule.objects.bulk_create(
+        copied = CriteriaRule.objects.bulk_create(
             CriteriaRule(
                 criteria_set=draft,
                 position=rule.position,
@@ -75,6 +76,7 @@ def criteria_draft_create(
             )
             for rule in based_on.rules.all()
         )
+        audit_bulk_created(copied)  # bulk_create sends no signals: configuration changes are audited
     event_record(
         type="criteria.drafted",
         subject=draft,
@@ -154,9 +156,10 @@ def criteria_draft_update(
         return criteria_set
     criteria_set.save()
     criteria_set.rules.all().delete()
-    CriteriaRule.objects.bulk_create(
+    replaced = CriteriaRule.objects.bulk_create(
         CriteriaRule(criteria_set=criteria_set, position=i, **rule) for i, rule in enumerate(cleaned)
     )
+    audit_bulk_created(replaced)  # bulk_create sends no signals: configuration changes are audited
     cleared = criteria_set.sign_offs.count()
     criteria_set.sign_offs.all().delete()
     event_record(

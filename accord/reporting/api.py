@@ -8,6 +8,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import ConfigDict
 
 from accord.campaigns import attribution
 from accord.core.errors import ApplicationError, NotFound
@@ -65,12 +66,16 @@ class MetricOut(Schema):
 
 
 class VariantIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     name: str
     conversions: int
     trials: int
 
 
 class AbTestIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     a: VariantIn
     b: VariantIn
     mde: float | None = None
@@ -119,32 +124,22 @@ def _fact(f: Any) -> dict[str, Any]:
 
 def _result(r: abtest.TestResult) -> dict[str, Any]:
     return {
-        "a": r.a.__dict__, "b": r.b.__dict__, "difference": r.difference, "z": r.z, "p_value": r.p_value,
-        "ci_low": r.ci_low, "ci_high": r.ci_high, "needed_per_variant": r.needed_per_variant,
-        "significant": r.significant, "verdict": r.verdict,
+        "a": r.a.__dict__,
+        "b": r.b.__dict__,
+        "difference": r.difference,
+        "z": r.z,
+        "p_value": r.p_value,
+        "ci_low": r.ci_low,
+        "ci_high": r.ci_high,
+        "needed_per_variant": r.needed_per_variant,
+        "significant": r.significant,
+        "verdict": r.verdict,
     }
 
 
 @router.get("/reports/metrics", response=list[MetricOut], summary="Every metric with its definition")
 def list_metrics(request: HttpRequest) -> list[dict[str, Any]]:
     return [m.__dict__ for m in metrics.METRICS.values()]
-
-
-@router.get("/reports/{kind}", response=ReportOut, summary="A dashboard's tables (marketing, sales, executive)")
-def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> dict[str, Any]:
-    if kind not in TITLES:
-        raise NotFound(f"No report {kind!r}.", detail={"kind": f"use one of {', '.join(TITLES)}"})
-    if not dashboard_allowed(request.user, kind):
-        raise Forbidden(f"Your role may not read the {kind} report.")
-    params = {k: str(v) for k, v in query.dict().items() if v not in (None, "")}
-    try:
-        period = period_from(params)
-        cut = metrics.Cut(query.cut, query.cut_value) if query.cut else metrics.Cut()
-        attribution.check_model(query.model)
-    except ValueError as exc:
-        raise ApplicationError(str(exc), detail={"query": str(exc)}) from None
-    rollups_ready()
-    return dashboard_build(kind, period=period, cut=cut, model=query.model).as_dict()
 
 
 @router.post("/reports/abtest", response=AbTestOut, summary="Judge two variants with a two-proportion z-test")
@@ -170,7 +165,9 @@ def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -
         raise ApplicationError(str(exc), detail={"query": str(exc)}) from None
 
 
-@router.get("/reports/conversion-facts/{team_id}", response=ConversionFactsOut, summary="A team's conversion facts")
+@router.get(
+    "/reports/conversion-facts/{team_id}", response=ConversionFactsOut, summary="A team's conversion facts"
+)
 def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None = None) -> dict[str, Any]:
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
@@ -180,7 +177,31 @@ def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None 
         raise Forbidden("You may read the conversion facts of your own team only.")
     facts = team_conversion_facts(team, as_of)
     return {
-        "team": facts.team_name, "since": facts.since, "until": facts.until,
-        "steps": [_fact(s) for s in facts.steps], "fast": _fact(facts.fast), "slow": _fact(facts.slow),
+        "team": facts.team_name,
+        "since": facts.since,
+        "until": facts.until,
+        "steps": [_fact(s) for s in facts.steps],
+        "fast": _fact(facts.fast),
+        "slow": _fact(facts.slow),
         "speed_effect": facts.speed_effect,
     }
+
+
+# Last: the catch-all path must not shadow /reports/abtest and /reports/conversion-facts.
+@router.get(
+    "/reports/{kind}", response=ReportOut, summary="A dashboard's tables (marketing, sales, executive)"
+)
+def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> dict[str, Any]:
+    if kind not in TITLES:
+        raise NotFound(f"No report {kind!r}.", detail={"kind": f"use one of {', '.join(TITLES)}"})
+    if not dashboard_allowed(request.user, kind):
+        raise Forbidden(f"Your role may not read the {kind} report.")
+    params = {k: str(v) for k, v in query.dict().items() if v not in (None, "")}
+    try:
+        period = period_from(params)
+        cut = metrics.Cut(query.cut, query.cut_value) if query.cut else metrics.Cut()
+        attribution.check_model(query.model)
+    except ValueError as exc:
+        raise ApplicationError(str(exc), detail={"query": str(exc)}) from None
+    rollups_ready()
+    return dashboard_build(kind, period=period, cut=cut, model=query.model).as_dict()

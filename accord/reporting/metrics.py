@@ -179,6 +179,11 @@ class Period:
         return self.end - timedelta(days=1)
 
     def previous(self) -> Period:
+        """The period just before: as many whole months when the period is whole months (a quarter's
+        previous period is the previous quarter), else as many days."""
+        months = _whole_months(self.start, self.end)
+        if months:
+            return Period(_add_months(self.start, -months), self.start, "previous period")
         return Period(self.start - timedelta(days=self.days), self.start, "previous period")
 
     def last_year(self) -> Period:
@@ -186,6 +191,17 @@ class Period:
 
     def moments(self) -> tuple[datetime, datetime]:
         return datetime.combine(self.start, time.min, UTC), datetime.combine(self.end, time.min, UTC)
+
+
+def _whole_months(start: date, end: date) -> int:
+    if start.day != 1 or end.day != 1:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _minus_year(day: date) -> date:
@@ -404,10 +420,7 @@ def cohort_by(by: str, period: Period, cut: Cut = Cut()) -> dict[int, Cohort]:
 
 def conversions(counts: dict[str, int]) -> dict[str, float | None]:
     """Stage-to-stage rates from counts per stage: ``{"mql_sal": 0.4, ...}``."""
-    return {
-        f"{a}_{b}": ratio(counts.get(b, 0), counts.get(a, 0))
-        for a, b in itertools.pairwise(FUNNEL)
-    }
+    return {f"{a}_{b}": ratio(counts.get(b, 0), counts.get(a, 0)) for a, b in itertools.pairwise(FUNNEL)}
 
 
 @dataclass(frozen=True)

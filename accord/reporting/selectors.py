@@ -7,8 +7,6 @@ three always agree.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +17,7 @@ from django.utils import timezone
 
 from accord.campaigns import attribution
 from accord.core.calendar import FiscalCalendar, fiscal_calendar
+from accord.core.csv_safe import csv_escape, csv_lines
 from accord.people.models import Role, User
 from accord.reporting import metrics
 from accord.reporting.metrics import FUNNEL, STAGE_LABELS, Cut, Delta, Period
@@ -171,8 +170,10 @@ def _compare_table(key: str, title: str, deltas: dict[str, Delta], keys: list[st
     rows = []
     for k in keys:
         m, d = metrics.METRICS[k], deltas[k]
+
         def pct(v):
             return None if v is None else round(v * 100, 1)
+
         rows.append(
             [
                 m.label + (" (%)" if m.unit == "percent" else ""),
@@ -266,8 +267,10 @@ def _funnel_table(h: metrics.Headline) -> Table:
 
 def _velocity_table(period: Period, cut: Cut) -> Table:
     found = metrics.velocity(period, cut)
+
     def hours(s):
         return None if s is None else round(s / 3600, 1)
+
     rows = [
         [STAGE_LABELS[s], found[s].stays, hours(found[s].median_seconds), hours(found[s].p75_seconds)]
         for s in FUNNEL[:-1]
@@ -421,6 +424,7 @@ def executive_dashboard(
             note=f"Model: {revenue.label}. {revenue.caveat} {revenue.influenced_caveat}",
         )
     )
+    sla_total = metrics.compliance_total(metrics.sla_compliance(period)) if sla else None
     series = {
         "MQLs": [f["mql"] for f in monthly],
         "SQLs": [f["sql"] for f in monthly],
@@ -442,7 +446,8 @@ def executive_dashboard(
             "models": [(k, attribution.LABELS[k]) for k in attribution.MODELS],
             "revenue": revenue,
             "cost_per_sql": head.cost_per["sql"],
-            "sla": metrics.compliance_total(metrics.sla_compliance(period)) if sla else None,
+            "sla": sla_total,
+            "sla_percent": _rate(sla_total.rate) if sla_total else None,
         },
     )
 
@@ -458,41 +463,30 @@ def dashboard_build(kind: str, *, period: Period, cut: Cut = Cut(), model: str =
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: Any) -> Any:
     """A cell a spreadsheet will not execute: text starting with = + - @ tab or CR gets a leading quote.
     Numbers are written as numbers (a negative change is a number, not a formula)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float | Decimal):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return csv_escape(value)
 
 
 def dashboard_csv(dashboard: Dashboard) -> str:
     """Every table of the dashboard, one after another, each under its title."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            csv_cell(dashboard.title),
-            csv_cell(dashboard.period.label),
-            str(dashboard.period.start),
-            str(dashboard.period.last_day),
-        ]
-    )
+    return "".join(csv_lines(None, dashboard_csv_rows(dashboard)))
+
+
+def dashboard_csv_rows(dashboard: Dashboard) -> list[list[Any]]:
+    """The dashboard's CSV rows, raw (the CSV writer in core.csv_safe escapes every cell)."""
+    rows: list[list[Any]] = [
+        [dashboard.title, dashboard.period.label, str(dashboard.period.start), str(dashboard.period.last_day)]
+    ]
     for table in dashboard.tables:
-        writer.writerow([])
-        writer.writerow([csv_cell(table.title)])
-        writer.writerow([csv_cell(c) for c in table.columns])
-        for row in table.rows:
-            writer.writerow([csv_cell(v) for v in row])
-    return out.getvalue()
+        rows.append([])
+        rows.append([table.title])
+        rows.append(list(table.columns))
+        rows.extend(list(row) for row in table.rows)
+    return rows
 
 
 # --- conversion education (C7) ------------------------------------------------------------------
@@ -614,8 +608,6 @@ def executive_recipients() -> list[str]:
 
 def site_url() -> str:
     return getattr(settings, "SITE_URL", "")
-
-
 
 
 def campaign_variants(campaign_a: int, campaign_b: int, *, stage: str = "sql") -> tuple[Any, Any]:

@@ -11,12 +11,13 @@ from django.utils import timezone
 
 from accord.campaigns import attribution
 from accord.core.calendar import fiscal_calendar
+from accord.core.csv_safe import csv_response
 from accord.reporting import metrics
 from accord.reporting.selectors import (
     TITLES,
     dashboard_allowed,
     dashboard_build,
-    dashboard_csv,
+    dashboard_csv_rows,
     dashboards_for,
     period_from,
     quarter_choices,
@@ -40,9 +41,11 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
         raise PermissionDenied("Your role may not see this dashboard.")
     try:
         period = period_from(request.GET)
-        cut = metrics.Cut(request.GET.get("cut", ""), request.GET.get("cut_value", "")) if request.GET.get(
-            "cut"
-        ) else metrics.Cut()
+        cut = (
+            metrics.Cut(request.GET.get("cut", ""), request.GET.get("cut_value", ""))
+            if request.GET.get("cut")
+            else metrics.Cut()
+        )
         model = request.GET.get("model", "") or attribution.FIRST_TOUCH
         attribution.check_model(model)
     except ValueError as exc:
@@ -50,9 +53,10 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
     lag, state = rollups_ready()
     dashboard = dashboard_build(kind, period=period, cut=cut, model=model)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(dashboard_csv(dashboard), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{kind}-{period.start}-{period.last_day}.csv"'
-        return response
+        return csv_response(
+            f"{kind}-{period.start}-{period.last_day}.csv", None, dashboard_csv_rows(dashboard),
+            user=request.user, what=f"reporting.{kind}", filters=request.GET.dict(),
+        )  # fmt: skip
     today = timezone.now().date()
     return render(
         request,

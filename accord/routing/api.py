@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from pydantic import ConfigDict
 
 from accord.core.errors import NotFound, PermissionDenied
 from accord.core.models import Channel
@@ -42,6 +43,8 @@ class RuleSetOut(Schema):
 
 
 class DryRunIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     version: int | None = Field(None, description="Rule version to try; default: the active one.")
     limit: int = Field(100, ge=1, le=1000, description="How many of the newest leads.")
 
@@ -58,6 +61,8 @@ class DryRunRowOut(Schema):
 
 
 class ReassignIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
     to: int = Field(description="Id of the user who takes the lead.")
     reason: str = Field(min_length=1, max_length=500)
 

@@ -23,6 +23,7 @@ from django.db import OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from accord.audit.capture import audit_bulk_created
 from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record
 from accord.core.models import Channel, Event
@@ -576,7 +577,7 @@ def rule_set_create(
     draft.full_clean()
     draft.save()
     if source is not None:
-        RoutingRule.objects.bulk_create(
+        copied = RoutingRule.objects.bulk_create(
             RoutingRule(
                 rule_set=draft,
                 position=rule.position,
@@ -590,6 +591,7 @@ def rule_set_create(
             )
             for rule in rule_set_rules(source)
         )
+        audit_bulk_created(copied)  # bulk_create sends no signals: configuration changes are audited
     return draft
 
 

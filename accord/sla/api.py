@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.errors import PermissionDenied
+from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
@@ -143,26 +144,33 @@ def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[s
     response={201: TouchOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Log a call, email, meeting or note",
 )
-def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> tuple[int, dict[str, Any]]:
-    """Meets the first- or next-touch clock and starts the next one (accepting the lead first if needed)."""
+def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpResponse:
+    """Meets the first- or next-touch clock and starts the next one (accepting the lead first if needed).
+
+    Honours Idempotency-Key: a retried post logs one touch."""
     lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    touch = touch_log(
-        lead=lead,
-        user=request.user,
-        kind=payload.kind,
-        outcome=payload.outcome,
-        note=payload.note,
-        channel=Channel.API,
-    )
-    return 201, {
-        "id": touch.pk,
-        "lead_id": lead.pk,
-        "kind": touch.kind,
-        "outcome": touch.outcome,
-        "note": touch.note,
-        "occurred_at": touch.occurred_at,
-        "lead": lead_action_out(lead.pk),
-    }
+
+    def run() -> tuple[int, Any]:
+        touch = touch_log(
+            lead=lead,
+            user=request.user,
+            kind=payload.kind,
+            outcome=payload.outcome,
+            note=payload.note,
+            channel=Channel.API,
+        )
+        return 201, TouchOut.model_validate({
+            "id": touch.pk,
+            "lead_id": lead.pk,
+            "kind": touch.kind,
+            "outcome": touch.outcome,
+            "note": touch.note,
+            "occurred_at": touch.occurred_at,
+            "lead": lead_action_out(lead.pk),
+        }).model_dump(mode="json")
+
+    body = {"lead": lead_id, **payload.model_dump(mode="json")}
+    return idempotent_response(request, operation="touch_log", body=body, call=run)
 
 
 @router.get(

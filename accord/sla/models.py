@@ -275,3 +275,106 @@ class ScorecardWeights(BaseModel):
     def current(cls) -> ScorecardWeights:
         """The weights in force: the saved row, or the defaults when nobody has saved one."""
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+# --- nurture and external qualification (C2); services in nurture.py and external.py -----------------
+
+
+class NurtureSource(models.TextChoices):
+    CRITERIA = "criteria", "Criteria (score below the threshold)"
+    REJECTION = "rejection", "Rejected by sales as not ready"
+    EXTERNAL = "external", "External qualification: not ready"
+    MANUAL = "manual", "Put in nurture by hand"
+
+
+class NurtureTrack(BaseModel):
+    """Why and since when a lead is in nurture, and when the criteria look at it again.
+
+    One row per lead, reused when the lead enters nurture again; ``exited_at`` is set when it leaves.
+    """
+
+    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="nurture_track")
+    source = models.CharField(max_length=12, choices=NurtureSource.choices, default=NurtureSource.MANUAL)
+    reason = models.CharField(max_length=500, blank=True)
+    entered_at = models.DateTimeField()
+    recheck_on = models.DateField(db_index=True)
+    rechecked_at = models.DateTimeField(null=True, blank=True)
+    recheck_count = models.PositiveIntegerField(default=0)
+    exited_at = models.DateTimeField(null=True, blank=True)
+    exit_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["recheck_on"], name="nurture_track_due", condition=Q(exited_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} in nurture ({self.source}), re-check {self.recheck_on}"
+
+
+class ExternalQualificationConfig(BaseModel):
+    """Whether new MQLs first go to a third party who marks them ready or not (C2), and its SLA.
+
+    One row (pk 1); without it the step is off.
+    """
+
+    enabled = models.BooleanField(default=False)
+    provider_name = models.CharField(max_length=120, blank=True)
+    sla_hours = models.FloatField(
+        default=24, help_text="Hours the third party has for a verdict; after that the lead is routed anyway."
+    )
+
+    class Meta:
+        verbose_name = "external qualification settings"
+        verbose_name_plural = "external qualification settings"
+        constraints = [
+            models.CheckConstraint(condition=Q(sla_hours__gt=0), name="external_qualification_sla_positive"),
+        ]
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"External qualification {state}: {self.provider_name or 'no provider'}, {self.sla_hours:g} h"
+
+    @classmethod
+    def current(cls) -> ExternalQualificationConfig:
+        """The saved settings, or the defaults (off) when nobody has saved them."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class ExternalVerdict(models.TextChoices):
+    PENDING = "", "Pending"
+    READY = "ready", "Ready: route to sales"
+    NOT_READY = "not_ready", "Not ready: nurture"
+    TIMED_OUT = "timed_out", "No verdict in time: routed anyway"
+
+
+class ExternalReview(BaseModel):
+    """A new MQL waiting for the third party's verdict before it is routed to sales."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="external_reviews")
+    provider_name = models.CharField(max_length=120, blank=True)
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    verdict = models.CharField(max_length=10, choices=ExternalVerdict.choices, blank=True, default="")
+    note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead"], condition=Q(verdict=""), name="external_review_one_pending_per_lead"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"external review of lead {self.lead_id}: {self.get_verdict_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.verdict == ExternalVerdict.PENDING

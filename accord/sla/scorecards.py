@@ -24,8 +24,6 @@ Every figure comes from a fixed number of queries whatever the number of leads o
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -36,6 +34,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar, fiscal_calendar
+from accord.core.csv_safe import csv_escape, csv_lines
 from accord.core.errors import ApplicationError, NotFound, PermissionDenied
 from accord.core.models import Event
 from accord.people.models import Role, Team, User
@@ -323,52 +322,45 @@ def scorecards_for(
 
 # --- CSV export ----------------------------------------------------------------------------------------
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value: Any) -> Any:
     """A cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading quote.
 
     Numbers Accord computed are written as numbers (they carry no formula); None becomes empty.
     """
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return csv_escape(value)
+
+
+def scorecards_csv_header() -> list[str]:
+    reasons = list(RejectionReason)
+    return [
+        "period_start", "period_end", "scope", "name", "team", "received", "accepted", "rejected",
+        *[f"rejected_{r.value}" for r in reasons],
+        "median_business_hours_to_accept", "median_business_hours_to_first_touch",
+        "sla_clocks_on_time", "sla_clocks_breached", "sla_met_percent", "reached_sql", "sql_percent",
+        "reached_opportunity", "opportunity_percent", "points_on_time", "penalty_breaches",
+        "points_conversion", "score",
+    ]  # fmt: skip
+
+
+def scorecards_csv_rows(cards: Scorecards) -> list[list[Any]]:
+    """One row per rep, then one per team (raw values: the CSV writer escapes them)."""
+    reasons = list(RejectionReason)
+    rows: list[list[Any]] = []
+    for scope, cards_rows in (("rep", cards.reps), ("team", cards.teams)):
+        for c in cards_rows:
+            rows.append(
+                [
+                    cards.period.start.isoformat(), cards.period.end.isoformat(), scope, c.name, c.team,
+                    c.received, c.accepted, c.rejected, *[c.rejected_for(r) for r in reasons],
+                    c.median_hours_to_accept, c.median_hours_to_first_touch, c.clocks_on_time,
+                    c.clocks_breached, c.sla_met_percent, c.reached_sql, c.sql_percent,
+                    c.reached_opportunity, c.opportunity_percent, c.points_on_time, c.penalty_breaches,
+                    c.points_conversion, c.score,
+                ]
+            )  # fmt: skip
+    return rows
 
 
 def scorecards_csv(cards: Scorecards) -> str:
-    """The scorecards as CSV: one row per rep, then one per team."""
-    reasons = list(RejectionReason)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "period_start", "period_end", "scope", "name", "team", "received", "accepted", "rejected",
-            *[f"rejected_{r.value}" for r in reasons],
-            "median_business_hours_to_accept", "median_business_hours_to_first_touch",
-            "sla_clocks_on_time", "sla_clocks_breached", "sla_met_percent", "reached_sql", "sql_percent",
-            "reached_opportunity", "opportunity_percent", "points_on_time", "penalty_breaches",
-            "points_conversion", "score",
-        ]
-    )  # fmt: skip
-    for scope, rows in (("rep", cards.reps), ("team", cards.teams)):
-        for c in rows:
-            writer.writerow(
-                [
-                    csv_cell(v)
-                    for v in (
-                        cards.period.start.isoformat(), cards.period.end.isoformat(), scope, c.name, c.team,
-                        c.received, c.accepted, c.rejected, *[c.rejected_for(r) for r in reasons],
-                        c.median_hours_to_accept, c.median_hours_to_first_touch, c.clocks_on_time,
-                        c.clocks_breached, c.sla_met_percent, c.reached_sql, c.sql_percent,
-                        c.reached_opportunity, c.opportunity_percent, c.points_on_time, c.penalty_breaches,
-                        c.points_conversion, c.score,
-                    )
-                ]
-            )  # fmt: skip
-    return out.getvalue()
+    """The scorecards as CSV: one row per rep, then one per team, every cell escaped."""
+    return "".join(csv_lines(scorecards_csv_header(), scorecards_csv_rows(cards)))

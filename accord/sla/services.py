@@ -27,7 +27,17 @@ from accord.notifications.models import NotificationKind
 from accord.notifications.services import notify
 from accord.people.models import Absence, Role, User
 from accord.sla.matching import PolicyMatch, policy_match
-from accord.sla.models import ClockKind, RejectionReason, SlaClock, SlaPolicy, Touch, TouchKind, TouchOutcome
+from accord.sla.models import (
+    ClockKind,
+    NurtureSource,
+    RejectionReason,
+    SlaClock,
+    SlaPolicy,
+    Touch,
+    TouchKind,
+    TouchOutcome,
+)
+from accord.sla.nurture import nurture_enter
 from accord.sla.one_click import one_click_path
 from accord.sla.selectors import calendar_for_owner, escalation_chain, user_may_act_on_lead
 
@@ -296,6 +306,14 @@ def lead_reject(*, lead: Lead, user: Any, reason: str, note: str = "", channel: 
             "score": lead.score,
         },
     )
+    if target == Stage.NURTURE:
+        nurture_enter(
+            lead=lead,
+            reason=f"rejected by sales as not ready{': ' + note if note else ''}",
+            source=NurtureSource.REJECTION,
+            actor=user,
+            channel=channel,
+        )
     return lead
 
 

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accord.core.csv_safe import csv_response
 from accord.core.errors import ApplicationError, PermissionDenied
 from accord.core.models import Channel
 from accord.leads.models import Lead
@@ -25,7 +26,12 @@ from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
 from accord.sla.models import RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.one_click import OneClick, one_click_token_read
-from accord.sla.scorecards import scorecards_allowed, scorecards_csv, scorecards_for
+from accord.sla.scorecards import (
+    scorecards_allowed,
+    scorecards_csv_header,
+    scorecards_csv_rows,
+    scorecards_for,
+)
 from accord.sla.services import lead_accept, lead_reject, touch_log
 
 
@@ -204,10 +210,11 @@ def scorecards_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
     _, cards = _scorecards_or_403(request)
-    response = HttpResponse(scorecards_csv(cards), content_type="text/csv; charset=utf-8")
     name = f"scorecards-{cards.period.start:%Y%m%d}-{cards.period.end:%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return csv_response(
+        name, scorecards_csv_header(), scorecards_csv_rows(cards), user=request.user, what="sla.scorecards",
+        filters=request.GET.dict(),
+    )  # fmt: skip
 
 
 # --- rejection feedback for marketing ------------------------------------------------------------------

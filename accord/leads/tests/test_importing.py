@@ -513,3 +513,38 @@ def test_the_file_account_index_finds_the_same_fuzzy_matches_as_the_per_record_i
         assert per_file._fuzzy(query) == expected, query
         found += expected is not None
     assert found > 20
+
+
+def test_a_job_that_cannot_read_its_file_fails_with_a_clear_message_and_runs_again_once_fixed(db, tmp_path):
+    from django.core.files.base import ContentFile
+
+    from accord.leads.importing import import_job_retry, import_job_run
+    from accord.leads.models import ImportJob
+
+    job = ImportJob(original_name="people.csv")
+    job.file.save("people.csv", ContentFile((HEADER + "jose@acme.com,José,,Acme,,,,\n").encode("latin-1")))
+    job = import_job_run(job_id=job.pk)
+    assert job.status == "failed"
+    assert "not valid UTF-8" in job.error_message and "line 2" in job.error_message
+    ImportJob.objects.filter(pk=job.pk).update(encoding="latin-1")
+    job.refresh_from_db()
+    job = import_job_run(job_id=import_job_retry(job=job).pk)
+    assert job.status == "done"
+    assert job.summary["created"] == 1
+    assert import_job_run(job_id=job.pk).summary == job.summary  # a second run of a done job does nothing
+
+
+def test_new_leads_get_a_campaign_touch_and_new_mqls_go_to_routing(db, tmp_path, monkeypatch):
+    from accord.campaigns.models import Touchpoint
+
+    routed: list[int] = []
+    monkeypatch.setattr("accord.routing.tasks.route_leads_later", lambda ids, **kw: routed.extend(ids))
+    active_criteria()
+    text = "email,title,employees,utm_source,utm_campaign,activity\n"
+    text += "ada@acme.com,VP Sales,250,linkedin,spring,demo_request\n" + "bob@beta.io,Engineer,5,,,\n"
+    leads_import(path=write(tmp_path, text), now=NOW)
+    ada, bob = Lead.objects.get(email="ada@acme.com"), Lead.objects.get(email="bob@beta.io")
+    assert routed == [ada.pk]
+    touch = Touchpoint.objects.get(lead=ada)
+    assert (touch.intake_channel, touch.activity, touch.utm_campaign) == ("import", "demo_request", "spring")
+    assert Touchpoint.objects.filter(lead=bob).count() == 1

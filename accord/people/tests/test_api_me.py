@@ -19,7 +19,9 @@ def test_it_returns_the_caller_for_a_valid_token(personas, api_client_for):
         "roles": ["sales_rep"],
         "team": "Team Health",
         "manager": "mike",
+        "mail_in_address": response.json()["mail_in_address"],
     }
+    assert response.json()["mail_in_address"].endswith("@mail.accord.local")
 
 
 def test_it_requires_authentication_with_a_json_error(db):

@@ -1,0 +1,239 @@
+"""Nurture and recycle (C2): leads that are not ready wait in nurture with a re-check date.
+
+A lead enters nurture through ``nurture_enter`` (criteria below the threshold, a sales rejection
+'not ready', an external 'not ready' verdict, or by hand). Once a day ``nurture_recheck_due``
+re-evaluates the leads whose re-check date has come with the criteria in force: those that now
+qualify become MQLs and are handed to routing (or to the external review when it is on); the others
+get their next re-check date. New engagement that crosses the threshold before then is handled by
+the intake pipeline, which moves the lead to MQL itself; the track is closed at the next re-check.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from accord.core.env import env_int
+from accord.core.events import event_record
+from accord.core.models import Channel
+from accord.leads.models import Lead, Stage
+from accord.leads.services import lead_stage_set
+from accord.sla.models import NurtureSource, NurtureTrack
+
+# The default re-check interval; settings.ACCORD_NURTURE_RECHECK_DAYS wins when it is set.
+NURTURE_RECHECK_DAYS = env_int("ACCORD_NURTURE_RECHECK_DAYS", 90, minimum=1, maximum=3650)
+# How many due tracks one run handles; the next daily run takes the rest.
+RECHECK_BATCH = 1000
+
+
+def nurture_recheck_days() -> int:
+    return int(getattr(settings, "ACCORD_NURTURE_RECHECK_DAYS", NURTURE_RECHECK_DAYS))
+
+
+def nurture_next_recheck(*, after: date | None = None) -> date:
+    """The default next re-check date: N days after ``after`` (today by default)."""
+    return (after or timezone.localdate()) + timedelta(days=nurture_recheck_days())
+
+
+@transaction.atomic
+def nurture_enter(
+    *,
+    lead: Lead,
+    reason: str,
+    recheck_on: date | None = None,
+    source: str = NurtureSource.MANUAL,
+    actor: Any = None,
+    channel: str = Channel.SYSTEM,
+) -> NurtureTrack:
+    """Put a lead in nurture (moving its stage there if it is not already) and set its re-check date.
+
+    Calling it for a lead already in nurture restarts its track with the new reason and date.
+    """
+    if source not in NurtureSource.values:
+        raise ValueError(f"Unknown nurture source {source!r}")
+    now = timezone.now()
+    recheck_on = recheck_on or nurture_next_recheck()
+    lead = lead_stage_set(
+        lead=lead, stage=Stage.NURTURE, actor=actor, reason=f"nurture: {reason}"[:200], channel=channel
+    )
+    track, _ = NurtureTrack.objects.update_or_create(
+        lead=lead,
+        defaults={
+            "source": source,
+            "reason": (reason or "")[:500],
+            "entered_at": now,
+            "recheck_on": recheck_on,
+            "exited_at": None,
+            "exit_reason": "",
+        },
+    )
+    event_record(
+        type="lead.nurture_entered",
+        subject=lead,
+        actor=actor,
+        channel=channel,
+        occurred_at=now,
+        payload={"source": source, "reason": track.reason, "recheck_on": recheck_on.isoformat()},
+    )
+    return track
+
+
+def nurture_tracks_backfill() -> int:
+    """Give every nurture lead without a track one (source 'criteria', re-check in N days).
+
+    Leads reach nurture through code paths that do not call ``nurture_enter`` yet (intake, bulk
+    re-scoring); this keeps them from waiting forever. Returns how many tracks it made.
+    """
+    now = timezone.now()
+    missing = (
+        Lead.objects.live()
+        .filter(stage=Stage.NURTURE, nurture_track__isnull=True)
+        .values_list("pk", "stage_changed_at")
+    )
+    tracks = [
+        NurtureTrack(
+            lead_id=pk,
+            source=NurtureSource.CRITERIA,
+            reason="score below the MQL threshold",
+            entered_at=changed or now,
+            recheck_on=nurture_next_recheck(after=timezone.localdate(changed or now)),
+        )
+        for pk, changed in missing
+    ]
+    NurtureTrack.objects.bulk_create(tracks, ignore_conflicts=True)
+    return len(tracks)
+
+
+def _track_close(track: NurtureTrack, *, why: str, at: Any) -> None:
+    track.exited_at = at
+    track.exit_reason = why[:200]
+    track.save(update_fields=["exited_at", "exit_reason", "updated_at"])
+
+
+@transaction.atomic
+def nurture_recheck(*, track_id: int, today: date | None = None) -> str:
+    """Re-evaluate one due nurture lead with the current criteria. Returns what happened:
+
+    'requalified' (now an MQL, handed off), 'disqualified', 'kept' (next re-check set), 'left'
+    (the lead had already left nurture; the track is closed) or 'skipped' (not due, or locked by a
+    concurrent run).
+    """
+    from accord.qualification.selectors import evaluate_lead, next_stage
+    from accord.sla.external import mql_hand_off
+
+    today = today or timezone.localdate()
+    track = (
+        NurtureTrack.objects.select_for_update(skip_locked=True)
+        .filter(pk=track_id, exited_at__isnull=True, recheck_on__lte=today)
+        .first()
+    )
+    if track is None:
+        return "skipped"
+    now = timezone.now()
+    lead = Lead.objects.select_for_update().get(pk=track.lead_id)
+    if lead.stage != Stage.NURTURE or lead.merged_into_id is not None:
+        why = "merged" if lead.merged_into_id else f"left nurture for {lead.stage}"
+        _track_close(track, why=why, at=now)
+        return "left"
+    track.rechecked_at = now
+    track.recheck_count += 1
+    evaluation = evaluate_lead(lead, as_of=now)
+    if evaluation is None:
+        track.recheck_on = nurture_next_recheck(after=today)
+        track.save(update_fields=["rechecked_at", "recheck_count", "recheck_on", "updated_at"])
+        event_record(
+            type="lead.nurture_rechecked",
+            subject=lead,
+            channel=Channel.TASK,
+            occurred_at=now,
+            payload={
+                "decision": "",
+                "why": "no active criteria",
+                "next_recheck_on": track.recheck_on.isoformat(),
+            },
+        )
+        return "kept"
+    previous_score = lead.score
+    lead.score, lead.fit_score, lead.engagement_score = (
+        evaluation.score,
+        evaluation.fit,
+        evaluation.engagement,
+    )
+    lead.criteria_version_id = evaluation.criteria_id
+    lead.explanation = evaluation.explanation
+    lead.scored_at = now
+    lead.save(
+        update_fields=[
+            "score",
+            "fit_score",
+            "engagement_score",
+            "criteria_version",
+            "explanation",
+            "scored_at",
+            "updated_at",
+        ]
+    )
+    target = next_stage(Stage.NURTURE, evaluation)
+    payload = {
+        "version": evaluation.version,
+        "score": evaluation.score,
+        "previous_score": previous_score,
+        "decision": evaluation.decision,
+        "explanation": evaluation.explanation,
+        "track": track.pk,
+    }
+    if target == Stage.NURTURE:
+        track.recheck_on = nurture_next_recheck(after=today)
+        track.save(update_fields=["rechecked_at", "recheck_count", "recheck_on", "updated_at"])
+        event_record(
+            type="lead.nurture_rechecked",
+            subject=lead,
+            channel=Channel.TASK,
+            occurred_at=now,
+            payload={**payload, "next_recheck_on": track.recheck_on.isoformat()},
+        )
+        return "kept"
+    track.save(update_fields=["rechecked_at", "recheck_count", "updated_at"])
+    _track_close(track, why=f"re-check: {evaluation.decision}", at=now)
+    reason = f"nurture re-check: {evaluation.explanation}"[:200]
+    lead = lead_stage_set(lead=lead, stage=target, actor=None, reason=reason, channel=Channel.TASK)
+    if target == Stage.MQL:
+        event_record(
+            type="lead.requalified", subject=lead, channel=Channel.TASK, occurred_at=now, payload=payload
+        )
+        if lead.owner_id is None:
+            payload["hand_off"] = mql_hand_off(lead=lead)
+        return "requalified"
+    event_record(
+        type="lead.nurture_rechecked", subject=lead, channel=Channel.TASK, occurred_at=now, payload=payload
+    )
+    return "disqualified"
+
+
+def nurture_recheck_due(*, today: date | None = None, limit: int = RECHECK_BATCH) -> dict[str, int]:
+    """Re-check every nurture lead whose date has come (idempotent: a re-checked lead's date moves on).
+
+    Each lead is re-checked in its own transaction, so one failure does not undo the others.
+    """
+    today = today or timezone.localdate()
+    counts: dict[str, int] = {"backfilled": nurture_tracks_backfill()}
+    due = list(
+        NurtureTrack.objects.filter(exited_at__isnull=True, recheck_on__lte=today)
+        .order_by("recheck_on", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for track_id in due:
+        outcome = nurture_recheck(track_id=track_id, today=today)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+@task()
+def nurture_recheck_due_task() -> dict[str, int]:
+    """Daily periodic work: re-check the nurture leads that are due."""
+    return nurture_recheck_due()

@@ -1,0 +1,203 @@
+"""REST API for webhooks: the signed, deduplicated lead intake hook, and outgoing endpoints (admins)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+from pydantic import ConfigDict
+
+from accord.core.api import api as root_api
+from accord.core.errors import ApplicationError
+from accord.core.idempotency import REPLAYED_HEADER, idempotent_response
+from accord.leads.models import Source
+from accord.leads.normalize import flatten_hubspot
+from accord.webhooks import services
+from accord.webhooks.selectors import webhook_endpoint_list, webhooks_can_manage
+
+router = Router(tags=["webhooks"])
+
+EVENT_ID_HEADER = "X-Event-Id"
+
+
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
+class HookLeadOut(Schema):
+    ok: bool
+    event_id: str
+    lead_id: int
+    created: bool = Field(description="False when the email matched a lead Accord already had.")
+    duplicate: bool = Field(description="True when this event id was delivered before: nothing new happened.")
+
+
+HOOK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "description": "The lead's fields (the names the web form takes: email, first_name, "
+                "company ...), optionally 'event_id' when the X-Event-Id header is not sent.",
+                "properties": {"event_id": {"type": "string"}, "email": {"type": "string"}},
+                "required": ["email"],
+                "additionalProperties": True,
+            }
+        }
+    },
+}
+
+
+@router.post(
+    "/hooks/leads/{source_key}",
+    auth=None,
+    response={
+        200: HookLeadOut,
+        201: HookLeadOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        422: ErrorOut,
+        429: ErrorOut,
+    },
+    summary="Receive a lead from another system (deduplicated by event id, optionally signed)",
+    openapi_extra={
+        "requestBody": HOOK_BODY,
+        "parameters": [
+            {
+                "in": "header",
+                "name": EVENT_ID_HEADER,
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The sender's id for this event; a redelivery with the same id has no "
+                "second effect.",
+            },
+        ],
+    },
+)
+def hook_lead(request: HttpRequest, source_key: str) -> HttpResponse:
+    """201 when a new lead was made, 200 when it matched one; a redelivery replays the first answer."""
+    # The public form's guard: size limit (413), per-address rate limit (429), HMAC signature (401).
+    from accord.leads.public import _guard
+
+    source = Source.objects.filter(public_key=source_key, is_active=True).first()
+    if source is None:
+        raise ApplicationError(
+            "Unknown or disabled source key: check the hook's URL.",
+            detail={"source_key": "unknown"},
+            status=404,
+        )
+    refusal = _guard(request, source)
+    if refusal is not None:
+        return refusal
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApplicationError(
+            f"The body is not valid JSON: {exc}.", detail={"body": "invalid JSON"}
+        ) from None
+    if not isinstance(body, dict):
+        raise ApplicationError(
+            "The JSON body must be an object of field names to values.", detail={"body": "expected an object"}
+        )
+    body_event_id = body.pop("event_id", None)
+    external_id = (
+        request.headers.get(EVENT_ID_HEADER)
+        or (str(body_event_id) if body_event_id is not None else "")
+        or request.headers.get("Idempotency-Key")
+        or ""
+    )
+    status, response, replayed = services.external_lead_intake(
+        source=source, external_id=external_id, data=flatten_hubspot(body)
+    )
+    http = root_api.create_response(request, response, status=status)
+    if replayed:
+        http[REPLAYED_HEADER] = "true"
+    return http
+
+
+class EndpointOut(Schema):
+    id: int
+    name: str
+    url: str
+    event_types: list[str]
+    is_active: bool
+    allow_private: bool
+    created_at: datetime
+
+
+class EndpointCreatedOut(EndpointOut):
+    secret: str = Field(description="The signing secret. Shown this once: store it now.")
+
+
+class EndpointIn(Schema):
+    model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
+
+    name: str
+    url: str
+    event_types: list[str] = Field(description="Types to receive; see GET /webhooks/event-types.")
+    is_active: bool = True
+    allow_private: bool = Field(
+        False, description="Allow private/loopback targets (admins; inside your network)."
+    )
+
+
+class EventTypeOut(Schema):
+    type: str
+    description: str
+
+
+def endpoint_out(endpoint: Any) -> dict[str, Any]:
+    return {
+        "id": endpoint.pk,
+        "name": endpoint.name,
+        "url": endpoint.url,
+        "event_types": endpoint.event_types,
+        "is_active": endpoint.is_active,
+        "allow_private": endpoint.allow_private,
+        "created_at": endpoint.created_at,
+    }
+
+
+def _require_admin(request: HttpRequest) -> None:
+    if not webhooks_can_manage(request.user):
+        raise ApplicationError("Only admins manage webhooks.", status=403)
+
+
+@router.get(
+    "/webhooks/event-types", response=list[EventTypeOut], summary="Event types an endpoint may receive"
+)
+def webhook_event_types(request: HttpRequest) -> list[dict[str, str]]:
+    return [{"type": t, "description": d} for t, d in services.EVENT_TYPES.items()]
+
+
+@router.get(
+    "/webhooks", response={200: list[EndpointOut], 403: ErrorOut}, summary="Outgoing webhook endpoints"
+)
+def webhook_endpoints(request: HttpRequest) -> list[dict[str, Any]]:
+    _require_admin(request)
+    return [endpoint_out(e) for e in webhook_endpoint_list(user=request.user)]
+
+
+@router.post(
+    "/webhooks",
+    response={201: EndpointCreatedOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Add an outgoing webhook endpoint (the secret is in this answer only)",
+)
+def webhook_endpoint_create(request: HttpRequest, payload: EndpointIn) -> HttpResponse:
+    _require_admin(request)
+    data = payload.model_dump()
+
+    def run() -> tuple[int, Any]:
+        endpoint = services.webhook_endpoint_create(actor=request.user, **data)
+        out = EndpointCreatedOut.model_validate({**endpoint_out(endpoint), "secret": endpoint.secret})
+        return 201, out.model_dump(mode="json")
+
+    return idempotent_response(request, operation="webhook_endpoint_create", body=data, call=run)

@@ -1,0 +1,48 @@
+"""Reads for webhooks: endpoints and their recent deliveries (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accord.core.errors import NotFound
+from accord.people.models import Role
+from accord.webhooks.models import WebhookDelivery, WebhookEndpoint
+
+
+def webhooks_can_manage(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.ADMIN))
+
+
+def webhook_endpoint_list(*, user: Any) -> QuerySet[WebhookEndpoint]:
+    if not webhooks_can_manage(user):
+        return WebhookEndpoint.objects.none()
+    return WebhookEndpoint.objects.order_by("name", "id")
+
+
+def webhook_endpoint_get(*, user: Any, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = webhook_endpoint_list(user=user).filter(pk=endpoint_id).first()
+    if endpoint is None:
+        raise NotFound("No such webhook endpoint.", detail={"endpoint": endpoint_id})
+    return endpoint
+
+
+def webhook_delivery_list(
+    *, user: Any, endpoint: WebhookEndpoint | None = None, limit: int = 50
+) -> list[WebhookDelivery]:
+    if not webhooks_can_manage(user):
+        return []
+    qs = WebhookDelivery.objects.select_related("endpoint").order_by("-created_at", "-id")
+    if endpoint is not None:
+        qs = qs.filter(endpoint=endpoint)
+    return list(qs[:limit])
+
+
+def webhook_delivery_get(*, user: Any, delivery_id: int) -> WebhookDelivery:
+    if not webhooks_can_manage(user):
+        raise NotFound("No such delivery.", detail={"delivery": delivery_id})
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:
+        raise NotFound("No such delivery.", detail={"delivery": delivery_id})
+    return delivery

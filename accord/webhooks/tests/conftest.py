@@ -1,0 +1,116 @@
+"""Webhook test helpers: a real HTTP receiver on 127.0.0.1, endpoints, and a task runner."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """A local HTTP server: records every post, answers from ``script`` (status, headers), then 200."""
+
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    script: deque = field(default_factory=deque)
+
+    def answer(self, *replies: tuple[int, dict[str, str]] | int) -> None:
+        for reply in replies:
+            self.script.append(reply if isinstance(reply, tuple) else (reply, {}))
+
+
+@pytest.fixture
+def receiver():
+    state: dict[str, Receiver] = {}
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock:
+                rec = state["receiver"]
+                rec.requests.append(Received(self.path, {k: v for k, v in self.headers.items()}, body))
+                status, headers = rec.script.popleft() if rec.script else (200, {})
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state["receiver"] = Receiver(url=f"http://127.0.0.1:{server.server_port}/hooks/accord")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state["receiver"]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def make_endpoint(personas):
+    from accord.webhooks.services import webhook_endpoint_create
+
+    def make(url: str, *types: str, allow_private: bool = True, name: str = "CRM"):
+        return webhook_endpoint_create(
+            actor=personas.root,
+            name=name,
+            url=url,
+            event_types=types or ["lead.assigned"],
+            allow_private=allow_private,
+        )
+
+    return make
+
+
+@pytest.fixture
+def run_due_tasks(django_capture_on_commit_callbacks):
+    """Runs every queued task whose run_after has come (by the possibly travelled clock), like a worker."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run() -> list[str]:
+        ran: list[str] = []
+        while True:
+            result = DBTaskResult.objects.ready().order_by("run_after", "enqueued_at").first()
+            if result is None:
+                return ran
+            result.claim(worker.worker_id)
+            with django_capture_on_commit_callbacks(execute=True):
+                worker.run_task(result)
+            result.refresh_from_db()
+            if result.status == TaskResultStatus.FAILED:
+                raise AssertionError(f"task {result.task_path} failed: {result.traceback}")
+            ran.append(result.task_path.rsplit(".", 1)[-1])
+
+    return run

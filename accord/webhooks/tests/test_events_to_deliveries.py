@@ -1,0 +1,143 @@
+"""Events appended to the log become deliveries to subscribed endpoints once their transaction commits."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from accord.core.events import event_record, events_bulk_append
+from accord.core.models import Event
+from accord.routing.tests.factories import make_lead
+from accord.webhooks.models import DeliveryStatus, WebhookDelivery
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_subscribed_event_is_delivered_after_commit(
+    personas, receiver, make_endpoint, run_due_tasks, django_capture_on_commit_callbacks
+):
+    endpoint = make_endpoint(receiver.url, "lead.assigned")
+    lead = make_lead()
+    with django_capture_on_commit_callbacks(execute=True):
+        event = event_record(type="lead.assigned", subject=lead, payload={"owner_id": personas.bob.pk})
+        event_record(type="lead.touched", subject=lead)  # not subscribed
+
+    [delivery] = WebhookDelivery.objects.all()
+    assert (delivery.endpoint, delivery.event_id, delivery.event_type) == (
+        endpoint,
+        event.pk,
+        "lead.assigned",
+    )
+    assert run_due_tasks() == ["webhook_delivery_send_task"]
+    [received] = receiver.requests
+    assert received.json() == {
+        "id": event.pk,
+        "type": "lead.assigned",
+        "occurred_at": event.occurred_at.isoformat(),
+        "subject": {"type": "lead", "id": lead.pk},
+        "payload": {"owner_id": personas.bob.pk},
+    }
+    assert received.headers["X-Accord-Event-Id"] == str(event.pk)
+
+
+def test_nothing_is_delivered_for_an_event_that_was_rolled_back(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    make_endpoint(receiver.url, "lead.assigned")
+    lead = make_lead()
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                event_record(type="lead.assigned", subject=lead)
+                raise RuntimeError("the assignment failed")
+        except RuntimeError:
+            pass
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_the_hand_off_twice_still_makes_one_delivery(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    from accord.webhooks.services import webhook_deliveries_create_for_events
+
+    make_endpoint(receiver.url, "lead.assigned")
+    with django_capture_on_commit_callbacks(execute=True):
+        event = event_record(type="lead.assigned", subject=make_lead())
+        webhook_deliveries_create_for_events(event_ids=[event.pk])
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_derived_types_lead_created_and_lead_qualified(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    make_endpoint(receiver.url, "lead.created", "lead.qualified")
+    lead = make_lead()
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(type="lead.intake", subject=lead, payload={"created": True}, stage="mql")
+        event_record(type="lead.intake", subject=lead, payload={"created": False})
+    assert sorted(WebhookDelivery.objects.values_list("event_type", flat=True)) == [
+        "lead.created",
+        "lead.qualified",
+    ]
+
+
+def test_bulk_appended_events_are_delivered_too(
+    personas, receiver, make_endpoint, run_due_tasks, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    make_endpoint(receiver.url, "lead.scored")
+    leads = [make_lead() for _ in range(5)]
+    with django_capture_on_commit_callbacks(execute=True):
+        events_bulk_append(
+            [
+                Event(
+                    type="lead.scored",
+                    subject_type="lead",
+                    subject_id=lead.pk,
+                    occurred_at=timezone.now(),
+                    payload={"score": 70},
+                )
+                for lead in leads
+            ]
+        )
+    assert WebhookDelivery.objects.count() == 5
+    assert run_due_tasks() == ["webhook_deliveries_send_task"]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+    assert sorted(r.json()["subject"]["id"] for r in receiver.requests) == sorted(lead.pk for lead in leads)
+
+
+def test_paused_endpoints_and_other_types_get_nothing(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    paused = make_endpoint(receiver.url, "lead.assigned", name="paused")
+    paused.is_active = False
+    paused.save()
+    make_endpoint(receiver.url, "deal.won", name="deals")
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(type="lead.assigned", subject=make_lead())
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_with_no_endpoints_the_hand_off_costs_one_query(
+    personas, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    lead = make_lead()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event_record(type="lead.assigned", subject=lead)
+    with django_assert_num_queries(1):
+        for callback in callbacks:
+            callback()
+
+
+def test_the_privacy_erasure_hook_blanks_a_subjects_payloads(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    from accord.webhooks.services import webhook_payloads_redact
+
+    make_endpoint(receiver.url, "lead.assigned")
+    lead = make_lead()
+    with django_capture_on_commit_callbacks(execute=True):
+        event_record(type="lead.assigned", subject=lead, payload={"email": "pat@example.com"})
+    assert webhook_payloads_redact(subject_type="lead", subject_ids=[lead.pk]) == 1
+    assert WebhookDelivery.objects.get().payload == {"redacted": True}
