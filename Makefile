@@ -53,8 +53,8 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 bench: venv
-	@found=0; for script in benchmarks/bench_*.py; do \
+	@found=0; for script in benchmarks/*_bench.py; do \
 		[ -e "$$script" ] || continue; found=1; \
 		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
 	done; \
-	[ "$$found" = 1 ] || echo "No benchmarks yet: add benchmarks/bench_<topic>.py scripts."
+	[ "$$found" = 1 ] || echo "No benchmarks yet: add benchmarks/<topic>_bench.py scripts."

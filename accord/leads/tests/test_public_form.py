@@ -200,34 +200,8 @@ def test_get_is_refused_and_options_answers_cors(source, client):
     assert "POST" in preflight["Access-Control-Allow-Methods"]
 
 
-@pytest.fixture
-def database_for_threads(transactional_db, tmp_path):
-    """On SQLite, a file database for the duration of the test; PostgreSQL needs nothing.
-
-    The in-memory test database is SQLite's shared cache, whose connections fail at once with
-    "database table is locked" instead of waiting for each other as WAL file connections do, so it
-    cannot show how concurrent requests behave.
-    """
-    if connection.vendor != "sqlite":
-        yield
-        return
-    from django.core.management import call_command
-
-    # Set the in-memory connection aside (closing it would drop the in-memory database) and open
-    # the file in its place; put it back afterwards.
-    original, in_memory = connection.settings_dict["NAME"], connection.connection
-    connection.connection = None
-    connection.settings_dict["NAME"] = str(tmp_path / "threads.sqlite3")
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["NAME"] = original
-        connection.connection = in_memory
-
-
-def test_concurrent_posts_for_one_email_make_one_lead(database_for_threads, settings):
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_posts_for_one_email_make_one_lead(settings):
     from accord.people.models import Role
     from accord.people.tests.factories import user_with_roles
 
