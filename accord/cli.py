@@ -26,11 +26,17 @@ def _local_defaults() -> None:
         )
 
 
+COMMAND_ALIASES = {"mail-in": "mail_in"}
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     _local_defaults()
     from django.core.management import execute_from_command_line
 
+    if args:
+        # Django names commands after their files; people type the hyphenated form.
+        args[0] = COMMAND_ALIASES.get(args[0], args[0])
     execute_from_command_line(["accord", *(args or ["help"])])
 
 

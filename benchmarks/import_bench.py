@@ -387,6 +387,7 @@ def child(args: argparse.Namespace) -> None:
 
         profile.disable()
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     # The baseline: the same rows into a table with the lead table's columns and indexes.
@@ -477,7 +478,7 @@ def one_run(db: str, file: Path, profile: bool) -> dict:
                 command.append("--profile")
             done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
             if profile:
-                print(done.stdout[:20000])
+                print(done.stdout[:40000])
             if done.returncode != 0:
                 raise SystemExit(f"benchmark run failed:\n{done.stderr[-4000:]}")
             line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))

@@ -23,9 +23,30 @@ class Tracked:
 
 
 _LEAD_FIELDS = (
-    "email", "first_name", "last_name", "title", "company", "phone", "website", "industry",
-    "company_size", "city", "state", "country", "consent", "consent_source", "consent_at", "source",
-    "account", "owner", "stage", "score", "fit_score", "engagement_score", "criteria_version", "merged_into",
+    "email",
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "phone",
+    "website",
+    "industry",
+    "company_size",
+    "city",
+    "state",
+    "country",
+    "consent",
+    "consent_source",
+    "consent_at",
+    "source",
+    "account",
+    "owner",
+    "stage",
+    "score",
+    "fit_score",
+    "engagement_score",
+    "criteria_version",
+    "merged_into",
 )
 
 TRACKED: tuple[Tracked, ...] = (

@@ -25,8 +25,10 @@ from accord.core.csv_safe import csv_response
 from accord.core.errors import NotFound
 
 PAGE_SIZE = 50
-EXPORT_HEADER = ("id", "when", "actor", "channel", "request_id", "object_type", "object_id", "object", "action",
-                 "field", "old", "new")  # fmt: skip
+EXPORT_HEADER = (
+    "id", "when", "actor", "channel", "request_id", "object_type", "object_id", "object", "action",
+    "field", "old", "new",
+)  # fmt: skip
 
 
 def _form(request: HttpRequest) -> ChangeFilterForm:

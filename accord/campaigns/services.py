@@ -13,7 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from accord.campaigns.models import (
     Campaign,
@@ -445,32 +446,53 @@ def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_s
 
     Same rules as the single hook (campaign by utm_campaign in any case, kind from the activity, else
     the intake channel). Repeats are skipped by the unique constraints. Returns how many rows were sent.
+
+    No ``Touchpoint`` instance is built per row: rows go to the database as plain tuples, one
+    statement per batch (SQLite ``INSERT OR IGNORE`` with ``executemany``; PostgreSQL one
+    ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING``), as ``bulk_create(...,
+    ignore_conflicts=True)`` would, at a fraction of its cost per row.
     """
     campaigns = {
-        key: (pk, channel)
+        key: (pk, str(channel))
         for pk, key, channel in Campaign.objects.exclude(utm_campaign="").values_list(
             "pk", "utm_campaign", "channel"
         )
     }
+    adapt = connection.ops.adapt_datetimefield_value
+    stamp = adapt(timezone.now())  # created_at / updated_at, as auto_now(_add) would set them
+    moments: dict[datetime, Any] = {}  # an import's touches share one moment: adapt it once
+    kinds: dict[tuple[str, str], str] = {}
     sent = 0
-    batch: list[Touchpoint] = []
+    batch: list[tuple[Any, ...]] = []
     for item in items:
         utm = {k: (v or "").strip()[:200] for k, v in item.utm.items() if k in UTM_FIELDS}
         campaign_id, channel = campaigns.get(utm_key(utm.get("utm_campaign")), (None, None))
-        kind = KIND_BY_ACTIVITY.get(utm_key(item.activity)) or KIND_BY_INTAKE_CHANNEL.get(
-            item.channel, TouchpointKind.OTHER
-        )
+        kind = kinds.get((item.activity, item.channel))
+        if kind is None:
+            kind = kinds[(item.activity, item.channel)] = str(
+                KIND_BY_ACTIVITY.get(utm_key(item.activity))
+                or KIND_BY_INTAKE_CHANNEL.get(item.channel, TouchpointKind.OTHER)
+            )
+        occurred = moments.get(item.occurred_at)
+        if occurred is None:
+            occurred = moments[item.occurred_at] = adapt(item.occurred_at)
         batch.append(
-            Touchpoint(
-                lead_id=item.lead_id,
-                campaign_id=campaign_id,
-                kind=kind,
-                occurred_at=item.occurred_at,
-                channel=channel or channel_from_utm_medium(utm.get("utm_medium")),
-                intake_channel=item.channel,
-                activity=(item.activity or "")[:64],
-                source_id=item.source_id,
-                **utm,
+            (
+                item.lead_id,
+                campaign_id,
+                kind,
+                occurred,
+                channel or str(channel_from_utm_medium(utm.get("utm_medium"))),
+                str(item.channel),
+                (item.activity or "")[:64],
+                utm.get("utm_source", ""),
+                utm.get("utm_medium", ""),
+                utm.get("utm_campaign", ""),
+                utm.get("utm_term", ""),
+                utm.get("utm_content", ""),
+                item.source_id,
+                stamp,
+                stamp,
             )
         )
         if len(batch) >= batch_size:
@@ -479,7 +501,41 @@ def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_s
     return sent + _touchpoints_insert(batch)
 
 
-def _touchpoints_insert(batch: list[Touchpoint]) -> int:
-    if batch:
-        Touchpoint.objects.bulk_create(batch, ignore_conflicts=True)
+_TOUCHPOINT_COLUMNS = (
+    ("lead_id", "bigint"),
+    ("campaign_id", "bigint"),
+    ("kind", "text"),
+    ("occurred_at", "timestamptz"),
+    ("channel", "text"),
+    ("intake_channel", "text"),
+    ("activity", "text"),
+    ("utm_source", "text"),
+    ("utm_medium", "text"),
+    ("utm_campaign", "text"),
+    ("utm_term", "text"),
+    ("utm_content", "text"),
+    ("source_id", "bigint"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+)
+
+
+def _touchpoints_insert(batch: list[tuple[Any, ...]]) -> int:
+    """One statement for the batch; rows that repeat a recorded touch are skipped, as with
+    ``bulk_create(ignore_conflicts=True)``."""
+    if not batch:
+        return 0
+    quote = connection.ops.quote_name
+    table = quote(Touchpoint._meta.db_table)
+    names = ", ".join(quote(name) for name, _ in _TOUCHPOINT_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for _, kind in _TOUCHPOINT_COLUMNS)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
+                [list(column) for column in zip(*batch, strict=True)],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(_TOUCHPOINT_COLUMNS))
+            cursor.executemany(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", batch)
     return len(batch)

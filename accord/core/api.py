@@ -88,6 +88,7 @@ def _register_routers() -> None:
     from accord.privacy.api import router as privacy_router
     from accord.routing.api import router as routing_router
     from accord.sla.api import router as sla_router
+    from accord.sla.external_api import router as external_review_router
     from accord.webhooks.api import router as webhooks_router
 
     api.add_router("", people_router)
@@ -95,6 +96,7 @@ def _register_routers() -> None:
     api.add_router("", qualification_router)
     api.add_router("", routing_router)
     api.add_router("", sla_router)
+    api.add_router("", external_review_router)
     api.add_router("", notifications_router)
     api.add_router("", campaigns_router)
     api.add_router("", deals_router)

@@ -38,7 +38,7 @@ def event_record(
         stage=stage,
         occurred_at=occurred_at or timezone.now(),
     )
-    events_hand_to_webhooks([event.pk])
+    events_hand_to_webhooks([event])
     return event
 
 
@@ -52,17 +52,22 @@ def events_bulk_append(events: Iterable[Event], *, batch_size: int = 5000) -> No
     """Append many prepared events at once (imports, bulk re-scoring)."""
     created = Event.objects.bulk_create(events, batch_size=batch_size)
     # Both SQLite (3.35+) and PostgreSQL return the new ids from bulk_create.
-    events_hand_to_webhooks([event.pk for event in created if event.pk is not None])
+    events_hand_to_webhooks([event for event in created if event.pk is not None])
 
 
-def events_hand_to_webhooks(event_ids: list[int]) -> None:
+def events_hand_to_webhooks(events: list[Event]) -> None:
     """Outgoing webhooks hear of events once their transaction commits: a rolled-back intake sends nothing.
 
     An explicit call rather than a signal, so the path from the event log to the webhooks is visible.
     """
-    if not event_ids or not apps.is_installed("accord.webhooks"):
+    if not events or not apps.is_installed("accord.webhooks"):
         return
     from accord.webhooks.services import webhook_deliveries_create_for_events
 
+    event_ids = [event.pk for event in events]
+    event_types = {event.type for event in events}
     # robust: a failure here is logged by Django and never turns a committed request into an error.
-    transaction.on_commit(lambda: webhook_deliveries_create_for_events(event_ids=event_ids), robust=True)
+    transaction.on_commit(
+        lambda: webhook_deliveries_create_for_events(event_ids=event_ids, event_types=event_types),
+        robust=True,
+    )

@@ -42,6 +42,7 @@ SCHEDULE: tuple[Periodic, ...] = (
              timedelta(days=1), time(2, 0)),
     Periodic("customer-stage-rules", "accord.deals.tasks.customer_stages_apply_rules_task",
              timedelta(days=1), time(3, 0)),
+    Periodic("nurture-recheck", "accord.sla.nurture.nurture_recheck_due_task", timedelta(days=1), time(4, 0)),
     Periodic("notification-digests", "accord.notifications.tasks.notification_digests_send_task",
              timedelta(days=1), time(7, 0)),
     Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),

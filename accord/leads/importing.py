@@ -42,9 +42,9 @@ from django.utils import timezone
 
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel, Event
-from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields, lead_link_account
+from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields
 from accord.leads.matching import AccountIndex
-from accord.leads.models import Account, ImportJob, ImportStatus, Lead, Source, SourceKind, Stage
+from accord.leads.models import Account, AccountDomain, ImportJob, ImportStatus, Lead, Source, SourceKind, Stage
 from accord.leads.normalize import (
     CUSTOM_KEY_RE,
     INTEGER_FIELDS,
@@ -458,6 +458,28 @@ def ids_reserve(model: type[Any], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+class IdPool:
+    """Primary keys handed out one at a time inside one transaction, reserved in blocks."""
+
+    def __init__(self, model: type[Any], block: int = 256) -> None:
+        self.model = model
+        self.block = block
+        self._free: list[int] = []
+        self._next: int | None = None
+
+    def take(self) -> int:
+        if connection.vendor == "sqlite":
+            # max + 1 is ours while the transaction holds the write lock; the rows are written
+            # before anything else in this transaction inserts into the table.
+            if self._next is None:
+                self._next = ids_reserve(self.model, 1)[0]
+            pk, self._next = self._next, self._next + 1
+            return pk
+        if not self._free:
+            self._free = ids_reserve(self.model, self.block)[::-1]
+        return self._free.pop()
+
+
 # --- account matching for a whole file ------------------------------------------------------------
 
 
@@ -590,6 +612,45 @@ class EmailsSeen:
             )
 
 
+_ACCOUNT_ATTRIBUTES = {"account__name": 0, "account__industry": 1, "account__size": 2, "account__country": 3}
+
+
+def _record_column(
+    name: str, namespaces: list[Any], accounts: list[tuple[Any, ...] | None], source_name: str | None
+) -> list[Any]:
+    """One field of ``record_from_values`` for many new leads: the same values, a column at a time.
+
+    A new lead's values are its namespace's attributes, its source's name and its account's
+    (name, industry, size, country); a test holds this equal to ``record_from_values``.
+    """
+    from accord.qualification.fields import (
+        CUSTOM_PREFIX,
+        FIELDS,
+        LEAD_COLUMNS,
+        custom_value,
+        email_domain,
+    )
+
+    if name == "email_domain":
+        return [email_domain(ns.email if ns.email not in (None, "") else None) for ns in namespaces]
+    if name.startswith(CUSTOM_PREFIX):
+        key = name[len(CUSTOM_PREFIX) :]
+        return [custom_value(ns.custom[key]) if key in ns.custom else None for ns in namespaces]
+    column = LEAD_COLUMNS.get(name)
+    if column is None:
+        return [None] * len(namespaces)
+    if column == "source__name":
+        values: list[Any] = [source_name] * len(namespaces)
+    elif column in _ACCOUNT_ATTRIBUTES:
+        i = _ACCOUNT_ATTRIBUTES[column]
+        values = [account[i] if account else None for account in accounts]
+    else:
+        values = [getattr(ns, column) for ns in namespaces]
+    if FIELDS[name].type == "number":
+        return [int(v) if v is not None else None for v in values]
+    return [v if v not in (None, "") else None for v in values]
+
+
 class LeadImport:
     """One run over one file. ``run()`` returns the summary; see the module docstring."""
 
@@ -647,6 +708,10 @@ class LeadImport:
         stamp = connection.ops.adapt_datetimefield_value(self.now)
         self.stamp = stamp
         self.lead_defaults = self._lead_defaults()
+        self._event_template: tuple[list[Any], list[int]] | None = None
+        self.account_columns = [f.column for f in Account._meta.concrete_fields]
+        self.account_writer = RowWriter(Account, self.account_columns)
+        self.account_defaults = self._row_defaults(Account)
         self.ignored_payload = self.plan.ignored[:50]
         if self.error_path is None:
             name = (
@@ -672,8 +737,14 @@ class LeadImport:
 
     def _lead_defaults(self) -> dict[str, Any]:
         """Every Lead column's value for a new row unless the import sets it (the model's defaults)."""
+        defaults = self._row_defaults(Lead)
+        defaults.update(source_id=self.source.pk if self.source else None)
+        return defaults
+
+    def _row_defaults(self, model: type[Any]) -> dict[str, Any]:
+        """Every column's value for a new row of ``model`` unless the import sets it (its defaults)."""
         defaults: dict[str, Any] = {}
-        for f in Lead._meta.concrete_fields:
+        for f in model._meta.concrete_fields:
             if f.column == "id":
                 continue
             value = f.get_default()
@@ -683,9 +754,7 @@ class LeadImport:
                 defaults[f.column] = None
             else:
                 defaults[f.column] = value
-        defaults.update(
-            created_at=self.stamp, updated_at=self.stamp, source_id=self.source.pk if self.source else None
-        )
+        defaults.update(created_at=self.stamp, updated_at=self.stamp)
         return defaults
 
     # -- the run ---------------------------------------------------------------------------------
@@ -824,6 +893,9 @@ class LeadImport:
     def _apply(self, groups: list[_Group]) -> list[int]:
         """Plan and (unless a dry run) write one chunk. Returns the ids of updated leads."""
         existing = self._existing([g.email_key for g in groups])
+        self.account_ids = IdPool(Account)
+        self.new_accounts: list[tuple[Any, ...]] = []
+        self.new_domains: list[tuple[str, int]] = []
         # One Lead object per surviving lead, shared when two emails lead to the same person.
         survivors: dict[int, Lead] = {}
         changed: dict[int, dict[str, list[Any]]] = {}
@@ -845,10 +917,7 @@ class LeadImport:
             for sub in group.subs:
                 _combine_changes(mine, lead_apply_fields(lead, sub, now=self.now))
             if lead.account_id is None and not self.dry_run:
-                match = lead_link_account(lead, index=self.index)
-                if match.how == "created":
-                    self.counts.accounts_created += 1
-                    self._remember_account(lead.account)
+                self._link_account(lead)
                 if lead.account_id is not None:
                     mine["account"] = [None, lead.account_id]
             _combine_changes(changed.setdefault(lead.pk, {}), mine)
@@ -863,6 +932,7 @@ class LeadImport:
             self._keep_preview(new_leads, survivors)
         if self.dry_run:
             return []
+        self._write_accounts()
         self._write_updates([survivors[pk] for pk in updated_ids], changed, change_rows)
         self._insert_new(new_leads)
         return updated_ids
@@ -899,18 +969,57 @@ class LeadImport:
                 else (self._fake_account_id if how == "created" else None)
             )
         else:
-            match = lead_link_account(ns, index=self.index)  # type: ignore[arg-type]
-            how = match.how
-            if ns.account is not None:
-                ns.account_id = ns.account.pk
-                self._remember_account(ns.account)
-                self.counts.accounts_created += 1
+            how = self._link_account(ns)
         if ns.account_id is not None:
             changes["account"] = [None, ns.account_id]
         return ns, changes, how
 
-    def _remember_account(self, account: Account) -> None:
-        self.accounts[account.pk] = (account.name, account.industry, account.size, account.country)
+    def _link_account(self, lead: Any) -> str:
+        """``lead_link_account`` for a whole chunk: the same match, and the same account and domain
+        rows when none matches, but with reserved ids and written in one statement per table by
+        ``_write_accounts`` (no ORM ``create`` and ``get_or_create`` per new company)."""
+        found = self.index.match(email=lead.email, company=lead.company, website=lead.website)
+        if found.account_id is not None:
+            lead.account_id = found.account_id
+            return found.how
+        if not lead.company:
+            return found.how
+        key = company_key(lead.company)
+        pk = self.account_ids.take()
+        values = dict(self.account_defaults)
+        values.update(
+            id=pk,
+            name=lead.company,
+            name_key=key,
+            industry=lead.industry,
+            size=lead.company_size,
+            country=lead.country,
+            website=lead.website,
+        )
+        self.new_accounts.append(tuple(values[c] for c in self.account_columns))
+        if found.domain:
+            self.new_domains.append((found.domain, pk))
+        self.index.remember(pk, name_key=key, domain=found.domain)
+        lead.account_id = pk
+        self.accounts[pk] = (lead.company, lead.industry, lead.company_size, lead.country)
+        self.counts.accounts_created += 1
+        return "created"
+
+    def _write_accounts(self) -> None:
+        """The chunk's new accounts and their domains, before the leads that point at them."""
+        if self.new_accounts:
+            self.account_writer.write(self.new_accounts)
+        if self.new_domains:
+            table = connection.ops.quote_name(AccountDomain._meta.db_table)
+            # get_or_create's semantics: a domain some account already has stays with it.
+            if connection.vendor == "postgresql":
+                sql = f"INSERT INTO {table} (domain, account_id) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+            else:
+                sql = f"INSERT OR IGNORE INTO {table} (domain, account_id) VALUES (%s, %s)"
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, self.new_domains)
+        self.new_accounts = []
+        self.new_domains = []
 
     def _write_updates(
         self, leads: list[Lead], changed: dict[int, dict[str, list[Any]]], change_rows: dict[int, list[int]]
@@ -940,6 +1049,22 @@ class LeadImport:
             events.append(self._event_row("lead.updated", lead.pk, "", payload))
         self.event_writer.write(events)
 
+    def _event_row_json(self, type_: str, subject_id: int, stage: str, payload: str) -> tuple[Any, ...]:
+        """An event row whose payload is already JSON text (``_event_row`` with the encoding done)."""
+        template = self._event_template
+        if template is None:
+            row = self._event_row(type_, subject_id, stage, {})
+            columns = self.event_columns
+            positions = [columns.index(c) for c in ("type", "subject_id", "stage", "payload")]
+            template = self._event_template = (list(row), positions)
+        values, (i_type, i_subject, i_stage, i_payload) = template
+        row = values.copy()
+        row[i_type] = type_
+        row[i_subject] = subject_id
+        row[i_stage] = stage
+        row[i_payload] = payload
+        return tuple(row)
+
     def _event_row(self, type_: str, subject_id: int, stage: str, payload: dict[str, Any]) -> tuple[Any, ...]:
         values = {
             "type": type_,
@@ -963,27 +1088,19 @@ class LeadImport:
 
         from accord.qualification.bulk import evaluate_frame, explanations
         from accord.qualification.engine import Evaluation
-        from accord.qualification.fields import FIELDS, record_from_values
+        from accord.qualification.fields import FIELDS
 
         spec = self.spec
         wanted = sorted({r.field for r in spec.rules if r.kind != "engagement"})
-        columns: dict[str, list[Any]] = {name: [] for name in wanted}
         source_name = self.source.name if self.source else None
-        for _, ns, _, _ in new_leads:
-            account = self.accounts.get(ns.account_id) if ns.account_id is not None else None
-            values = {name: getattr(ns, name) for name in UPDATABLE_FIELDS}
-            values.update(
-                email=ns.email,
-                consent=ns.consent,
-                source__name=source_name,
-                account__name=account[0] if account else None,
-                account__industry=account[1] if account else None,
-                account__size=account[2] if account else None,
-                account__country=account[3] if account else None,
-            )
-            record = record_from_values(values, ns.custom)
-            for name in wanted:
-                columns[name].append(record.get(name))
+        # Column by column, only the fields the rules read, with record_from_values' conversions.
+        namespaces = [ns for _, ns, _, _ in new_leads]
+        accounts = [
+            self.accounts.get(ns.account_id) if ns.account_id is not None else None for ns in namespaces
+        ]
+        columns: dict[str, list[Any]] = {
+            name: _record_column(name, namespaces, accounts, source_name) for name in wanted
+        }
         schema: dict[str, Any] = {"lead_key": pl.Int64}
         for name in wanted:
             schema[name] = pl.Int64 if name in FIELDS and FIELDS[name].type == "number" else pl.String
@@ -1032,61 +1149,84 @@ class LeadImport:
             return
         evaluations = self._evaluate(new_leads)
         ids = ids_reserve(Lead, len(new_leads))
-        defaults = self.lead_defaults
         columns = self.lead_columns
+        # One template row with the defaults; each lead overwrites its own columns by position.
+        template = [self.lead_defaults.get(c) for c in columns]
+        at = {c: i for i, c in enumerate(columns)}
+        field_at = [(name, at[name]) for name in UPDATABLE_FIELDS]
+        (i_id, i_email, i_email_key, i_phone_key, i_consent, i_consent_source, i_consent_at, i_custom,
+         i_account, i_stage_changed, i_stage, i_score, i_fit, i_engagement, i_criteria, i_explanation,
+         i_scored) = (at[c] for c in (
+            "id", "email", "email_key", "phone_key", "consent", "consent_source", "consent_at", "custom",
+            "account_id", "stage_changed_at", "stage", "score", "fit_score", "engagement_score",
+            "criteria_version_id", "explanation", "scored_at"))
+        adapt = connection.ops.adapt_datetimefield_value
         lead_rows = []
         event_rows = []
+        stages = []
         source_name = self.source.name if self.source else ""
-        stage_cache: dict[str, str] = {}
+        # The event payload is json.dumps of one dict; its constant parts are encoded once and the
+        # text is put together in the same key order (the same text json.dumps would give).
+        head = (
+            '{"created": true, "channel": ' + json.dumps(Channel.IMPORT.value)
+            + ', "source": ' + json.dumps(source_name) + ', "activity": '
+        )
+        ignored = ', "ignored_fields": ' + json.dumps(self.ignored_payload)
+        tail = ', "import_job": ' + json.dumps(self.job.pk if self.job else None) + "}"
+        dumps = json.dumps
+        activities: dict[str, str] = {}
+        verdicts: dict[tuple[Any, ...], tuple[str, str]] = {}  # scoring -> (stage, payload part)
+        stamp = self.stamp
         for pk, (group, ns, changes, how), evaluation in zip(ids, new_leads, evaluations, strict=True):
-            values = dict(defaults)
-            for name in UPDATABLE_FIELDS:
-                values[name] = getattr(ns, name)
-            values.update(
-                id=pk,
-                email=ns.email,
-                email_key=ns.email_key,
-                phone_key=ns.phone_key,
-                consent=ns.consent,
-                consent_source=ns.consent_source,
-                consent_at=connection.ops.adapt_datetimefield_value(ns.consent_at) if ns.consent_at else None,
-                custom=_json_db(ns.custom) if ns.custom else defaults["custom"],
-                account_id=ns.account_id,
-                stage_changed_at=self.stamp,
-            )
+            row = template.copy()
+            for name, i in field_at:
+                row[i] = getattr(ns, name)
+            row[i_id] = pk
+            row[i_email] = ns.email
+            row[i_email_key] = ns.email_key
+            row[i_phone_key] = ns.phone_key
+            row[i_consent] = ns.consent
+            row[i_consent_source] = ns.consent_source
+            row[i_consent_at] = adapt(ns.consent_at) if ns.consent_at else None
+            if ns.custom:
+                row[i_custom] = dumps(ns.custom)
+            row[i_account] = ns.account_id
+            row[i_stage_changed] = stamp
             if evaluation is not None:
-                stage = stage_cache.get(evaluation.decision)
-                if stage is None:
-                    stage = stage_cache[evaluation.decision] = str(next_stage(Stage.INQUIRY, evaluation))
-                values.update(
-                    stage=stage,
-                    score=evaluation.score,
-                    fit_score=evaluation.fit,
-                    engagement_score=evaluation.engagement,
-                    criteria_version_id=evaluation.criteria_id,
-                    explanation=evaluation.explanation,
-                    scored_at=self.stamp,
-                )
                 scoring = evaluation_payload(evaluation)
+                key = tuple(scoring.values())
+                found = verdicts.get(key)
+                if found is None:
+                    found = verdicts[key] = (
+                        str(next_stage(Stage.INQUIRY, evaluation)),
+                        ", " + dumps(scoring)[1:-1],
+                    )
+                stage, scoring_text = found
+                row[i_stage] = stage
+                row[i_score] = evaluation.score
+                row[i_fit] = evaluation.fit
+                row[i_engagement] = evaluation.engagement
+                row[i_criteria] = evaluation.criteria_id
+                row[i_explanation] = evaluation.explanation
+                row[i_scored] = stamp
             else:
-                values.update(stage=Stage.INQUIRY.value, explanation=NOT_SCORED)
-                scoring = {}
-            lead_rows.append(tuple(values[c] for c in columns))
-            payload = {
-                "created": True,
-                "channel": Channel.IMPORT.value,
-                "source": source_name,
-                "activity": group.subs[0].activity,
-                "changes": changes,
-                "account_match": how,
-                "ignored_fields": self.ignored_payload,
-                **scoring,
-                "import_job": self.job.pk if self.job else None,
-            }
-            event_rows.append(self._event_row("lead.intake", pk, values["stage"], payload))
+                stage, scoring_text = Stage.INQUIRY.value, ""
+                row[i_stage] = stage
+                row[i_explanation] = NOT_SCORED
+            lead_rows.append(row)
+            stages.append(stage)
+            activity = group.subs[0].activity
+            activity_text = activities.get(activity)
+            if activity_text is None:
+                activity_text = activities[activity] = dumps(activity)
+            payload = (
+                head + activity_text + ', "changes": ' + dumps(changes) + ', "account_match": '
+                + dumps(how) + ignored + scoring_text + tail
+            )
+            event_rows.append(self._event_row_json("lead.intake", pk, stage, payload))
         self.lead_writer.write(lead_rows)
         self.event_writer.write(event_rows)
-        self._touch_and_hand_off(ids, new_leads, [row[columns.index("stage")] for row in lead_rows])
+        self._touch_and_hand_off(ids, new_leads, stages)
 
     def _touch_and_hand_off(self, ids: list[int], new_leads: list[Any], stages: list[str]) -> None:
         """The intake pipeline's last steps, in bulk: one campaign touch per new lead (as its one

@@ -24,7 +24,9 @@ from accord.leads.matching import AccountIndex, AccountMatch, possible_duplicate
 from accord.leads.models import Account, AccountDomain, Lead, PossibleDuplicate, Source, Stage
 from accord.leads.normalize import Submission, company_key, normalize_phone, normalize_submission
 from accord.qualification.engine import Activity, Evaluation
-from accord.routing.tasks import route_lead_later
+from accord.sla.external import mql_hand_off
+from accord.sla.models import NurtureSource
+from accord.sla.nurture import nurture_enter
 from accord.qualification.selectors import evaluate_lead, next_stage
 
 # Person fields an intake may set; the newest non-empty value wins (as in HubSpot / Salesforce).
@@ -200,12 +202,14 @@ def lead_intake(
 
 
 def lead_hand_off(lead: Lead, *, previous_stage: str) -> None:
-    """A lead that has just become an MQL and has no owner is routed once this transaction commits.
-
-    Nurture leads whose new engagement crosses the threshold come through here too (C2).
-    """
+    """A lead that has just become an MQL and has no owner is routed once this transaction commits
+    (after an external review, when that step is switched on); a lead that has just gone to nurture
+    gets a re-check date. Nurture leads whose new engagement crosses the threshold come through
+    here too (C2)."""
     if lead.stage == Stage.MQL and previous_stage != Stage.MQL and lead.owner_id is None:
-        route_lead_later(lead.pk)
+        mql_hand_off(lead=lead)  # the external review first when it is switched on, else routing
+    elif lead.stage == Stage.NURTURE and previous_stage != Stage.NURTURE:
+        nurture_enter(lead=lead, reason=lead.explanation[:500], source=NurtureSource.CRITERIA)
 
 
 def evaluation_payload(evaluation: Evaluation) -> dict[str, Any]:

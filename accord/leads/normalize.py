@@ -7,6 +7,7 @@ HubSpot form submissions, so existing forms can be re-pointed at Accord unchange
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -132,6 +133,13 @@ def canonical_key(name: str) -> str:
 
 def resolve_field(name: str) -> str | None:
     """The lead field a column or form field feeds, 'custom.<key>', or None when it is plumbing."""
+    if type(name) is str:
+        # A pure function of the name, asked once per cell by the import (11 cells a row): cached.
+        return _resolve_field_cached(name)
+    return _resolve_field(name)
+
+
+def _resolve_field(name: str) -> str | None:
     if str(name).lower().startswith("custom.") or str(name).lower().startswith("custom_"):
         custom = canonical_key(str(name)[7:])
         return f"custom.{custom}" if CUSTOM_KEY_RE.match(custom) else None
@@ -141,6 +149,9 @@ def resolve_field(name: str) -> str | None:
     if key in TEXT_FIELDS or key in INTEGER_FIELDS or key in SUBMISSION_FIELDS:
         return key
     return f"custom.{key}" if CUSTOM_KEY_RE.match(key) else None
+
+
+_resolve_field_cached = functools.lru_cache(maxsize=4096)(_resolve_field)
 
 
 def normalize_email(value: str) -> str:
@@ -169,12 +180,21 @@ def normalize_domain(value: str) -> str:
 
 def company_key(name: str) -> str:
     """A company name reduced for matching: case, punctuation and legal suffixes removed."""
+    if type(name) is str:
+        # A pure function of the name; an import asks it once per row and companies repeat.
+        return _company_key_cached(name)
+    return _company_key(name)
+
+
+def _company_key(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     text = text.replace("&", " and ")
     text = re.sub(r"[^a-z0-9 ]+", " ", text)
     words = [w for w in text.split() if w not in _LEGAL_SUFFIXES]
     return " ".join(words)
 
+
+_company_key_cached = functools.lru_cache(maxsize=65536)(_company_key)
 
 _LEGAL_SUFFIXES = {
     "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "ltd", "limited", "plc", "gmbh",
@@ -186,6 +206,9 @@ def clean_text(value: Any) -> str:
     """Trim, drop control characters, and neutralise nothing else: escaping is the exporter's job."""
     if value is None:
         return ""
+    if type(value) is str and value.isascii() and value.isprintable():
+        # The common case, exactly: printable ASCII has no control characters and is already NFC.
+        return value.strip()
     if isinstance(value, list | tuple):
         value = ", ".join(str(v) for v in value)
     return unicodedata.normalize("NFC", str(value).translate(_CONTROL)).strip()

@@ -62,11 +62,3 @@ def list_notifications(request: HttpRequest, query: Query[NotificationQuery]) ->
 def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
     notification = notification_get(user=request.user, notification_id=notification_id)
     return notification_out(notification_mark_read(notification=notification, user=request.user))
-
-
-# The external qualification endpoints (accord/sla/external_api.py) ride on this router until
-# accord/core/api.py registers them itself with `api.add_router("", external_review_router)`;
-# then delete these two lines.
-from accord.sla.external_api import router as external_review_router  # noqa: E402
-
-router.add_router("", external_review_router)

@@ -8,7 +8,16 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accord.people.auth_security import AdminLoginForm
-from accord.people.models import Absence, ApiToken, LoginFailure, Team, TeamHoliday, TotpDevice, User, UserRole
+from accord.people.models import (
+    Absence,
+    ApiToken,
+    LoginFailure,
+    Team,
+    TeamHoliday,
+    TotpDevice,
+    User,
+    UserRole,
+)
 
 # The admin login counts failed sign-ins and locks out like the login page does.
 admin.site.login_form = AdminLoginForm

@@ -64,7 +64,9 @@ def login_locked_until(*, username: str, address: str, now: datetime | None = No
     times = sorted(
         LoginFailure.objects.filter(
             username=_username_key(username), address=address, created_at__gte=now - window - lockout
-        ).order_by("-created_at").values_list("created_at", flat=True)[: limit * 4]
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: limit * 4]
     )
     until: datetime | None = None
     for i in range(limit - 1, len(times)):
@@ -78,7 +80,9 @@ def login_failure_record(*, username: str, address: str, now: datetime | None = 
     now = now or timezone.now()
     key = _username_key(username)
     LoginFailure.objects.create(username=key, address=address, created_at=now)
-    LoginFailure.objects.filter(username=key, address=address, created_at__lt=now - timedelta(days=1)).delete()
+    LoginFailure.objects.filter(
+        username=key, address=address, created_at__lt=now - timedelta(days=1)
+    ).delete()
 
 
 def login_failures_clear(*, username: str, address: str) -> None:
@@ -161,8 +165,10 @@ class TotpRequiredMiddleware:
             if request.path not in allowed:
                 if request.path.startswith("/api/"):
                     return JsonResponse(
-                        {"message": "Finish signing in: enter the code from your authenticator app.",
-                         "detail": {"totp": state}},
+                        {
+                            "message": "Finish signing in: enter the code from your authenticator app.",
+                            "detail": {"totp": state},
+                        },
                         status=401,
                     )
                 return redirect(f"{target}?next={quote(request.get_full_path())}")

@@ -61,8 +61,10 @@ def totp_device_confirm(*, user: User, code: str) -> TotpDevice:
         raise ApplicationError("Two-factor sign-in is already on for this account.")
     counter = totp_code_counter(secret=device.secret, code=code, after=device.last_counter)
     if counter is None:
-        raise ApplicationError("That code is not valid. Check the time on your phone and type the current code.",
-                               detail={"code": "invalid"})
+        raise ApplicationError(
+            "That code is not valid. Check the time on your phone and type the current code.",
+            detail={"code": "invalid"},
+        )
     device.confirmed_at = timezone.now()
     device.last_counter = counter
     device.save(update_fields=["confirmed_at", "last_counter", "updated_at"])
@@ -88,6 +90,8 @@ def totp_verify(*, user: User, code: str) -> bool:
 def totp_device_remove(*, user: User, code: str, actor: User | None = None) -> None:
     """Turn two-factor sign-in off; the user proves it is them with a current code."""
     if not totp_verify(user=user, code=code):
-        raise ApplicationError("That code is not valid, so two-factor sign-in stays on.", detail={"code": "invalid"})
+        raise ApplicationError(
+            "That code is not valid, so two-factor sign-in stays on.", detail={"code": "invalid"}
+        )
     TotpDevice.objects.filter(user=user).delete()
     event_record(type="user.totp_disabled", subject=user, actor=actor or user)

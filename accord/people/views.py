@@ -25,7 +25,13 @@ from accord.people.auth_security import (
     login_locked_until,
 )
 from accord.people.models import Role, TotpDevice
-from accord.people.totp import totp_device_confirm, totp_device_remove, totp_device_start, totp_uri, totp_verify
+from accord.people.totp import (
+    totp_device_confirm,
+    totp_device_remove,
+    totp_device_start,
+    totp_uri,
+    totp_verify,
+)
 
 # Everyone starts at the leads page; it shows each person the leads their roles give access to.
 START_PAGE = "/leads/"
@@ -109,7 +115,9 @@ def totp_setup_page(request: HttpRequest) -> HttpResponse:
         else:
             if request.session.get(TOTP_SESSION_KEY) == TOTP_ENROL:
                 del request.session[TOTP_SESSION_KEY]
-            messages.success(request, "Two-factor sign-in is on: from now on Accord asks for a code after your password.")
+            messages.success(
+                request, "Two-factor sign-in is on: from now on Accord asks for a code after your password."
+            )
             return redirect(_safe_next(request) if request.POST.get("next") else "totp_setup")
         device = TotpDevice.objects.filter(user=user).first()
     if device is None or device.confirmed_at is None:

@@ -14,7 +14,16 @@ class ErasureRecordAdmin(admin.ModelAdmin):
 
     list_display = ("pk", "created_at", "actor_name", "reason")
     search_fields = ("email_hash", "actor_name", "reason")
-    readonly_fields = ("email_hash", "lead_ids", "actor", "actor_name", "reason", "counts", "files", "created_at")
+    readonly_fields = (
+        "email_hash",
+        "lead_ids",
+        "actor",
+        "actor_name",
+        "reason",
+        "counts",
+        "files",
+        "created_at",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

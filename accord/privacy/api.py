@@ -6,19 +6,20 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
-from pydantic import ConfigDict
-from pydantic import Field
+from ninja import Path, Query, Router, Schema
+from pydantic import ConfigDict, Field
 
+from accord.audit.services import export_record
 from accord.core.errors import NotFound, PermissionDenied
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
 from accord.privacy.models import LeadTrash
-from accord.privacy.selectors import PRIVACY_ROLES, privacy_export
+from accord.privacy.selectors import PRIVACY_ROLES, email_hash, export_filename, privacy_export
 from accord.privacy.services import lead_delete, lead_restore, lead_unsubscribe, privacy_erase
 
 router = Router(tags=["privacy"])
+MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not failed on in the database
 
 
 class ErrorOut(Schema):
@@ -31,10 +32,19 @@ def _admin_only(request: HttpRequest) -> None:
         raise PermissionDenied("Only administrators may export or erase personal data.")
 
 
-@router.get("/privacy/export", response={200: dict[str, Any], 403: ErrorOut, 422: ErrorOut},
-            summary="Everything Accord holds about a person (subject access export)")
-def export(request: HttpRequest, email: str) -> dict[str, Any]:
+@router.get(
+    "/privacy/export",
+    response={200: dict[str, Any], 403: ErrorOut, 422: ErrorOut},
+    summary="Everything Accord holds about a person (subject access export)",
+)
+def export(request: HttpRequest, email: str = Query(..., min_length=1, max_length=254)) -> dict[str, Any]:
     _admin_only(request)
+    export_record(
+        user=request.user,
+        what="privacy.subject_access",
+        filename=export_filename(email),
+        filters={"email_hash": email_hash(email)},
+    )
     return privacy_export(email=email)
 
 
@@ -42,7 +52,7 @@ class EraseIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
     email: str = Field("", max_length=254)
-    lead_id: int | None = None
+    lead_id: int | None = Field(None, ge=1, le=MAX_ID)
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -54,13 +64,26 @@ class EraseOut(Schema):
     files: list[dict[str, Any]]
 
 
-@router.post("/privacy/erase", response={200: EraseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-             summary="Erase a person from every table and file (events stay, redacted)")
+@router.post(
+    "/privacy/erase",
+    response={200: EraseOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Erase a person from every table and file (events stay, redacted)",
+)
 def erase(request: HttpRequest, payload: EraseIn) -> EraseOut:
-    record = privacy_erase(email=payload.email, lead_id=payload.lead_id, actor=request.user,
-                           reason=payload.reason, channel=Channel.API)
-    return EraseOut(id=record.pk, erased_at=record.created_at, lead_ids=record.lead_ids, counts=record.counts,
-                    files=record.files)
+    record = privacy_erase(
+        email=payload.email,
+        lead_id=payload.lead_id,
+        actor=request.user,
+        reason=payload.reason,
+        channel=Channel.API,
+    )
+    return EraseOut(
+        id=record.pk,
+        erased_at=record.created_at,
+        lead_ids=record.lead_ids,
+        counts=record.counts,
+        files=record.files,
+    )
 
 
 class UnsubscribeIn(Schema):
@@ -77,8 +100,11 @@ class ConsentOut(Schema):
     consent_at: datetime | None
 
 
-@router.post("/privacy/unsubscribe", response={200: ConsentOut, 403: ErrorOut, 404: ErrorOut},
-             summary="Record an unsubscribe (consent denied) for a lead's email")
+@router.post(
+    "/privacy/unsubscribe",
+    response={200: ConsentOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Record an unsubscribe (consent denied) for a lead's email",
+)
 def unsubscribe(request: HttpRequest, payload: UnsubscribeIn) -> ConsentOut:
     from accord.leads.selectors import leads_visible_to
 
@@ -86,8 +112,9 @@ def unsubscribe(request: HttpRequest, payload: UnsubscribeIn) -> ConsentOut:
     if lead is None:
         raise NotFound("No lead you can see has this email address.", detail={"email": "unknown"})
     lead = lead_unsubscribe(lead=lead, source=payload.source, actor=request.user, channel=Channel.API)
-    return ConsentOut(lead_id=lead.pk, consent=lead.consent, consent_source=lead.consent_source,
-                      consent_at=lead.consent_at)
+    return ConsentOut(
+        lead_id=lead.pk, consent=lead.consent, consent_source=lead.consent_source, consent_at=lead.consent_at
+    )
 
 
 class TrashIn(Schema):
@@ -101,17 +128,23 @@ class TrashOut(Schema):
     in_trash: bool
 
 
-@router.post("/leads/{lead_id}/trash", response={200: TrashOut, 403: ErrorOut, 404: ErrorOut},
-             summary="Delete a lead (to the trash, restorable)")
-def trash_add(request: HttpRequest, lead_id: int, payload: TrashIn) -> TrashOut:
+@router.post(
+    "/leads/{lead_id}/trash",
+    response={200: TrashOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Delete a lead (to the trash, restorable)",
+)
+def trash_add(request: HttpRequest, payload: TrashIn, lead_id: int = Path(..., ge=1, le=MAX_ID)) -> TrashOut:
     lead = lead_get(user=request.user, lead_id=lead_id)
     lead_delete(lead=lead, actor=request.user, reason=payload.reason, channel=Channel.API)
     return TrashOut(lead_id=lead.pk, in_trash=True)
 
 
-@router.post("/leads/{lead_id}/restore", response={200: TrashOut, 403: ErrorOut, 404: ErrorOut},
-             summary="Restore a lead from the trash")
-def trash_restore(request: HttpRequest, lead_id: int) -> TrashOut:
+@router.post(
+    "/leads/{lead_id}/restore",
+    response={200: TrashOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Restore a lead from the trash",
+)
+def trash_restore(request: HttpRequest, lead_id: int = Path(..., ge=1, le=MAX_ID)) -> TrashOut:
     item = LeadTrash.objects.select_related("lead").filter(lead_id=lead_id).first()
     lead: Lead | None = item.lead if item else None
     if lead is None:

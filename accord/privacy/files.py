@@ -88,7 +88,9 @@ def media_files_mentioning(pattern: re.Pattern[str]) -> list[FileMention]:
     return sorted(found, key=lambda m: m.path)
 
 
-def csv_rows_scrub(path: Path, pattern: re.Pattern[str], *, keep_row_numbers: bool, encoding: str = "") -> int:
+def csv_rows_scrub(
+    path: Path, pattern: re.Pattern[str], *, keep_row_numbers: bool, encoding: str = ""
+) -> int:
     """Blank (``keep_row_numbers``) or drop the CSV rows mentioning a needle; returns how many.
 
     Bytes that do not decode are carried through unchanged (surrogateescape), so the rest of the file
@@ -100,8 +102,10 @@ def csv_rows_scrub(path: Path, pattern: re.Pattern[str], *, keep_row_numbers: bo
     changed = 0
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=".erase-", suffix=".tmp")
     try:
-        with open(path, encoding=codec, errors="surrogateescape", newline="") as src, \
-                os.fdopen(fd, "w", encoding=codec, errors="surrogateescape", newline="") as dst:
+        with (
+            open(path, encoding=codec, errors="surrogateescape", newline="") as src,
+            os.fdopen(fd, "w", encoding=codec, errors="surrogateescape", newline="") as dst,
+        ):
             writer = csv.writer(dst)
             for cells in csv.reader(src):
                 if not cells or not any(pattern.search(cell) for cell in cells):
@@ -123,7 +127,9 @@ def csv_rows_scrub(path: Path, pattern: re.Pattern[str], *, keep_row_numbers: bo
     return changed
 
 
-def media_files_scrub(pattern: re.Pattern[str], *, encodings: dict[int, str] | None = None) -> list[dict[str, object]]:
+def media_files_scrub(
+    pattern: re.Pattern[str], *, encodings: dict[int, str] | None = None
+) -> list[dict[str, object]]:
     """Remove the person from every file under MEDIA_ROOT (see the module docstring); what was done."""
     encodings = encodings or {}
     done: list[dict[str, object]] = []

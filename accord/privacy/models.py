@@ -20,10 +20,14 @@ class ErasureRecord(BaseModel):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text="Username at the time, kept if the user goes.")
+    actor_name = models.CharField(
+        max_length=150, blank=True, help_text="Username at the time, kept if the user goes."
+    )
     reason = models.TextField()
     counts = models.JSONField(default=dict, blank=True, help_text="Rows removed or redacted per table.")
-    files = models.JSONField(default=list, blank=True, help_text="Files rewritten or deleted (paths under MEDIA_ROOT).")
+    files = models.JSONField(
+        default=list, blank=True, help_text="Files rewritten or deleted (paths under MEDIA_ROOT)."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -6,7 +6,8 @@ personal data about a lead *without* a foreign key (for example an audit trail k
 values by lead id) registers a handler here, in its ``AppConfig.ready``::
 
     from accord.privacy.registry import register_erasure_handler
-    register_erasure_handler(audit_rows_erase)  # (*, lead_ids: list[int], emails: list[str]) -> dict[str, int]
+    # audit_rows_erase(*, lead_ids: list[int], emails: list[str]) -> dict[str, int]
+    register_erasure_handler(audit_rows_erase)
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ import base64
 import hashlib
 import json
 import re
-from functools import cached_property
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.apps import apps
@@ -126,15 +126,16 @@ def may_email(lead: Lead) -> bool:
 
 
 def unsubscribe_token(lead: Lead) -> str:
-    """A signed token naming the lead. It does not expire: links in old emails must keep working."""
-    return signing.dumps(lead.pk, salt=UNSUBSCRIBE_SALT, compress=False)
+    """A signed token naming the lead (HMAC with the secret key and a salt of its own). It carries no
+    timestamp and does not expire: links in old emails must keep working."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign_object(lead.pk)
 
 
 def lead_from_unsubscribe_token(token: str) -> Lead | None:
     """The lead a token names, or None when the token is forged or the lead is gone (erased)."""
     try:
-        lead_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    except signing.BadSignature:
+        lead_id = signing.Signer(salt=UNSUBSCRIBE_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
         return None
     if not isinstance(lead_id, int):
         return None
@@ -148,7 +149,10 @@ def unsubscribe_url(lead: Lead) -> str:
 
 def unsubscribe_headers(lead: Lead) -> dict[str, str]:
     """List-Unsubscribe headers (RFC 2369, one-click RFC 8058) for a marketing email to this lead."""
-    return {"List-Unsubscribe": f"<{unsubscribe_url(lead)}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    return {
+        "List-Unsubscribe": f"<{unsubscribe_url(lead)}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
 
 
 # --- finding every mention -------------------------------------------------------------------------
@@ -159,7 +163,8 @@ TEXT_FIELD_TYPES = (models.CharField, models.TextField, models.JSONField)
 def text_fields(model: type[models.Model]) -> list[models.Field]:
     """The columns of ``model`` that can hold an email: text and JSON (not keys or relations)."""
     return [
-        f for f in model._meta.concrete_fields
+        f
+        for f in model._meta.concrete_fields
         if isinstance(f, TEXT_FIELD_TYPES) and not f.is_relation and not f.primary_key
     ]
 
@@ -171,7 +176,8 @@ def binary_fields(model: type[models.Model]) -> list[models.Field]:
 def scanned_models() -> list[type[models.Model]]:
     """Every concrete, managed table (the privacy app's own records hold no address: skipped)."""
     return [
-        m for m in apps.get_models(include_auto_created=True)
+        m
+        for m in apps.get_models(include_auto_created=True)
         if m._meta.managed and not m._meta.proxy and m._meta.app_label != "privacy"
     ]
 
@@ -223,13 +229,17 @@ def mentions(person: Person) -> dict[str, list[Any]]:
 def lead_relations() -> list[Any]:
     """Every foreign key and one-to-one pointing at Lead, hidden ones (related_name="+") included."""
     return [
-        rel for rel in Lead._meta.get_fields(include_hidden=True)
-        if rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)
+        rel
+        for rel in Lead._meta.get_fields(include_hidden=True)
+        if rel.auto_created
+        and not rel.concrete
+        and (rel.one_to_many or rel.one_to_one)
         and rel.related_model is not Lead
     ]
 
 
 # --- subject access export --------------------------------------------------------------------------
+
 
 def row_as_dict(obj: models.Model) -> dict[str, Any]:
     """A row's own columns, JSON-ready (dates as ISO text, binary as text where it decodes)."""
@@ -248,17 +258,26 @@ def row_as_dict(obj: models.Model) -> dict[str, Any]:
 
 def _event_dict(event: Event) -> dict[str, Any]:
     return {
-        "id": event.pk, "type": event.type, "subject_type": event.subject_type, "subject_id": event.subject_id,
-        "occurred_at": event.occurred_at.isoformat(), "channel": event.channel, "stage": event.stage,
-        "actor": event.actor.username if event.actor_id else None, "payload": event.payload,
+        "id": event.pk,
+        "type": event.type,
+        "subject_type": event.subject_type,
+        "subject_id": event.subject_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "channel": event.channel,
+        "stage": event.stage,
+        "actor": event.actor.username if event.actor_id else None,
+        "payload": event.payload,
     }
 
 
 def person_events(person: Person) -> QuerySet[Event]:
     """Events about the person's leads, and any other event whose payload names one of their emails."""
     other = [
-        pk for pk, payload in rows_mentioning(Event, person.emails)
-        .exclude(subject_type="lead", subject_id__in=person.lead_ids).values_list("pk", "payload").iterator()
+        pk
+        for pk, payload in rows_mentioning(Event, person.emails)
+        .exclude(subject_type="lead", subject_id__in=person.lead_ids)
+        .values_list("pk", "payload")
+        .iterator()
         if value_mentions(payload, person.pattern)
     ]
     return Event.objects.filter(Q(subject_type="lead", subject_id__in=person.lead_ids) | Q(pk__in=other))
@@ -303,13 +322,19 @@ def privacy_export(*, email: str) -> dict[str, Any]:
         "email": email_key(email),
         "emails": person.emails,
         "leads": [
-            {**row_as_dict(lead), "merged_alias": lead.merged_into_id is not None,
-             "in_trash": LeadTrash.objects.filter(lead_id=lead.pk).exists()}
+            {
+                **row_as_dict(lead),
+                "merged_alias": lead.merged_into_id is not None,
+                "in_trash": LeadTrash.objects.filter(lead_id=lead.pk).exists(),
+            }
             for lead in person.leads
         ],
         "accounts": [row_as_dict(a) for a in Account.objects.filter(pk__in=accounts).order_by("pk")],
         "related": related,
-        "events": [_event_dict(e) for e in person_events(person).select_related("actor").order_by("occurred_at", "id")],
+        "events": [
+            _event_dict(e)
+            for e in person_events(person).select_related("actor").order_by("occurred_at", "id")
+        ],
         "other_mentions": other,
         "files": [
             {"path": m.path, "kind": m.kind, "import_job_id": m.import_job_id}
@@ -318,7 +343,8 @@ def privacy_export(*, email: str) -> dict[str, Any]:
         "search_index": "Accord keeps no search index; nothing to report.",
         "erasures": [
             {"id": r.pk, "erased_at": r.created_at.isoformat()}
-            for r in ErasureRecord.objects.filter(email_hash=email_hash(email)) if email
+            for r in ErasureRecord.objects.filter(email_hash=email_hash(email))
+            if email
         ],
     }
     for provider in export_providers:
@@ -328,13 +354,15 @@ def privacy_export(*, email: str) -> dict[str, Any]:
 
 # --- trash ------------------------------------------------------------------------------------------
 
+
 def trash_list(*, user: User) -> QuerySet[LeadTrash]:
     """Leads in the trash that ``user`` may restore (none unless they hold a trash role)."""
     if not user.is_authenticated or not user.has_role(*TRASH_ROLES):
         return LeadTrash.objects.none()
     return (
         LeadTrash.objects.exclude(lead__email_key=ERASED_CONTACT_EMAIL)
-        .select_related("lead", "deleted_by").order_by("-deleted_at", "-id")
+        .select_related("lead", "deleted_by")
+        .order_by("-deleted_at", "-id")
     )
 
 

@@ -66,9 +66,15 @@ def _require(user: Any, roles: tuple[str, ...], what: str) -> None:
 
 # --- unsubscribe --------------------------------------------------------------------------------------
 
+
 @transaction.atomic
 def lead_unsubscribe(
-    *, lead: Lead | None = None, email: str = "", source: str, actor: Any = None, channel: str = Channel.SYSTEM
+    *,
+    lead: Lead | None = None,
+    email: str = "",
+    source: str,
+    actor: Any = None,
+    channel: str = Channel.SYSTEM,
 ) -> Lead:
     """Record that the person refuses marketing email (consent denied, with source and time).
 
@@ -90,12 +96,18 @@ def lead_unsubscribe(
         consent=ConsentStatus.DENIED, consent_source=source[:200], consent_at=now, updated_at=now
     )
     root.refresh_from_db()
-    event_record(type="lead.unsubscribed", subject=root, actor=actor, channel=channel,
-                 payload={"source": source[:200], "previous_consent": previous})
+    event_record(
+        type="lead.unsubscribed",
+        subject=root,
+        actor=actor,
+        channel=channel,
+        payload={"source": source[:200], "previous_consent": previous},
+    )
     return root
 
 
 # --- erasure -------------------------------------------------------------------------------------------
+
 
 def _pattern(texts: list[str]) -> re.Pattern[str]:
     """Matches any of ``texts`` as whole words (for names in deal titles)."""
@@ -118,11 +130,16 @@ def _erased_contact() -> Lead:
     """The shared stand-in contact for deals whose contact was erased (hidden in the trash)."""
     lead, _ = Lead.objects.get_or_create(
         email_key=ERASED_CONTACT_EMAIL,
-        defaults={"email": ERASED_CONTACT_EMAIL, "first_name": "Erased", "last_name": "contact",
-                  "stage": Stage.DISQUALIFIED},
+        defaults={
+            "email": ERASED_CONTACT_EMAIL,
+            "first_name": "Erased",
+            "last_name": "contact",
+            "stage": Stage.DISQUALIFIED,
+        },
     )
     LeadTrash.objects.get_or_create(
-        lead=lead, defaults={"deleted_at": timezone.now(), "reason": "Stands in for the contacts of erased people."}
+        lead=lead,
+        defaults={"deleted_at": timezone.now(), "reason": "Stands in for the contacts of erased people."},
     )
     return lead
 
@@ -188,9 +205,9 @@ def _webhooks_redact(person: Person, event_ids: list[int]) -> Counter[str]:
         counts["webhooks.WebhookDelivery (payloads redacted)"] += deliveries.filter(event_type=type_).update(
             payload={"redacted": True, "type": type_}
         )
-    counts["webhooks.ExternalEvent (unlinked)"] = ExternalEvent.objects.filter(lead_id__in=person.lead_ids).update(
-        lead=None, response_body={"redacted": True}
-    )
+    counts["webhooks.ExternalEvent (unlinked)"] = ExternalEvent.objects.filter(
+        lead_id__in=person.lead_ids
+    ).update(lead=None, response_body={"redacted": True})
     return counts
 
 
@@ -228,7 +245,8 @@ def _residue_scrub(person: Person, pattern: re.Pattern[str], counts: Counter[str
             continue
         label = model._meta.label
         fields = text_fields(model)
-        for row in rows_mentioning(model, person.emails).iterator():
+        # A list, not a cursor: the loop updates the rows it reads.
+        for row in list(rows_mentioning(model, person.emails)):
             changes = {}
             for f in fields:
                 value = getattr(row, f.attname)
@@ -258,7 +276,12 @@ def _imports_running_check(person: Person) -> dict[int, str]:
 
 @transaction.atomic
 def privacy_erase(
-    *, email: str = "", lead_id: int | None = None, actor: User | None, reason: str, channel: str = Channel.PAGE
+    *,
+    email: str = "",
+    lead_id: int | None = None,
+    actor: User | None,
+    reason: str,
+    channel: str = Channel.PAGE,
 ) -> ErasureRecord:
     """Remove a person (by email or lead id) from every table and file; events stay, redacted.
 
@@ -266,8 +289,10 @@ def privacy_erase(
     """
     _require(actor, PRIVACY_ROLES, "erase personal data")
     if not (reason or "").strip():
-        raise ApplicationError("Say why this person is erased (e.g. 'GDPR request of 2026-05-01').",
-                               detail={"reason": "required"})
+        raise ApplicationError(
+            "Say why this person is erased (e.g. 'GDPR request of 2026-05-01').",
+            detail={"reason": "required"},
+        )
     if not email and lead_id is None:
         raise ApplicationError("Give an email address or a lead id.", detail={"email": "required"})
     person = person_find(email=email, lead_id=lead_id)
@@ -312,12 +337,18 @@ def privacy_erase(
         counts={label: n for label, n in sorted(counts.items()) if n},
         files=files,
     )
-    event_record(type="privacy.erased", subject=record, actor=actor, channel=channel,
-                 payload={"lead_ids": person.lead_ids, "counts": record.counts})
+    event_record(
+        type="privacy.erased",
+        subject=record,
+        actor=actor,
+        channel=channel,
+        payload={"lead_ids": person.lead_ids, "counts": record.counts},
+    )
     return record
 
 
 # --- trash -----------------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def lead_delete(*, lead: Lead, actor: User, reason: str = "", channel: str = Channel.PAGE) -> LeadTrash:
@@ -332,7 +363,9 @@ def lead_delete(*, lead: Lead, actor: User, reason: str = "", channel: str = Cha
     trash = LeadTrash(lead=lead, deleted_at=timezone.now(), deleted_by=actor, reason=reason[:255])
     trash.full_clean()
     trash.save()
-    event_record(type="lead.deleted", subject=lead, actor=actor, channel=channel, payload={"reason": reason[:255]})
+    event_record(
+        type="lead.deleted", subject=lead, actor=actor, channel=channel, payload={"reason": reason[:255]}
+    )
     return trash
 
 

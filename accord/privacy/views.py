@@ -12,6 +12,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accord.audit.services import export_record
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
 from accord.leads.selectors import lead_get
@@ -20,6 +21,7 @@ from accord.privacy.models import LeadTrash
 from accord.privacy.selectors import (
     PRIVACY_ROLES,
     TRASH_ROLES,
+    email_hash,
     erasure_records,
     export_filename,
     export_json,
@@ -43,17 +45,31 @@ def privacy_desk(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and erase_form.is_valid():
         data = erase_form.cleaned_data
         try:
-            record = privacy_erase(email=data.get("email") or "", lead_id=data.get("lead_id"), actor=request.user,
-                                   reason=data["reason"], channel=Channel.PAGE)
+            record = privacy_erase(
+                email=data.get("email") or "",
+                lead_id=data.get("lead_id"),
+                actor=request.user,
+                reason=data["reason"],
+                channel=Channel.PAGE,
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
             total = sum(n for n in record.counts.values())
-            messages.success(request, f"Erased: {total} rows and files removed or redacted (erasure {record.pk}).")
+            messages.success(
+                request, f"Erased: {total} rows and files removed or redacted (erasure {record.pk})."
+            )
             return redirect("privacy:desk")
-    return render(request, "privacy/desk.html", {
-        "export_form": ExportForm(), "erase_form": erase_form, "records": erasure_records()[:50],
-    }, status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "privacy/desk.html",
+        {
+            "export_form": ExportForm(),
+            "erase_form": erase_form,
+            "records": erasure_records()[:50],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -65,6 +81,13 @@ def privacy_export_download(request: HttpRequest) -> HttpResponse:
         messages.error(request, "Give a valid email address to export.")
         return redirect("privacy:desk")
     email = form.cleaned_data["email"]
+    # Logged like every export, by a hash of the address: the log must not keep what erasure removes.
+    export_record(
+        user=request.user,
+        what="privacy.subject_access",
+        filename=export_filename(email),
+        filters={"email_hash": email_hash(email)},
+    )
     response = HttpResponse(export_json(privacy_export(email=email)), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{export_filename(email)}"'
     return response
@@ -132,5 +155,3 @@ urlpatterns = [
     path("privacy/trash/<int:lead_id>/restore", lead_restore_page, name="lead_restore"),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]
-
-

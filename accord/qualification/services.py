@@ -348,7 +348,12 @@ def criteria_rescore(
     new_mqls = [r[-1] for r in stage_rows if r[-3] == Stage.MQL]
     if new_mqls:
         # Leads the new criteria make MQLs are handed to routing, as the intake pipeline does.
-        from accord.routing.tasks import route_leads_later
+        from accord.sla.external import mql_hand_off_many
 
-        route_leads_later(new_mqls)
+        mql_hand_off_many(new_mqls)
+    if stage_changed:
+        # Leads the new scores sent to nurture get their re-check dates.
+        from accord.sla.nurture import nurture_tracks_backfill
+
+        nurture_tracks_backfill()
     return {"evaluated": result.height, "changed": changed.height, "stage_changed": stage_changed}

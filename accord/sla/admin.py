@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from accord.sla.models import ScorecardWeights, SlaClock, SlaPolicy, Touch
+from accord.sla.models import (
+    ExternalQualificationConfig,
+    ExternalReview,
+    NurtureTrack,
+    ScorecardWeights,
+    SlaClock,
+    SlaPolicy,
+    Touch,
+)
 
 
 @admin.register(SlaPolicy)
@@ -69,3 +77,23 @@ class ScorecardWeightsAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:  # type: ignore[no-untyped-def]
         obj.pk = 1  # the single row scorecards read
         super().save_model(request, obj, form, change)
+
+
+@admin.register(NurtureTrack)
+class NurtureTrackAdmin(admin.ModelAdmin):
+    list_display = ("lead", "source", "entered_at", "recheck_on", "recheck_count")
+    list_filter = ("source",)
+    raw_id_fields = ("lead",)
+
+
+@admin.register(ExternalQualificationConfig)
+class ExternalQualificationConfigAdmin(admin.ModelAdmin):
+    list_display = ("provider_name", "enabled")
+
+
+@admin.register(ExternalReview)
+class ExternalReviewAdmin(admin.ModelAdmin):
+    list_display = ("lead", "provider_name", "requested_at", "due_at", "verdict", "decided_at")
+    list_filter = ("verdict",)
+    raw_id_fields = ("lead",)
+    readonly_fields = ("decided_by", "decided_at")

@@ -143,7 +143,9 @@ def webhook_endpoint_set_active(*, actor: Any, endpoint: WebhookEndpoint, is_act
     return endpoint
 
 
-def webhook_deliveries_create_for_events(*, event_ids: list[int]) -> list[int]:
+def webhook_deliveries_create_for_events(
+    *, event_ids: list[int], event_types: set[str] | None = None
+) -> list[int]:
     """One delivery per (subscribed active endpoint, committed event, type); sending is enqueued.
 
     Called after the events' transaction commits. Safe to call twice: a unique constraint keeps one
@@ -153,6 +155,15 @@ def webhook_deliveries_create_for_events(*, event_ids: list[int]) -> list[int]:
     if not endpoints:
         return []
     wanted = {t for endpoint in endpoints for t in endpoint.event_types}
+    if event_types is not None:
+        # The types the events may be sent as: their own, lead.created for intakes, lead.qualified for any.
+        possible = (
+            set(event_types)
+            | {"lead.qualified"}
+            | ({"lead.created"} if "lead.intake" in event_types else set())
+        )
+        if not wanted & possible:
+            return []
     base_types = {t for t in wanted if t not in ("lead.created", "lead.qualified")}
     if "lead.created" in wanted:
         base_types.add("lead.intake")

@@ -31,8 +31,9 @@ def world(personas):
     w = World()
     w.p = p
     w.account = Account.objects.create(name="Acme Health", name_key="acme health", owner=p.bob)
-    w.bob_lead = LeadFactory(email="bob.lead@acme.example", owner=p.bob, stage=Stage.SAL, company="Acme Health",
-                             account=w.account)  # fmt: skip
+    w.bob_lead = LeadFactory(
+        email="bob.lead@acme.example", owner=p.bob, stage=Stage.SAL, company="Acme Health", account=w.account
+    )
     w.carol_lead = LeadFactory(
         email="carol.lead@acme.example", owner=p.carol, stage=Stage.SAL, company="=cmd|'/c calc'!A1"
     )

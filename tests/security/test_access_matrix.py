@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - the matrix is a table: one row per check, one column per persona
 """The access matrix: every persona against every kind of record and every operation, on pages and API.
 
 Each row names a record and an operation and spells out, persona by persona, what must happen:

@@ -31,7 +31,7 @@ def test_the_setup_page_shows_the_secret_and_an_otpauth_uri_and_turns_it_on(pers
     html = client.get("/account/totp/").content.decode()
     device = TotpDevice.objects.get(user=personas.mike)
     assert device.confirmed_at is None
-    assert " ".join(device.secret[i:i + 4] for i in range(0, len(device.secret), 4)) in html
+    assert " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4)) in html
     assert "otpauth://totp/Accord:mike?secret=" in html
     assert "http" not in html.split("otpauth://")[1].split('"')[0]  # no external QR service
     bad = client.post("/account/totp/", {"action": "confirm", "code": "000000"})
@@ -71,8 +71,9 @@ def test_a_code_is_accepted_once(personas):
 def test_the_admin_login_asks_for_the_code_as_well(personas):
     totp = enrol(personas.root)
     client = Client()
-    response = client.post("/admin/login/?next=/admin/", {"username": "root", "password": personas.password,
-                                                           "next": "/admin/"})
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "root", "password": personas.password, "next": "/admin/"}
+    )
     assert response.status_code == 302
     assert client.get("/admin/")["Location"].startswith("/login/totp/")
     client.post("/login/totp/", {"code": next_code(totp)})
@@ -106,7 +107,10 @@ def test_admins_can_be_required_to_enrol(personas, settings):
     assert held.status_code == 302 and held["Location"].startswith("/account/totp/")
     client.get("/account/totp/")
     secret = TotpDevice.objects.get(user=personas.root).secret
-    assert client.post("/account/totp/", {"action": "confirm", "code": pyotp.TOTP(secret).now()}).status_code == 302
+    assert (
+        client.post("/account/totp/", {"action": "confirm", "code": pyotp.TOTP(secret).now()}).status_code
+        == 302
+    )
     assert client.get("/leads/").status_code == 200
     # Others are not affected.
     other = Client()

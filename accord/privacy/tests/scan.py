@@ -19,7 +19,9 @@ def database_hits(needle: str) -> list[str]:
             continue
         for f in model._meta.concrete_fields:
             if isinstance(f, (models.CharField, models.TextField, models.JSONField)) and not f.is_relation:
-                for pk in model._base_manager.filter(**{f"{f.name}__icontains": needle}).values_list("pk", flat=True):
+                for pk in model._base_manager.filter(**{f"{f.name}__icontains": needle}).values_list(
+                    "pk", flat=True
+                ):
                     hits.append(f"{model._meta.label}.{f.name}#{pk}")
             elif isinstance(f, models.BinaryField):
                 for pk, value in model._base_manager.values_list("pk", f.attname):

@@ -30,7 +30,9 @@ def ann(personas):
     touch_log(lead=lead, user=personas.bob, kind="call", note="left a voicemail", occurred_at=timezone.now())
     notify(user=personas.bob, kind=NotificationKind.OTHER, subject="Call Ann", body="", lead=lead)
     csv = f"Email,First Name\n{EMAIL},Ann\n"
-    job = import_job_create(uploaded=SimpleUploadedFile("p.csv", csv.encode()), source=None, actor=personas.alice)
+    job = import_job_create(
+        uploaded=SimpleUploadedFile("p.csv", csv.encode()), source=None, actor=personas.alice
+    )
     import_job_run(job_id=job.pk)
     return lead
 
@@ -65,6 +67,10 @@ def test_admins_download_it_from_the_page_and_the_api(ann, personas, client_for,
     assert json.loads(page.content)["email"] == EMAIL
     api = api_client_for(personas.root).get("/api/v1/privacy/export", {"email": EMAIL})
     assert api.status_code == 200 and api.json()["leads"]
+    from accord.audit.models import ExportRecord
+
+    logged = ExportRecord.objects.filter(what="privacy.subject_access", username="root")
+    assert logged.count() == 2 and all(EMAIL not in json.dumps(r.filters) for r in logged)
 
 
 @pytest.mark.parametrize("who", ["alice", "mona", "bob", "sam", "eve"])

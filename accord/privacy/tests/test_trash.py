@@ -27,7 +27,9 @@ def test_a_deleted_lead_is_hidden_from_lists_pages_and_api_and_comes_back_on_res
     lead_restore(lead=lead, actor=personas.alice)
     assert leads_visible_to(personas.root).filter(pk=lead.pk).exists()
     assert [e.type for e in Event.objects.filter(subject_id=lead.pk, type__startswith="lead.")][-2:] == [
-        "lead.deleted", "lead.restored"]
+        "lead.deleted",
+        "lead.restored",
+    ]
 
 
 def test_pages_delete_and_restore(personas, client_for):
@@ -42,7 +44,9 @@ def test_pages_delete_and_restore(personas, client_for):
 def test_the_api_deletes_and_restores(personas, api_client_for):
     lead = lead_make("ann@acme.com")
     client = api_client_for(personas.alice)
-    assert client.post(f"/api/v1/leads/{lead.pk}/trash", data={}, content_type="application/json").json()["in_trash"]
+    assert client.post(f"/api/v1/leads/{lead.pk}/trash", data={}, content_type="application/json").json()[
+        "in_trash"
+    ]
     assert client.post(f"/api/v1/leads/{lead.pk}/restore").json() == {"lead_id": lead.pk, "in_trash": False}
 
 

@@ -141,3 +141,51 @@ def test_the_privacy_erasure_hook_blanks_a_subjects_payloads(
         event_record(type="lead.assigned", subject=lead, payload={"email": "pat@example.com"})
     assert webhook_payloads_redact(subject_type="lead", subject_ids=[lead.pk]) == 1
     assert WebhookDelivery.objects.get().payload == {"redacted": True}
+
+
+def test_endpoints_for_other_types_cost_the_hand_off_one_query(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    make_endpoint(receiver.url, "deal.won")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event_record(type="lead.touched", subject=make_lead())
+    with django_assert_num_queries(1):
+        for callback in callbacks:
+            callback()
+
+
+def test_housekeeping_re_enqueues_lost_deliveries_and_forgets_old_bookkeeping(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from accord.core.idempotency import idempotent_call
+    from accord.webhooks.models import ExternalEvent
+    from accord.webhooks.services import webhook_test_send, webhooks_housekeeping
+
+    endpoint = make_endpoint(receiver.url, "lead.assigned")
+    with time_machine.travel(timezone.now() - timedelta(days=31), tick=False):
+        from accord.leads.models import Source
+
+        ExternalEvent.objects.create(
+            source=Source.objects.create(name="Old"), external_id="e", body_hash="h", status_code=201
+        )
+        idempotent_call(scope="t", key="k", body={}, call=lambda: (201, {}))
+    ten_minutes_ago = time_machine.travel(timezone.now() - timedelta(minutes=10), tick=False)
+    with ten_minutes_ago, django_capture_on_commit_callbacks(execute=False):  # the task is lost
+        lost = webhook_test_send(actor=personas.root, endpoint=endpoint)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = webhooks_housekeeping()
+
+    assert done == {
+        "deliveries_enqueued": 1,
+        "idempotency_records_purged": 1,
+        "external_events_purged": 1,
+        "deliveries_purged": 0,
+    }
+    assert DBTaskResult.objects.filter(args_kwargs__args=[lost.pk]).exists()
