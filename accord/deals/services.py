@@ -115,8 +115,8 @@ def lead_convert(
     value, code = _amount(amount), _currency(currency)
     account, account_created = _account_for(lead)
     if lead.account_id is None:
-        Lead.objects.filter(pk=lead.pk).update(account=account, updated_at=timezone.now())
         lead.account = account
+        lead.save(update_fields=["account", "updated_at"])  # save(), so the audit trail sees it
     deal = Deal(
         name=(name or "").strip() or f"{account.name}: {lead.full_name or lead.email}",
         account=account,

@@ -14,6 +14,11 @@ from accord.notifications.services import notification_mark_read
 router = Router(tags=["notifications"])
 
 
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
 class NotificationOut(Schema):
     id: int
     kind: str
@@ -58,7 +63,11 @@ def list_notifications(request: HttpRequest, query: Query[NotificationQuery]) ->
     return {"unread": unread.count(), "results": [notification_out(n) for n in shown[: query.limit]]}
 
 
-@router.post("/notifications/{notification_id}/read", response=NotificationOut, summary="Mark one read")
+@router.post(
+    "/notifications/{notification_id}/read",
+    response={200: NotificationOut, 404: ErrorOut},
+    summary="Mark one read",
+)
 def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
     notification = notification_get(user=request.user, notification_id=notification_id)
     return notification_out(notification_mark_read(notification=notification, user=request.user))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accord.people.models import Role
+from accord.people.models import SALES_ROLES, Role
 
 MARKETING_DESK = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 
@@ -24,7 +24,17 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Leads", "/leads/"),
     NavLink("Import", "/leads/import/", MARKETING_DESK),
     NavLink("Duplicates", "/leads/duplicates/", MARKETING_DESK),
+    NavLink("Sources", "/sources/", MARKETING_DESK),
     NavLink("Criteria", "/criteria/"),
+    NavLink(
+        "Routing", "/routing/", frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER, Role.MARKETING_HEAD})
+    ),
+    NavLink(
+        "Campaigns",
+        "/campaigns/",
+        frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}),
+    ),
+    NavLink("Deals", "/deals/", frozenset({*SALES_ROLES, Role.ADMIN, Role.EXECUTIVE, Role.MARKETING_HEAD})),
     NavLink(
         "Scorecards",
         "/scorecards/",
@@ -43,6 +53,8 @@ NAV_LINKS: tuple[NavLink, ...] = (
         ),
     ),
     NavLink("Glossary", "/glossary/"),
+    NavLink("Audit", "/audit/", frozenset({Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD})),
+    NavLink("Webhooks", "/webhooks/", frozenset({Role.ADMIN})),
     NavLink("Privacy", "/privacy/", frozenset({Role.ADMIN})),
     NavLink("Admin", "/admin/", frozenset({Role.ADMIN})),
 )

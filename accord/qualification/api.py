@@ -18,6 +18,11 @@ from accord.qualification.selectors import criteria_active, criteria_diff, crite
 router = Router(tags=["qualification"])
 
 
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
 class RuleIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
@@ -155,7 +160,9 @@ def criteria_index(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/criteria/active", response=CriteriaOut, summary="The active criteria version")
+@router.get(
+    "/criteria/active", response={200: CriteriaOut, 404: ErrorOut}, summary="The active criteria version"
+)
 def criteria_active_get(request: HttpRequest) -> dict[str, Any]:
     active = criteria_active()
     if active is None:
@@ -163,12 +170,18 @@ def criteria_active_get(request: HttpRequest) -> dict[str, Any]:
     return _out(criteria_get(criteria_id=active.pk))
 
 
-@router.get("/criteria/{criteria_id}", response=CriteriaOut, summary="One criteria version")
+@router.get(
+    "/criteria/{criteria_id}", response={200: CriteriaOut, 404: ErrorOut}, summary="One criteria version"
+)
 def criteria_detail(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
     return _out(criteria_get(criteria_id=criteria_id))
 
 
-@router.post("/criteria", response={201: CriteriaOut}, summary="Start a draft (optionally from a version)")
+@router.post(
+    "/criteria",
+    response={201: CriteriaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Start a draft (optionally from a version)",
+)
 def criteria_create(request: HttpRequest, payload: DraftIn) -> HttpResponse:
     """Honours Idempotency-Key: a retried post makes one draft."""
 
@@ -182,7 +195,11 @@ def criteria_create(request: HttpRequest, payload: DraftIn) -> HttpResponse:
     return idempotent_response(request, operation="criteria_create", body=body, call=run)
 
 
-@router.put("/criteria/{criteria_id}", response=CriteriaOut, summary="Replace a draft's settings and rules")
+@router.put(
+    "/criteria/{criteria_id}",
+    response={200: CriteriaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Replace a draft's settings and rules",
+)
 def criteria_update(request: HttpRequest, criteria_id: int, payload: DraftUpdateIn) -> dict[str, Any]:
     criteria_set = criteria_get(criteria_id=criteria_id)
     services.criteria_draft_update(
@@ -196,7 +213,11 @@ def criteria_update(request: HttpRequest, criteria_id: int, payload: DraftUpdate
     return _out(criteria_get(criteria_id=criteria_id))
 
 
-@router.post("/criteria/{criteria_id}/sign-off", response=CriteriaOut, summary="Sign off a draft as a head")
+@router.post(
+    "/criteria/{criteria_id}/sign-off",
+    response={200: CriteriaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Sign off a draft as a head",
+)
 def criteria_sign_off(request: HttpRequest, criteria_id: int, payload: SignOffIn) -> dict[str, Any]:
     criteria_set = criteria_get(criteria_id=criteria_id)
     services.criteria_sign_off(
@@ -205,7 +226,11 @@ def criteria_sign_off(request: HttpRequest, criteria_id: int, payload: SignOffIn
     return _out(criteria_get(criteria_id=criteria_id))
 
 
-@router.get("/criteria/{criteria_id}/diff", response=DiffOut, summary="What changed against another version")
+@router.get(
+    "/criteria/{criteria_id}/diff",
+    response={200: DiffOut, 404: ErrorOut},
+    summary="What changed against another version",
+)
 def criteria_diff_get(request: HttpRequest, criteria_id: int, against: int) -> dict[str, Any]:
     new = criteria_get(criteria_id=criteria_id)
     old = criteria_get(criteria_id=against)

@@ -27,6 +27,11 @@ from accord.reporting.selectors import (
 router = Router(tags=["reports"])
 
 
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
 class ReportQuery(Schema):
     start: date | None = None
     end: date | None = None
@@ -142,7 +147,11 @@ def list_metrics(request: HttpRequest) -> list[dict[str, Any]]:
     return [m.__dict__ for m in metrics.METRICS.values()]
 
 
-@router.post("/reports/abtest", response=AbTestOut, summary="Judge two variants with a two-proportion z-test")
+@router.post(
+    "/reports/abtest",
+    response={200: AbTestOut, 400: ErrorOut},
+    summary="Judge two variants with a two-proportion z-test",
+)
 def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
     try:
         a = abtest.Variant(payload.a.name, payload.a.conversions, payload.a.trials)
@@ -152,7 +161,11 @@ def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
         raise ApplicationError(str(exc), detail={"body": str(exc)}) from None
 
 
-@router.get("/reports/abtest/campaigns", response=AbTestOut, summary="A/B test two campaigns' touched leads")
+@router.get(
+    "/reports/abtest/campaigns",
+    response={200: AbTestOut, 400: ErrorOut, 403: ErrorOut},
+    summary="A/B test two campaigns' touched leads",
+)
 def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
     from accord.reporting.selectors import campaign_variants
 
@@ -166,7 +179,9 @@ def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -
 
 
 @router.get(
-    "/reports/conversion-facts/{team_id}", response=ConversionFactsOut, summary="A team's conversion facts"
+    "/reports/conversion-facts/{team_id}",
+    response={200: ConversionFactsOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A team's conversion facts",
 )
 def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None = None) -> dict[str, Any]:
     team = Team.objects.filter(pk=team_id).first()
@@ -189,7 +204,9 @@ def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None 
 
 # Last: the catch-all path must not shadow /reports/abtest and /reports/conversion-facts.
 @router.get(
-    "/reports/{kind}", response=ReportOut, summary="A dashboard's tables (marketing, sales, executive)"
+    "/reports/{kind}",
+    response={200: ReportOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A dashboard's tables (marketing, sales, executive)",
 )
 def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> dict[str, Any]:
     if kind not in TITLES:

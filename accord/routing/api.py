@@ -17,6 +17,11 @@ from accord.routing import selectors, services
 router = Router(tags=["routing"])
 
 
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
 class ConditionOut(Schema):
     field: str
     operator: str
@@ -104,14 +109,20 @@ def _rule_set_out(rule_set: Any) -> dict[str, Any]:
 
 
 @router.get(
-    "/routing/rules", response=list[RuleSetOut], summary="Routing rules of the active and draft versions"
+    "/routing/rules",
+    response={200: list[RuleSetOut], 403: ErrorOut},
+    summary="Routing rules of the active and draft versions",
 )
 def routing_rules(request: HttpRequest) -> list[dict[str, Any]]:
     _require_view(request)
     return [_rule_set_out(rule_set) for rule_set in selectors.rule_sets_for_page()]
 
 
-@router.post("/routing/dry-run", response=list[DryRunRowOut], summary="Where the newest leads would go")
+@router.post(
+    "/routing/dry-run",
+    response={200: list[DryRunRowOut], 403: ErrorOut, 404: ErrorOut},
+    summary="Where the newest leads would go",
+)
 def routing_dry_run(request: HttpRequest, payload: DryRunIn) -> list[dict[str, Any]]:
     """Nothing is written: round-robin and capacity are simulated in memory."""
     _require_view(request)
@@ -137,7 +148,9 @@ def routing_dry_run(request: HttpRequest, payload: DryRunIn) -> list[dict[str, A
 
 
 @router.post(
-    "/leads/{lead_id}/reassign", response=AssignmentOut, summary="Give a lead to another rep, with a reason"
+    "/leads/{lead_id}/reassign",
+    response={200: AssignmentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Give a lead to another rep, with a reason",
 )
 def lead_reassign(request: HttpRequest, lead_id: int, payload: ReassignIn) -> dict[str, Any]:
     if not request.user.has_role(*selectors.REASSIGN_ROLES):

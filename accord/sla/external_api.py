@@ -25,6 +25,11 @@ from accord.sla.models import ExternalQualificationConfig, ExternalReview
 router = Router(tags=["external qualification"])
 
 
+class ErrorOut(Schema):
+    message: str
+    detail: dict[str, Any]
+
+
 class ExternalReviewOut(Schema):
     id: int
     lead_id: int
@@ -77,7 +82,9 @@ def review_out(review: ExternalReview) -> dict[str, Any]:
 
 
 @router.get(
-    "/external-reviews", response=list[ExternalReviewOut], summary="Leads awaiting (or given) a verdict"
+    "/external-reviews",
+    response={200: list[ExternalReviewOut], 400: ErrorOut, 403: ErrorOut},
+    summary="Leads awaiting (or given) a verdict",
 )
 def list_reviews(request: HttpRequest, query: Query[ExternalReviewQuery]) -> list[dict[str, Any]]:
     reviews = external_reviews_for(user=request.user, status=query.status)[: query.limit]
@@ -86,7 +93,7 @@ def list_reviews(request: HttpRequest, query: Query[ExternalReviewQuery]) -> lis
 
 @router.post(
     "/external-reviews/{review_id}/verdict",
-    response=ExternalReviewOut,
+    response={200: ExternalReviewOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Mark a lead ready (routed to sales) or not ready (nurture)",
 )
 def post_verdict(request: HttpRequest, review_id: int, payload: VerdictIn) -> dict[str, Any]:
@@ -107,7 +114,7 @@ class ExternalConfigSchema(Schema):
 
 @router.get(
     "/external-qualification",
-    response=ExternalConfigSchema,
+    response={200: ExternalConfigSchema, 403: ErrorOut},
     summary="Whether new MQLs wait for a third party",
 )
 def get_config(request: HttpRequest) -> dict[str, Any]:
@@ -119,7 +126,7 @@ def get_config(request: HttpRequest) -> dict[str, Any]:
 
 @router.put(
     "/external-qualification",
-    response=ExternalConfigSchema,
+    response={200: ExternalConfigSchema, 400: ErrorOut, 403: ErrorOut},
     summary="Turn external qualification on or off (marketing head or admin)",
 )
 def put_config(request: HttpRequest, payload: ExternalConfigSchema) -> dict[str, Any]:
