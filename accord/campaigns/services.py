@@ -448,8 +448,8 @@ def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_s
     the intake channel). Repeats are skipped by the unique constraints. Returns how many rows were sent.
 
     No ``Touchpoint`` instance is built per row: rows go to the database as plain tuples, one
-    statement per batch (SQLite ``INSERT OR IGNORE`` with ``executemany``; PostgreSQL one
-    ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING``), as ``bulk_create(...,
+    statement per batch (SQLite ``INSERT OR IGNORE`` with ``executemany``; PostgreSQL ``COPY`` into a
+    staging table, then ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``), as ``bulk_create(...,
     ignore_conflicts=True)`` would, at a fraction of its cost per row.
     """
     campaigns = {
@@ -521,8 +521,7 @@ _TOUCHPOINT_COLUMNS = (
 
 
 def _touchpoints_insert(batch: list[tuple[Any, ...]]) -> int:
-    """One statement for the batch; rows that repeat a recorded touch are skipped, as with
-    ``bulk_create(ignore_conflicts=True)``."""
+    """Rows that repeat a recorded touch are skipped, as with ``bulk_create(ignore_conflicts=True)``."""
     if not batch:
         return 0
     quote = connection.ops.quote_name
@@ -530,11 +529,21 @@ def _touchpoints_insert(batch: list[tuple[Any, ...]]) -> int:
     names = ", ".join(quote(name) for name, _ in _TOUCHPOINT_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = ", ".join(f"%s::{kind}[]" for _, kind in _TOUCHPOINT_COLUMNS)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) ON CONFLICT DO NOTHING",
-                [list(column) for column in zip(*batch, strict=True)],
-            )
+            # COPY cannot skip conflicts: COPY into a session-local staging table, then one
+            # INSERT ... SELECT ... ON CONFLICT DO NOTHING (every unique constraint, as bulk_create).
+            staging = "accord_touchpoint_staging"
+            definition = ", ".join(f"{quote(name)} {kind}" for name, kind in _TOUCHPOINT_COLUMNS)
+            raw = cursor.cursor
+            with connection.wrap_database_errors:
+                raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({definition})")
+                raw.execute(f"TRUNCATE {staging}")
+                with raw.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                    for row in batch:
+                        copy.write_row(row)
+                raw.execute(
+                    f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING"
+                )
+                raw.execute(f"TRUNCATE {staging}")
         else:
             marks = ", ".join(["%s"] * len(_TOUCHPOINT_COLUMNS))
             cursor.executemany(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", batch)

@@ -2,14 +2,17 @@
 
     decode -> parse (csv) -> map columns -> normalize_submission per row -> fold duplicates
            -> existing leads: lead_apply_fields, write if changed, 'lead.updated', bulk re-score
-           -> new leads: AccountIndex / lead_link_account, bulk qualification, next_stage,
-              raw bulk insert of leads and 'lead.intake' events
+           -> new leads: AccountIndex match (lead_link_account's rule, accounts created in bulk),
+              bulk qualification, next_stage, raw bulk insert of leads, 'lead.intake' events and
+              campaign touchpoints, new MQLs handed to routing
 
 Every step that decides something is the per-record pipeline's own function (``normalize_submission``,
-``lead_apply_fields``, ``lead_link_account``, ``record_from_values``, ``next_stage``) or the bulk
-engine that is held equal to it, so a lead means the same whichever door it came through. Only the
-writing differs: rows are inserted with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) without a
-model instance per row, one transaction per chunk of ``ACCORD_IMPORT_CHUNK_ROWS`` rows.
+``lead_apply_fields``, ``AccountIndex.match``, ``next_stage``), its column-at-a-time twin held equal
+to it by a test (``_record_column`` ~ ``record_from_values``, ``_link_account`` ~
+``lead_link_account``), or the bulk engine that is held equal to it, so a lead means the same
+whichever door it came through. Only the writing differs: rows are inserted with ``executemany``
+(SQLite) or ``COPY`` (PostgreSQL) without a model instance per row, one transaction per chunk of
+``ACCORD_IMPORT_CHUNK_ROWS`` rows.
 
 Encoding: UTF-8 (with or without BOM) unless an encoding is given. A file that is not valid UTF-8 is
 rejected before anything is written, with the byte offset and line, and a hint to give the encoding
@@ -45,7 +48,16 @@ from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel, Event
 from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields
 from accord.leads.matching import AccountIndex
-from accord.leads.models import Account, AccountDomain, ImportJob, ImportStatus, Lead, Source, SourceKind, Stage
+from accord.leads.models import (
+    Account,
+    AccountDomain,
+    ImportJob,
+    ImportStatus,
+    Lead,
+    Source,
+    SourceKind,
+    Stage,
+)
 from accord.leads.normalize import (
     CUSTOM_KEY_RE,
     INTEGER_FIELDS,
@@ -1164,12 +1176,46 @@ class LeadImport:
         template = [self.lead_defaults.get(c) for c in columns]
         at = {c: i for i, c in enumerate(columns)}
         field_at = [(name, at[name]) for name in UPDATABLE_FIELDS]
-        (i_id, i_email, i_email_key, i_phone_key, i_consent, i_consent_source, i_consent_at, i_custom,
-         i_account, i_stage_changed, i_stage, i_score, i_fit, i_engagement, i_criteria, i_explanation,
-         i_scored) = (at[c] for c in (
-            "id", "email", "email_key", "phone_key", "consent", "consent_source", "consent_at", "custom",
-            "account_id", "stage_changed_at", "stage", "score", "fit_score", "engagement_score",
-            "criteria_version_id", "explanation", "scored_at"))
+        (
+            i_id,
+            i_email,
+            i_email_key,
+            i_phone_key,
+            i_consent,
+            i_consent_source,
+            i_consent_at,
+            i_custom,
+            i_account,
+            i_stage_changed,
+            i_stage,
+            i_score,
+            i_fit,
+            i_engagement,
+            i_criteria,
+            i_explanation,
+            i_scored,
+        ) = (
+            at[c]
+            for c in (
+                "id",
+                "email",
+                "email_key",
+                "phone_key",
+                "consent",
+                "consent_source",
+                "consent_at",
+                "custom",
+                "account_id",
+                "stage_changed_at",
+                "stage",
+                "score",
+                "fit_score",
+                "engagement_score",
+                "criteria_version_id",
+                "explanation",
+                "scored_at",
+            )
+        )
         adapt = connection.ops.adapt_datetimefield_value
         lead_rows = []
         event_rows = []
@@ -1178,8 +1224,11 @@ class LeadImport:
         # The event payload is json.dumps of one dict; its constant parts are encoded once and the
         # text is put together in the same key order (the same text json.dumps would give).
         head = (
-            '{"created": true, "channel": ' + json.dumps(Channel.IMPORT.value)
-            + ', "source": ' + json.dumps(source_name) + ', "activity": '
+            '{"created": true, "channel": '
+            + json.dumps(Channel.IMPORT.value)
+            + ', "source": '
+            + json.dumps(source_name)
+            + ', "activity": '
         )
         ignored = ', "ignored_fields": ' + json.dumps(self.ignored_payload)
         tail = ', "import_job": ' + json.dumps(self.job.pk if self.job else None) + "}"
@@ -1230,8 +1279,15 @@ class LeadImport:
             if activity_text is None:
                 activity_text = activities[activity] = dumps(activity)
             payload = (
-                head + activity_text + ', "changes": ' + dumps(changes) + ', "account_match": '
-                + dumps(how) + ignored + scoring_text + tail
+                head
+                + activity_text
+                + ', "changes": '
+                + dumps(changes)
+                + ', "account_match": '
+                + dumps(how)
+                + ignored
+                + scoring_text
+                + tail
             )
             event_rows.append(self._event_row_json("lead.intake", pk, stage, payload))
         self.lead_writer.write(lead_rows)

@@ -69,6 +69,9 @@ def fuzz_world(transactional_db):
     w.team_b.save()
     w.token_a, _ = api_token_create(user=w.user_a, name="fuzz")
     w.token_b, _ = api_token_create(user=w.user_b, name="fuzz")
+    # A rep of team B, for team-scoped aggregates a manager (a dashboard reader) may read.
+    w.rep_b = user_create(username="fuzz-rep-b", roles=[Role.SALES_REP], team=w.team_b, manager=w.user_b)
+    w.token_rep_b, _ = api_token_create(user=w.rep_b, name="fuzz")
 
     w.account = Account.objects.create(name="Acme Health", name_key="acme health", owner=w.user_a)
     w.lead = LeadFactory(
@@ -115,9 +118,12 @@ ID_READS = {
     "/api/v1/criteria/{criteria_id}": None,
     "/api/v1/campaigns/{campaign_id}": None,
 }
-# A team-scoped aggregate refuses outsiders with 403 (it names the team in its message); records
-# answer 404 so their existence does not leak.
 ADMIN_ONLY = {"/api/v1/audit/{record_id}"}
+# Conversion facts are a dashboard: every dashboard reader (managers included) may read any team's,
+# so the team boundary is checked with a rep of team B, who reads only their own team's.
+OUTSIDER_IS_REP = {"/api/v1/reports/conversion-facts/{team_id}"}
+# Records answer 404 so their existence does not leak; a team's aggregate answers 403, with a
+# message that says nothing of the team.
 REFUSAL = {"/api/v1/reports/conversion-facts/{team_id}": 403}
 
 
@@ -147,7 +153,8 @@ def test_other_team_cannot_read_the_record(path, fuzz_world):
     # owner of the lead it is about; the outsider check below still applies.
     expected = 404 if path in ADMIN_ONLY else 200
     assert owner.status_code == expected, (url, owner.status_code, owner.content[:300])
-    outsider = Client(headers=headers_for(fuzz_world.token_b)).get(url)
+    token = fuzz_world.token_rep_b if path in OUTSIDER_IS_REP else fuzz_world.token_b
+    outsider = Client(headers=headers_for(token)).get(url)
     assert outsider.status_code == REFUSAL.get(path, 404), (url, outsider.status_code, outsider.content[:300])
     # Nothing of the record in the refusal.
     body = outsider.content.decode()
