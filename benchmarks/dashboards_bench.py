@@ -174,7 +174,7 @@ def dashboard_statements() -> dict[str, list[tuple[str, list]]]:
     year = m.Period(months[0].start, months[-1].end)
     headline = [m.flow_sql(x, cut) for x in periods] + [m.cohort_sql(x, cut) for x in periods]
     return {
-        "marketing": headline + [m.flow_by_sql("source", p, cut), m.flow_by_sql("campaign", p, cut)],
+        "marketing": [*headline, m.flow_by_sql("source", p, cut), m.flow_by_sql("campaign", p, cut)],
         "sales": [
             m.flow_sql(p, cut),
             m.cohort_sql(p, cut),
@@ -184,7 +184,7 @@ def dashboard_statements() -> dict[str, list[tuple[str, list]]]:
             m.sla_sql(p, now),
             m.velocity_sql(p, cut),
         ],
-        "executive": headline + [m.daily_sql(year, cut), m.sla_sql(p, now)],
+        "executive": [*headline, m.daily_sql(year, cut), m.sla_sql(p, now)],
     }
 
 

@@ -23,8 +23,14 @@ def test_twenty_concurrent_intakes_give_twenty_single_assignments(personas, sett
     settings.TASKS = IMMEDIATE_TASKS
     criteria_make(personas.mona, personas.sam, threshold=0)
     rules = rule_set_create(actor=personas.sam)
-    rule_add(rule_set=rules, actor=personas.sam, name="Everyone to Health", conditions=[],
-             target_kind="team", target_team=personas.health)
+    rule_add(
+        rule_set=rules,
+        actor=personas.sam,
+        name="Everyone to Health",
+        conditions=[],
+        target_kind="team",
+        target_team=personas.health,
+    )
     rule_set_activate(rule_set=rules, actor=personas.sam)
     source = source_create(name="Launch form")
     start = threading.Barrier(20)
@@ -34,8 +40,11 @@ def test_twenty_concurrent_intakes_give_twenty_single_assignments(personas, sett
     def submit(n: int) -> None:
         try:
             start.wait()
-            response = Client().post(f"/f/{source.public_key}", {"email": f"buyer{n}@hospital{n}.org"},
-                                     HTTP_ACCEPT="application/json")
+            response = Client().post(
+                f"/f/{source.public_key}",
+                {"email": f"buyer{n}@hospital{n}.org"},
+                HTTP_ACCEPT="application/json",
+            )
             statuses.append(response.status_code)
         except BaseException as exc:
             errors.append(exc)

@@ -83,9 +83,9 @@ def _register_routers() -> None:
     from accord.leads.api import router as leads_router
     from accord.notifications.api import router as notifications_router
     from accord.people.api import router as people_router
+    from accord.privacy.api import router as privacy_router
     from accord.qualification.api import router as qualification_router
     from accord.reporting.api import router as reporting_router
-    from accord.privacy.api import router as privacy_router
     from accord.routing.api import router as routing_router
     from accord.sla.api import router as sla_router
     from accord.sla.external_api import router as external_review_router

@@ -38,30 +38,56 @@ class Periodic:
 
 
 SCHEDULE: tuple[Periodic, ...] = (
-    Periodic("criteria-decay-rescore", "accord.qualification.tasks.criteria_rescore_active_task",
-             timedelta(days=1), time(2, 0)),
-    Periodic("customer-stage-rules", "accord.deals.tasks.customer_stages_apply_rules_task",
-             timedelta(days=1), time(3, 0)),
+    Periodic(
+        "criteria-decay-rescore",
+        "accord.qualification.tasks.criteria_rescore_active_task",
+        timedelta(days=1),
+        time(2, 0),
+    ),
+    Periodic(
+        "customer-stage-rules",
+        "accord.deals.tasks.customer_stages_apply_rules_task",
+        timedelta(days=1),
+        time(3, 0),
+    ),
     Periodic("nurture-recheck", "accord.sla.nurture.nurture_recheck_due_task", timedelta(days=1), time(4, 0)),
-    Periodic("reporting-rollups-refresh", "accord.reporting.tasks.rollups_refresh_task", timedelta(minutes=1)),
-    Periodic("reporting-rollups-rebuild", "accord.reporting.tasks.rollups_rebuild_task",
-             timedelta(days=1), time(1, 30)),
-    Periodic("executive-summary-email", "accord.reporting.tasks.executive_summary_email_task",
-             timedelta(days=7), time(7, 0)),
-    Periodic("notification-digests", "accord.notifications.tasks.notification_digests_send_task",
-             timedelta(days=1), time(7, 0)),
+    Periodic(
+        "reporting-rollups-refresh", "accord.reporting.tasks.rollups_refresh_task", timedelta(minutes=1)
+    ),
+    Periodic(
+        "reporting-rollups-rebuild",
+        "accord.reporting.tasks.rollups_rebuild_task",
+        timedelta(days=1),
+        time(1, 30),
+    ),
+    Periodic(
+        "executive-summary-email",
+        "accord.reporting.tasks.executive_summary_email_task",
+        timedelta(days=7),
+        time(7, 0),
+    ),
+    Periodic(
+        "notification-digests",
+        "accord.notifications.tasks.notification_digests_send_task",
+        timedelta(days=1),
+        time(7, 0),
+    ),
     Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),
 )
 
 
-def periodic_enqueue_due(*, now: datetime | None = None, schedule: tuple[Periodic, ...] = SCHEDULE) -> list[str]:
+def periodic_enqueue_due(
+    *, now: datetime | None = None, schedule: tuple[Periodic, ...] = SCHEDULE
+) -> list[str]:
     """Enqueue every entry that is due; returns the names enqueued."""
     now = now or timezone.now()
     enqueued: list[str] = []
     for entry in schedule:
         try:
             with transaction.atomic():
-                PeriodicRun.objects.get_or_create(name=entry.name, defaults={"next_run_at": entry.next_after(now)})
+                PeriodicRun.objects.get_or_create(
+                    name=entry.name, defaults={"next_run_at": entry.next_after(now)}
+                )
         except IntegrityError:
             pass  # another worker made the row a moment ago
         claimed = PeriodicRun.objects.filter(name=entry.name, next_run_at__lte=now).update(

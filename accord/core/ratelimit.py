@@ -18,7 +18,9 @@ class RateDecision:
     retry_after: int  # seconds until the window resets
 
 
-def rate_limit_hit(*, key: str, limit: int, window_seconds: int = 60, now: float | None = None) -> RateDecision:
+def rate_limit_hit(
+    *, key: str, limit: int, window_seconds: int = 60, now: float | None = None
+) -> RateDecision:
     """Count one request against ``key``; allowed while the window's count stays within ``limit``."""
     moment = int(now if now is not None else time.time())
     start = moment - moment % window_seconds

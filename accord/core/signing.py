@@ -25,13 +25,20 @@ def signature_make(secret: str, body: bytes, timestamp: int | None = None) -> st
 
 
 def signature_verify(
-    *, secrets: Iterable[str], header: str | None, body: bytes, now: float | None = None,
+    *,
+    secrets: Iterable[str],
+    header: str | None,
+    body: bytes,
+    now: float | None = None,
     tolerance: int = TOLERANCE_SECONDS,
 ) -> None:
     """Raise ApplicationError (401) unless ``header`` signs ``body`` with one of ``secrets``."""
     if not header:
-        raise ApplicationError(f"This source requires a signed request: send the {SIGNATURE_HEADER} header.",
-                               detail={SIGNATURE_HEADER: "missing"}, status=401)
+        raise ApplicationError(
+            f"This source requires a signed request: send the {SIGNATURE_HEADER} header.",
+            detail={SIGNATURE_HEADER: "missing"},
+            status=401,
+        )
     parts: dict[str, list[str]] = {}
     for item in header.split(","):
         name, _, value = item.strip().partition("=")
@@ -39,12 +46,19 @@ def signature_verify(
     try:
         timestamp = int(parts["t"][0])
     except (KeyError, ValueError):
-        raise ApplicationError(f"{SIGNATURE_HEADER} must look like t=<unix seconds>,v1=<hex>.",
-                               detail={SIGNATURE_HEADER: "malformed"}, status=401) from None
+        raise ApplicationError(
+            f"{SIGNATURE_HEADER} must look like t=<unix seconds>,v1=<hex>.",
+            detail={SIGNATURE_HEADER: "malformed"},
+            status=401,
+        ) from None
     moment = now if now is not None else time.time()
     if abs(moment - timestamp) > tolerance:
-        raise ApplicationError("The signature's timestamp is outside the five-minute window; sign the request "
-                               "again with the current time.", detail={SIGNATURE_HEADER: "expired"}, status=401)
+        raise ApplicationError(
+            "The signature's timestamp is outside the five-minute window; sign the request "
+            "again with the current time.",
+            detail={SIGNATURE_HEADER: "expired"},
+            status=401,
+        )
     candidates = parts.get("v1", [])
     for secret in secrets:
         if not secret:
@@ -53,5 +67,8 @@ def signature_verify(
         # compare_digest takes the same time however many characters match.
         if any(hmac.compare_digest(expected, candidate) for candidate in candidates):
             return
-    raise ApplicationError("The signature does not match the body; check the signing secret.",
-                           detail={SIGNATURE_HEADER: "mismatch"}, status=401)
+    raise ApplicationError(
+        "The signature does not match the body; check the signing secret.",
+        detail={SIGNATURE_HEADER: "mismatch"},
+        status=401,
+    )

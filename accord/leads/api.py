@@ -20,8 +20,14 @@ from accord.people.models import Role
 
 router = Router(tags=["leads"])
 
-INTAKE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_REP, Role.SALES_MANAGER,
-                Role.SALES_HEAD)
+INTAKE_ROLES = (
+    Role.ADMIN,
+    Role.MARKETING,
+    Role.MARKETING_HEAD,
+    Role.SALES_REP,
+    Role.SALES_MANAGER,
+    Role.SALES_HEAD,
+)
 
 
 class AccountRef(Schema):
@@ -85,7 +91,9 @@ class LeadIn(Schema):
     utm_content: str | None = None
     consent: bool | str | None = None
     consent_source: str | None = None
-    activity: str | None = Field(None, description="What the person did, e.g. demo_request; scored by engagement rules.")
+    activity: str | None = Field(
+        None, description="What the person did, e.g. demo_request; scored by engagement rules."
+    )
     source: str | None = Field(None, description="Name of an existing source; defaults to 'API'.")
     custom: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
@@ -166,7 +174,9 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
         for key, value in custom.items():
             data[f"custom.{key}"] = "" if value is None else value
         result = lead_intake(data=data, channel=Channel.API, source=source, actor=user)
-        lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(pk=result.lead.pk)
+        lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(
+            pk=result.lead.pk
+        )
         # JSON-ready values: the idempotency record stores this body in a JSONField for replays.
         out = LeadCreatedOut.model_validate(lead_out(lead, created=result.created))
         return (201 if result.created else 200), out.model_dump(mode="json")
@@ -192,12 +202,20 @@ class LeadQuery(Schema):
 @router.get("/leads", response=LeadListOut, summary="List leads you may see")
 def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     filters = LeadFilters(
-        email=query.email or "", stage=query.stage or "", owner=query.owner or "", source=query.source or "",
+        email=query.email or "",
+        stage=query.stage or "",
+        owner=query.owner or "",
+        source=query.source or "",
         q=query.q or "",
     )
     qs = lead_list(user=request.user, filters=filters)
     page = list(qs[query.offset : query.offset + query.limit])
-    return {"count": qs.count(), "limit": query.limit, "offset": query.offset, "results": [lead_out(x) for x in page]}
+    return {
+        "count": qs.count(),
+        "limit": query.limit,
+        "offset": query.offset,
+        "results": [lead_out(x) for x in page],
+    }
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")

@@ -24,16 +24,31 @@ from accord.leads.matching import AccountIndex, AccountMatch, possible_duplicate
 from accord.leads.models import Account, AccountDomain, Lead, PossibleDuplicate, Source, Stage
 from accord.leads.normalize import Submission, company_key, normalize_phone, normalize_submission
 from accord.qualification.engine import Activity, Evaluation
+from accord.qualification.selectors import evaluate_lead, next_stage
 from accord.sla.external import mql_hand_off
 from accord.sla.models import NurtureSource
 from accord.sla.nurture import nurture_enter
-from accord.qualification.selectors import evaluate_lead, next_stage
 
 # Person fields an intake may set; the newest non-empty value wins (as in HubSpot / Salesforce).
 UPDATABLE_FIELDS = (
-    "first_name", "last_name", "title", "company", "phone", "website", "industry", "company_size",
-    "city", "state", "country", "lead_source", "message", "utm_source", "utm_medium", "utm_campaign",
-    "utm_term", "utm_content",
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "phone",
+    "website",
+    "industry",
+    "company_size",
+    "city",
+    "state",
+    "country",
+    "lead_source",
+    "message",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
 )
 # First-touch fields: set once, never overwritten by later submissions.
 FIRST_TOUCH_FIELDS = ("lead_source", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -67,8 +82,10 @@ def lead_apply_fields(lead: Lead, sub: Submission, *, now: datetime) -> dict[str
     def put(name: str, value: Any) -> None:
         old = getattr(lead, name)
         if value != old:
-            changes[name] = [old.isoformat() if isinstance(old, datetime) else old,
-                             value.isoformat() if isinstance(value, datetime) else value]
+            changes[name] = [
+                old.isoformat() if isinstance(old, datetime) else old,
+                value.isoformat() if isinstance(value, datetime) else value,
+            ]
             setattr(lead, name, value)
 
     for name in UPDATABLE_FIELDS:
@@ -89,7 +106,10 @@ def lead_apply_fields(lead: Lead, sub: Submission, *, now: datetime) -> dict[str
     if consent and consent != lead.consent:
         put("consent", consent)
         put("consent_at", sub.fields.get("consent_at") or now)
-        put("consent_source", sub.fields.get("consent_source") or (lead.source.name if lead.source else "intake"))
+        put(
+            "consent_source",
+            sub.fields.get("consent_source") or (lead.source.name if lead.source else "intake"),
+        )
     return changes
 
 
@@ -118,7 +138,9 @@ def lead_link_account(lead: Lead, *, index: AccountIndex | None = None) -> Accou
     return AccountMatch(account.pk, "created", found.domain)
 
 
-def _lead_for_update(email_key: str, sub: Submission, source: Source | None, now: datetime) -> tuple[Lead, bool]:
+def _lead_for_update(
+    email_key: str, sub: Submission, source: Source | None, now: datetime
+) -> tuple[Lead, bool]:
     """The existing lead for this email (locked), or a new one. Safe under concurrent posts."""
     existing = Lead.objects.select_for_update().filter(email_key=email_key).first()
     if existing is not None:
@@ -126,8 +148,13 @@ def _lead_for_update(email_key: str, sub: Submission, source: Source | None, now
         while existing.merged_into_id is not None:
             existing = Lead.objects.select_for_update().get(pk=existing.merged_into_id)
         return existing, False
-    lead = Lead(email=sub.fields["email"], email_key=email_key, source=source, stage=Stage.INQUIRY,
-                stage_changed_at=now)
+    lead = Lead(
+        email=sub.fields["email"],
+        email_key=email_key,
+        source=source,
+        stage=Stage.INQUIRY,
+        stage_changed_at=now,
+    )
     try:
         with transaction.atomic():
             lead.save()
@@ -162,7 +189,9 @@ def lead_intake(
         new_stage = next_stage(lead.stage, evaluation) if evaluation else lead.stage
         if evaluation is not None:
             lead.score, lead.fit_score, lead.engagement_score = (
-                evaluation.score, evaluation.fit, evaluation.engagement,
+                evaluation.score,
+                evaluation.fit,
+                evaluation.engagement,
             )
             lead.criteria_version_id = evaluation.criteria_id
             lead.explanation = evaluation.explanation
@@ -193,8 +222,12 @@ def lead_intake(
         )
         # The submission's own UTM values, not the lead's first-touch ones, name this touch's campaign.
         touchpoint_record_from_intake(
-            lead=lead, activity=sub.activity, channel=channel, occurred_at=now,
-            utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS}, source=source,
+            lead=lead,
+            activity=sub.activity,
+            channel=channel,
+            occurred_at=now,
+            utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
+            source=source,
         )
         flagged = lead_flag_duplicates(lead) if created or "phone" in changes else 0
         lead_hand_off(lead, previous_stage=old_stage)
@@ -236,4 +269,8 @@ def lead_flag_duplicates(lead: Lead) -> int:
 
 
 def channel_of_source(source: Source | None, default: str = Channel.API) -> str:
-    return default if source is None else {"form": Channel.FORM, "import": Channel.IMPORT}.get(source.kind, default)
+    return (
+        default
+        if source is None
+        else {"form": Channel.FORM, "import": Channel.IMPORT}.get(source.kind, default)
+    )

@@ -131,7 +131,9 @@ class Lead(BaseModel):
     """
 
     email = models.CharField(max_length=254)
-    email_key = models.CharField(max_length=254, unique=True, help_text="Lower-cased email used for matching.")
+    email_key = models.CharField(
+        max_length=254, unique=True, help_text="Lower-cased email used for matching."
+    )
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=200, blank=True)
@@ -144,7 +146,9 @@ class Lead(BaseModel):
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
-    lead_source = models.CharField(max_length=120, blank=True, help_text="Source as the form or file named it.")
+    lead_source = models.CharField(
+        max_length=120, blank=True, help_text="Source as the form or file named it."
+    )
     message = models.TextField(blank=True)
     utm_source = models.CharField(max_length=200, blank=True)
     utm_medium = models.CharField(max_length=200, blank=True)
@@ -157,7 +161,9 @@ class Lead(BaseModel):
     custom = models.JSONField(default=dict, blank=True)
 
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
     )
@@ -173,7 +179,11 @@ class Lead(BaseModel):
     explanation = models.TextField(blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_leads",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_leads",
         help_text="Set when this lead was merged into another; its email then leads there.",
     )
 

@@ -45,8 +45,10 @@ def _with_cors(response: HttpResponse) -> HttpResponse:
 
 def _wants_json(request: HttpRequest, is_json_body: bool) -> bool:
     accept = request.headers.get("Accept", "")
-    return is_json_body or request.GET.get("format") == "json" or (
-        "application/json" in accept and "text/html" not in accept
+    return (
+        is_json_body
+        or request.GET.get("format") == "json"
+        or ("application/json" in accept and "text/html" not in accept)
     )
 
 
@@ -56,10 +58,14 @@ def _parse_body(request: HttpRequest) -> tuple[dict[str, Any], bool]:
         try:
             payload = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ApplicationError(f"The body is not valid JSON: {exc}.", detail={"body": "invalid JSON"}) from None
+            raise ApplicationError(
+                f"The body is not valid JSON: {exc}.", detail={"body": "invalid JSON"}
+            ) from None
         if not isinstance(payload, dict):
-            raise ApplicationError("The JSON body must be an object of field names to values.",
-                                   detail={"body": "expected an object"})
+            raise ApplicationError(
+                "The JSON body must be an object of field names to values.",
+                detail={"body": "expected an object"},
+            )
         return flatten_hubspot(payload), True
     data: dict[str, Any] = {}
     for key in request.POST:
@@ -88,10 +94,15 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
         return _with_cors(JsonResponse({"message": "Post the form here (POST).", "detail": {}}, status=405))
     source = Source.objects.filter(public_key=key, is_active=True).first()
     if source is None:
-        return _with_cors(JsonResponse(
-            {"message": "Unknown or disabled form key: check the form's action URL.", "detail": {"key": key}},
-            status=404,
-        ))
+        return _with_cors(
+            JsonResponse(
+                {
+                    "message": "Unknown or disabled form key: check the form's action URL.",
+                    "detail": {"key": key},
+                },
+                status=404,
+            )
+        )
     refusal = _guard(request, source)
     if refusal is not None:
         return _with_cors(refusal)
@@ -111,14 +122,22 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
         return 200, {"ok": True, "message": "Thank you: your details were received."}
 
     try:
-        idempotent_call(scope=f"source:{source.pk}", key=request.headers.get("Idempotency-Key"), body=data,
-                        call=run)
+        idempotent_call(
+            scope=f"source:{source.pk}", key=request.headers.get("Idempotency-Key"), body=data, call=run
+        )
     except ApplicationError as exc:
         if wants_json:
-            return _with_cors(JsonResponse({"message": exc.message, "detail": exc.detail}, status=exc.status_code))
-        return _with_cors(render(request, "leads/form_error.html",
-                                 {"message": exc.message, "detail": exc.detail, "source": source},
-                                 status=exc.status_code))
+            return _with_cors(
+                JsonResponse({"message": exc.message, "detail": exc.detail}, status=exc.status_code)
+            )
+        return _with_cors(
+            render(
+                request,
+                "leads/form_error.html",
+                {"message": exc.message, "detail": exc.detail, "source": source},
+                status=exc.status_code,
+            )
+        )
     return _respond_ok(request, source, wants_json, redirect_to)
 
 
@@ -139,15 +158,22 @@ def _guard(request: HttpRequest, source: Source) -> HttpResponse | None:
     limit = min(source.max_body_bytes, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     if length > limit:
         return JsonResponse(
-            {"message": f"The post is {length} bytes; this form accepts at most {limit}.",
-             "detail": {"body": "too large"}},
+            {
+                "message": f"The post is {length} bytes; this form accepts at most {limit}.",
+                "detail": {"body": "too large"},
+            },
             status=413,
         )
-    decision = rate_limit_hit(key=f"form:{source.pk}:{client_address(request)}", limit=source.rate_limit_per_minute)
+    decision = rate_limit_hit(
+        key=f"form:{source.pk}:{client_address(request)}", limit=source.rate_limit_per_minute
+    )
     if not decision.allowed:
         response = JsonResponse(
-            {"message": f"Too many submissions from this address (limit {decision.limit} a minute); "
-                        f"retry in {decision.retry_after} seconds.", "detail": {"retry_after": decision.retry_after}},
+            {
+                "message": f"Too many submissions from this address (limit {decision.limit} a minute); "
+                f"retry in {decision.retry_after} seconds.",
+                "detail": {"retry_after": decision.retry_after},
+            },
             status=429,
         )
         response["Retry-After"] = str(max(decision.retry_after, 1))

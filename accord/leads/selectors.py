@@ -40,9 +40,12 @@ def leads_visible_to(user: User) -> QuerySet[Lead]:
 
 def lead_get(*, user: User, lead_id: int) -> Lead:
     """A lead the user may see, or NotFound (never 403: existence is not disclosed)."""
-    lead = leads_visible_to(user).select_related("account", "owner", "source", "criteria_version").filter(
-        pk=lead_id
-    ).first()
+    lead = (
+        leads_visible_to(user)
+        .select_related("account", "owner", "source", "criteria_version")
+        .filter(pk=lead_id)
+        .first()
+    )
     if lead is None:
         raise NotFound(f"Lead {lead_id} was not found.", detail={"id": lead_id})
     return lead
@@ -75,7 +78,9 @@ def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
     if filters.q:
         term = filters.q.strip()
         qs = qs.filter(
-            Q(email_key__icontains=term.lower()) | Q(last_name__icontains=term) | Q(company__icontains=term)
+            Q(email_key__icontains=term.lower())
+            | Q(last_name__icontains=term)
+            | Q(company__icontains=term)
             | Q(first_name__icontains=term)
         )
     return qs.order_by("-created_at", "-id")

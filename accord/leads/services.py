@@ -15,9 +15,29 @@ from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source
 
 # Fields a merge copies from the merged lead when the kept lead has them empty.
 MERGE_FIELDS = (
-    "first_name", "last_name", "title", "company", "phone", "phone_key", "website", "industry", "company_size",
-    "city", "state", "country", "lead_source", "message", "utm_source", "utm_medium", "utm_campaign",
-    "utm_term", "utm_content", "account_id", "owner_id", "consent_source", "consent_at",
+    "first_name",
+    "last_name",
+    "title",
+    "company",
+    "phone",
+    "phone_key",
+    "website",
+    "industry",
+    "company_size",
+    "city",
+    "state",
+    "country",
+    "lead_source",
+    "message",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "account_id",
+    "owner_id",
+    "consent_source",
+    "consent_at",
 )
 
 
@@ -28,8 +48,10 @@ def source_create(*, name: str, kind: str = SourceKind.FORM, success_url: str = 
     if not name:
         raise ApplicationError("A source needs a name.", detail={"name": "is required"})
     if kind not in SourceKind.values:
-        raise ApplicationError(f"Unknown source kind {kind!r}; use one of {', '.join(SourceKind.values)}.",
-                               detail={"kind": "unknown"})
+        raise ApplicationError(
+            f"Unknown source kind {kind!r}; use one of {', '.join(SourceKind.values)}.",
+            detail={"kind": "unknown"},
+        )
     if Source.objects.filter(name__iexact=name).exists():
         raise Conflict(f"A source named {name!r} already exists.", detail={"name": "taken"})
     source = Source(name=name, kind=kind, success_url=success_url)
@@ -67,12 +89,25 @@ def lead_merge(*, keep: Lead, merge: Lead, actor: Any = None, channel: str = Cha
     Lead.objects.filter(merged_into=merge).update(merged_into=keep)
     PossibleDuplicate.objects.filter(
         status=DuplicateStatus.OPEN, lead_id__in=(keep.pk, merge.pk), other_id__in=(keep.pk, merge.pk)
-    ).update(status=DuplicateStatus.MERGED, resolved_by=actor if actor and actor.is_authenticated else None,
-             resolved_at=timezone.now())
-    event_record(type="lead.merged", subject=keep, actor=actor, channel=channel,
-                 payload={"merged_lead": merge.pk, "merged_email": merge.email, "filled": filled})
-    event_record(type="lead.merged_away", subject=merge, actor=actor, channel=channel,
-                 payload={"into_lead": keep.pk, "into_email": keep.email})
+    ).update(
+        status=DuplicateStatus.MERGED,
+        resolved_by=actor if actor and actor.is_authenticated else None,
+        resolved_at=timezone.now(),
+    )
+    event_record(
+        type="lead.merged",
+        subject=keep,
+        actor=actor,
+        channel=channel,
+        payload={"merged_lead": merge.pk, "merged_email": merge.email, "filled": filled},
+    )
+    event_record(
+        type="lead.merged_away",
+        subject=merge,
+        actor=actor,
+        channel=channel,
+        payload={"into_lead": keep.pk, "into_email": keep.email},
+    )
     return keep
 
 
@@ -89,13 +124,20 @@ def duplicate_dismiss(*, duplicate: PossibleDuplicate, actor: Any) -> None:
 
 @transaction.atomic
 def lead_stage_set(
-    *, lead: Lead, stage: str, actor: Any, reason: str = "", channel: str = Channel.PAGE,
+    *,
+    lead: Lead,
+    stage: str,
+    actor: Any,
+    reason: str = "",
+    channel: str = Channel.PAGE,
     occurred_at: datetime | None = None,
 ) -> Lead:
     """Move a lead to a lifecycle stage, recording who, why and when (``occurred_at`` for history
     entered after the fact, e.g. a call logged the next day; defaults to now)."""
     if stage not in Stage.values:
-        raise ApplicationError(f"Unknown stage {stage!r}.", detail={"stage": f"use one of {', '.join(Stage.values)}"})
+        raise ApplicationError(
+            f"Unknown stage {stage!r}.", detail={"stage": f"use one of {', '.join(Stage.values)}"}
+        )
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if lead.stage == stage:
         return lead
@@ -103,6 +145,13 @@ def lead_stage_set(
     lead.stage = stage
     lead.stage_changed_at = occurred_at or timezone.now()
     lead.save(update_fields=["stage", "stage_changed_at", "updated_at"])
-    event_record(type="lead.stage_changed", subject=lead, actor=actor, channel=channel, stage=stage,
-                 occurred_at=lead.stage_changed_at, payload={"from": previous, "to": stage, "reason": reason})
+    event_record(
+        type="lead.stage_changed",
+        subject=lead,
+        actor=actor,
+        channel=channel,
+        stage=stage,
+        occurred_at=lead.stage_changed_at,
+        payload={"from": previous, "to": stage, "reason": reason},
+    )
     return lead

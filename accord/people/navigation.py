@@ -27,7 +27,9 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink("Sources", "/sources/", MARKETING_DESK),
     NavLink("Criteria", "/criteria/"),
     NavLink(
-        "Routing", "/routing/", frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER, Role.MARKETING_HEAD})
+        "Routing",
+        "/routing/",
+        frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER, Role.MARKETING_HEAD}),
     ),
     NavLink(
         "Campaigns",
@@ -49,7 +51,14 @@ NAV_LINKS: tuple[NavLink, ...] = (
         "Dashboards",
         "/dashboards/",
         frozenset(
-            {Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD, Role.EXECUTIVE, Role.ADMIN}
+            {
+                Role.MARKETING,
+                Role.MARKETING_HEAD,
+                Role.SALES_MANAGER,
+                Role.SALES_HEAD,
+                Role.EXECUTIVE,
+                Role.ADMIN,
+            }
         ),
     ),
     NavLink("Glossary", "/glossary/"),

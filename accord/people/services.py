@@ -51,7 +51,9 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    audit_bulk_created(UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in dict.fromkeys(roles)]))
+    audit_bulk_created(
+        UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in dict.fromkeys(roles)])
+    )
     return user
 
 

@@ -88,9 +88,12 @@ def totp_verify_page(request: HttpRequest) -> HttpResponse:
             messages.error(request, lockout_message(until))
             return redirect("login")
         error = "That code is not valid. Type the current code from your authenticator app."
-    return render(request, "people/totp_verify.html",
-                  {"error": error, "next": request.POST.get("next") or request.GET.get("next", "")},
-                  status=400 if error else 200)
+    return render(
+        request,
+        "people/totp_verify.html",
+        {"error": error, "next": request.POST.get("next") or request.GET.get("next", "")},
+        status=400 if error else 200,
+    )
 
 
 @login_required
@@ -123,13 +126,18 @@ def totp_setup_page(request: HttpRequest) -> HttpResponse:
     if device is None or device.confirmed_at is None:
         device = totp_device_start(user=user)
     secret = device.secret
-    return render(request, "people/totp_setup.html", {
-        "device": device,
-        "confirmed": device.confirmed_at is not None,
-        "secret_groups": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)),
-        "uri": totp_uri(device=device) if device.confirmed_at is None else "",
-        "required": required,
-        "must_enrol": request.session.get(TOTP_SESSION_KEY) == TOTP_ENROL,
-        "error": error,
-        "next": request.POST.get("next") or request.GET.get("next", ""),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "people/totp_setup.html",
+        {
+            "device": device,
+            "confirmed": device.confirmed_at is not None,
+            "secret_groups": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "uri": totp_uri(device=device) if device.confirmed_at is None else "",
+            "required": required,
+            "must_enrol": request.session.get(TOTP_SESSION_KEY) == TOTP_ENROL,
+            "error": error,
+            "next": request.POST.get("next") or request.GET.get("next", ""),
+        },
+        status=400 if error else 200,
+    )

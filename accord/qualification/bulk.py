@@ -364,7 +364,6 @@ def records_frame(lead_ids: Iterable[int] | None = None, only_open: bool = True)
 def activities_frame(lead_ids: Iterable[int] | None = None) -> pl.DataFrame:
     """Intake activities from the event log: lead_key, kind, channel, occurred_at (UTC)."""
     from accord.core.models import Event
-
     from accord.leads.models import Lead
 
     # A merged-away lead's activities count for the lead it was merged into (merges keep chains flat,

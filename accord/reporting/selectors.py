@@ -464,7 +464,6 @@ def dashboard_build(kind: str, *, period: Period, cut: Cut = Cut(), model: str =
 # --- CSV ----------------------------------------------------------------------------------------
 
 
-
 def csv_cell(value: Any) -> Any:
     """A cell a spreadsheet will not execute: text starting with = + - @ tab or CR gets a leading quote.
     Numbers are written as numbers (a negative change is a number, not a formula)."""

@@ -449,13 +449,25 @@ def _assignment_follow_up(lead: Lead, result: RoutingResult, *, now: datetime) -
     sla_start_for_assignment(lead=lead, assigned_at=now)
     url = f"/leads/{lead.pk}/"
     if result.owner is not None:
-        notify(user=result.owner, kind=NotificationKind.LEAD_ASSIGNED, subject=f"New lead: {lead}",
-               body=result.explanation, url=url, lead=lead)
+        notify(
+            user=result.owner,
+            kind=NotificationKind.LEAD_ASSIGNED,
+            subject=f"New lead: {lead}",
+            body=result.explanation,
+            url=url,
+            lead=lead,
+        )
     elif result.queue is not None:
         recipient = _queue_alert_recipient(result.queue)
         if recipient is not None:
-            notify(user=recipient, kind=NotificationKind.QUEUE_ALERT,
-                   subject=f"Lead waiting in {result.queue}: {lead}", body=result.explanation, url=url, lead=lead)
+            notify(
+                user=recipient,
+                kind=NotificationKind.QUEUE_ALERT,
+                subject=f"Lead waiting in {result.queue}: {lead}",
+                body=result.explanation,
+                url=url,
+                lead=lead,
+            )
 
 
 @transaction.atomic

@@ -159,15 +159,17 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
             note=payload.note,
             channel=Channel.API,
         )
-        return 201, TouchOut.model_validate({
-            "id": touch.pk,
-            "lead_id": lead.pk,
-            "kind": touch.kind,
-            "outcome": touch.outcome,
-            "note": touch.note,
-            "occurred_at": touch.occurred_at,
-            "lead": lead_action_out(lead.pk),
-        }).model_dump(mode="json")
+        return 201, TouchOut.model_validate(
+            {
+                "id": touch.pk,
+                "lead_id": lead.pk,
+                "kind": touch.kind,
+                "outcome": touch.outcome,
+                "note": touch.note,
+                "occurred_at": touch.occurred_at,
+                "lead": lead_action_out(lead.pk),
+            }
+        ).model_dump(mode="json")
 
     body = {"lead": lead_id, **payload.model_dump(mode="json")}
     return idempotent_response(request, operation="touch_log", body=body, call=run)

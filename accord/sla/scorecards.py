@@ -322,6 +322,7 @@ def scorecards_for(
 
 # --- CSV export ----------------------------------------------------------------------------------------
 
+
 def csv_cell(value: Any) -> Any:
     """A cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading quote.
 

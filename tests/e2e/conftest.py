@@ -30,7 +30,6 @@ def chromium_path() -> str | None:
     return found if Path(found).exists() else None
 
 
-
 @pytest.fixture(scope="session")
 def browser():
     executable = chromium_path()

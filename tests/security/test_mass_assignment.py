@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - the cases are a table, one call per line
 """Mass assignment is impossible: every API body accepts only its declared fields; anything else is a 422.
 
 Two layers: the OpenAPI schema of every operation with a body must say ``additionalProperties:

@@ -15,7 +15,6 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/leads"
 
 
-
 @pytest.fixture
 def criteria(personas):
     return criteria_make(personas.mona, personas.sam)

@@ -87,7 +87,6 @@ VP = {
 }
 
 
-
 @pytest.fixture
 def criteria(personas):
     return criteria_make(personas.mona, personas.sam)

@@ -69,7 +69,7 @@ def test_it_rejects_a_company_size_that_is_not_a_number():
 
 
 def test_it_keeps_formula_looking_values_as_text():
-    sub = normalize_submission({"email": "a@b.co", "company": "=HYPERLINK(\"x\")"})
+    sub = normalize_submission({"email": "a@b.co", "company": '=HYPERLINK("x")'})
     assert sub.fields["company"] == '=HYPERLINK("x")'
 
 
@@ -110,7 +110,8 @@ def test_company_keys_ignore_case_punctuation_and_legal_suffixes():
 
 
 @pytest.mark.parametrize(
-    ("raw", "key"), [("+49 (0)30 1234-567", "+490301234567"), ("0049 30 1234567", "+49301234567"), ("123", "")]
+    ("raw", "key"),
+    [("+49 (0)30 1234-567", "+490301234567"), ("0049 30 1234567", "+49301234567"), ("123", "")],
 )
 def test_phone_keys_keep_digits_only(raw, key):
     assert normalize_phone(raw) == key

@@ -17,7 +17,6 @@ from accord.leads.tests.test_intake import criteria_make
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def criteria(personas):
     return criteria_make(personas.mona, personas.sam)

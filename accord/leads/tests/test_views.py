@@ -13,7 +13,6 @@ from accord.leads.tests.test_intake import VP, criteria_make, lead_make
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture
 def criteria(personas):
     return criteria_make(personas.mona, personas.sam)

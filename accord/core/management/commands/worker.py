@@ -39,7 +39,10 @@ class Command(DbWorkerCommand):
             "--no-periodic", action="store_true", help="Do not enqueue periodic work from this worker."
         )
         parser.add_argument(
-            "--periodic-interval", type=float, default=30.0, help="Seconds between checks for due periodic work."
+            "--periodic-interval",
+            type=float,
+            default=30.0,
+            help="Seconds between checks for due periodic work.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
