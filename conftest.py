@@ -80,3 +80,38 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def run_due_tasks(django_capture_on_commit_callbacks):
+    """Runs every queued task whose run_after has come (by the possibly travelled clock), like a worker."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(
+        queue_names=["*"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+
+    def run() -> list[str]:
+        ran: list[str] = []
+        while True:
+            result = DBTaskResult.objects.ready().order_by("run_after", "enqueued_at").first()
+            if result is None:
+                return ran
+            result.claim(worker.worker_id)
+            with django_capture_on_commit_callbacks(execute=True):
+                worker.run_task(result)
+            result.refresh_from_db()
+            if result.status == TaskResultStatus.FAILED:
+                raise AssertionError(f"task {result.task_path} failed: {result.traceback}")
+            ran.append(result.task_path.rsplit(".", 1)[-1])
+
+    return run
