@@ -49,7 +49,7 @@ class ChangeQuery(Schema):
     since: date | None = None
     until: date | None = Field(None, description="Inclusive.")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def change_out(r: ChangeRecord) -> dict[str, Any]:

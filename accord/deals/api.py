@@ -103,7 +103,7 @@ class DealQuery(Schema):
     owner: str | None = Field(None, description="A username or 'me'.")
     q: str | None = None
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def deal_out(deal: Deal) -> dict[str, Any]:

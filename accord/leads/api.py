@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
@@ -35,6 +36,12 @@ class AccountRef(Schema):
     name: str
 
 
+class ClockOut(Schema):
+    kind: str = Field(description="accept, first_touch or next_touch")
+    status: str = Field(description="on_time, at_risk or breached")
+    due_at: datetime
+
+
 class LeadOut(Schema):
     id: int
     email: str
@@ -57,6 +64,7 @@ class LeadOut(Schema):
     source: str | None
     consent: str
     custom: dict[str, Any]
+    clocks: list[ClockOut] = Field(default_factory=list, description="Running SLA clocks, soonest first.")
     created_at: datetime
     updated_at: datetime
 
@@ -133,6 +141,9 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
         "source": lead.source.name if lead.source_id else None,
         "consent": lead.consent,
         "custom": lead.custom,
+        "clocks": [
+            {"kind": c.kind, "status": c.status, "due_at": c.due_at} for c in getattr(lead, "open_clocks", ())
+        ],
         "created_at": lead.created_at,
         "updated_at": lead.updated_at,
         **extra,
@@ -195,8 +206,12 @@ class LeadQuery(Schema):
     owner: str | None = Field(None, description="A username, 'me', or 'none' for unassigned.")
     source: str | None = None
     q: str | None = Field(None, description="Search in email, names and company.")
+    order: Literal["urgency", "newest"] | None = Field(
+        None,
+        description="urgency: soonest SLA deadline first (the default with owner=me); newest: newest first.",
+    )
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 @router.get("/leads", response=LeadListOut, summary="List leads you may see")
@@ -207,9 +222,10 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         owner=query.owner or "",
         source=query.source or "",
         q=query.q or "",
+        order=query.order or ("urgency" if query.owner == "me" else "newest"),
     )
     qs = lead_list(user=request.user, filters=filters)
-    page = list(qs[query.offset : query.offset + query.limit])
+    page = list(qs.prefetch_related(open_clocks())[query.offset : query.offset + query.limit])
     return {
         "count": qs.count(),
         "limit": query.limit,
@@ -220,4 +236,14 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
 def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
-    return lead_out(lead_get(user=request.user, lead_id=lead_id))
+    lead = lead_get(user=request.user, lead_id=lead_id)
+    prefetch_related_objects([lead], open_clocks())
+    return lead_out(lead)
+
+
+def open_clocks() -> Prefetch:
+    from accord.sla.models import SlaClock
+
+    return Prefetch(
+        "sla_clocks", queryset=SlaClock.objects.open().order_by("due_at", "id"), to_attr="open_clocks"
+    )

@@ -91,26 +91,86 @@ ALIASES: dict[str, str] = {
 }
 # Form plumbing that carries no lead data; silently ignored.
 IGNORED_FIELDS = {
-    "oid", "orgid", "returl", "recordtype", "encoding", "debug", "debugemail", "submit",
-    "csrfmiddlewaretoken", "hs_context", "hutk", "pageuri", "pagename", "g-recaptcha-response",
-    "captcha_settings", "campaign_id", "member_status", "postal_code", "street", "fax", "rating",
-    "revenue", "annualrevenue", "salutation",
+    "oid",
+    "orgid",
+    "returl",
+    "recordtype",
+    "encoding",
+    "debug",
+    "debugemail",
+    "submit",
+    "csrfmiddlewaretoken",
+    "hs_context",
+    "hutk",
+    "pageuri",
+    "pagename",
+    "g-recaptcha-response",
+    "captcha_settings",
+    "campaign_id",
+    "member_status",
+    "postal_code",
+    "street",
+    "fax",
+    "rating",
+    "revenue",
+    "annualrevenue",
+    "salutation",
 }
 UTM_KEYS = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 
 FREE_MAIL_DOMAINS = frozenset(
     {
-        "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de", "ymail.com",
-        "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com", "live.com", "msn.com",
-        "aol.com", "icloud.com", "me.com", "mac.com", "proton.me", "protonmail.com", "gmx.com", "gmx.de",
-        "gmx.net", "web.de", "mail.com", "yandex.com", "yandex.ru", "mail.ru", "zoho.com", "qq.com",
-        "163.com", "126.com", "fastmail.com", "hey.com", "tutanota.com", "t-online.de", "orange.fr",
-        "free.fr", "laposte.net", "libero.it", "btinternet.com", "comcast.net", "verizon.net", "att.net",
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.co.uk",
+        "yahoo.fr",
+        "yahoo.de",
+        "ymail.com",
+        "hotmail.com",
+        "hotmail.co.uk",
+        "hotmail.fr",
+        "hotmail.de",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.com",
+        "yandex.com",
+        "yandex.ru",
+        "mail.ru",
+        "zoho.com",
+        "qq.com",
+        "163.com",
+        "126.com",
+        "fastmail.com",
+        "hey.com",
+        "tutanota.com",
+        "t-online.de",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "libero.it",
+        "btinternet.com",
+        "comcast.net",
+        "verizon.net",
+        "att.net",
     }
 )
 
 # Pragmatic email check: one @, a dot in the domain, no spaces or control characters.
-EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 CUSTOM_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
 _TRUTHY = {"1", "true", "yes", "y", "on", "granted", "opt-in", "opted in", "checked"}
@@ -197,8 +257,32 @@ def _company_key(name: str) -> str:
 _company_key_cached = functools.lru_cache(maxsize=65536)(_company_key)
 
 _LEGAL_SUFFIXES = {
-    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "ltd", "limited", "plc", "gmbh",
-    "ag", "sa", "sas", "sarl", "bv", "nv", "srl", "spa", "oy", "ab", "as", "kg", "pty", "the", "group",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llc",
+    "ltd",
+    "limited",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "sas",
+    "sarl",
+    "bv",
+    "nv",
+    "srl",
+    "spa",
+    "oy",
+    "ab",
+    "as",
+    "kg",
+    "pty",
+    "the",
+    "group",
 }
 
 
@@ -294,7 +378,11 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
         if target == "email_opt_out":
             opt_out = value
             continue
-        if target in seen and value and sub.fields.get(target, sub.custom.get(target[7:], "")) not in ("", value):
+        if (
+            target in seen
+            and value
+            and sub.fields.get(target, sub.custom.get(target[7:], "")) not in ("", value)
+        ):
             sub.errors[str(raw_name)] = (
                 f"gives {target} a second, different value; the column {seen[target]!r} already set it"
             )
@@ -304,7 +392,9 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
         seen[target] = str(raw_name)
         if target.startswith("custom."):
             if len(value) > 1000:
-                sub.errors[str(raw_name)] = f"is {len(value)} characters long; custom fields hold at most 1000"
+                sub.errors[str(raw_name)] = (
+                    f"is {len(value)} characters long; custom fields hold at most 1000"
+                )
             else:
                 sub.custom[target[7:]] = value
         elif target == "activity":
@@ -329,7 +419,9 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
                 try:
                     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
                 except ValueError:
-                    sub.errors["consent_at"] = f"{value!r} is not an ISO date-time such as 2026-05-01T10:00:00Z"
+                    sub.errors["consent_at"] = (
+                        f"{value!r} is not an ISO date-time such as 2026-05-01T10:00:00Z"
+                    )
                 else:
                     sub.fields["consent_at"] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         else:
@@ -347,7 +439,9 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
     if email is not None:
         email = normalize_email(email)
         if not EMAIL_RE.match(email) or len(email) > 254:
-            sub.errors["email"] = f"{sub.fields['email']!r} is not a valid email address (expected name@company.com)"
+            sub.errors["email"] = (
+                f"{sub.fields['email']!r} is not a valid email address (expected name@company.com)"
+            )
         else:
             sub.fields["email"] = email
     for name in required:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 from django.utils import timezone
 
 from accord.core.errors import NotFound
@@ -58,6 +58,7 @@ class LeadFilters:
     owner: str = ""  # username, "me" or "none"
     source: str = ""  # source name
     q: str = ""
+    order: str = ""  # "urgency": soonest SLA deadline first; otherwise newest first
 
 
 def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
@@ -82,6 +83,15 @@ def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
             | Q(last_name__icontains=term)
             | Q(company__icontains=term)
             | Q(first_name__icontains=term)
+        )
+    if filters.order == "urgency":
+        # The earliest deadline among the lead's running SLA clocks; leads without one come last.
+        soonest = Min(
+            "sla_clocks__due_at",
+            filter=Q(sla_clocks__met_at__isnull=True, sla_clocks__stopped_at__isnull=True),
+        )
+        return qs.annotate(soonest_due=soonest).order_by(
+            F("soonest_due").asc(nulls_last=True), "-created_at", "-id"
         )
     return qs.order_by("-created_at", "-id")
 
