@@ -44,6 +44,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accord.core.csv_safe import csv_escape
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel, Event
 from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields
@@ -74,8 +75,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_SOURCE_NAME = "CSV import"
 # The columns the error file starts with; a corrected error file can be imported again as it is.
 ERROR_COLUMNS = ("row", "line", "field", "error", "how_to_fix")
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NOT_SCORED = "Not scored: no qualification criteria are active yet."
 # Fields a column may feed, for the mapping page and explicit mappings ("" = skip the column).
 MAPPING_TARGETS: dict[str, str] = {
@@ -149,10 +148,14 @@ def encoding_check(path: Path | str, encoding: str = "") -> str:
                 newlines += block.count(b"\n")
                 offset += len(block)
             decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
+    except UnicodeError as exc:
+        # UnicodeDecodeError for a character cut off at the end; a plain UnicodeError from codecs
+        # such as utf-16 that refuse a file without a byte-order mark.
+        problem = "it ends in the middle of a character" if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise ImportFileError(
-            f"The file ends in the middle of a character; it may be truncated or not {encoding or 'UTF-8'}.",
-            detail={"encoding": "truncated"},
+            f"The file cannot be read as {encoding or 'UTF-8'}: {problem}. It may be truncated, or in "
+            "another encoding: give the real one (--encoding, or the upload page's choice).",
+            detail={"encoding": "undecodable"},
         ) from None
     except OSError as exc:
         raise ImportFileError(
@@ -356,8 +359,7 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
 
 def cell_escape(value: Any) -> str:
     """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+    return str(csv_escape("" if value is None else str(value)))
 
 
 _FIXES = (
@@ -1298,7 +1300,8 @@ class LeadImport:
         """The intake pipeline's last steps, in bulk: one campaign touch per new lead (as its one
         intake event), and new MQLs (no owner yet) handed to routing once the chunk commits."""
         from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
-        from accord.routing.tasks import route_leads_later
+        from accord.sla.external import mql_hand_off_many
+        from accord.sla.nurture import nurture_tracks_backfill
 
         source_id = self.source.pk if self.source else None
         touchpoints_record_from_intake_bulk(
@@ -1314,7 +1317,10 @@ class LeadImport:
         )
         new_mqls = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.MQL]
         if new_mqls:
-            route_leads_later(new_mqls)
+            # As the per-record hand-off does: the external review first when switched on, else routing.
+            mql_hand_off_many(new_mqls)
+        if Stage.NURTURE in stages:
+            nurture_tracks_backfill()  # new nurture leads get their re-check dates
 
     def _keep_preview(self, new_leads: list[Any], survivors: dict[int, Lead]) -> None:
         for group, ns, _, how in new_leads:

@@ -26,9 +26,7 @@ from accord.leads.importing import CsvRows, ImportFileError, LeadImport, leads_i
 from accord.leads.normalize import normalize_submission
 
 COUNTS = ("created", "updated", "unchanged", "merged", "rejected")
-# Not "utf-16": a file without a byte-order mark crashes encoding_check (see the xfail below);
-# "utf-16-le" exercises the same multi-byte decoding without that bug.
-ENCODINGS = ["", "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16-le"]
+ENCODINGS = ["", "utf-8", "utf-8-sig", "latin-1", "cp1252", "utf-16", "utf-16-le"]
 
 FUZZ = settings(
     max_examples=60,
@@ -109,12 +107,6 @@ def test_csv_rows_yields_or_raises_import_file_error(data, encoding):
         path.unlink(missing_ok=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (accord/leads/importing.py, encoding_check): the utf-16 decoder raises a plain "
-    "UnicodeError ('UTF-16 stream does not start with BOM'), which encoding_check does not catch "
-    "(it catches UnicodeDecodeError only), so the import crashes instead of an ImportFileError.",
-)
 def test_utf16_without_byte_order_mark_is_an_import_file_error(db):
     with pytest.raises(ImportFileError):
         _dry_run("email\na@b.example\n".encode("utf-16-le"), "utf-16")
