@@ -160,7 +160,8 @@ TASKS = {
 }
 
 # --- email ------------------------------------------------------------------------------------
-EMAIL_HOST = env_str("ACCORD_EMAIL_HOST", "127.0.0.1")
+_email_host = env_str("ACCORD_EMAIL_HOST")
+EMAIL_HOST = _email_host or "127.0.0.1"
 EMAIL_PORT = env_int("ACCORD_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("ACCORD_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("ACCORD_EMAIL_PASSWORD")
@@ -168,6 +169,10 @@ EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("ACCORD_EMAIL_FROM", "accord@localhost")
 if env_bool("ACCORD_EMAIL_CONSOLE", False):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+elif DEBUG and not _email_host:
+    # A local trial has no mail server: mail is written as files to var/outbox instead of failing.
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(DATA_DIR / "outbox")
 
 # --- security ---------------------------------------------------------------------------------
 # HTTPS is enforced only for a real deployment: debug off and an https ACCORD_SITE_URL. A local

@@ -346,6 +346,7 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         users = _users_create(teams)
         sources = {name: source_create(name=name, kind=kind) for name, kind, _ in DEMO_SOURCES}
         _criteria_create(users["mona"], users["samuel"])
+        _routing_create(teams, users["samuel"])
         result.submissions, result.leads = _leads_create(rng, leads, now, sources, users)
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
@@ -458,6 +459,26 @@ def _criteria_create(marketing_head: User, sales_head: User) -> None:
     criteria_sign_off(
         criteria_set=draft, user=sales_head, comment="Agreed; revisit the threshold after one quarter."
     )
+
+
+def _routing_create(teams: dict[str, Team], sales_head: User) -> None:
+    """Route MQLs by vertical to each team's reps in turn; anything else waits in the fallback queue.
+
+    The worker routes the MQLs the demo leaves unassigned when it starts, so reps open an inbox with
+    running SLA clocks."""
+    from accord.routing.services import rule_add, rule_set_activate, rule_set_create
+
+    rules = rule_set_create(actor=sales_head, notes="Demo: leads go to the team of their vertical.")
+    for key, industries in (("health", HEALTH_INDUSTRIES), ("finance", FINANCE_INDUSTRIES)):
+        rule_add(
+            rule_set=rules,
+            actor=sales_head,
+            name=f"{teams[key].segment} to {teams[key].name}",
+            conditions=[{"field": "industry", "operator": "in", "value": sorted(industries)}],
+            target_kind="team",
+            target_team=teams[key],
+        )
+    rule_set_activate(rule_set=rules, actor=sales_head)
 
 
 def _companies(rng: random.Random, count: int) -> list[_Company]:
