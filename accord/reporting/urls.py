@@ -7,5 +7,6 @@ app_name = "reporting"
 urlpatterns = [
     path("dashboards/", views.dashboard_home, name="home"),
     path("dashboards/glossary/", views.glossary_page, name="glossary"),
+    path("dashboards/customers/", views.customer_value_page, name="customers"),
     path("dashboards/<slug:kind>/", views.dashboard_page, name="dashboard"),
 ]

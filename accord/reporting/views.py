@@ -75,3 +75,56 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
 @login_required
 def glossary_page(request: HttpRequest) -> HttpResponse:
     return render(request, "reporting/glossary.html", {"metrics": metrics.METRICS.values()})
+
+
+@login_required
+def customer_value_page(request: HttpRequest) -> HttpResponse:
+    """Which sources, campaigns and reps bring the customers worth the most (C8)."""
+    from accord.reporting.lifecycle import DIMENSIONS, customer_value_by
+
+    if not dashboard_allowed(request.user, "marketing"):
+        raise PermissionDenied("Your role cannot see customer value.")
+    dimension = request.GET.get("by", "source")
+    if dimension not in DIMENSIONS:
+        dimension = "source"
+    rows = customer_value_by(dimension)
+    if request.GET.get("format") == "csv":
+        header = [
+            DIMENSIONS[dimension],
+            "customers",
+            "loyal",
+            "advocates",
+            "revenue to date",
+            "revenue per customer",
+            "median days to close",
+        ]
+        lines = [
+            [
+                r.key,
+                r.customers,
+                r.by_stage["loyal"],
+                r.by_stage["advocate"],
+                r.revenue,
+                r.revenue_per_customer,
+                r.median_days_to_close,
+            ]
+            for r in rows
+        ]
+        return csv_response(
+            f"customer-value-by-{dimension}.csv",
+            header,
+            lines,
+            user=request.user,
+            what="reporting.customer_value",
+            filters={"by": dimension},
+        )
+    return render(
+        request,
+        "reporting/customers.html",
+        {
+            "rows": rows,
+            "dimension": dimension,
+            "dimension_label": DIMENSIONS[dimension],
+            "dimensions": DIMENSIONS,
+        },
+    )
