@@ -237,22 +237,34 @@ def lead_accept(*, lead: Lead, user: Any, channel: str = Channel.PAGE) -> Lead:
             "on_time": (now <= accept_clock.due_at) if accept_clock else None,
         },
     )
-    found = (
-        PolicyMatch(accept_clock.policy, f"policy '{accept_clock.policy.name}': as for acceptance")
-        if accept_clock
-        else sla_policy_for(lead=lead)
-    )
-    owner = User.objects.select_related("team").get(pk=lead.owner_id)
-    _clock_start(
+    _owner_clock_start(
         lead=lead,
         kind=ClockKind.FIRST_TOUCH,
-        owner=owner,
+        policy=accept_clock.policy if accept_clock else None,
+        why="as for acceptance",
         started_at=now,
-        policy_found=found,
         channel=channel,
         actor=user,
     )
     return lead
+
+
+def _owner_clock_start(
+    *, lead: Lead, kind: str, policy: SlaPolicy | None, why: str, started_at: Any, channel: str, actor: Any
+) -> None:
+    """Start the owner's next clock under ``policy`` (the one the previous clock ran on), or the
+    policy that matches the lead now."""
+    found = PolicyMatch(policy, f"policy '{policy.name}': {why}") if policy else sla_policy_for(lead=lead)
+    owner = User.objects.select_related("team").get(pk=lead.owner_id)
+    _clock_start(
+        lead=lead,
+        kind=kind,
+        owner=owner,
+        started_at=started_at,
+        policy_found=found,
+        channel=channel,
+        actor=actor,
+    )
 
 
 @transaction.atomic
@@ -379,18 +391,12 @@ def touch_log(
     )
     lead.refresh_from_db(fields=["stage", "owner"])
     if lead.stage in ACCEPTED_STAGES and lead.owner_id:
-        found = (
-            PolicyMatch(policy, f"policy '{policy.name}': as for the last touch")
-            if policy
-            else sla_policy_for(lead=lead)
-        )
-        owner = User.objects.select_related("team").get(pk=lead.owner_id)
-        _clock_start(
+        _owner_clock_start(
             lead=lead,
             kind=ClockKind.NEXT_TOUCH,
-            owner=owner,
+            policy=policy,
+            why="as for the last touch",
             started_at=at,
-            policy_found=found,
             channel=channel,
             actor=user,
         )
