@@ -1315,12 +1315,34 @@ class LeadImport:
             )
             for pk, (group, _, _, _) in zip(ids, new_leads, strict=True)
         )
+        self._hand_to_webhooks(ids)
         new_mqls = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.MQL]
         if new_mqls:
             # As the per-record hand-off does: the external review first when switched on, else routing.
             mql_hand_off_many(new_mqls)
         if Stage.NURTURE in stages:
             nurture_tracks_backfill()  # new nurture leads get their re-check dates
+
+    def _hand_to_webhooks(self, ids: list[int]) -> None:
+        """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other
+        (after commit). Looked up only when some endpoint is active, so imports without webhooks
+        pay one cheap query per chunk."""
+        from accord.core.events import events_hand_to_webhooks
+        from accord.webhooks.models import WebhookEndpoint
+
+        if not ids or not WebhookEndpoint.objects.filter(is_active=True).exists():
+            return
+        events_hand_to_webhooks(
+            list(
+                Event.objects.filter(
+                    subject_type="lead",
+                    subject_id__range=(min(ids), max(ids)),  # a range, not 20,000 parameters
+                    type="lead.intake",
+                    channel=Channel.IMPORT,
+                    occurred_at=self.now,
+                ).only("id", "type")
+            )
+        )
 
     def _keep_preview(self, new_leads: list[Any], survivors: dict[int, Lead]) -> None:
         for group, ns, _, how in new_leads:

@@ -548,3 +548,28 @@ def test_new_leads_get_a_campaign_touch_and_new_mqls_go_to_routing(db, tmp_path,
     touch = Touchpoint.objects.get(lead=ada)
     assert (touch.intake_channel, touch.activity, touch.utm_campaign) == ("import", "demo_request", "spring")
     assert Touchpoint.objects.filter(lead=bob).count() == 1
+
+
+def test_imported_leads_reach_outgoing_webhooks_like_any_other(
+    personas, tmp_path, django_capture_on_commit_callbacks
+):
+    from accord.webhooks.models import WebhookDelivery
+    from accord.webhooks.services import webhook_endpoint_create
+
+    endpoint = webhook_endpoint_create(
+        actor=personas.root,
+        name="CRM",
+        url="http://127.0.0.1:9/hook",
+        event_types=["lead.created"],
+        allow_private=True,
+    )
+    path = write(
+        tmp_path,
+        HEADER + "ada@acme.com,Ada,Lovelace,Acme,CTO,250,Webinar,blue\n"
+        "bob@initech.com,Bob,Slydell,Initech,VP,900,Webinar,red\n",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        leads_import(path=path, now=NOW)
+    deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
+    assert deliveries.count() == 2
+    assert set(deliveries.values_list("event_type", flat=True)) == {"lead.created"}
