@@ -137,23 +137,32 @@ def _clock_start(
     return clock
 
 
-def _clock_meet(*, clock: SlaClock, at: datetime, actor: Any, channel: str) -> None:
-    clock.met_at = at
-    clock.save(update_fields=["met_at", "updated_at"])
-    hours = calendar_for_owner(clock.owner).business_hours_between(clock.started_at, at)
+def _clock_event(
+    type_: str, clock: SlaClock, *, at: datetime, actor: Any = None, channel: str = Channel.TASK, **extra: Any
+) -> None:
+    """An event about one clock: which clock, its kind and owner, plus what happened."""
     event_record(
-        type="sla.clock_met",
+        type=type_,
         subject=clock.lead,
         actor=actor,
         channel=channel,
         occurred_at=at,
-        payload={
-            "clock": clock.pk,
-            "kind": clock.kind,
-            "owner": clock.owner_id,
-            "on_time": at <= clock.due_at,
-            "business_hours": round(hours, 3),
-        },
+        payload={"clock": clock.pk, "kind": clock.kind, "owner": clock.owner_id, **extra},
+    )
+
+
+def _clock_meet(*, clock: SlaClock, at: datetime, actor: Any, channel: str) -> None:
+    clock.met_at = at
+    clock.save(update_fields=["met_at", "updated_at"])
+    hours = calendar_for_owner(clock.owner).business_hours_between(clock.started_at, at)
+    _clock_event(
+        "sla.clock_met",
+        clock,
+        at=at,
+        actor=actor,
+        channel=channel,
+        on_time=at <= clock.due_at,
+        business_hours=round(hours, 3),
     )
 
 
@@ -467,13 +476,7 @@ def sla_clock_remind(*, clock_id: int) -> bool:
             f"{' at ' + lead.company if lead.company else ''}.\n\n{_one_click_lines(clock)}"
         ),
     )
-    event_record(
-        type="sla.reminder_sent",
-        subject=lead,
-        channel=Channel.TASK,
-        occurred_at=now,
-        payload={"clock": clock.pk, "kind": clock.kind, "owner": clock.owner_id},
-    )
+    _clock_event("sla.reminder_sent", clock, at=now)
     return True
 
 
@@ -490,18 +493,8 @@ def sla_clock_breach(*, clock_id: int) -> bool:
     clock.breached_at = clock.due_at
     clock.escalated_level = 1 if chain else 0
     clock.save(update_fields=["breached_at", "escalated_level", "updated_at"])
-    event_record(
-        type="sla.breached",
-        subject=lead,
-        channel=Channel.TASK,
-        occurred_at=now,
-        payload={
-            "clock": clock.pk,
-            "kind": clock.kind,
-            "owner": clock.owner_id,
-            "due_at": clock.due_at.isoformat(),
-            "manager": chain[0].pk if chain else None,
-        },
+    _clock_event(
+        "sla.breached", clock, at=now, due_at=clock.due_at.isoformat(), manager=chain[0].pk if chain else None
     )
     if owner is not None:
         notify(
@@ -573,19 +566,7 @@ def sla_clock_escalate(*, clock_id: int, level: int) -> bool:
             f"{chain[level - 2]} was told first. You are level {level} up the chain."
         ),
     )
-    event_record(
-        type="sla.escalated",
-        subject=lead,
-        channel=Channel.TASK,
-        occurred_at=now,
-        payload={
-            "clock": clock.pk,
-            "kind": clock.kind,
-            "owner": clock.owner_id,
-            "level": level,
-            "to": target.pk,
-        },
-    )
+    _clock_event("sla.escalated", clock, at=now, level=level, to=target.pk)
     if level < len(chain):
         from accord.sla import tasks
 
