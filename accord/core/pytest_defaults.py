@@ -11,12 +11,3 @@ import os
 # Tests run without a secret key; debug settings allow the development key. A value set by the
 # caller (CI, a developer) wins.
 os.environ.setdefault("ACCORD_DEBUG", "true")
-
-
-def pytest_configure(config: object) -> None:
-    """Hash test passwords with a fast hasher: PBKDF2's deliberate slowness, paid for every persona
-    of every test, would dominate the suite's run time."""
-    from django.conf import settings
-
-    if settings.configured:
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -14,16 +14,6 @@ def nav_labels(html: str) -> list[str]:
     return re.findall(r">([^<>]+)</a>", nav.group(0))
 
 
-@pytest.fixture
-def client_for():
-    def make(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
-
-
 @pytest.mark.django_db
 def test_login_page_renders():
     response = Client().get("/login/")
