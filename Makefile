@@ -53,6 +53,7 @@ lint: venv
 	$(BIN)/ruff format --check .
 
 bench: venv
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@found=0; for script in benchmarks/*_bench.py; do \
 		[ -e "$$script" ] || continue; found=1; \
 		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
