@@ -180,6 +180,22 @@ TRACKED: tuple[Tracked, ...] = (
     ),
     Tracked("campaigns.CostLine", ("campaign", "amount", "currency", "period_start", "period_end", "note")),
     Tracked(
+        "campaigns.Communication",
+        (
+            "campaign",
+            "kind",
+            "name",
+            "subject",
+            "body",
+            "status",
+            "success_metric",
+            "success_window_days",
+            "audience",
+            "audience_stage",
+            "scheduled_for",
+        ),
+    ),
+    Tracked(
         "deals.Deal",
         (
             "name",

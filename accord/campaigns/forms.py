@@ -1,14 +1,24 @@
-"""Forms for the campaign pages: a campaign, a cost line, and the attribution switch."""
+"""Forms for the campaign pages: a campaign, a cost line, the attribution switch, and communications."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils import timezone
 
 from accord.campaigns import attribution
-from accord.campaigns.models import Campaign, CampaignChannel, CampaignStatus
+from accord.campaigns.models import (
+    Audience,
+    Campaign,
+    CampaignChannel,
+    CampaignStatus,
+    CommunicationKind,
+    Outcome,
+    SuccessMetric,
+)
+from accord.leads.models import Stage
 from accord.people.models import User
 
 
@@ -81,3 +91,99 @@ class AttributionForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             raise forms.ValidationError("The period ends before it starts.")
         return data
+
+
+VARIANT_FORM_KEYS = "ABCD"
+COMMUNICATION_FORM_FIELDS = (
+    "name",
+    "kind",
+    "subject",
+    "body",
+    "success_metric",
+    "success_window_days",
+    "audience",
+    "audience_stage",
+)
+
+
+class CommunicationForm(forms.Form):
+    """A communication and up to four variants (A is the control; B-D are used when they have text)."""
+
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=CommunicationKind.choices, initial=CommunicationKind.EMAIL)
+    subject = forms.CharField(
+        max_length=300, required=False, help_text="Used by every variant without a subject of its own."
+    )
+    body = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Placeholders {first_name}, {last_name}, {company}. Web links are tracked per recipient.",
+    )
+    success_metric = forms.ChoiceField(
+        label="Judged on", choices=SuccessMetric.choices, initial=SuccessMetric.CLICK
+    )
+    success_window_days = forms.IntegerField(label="Within (days)", min_value=1, max_value=365, initial=14)
+    audience = forms.ChoiceField(choices=Audience.choices, initial=Audience.CAMPAIGN)
+    audience_stage = forms.ChoiceField(
+        label="Only stage", choices=[("", "Any stage"), *Stage.choices], required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for key in VARIANT_FORM_KEYS:
+            low = key.lower()
+            self.fields[f"{low}_subject"] = forms.CharField(
+                label=f"Variant {key} subject", max_length=300, required=False
+            )
+            self.fields[f"{low}_body"] = forms.CharField(
+                label=f"Variant {key} body", required=False, widget=forms.Textarea(attrs={"rows": 3})
+            )
+            self.fields[f"{low}_weight"] = forms.IntegerField(
+                label=f"Variant {key} weight", min_value=1, max_value=1000, initial=1, required=False
+            )
+
+    def communication_fields(self) -> list[Any]:
+        """The bound fields of the communication itself (not its variants), for the template."""
+        return [self[name] for name in COMMUNICATION_FORM_FIELDS]
+
+    def variant_rows(self) -> list[list[Any]]:
+        """The variant fields grouped per variant, for the template."""
+        return [
+            [self[f"{k.lower()}_subject"], self[f"{k.lower()}_body"], self[f"{k.lower()}_weight"]]
+            for k in VARIANT_FORM_KEYS
+        ]
+
+    def communication_data(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in COMMUNICATION_FORM_FIELDS}
+
+    def variant_specs(self) -> list[Any]:
+        """A always; B, C, D when they have a subject or a body, in order (a gap is closed up)."""
+        from accord.campaigns.services import VariantSpec
+
+        data = self.cleaned_data
+        specs = []
+        for i, key in enumerate(VARIANT_FORM_KEYS):
+            low = key.lower()
+            subject, body = data.get(f"{low}_subject") or "", data.get(f"{low}_body") or ""
+            if i == 0 or subject or body:
+                specs.append(VariantSpec(subject=subject, body=body, weight=data.get(f"{low}_weight") or 1))
+        return specs
+
+    @classmethod
+    def initial_for(cls, communication: Any) -> dict[str, Any]:
+        initial = {name: getattr(communication, name) for name in COMMUNICATION_FORM_FIELDS}
+        for v in communication.variants.order_by("key"):
+            low = v.key.lower()
+            initial.update({f"{low}_subject": v.subject, f"{low}_body": v.body, f"{low}_weight": v.weight})
+        return initial
+
+
+class ScheduleForm(forms.Form):
+    scheduled_for = forms.DateTimeField(
+        label="Send at", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class OutcomeForm(forms.Form):
+    lead_id = forms.IntegerField()
+    outcome = forms.ChoiceField(choices=Outcome.choices)

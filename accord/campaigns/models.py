@@ -1,4 +1,5 @@
-"""Campaigns (nested parent/child), their cost lines over time, and touchpoints linking people to them."""
+"""Campaigns (nested parent/child), their cost lines over time, touchpoints linking people to them, and
+communications with A/B variants and one delivery row per recipient."""
 
 from __future__ import annotations
 
@@ -122,6 +123,7 @@ class CostLine(BaseModel):
 
 class TouchpointKind(models.TextChoices):
     FORM_SUBMISSION = "form_submission", "Form submission"
+    EMAIL_SENT = "email_sent", "Email sent"
     EMAIL_CLICK = "email_click", "Email click"
     WEBINAR_ATTENDED = "webinar_attended", "Webinar attended"
     AD_CLICK = "ad_click", "Ad click"
@@ -179,3 +181,179 @@ class Touchpoint(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} by lead {self.lead_id} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class CommunicationKind(models.TextChoices):
+    """What a communication is. Accord sends emails itself; the other kinds go out through their own
+    channel (SMS gateway, dialler, ad platform, website) and Accord records who got which variant."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    CALL_SCRIPT = "call_script", "Call script"
+    AD = "ad", "Ad"
+    LANDING_PAGE = "landing_page", "Landing page"
+
+
+class CommunicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    SENT = "sent", "Sent"
+
+
+class SuccessMetric(models.TextChoices):
+    """What counts as a conversion when the variants are judged (within the success window)."""
+
+    CLICK = "click", "Clicked a link"
+    REPLY = "reply", "Replied"
+    MEETING = "meeting", "Booked a meeting"
+    MQL = "mql", "Became an MQL"
+
+
+class Audience(models.TextChoices):
+    """Who a send goes to when no explicit list of leads is given."""
+
+    CAMPAIGN = "campaign", "People touched by the campaign"
+    ALL = "all", "Every lead with an email address"
+
+
+class Communication(BaseModel):
+    """One message of a campaign (an email, an SMS, a call script, an ad, a landing page) that can be
+    A/B tested: each recipient gets one of its variants, and the variants are judged on one metric.
+
+    ``subject`` and ``body`` are the defaults a variant without its own text uses. Variants are fixed
+    once the first delivery exists, so every recipient of a variant saw the same thing.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="communications")
+    kind = models.CharField(max_length=16, choices=CommunicationKind.choices, default=CommunicationKind.EMAIL)
+    name = models.CharField(max_length=200)
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=CommunicationStatus.choices, default=CommunicationStatus.DRAFT
+    )
+    success_metric = models.CharField(
+        max_length=10, choices=SuccessMetric.choices, default=SuccessMetric.CLICK
+    )
+    success_window_days = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="A recipient converts when the metric happens within this many days of the send.",
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.CAMPAIGN)
+    audience_stage = models.CharField(
+        max_length=16, blank=True, help_text="Only leads in this lifecycle stage (empty: any stage)."
+    )
+    scheduled_for = models.DateTimeField(null=True, blank=True)
+    first_sent_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(success_window_days__gte=1, success_window_days__lte=365),
+                name="communication_window_range",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="scheduled") | models.Q(scheduled_for__isnull=False),
+                name="communication_scheduled_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Variant(BaseModel):
+    """One version of a communication (A is the control), with its share of the recipients.
+
+    Weights are relative: A 1 and B 1 split evenly, A 3 and B 1 give A three quarters.
+    """
+
+    communication = models.ForeignKey(Communication, on_delete=models.CASCADE, related_name="variants")
+    key = models.CharField(max_length=1, help_text="A, B, C...: A is the control.")
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    weight = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["communication", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["communication", "key"], name="variant_unique_key"),
+            models.CheckConstraint(
+                condition=models.Q(weight__gte=1, weight__lte=1000), name="variant_weight_range"
+            ),
+            models.CheckConstraint(condition=models.Q(key__in=list("ABCDEFGHIJ")), name="variant_key_letter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.communication}: variant {self.key}"
+
+    @property
+    def effective_subject(self) -> str:
+        return self.subject or self.communication.subject
+
+    @property
+    def effective_body(self) -> str:
+        return self.body or self.communication.body
+
+
+class Outcome(models.TextChoices):
+    """What a recipient did after a delivery; each is recorded once, with its first moment."""
+
+    OPENED = "opened", "Opened"
+    CLICKED = "clicked", "Clicked"
+    REPLIED = "replied", "Replied"
+    MEETING_BOOKED = "meeting_booked", "Booked a meeting"
+
+
+# The Delivery column holding each outcome's moment, and the outcome each metric is judged on.
+OUTCOME_FIELDS: dict[str, str] = {
+    Outcome.OPENED: "opened_at",
+    Outcome.CLICKED: "clicked_at",
+    Outcome.REPLIED: "replied_at",
+    Outcome.MEETING_BOOKED: "meeting_booked_at",
+}
+METRIC_OUTCOMES: dict[str, str] = {
+    SuccessMetric.CLICK: Outcome.CLICKED,
+    SuccessMetric.REPLY: Outcome.REPLIED,
+    SuccessMetric.MEETING: Outcome.MEETING_BOOKED,
+}
+
+
+class DeliveryStatus(models.TextChoices):
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Delivery(BaseModel):
+    """One recipient of a communication: the variant they got, when, and what they did afterwards.
+
+    A lead gets a communication once. Only sent deliveries are trials of the test; a failed one
+    (the mail server refused it) is kept with the error and is not counted.
+    """
+
+    communication = models.ForeignKey(Communication, on_delete=models.CASCADE, related_name="deliveries")
+    variant = models.ForeignKey(Variant, on_delete=models.PROTECT, related_name="deliveries")
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.SENT)
+    error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField()
+    from_email = models.CharField(max_length=300, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    meeting_booked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["communication", "sent_at", "id"]
+        verbose_name_plural = "deliveries"
+        indexes = [models.Index(fields=["communication", "variant", "status"], name="delivery_comm_variant")]
+        constraints = [
+            models.UniqueConstraint(fields=["communication", "lead"], name="delivery_once_per_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.communication} variant {self.variant.key} to lead {self.lead_id}"

@@ -79,6 +79,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from accord.audit.api import router as audit_router
     from accord.campaigns.api import router as campaigns_router
+    from accord.campaigns.communications_api import router as communications_router
     from accord.deals.api import router as deals_router
     from accord.leads.api import router as leads_router
     from accord.notifications.api import router as notifications_router
@@ -99,6 +100,7 @@ def _register_routers() -> None:
     api.add_router("", external_review_router)
     api.add_router("", notifications_router)
     api.add_router("", campaigns_router)
+    api.add_router("", communications_router)
     api.add_router("", deals_router)
     api.add_router("", reporting_router)
     api.add_router("", privacy_router)

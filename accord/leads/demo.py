@@ -350,6 +350,7 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         result.submissions, result.leads = _leads_create(rng, leads, now, sources, users)
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
+        _communications_create(rng, now, users)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)
@@ -681,3 +682,98 @@ def _created_at_backdate() -> None:
         .values("first")
     )
     Lead.objects.update(created_at=Coalesce(Subquery(first_seen), F("created_at")))
+
+
+def _communications_create(rng: random.Random, now: datetime, users: dict[str, User]) -> None:
+    """A campaign with two A/B-tested emails sent weeks ago, with opens, clicks and replies, so the
+    communication pages open on a real verdict. Demo sends are recorded, not mailed (dummy backend)."""
+    from django.core.mail import get_connection
+
+    from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, Outcome, SuccessMetric
+    from accord.campaigns.services import (
+        VariantSpec,
+        campaign_create,
+        communication_create,
+        communication_send,
+        delivery_outcome_record,
+    )
+
+    lena = users["lena"]
+    campaign = campaign_create(
+        name="Spring webinar series",
+        actor=lena,
+        channel=CampaignChannel.EMAIL,
+        status=CampaignStatus.ACTIVE,
+        start_date=(now - timedelta(days=45)).date(),
+        budget="12000",
+        utm_campaign="spring-webinars",
+        event_channel=Channel.SYSTEM,
+    )
+    people = list(Lead.objects.live().exclude(email="").order_by("pk").values_list("pk", flat=True)[:460])
+    outbox = get_connection("django.core.mail.backends.dummy.EmailBackend")
+    tests = (
+        # name, metric, days ago, recipients, variants (subject, chance of the metric)
+        (
+            "Webinar invitation",
+            SuccessMetric.CLICK,
+            30,
+            people[:400],
+            (
+                ("Webinar: a faster month-end close for {company}", 0.07),
+                ("{first_name}, 40 minutes to a faster close?", 0.15),
+            ),
+        ),
+        (
+            "Case study follow-up",
+            SuccessMetric.REPLY,
+            10,
+            people[400:],
+            (
+                ("How a regional lender cut reconciliation time in half", 0.04),
+                ("Question about your reconciliation process", 0.07),
+                ("Case study: 50% less reconciliation time", 0.05),
+            ),
+        ),
+    )
+    for name, metric, days_ago, recipients, variants in tests:
+        communication = communication_create(
+            campaign=campaign,
+            actor=lena,
+            name=name,
+            body="Hi {first_name},\n\nOur spring webinars show how teams like {company}'s close faster: "
+            "https://meridian.example/webinars/spring\n\nLena",
+            success_metric=metric,
+            variants=[VariantSpec(subject=subject) for subject, _ in variants],
+            event_channel=Channel.SYSTEM,
+        )
+        sent_at = now - timedelta(days=days_ago)
+        communication_send(
+            communication=communication,
+            actor=lena,
+            lead_ids=recipients,
+            at=sent_at,
+            connection=outbox,
+            event_channel=Channel.SYSTEM,
+        )
+        rates = {chr(ord("A") + i): p for i, (_, p) in enumerate(variants)}
+        outcome = Outcome.CLICKED if metric == SuccessMetric.CLICK else Outcome.REPLIED
+        deliveries = list(
+            Delivery.objects.filter(communication=communication)
+            .select_related("variant", "lead", "communication__campaign")
+            .order_by("pk")
+        )
+        for key, rate in rates.items():
+            # Exactly the planned share of each variant converts (random people), so the demo's verdict
+            # does not hinge on the seed.
+            group = [d for d in deliveries if d.variant.key == key]
+            for delivery in rng.sample(group, round(rate * len(group))):
+                at = sent_at + timedelta(hours=rng.uniform(0.5, 24 * min(days_ago - 1, 10)))
+                delivery_outcome_record(
+                    delivery=delivery, outcome=outcome, occurred_at=at, event_channel=Channel.EMAIL
+                )
+        for delivery in deliveries:
+            if rng.random() < 0.35:
+                at = sent_at + timedelta(hours=rng.uniform(0.2, 48))
+                delivery_outcome_record(
+                    delivery=delivery, outcome=Outcome.OPENED, occurred_at=at, event_channel=Channel.EMAIL
+                )

@@ -175,6 +175,16 @@ def _value_words(value: Any) -> str:
     return str(value)
 
 
+# Campaign communications (accord.campaigns) in the timeline: what the person got or did.
+COMMUNICATION_VERBS = {
+    "communication.sent": "Was sent",
+    "communication.opened": "Opened",
+    "communication.clicked": "Clicked a link in",
+    "communication.replied": "Replied to",
+    "communication.meeting_booked": "Booked a meeting after",
+}
+
+
 def event_story(event: Event, lead: Lead) -> dict[str, Any]:
     """One timeline entry in plain words: a headline and detail lines."""
     payload = event.payload or {}
@@ -244,6 +254,13 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
             f"Lead #{event.subject_id} was merged into lead #{payload.get('into_lead')}"
             f" ({payload.get('into_email', '')})"
         )
+    elif event.type in COMMUNICATION_VERBS:
+        headline = (
+            f"{COMMUNICATION_VERBS[event.type]} {payload.get('name', 'a communication')!r}"
+            f" (variant {payload.get('variant', '?')})"
+        )
+        if payload.get("subject"):
+            lines.append(f"Subject: {payload['subject']}")
     else:
         headline = event.type.replace(".", " ").replace("_", " ").capitalize()
         if event.stage:

@@ -151,6 +151,10 @@ def list_metrics(request: HttpRequest) -> list[dict[str, Any]]:
     "/reports/abtest",
     response={200: AbTestOut, 400: ErrorOut},
     summary="Judge two variants with a two-proportion z-test",
+    description=(
+        "Counts typed in. A communication's own variants are judged from their deliveries by "
+        "GET /api/v1/communications/{communication_id}/result."
+    ),
 )
 def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
     try:
@@ -165,6 +169,10 @@ def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
     "/reports/abtest/campaigns",
     response={200: AbTestOut, 400: ErrorOut, 403: ErrorOut},
     summary="A/B test two campaigns' touched leads",
+    description=(
+        "Two whole campaigns compared. Variants of one communication (recipients split at random) "
+        "are judged by GET /api/v1/communications/{communication_id}/result."
+    ),
 )
 def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
     from accord.reporting.selectors import campaign_variants

@@ -117,6 +117,8 @@ ID_READS = {
     # Qualification criteria and campaigns are organisation-wide configuration, readable by all.
     "/api/v1/criteria/{criteria_id}": None,
     "/api/v1/campaigns/{campaign_id}": None,
+    # Communications and their A/B results are read by marketing, sales and executives alike.
+    "/api/v1/communications/{communication_id}": None,
 }
 ADMIN_ONLY = {"/api/v1/audit/{record_id}"}
 # Conversion facts are a dashboard: every dashboard reader (managers included) may read any team's,

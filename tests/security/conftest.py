@@ -14,6 +14,8 @@ def world(personas):
     from django.utils import timezone
 
     from accord.audit.models import ChangeRecord
+    from accord.campaigns.models import Delivery
+    from accord.campaigns.services import VariantSpec, communication_create
     from accord.campaigns.tests.factories import CampaignFactory, LeadFactory
     from accord.deals.models import Deal
     from accord.leads.models import Account, ImportJob, Stage
@@ -50,6 +52,11 @@ def world(personas):
     w.carol_deal = deal(w.carol_lead, p.carol)
     w.charlie_deal = deal(w.charlie_lead, p.charlie)
     w.campaign = CampaignFactory(name="Spring", owner=p.alice)
+    w.communication = communication_create(campaign=w.campaign, actor=p.alice, name="Invite", subject="Hi",
+                                           variants=[VariantSpec(), VariantSpec(subject="Hello")])  # fmt: skip
+    for lead in (w.bob_lead, w.charlie_lead):
+        Delivery.objects.create(communication=w.communication, variant=w.communication.variants.first(),
+                                lead=lead, sent_at=now)  # fmt: skip
     w.criteria = criteria_with_rules(version=1)
     w.rule_set = RoutingRuleSet.objects.create(version=1, created_by=p.sam)  # a draft
     policy = SlaPolicy.objects.create(name="Default", is_default=True)

@@ -144,6 +144,22 @@ MATRIX: dict[str, Check] = {
         Check("ok    ok    403  403   403  403   403 403     403 ok",
               api_send("post", lambda w: f"/api/v1/campaigns/{w.campaign.pk}/costs",
                        {"amount": "10", "incurred_on": "2026-01-05"})),
+    # --- communications: marketing and sales read the A/B result; marketing sends; a rep records outcomes
+    #     for the leads they act on; the export holds only leads the persona sees ---------------------------
+    "communication: read on its page":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", page_get(lambda w: f"/communications/{w.communication.pk}/")),
+    "communication: read the result in the API":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", api_get(lambda w: f"/api/v1/communications/{w.communication.pk}/result")),
+    "communication: send in the API":
+        Check("ok    ok    403  403   403  403   403 403     403 ok",
+              api_send("post", lambda w: f"/api/v1/communications/{w.communication.pk}/send", {"lead_ids": []})),
+    "communication: record an outcome for bob's lead in the API":
+        Check("ok    ok    ok   404   ok   404   ok  404     404 ok",
+              api_send("post", lambda w: f"/api/v1/communications/{w.communication.pk}/outcomes",
+                       lambda w: {"lead_id": w.bob_lead.pk, "outcome": "replied"})),
+    "communication: deliveries CSV export":
+        Check("BX    BX    B    B     B    X     BX  X       BX  BX",
+              page_get(lambda w: f"/communications/{w.communication.pk}/deliveries.csv"), leads_in),
     # --- criteria: shared vocabulary everyone reads; drafts are edited by marketing and the heads -------
     "criteria set: read on its page":
         Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", page_get(lambda w: f"/criteria/{w.criteria.pk}/")),
@@ -262,6 +278,6 @@ def test_access(kind, world, client_for, api_client_for):
 
 def test_every_kind_of_record_is_in_the_matrix():
     assert set(KINDS) >= {
-        "lead", "account", "deal", "campaign", "criteria set", "routing rules", "SLA clock", "inbox row",
+        "lead", "account", "deal", "campaign", "communication", "criteria set", "routing rules", "SLA clock", "inbox row",
         "notification", "scorecard rows", "import job", "audit record", "dashboard",
     }  # fmt: skip

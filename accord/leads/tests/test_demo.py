@@ -57,6 +57,14 @@ def test_it_builds_a_company_with_every_role_and_prints_the_logins(settings):
     assert Lead.objects.exclude(criteria_version=None).count() == Lead.objects.count()
     assert PossibleDuplicate.objects.exists()
 
+    from accord.campaigns.models import Communication, Delivery
+    from accord.campaigns.selectors import communication_result
+
+    invite = Communication.objects.get(name="Webinar invitation")
+    assert invite.variants.count() == 2
+    assert Delivery.objects.filter(communication=invite, clicked_at__isnull=False).exists()
+    assert communication_result(communication=invite).comparisons[0].verdict
+
 
 def test_the_same_seed_gives_the_same_people():
     import random

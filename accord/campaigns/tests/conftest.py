@@ -1,0 +1,1 @@
+from accord.notifications.tests.smtp import smtp_server  # noqa: F401
