@@ -93,6 +93,10 @@ class ImportFileError(ApplicationError):
     """The file as a whole cannot be imported (unreadable, wrong encoding, no header)."""
 
 
+class ImportTakenOver(Exception):
+    """This run's job was claimed by another worker (it looked stale): stop without writing more."""
+
+
 # --- decoding and reading ---------------------------------------------------------------------------
 
 
@@ -782,11 +786,21 @@ class LeadImport:
         thresholds = gc.get_threshold()
         gc.set_threshold(max(thresholds[0], 200_000), max(thresholds[1], 20), max(thresholds[2], 100))
         try:
+            # A job that ran before (a worker killed mid-import, a failed run) goes on after the
+            # rows its committed chunks counted: those are read again only to rebuild the error
+            # file and the emails seen, and the counts go on from the summary stored with them.
+            done, stored = self._resume_point()
             chunk: list[RawRow] = []
             for raw in self.reader:
                 chunk.append(raw)
-                if len(chunk) >= self.chunk_rows:
-                    self._chunk(chunk)
+                if raw.number == done:
+                    self._skip_committed(chunk, stored)
+                    chunk = []
+                elif len(chunk) >= self.chunk_rows:
+                    if raw.number < done:
+                        self._validate_again(chunk)
+                    else:
+                        self._chunk(chunk)
                     chunk = []
             if chunk:
                 self._chunk(chunk)
@@ -869,11 +883,37 @@ class LeadImport:
                 self._rescore(updated_ids)
         self.seen.add([g.email_key for g in groups])
 
+    def _resume_point(self) -> tuple[int, dict[str, Any]]:
+        """(rows already committed, their summary) for a job that ran before; (0, {}) otherwise."""
+        if self.job is None or self.dry_run:
+            return 0, {}
+        done, stored = ImportJob.objects.values_list("rows_done", "summary").get(pk=self.job.pk)
+        if done and stored.get("rows") == done:
+            return done, stored
+        return 0, {}
+
+    def _validate_again(self, rows: list[RawRow]) -> None:
+        """Rows an earlier run committed: their errors to the error file, their emails to ``seen``."""
+        groups = self._validate(rows)
+        self.seen.add([g.email_key for g in groups])
+
+    def _skip_committed(self, rows: list[RawRow], stored: dict[str, Any]) -> None:
+        self._validate_again(rows)
+        self.counts = ImportCounts(**{name: stored.get(name, 0) for name in vars(ImportCounts())})
+        logger.info("import job %s resumes after row %s", self.job.pk if self.job else None, self.counts.rows)
+
     def _record_progress(self) -> None:
+        """Progress and heartbeat, in the chunk's transaction. The update matches only while this
+        run still owns the job (its last heartbeat is the stored one): a run whose job was taken
+        over as stale rolls its chunk back and stops."""
         if self.job is not None:
-            ImportJob.objects.filter(pk=self.job.pk).update(
-                rows_done=self.counts.rows, summary=self.summary(), updated_at=timezone.now()
-            )
+            beat = timezone.now()
+            owned = ImportJob.objects.filter(
+                pk=self.job.pk, status=ImportStatus.RUNNING, updated_at=self.job.updated_at
+            ).update(rows_done=self.counts.rows, summary=self.summary(), updated_at=beat)
+            if not owned:
+                raise ImportTakenOver(f"Import job {self.job.pk} was taken over by another worker.")
+            self.job.updated_at = beat
 
     def _rescore(self, lead_ids: list[int]) -> None:
         from accord.qualification.models import CriteriaSet
@@ -1320,8 +1360,9 @@ class LeadImport:
         if new_mqls:
             # As the per-record hand-off does: the external review first when switched on, else routing.
             mql_hand_off_many(new_mqls)
-        if Stage.NURTURE in stages:
-            nurture_tracks_backfill()  # new nurture leads get their re-check dates
+        new_nurture = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.NURTURE]
+        if new_nurture:
+            nurture_tracks_backfill(lead_ids=new_nurture)  # new nurture leads get their re-check dates
 
     def _hand_to_webhooks(self, ids: list[int]) -> None:
         """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other
@@ -1431,7 +1472,7 @@ def import_job_create(
 
 def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     """Record the column mapping chosen on the mapping page (checked against the file's header)."""
-    if job.status != ImportStatus.PENDING:
+    if job.status != ImportStatus.PENDING or job.rows_done:
         raise Conflict("This import has already started; its mapping can no longer change.")
     header = csv_header(job.file.path, job.encoding)
     mapping_plan(header, mapping)
@@ -1458,7 +1499,11 @@ def import_job_preview(*, job: ImportJob, rows: int = 20) -> dict[str, Any]:
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
-    """Run a pending (or failed) import job; a job that is running or done is left alone."""
+    """Run a pending (or failed) import job; a job that is running or done is left alone.
+
+    A job that ran before (a failed run, a worker that was killed) goes on after the rows its
+    committed chunks counted, with the counts it had (``LeadImport.run``).
+    """
     claimed = ImportJob.objects.filter(
         pk=job_id, status__in=[ImportStatus.PENDING, ImportStatus.FAILED]
     ).update(status=ImportStatus.RUNNING, error_message="", updated_at=timezone.now())
@@ -1474,25 +1519,67 @@ def import_job_run(*, job_id: int) -> ImportJob:
             actor=job.created_by,
             job=job,
         )
+    except ImportTakenOver:
+        logger.warning("import job %s was taken over by another worker; this run stops", job_id)
+        job.refresh_from_db()
+        return job
     except ApplicationError as exc:
         _job_fail(job, exc.message)
         return job
     except Exception as exc:  # the job must say what went wrong whatever it was
         logger.exception("import job %s failed", job_id)
-        _job_fail(
-            job,
-            f"The import stopped unexpectedly ({type(exc).__name__}: {exc}). Rows imported before "
-            "the failure are kept; run it again to import the rest (imported rows stay unchanged).",
-        )
+        _job_fail(job, _failure_message(exc, job))
         return job
-    job.status = ImportStatus.DONE
-    job.summary = summary
-    job.rows_done = summary["rows"]
-    job.rows_total = summary["rows"]
-    job.error_file.name = summary["error_file"] or ""
-    job.finished_at = timezone.now()
-    job.save()
+    now = timezone.now()
+    ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING, updated_at=job.updated_at).update(
+        status=ImportStatus.DONE,
+        summary=summary,
+        rows_done=summary["rows"],
+        rows_total=summary["rows"],
+        error_file=summary["error_file"] or "",
+        finished_at=now,
+        updated_at=now,
+    )
+    job.refresh_from_db()
     return job
+
+
+def _disk_full(exc: BaseException | None) -> str:
+    """What could not be written when ``exc`` (or its cause) says the disk is full; '' otherwise."""
+    import errno
+
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+            return f"the file {exc.filename}" if exc.filename else "a file (the error report)"
+        text = str(exc).lower()
+        if type(exc).__name__ == "DiskFull" or any(
+            needle in text
+            for needle in ("database or disk is full", "disk i/o error", "no space left", "could not extend")
+        ):
+            return "the database"
+        exc = exc.__cause__ or exc.__context__
+    return ""
+
+
+def _failure_message(exc: Exception, job: ImportJob) -> str:
+    try:
+        done = ImportJob.objects.values_list("rows_done", flat=True).get(pk=job.pk)
+    except Exception:  # the database may be what failed
+        done = None
+    kept = f"The {done} rows imported before it are kept" if done else "Rows imported before it are kept"
+    what = _disk_full(exc)
+    if what:
+        return (
+            f"The import stopped because {what} could not be written: the disk is full (or a file size "
+            f"limit was reached). {kept} and no row was half-written. Free some disk space, then run "
+            f"the import again: it goes on after the imported rows. ({type(exc).__name__}: {exc})"
+        )
+    return (
+        f"The import stopped unexpectedly ({type(exc).__name__}: {exc}). {kept}; run it again to "
+        "import the rest (it goes on after the imported rows)."
+    )
 
 
 def _job_fail(job: ImportJob, message: str) -> None:
@@ -1503,6 +1590,36 @@ def _job_fail(job: ImportJob, message: str) -> None:
         updated_at=timezone.now(),
     )
     job.refresh_from_db()
+
+
+def import_jobs_resume_stale(*, now: datetime | None = None) -> list[int]:
+    """Put back in the queue the jobs left RUNNING by a worker that stopped (killed, power cut).
+
+    A running job's heartbeat (``updated_at``) moves with every chunk it commits; one older than
+    ``ACCORD_IMPORT_STALE_SECONDS`` has no worker. Each is claimed with a compare-and-set UPDATE on
+    that heartbeat, so however many workers sweep at once one of them requeues it, and a run that
+    was only slow finds its job taken over at its next chunk and stops (``ImportTakenOver``).
+    Called when a worker starts and by the periodic sweep. Returns the ids requeued.
+    """
+    from datetime import timedelta
+
+    from accord.leads.tasks import import_job_run_task
+
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.ACCORD_IMPORT_STALE_SECONDS)
+    stale = ImportJob.objects.filter(status=ImportStatus.RUNNING, updated_at__lt=cutoff)
+    requeued: list[int] = []
+    for pk, beat in stale.values_list("pk", "updated_at"):
+        with transaction.atomic():
+            claimed = ImportJob.objects.filter(pk=pk, status=ImportStatus.RUNNING, updated_at=beat).update(
+                status=ImportStatus.PENDING, updated_at=now
+            )
+            if claimed:
+                import_job_run_task.enqueue(pk)  # in the same transaction (the database queue)
+                requeued.append(pk)
+    for pk in requeued:
+        logger.warning("import job %s had no worker; it goes on after the rows already imported", pk)
+    return requeued
 
 
 def import_job_retry(*, job: ImportJob) -> ImportJob:

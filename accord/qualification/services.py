@@ -355,5 +355,5 @@ def criteria_rescore(
         # Leads the new scores sent to nurture get their re-check dates.
         from accord.sla.nurture import nurture_tracks_backfill
 
-        nurture_tracks_backfill()
+        nurture_tracks_backfill(lead_ids=[r[-1] for r in stage_rows if r[-3] == Stage.NURTURE])
     return {"evaluated": result.height, "changed": changed.height, "stage_changed": stage_changed}

@@ -10,11 +10,12 @@ the intake pipeline, which moves the lead to MQL itself; the track is closed at 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -29,6 +30,8 @@ from accord.sla.models import NurtureSource, NurtureTrack
 NURTURE_RECHECK_DAYS = env_int("ACCORD_NURTURE_RECHECK_DAYS", 90, minimum=1, maximum=3650)
 # How many due tracks one run handles; the next daily run takes the rest.
 RECHECK_BATCH = 1000
+# Lead ids per query or executemany batch in the bulk backfill.
+_ID_BATCH = 5000
 
 
 def nurture_recheck_days() -> int:
@@ -83,30 +86,72 @@ def nurture_enter(
     return track
 
 
-def nurture_tracks_backfill() -> int:
+def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     """Give every nurture lead without a track one (source 'criteria', re-check in N days).
 
-    Leads reach nurture through code paths that do not call ``nurture_enter`` yet (intake, bulk
-    re-scoring); this keeps them from waiting forever. Returns how many tracks it made.
+    Leads reach nurture through code paths that do not call ``nurture_enter`` (intake, imports,
+    bulk re-scoring); this keeps them from waiting forever. ``lead_ids`` limits the look to those
+    leads (the ones a bulk step just moved); without it every nurture lead is looked at. Returns how
+    many tracks it made. Rows are written as plain tuples with ``ON CONFLICT DO NOTHING`` (what
+    ``bulk_create(ignore_conflicts=True)`` does): a bulk re-score can send tens of thousands of leads
+    here at once, and a model instance per row cost more than the rest of the re-score.
     """
     now = timezone.now()
-    missing = (
-        Lead.objects.live()
-        .filter(stage=Stage.NURTURE, nurture_track__isnull=True)
-        .values_list("pk", "stage_changed_at")
+    missing = Lead.objects.live().filter(stage=Stage.NURTURE, nurture_track__isnull=True)
+    if lead_ids is not None:
+        if not lead_ids:
+            return 0
+        ids = sorted(set(lead_ids))
+        found: list[tuple[int, Any]] = []
+        for start in range(0, len(ids), _ID_BATCH):
+            batch = ids[start : start + _ID_BATCH]
+            found.extend(
+                missing.filter(pk__range=(batch[0], batch[-1]), pk__in=batch).values_list(
+                    "pk", "stage_changed_at"
+                )
+            )
+    else:
+        found = list(missing.values_list("pk", "stage_changed_at"))
+    if not found:
+        return 0
+    ops = connection.ops
+    table = ops.quote_name(NurtureTrack._meta.db_table)
+    columns = (
+        "lead_id", "source", "reason", "entered_at", "recheck_on", "recheck_count", "exit_reason",
+        "created_at", "updated_at",
+    )  # fmt: skip
+    sql = (
+        f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({ops.quote_name('lead_id')}) DO NOTHING"
     )
-    tracks = [
-        NurtureTrack(
-            lead_id=pk,
-            source=NurtureSource.CRITERIA,
-            reason="score below the MQL threshold",
-            entered_at=changed or now,
-            recheck_on=nurture_next_recheck(after=timezone.localdate(changed or now)),
+    stamp = ops.adapt_datetimefield_value(now)
+    reason = "score below the MQL threshold"
+    days = timedelta(days=nurture_recheck_days())
+    recheck_by_day: dict[date, Any] = {}
+    rows = []
+    for pk, changed in found:
+        entered = changed or now
+        day = timezone.localdate(entered)
+        recheck = recheck_by_day.get(day)
+        if recheck is None:
+            recheck = recheck_by_day[day] = ops.adapt_datefield_value(day + days)
+        rows.append(
+            (
+                pk,
+                NurtureSource.CRITERIA.value,
+                reason,
+                ops.adapt_datetimefield_value(entered),
+                recheck,
+                0,
+                "",
+                stamp,
+                stamp,
+            )
         )
-        for pk, changed in missing
-    ]
-    NurtureTrack.objects.bulk_create(tracks, ignore_conflicts=True)
-    return len(tracks)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ID_BATCH):
+            cursor.executemany(sql, rows[start : start + _ID_BATCH])
+    return len(rows)
 
 
 def _track_close(track: NurtureTrack, *, why: str, at: Any) -> None:
