@@ -127,20 +127,22 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     stamp = ops.adapt_datetimefield_value(now)
     reason = "score below the MQL threshold"
     days = timedelta(days=nurture_recheck_days())
-    recheck_by_day: dict[date, Any] = {}
+    # Leads moved by one bulk step share their stage_changed_at: convert each moment once.
+    by_moment: dict[Any, tuple[Any, Any]] = {}
     rows = []
     for pk, changed in found:
         entered = changed or now
-        day = timezone.localdate(entered)
-        recheck = recheck_by_day.get(day)
-        if recheck is None:
-            recheck = recheck_by_day[day] = ops.adapt_datefield_value(day + days)
+        known = by_moment.get(entered)
+        if known is None:
+            recheck = ops.adapt_datefield_value(timezone.localdate(entered) + days)
+            known = by_moment[entered] = (ops.adapt_datetimefield_value(entered), recheck)
+        entered_db, recheck = known
         rows.append(
             (
                 pk,
                 NurtureSource.CRITERIA.value,
                 reason,
-                ops.adapt_datetimefield_value(entered),
+                entered_db,
                 recheck,
                 0,
                 "",

@@ -130,3 +130,25 @@ def test_nurture_leads_without_a_track_get_one_at_the_next_run(personas, make_le
     counts = nurture_recheck_due()
     assert counts == {"backfilled": 1, "kept": 1}  # entered 100 days ago: due at once
     assert NurtureTrack.objects.get(lead=lead).source == NurtureSource.CRITERIA
+
+
+def test_the_bulk_backfill_limited_to_some_leads_tracks_only_those_and_only_once(
+    personas, make_lead, criteria
+):
+    from accord.sla.nurture import nurture_tracks_backfill
+
+    moved = [make_lead(stage=Stage.NURTURE, title="Analyst") for _ in range(3)]
+    other = make_lead(stage=Stage.NURTURE, title="Analyst")
+    not_nurture = make_lead(stage=Stage.MQL)
+    moved[0].stage_changed_at = timezone.now() - timedelta(days=10)
+    moved[0].save()
+    ids = [lead.pk for lead in moved] + [not_nurture.pk]
+    assert nurture_tracks_backfill(lead_ids=ids) == 3
+    assert nurture_tracks_backfill(lead_ids=ids) == 0  # already tracked
+    assert nurture_tracks_backfill(lead_ids=[]) == 0
+    tracks = {t.lead_id: t for t in NurtureTrack.objects.all()}
+    assert set(tracks) == {lead.pk for lead in moved}
+    assert tracks[moved[0].pk].recheck_on == TODAY - timedelta(days=10) + timedelta(days=90)
+    assert tracks[moved[1].pk].recheck_on == TODAY + timedelta(days=90)
+    assert tracks[moved[1].pk].source == NurtureSource.CRITERIA and tracks[moved[1].pk].exited_at is None
+    assert nurture_tracks_backfill() == 1 and NurtureTrack.objects.filter(lead=other).exists()
