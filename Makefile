@@ -9,12 +9,13 @@ STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?= -q -n 2
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/accord_test
 
-.PHONY: help venv run test test-postgres chromium lint bench
+.PHONY: help venv run test test-postgres faults chromium lint bench
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test           install dev tools and run the whole suite on SQLite"
 	@echo "make test-postgres  the suite on PostgreSQL (TEST_DATABASE_URL=$(TEST_DATABASE_URL))"
+	@echo "make faults        fault tests: killed worker, database restart, full disk, webhook storm"
 	@echo "make lint           ruff check and format check"
 	@echo "make bench          run the benchmarks in benchmarks/"
 
@@ -47,6 +48,11 @@ test: venv chromium
 
 test-postgres: venv chromium
 	DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS)
+
+# Fault tests (tests/faults): each brings its own database and processes (a SQLite copy, a private
+# PostgreSQL cluster from initdb), so one run covers them; the quick ones also run in `make test`.
+faults: venv
+	$(BIN)/pytest -q -m faults tests/faults
 
 lint: venv
 	$(BIN)/ruff check .

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a database that cannot be reached answers 503 (JSON on /api/ and /f/), not a 500 page.
+    "accord.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,6 +216,9 @@ ACCORD_EMAIL_REQUIRES_CONSENT = env_bool("ACCORD_EMAIL_REQUIRES_CONSENT", False)
 ACCORD_COMPANY_MATCH_THRESHOLD = env_int("ACCORD_COMPANY_MATCH_THRESHOLD", 90, minimum=50, maximum=100)
 ACCORD_FREE_MAIL_DOMAINS_EXTRA = env_list("ACCORD_FREE_MAIL_DOMAINS_EXTRA")
 ACCORD_IMPORT_CHUNK_ROWS = env_int("ACCORD_IMPORT_CHUNK_ROWS", 20_000, minimum=100)
+# A running import whose heartbeat (refreshed with every chunk) is older than this has lost its worker
+# (killed, machine restarted): a worker starting, or the periodic sweep, requeues it to go on.
+ACCORD_IMPORT_STALE_SECONDS = env_int("ACCORD_IMPORT_STALE_SECONDS", 300, minimum=1)
 # Email capture: per-user addresses <token>@ACCORD_MAILIN_DOMAIN served by `accord mail-in`.
 ACCORD_MAILIN_DOMAIN = env_str("ACCORD_MAILIN_DOMAIN", "mail.accord.local")
 ACCORD_MAILIN_HOST = env_str("ACCORD_MAILIN_HOST", "127.0.0.1")

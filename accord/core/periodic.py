@@ -73,6 +73,7 @@ SCHEDULE: tuple[Periodic, ...] = (
         time(7, 0),
     ),
     Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),
+    Periodic("import-jobs-resume", "accord.leads.tasks.import_jobs_resume_stale_task", timedelta(minutes=1)),
 )
 
 

@@ -178,7 +178,7 @@ def import_retry(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         _enqueue(job)
-        messages.success(request, "The import runs again; rows it already imported stay unchanged.")
+        messages.success(request, "The import runs again; it goes on after the rows it already imported.")
     return redirect("leads:import_progress", job_id=job.pk)
 
 

@@ -1623,7 +1623,7 @@ def import_jobs_resume_stale(*, now: datetime | None = None) -> list[int]:
 
 
 def import_job_retry(*, job: ImportJob) -> ImportJob:
-    """Put a failed job back in the queue (rows it already imported will then be unchanged)."""
+    """Put a failed job back in the queue; it goes on after the rows it already imported."""
     if job.status != ImportStatus.FAILED:
         raise Conflict("Only a failed import can be run again.")
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.FAILED).update(status=ImportStatus.PENDING)

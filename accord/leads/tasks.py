@@ -11,3 +11,11 @@ def import_job_run_task(job_id: int) -> str:
     from accord.leads.importing import import_job_run
 
     return import_job_run(job_id=job_id).status
+
+
+@task()
+def import_jobs_resume_stale_task() -> list[int]:
+    """Requeue import jobs whose worker stopped mid-import (periodic; see import_jobs_resume_stale)."""
+    from accord.leads.importing import import_jobs_resume_stale
+
+    return import_jobs_resume_stale()

@@ -27,6 +27,16 @@ def _periodic_loop(stop: threading.Event, interval: float) -> None:
     connection.close()
 
 
+def _resume_stale_imports() -> None:
+    """Imports a stopped worker left running are requeued before this worker takes tasks."""
+    from accord.leads.importing import import_jobs_resume_stale
+
+    try:
+        import_jobs_resume_stale()
+    except Exception:  # the periodic sweep tries again
+        log.exception("stale import jobs could not be requeued")
+
+
 class Command(DbWorkerCommand):
     help = "Run background tasks from the database queue until stopped (Ctrl-C finishes cleanly)."
 
@@ -54,6 +64,7 @@ class Command(DbWorkerCommand):
             )
             thread.start()
         options.pop("periodic_interval")
+        _resume_stale_imports()
         try:
             super().handle(*args, **options)
         finally:
