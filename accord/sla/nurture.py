@@ -97,10 +97,12 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     here at once, and a model instance per row cost more than the rest of the re-score.
     """
     now = timezone.now()
+    if lead_ids is not None and not lead_ids:
+        return 0
+    if connection.vendor == "postgresql":
+        return _nurture_tracks_backfill_sql(lead_ids, now)
     missing = Lead.objects.live().filter(stage=Stage.NURTURE, nurture_track__isnull=True)
     if lead_ids is not None:
-        if not lead_ids:
-            return 0
         ids = sorted(set(lead_ids))
         found: list[tuple[int, Any]] = []
         for start in range(0, len(ids), _ID_BATCH):
@@ -154,6 +156,49 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
         for start in range(0, len(rows), _ID_BATCH):
             cursor.executemany(sql, rows[start : start + _ID_BATCH])
     return len(rows)
+
+
+def _nurture_tracks_backfill_sql(lead_ids: Sequence[int] | None, now: Any) -> int:
+    """``nurture_tracks_backfill`` on PostgreSQL: one ``INSERT … SELECT`` from the lead table, the
+    re-check date computed in the database in the site's time zone (the same date as
+    ``nurture_next_recheck(after=localdate(stage_changed_at))``), so tens of thousands of leads cost
+    one statement instead of a round of single-row inserts."""
+    q = connection.ops.quote_name
+    track, lead = q(NurtureTrack._meta.db_table), q(Lead._meta.db_table)
+    columns = ", ".join(
+        q(c)
+        for c in (
+            "lead_id", "source", "reason", "entered_at", "recheck_on", "recheck_count", "exit_reason",
+            "created_at", "updated_at",
+        )
+    )  # fmt: skip
+    where = ""
+    params: list[Any] = [
+        NurtureSource.CRITERIA.value,
+        "score below the MQL threshold",
+        now,
+        now,
+        settings.TIME_ZONE,
+        nurture_recheck_days(),
+        now,
+        now,
+        Stage.NURTURE.value,
+    ]
+    if lead_ids is not None:
+        where = "AND l.id = ANY(%s)"
+        params.append(sorted(set(lead_ids)))
+    sql = f"""
+        INSERT INTO {track} ({columns})
+        SELECT l.id, %s, %s, COALESCE(l.stage_changed_at, %s),
+               (COALESCE(l.stage_changed_at, %s) AT TIME ZONE %s)::date + %s, 0, '', %s, %s
+        FROM {lead} l
+        WHERE l.stage = %s AND l.merged_into_id IS NULL {where}
+          AND NOT EXISTS (SELECT 1 FROM {track} t WHERE t.lead_id = l.id)
+        ON CONFLICT (lead_id) DO NOTHING
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _track_close(track: NurtureTrack, *, why: str, at: Any) -> None:
