@@ -455,7 +455,9 @@ class IntakeTouch:
     source_id: int | None = None
 
 
-def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_size: int = 5000) -> int:
+def touchpoints_record_from_intake_bulk(
+    items: Iterable[IntakeTouch], *, batch_size: int = 5000, new_leads: bool = False
+) -> int:
     """The bulk form of ``touchpoint_record_from_intake`` for imports: one campaign query, batched inserts.
 
     Same rules as the single hook (campaign by utm_campaign in any case, kind from the activity, else
@@ -465,6 +467,9 @@ def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_s
     statement per batch (SQLite ``INSERT OR IGNORE`` with ``executemany``; PostgreSQL ``COPY`` into a
     staging table, then ``INSERT ... SELECT ... ON CONFLICT DO NOTHING``), as ``bulk_create(...,
     ignore_conflicts=True)`` would, at a fraction of its cost per row.
+
+    ``new_leads=True`` says every item is the one touch of a lead created in this transaction, so no
+    row can repeat a recorded touch: PostgreSQL then copies straight into the table.
     """
     campaigns = {
         key: (pk, str(channel))
@@ -510,9 +515,9 @@ def touchpoints_record_from_intake_bulk(items: Iterable[IntakeTouch], *, batch_s
             )
         )
         if len(batch) >= batch_size:
-            sent += _touchpoints_insert(batch)
+            sent += _touchpoints_insert(batch, new_leads=new_leads)
             batch = []
-    return sent + _touchpoints_insert(batch)
+    return sent + _touchpoints_insert(batch, new_leads=new_leads)
 
 
 _TOUCHPOINT_COLUMNS = (
@@ -534,7 +539,7 @@ _TOUCHPOINT_COLUMNS = (
 )
 
 
-def _touchpoints_insert(batch: list[tuple[Any, ...]]) -> int:
+def _touchpoints_insert(batch: list[tuple[Any, ...]], *, new_leads: bool = False) -> int:
     """Rows that repeat a recorded touch are skipped, as with ``bulk_create(ignore_conflicts=True)``."""
     if not batch:
         return 0
@@ -542,7 +547,14 @@ def _touchpoints_insert(batch: list[tuple[Any, ...]]) -> int:
     table = quote(Touchpoint._meta.db_table)
     names = ", ".join(quote(name) for name, _ in _TOUCHPOINT_COLUMNS)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and new_leads:
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in batch:
+                    copy.write_row(row)
+        elif connection.vendor == "postgresql":
             # COPY cannot skip conflicts: COPY into a session-local staging table, then one
             # INSERT ... SELECT ... ON CONFLICT DO NOTHING (every unique constraint, as bulk_create).
             staging = "accord_touchpoint_staging"

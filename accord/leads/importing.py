@@ -1345,15 +1345,18 @@ class LeadImport:
 
         source_id = self.source.pk if self.source else None
         touchpoints_record_from_intake_bulk(
-            IntakeTouch(
-                lead_id=pk,
-                activity=group.subs[0].activity,
-                channel=Channel.IMPORT.value,
-                occurred_at=self.now,
-                utm={name: str(group.subs[0].fields.get(name) or "") for name in UTM_FIELDS},
-                source_id=source_id,
-            )
-            for pk, (group, _, _, _) in zip(ids, new_leads, strict=True)
+            (
+                IntakeTouch(
+                    lead_id=pk,
+                    activity=group.subs[0].activity,
+                    channel=Channel.IMPORT.value,
+                    occurred_at=self.now,
+                    utm={name: str(group.subs[0].fields.get(name) or "") for name in UTM_FIELDS},
+                    source_id=source_id,
+                )
+                for pk, (group, _, _, _) in zip(ids, new_leads, strict=True)
+            ),
+            new_leads=True,
         )
         self._hand_to_webhooks(ids)
         new_mqls = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.MQL]
