@@ -2,19 +2,29 @@
 
     .venv/bin/python benchmarks/dashboards_bench.py --leads 100000 --events 1000000 --db both
     .venv/bin/python benchmarks/dashboards_bench.py --leads 1000000 --events 10000000 --db both --runs 3
+    # load once, then re-run against copies of the loaded databases (minutes instead of an hour):
+    .venv/bin/python benchmarks/dashboards_bench.py --leads 1000000 --events 10000000 --reuse-load
 
 Steps, each timed:
 1. generate seeded leads and events (stage histories through the funnel plus non-stage events up
-   to ``--events``) into CSV files once, so every engine gets the very same rows;
+   to ``--events``) into CSV files once, kept in ``--data`` (default
+   ``benchmarks/data/dashboards-<leads>-<events>-<seed>/``, git-ignored) and reused by later runs,
+   so every engine and every run gets the very same rows;
 2. per database: a throwaway database (SQLite file in a temporary directory; PostgreSQL database
    ``accord_bench_<pid>`` on BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432, dropped
-   afterwards), migrated; rows bulk-loaded (SQLite ``executemany`` in one transaction, PostgreSQL
-   ``COPY``); then ``rollups_rebuild()`` (the same code the app runs);
+   afterwards unless ``--keep``), migrated; rows bulk-loaded (SQLite ``executemany`` in one
+   transaction, PostgreSQL ``COPY``); then ``rollups_rebuild()`` (the same code the app runs).
+   With ``--reuse-load`` the first run keeps a copy of each loaded database (``loaded.sqlite3`` in
+   the data directory; PostgreSQL database ``accord_bench_<leads>_<events>_<seed>``, drop it by hand
+   when done) and later runs start from a copy of it: migrations, the rollup rebuild and the
+   measurements run again, the load does not;
 3. per dashboard: every SQL statement it issues (the ``accord.reporting.metrics`` builders), run
    ``--runs`` times; the median of the summed time is the dashboard's query time; also the whole
-   ``dashboard_build`` (Python included, attribution over no deals);
-4. DuckDB: the rollup tables and the events copied from the last database into an in-memory
-   DuckDB, and the SAME SQL statements timed there; the ratio engine / DuckDB is reported.
+   ``dashboard_build`` (Python included, attribution over no deals), uncut and with one cut each
+   (rep, team, source, campaign, channel);
+4. DuckDB: the tables those statements read copied from the first database (PostgreSQL when it
+   runs) into an in-memory DuckDB, and the SAME SQL statements timed there; the ratio engine /
+   DuckDB is reported.
 
 Each database runs in a child process (Django is configured once per process). Output: JSON lines.
 """
@@ -26,6 +36,7 @@ import csv
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -92,7 +103,7 @@ def generate(leads: int, events: int, seed: int, out: Path) -> dict[str, float]:
 # --- child: load, roll up, measure -----------------------------------------------------------------
 
 
-def child(db_url: str, data: Path, runs: int, duck_dir: Path | None) -> None:
+def child(db_url: str, data: Path, runs: int, duck_dir: Path | None, preloaded: bool) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("ACCORD_DEBUG", "true")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
@@ -107,11 +118,14 @@ def child(db_url: str, data: Path, runs: int, duck_dir: Path | None) -> None:
     call_command("migrate", verbosity=0)
     vendor = connection.vendor
     result: dict = {"db": vendor}
-    t0 = time.perf_counter()
-    _seed_dimensions()
-    lead_cols, lead_defaults = _lead_columns(Lead)
-    _bulk_load(connection, data, lead_cols, lead_defaults)
-    result["load_s"] = round(time.perf_counter() - t0, 1)
+    if preloaded:
+        result["load_s"] = "reused"
+    else:
+        t0 = time.perf_counter()
+        _seed_dimensions()
+        lead_cols, lead_defaults = _lead_columns(Lead)
+        _bulk_load(connection, data, lead_cols, lead_defaults)
+        result["load_s"] = round(time.perf_counter() - t0, 1)
     if vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("ANALYZE")
@@ -123,7 +137,9 @@ def child(db_url: str, data: Path, runs: int, duck_dir: Path | None) -> None:
     if vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("ANALYZE")
-    statements = dashboard_statements()
+    from accord.reporting.metrics import run as query
+
+    statements = dashboard_statements(query)
     result["dashboards"] = {}
     for kind, stmts in statements.items():
         times = []
@@ -145,15 +161,60 @@ def child(db_url: str, data: Path, runs: int, duck_dir: Path | None) -> None:
             dashboard_build(kind, period=PERIOD())
             times.append(time.perf_counter() - t)
         result["dashboards"][kind]["whole_build_median_s"] = round(statistics.median(times), 3)
+    # The same dashboards narrowed by one cut each (whole build): a breakdown by another dimension than
+    # the cut's (e.g. the marketing page's by-source table for a team) reads the fine rollup tables.
+    result["cuts"] = {}
+    for cut in bench_cuts():
+        result["cuts"][f"{cut.kind}={cut.value}"] = found = {}
+        for kind in statements:
+            times = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                dashboard_build(kind, period=PERIOD(), cut=cut)
+                times.append(time.perf_counter() - t)
+            found[kind] = round(statistics.median(times), 3)
     with connection.cursor() as c:
-        c.execute("SELECT COUNT(*) FROM reporting_stagedaily")
-        result["stagedaily_rows"] = c.fetchone()[0]
-        c.execute("SELECT COUNT(*) FROM reporting_stagespan")
-        result["stagespan_rows"] = c.fetchone()[0]
+        for table in (
+            "stagedaily",
+            "stagespan",
+            "stagedailycut",
+            "cohortdaily",
+            "staydaily",
+            "decisiondaily",
+        ):
+            c.execute(f"SELECT COUNT(*) FROM reporting_{table}")
+            result[f"{table}_rows"] = c.fetchone()[0]
     if duck_dir is not None:
         _export_for_duckdb(connection, duck_dir)
+        (duck_dir / "statements.json").write_text(json.dumps(statements, default=_encode))
+    result["refresh_1000_events_s"] = _time_refresh(connection, 1000)
     print(json.dumps(result, default=str), flush=True)
     _ = Period
+
+
+def _time_refresh(connection, n: int) -> float:
+    """Append ``n`` stage events for ``n`` leads spread over the table (a minute's worth of activity at
+    a busy site) and time the incremental ``rollups_refresh()`` that takes them in (run last: it
+    changes the data)."""
+    from accord.reporting.rollups import rollups_refresh
+
+    with connection.cursor() as c:
+        c.execute("SELECT MAX(id), COUNT(*) FROM leads_lead")
+        top_lead, leads = c.fetchone()
+        c.execute("SELECT MAX(id) FROM core_event")
+        top = c.fetchone()[0]
+        step = max(1, leads // n)
+        c.executemany(
+            "INSERT INTO core_event (id, type, subject_type, subject_id, channel, occurred_at, stage, payload) "
+            "VALUES (%s, 'lead.stage_changed', 'lead', %s, 'system', %s, 'mql', '{}')",
+            [
+                (top + 1 + i, min(top_lead, 1 + i * step), datetime(2026, 6, 30, 12, tzinfo=UTC))
+                for i in range(n)
+            ],
+        )
+    t = time.perf_counter()
+    rollups_refresh()
+    return round(time.perf_counter() - t, 2)
 
 
 def PERIOD():
@@ -162,8 +223,42 @@ def PERIOD():
     return Period(date(2026, 4, 1), date(2026, 7, 1), "FY2026 Q2")
 
 
-def dashboard_statements() -> dict[str, list[tuple[str, list]]]:
-    """The SQL each dashboard issues (costs and names aside: they read a few small tables)."""
+def bench_cuts():
+    from accord.people.models import Team
+    from accord.reporting.metrics import Cut
+
+    team = Team.objects.order_by("pk").values_list("pk", flat=True).first()
+    return [
+        Cut("rep", "1"),
+        Cut("team", str(team)),
+        Cut("source", "1"),
+        Cut("campaign", "1"),
+        Cut("channel", "email"),
+    ]
+
+
+def _encode(value):
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    raise TypeError(f"cannot encode {value!r}")
+
+
+def _decode(value):
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return datetime.fromisoformat(value["datetime"])
+        return date.fromisoformat(value["date"])
+    return value
+
+
+def dashboard_statements(query) -> dict[str, list[tuple[str, list]]]:
+    """The SQL each dashboard issues (costs and names aside: they read a few small tables).
+
+    The velocity percentiles take two statements, the second built from the first's rows, so
+    ``query`` (run a statement, return its rows) runs the first on the database being measured; the
+    DuckDB run gets the statements the PostgreSQL run used."""
     from accord.reporting import metrics as m
     from accord.reporting.selectors import months_before
 
@@ -173,6 +268,8 @@ def dashboard_statements() -> dict[str, list[tuple[str, list]]]:
     months = months_before(p.end)
     year = m.Period(months[0].start, months[-1].end)
     headline = [m.flow_sql(x, cut) for x in periods] + [m.cohort_sql(x, cut) for x in periods]
+    velocity_buckets = m.velocity_buckets_sql(p, cut)
+    _, picks, _ = m.velocity_picks(query(*velocity_buckets))
     return {
         "marketing": [*headline, m.flow_by_sql("source", p, cut), m.flow_by_sql("campaign", p, cut)],
         "sales": [
@@ -182,7 +279,8 @@ def dashboard_statements() -> dict[str, list[tuple[str, list]]]:
             m.flow_by_sql("rep", p, cut),
             m.acceptance_sql(p),
             m.sla_sql(p, now),
-            m.velocity_sql(p, cut),
+            velocity_buckets,
+            *([m.velocity_pick_sql(p, cut, picks)] if picks else []),
         ],
         "executive": [*headline, m.daily_sql(year, cut), m.sla_sql(p, now)],
     }
@@ -318,15 +416,25 @@ def _bulk_load(connection, data: Path, lead_cols: list[str], defaults: dict) -> 
             )
 
 
+# The tables the dashboards' statements read (the fine daily and fact tables and the raw events are
+# not read by the uncut dashboards any more).
 DUCK_TABLES = {
-    "reporting_stagedaily": "*",
-    "reporting_leadfact": "*",
+    "reporting_stagedailycut": "*",
+    "reporting_cohortdaily": "*",
+    "reporting_staydaily": "*",
+    "reporting_decisiondaily": "*",
     "reporting_stagespan": "*",
     "people_user": "id, team_id",
     "campaigns_campaign": "id, channel",
     "sla_slaclock": "id, owner_id, due_at, met_at, breached_at, stopped_at",
-    "core_event": "id, type, subject_type, subject_id, actor_id, occurred_at, stage",
 }
+DUCK_DATES = (
+    ("reporting_stagedailycut", "day"),
+    ("reporting_cohortdaily", "created_day"),
+    ("reporting_staydaily", "exited_day"),
+    ("reporting_decisiondaily", "day"),
+    ("reporting_stagespan", "exited_day"),
+)
 
 
 def _export_for_duckdb(connection, out: Path) -> None:
@@ -363,12 +471,13 @@ def duck(data: Path, runs: int) -> dict:
         con.execute(
             f"CREATE TABLE {table} AS SELECT * FROM read_csv_auto('{data / (table + '.csv')}', header=true)"
         )
-    for col in ("day",):
-        con.execute(f"ALTER TABLE reporting_stagedaily ALTER {col} TYPE DATE")
-    con.execute("ALTER TABLE reporting_leadfact ALTER created_day TYPE DATE")
-    con.execute("ALTER TABLE reporting_stagespan ALTER exited_day TYPE DATE")
+    for table, col in DUCK_DATES:
+        con.execute(f"ALTER TABLE {table} ALTER {col} TYPE DATE")
+    for table in ("reporting_stagedailycut", "reporting_cohortdaily", "reporting_staydaily"):
+        # The CSV reader takes the empty grain ("no dimension") for NULL.
+        con.execute(f"ALTER TABLE {table} ALTER grain TYPE VARCHAR")
+        con.execute(f"UPDATE {table} SET grain = '' WHERE grain IS NULL")
     for table, col in (
-        ("core_event", "occurred_at"),
         ("sla_slaclock", "due_at"),
         ("sla_slaclock", "met_at"),
         ("sla_slaclock", "breached_at"),
@@ -376,15 +485,24 @@ def duck(data: Path, runs: int) -> dict:
     ):
         con.execute(f"ALTER TABLE {table} ALTER {col} TYPE TIMESTAMPTZ")
     out = {"db": "duckdb", "load_s": round(time.perf_counter() - t0, 1), "dashboards": {}}
-    for kind, stmts in dashboard_statements().items():
+    statements = json.loads((data / "statements.json").read_text())
+    for kind, stmts in statements.items():
+        stmts = [(sql.replace("%s", "?"), [_decode(v) for v in params]) for sql, params in stmts]
         times = []
         for _ in range(runs):
             t = time.perf_counter()
             for sql, params in stmts:
-                con.execute(sql.replace("%s", "?"), params).fetchall()
+                con.execute(sql, params).fetchall()
             times.append(time.perf_counter() - t)
         out["dashboards"][kind] = {"queries": len(stmts), "median_s": round(statistics.median(times), 3)}
     return out
+
+
+def _psql(pg_base: str, sql: str, check: bool = True) -> str:
+    out = subprocess.run(
+        ["psql", f"{pg_base}/postgres", "-qAtc", sql], check=check, capture_output=True, text=True
+    )
+    return out.stdout.strip()
 
 
 def main() -> None:
@@ -396,30 +514,68 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--child", nargs=3, metavar=("DB_URL", "DATA", "DUCK_DIR"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="directory for the generated CSVs and loaded copies "
+        "(default benchmarks/data/dashboards-<leads>-<events>-<seed>)",
+    )
+    parser.add_argument(
+        "--reuse-load",
+        action="store_true",
+        help="keep a copy of each loaded database (SQLite file in --data, PostgreSQL database "
+        "accord_bench_<leads>_<events>_<seed>) and start later runs from it instead of loading again",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="do not drop the run's databases; print where they are"
+    )
+    parser.add_argument(
+        "--child", nargs=4, metavar=("DB_URL", "DATA", "DUCK_DIR", "PRELOADED"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--duck", metavar="DIR", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        url, data, duck_dir = args.child
-        child(url, Path(data), args.runs, Path(duck_dir) if duck_dir != "-" else None)
+        url, data, duck_dir, preloaded = args.child
+        child(url, Path(data), args.runs, Path(duck_dir) if duck_dir != "-" else None, preloaded == "1")
         return
     if args.duck:
         print(json.dumps(duck(Path(args.duck), args.runs)), flush=True)
         return
     pg_base = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
+    tag = f"{args.leads}_{args.events}_{args.seed}"
+    data = args.data or ROOT / "benchmarks" / "data" / f"dashboards-{tag.replace('_', '-')}"
+    data.mkdir(parents=True, exist_ok=True)
+    if (data / "done").exists():
+        print(json.dumps({"leads": args.leads, "generate_s": "reused", "data": str(data)}), flush=True)
+    else:
+        gen = generate(args.leads, args.events, args.seed, data)
+        (data / "done").write_text(json.dumps(gen))
+        print(json.dumps({"leads": args.leads, **gen}), flush=True)
+    # PostgreSQL first: the DuckDB reference is exported from it when it runs.
+    engines = ["postgresql", "sqlite"] if args.db == "both" else [args.db]
+    results = []
     with tempfile.TemporaryDirectory(prefix="accord-dash-bench-") as tmp:
         tmpdir = Path(tmp)
-        gen = generate(args.leads, args.events, args.seed, tmpdir)
-        print(json.dumps({"leads": args.leads, **gen}), flush=True)
-        engines = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-        results = []
+        run_dir = Path(tempfile.mkdtemp(prefix="accord-dash-bench-db-")) if args.keep else tmpdir
         for engine in engines:
-            duck_dir = str(tmpdir) if engine == engines[-1] else "-"
+            duck_dir = str(tmpdir) if engine == engines[0] else "-"
+            preloaded = False
             if engine == "sqlite":
-                url = f"sqlite:///{tmpdir / 'bench.sqlite3'}"
+                path = run_dir / "bench.sqlite3"
+                cached = data / "loaded.sqlite3"
+                if args.reuse_load and cached.exists():
+                    shutil.copyfile(cached, path)
+                    preloaded = True
+                url = f"sqlite:///{path}"
             else:
                 name = f"accord_bench_{os.getpid()}"
-                subprocess.run(["psql", f"{pg_base}/postgres", "-qc", f"CREATE DATABASE {name}"], check=True)
+                cached_db = f"accord_bench_{tag}"
+                exists = _psql(pg_base, f"SELECT 1 FROM pg_database WHERE datname = '{cached_db}'")
+                if args.reuse_load and exists:
+                    _psql(pg_base, f"CREATE DATABASE {name} TEMPLATE {cached_db}")
+                    preloaded = True
+                else:
+                    _psql(pg_base, f"CREATE DATABASE {name}")
                 url = f"{pg_base}/{name}"
             try:
                 proc = subprocess.run(
@@ -430,8 +586,9 @@ def main() -> None:
                         str(args.runs),
                         "--child",
                         url,
-                        str(tmpdir),
+                        str(data),
                         duck_dir,
+                        "1" if preloaded else "0",
                     ],
                     capture_output=True,
                     text=True,
@@ -443,9 +600,17 @@ def main() -> None:
                 line = proc.stdout.strip().splitlines()[-1]
                 print(line, flush=True)
                 results.append(json.loads(line))
+                if args.reuse_load and not preloaded:
+                    # The copy keeps the loaded rows; the next run migrates it and rebuilds the rollups.
+                    if engine == "sqlite":
+                        shutil.copyfile(path, data / "loaded.sqlite3")
+                    else:
+                        _psql(pg_base, f"CREATE DATABASE {cached_db} TEMPLATE {name}")
             finally:
-                if engine == "postgresql":
-                    subprocess.run(["psql", f"{pg_base}/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"])
+                if args.keep:
+                    print(json.dumps({"kept": url}), flush=True)
+                elif engine == "postgresql":
+                    _psql(pg_base, f"DROP DATABASE IF EXISTS {name}", check=False)
         proc = subprocess.run(
             [sys.executable, __file__, "--runs", str(args.runs), "--duck", str(tmpdir)],
             capture_output=True,

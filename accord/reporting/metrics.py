@@ -14,6 +14,10 @@ Two views:
 - **cohort**: the leads created in the period, where they are now and how far they got (``LeadFact``).
 
 All counting is SQL with GROUP BY over the rollup tables; Python only folds the few aggregated rows.
+A query reads a grain table (``StageDailyCut``, ``CohortDaily``, ``StayDaily``: counts kept per at
+most one dimension) when its cut and breakdown together need at most one dimension, which is every
+query of the uncut dashboards and of one cut; a breakdown by another dimension than the cut's reads
+the fine tables. Both give the same numbers (``tests/test_grains.py``).
 The SQL builders (``*_sql``) are plain SQL with ``%s`` parameters so the benchmark runs the very same
 statements on SQLite, PostgreSQL and DuckDB.
 """
@@ -244,6 +248,26 @@ def cut_sql(cut: Cut, alias: str = "r") -> tuple[str, list[Any]]:
     return f" AND {column}", [cut.value if cut.kind == "channel" else int(cut.value)]
 
 
+# The dimension column a cut or a breakdown needs (a team is its owners' rows, a channel its campaigns').
+CUT_DIMENSION = {
+    "campaign": "campaign",
+    "channel": "campaign",
+    "source": "source",
+    "team": "owner",
+    "rep": "owner",
+    "criteria": "criteria",
+}
+
+
+def grain_for(cut: Cut, by: str = "") -> str | None:
+    """The grain table grain serving ``cut`` broken down ``by``: "" (none), a dimension, or None when
+    two different dimensions are needed (then only the fine tables have the rows)."""
+    needed = {CUT_DIMENSION[k] for k in (cut.kind, by) if k}
+    if len(needed) > 1:
+        return None
+    return needed.pop() if needed else ""
+
+
 def run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -269,66 +293,154 @@ BY_COLUMNS = {
 }
 
 
+def _stage_daily(cut: Cut, by: str = "") -> tuple[str, list[Any]]:
+    """The stage-entries table for the query (joined to owners for a team breakdown), with its grain
+    condition."""
+    grain = grain_for(cut, by)
+    join = " LEFT JOIN people_user u ON u.id = r.owner_id" if by == "team" else ""
+    if grain is None:
+        return f"reporting_stagedaily r{join} WHERE", []
+    return f"reporting_stagedailycut r{join} WHERE r.grain = %s AND", [grain]
+
+
 def flow_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
     where, params = cut_sql(cut)
+    table, grain = _stage_daily(cut)
     return (
-        "SELECT r.stage, SUM(r.entries) FROM reporting_stagedaily r "
-        f"WHERE r.day >= %s AND r.day < %s{where} GROUP BY r.stage",
-        [period.start, period.end, *params],
+        f"SELECT r.stage, SUM(r.entries) FROM {table} r.day >= %s AND r.day < %s{where} GROUP BY r.stage",
+        [*grain, period.start, period.end, *params],
     )
 
 
 def flow_by_sql(by: str, period: Period, cut: Cut) -> tuple[str, list[Any]]:
     where, params = cut_sql(cut)
-    join = " LEFT JOIN people_user u ON u.id = r.owner_id" if by == "team" else ""
+    table, grain = _stage_daily(cut, by)
     key = BY_COLUMNS[by]
     return (
-        f"SELECT {key}, r.stage, SUM(r.entries) FROM reporting_stagedaily r{join} "
-        f"WHERE r.day >= %s AND r.day < %s{where} GROUP BY {key}, r.stage",
-        [period.start, period.end, *params],
+        f"SELECT {key}, r.stage, SUM(r.entries) FROM {table} "
+        f"r.day >= %s AND r.day < %s{where} GROUP BY {key}, r.stage",
+        [*grain, period.start, period.end, *params],
     )
 
 
 def daily_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
     where, params = cut_sql(cut)
+    table, grain = _stage_daily(cut)
     return (
-        "SELECT r.day, r.stage, SUM(r.entries) FROM reporting_stagedaily r "
-        f"WHERE r.day >= %s AND r.day < %s{where} GROUP BY r.day, r.stage",
-        [period.start, period.end, *params],
+        f"SELECT r.day, r.stage, SUM(r.entries) FROM {table} "
+        f"r.day >= %s AND r.day < %s{where} GROUP BY r.day, r.stage",
+        [*grain, period.start, period.end, *params],
     )
+
+
+def _cohort_table(cut: Cut, by: str = "") -> tuple[str, str, list[Any]]:
+    """The cohort table for the query, the count expression, and the grain condition."""
+    grain = grain_for(cut, by)
+    join = " LEFT JOIN people_user u ON u.id = r.owner_id" if by == "team" else ""
+    if grain is None:
+        return f"reporting_leadfact r{join} WHERE", "COUNT(*)", []
+    return f"reporting_cohortdaily r{join} WHERE r.grain = %s AND", "SUM(r.leads)", [grain]
 
 
 def cohort_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
     where, params = cut_sql(cut)
+    table, count, grain = _cohort_table(cut)
     return (
-        "SELECT r.current_stage, r.furthest_rank, COUNT(*) FROM reporting_leadfact r "
-        f"WHERE r.created_day >= %s AND r.created_day < %s{where} GROUP BY r.current_stage, r.furthest_rank",
-        [period.start, period.end, *params],
+        f"SELECT r.current_stage, r.furthest_rank, {count} FROM {table} "
+        f"r.created_day >= %s AND r.created_day < %s{where} GROUP BY r.current_stage, r.furthest_rank",
+        [*grain, period.start, period.end, *params],
     )
 
 
 def cohort_by_sql(by: str, period: Period, cut: Cut) -> tuple[str, list[Any]]:
     where, params = cut_sql(cut)
-    join = " LEFT JOIN people_user u ON u.id = r.owner_id" if by == "team" else ""
+    table, count, grain = _cohort_table(cut, by)
     key = BY_COLUMNS[by]
     return (
-        f"SELECT {key}, r.furthest_rank, COUNT(*) FROM reporting_leadfact r{join} "
-        f"WHERE r.created_day >= %s AND r.created_day < %s{where} GROUP BY {key}, r.furthest_rank",
-        [period.start, period.end, *params],
+        f"SELECT {key}, r.furthest_rank, {count} FROM {table} "
+        f"r.created_day >= %s AND r.created_day < %s{where} GROUP BY {key}, r.furthest_rank",
+        [*grain, period.start, period.end, *params],
     )
 
 
-def velocity_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
-    """Nearest-rank median and p75 per stage: the row whose rank is ceil(p * n)."""
+DAY_SECONDS = 86400
+
+
+def velocity_buckets_sql(period: Period, cut: Cut) -> tuple[str, list[Any]]:
+    """Stays ended in the period per stage and whole days of duration (the ``StayDaily`` histogram).
+
+    Velocity has no breakdown, so one grain always serves its cut."""
     where, params = cut_sql(cut)
     return (
-        "SELECT t.stage, t.n, t.rn, t.seconds FROM ("
-        "SELECT r.stage, r.seconds, ROW_NUMBER() OVER (PARTITION BY r.stage ORDER BY r.seconds) AS rn, "
-        "COUNT(*) OVER (PARTITION BY r.stage) AS n FROM reporting_stagespan r "
-        f"WHERE r.exited_day >= %s AND r.exited_day < %s{where}) t "
-        "WHERE (t.rn * 2 >= t.n AND (t.rn - 1) * 2 < t.n) OR (t.rn * 4 >= 3 * t.n AND (t.rn - 1) * 4 < 3 * t.n)",
-        [period.start, period.end, *params],
+        "SELECT r.stage, r.days, SUM(r.stays) FROM reporting_staydaily r WHERE r.grain = %s "
+        f"AND r.exited_day >= %s AND r.exited_day < %s{where} GROUP BY r.stage, r.days",
+        [grain_for(cut), period.start, period.end, *params],
     )
+
+
+@dataclass(frozen=True)
+class RankPick:
+    """The ``offset``-th (from 0) shortest stay of ``stage`` within the day bucket ``days``."""
+
+    stage: str
+    days: int
+    offset: int
+
+
+def velocity_pick_sql(period: Period, cut: Cut, picks: list[RankPick]) -> tuple[str, list[Any]]:
+    """The exact seconds of each pick: the bucket's stays from ``StageSpan`` in order, one row each.
+
+    Reads only the stays of one stage whose duration falls in one day bucket (index on stage, seconds)."""
+    where, params = cut_sql(cut)
+    parts, found = [], []
+    for i, pick in enumerate(picks):
+        parts.append(
+            f"SELECT {i} AS pick, t.seconds FROM (SELECT r.seconds FROM reporting_stagespan r "
+            "WHERE r.stage = %s AND r.seconds >= %s AND r.seconds < %s "
+            f"AND r.exited_day >= %s AND r.exited_day < %s{where} "
+            f"ORDER BY r.seconds LIMIT 1 OFFSET {int(pick.offset)}) t"
+        )
+        found += [
+            pick.stage,
+            pick.days * DAY_SECONDS,
+            (pick.days + 1) * DAY_SECONDS,
+            period.start,
+            period.end,
+            *params,
+        ]
+    return " UNION ALL ".join(parts), found
+
+
+def nearest_ranks(n: int) -> tuple[int, int]:
+    """The 1-based ranks of the nearest-rank median and 75th percentile of ``n`` sorted values:
+    ceil(n / 2) and ceil(3n / 4)."""
+    return (n + 1) // 2, (3 * n + 3) // 4
+
+
+def velocity_picks(buckets: list[tuple[Any, ...]]) -> tuple[dict[str, int], list[RankPick], list[tuple]]:
+    """From the histogram rows: stays per stage, the picks to read, and (stage, "median"|"p75", pick
+    index) telling which pick answers which percentile."""
+    per_stage: dict[str, dict[int, int]] = defaultdict(dict)
+    for stage, days, n in buckets:
+        if stage in FUNNEL and int(n):
+            per_stage[stage][int(days)] = int(n)
+    counts: dict[str, int] = {}
+    picks: list[RankPick] = []
+    answers: list[tuple] = []
+    for stage in FUNNEL:
+        if stage not in per_stage:
+            continue
+        hist = sorted(per_stage[stage].items())
+        counts[stage] = total = sum(n for _, n in hist)
+        for name, rank in zip(("median", "p75"), nearest_ranks(total), strict=True):
+            before = 0
+            for days, n in hist:
+                if before + n >= rank:
+                    answers.append((stage, name, len(picks)))
+                    picks.append(RankPick(stage, days, rank - before - 1))
+                    break
+                before += n
+    return counts, picks, answers
 
 
 def sla_sql(period: Period, now: datetime) -> tuple[str, list[Any]]:
@@ -348,13 +460,13 @@ def sla_sql(period: Period, now: datetime) -> tuple[str, list[Any]]:
 
 
 def acceptance_sql(period: Period) -> tuple[str, list[Any]]:
-    since, until = period.moments()
+    """Decisions per team of the deciding user and type, from ``DecisionDaily`` (UTC days, so the same
+    events as ``occurred_at`` within the period's moments)."""
     return (
-        "SELECT COALESCE(u.team_id, 0), e.type, COUNT(*) FROM core_event e "
-        "LEFT JOIN people_user u ON u.id = e.actor_id "
-        "WHERE e.type IN ('lead.accepted', 'lead.rejected') AND e.occurred_at >= %s AND e.occurred_at < %s "
-        "GROUP BY COALESCE(u.team_id, 0), e.type",
-        [since, until],
+        "SELECT COALESCE(u.team_id, 0), d.type, SUM(d.decisions) FROM reporting_decisiondaily d "
+        "LEFT JOIN people_user u ON u.id = d.actor_id WHERE d.day >= %s AND d.day < %s "
+        "GROUP BY COALESCE(u.team_id, 0), d.type",
+        [period.start, period.end],
     )
 
 
@@ -431,17 +543,19 @@ class Velocity:
 
 
 def velocity(period: Period, cut: Cut = Cut()) -> dict[str, Velocity]:
-    """Median and 75th percentile (nearest rank) of time in each stage, stays ended in the period."""
-    found: dict[str, dict[str, Any]] = defaultdict(dict)
-    for stage, n, rn, seconds in run(*velocity_sql(period, cut)):
-        n, rn = int(n), int(rn)
-        if rn * 2 >= n and (rn - 1) * 2 < n:
-            found[stage]["median"] = int(seconds)
-        if rn * 4 >= 3 * n and (rn - 1) * 4 < 3 * n:
-            found[stage]["p75"] = int(seconds)
-        found[stage]["n"] = n
+    """Median and 75th percentile (nearest rank) of time in each stage, stays ended in the period.
+
+    Two queries: the day-bucket histogram says which bucket holds each wanted rank and where in it;
+    the second reads the exact seconds at that place of the bucket."""
+    counts, picks, answers = velocity_picks(run(*velocity_buckets_sql(period, cut)))
+    seconds: dict[int, int] = {}
+    if picks:
+        seconds = {int(i): int(s) for i, s in run(*velocity_pick_sql(period, cut, picks))}
+    found: dict[str, dict[str, int | None]] = defaultdict(dict)
+    for stage, name, index in answers:
+        found[stage][name] = seconds.get(index)
     return {
-        stage: Velocity(found[stage].get("n", 0), found[stage].get("median"), found[stage].get("p75"))
+        stage: Velocity(counts.get(stage, 0), found[stage].get("median"), found[stage].get("p75"))
         for stage in FUNNEL
     }
 
@@ -597,7 +711,11 @@ def headline(period: Period, cut: Cut = Cut()) -> Headline:
     )
 
 
-def compared(period: Period, cut: Cut = Cut()) -> dict[str, Delta]:
-    """Every headline figure with its previous-period and last-year values."""
-    now, prev, last = (headline(p, cut).figures() for p in (period, period.previous(), period.last_year()))
+def compared(period: Period, cut: Cut = Cut(), *, head: Headline | None = None) -> dict[str, Delta]:
+    """Every headline figure with its previous-period and last-year values (``head``: the period's
+    headline when the caller has it already, to save its queries)."""
+    if head is None:
+        head = headline(period, cut)
+    now = head.figures()
+    prev, last = (headline(p, cut).figures() for p in (period.previous(), period.last_year()))
     return {key: Delta(now[key], prev[key], last[key]) for key in now}

@@ -284,8 +284,7 @@ def _velocity_table(period: Period, cut: Cut) -> Table:
     )
 
 
-def _sla_table(period: Period) -> Table | None:
-    by_team = metrics.sla_compliance(period)
+def _sla_table(by_team: dict[int, metrics.Compliance]) -> Table | None:
     if not by_team:
         return None
     names = _names("team", list(by_team))
@@ -313,8 +312,8 @@ def _funnel_chart(flows: dict[str, int]) -> list[tuple[str, float]]:
 
 def marketing_dashboard(*, period: Period, cut: Cut = Cut()) -> Dashboard:
     """Activity measures first: leads, MQLs and what they cost, then conversion by source and campaign."""
-    deltas = metrics.compared(period, cut)
     head = metrics.headline(period, cut)
+    deltas = metrics.compared(period, cut, head=head)
     tables = [
         _compare_table(
             "activity",
@@ -361,7 +360,7 @@ def sales_dashboard(*, period: Period, cut: Cut = Cut()) -> Dashboard:
         ),
         _velocity_table(period, cut),
     ]
-    sla = _sla_table(period)
+    sla = _sla_table(metrics.sla_compliance(period))
     if sla is not None:
         tables.insert(4, sla)
     return Dashboard(
@@ -375,8 +374,8 @@ def executive_dashboard(
     """One page for senior management: funnel, 12-month trends, cost per qualified lead, SLA, revenue."""
     from accord.campaigns.selectors import attributed_revenue
 
-    deltas = metrics.compared(period, cut)
     head = metrics.headline(period, cut)
+    deltas = metrics.compared(period, cut, head=head)
     months = months_before(period.end)
     monthly = metrics.monthly_flows(months, cut)
     trend_rows = [
@@ -408,7 +407,8 @@ def executive_dashboard(
             note="Flow view: stage entries per calendar month.",
         ),
     ]
-    sla = _sla_table(period)
+    by_team = metrics.sla_compliance(period)
+    sla = _sla_table(by_team)
     if sla is not None:
         tables.append(sla)
     revenue = attributed_revenue(model=model, start=period.start, end=period.last_day, group_by="campaign")
@@ -424,7 +424,7 @@ def executive_dashboard(
             note=f"Model: {revenue.label}. {revenue.caveat} {revenue.influenced_caveat}",
         )
     )
-    sla_total = metrics.compliance_total(metrics.sla_compliance(period)) if sla else None
+    sla_total = metrics.compliance_total(by_team) if sla else None
     series = {
         "MQLs": [f["mql"] for f in monthly],
         "SQLs": [f["sql"] for f in monthly],

@@ -39,18 +39,23 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert client.get("/dashboards/executive/").status_code == 302
 
 
+# Measured on the test dataset (page, CSV and API each stay within the page's count).
+# The sales page has one more for velocity (percentiles: a histogram, then the exact stays).
+QUERY_LIMITS = {"marketing": 27, "sales": 24, "executive": 26}
+
+
 @pytest.mark.parametrize("kind", ["marketing", "sales", "executive"])
 def test_dashboards_and_csv_and_api_run_a_fixed_number_of_queries(
     built, client_for, api_client_for, django_assert_max_num_queries, kind
 ):
     eve = built["personas"].root
     page = client_for(eve)
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(QUERY_LIMITS[kind]):
         assert page.get(f"/dashboards/{kind}/{Q}").status_code == 200
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(QUERY_LIMITS[kind]):
         assert page.get(f"/dashboards/{kind}/{Q}&format=csv").status_code == 200
     api = api_client_for(eve)
-    with django_assert_max_num_queries(34):
+    with django_assert_max_num_queries(QUERY_LIMITS[kind]):
         assert api.get(f"/api/v1/reports/{kind}{Q}").status_code == 200
 
 

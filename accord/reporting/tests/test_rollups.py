@@ -9,6 +9,7 @@ from accord.leads.models import Lead
 from accord.reporting.models import LeadFact, StageDaily, StageSpan
 from accord.reporting.rollups import rollups_rebuild, rollups_refresh
 from accord.reporting.tests import dataset
+from accord.reporting.tests.test_grains import snapshot as grain_snapshot
 
 
 def snapshot():
@@ -25,7 +26,7 @@ def snapshot():
     spans = sorted(
         StageSpan.objects.values_list("lead_id", "stage", "entered_at", "exited_day", "seconds", "owner_id")
     )
-    return daily, facts, spans
+    return daily, facts, spans, grain_snapshot()
 
 
 def test_daily_rollup_equals_the_raw_stage_events(data):
@@ -66,7 +67,14 @@ def test_incremental_refresh_equals_a_full_rebuild(data):
         occurred_at=dataset.NOW,
         payload={"owner_id": p.charlie.pk},
     )
-    assert rollups_refresh() == 2
+    Event.objects.create(
+        type="lead.accepted",
+        subject_type="lead",
+        subject_id=other.pk,
+        actor=p.charlie,
+        occurred_at=dataset.NOW,
+    )
+    assert rollups_refresh() == 3
     incremental = snapshot()
     rollups_rebuild()
     assert snapshot() == incremental
