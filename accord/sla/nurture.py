@@ -32,6 +32,7 @@ NURTURE_RECHECK_DAYS = env_int("ACCORD_NURTURE_RECHECK_DAYS", 90, minimum=1, max
 RECHECK_BATCH = 1000
 # Lead ids per query or executemany batch in the bulk backfill.
 _ID_BATCH = 5000
+_BACKFILL_REASON = "score below the MQL threshold"
 
 
 def nurture_recheck_days() -> int:
@@ -87,33 +88,41 @@ def nurture_enter(
 
 
 def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
-    """Give every nurture lead without a track one (source 'criteria', re-check in N days).
+    """Give every nurture lead without an open track one (source 'criteria', re-check in N days).
 
     Leads reach nurture through code paths that do not call ``nurture_enter`` (intake, imports,
-    bulk re-scoring); this keeps them from waiting forever. ``lead_ids`` limits the look to those
-    leads (the ones a bulk step just moved); without it every nurture lead is looked at. Returns how
-    many tracks it made. Rows are written as plain tuples with ``ON CONFLICT DO NOTHING`` (what
-    ``bulk_create(ignore_conflicts=True)`` does): a bulk re-score can send tens of thousands of leads
-    here at once, and a model instance per row cost more than the rest of the re-score.
+    bulk re-scoring); this keeps them from waiting forever. A lead back in nurture whose earlier
+    track was closed gets that track reopened (one track per lead). ``lead_ids`` limits the look to
+    those leads (the ones a bulk step just moved); without it every nurture lead is looked at.
+    Returns how many tracks it made or reopened. New rows are written as plain tuples (SQLite) or by
+    one ``INSERT … SELECT`` (PostgreSQL), with ``ON CONFLICT DO NOTHING``: a bulk re-score can send
+    tens of thousands of leads here at once, and a model instance per row cost more than the rest of
+    the re-score.
     """
     now = timezone.now()
     if lead_ids is not None and not lead_ids:
         return 0
+    ids = sorted(set(lead_ids)) if lead_ids is not None else None
     if connection.vendor == "postgresql":
-        return _nurture_tracks_backfill_sql(lead_ids, now)
+        return _nurture_tracks_backfill_sql(ids, now)
+    return _nurture_tracks_backfill_rows(ids, now) + _nurture_tracks_reopen(ids, now)
+
+
+def _in_batches(qs: Any, ids: list[int] | None, *fields: str, key: str = "pk") -> list[tuple[Any, ...]]:
+    if ids is None:
+        return list(qs.values_list(*fields))
+    found: list[tuple[Any, ...]] = []
+    for start in range(0, len(ids), _ID_BATCH):
+        batch = ids[start : start + _ID_BATCH]
+        found.extend(
+            qs.filter(**{f"{key}__range": (batch[0], batch[-1]), f"{key}__in": batch}).values_list(*fields)
+        )
+    return found
+
+
+def _nurture_tracks_backfill_rows(ids: list[int] | None, now: Any) -> int:
     missing = Lead.objects.live().filter(stage=Stage.NURTURE, nurture_track__isnull=True)
-    if lead_ids is not None:
-        ids = sorted(set(lead_ids))
-        found: list[tuple[int, Any]] = []
-        for start in range(0, len(ids), _ID_BATCH):
-            batch = ids[start : start + _ID_BATCH]
-            found.extend(
-                missing.filter(pk__range=(batch[0], batch[-1]), pk__in=batch).values_list(
-                    "pk", "stage_changed_at"
-                )
-            )
-    else:
-        found = list(missing.values_list("pk", "stage_changed_at"))
+    found = _in_batches(missing, ids, "pk", "stage_changed_at")
     if not found:
         return 0
     ops = connection.ops
@@ -127,7 +136,6 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
         f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({ops.quote_name('lead_id')}) DO NOTHING"
     )
     stamp = ops.adapt_datetimefield_value(now)
-    reason = "score below the MQL threshold"
     days = timedelta(days=nurture_recheck_days())
     # Leads moved by one bulk step share their stage_changed_at: convert each moment once.
     by_moment: dict[Any, tuple[Any, Any]] = {}
@@ -140,17 +148,7 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
             known = by_moment[entered] = (ops.adapt_datetimefield_value(entered), recheck)
         entered_db, recheck = known
         rows.append(
-            (
-                pk,
-                NurtureSource.CRITERIA.value,
-                reason,
-                entered_db,
-                recheck,
-                0,
-                "",
-                stamp,
-                stamp,
-            )
+            (pk, NurtureSource.CRITERIA.value, _BACKFILL_REASON, entered_db, recheck, 0, "", stamp, stamp)
         )
     with connection.cursor() as cursor:
         for start in range(0, len(rows), _ID_BATCH):
@@ -158,11 +156,34 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     return len(rows)
 
 
-def _nurture_tracks_backfill_sql(lead_ids: Sequence[int] | None, now: Any) -> int:
-    """``nurture_tracks_backfill`` on PostgreSQL: one ``INSERT … SELECT`` from the lead table, the
-    re-check date computed in the database in the site's time zone (the same date as
-    ``nurture_next_recheck(after=localdate(stage_changed_at))``), so tens of thousands of leads cost
-    one statement instead of a round of single-row inserts."""
+def _nurture_tracks_reopen(ids: list[int] | None, now: Any) -> int:
+    """Closed tracks of leads that are in nurture again start over (rare: one UPDATE per moment)."""
+    closed = NurtureTrack.objects.filter(
+        exited_at__isnull=False, lead__stage=Stage.NURTURE, lead__merged_into__isnull=True
+    )
+    found = _in_batches(closed, ids, "pk", "lead__stage_changed_at", key="lead__pk")
+    by_moment: dict[Any, list[int]] = {}
+    for pk, changed in found:
+        by_moment.setdefault(changed or now, []).append(pk)
+    for entered, pks in by_moment.items():
+        NurtureTrack.objects.filter(pk__in=pks).update(
+            source=NurtureSource.CRITERIA,
+            reason=_BACKFILL_REASON,
+            entered_at=entered,
+            recheck_on=nurture_next_recheck(after=timezone.localdate(entered)),
+            exited_at=None,
+            exit_reason="",
+            updated_at=now,
+        )
+    return len(found)
+
+
+def _nurture_tracks_backfill_sql(ids: list[int] | None, now: Any) -> int:
+    """``nurture_tracks_backfill`` on PostgreSQL: one ``INSERT … SELECT`` for the leads without a
+    track and one ``UPDATE … FROM`` for closed tracks, the re-check date computed in the database in
+    the site's time zone (the same date as ``nurture_next_recheck(after=localdate(stage_changed_at))``).
+    Given ids are joined from ``unnest`` so each is one primary-key probe, whatever the planner
+    believes about a lead table an import has just filled in the same transaction."""
     q = connection.ops.quote_name
     track, lead = q(NurtureTrack._meta.db_table), q(Lead._meta.db_table)
     columns = ", ".join(
@@ -172,33 +193,56 @@ def _nurture_tracks_backfill_sql(lead_ids: Sequence[int] | None, now: Any) -> in
             "created_at", "updated_at",
         )
     )  # fmt: skip
-    where = ""
-    params: list[Any] = [
-        NurtureSource.CRITERIA.value,
-        "score below the MQL threshold",
-        now,
-        now,
-        settings.TIME_ZONE,
-        nurture_recheck_days(),
-        now,
-        now,
-        Stage.NURTURE.value,
-    ]
-    if lead_ids is not None:
-        where = "AND l.id = ANY(%s)"
-        params.append(sorted(set(lead_ids)))
-    sql = f"""
+    if ids is None:
+        leads, id_params = f"{lead} l", []
+    else:
+        leads, id_params = f"unnest(%s::bigint[]) AS u(id) JOIN {lead} l ON l.id = u.id", [ids]
+    entered = "COALESCE(l.stage_changed_at, %s)"
+    recheck = f"({entered} AT TIME ZONE %s)::date + %s"
+    recheck_params = [now, settings.TIME_ZONE, nurture_recheck_days()]
+    insert = f"""
         INSERT INTO {track} ({columns})
-        SELECT l.id, %s, %s, COALESCE(l.stage_changed_at, %s),
-               (COALESCE(l.stage_changed_at, %s) AT TIME ZONE %s)::date + %s, 0, '', %s, %s
-        FROM {lead} l
-        WHERE l.stage = %s AND l.merged_into_id IS NULL {where}
+        SELECT l.id, %s, %s, {entered}, {recheck}, 0, '', %s, %s
+        FROM {leads}
+        WHERE l.stage = %s AND l.merged_into_id IS NULL
           AND NOT EXISTS (SELECT 1 FROM {track} t WHERE t.lead_id = l.id)
         ON CONFLICT (lead_id) DO NOTHING
     """
+    reopen = f"""
+        UPDATE {track} t
+        SET source = %s, reason = %s, entered_at = {entered}, recheck_on = {recheck},
+            exited_at = NULL, exit_reason = '', updated_at = %s
+        FROM {leads}
+        WHERE t.lead_id = l.id AND t.exited_at IS NOT NULL AND l.stage = %s AND l.merged_into_id IS NULL
+    """
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+        cursor.execute(
+            insert,
+            [
+                NurtureSource.CRITERIA.value,
+                _BACKFILL_REASON,
+                now,
+                *recheck_params,
+                now,
+                now,
+                *id_params,
+                Stage.NURTURE.value,
+            ],
+        )
+        made = cursor.rowcount
+        cursor.execute(
+            reopen,
+            [
+                NurtureSource.CRITERIA.value,
+                _BACKFILL_REASON,
+                now,
+                *recheck_params,
+                now,
+                *id_params,
+                Stage.NURTURE.value,
+            ],
+        )
+        return made + cursor.rowcount
 
 
 def _track_close(track: NurtureTrack, *, why: str, at: Any) -> None:

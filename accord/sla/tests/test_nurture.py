@@ -152,3 +152,21 @@ def test_the_bulk_backfill_limited_to_some_leads_tracks_only_those_and_only_once
     assert tracks[moved[1].pk].recheck_on == TODAY + timedelta(days=90)
     assert tracks[moved[1].pk].source == NurtureSource.CRITERIA and tracks[moved[1].pk].exited_at is None
     assert nurture_tracks_backfill() == 1 and NurtureTrack.objects.filter(lead=other).exists()
+
+
+def test_a_lead_back_in_nurture_by_bulk_rescoring_gets_its_closed_track_reopened(
+    personas, make_lead, criteria
+):
+    from accord.sla.nurture import nurture_tracks_backfill
+
+    lead = make_lead(stage=Stage.NURTURE, title="Analyst")
+    nurture_enter(lead=lead, reason="x", recheck_on=TODAY)
+    NurtureTrack.objects.filter(lead=lead).update(
+        exited_at=timezone.now(), exit_reason="left nurture for mql"
+    )
+    lead.refresh_from_db()
+    assert nurture_tracks_backfill(lead_ids=[lead.pk]) == 1
+    track = NurtureTrack.objects.get(lead=lead)
+    assert track.exited_at is None and track.exit_reason == ""
+    assert track.recheck_on == timezone.localdate(lead.stage_changed_at) + timedelta(days=90)
+    assert nurture_tracks_backfill(lead_ids=[lead.pk]) == 0 and nurture_tracks_backfill() == 0
