@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -258,3 +259,98 @@ def audit_bulk_created(objects: list[models.Model]) -> None:
             if value not in (None, "", [], {}):
                 changes[name] = [None, _stored(spec, name, value)]
         _write(spec, obj, ChangeAction.CREATE, changes, using=obj._state.db)
+
+
+# --- bulk data paths ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulkChange:
+    """One object's change made by a bulk path. ``changes`` maps field -> [old, new]; fields the
+    registry does not track are dropped. ``changes_json`` may carry the same mapping already encoded
+    (the import encodes it once for its event and reuses the text), in which case it is used as is."""
+
+    object_id: int | str
+    action: str
+    changes: dict[str, list[Any]] | None = None
+    changes_json: str | None = None
+    object_repr: str = ""
+
+
+_BULK_COLUMNS = (
+    "occurred_at", "actor_id", "actor_name", "channel", "request_id", "object_type", "object_id",
+    "object_repr", "action", "changes", "is_configuration",
+)  # fmt: skip
+
+
+def audit_bulk_changes(
+    model: type[models.Model],
+    items: list[BulkChange],
+    *,
+    actor: Any = None,
+    channel: str | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> int:
+    """Record the changes a bulk data path made (CSV import, bulk re-scoring), which send no signals.
+
+    One ChangeRecord per object, the same as a save through the page or API would leave, written as
+    plain rows (``executemany`` on SQLite, ``COPY`` on PostgreSQL) so an import of 100k rows does not
+    build 100k model instances. Actor and channel default to the current audit context. Returns how
+    many records were written.
+    """
+    from django.db import connection
+
+    spec = _specs.get(model)
+    if spec is None or not items:
+        return 0
+    ctx = context.current()
+    if actor is None:
+        actor = ctx.user()
+    if actor is not None and getattr(actor, "pk", None) is None:
+        actor = None
+    tracked = {name for name, _ in spec.fields}
+    ops = connection.ops
+    head = (
+        ops.adapt_datetimefield_value(occurred_at or timezone.now()),
+        actor.pk if actor else None,
+        getattr(actor, "username", "") if actor else "",
+        channel or ctx.channel,
+        ctx.request_id if ctx is not context.SYSTEM else "",
+        f"{model._meta.app_label}.{model._meta.model_name}",
+    )
+    configuration = spec.tracked.configuration
+    rows = []
+    for item in items:
+        text = item.changes_json
+        if text is None:
+            changes = {
+                name: [_stored(spec, name, old), _stored(spec, name, new)]
+                for name, (old, new) in (item.changes or {}).items()
+                if name in tracked
+            }
+            if not changes and item.action == ChangeAction.UPDATE:
+                continue
+            text = json.dumps(changes)
+        rows.append((*head, str(item.object_id), item.object_repr[:200], item.action, text, configuration))
+    if not rows:
+        return 0
+    table = ops.quote_name(ChangeRecord._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in _BULK_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(_BULK_COLUMNS))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+    return len(rows)
+
+
+def audit_tracked_fields(model: type[models.Model]) -> frozenset[str]:
+    """The field names the audit trail records for ``model`` (empty when it is not tracked)."""
+    spec = _specs.get(model)
+    return frozenset(name for name, _ in spec.fields) if spec else frozenset()

@@ -44,6 +44,8 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accord.audit.capture import BulkChange, audit_bulk_changes, audit_tracked_fields
+from accord.audit.models import AuditChannel, ChangeAction
 from accord.core.csv_safe import csv_escape
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel, Event
@@ -452,6 +454,12 @@ class RowWriter:
                         copy.write_row(row)
 
 
+def _iso_default(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def _json_db(value: Any) -> str:
     # Both engines take JSON as text here: SQLite stores it as text, COPY parses it into jsonb.
     return json.dumps(value)
@@ -702,6 +710,7 @@ class LeadImport:
         self.keep_preview = keep_preview
         self.preview: list[dict[str, Any]] = []
         self.rescored = 0
+        self._audit_columns: list[tuple[str, int]] | None = None
 
     # -- set-up ------------------------------------------------------------------------------------
 
@@ -1112,6 +1121,16 @@ class LeadImport:
             }
             events.append(self._event_row("lead.updated", lead.pk, "", payload))
         self.event_writer.write(events)
+        audit_bulk_changes(
+            Lead,
+            [
+                BulkChange(lead.pk, ChangeAction.UPDATE, changes=changed[lead.pk], object_repr=str(lead))
+                for lead in leads
+            ],
+            actor=self.actor,
+            channel=AuditChannel.IMPORT,
+            occurred_at=self.now,
+        )
 
     def _event_row_json(self, type_: str, subject_id: int, stage: str, payload: str) -> tuple[Any, ...]:
         """An event row whose payload is already JSON text (``_event_row`` with the encoding done)."""
@@ -1334,7 +1353,37 @@ class LeadImport:
             event_rows.append(self._event_row_json("lead.intake", pk, stage, payload))
         self.lead_writer.write(lead_rows)
         self.event_writer.write(event_rows)
+        self._audit_created(lead_rows)
         self._touch_and_hand_off(ids, new_leads, stages)
+
+    def _audit_created(self, lead_rows: list[list[Any]]) -> None:
+        """One 'create' audit record per new lead with its tracked non-empty values, as a save through
+        the API leaves (values as stored: ids for related rows)."""
+        if self._audit_columns is None:
+            tracked = audit_tracked_fields(Lead)
+            self._audit_columns = [
+                (f.name, self.lead_columns.index(f.column))
+                for f in Lead._meta.concrete_fields
+                if f.name in tracked
+            ]
+        columns = self._audit_columns
+        dumps = json.dumps
+        empty = (None, "", "{}", "[]")
+        # Row values are as the database takes them: PostgreSQL's are datetime objects.
+        iso = _iso_default
+        i_id, i_email = self.lead_columns.index("id"), self.lead_columns.index("email")
+        items = []
+        for row in lead_rows:
+            changes = {name: [None, row[i]] for name, i in columns if row[i] not in empty}
+            items.append(
+                BulkChange(
+                    row[i_id],
+                    ChangeAction.CREATE,
+                    changes_json=dumps(changes, default=iso),
+                    object_repr=row[i_email],
+                )
+            )
+        audit_bulk_changes(Lead, items, actor=self.actor, channel=AuditChannel.IMPORT, occurred_at=self.now)
 
     def _touch_and_hand_off(self, ids: list[int], new_leads: list[Any], stages: list[str]) -> None:
         """The intake pipeline's last steps, in bulk: one campaign touch per new lead (as its one

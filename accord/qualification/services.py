@@ -345,6 +345,24 @@ def criteria_rescore(
             for start in range(0, len(rows), _UPDATE_BATCH):
                 cursor.executemany(sql, rows[start : start + _UPDATE_BATCH])
     events_bulk_append(events)
+    # The audit trail gets what a save would have recorded: each tracked field that changed.
+    from accord.audit.capture import BulkChange, audit_bulk_changes
+    from accord.audit.models import ChangeAction
+
+    pairs = (
+        ("stage", "_stage", "new_stage"),
+        ("score", "_score", "score"),
+        ("fit_score", "_fit", "fit"),
+        ("engagement_score", "_engagement", "engagement"),
+    )
+    audits = []
+    for row in changed.iter_rows(named=True):
+        changes = {name: [row[old], row[new]] for name, old, new in pairs if row[old] != row[new]}
+        if row["_criteria_version"] != criteria_set.pk:
+            changes["criteria_version"] = [row["_criteria_version"], criteria_set.pk]
+        if changes:
+            audits.append(BulkChange(row["lead_key"], ChangeAction.UPDATE, changes=changes))
+    audit_bulk_changes(Lead, audits, occurred_at=now)
     new_mqls = [r[-1] for r in stage_rows if r[-3] == Stage.MQL]
     if new_mqls:
         # Leads the new criteria make MQLs are handed to routing, as the intake pipeline does.

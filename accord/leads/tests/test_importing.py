@@ -573,3 +573,35 @@ def test_imported_leads_reach_outgoing_webhooks_like_any_other(
     deliveries = WebhookDelivery.objects.filter(endpoint=endpoint)
     assert deliveries.count() == 2
     assert set(deliveries.values_list("event_type", flat=True)) == {"lead.created"}
+
+
+def test_an_import_leaves_the_audit_trail_a_page_or_api_save_would(db, tmp_path, personas):
+    """Created leads get a 'create' record with their tracked values, updated leads an 'update'
+    record with old and new values; both name the import channel and the importing user."""
+    from accord.audit.models import ChangeRecord
+
+    active_criteria()
+    source = Source.objects.create(name="Expo")
+    existing = lead_intake(
+        data={"email": "old@acme.com", "title": "Analyst"}, source=source, channel="api"
+    ).lead
+    ChangeRecord.objects.all().delete()
+    path = write(
+        tmp_path,
+        HEADER + "ann@acme.com,Ann,Lee,Acme,VP Sales,450,Expo,blue\nold@acme.com,,,,VP Ops,,,\n",
+    )
+    summary = leads_import(path=path, source=source, actor=personas.alice, now=NOW)
+    assert (summary["created"], summary["updated"]) == (1, 1)
+    ann = Lead.objects.get(email="ann@acme.com")
+    created = ChangeRecord.objects.get(object_id=str(ann.pk), action="create")
+    assert (created.channel, created.actor, created.object_type) == ("import", personas.alice, "leads.lead")
+    assert created.changes["email"] == [None, "ann@acme.com"]
+    assert created.changes["title"] == [None, "VP Sales"]
+    assert created.changes["stage"] == [None, ann.stage] and created.changes["score"] == [None, ann.score]
+    assert created.changes["account"] == [None, ann.account_id] and created.changes["source"] == [
+        None,
+        source.pk,
+    ]
+    assert "lead_source" not in created.changes and "custom" not in created.changes  # not tracked
+    updated = ChangeRecord.objects.get(object_id=str(existing.pk), action="update", channel="import")
+    assert updated.changes["title"] == ["Analyst", "VP Ops"] and updated.actor == personas.alice

@@ -201,3 +201,23 @@ def test_the_rescore_task_is_idempotent_and_skips_retired_versions(personas):
     criteria.status = CriteriaStatus.RETIRED
     criteria.save()
     assert criteria_rescore_task.call(criteria.pk)["evaluated"] == 0
+
+
+def test_a_bulk_rescore_leaves_audit_records_of_the_fields_it_changed(personas):
+    from accord.audit.context import audit_context
+    from accord.audit.models import ChangeRecord
+
+    criteria = criteria_with_rules(status=CriteriaStatus.ACTIVE)
+    vp = lead_create("vp@acme.com", title="VP Sales", company_size=500)
+    accepted = lead_create("vp2@acme.com", title="VP", company_size=300, stage=Stage.SAL)
+    ChangeRecord.objects.all().delete()
+    with audit_context(actor=personas.mona, channel="task"):
+        criteria_rescore(criteria_set=criteria)
+    record = ChangeRecord.objects.get(object_type="leads.lead", object_id=str(vp.pk))
+    assert (record.action, record.channel, record.actor) == ("update", "task", personas.mona)
+    assert record.changes["stage"] == [Stage.INQUIRY, Stage.MQL]
+    assert record.changes["score"][1] == 70 and record.changes["criteria_version"][1] == criteria.pk
+    kept = ChangeRecord.objects.get(object_id=str(accepted.pk)).changes
+    assert "stage" not in kept and kept["score"][1] == 70
+    criteria_rescore(criteria_set=criteria)  # nothing changes: nothing more recorded
+    assert ChangeRecord.objects.filter(object_type="leads.lead").count() == 2
