@@ -1390,7 +1390,7 @@ class LeadImport:
         intake event), and new MQLs (no owner yet) handed to routing once the chunk commits."""
         from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
         from accord.sla.external import mql_hand_off_many
-        from accord.sla.nurture import nurture_tracks_backfill
+        from accord.sla.nurture import nurture_tracks_start
 
         source_id = self.source.pk if self.source else None
         touchpoints_record_from_intake_bulk(
@@ -1414,7 +1414,7 @@ class LeadImport:
             mql_hand_off_many(new_mqls)
         new_nurture = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.NURTURE]
         if new_nurture:
-            nurture_tracks_backfill(lead_ids=new_nurture)  # new nurture leads get their re-check dates
+            nurture_tracks_start(lead_ids=new_nurture, entered_at=self.now)  # their re-check dates
 
     def _hand_to_webhooks(self, ids: list[int]) -> None:
         """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other

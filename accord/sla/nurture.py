@@ -33,6 +33,10 @@ RECHECK_BATCH = 1000
 # Lead ids per query or executemany batch in the bulk backfill.
 _ID_BATCH = 5000
 _BACKFILL_REASON = "score below the MQL threshold"
+_TRACK_COLUMNS = (
+    "lead_id", "source", "reason", "entered_at", "recheck_on", "recheck_count", "exit_reason",
+    "created_at", "updated_at",
+)  # fmt: skip
 
 
 def nurture_recheck_days() -> int:
@@ -108,6 +112,35 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     return _nurture_tracks_backfill_rows(ids, now) + _nurture_tracks_reopen(ids, now)
 
 
+def nurture_tracks_start(*, lead_ids: Sequence[int], entered_at: Any) -> int:
+    """Tracks for leads a bulk path has just created in nurture (the import): they cannot have one
+    yet and share one moment, so the rows are written without looking the leads up first (a repeat
+    is skipped by the one-track-per-lead key). Returns how many rows were sent."""
+    if not lead_ids:
+        return 0
+    ops, q = connection.ops, connection.ops.quote_name
+    table = q(NurtureTrack._meta.db_table)
+    columns = ", ".join(q(c) for c in _TRACK_COLUMNS)
+    stamp = ops.adapt_datetimefield_value(timezone.now())
+    entered = ops.adapt_datetimefield_value(entered_at)
+    recheck = ops.adapt_datefield_value(nurture_next_recheck(after=timezone.localdate(entered_at)))
+    constants = [NurtureSource.CRITERIA.value, _BACKFILL_REASON, entered, recheck, 0, "", stamp, stamp]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) SELECT u.id, %s, %s, %s, %s, %s, %s, %s, %s "
+                "FROM unnest(%s::bigint[]) AS u(id) ON CONFLICT (lead_id) DO NOTHING",
+                [*constants, list(lead_ids)],
+            )
+        else:
+            marks = ", ".join(["%s"] * len(_TRACK_COLUMNS))
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (lead_id) DO NOTHING"
+            rows = [(pk, *constants) for pk in lead_ids]
+            for start in range(0, len(rows), _ID_BATCH):
+                cursor.executemany(sql, rows[start : start + _ID_BATCH])
+    return len(lead_ids)
+
+
 def _in_batches(qs: Any, ids: list[int] | None, *fields: str, key: str = "pk") -> list[tuple[Any, ...]]:
     if ids is None:
         return list(qs.values_list(*fields))
@@ -127,10 +160,7 @@ def _nurture_tracks_backfill_rows(ids: list[int] | None, now: Any) -> int:
         return 0
     ops = connection.ops
     table = ops.quote_name(NurtureTrack._meta.db_table)
-    columns = (
-        "lead_id", "source", "reason", "entered_at", "recheck_on", "recheck_count", "exit_reason",
-        "created_at", "updated_at",
-    )  # fmt: skip
+    columns = _TRACK_COLUMNS
     sql = (
         f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "
         f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({ops.quote_name('lead_id')}) DO NOTHING"
@@ -186,13 +216,7 @@ def _nurture_tracks_backfill_sql(ids: list[int] | None, now: Any) -> int:
     believes about a lead table an import has just filled in the same transaction."""
     q = connection.ops.quote_name
     track, lead = q(NurtureTrack._meta.db_table), q(Lead._meta.db_table)
-    columns = ", ".join(
-        q(c)
-        for c in (
-            "lead_id", "source", "reason", "entered_at", "recheck_on", "recheck_count", "exit_reason",
-            "created_at", "updated_at",
-        )
-    )  # fmt: skip
+    columns = ", ".join(q(c) for c in _TRACK_COLUMNS)
     if ids is None:
         leads, id_params = f"{lead} l", []
     else:

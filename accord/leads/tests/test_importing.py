@@ -605,3 +605,23 @@ def test_an_import_leaves_the_audit_trail_a_page_or_api_save_would(db, tmp_path,
     assert "lead_source" not in created.changes and "custom" not in created.changes  # not tracked
     updated = ChangeRecord.objects.get(object_id=str(existing.pk), action="update", channel="import")
     assert updated.changes["title"] == ["Analyst", "VP Ops"] and updated.actor == personas.alice
+
+
+def test_imported_leads_below_the_threshold_wait_in_nurture_with_a_recheck_date(db, tmp_path):
+    from datetime import timedelta
+
+    from accord.sla.models import NurtureTrack
+
+    active_criteria()
+    path = write(tmp_path, HEADER + "ann@tiny.io,Ann,Lee,Tiny,Analyst,5,Expo,red\n")
+    leads_import(path=path, now=NOW)
+    lead = Lead.objects.get(email="ann@tiny.io")
+    assert lead.stage == Stage.NURTURE
+    track = NurtureTrack.objects.get(lead=lead)
+    assert (track.entered_at, track.recheck_on, track.exited_at) == (
+        NOW,
+        NOW.date() + timedelta(days=90),
+        None,
+    )
+    leads_import(path=path, now=NOW)  # the same file again: nothing new
+    assert NurtureTrack.objects.count() == 1

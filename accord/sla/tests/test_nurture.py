@@ -170,3 +170,17 @@ def test_a_lead_back_in_nurture_by_bulk_rescoring_gets_its_closed_track_reopened
     assert track.exited_at is None and track.exit_reason == ""
     assert track.recheck_on == timezone.localdate(lead.stage_changed_at) + timedelta(days=90)
     assert nurture_tracks_backfill(lead_ids=[lead.pk]) == 0 and nurture_tracks_backfill() == 0
+
+
+def test_tracks_started_for_leads_a_bulk_path_created_in_nurture(personas, make_lead, criteria):
+    from accord.sla.nurture import nurture_tracks_start
+
+    leads = [make_lead(stage=Stage.NURTURE, title="Analyst") for _ in range(2)]
+    moment = timezone.now() - timedelta(days=3)
+    assert nurture_tracks_start(lead_ids=[lead.pk for lead in leads], entered_at=moment) == 2
+    nurture_tracks_start(lead_ids=[leads[0].pk], entered_at=timezone.now())  # a repeat is skipped
+    tracks = NurtureTrack.objects.order_by("lead_id")
+    assert [t.lead_id for t in tracks] == [lead.pk for lead in leads]
+    assert {(t.entered_at, t.recheck_on, t.source) for t in tracks} == {
+        (moment, TODAY - timedelta(days=3) + timedelta(days=90), NurtureSource.CRITERIA)
+    }
