@@ -219,6 +219,9 @@ ACCORD_IMPORT_CHUNK_ROWS = env_int("ACCORD_IMPORT_CHUNK_ROWS", 20_000, minimum=1
 # A running import whose heartbeat (refreshed with every chunk) is older than this has lost its worker
 # (killed, machine restarted): a worker starting, or the periodic sweep, requeues it to go on.
 ACCORD_IMPORT_STALE_SECONDS = env_int("ACCORD_IMPORT_STALE_SECONDS", 300, minimum=1)
+# "Send now" on the page sends inline up to this many recipients; a larger audience is handed to the
+# worker (the send is scheduled for now) so the request does not wait for every message.
+ACCORD_SEND_INLINE_LIMIT = env_int("ACCORD_SEND_INLINE_LIMIT", 200, minimum=0)
 # Email capture: per-user addresses <token>@ACCORD_MAILIN_DOMAIN served by `accord mail-in`.
 ACCORD_MAILIN_DOMAIN = env_str("ACCORD_MAILIN_DOMAIN", "mail.accord.local")
 ACCORD_MAILIN_HOST = env_str("ACCORD_MAILIN_HOST", "127.0.0.1")

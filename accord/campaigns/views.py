@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.campaigns.forms import (
@@ -39,6 +41,7 @@ from accord.campaigns.selectors import (
     click_target,
     communication_get,
     communication_listing,
+    communication_recipients,
     communication_result,
     communication_send_runs,
     deliveries_actionable_by,
@@ -279,12 +282,24 @@ def communication_detail_page(request: HttpRequest, communication_id: int) -> Ht
 def communication_send_page(request: HttpRequest, communication_id: int) -> HttpResponse:
     communication = _communication_or_404(request, communication_id)
     _require_communication_manager(request)
+    audience = communication_recipients(communication=communication).count()
     try:
-        result = communication_send(communication=communication, actor=request.user)
+        if audience > settings.ACCORD_SEND_INLINE_LIMIT:
+            # A big audience goes to the worker: the same send, scheduled for now.
+            communication_schedule(communication=communication, actor=request.user, at=timezone.now())
+        else:
+            result = communication_send(communication=communication, actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, result.summary())
+        if audience > settings.ACCORD_SEND_INLINE_LIMIT:
+            messages.success(
+                request,
+                f"Sending to {audience} people in the background; the figures below fill in as the "
+                "messages go out (reload to see them).",
+            )
+        else:
+            messages.success(request, result.summary())
     return redirect("campaigns:communication", communication.pk)
 
 

@@ -177,3 +177,34 @@ def test_the_detail_page_takes_a_fixed_number_of_queries(
     )
     with django_assert_max_num_queries(14):
         assert client.get(f"/communications/{sent.pk}/").status_code == 200
+
+
+def test_send_now_hands_an_audience_above_the_inline_limit_to_the_worker(
+    personas, campaign, client_for, smtp_server, settings, run_due_tasks, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from accord.campaigns.services import touchpoint_record
+
+    settings.ACCORD_SEND_INLINE_LIMIT = 2
+    communication = communication_create(
+        campaign=campaign,
+        actor=personas.alice,
+        name="Launch",
+        kind="email",
+        subject="New",
+        body="Hi",
+        audience="campaign",
+        variants=[VariantSpec(), VariantSpec(subject="Newer")],
+    )
+    leads = [LeadFactory() for _ in range(3)]
+    for lead in leads:
+        touchpoint_record(lead=lead, kind="form_submission", occurred_at=timezone.now(), campaign=campaign)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(personas.alice).post(f"/communications/{communication.pk}/send/", follow=True)
+    assert "Sending to 3 people in the background" in response.content.decode()
+    assert Delivery.objects.count() == 0  # nothing went out inside the request
+    communication.refresh_from_db()
+    assert communication.status == CommunicationStatus.SCHEDULED
+    run_due_tasks()
+    assert Delivery.objects.count() == 3 and all(smtp_server.to(lead.email) for lead in leads)
