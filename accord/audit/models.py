@@ -32,8 +32,14 @@ class ChangeRecord(models.Model):
     """
 
     occurred_at = models.DateTimeField(db_index=True)
+    # No index of its own: ``change_actor_time`` (actor, occurred_at) serves look-ups by actor.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor_name = models.CharField(max_length=150, blank=True, help_text="Kept if the user is deleted.")
     channel = models.CharField(max_length=10, choices=AuditChannel.choices, default=AuditChannel.SYSTEM)
