@@ -140,10 +140,19 @@ class Touchpoint(BaseModel):
     The same person, kind, moment and campaign is recorded once.
     """
 
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="touchpoints")
+    # Neither key has an index of its own: touchpoint_lead_time and touchpoint_campaign_time lead with
+    # them (every write of an import pays for each index).
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, related_name="touchpoints", db_index=False
+    )
     # PROTECT: a campaign with touches is history; cancel it rather than delete it.
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.PROTECT, related_name="touchpoints"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="touchpoints",
+        db_index=False,
     )
     kind = models.CharField(max_length=20, choices=TouchpointKind.choices, default=TouchpointKind.OTHER)
     occurred_at = models.DateTimeField()

@@ -33,7 +33,7 @@ class Event(models.Model):
     stage are read from these rows.
     """
 
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)  # indexed by event_type_time (type, occurred_at)
     subject_type = models.CharField(max_length=32)
     subject_id = models.BigIntegerField()
     actor = models.ForeignKey(
