@@ -19,15 +19,23 @@ from django.db import models
 from django.db.models import Q
 
 
-class LeadFact(models.Model):
-    """One row per lead: when it was created, its cut dimensions, where it is now, how far it got."""
+class CutDimensions(models.Model):
+    """The four cut dimensions every rollup row carries (0 for "none", so keys are real keys)."""
 
-    lead_id = models.BigIntegerField(primary_key=True)
-    created_day = models.DateField()
     source_id = models.BigIntegerField(default=0)
     campaign_id = models.BigIntegerField(default=0)
     owner_id = models.BigIntegerField(default=0)
     criteria_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class LeadFact(CutDimensions):
+    """One row per lead: when it was created, its cut dimensions, where it is now, how far it got."""
+
+    lead_id = models.BigIntegerField(primary_key=True)
+    created_day = models.DateField()
     current_stage = models.CharField(max_length=16)
     furthest_rank = models.SmallIntegerField(
         default=0, help_text="Highest funnel rank ever entered (1 inquiry ... 6 customer; 0 none)."
@@ -40,15 +48,11 @@ class LeadFact(models.Model):
         return f"lead {self.lead_id}: {self.current_stage} (furthest rank {self.furthest_rank})"
 
 
-class StageDaily(models.Model):
+class StageDaily(CutDimensions):
     """How many times leads entered a stage on one UTC day, per cut dimension combination."""
 
     day = models.DateField()
     stage = models.CharField(max_length=16)
-    source_id = models.BigIntegerField(default=0)
-    campaign_id = models.BigIntegerField(default=0)
-    owner_id = models.BigIntegerField(default=0)
-    criteria_id = models.BigIntegerField(default=0)
     entries = models.IntegerField(default=0)
 
     class Meta:
@@ -68,7 +72,7 @@ class StageDaily(models.Model):
         return f"{self.day} {self.stage}: {self.entries}"
 
 
-class StageSpan(models.Model):
+class StageSpan(CutDimensions):
     """One completed stay of a lead in a stage: entered at one stage event, left at the next."""
 
     lead_id = models.BigIntegerField()
@@ -76,10 +80,6 @@ class StageSpan(models.Model):
     entered_at = models.DateTimeField()
     exited_day = models.DateField()
     seconds = models.BigIntegerField()
-    source_id = models.BigIntegerField(default=0)
-    campaign_id = models.BigIntegerField(default=0)
-    owner_id = models.BigIntegerField(default=0)
-    criteria_id = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -96,16 +96,12 @@ class StageSpan(models.Model):
 GRAINS: tuple[str, ...] = ("", "source", "campaign", "owner", "criteria")
 
 
-class StageDailyCut(models.Model):
+class StageDailyCut(CutDimensions):
     """``StageDaily`` summed to one grain: stage entries per UTC day, overall or per one dimension."""
 
     grain = models.CharField(max_length=8, blank=True)
     day = models.DateField()
     stage = models.CharField(max_length=16)
-    source_id = models.BigIntegerField(default=0)
-    campaign_id = models.BigIntegerField(default=0)
-    owner_id = models.BigIntegerField(default=0)
-    criteria_id = models.BigIntegerField(default=0)
     entries = models.IntegerField(default=0)
 
     class Meta:
@@ -121,17 +117,13 @@ class StageDailyCut(models.Model):
         return f"{self.grain or 'all'} {self.day} {self.stage}: {self.entries}"
 
 
-class CohortDaily(models.Model):
+class CohortDaily(CutDimensions):
     """``LeadFact`` counted to one grain: leads per created day, current stage and furthest rank."""
 
     grain = models.CharField(max_length=8, blank=True)
     created_day = models.DateField()
     current_stage = models.CharField(max_length=16)
     furthest_rank = models.SmallIntegerField(default=0)
-    source_id = models.BigIntegerField(default=0)
-    campaign_id = models.BigIntegerField(default=0)
-    owner_id = models.BigIntegerField(default=0)
-    criteria_id = models.BigIntegerField(default=0)
     leads = models.IntegerField(default=0)
 
     class Meta:
@@ -156,7 +148,7 @@ class CohortDaily(models.Model):
         return f"{self.grain or 'all'} {self.created_day} {self.current_stage}: {self.leads}"
 
 
-class StayDaily(models.Model):
+class StayDaily(CutDimensions):
     """``StageSpan`` counted to one grain: stays per exit day, stage and whole days of duration.
 
     A histogram: the velocity percentiles find the day bucket holding the wanted rank here and then
@@ -166,10 +158,6 @@ class StayDaily(models.Model):
     exited_day = models.DateField()
     stage = models.CharField(max_length=16)
     days = models.IntegerField(help_text="Whole days the stays lasted (seconds // 86400).")
-    source_id = models.BigIntegerField(default=0)
-    campaign_id = models.BigIntegerField(default=0)
-    owner_id = models.BigIntegerField(default=0)
-    criteria_id = models.BigIntegerField(default=0)
     stays = models.IntegerField(default=0)
 
     class Meta:
