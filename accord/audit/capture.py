@@ -18,7 +18,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
@@ -298,8 +298,6 @@ def audit_bulk_changes(
     build 100k model instances. Actor and channel default to the current audit context. Returns how
     many records were written.
     """
-    from django.db import connection
-
     spec = _specs.get(model)
     if spec is None or not items:
         return 0

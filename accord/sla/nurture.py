@@ -166,7 +166,6 @@ def _nurture_tracks_backfill_rows(ids: list[int] | None, now: Any) -> int:
         f"VALUES ({', '.join(['%s'] * len(columns))}) ON CONFLICT ({ops.quote_name('lead_id')}) DO NOTHING"
     )
     stamp = ops.adapt_datetimefield_value(now)
-    days = timedelta(days=nurture_recheck_days())
     # Leads moved by one bulk step share their stage_changed_at: convert each moment once.
     by_moment: dict[Any, tuple[Any, Any]] = {}
     rows = []
@@ -174,7 +173,7 @@ def _nurture_tracks_backfill_rows(ids: list[int] | None, now: Any) -> int:
         entered = changed or now
         known = by_moment.get(entered)
         if known is None:
-            recheck = ops.adapt_datefield_value(timezone.localdate(entered) + days)
+            recheck = ops.adapt_datefield_value(nurture_next_recheck(after=timezone.localdate(entered)))
             known = by_moment[entered] = (ops.adapt_datetimefield_value(entered), recheck)
         entered_db, recheck = known
         rows.append(
