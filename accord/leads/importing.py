@@ -460,6 +460,35 @@ def _iso_default(value: Any) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
+_encode_str = json.encoder.encode_basestring_ascii  # what json.dumps encodes a str with (ensure_ascii)
+
+
+def _json_scalar(value: Any) -> str:
+    """json.dumps(value, default=_iso_default) for one value; str and int without the encoder set-up.
+    Row values are as the database takes them: PostgreSQL's date-times are datetime objects."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    return json.dumps(value, default=_iso_default)
+
+
+_EMPTY = (None, "", "{}", "[]")
+
+
+def _created_prefixes(columns: Sequence[tuple[str, int]]) -> list[tuple[str, int]]:
+    """For ``_created_changes_json``: each (field name, row position) with its key pre-encoded."""
+    return [(json.dumps(name) + ": [null, ", i) for name, i in columns]
+
+
+def _created_changes_json(row: Sequence[Any], prefixes: Sequence[tuple[str, int]]) -> str:
+    """A created row's audit changes, {name: [null, value]} for its non-empty values, as the text
+    json.dumps(changes, default=_iso_default) gives, put together from pre-encoded keys."""
+    scalar = _json_scalar
+    return "{" + ", ".join([p + scalar(row[i]) + "]" for p, i in prefixes if row[i] not in _EMPTY]) + "}"
+
+
 def _json_db(value: Any) -> str:
     # Both engines take JSON as text here: SQLite stores it as text, COPY parses it into jsonb.
     return json.dumps(value)
@@ -1366,23 +1395,17 @@ class LeadImport:
                 for f in Lead._meta.concrete_fields
                 if f.name in tracked
             ]
-        columns = self._audit_columns
-        dumps = json.dumps
-        empty = (None, "", "{}", "[]")
-        # Row values are as the database takes them: PostgreSQL's are datetime objects.
-        iso = _iso_default
+        prefixes = _created_prefixes(self._audit_columns)
         i_id, i_email = self.lead_columns.index("id"), self.lead_columns.index("email")
-        items = []
-        for row in lead_rows:
-            changes = {name: [None, row[i]] for name, i in columns if row[i] not in empty}
-            items.append(
-                BulkChange(
-                    row[i_id],
-                    ChangeAction.CREATE,
-                    changes_json=dumps(changes, default=iso),
-                    object_repr=row[i_email],
-                )
+        items = [
+            BulkChange(
+                row[i_id],
+                ChangeAction.CREATE,
+                changes_json=_created_changes_json(row, prefixes),
+                object_repr=row[i_email],
             )
+            for row in lead_rows
+        ]
         audit_bulk_changes(Lead, items, actor=self.actor, channel=AuditChannel.IMPORT, occurred_at=self.now)
 
     def _touch_and_hand_off(self, ids: list[int], new_leads: list[Any], stages: list[str]) -> None:

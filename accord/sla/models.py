@@ -297,7 +297,8 @@ class NurtureTrack(BaseModel):
     source = models.CharField(max_length=12, choices=NurtureSource.choices, default=NurtureSource.MANUAL)
     reason = models.CharField(max_length=500, blank=True)
     entered_at = models.DateTimeField()
-    recheck_on = models.DateField(db_index=True)
+    # Every query for due tracks asks for open ones: the partial index below serves them.
+    recheck_on = models.DateField()
     rechecked_at = models.DateTimeField(null=True, blank=True)
     recheck_count = models.PositiveIntegerField(default=0)
     exited_at = models.DateTimeField(null=True, blank=True)

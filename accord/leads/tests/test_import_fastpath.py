@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from datetime import UTC
 from types import SimpleNamespace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.leads.importing import _record_column
+from accord.leads.importing import (
+    _created_changes_json,
+    _created_prefixes,
+    _iso_default,
+    _json_scalar,
+    _record_column,
+)
 from accord.leads.intake import UPDATABLE_FIELDS
+from accord.leads.models import Stage
 from accord.leads.normalize import (
     _CONTROL,
     _company_key,
@@ -228,3 +236,29 @@ def test_accounts_created_in_bulk_are_the_rows_lead_link_account_makes(db, tmp_p
     assert imported == per_record
     assert links == dict(Lead.objects.values_list("email", "account__name"))
     assert links["bob@zorvenka.io"] == links["cy@gmail.com"] == "Zorvenka Tek GmbH"
+
+
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
+    st.datetimes(timezones=st.sampled_from([UTC, None])),
+    st.sampled_from([Stage.MQL, Stage.NURTURE, "\u2028", "\ud7ff", "\U0001f600", 'a"b\\c', "\x00\x1f"]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(SCALAR)
+def test_a_scalar_encodes_as_json_dumps_encodes_it(value):
+    assert _json_scalar(value) == json.dumps(value, default=_iso_default)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(SCALAR, min_size=5, max_size=5), st.sampled_from([[], [0], [4, 1], [0, 1, 2, 3, 4]]))
+def test_the_audit_create_text_is_json_dumps_of_the_changes(row, positions):
+    columns = [(["email", "company_size", "stage", "consent_at", "score"][i], i) for i in positions]
+    expected = {name: [None, row[i]] for name, i in columns if row[i] not in (None, "", "{}", "[]")}
+    text = _created_changes_json(row, _created_prefixes(columns))
+    assert text == json.dumps(expected, default=_iso_default)
