@@ -173,6 +173,8 @@ EMAIL_RE = re.compile(
 )
 CUSTOM_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+# Half of a UTF-16 pair on its own (JSON allows "\ud800"): no database can store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUTHY = {"1", "true", "yes", "y", "on", "granted", "opt-in", "opted in", "checked"}
 _FALSY = {"0", "false", "no", "n", "off", "denied", "opt-out", "opted out", "unchecked"}
 
@@ -362,6 +364,13 @@ def flatten_hubspot(payload: dict[str, Any]) -> dict[str, Any]:
     return flat
 
 
+def _is_structured(value: Any) -> bool:
+    """A dict, or a list holding dicts or lists: JSON a text field cannot take (a flat list can)."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, list | tuple) and any(isinstance(v, dict | list | tuple) for v in value)
+
+
 def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("email",)) -> Submission:
     """Map, clean and validate one submission. Never raises for bad data: errors are collected."""
     sub = Submission()
@@ -372,9 +381,19 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
             continue
         target = resolve_field(raw_name)
         if target is None:
-            sub.ignored.append(str(raw_name))
+            # The names are kept on the intake event: stored text, so no NUL or lone surrogate.
+            sub.ignored.append(_LONE_SURROGATE.sub("\ufffd", clean_text(raw_name)))
+            continue
+        if type(raw_value) is not str and _is_structured(raw_value):
+            sub.errors[str(raw_name)] = "is a JSON object or a nested list; send the value as text"
             continue
         value = clean_text(raw_value)
+        if not value.isascii() and _LONE_SURROGATE.search(value):
+            sub.errors[str(raw_name)] = (
+                "contains an unpaired UTF-16 surrogate (such as \\ud800), which is not text; "
+                "send valid Unicode"
+            )
+            continue
         if target == "email_opt_out":
             opt_out = value
             continue

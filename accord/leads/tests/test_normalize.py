@@ -78,6 +78,26 @@ def test_it_strips_control_characters():
     assert sub.fields["last_name"] == "Ruiz"
 
 
+def test_it_refuses_a_json_object_where_text_is_expected():
+    sub = normalize_submission({"email": "a@b.co", "first_name": {"a": 1}, "last_name": [["x"]]})
+    assert "JSON object" in sub.errors["first_name"]
+    assert "JSON object" in sub.errors["last_name"]
+    assert normalize_submission({"email": "a@b.co", "interests": ["a", "b"]}).custom == {"interests": "a, b"}
+
+
+def test_it_refuses_a_lone_surrogate_naming_the_field():
+    sub = normalize_submission({"email": "a@b.co", "first_name": "Ana\ud800", "custom.plan": "\udfff"})
+    assert "unpaired UTF-16 surrogate" in sub.errors["first_name"]
+    assert "unpaired UTF-16 surrogate" in sub.errors["custom.plan"]
+    assert normalize_submission({"email": "a@b.co", "first_name": "Ana \U0001f600"}).ok
+
+
+def test_ignored_field_names_are_kept_without_nul_bytes_or_lone_surrogates():
+    sub = normalize_submission({"email": "a@b.co", "a\x00b!": "x", "\ud800!": "y"})
+    assert sub.ok
+    assert sub.ignored == ["ab!", "\ufffd!"]
+
+
 def test_it_turns_an_email_opt_out_into_denied_consent():
     assert normalize_submission({"email": "a@b.co", "emailOptOut": "1"}).fields["consent"] == "denied"
     assert normalize_submission({"email": "a@b.co", "emailOptOut": "0"}).fields["consent"] == "granted"

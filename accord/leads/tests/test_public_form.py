@@ -192,6 +192,25 @@ def test_invalid_json_is_a_400(source, client):
     assert "JSON" in response.json()["message"]
 
 
+def test_a_json_object_or_lone_surrogate_in_a_field_is_a_422_naming_it(source, client):
+    for body, field in (
+        ('{"email": "vera@acme.com", "first_name": {"a": 1}}', "first_name"),
+        ('{"email": "vera@acme.com", "firstname": "Vera\\ud800"}', "firstname"),
+    ):
+        response = client.post(url(source), data=body, content_type="application/json")
+        assert response.status_code == 422, response.content
+        assert field in response.json()["detail"]
+    assert Lead.objects.count() == 0
+
+
+def test_field_names_with_nul_bytes_are_ignored_and_the_lead_kept(source, client):
+    body = '{"email": "vera@acme.com", "\\u0000": "x", "a\\u0000b": "y", "\\ud800": "z"}'
+    response = client.post(url(source), data=body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    (event,) = events_for(Lead.objects.get())
+    assert event.payload["ignored_fields"] == ["", "ab", "\ufffd"]
+
+
 def test_get_is_refused_and_options_answers_cors(source, client):
     assert client.get(url(source)).status_code == 405
     preflight = client.options(url(source))
