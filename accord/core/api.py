@@ -74,6 +74,17 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+        # django-ninja's own words name neither the problem nor the fix.
+        cause = exc.__cause__
+        reason = "it is nested too deeply" if isinstance(cause, RecursionError) else str(cause or "")
+        return _error(
+            request,
+            400,
+            f"The body is not valid JSON ({reason}). Send one JSON object with "
+            "Content-Type: application/json, encoded as UTF-8.",
+            {"body": "invalid JSON"},
+        )
     return _error(request, exc.status_code, str(exc))
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict
+from pydantic import ConfigDict, field_validator
 
 from accord.core.api import api as root_api
 from accord.core.errors import ApplicationError, PermissionDenied
@@ -16,6 +16,7 @@ from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
 from accord.leads.intake import lead_intake
 from accord.leads.models import Lead, Source, SourceKind, Stage
+from accord.leads.normalize import resolve_field
 from accord.leads.selectors import LeadFilters, lead_get, lead_list
 from accord.people.models import Role
 
@@ -152,7 +153,8 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
 
 def api_source(name: str | None) -> Source:
     if name:
-        source = Source.objects.filter(name=name, is_active=True).first()
+        # PostgreSQL refuses a NUL byte even in a WHERE clause; no source can be named with one.
+        source = Source.objects.filter(name=name, is_active=True).first() if "\x00" not in name else None
         if source is None:
             raise ApplicationError(
                 f"Unknown source {name!r}: create it first (accord source create NAME) or leave 'source' out.",
@@ -183,6 +185,14 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
         if isinstance(data.get("consent"), bool):
             data["consent"] = "yes" if data["consent"] else "no"
         for key, value in custom.items():
+            if resolve_field(f"custom.{key}") is None:
+                # Forms may carry plumbing to ignore; an API caller named this field on purpose.
+                raise ApplicationError(
+                    f"Custom field name {key!r} cannot be used: write lower-case letters, digits and _, "
+                    "starting with a letter (at most 63 characters).",
+                    detail={f"custom.{key}": "not a usable field name"},
+                    status=422,
+                )
             data[f"custom.{key}"] = "" if value is None else value
         result = lead_intake(data=data, channel=Channel.API, source=source, actor=user)
         lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(
@@ -212,6 +222,14 @@ class LeadQuery(Schema):
     )
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=1_000_000_000)
+
+    @field_validator("email", "owner", "source", "q")
+    @classmethod
+    def no_nul_byte(cls, value: str | None) -> str | None:
+        # No stored value holds one, and PostgreSQL refuses it in a query (a 500 otherwise).
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character (%00); remove it")
+        return value
 
 
 @router.get("/leads", response=LeadListOut, summary="List leads you may see")

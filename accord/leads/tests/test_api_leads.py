@@ -76,6 +76,43 @@ def test_it_refuses_an_unknown_source(personas, api_client_for):
     assert response.json()["detail"] == {"source": "unknown"}
 
 
+def test_it_refuses_a_source_name_with_a_nul_byte_as_unknown(personas, api_client_for):
+    response = post(api_client_for(personas.alice), {"email": "vera@acme.com", "source": "API\x00"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"source": "unknown"}
+
+
+def test_it_refuses_a_custom_field_name_it_cannot_store_instead_of_dropping_it(personas, api_client_for):
+    client = api_client_for(personas.alice)
+    response = post(client, {"email": "vera@acme.com", "custom": {"plan": "gold", "Plan Tier!": "x"}})
+    assert response.status_code == 422
+    assert response.json()["detail"] == {"custom.Plan Tier!": "not a usable field name"}
+    assert Lead.objects.count() == 0
+    assert post(client, {"email": "vera@acme.com", "custom": {"Plan Tier": "x"}}).json()["custom"] == {
+        "plan_tier": "x"
+    }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b'{"email": "vera@acme.com"', b"email=vera%40acme.com", b'{"email": "\xff@acme.com"}', b"[" * 100_000],
+)
+def test_a_body_that_is_not_json_is_a_400_that_says_so(personas, api_client_for, body):
+    response = api_client_for(personas.alice).post(URL, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"] == {"body": "invalid JSON"}
+    assert "not valid JSON" in response.json()["message"]
+    assert "Content-Type: application/json" in response.json()["message"]
+
+
+def test_a_lone_surrogate_in_a_field_is_a_422_naming_it(personas, api_client_for):
+    body = b'{"email": "vera@acme.com", "first_name": "Vera\\ud800"}'
+    response = api_client_for(personas.alice).post(URL, data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert "first_name" in response.json()["detail"]
+    assert Lead.objects.count() == 0
+
+
 def test_it_requires_a_token(personas, client):
     response = client.post(URL, data=json.dumps({"email": "vera@acme.com"}), content_type="application/json")
     assert response.status_code == 401
@@ -149,6 +186,13 @@ def test_the_list_filters_by_email_stage_owner_and_source(personas, owned, api_c
     assert emails(api_client_for(personas.bob).get(URL, {"source": "Webinar"})) == {"c1@globex.com"}
     assert emails(api_client_for(personas.bob).get(URL, {"owner": "me"})) == {"b1@acme.com"}
     assert client.get(URL, {"stage": "no-such-stage"}).status_code == 422
+
+
+@pytest.mark.parametrize("name", ["email", "owner", "source", "q"])
+def test_a_filter_with_a_nul_byte_is_a_422_naming_it(personas, owned, api_client_for, name):
+    response = api_client_for(personas.alice).get(URL, {name: "b1\x00"})
+    assert response.status_code == 422
+    assert "NUL" in response.json()["detail"][name]
 
 
 def test_the_list_pages_with_limit_and_offset(personas, owned, api_client_for):
