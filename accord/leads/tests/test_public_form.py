@@ -176,6 +176,13 @@ def test_an_unknown_or_disabled_key_is_404(source, client):
     assert Lead.objects.count() == 0
 
 
+def test_a_key_with_a_nul_byte_is_404_not_a_server_error(source, client):
+    response = client.post(f"/f/{source.public_key}%00", {"email": "vera@acme.com"})
+    assert response.status_code == 404
+    assert "form key" in response.json()["message"]
+    assert Lead.objects.count() == 0
+
+
 def test_a_bad_email_is_422_with_a_message(criteria, source, client):
     page = client.post(url(source), {"email": "vera at acme"})
     assert page.status_code == 422
