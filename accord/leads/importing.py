@@ -67,6 +67,7 @@ from accord.leads.normalize import (
     TEXT_FIELDS,
     Submission,
     canonical_key,
+    clean_text,
     company_key,
     normalize_submission,
     resolve_field,
@@ -205,7 +206,9 @@ class CsvRows:
         self.header_line = 0
         for cells in self._reader:
             if cells and any(c.strip() for c in cells):
-                self.header = [c.strip() for c in cells]
+                # Names without control characters: a NUL in a header would otherwise reach the
+                # job's stored mapping and summary, which PostgreSQL cannot hold.
+                self.header = [clean_text(c) for c in cells]
                 self.header_line = self._reader.line_num
                 break
         if not self.header:

@@ -625,3 +625,25 @@ def test_imported_leads_below_the_threshold_wait_in_nurture_with_a_recheck_date(
     )
     leads_import(path=path, now=NOW)  # the same file again: nothing new
     assert NurtureTrack.objects.count() == 1
+
+
+def test_nul_bytes_and_control_characters_in_header_and_cells_do_not_stop_a_job(db, tmp_path):
+    """PostgreSQL text and jsonb cannot hold NUL: the job's stored mapping and summary name the
+    columns, so the header is cleaned like the cells are."""
+    from django.core.files.base import ContentFile
+
+    from accord.leads.importing import import_job_run
+    from accord.leads.models import ImportJob
+
+    text = (
+        "email,first_name,Fav\x00ourite\x07 Colour,custom_x\x00y\r\nana@acme.com,An\x00na,blu\x00e,w\x00\r\n"
+    )
+    job = ImportJob(original_name="nul.csv")
+    job.file.save("nul.csv", ContentFile(text.encode()))
+    job = import_job_run(job_id=job.pk)
+    assert job.status == "done", job.error_message
+    assert job.summary["created"] == 1 and job.summary["rejected"] == 0
+    lead = Lead.objects.get(email="ana@acme.com")
+    assert lead.first_name == "Anna"
+    assert lead.custom == {"favourite_colour": "blue", "xy": "w"}
+    assert "\x00" not in str(job.mapping) + str(job.summary)
