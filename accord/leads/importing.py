@@ -182,6 +182,23 @@ def _open_text(path: Path | str, encoding: str) -> io.TextIOWrapper:
         ) from None
 
 
+def _delimiter(fh: io.TextIOWrapper) -> str:
+    """',' unless the header line has no comma and is split by ';' (spreadsheets in locales that
+    write decimal commas save CSV that way) or by tabs. Leaves the file at its start."""
+    line = ""
+    for _ in range(1000):
+        line = fh.readline(65_536)
+        if not line or line.strip():
+            break
+    fh.seek(0)
+    if "," in line:
+        return ","
+    semicolons, tabs = line.count(";"), line.count("\t")
+    if semicolons or tabs:
+        return ";" if semicolons >= tabs else "\t"
+    return ","
+
+
 @dataclass
 class RawRow:
     """One data row as the file had it: 1-based data row number, the file line it starts on, cells."""
@@ -201,7 +218,8 @@ class CsvRows:
         if csv.field_size_limit() < 1_048_576:
             # Long cells are the validator's to report ("at most 10000 fit"), not the parser's.
             csv.field_size_limit(1_048_576)
-        self._reader = csv.reader(self._fh)
+        self.delimiter = _delimiter(self._fh)
+        self._reader = csv.reader(self._fh, delimiter=self.delimiter)
         self.header: list[str] = []
         self.header_line = 0
         for cells in self._reader:
@@ -232,13 +250,13 @@ class CsvRows:
                     if reader.line_num == previous_line:
                         return  # the parser cannot move on: nothing more to read
                     number += 1
-                    yield RawRow(
-                        number,
-                        previous_line + 1,
-                        [],
-                        f"cannot be read: {exc}",
-                        'Check the quotes on this line: a quote inside a value is written twice ("").',
-                    )
+                    if "field limit" in str(exc):
+                        problem = f"has a value longer than {csv.field_size_limit():,} characters"
+                        fix = "Shorten the value, or close a quote left open that runs into the next lines."
+                    else:
+                        problem = f"cannot be read: {exc}"
+                        fix = 'Check the quotes on this line: a quote inside a value is written twice ("").'
+                    yield RawRow(number, previous_line + 1, [], problem, fix)
                     previous_line = reader.line_num
                     continue
                 line = previous_line + 1

@@ -647,3 +647,36 @@ def test_nul_bytes_and_control_characters_in_header_and_cells_do_not_stop_a_job(
     assert lead.first_name == "Anna"
     assert lead.custom == {"favourite_colour": "blue", "xy": "w"}
     assert "\x00" not in str(job.mapping) + str(job.summary)
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_files_are_read_like_comma_separated_ones(db, tmp_path, sep):
+    text = (
+        "\n"  # a blank line before the header
+        + sep.join(["Email", "First Name", "Company", "Notes"])
+        + "\r\n"
+        + sep.join(["ana@acme.com", "Ana", '"Acme; Inc, Ltd"', '"two\nlines"'])
+        + "\r\n"
+        + sep.join(["broken", "Bo", "", ""])
+        + "\r\n"
+    )
+    summary = leads_import(path=write(tmp_path, "\ufeff" + text), source=None)
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    lead = Lead.objects.get(email="ana@acme.com")
+    assert (lead.first_name, lead.company, lead.custom) == ("Ana", "Acme; Inc, Ltd", {"notes": "two\nlines"})
+
+
+def test_a_comma_separated_file_with_semicolons_in_its_values_stays_comma_separated(db, tmp_path):
+    summary = leads_import(
+        path=write(tmp_path, 'Email,Company\nana@acme.com,"Acme; Inc"\nbo@beta.io,Beta;Gamma\n'), source=None
+    )
+    assert summary["created"] == 2
+    assert Lead.objects.get(email="bo@beta.io").company == "Beta;Gamma"
+
+
+def test_a_value_over_the_field_limit_is_one_rejected_row_with_its_own_fix(db, tmp_path):
+    text = "email,first_name\na@acme.com," + "x" * 1_100_000 + "\nc@acme.com,Cy\n"
+    summary = leads_import(path=write(tmp_path, text), source=None)
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    (row,) = errors_of(summary)[1:]
+    assert "longer than 1,048,576 characters" in row[3] and "Shorten the value" in row[4]
