@@ -182,21 +182,27 @@ def _open_text(path: Path | str, encoding: str) -> io.TextIOWrapper:
         ) from None
 
 
-def _delimiter(fh: io.TextIOWrapper) -> str:
-    """',' unless the header line has no comma and is split by ';' (spreadsheets in locales that
-    write decimal commas save CSV that way) or by tabs. Leaves the file at its start."""
+def _delimiter(fh: io.TextIOWrapper) -> tuple[str, int]:
+    """(separator, lines to skip). ',' unless the header line has no comma and is split by ';'
+    (spreadsheets in locales that write decimal commas save CSV that way) or by tabs. A first line
+    ``sep=;`` (Excel's way of naming the separator) names it and is skipped. Leaves the file at the
+    first line to parse."""
     line = ""
     for _ in range(1000):
         line = fh.readline(65_536)
         if not line or line.strip():
             break
     fh.seek(0)
+    named = line.strip()
+    if len(named) == 5 and named[:4].lower() == "sep=":
+        fh.readline()
+        return named[4], 1
     if "," in line:
-        return ","
+        return ",", 0
     semicolons, tabs = line.count(";"), line.count("\t")
     if semicolons or tabs:
-        return ";" if semicolons >= tabs else "\t"
-    return ","
+        return (";" if semicolons >= tabs else "\t"), 0
+    return ",", 0
 
 
 @dataclass
@@ -218,7 +224,7 @@ class CsvRows:
         if csv.field_size_limit() < 1_048_576:
             # Long cells are the validator's to report ("at most 10000 fit"), not the parser's.
             csv.field_size_limit(1_048_576)
-        self.delimiter = _delimiter(self._fh)
+        self.delimiter, self._skipped = _delimiter(self._fh)
         self._reader = csv.reader(self._fh, delimiter=self.delimiter)
         self.header: list[str] = []
         self.header_line = 0
@@ -227,7 +233,7 @@ class CsvRows:
                 # Names without control characters: a NUL in a header would otherwise reach the
                 # job's stored mapping and summary, which PostgreSQL cannot hold.
                 self.header = [clean_text(c) for c in cells]
-                self.header_line = self._reader.line_num
+                self.header_line = self._reader.line_num + self._skipped
                 break
         if not self.header:
             self._fh.close()
@@ -240,6 +246,7 @@ class CsvRows:
         number = 0
         previous_line = self.header_line
         reader = self._reader
+        skipped = self._skipped
         try:
             while True:
                 try:
@@ -247,7 +254,7 @@ class CsvRows:
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    if reader.line_num == previous_line:
+                    if reader.line_num + skipped == previous_line:
                         return  # the parser cannot move on: nothing more to read
                     number += 1
                     if "field limit" in str(exc):
@@ -257,10 +264,10 @@ class CsvRows:
                         problem = f"cannot be read: {exc}"
                         fix = 'Check the quotes on this line: a quote inside a value is written twice ("").'
                     yield RawRow(number, previous_line + 1, [], problem, fix)
-                    previous_line = reader.line_num
+                    previous_line = reader.line_num + skipped
                     continue
                 line = previous_line + 1
-                previous_line = reader.line_num
+                previous_line = reader.line_num + skipped
                 if not cells:
                     continue  # a blank line
                 number += 1
