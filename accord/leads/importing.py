@@ -122,6 +122,7 @@ def encoding_check(path: Path | str, encoding: str = "") -> str:
 
     Returns the encoding name for the summary. Raises ImportFileError naming the byte offset and line.
     """
+    encoding = encoding or _utf16_by_bom(path)
     codec = encoding_resolve(encoding)
     decoder = codecs.getincrementaldecoder(codec)(errors="strict")
     offset = 0
@@ -173,8 +174,20 @@ def encoding_check(path: Path | str, encoding: str = "") -> str:
     return encoding.strip().lower()
 
 
+def _utf16_by_bom(path: Path | str) -> str:
+    """'utf-16' for a file that starts with a UTF-16 byte-order mark (Excel's "Unicode text"), else
+    ''. Not a guess: those bytes never start a UTF-8 file."""
+    try:
+        with open(path, "rb") as fh:
+            start = fh.read(2)
+    except OSError:
+        return ""
+    return "utf-16" if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else ""
+
+
 def _open_text(path: Path | str, encoding: str) -> io.TextIOWrapper:
     try:
+        encoding = encoding or _utf16_by_bom(path)
         return open(path, encoding=encoding_resolve(encoding), newline="", errors="strict")
     except OSError as exc:
         raise ImportFileError(

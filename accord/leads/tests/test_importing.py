@@ -688,3 +688,11 @@ def test_an_excel_sep_line_names_the_separator_and_line_numbers_still_match_the_
     assert (summary["created"], summary["rejected"]) == (1, 1)
     (row,) = errors_of(summary)[1:]
     assert (row[0], row[1]) == ("2", "4")  # data row 2 is on the file's line 4
+
+
+def test_excel_unicode_text_utf16_with_tabs_is_read_without_being_told(db, tmp_path):
+    text = "Email\tFirst Name\tCity\r\nzoe@acme.com\tZoë\tMünchen\r\n"
+    summary = leads_import(path=write(tmp_path, text, encoding="utf-16"), source=None)  # BOM + LE
+    assert summary["created"] == 1 and summary["encoding"] == "utf-16"
+    lead = Lead.objects.get(email="zoe@acme.com")
+    assert (lead.first_name, lead.city) == ("Zoë", "München")
