@@ -284,6 +284,8 @@ class CsvRows:
                 if not cells:
                     continue  # a blank line
                 number += 1
+                if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                    cells = cells[:width]  # trailing empty cells (spreadsheets pad rows so): nothing lost
                 if len(cells) != width:
                     if len(cells) > width:
                         problem = f"has {len(cells)} fields but the header names {width} columns"

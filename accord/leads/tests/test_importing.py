@@ -171,8 +171,10 @@ def test_unknown_columns_become_custom_fields_and_plumbing_is_ignored(db, tmp_pa
 def test_ragged_rows_are_rejected_not_truncated(db, tmp_path):
     text = HEADER + "ada@acme.com,Ada,Lovelace,Acme,CTO,250,Webinar,blue,EXTRA\n" + "bob@beta.io,Bob\n"
     text += "carl@gamma.io,Carl,Gauss,Gamma,,,,\n"
+    text += "dora@delta.io,Dora,,Delta,,,,,, ,\n"  # only empty cells beyond the header: kept
     summary = leads_import(path=write(tmp_path, text), now=NOW)
-    assert (summary["created"], summary["rejected"], summary["rows"]) == (1, 2, 3)
+    assert (summary["created"], summary["rejected"], summary["rows"]) == (2, 2, 4)
+    assert Lead.objects.get(email="dora@delta.io").company == "Delta"
     rows = errors_of(summary)
     assert rows[1][2] == "row" and "9 fields" in rows[1][3] and "Quote values" in rows[1][4]
     assert rows[2][2] == "row" and "2 fields" in rows[2][3]
