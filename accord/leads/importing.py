@@ -26,6 +26,7 @@ into the same lead like a sequential submission) or ``rejected``.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import gc
 import io
@@ -230,23 +231,34 @@ class RawRow:
 
 
 class CsvRows:
-    """Streams a CSV file: ``header`` then RawRow items. Quoted commas/newlines and CRLF work."""
+    """Streams a CSV file: ``header`` then RawRow items. Quoted commas/newlines and CRLF work.
+
+    The parser reads the file's lines through ``_feed``, which keeps the lines of the record being
+    read: a row's line number is its first line's, and a quote opened on a row and never closed
+    (which would make the rest of the file one value) is caught at the end of the file, that row
+    rejected and the lines after it read again as rows, so no good row is lost.
+    """
 
     def __init__(self, path: Path | str, encoding: str = "") -> None:
         self._fh = _open_text(path, encoding)
         if csv.field_size_limit() < 1_048_576:
             # Long cells are the validator's to report ("at most 10000 fit"), not the parser's.
             csv.field_size_limit(1_048_576)
-        self.delimiter, self._skipped = _delimiter(self._fh)
-        self._reader = csv.reader(self._fh, delimiter=self.delimiter)
+        self.delimiter, skipped = _delimiter(self._fh)
+        self._lines: list[tuple[int, str]] = []  # (line number, text) of the record being read
+        self._again: collections.deque[tuple[int, str]] = collections.deque()  # lines to read again
+        self._next_line = skipped + 1
+        self._at_end = False
+        self._reader = csv.reader(self._feed(), delimiter=self.delimiter)
         self.header: list[str] = []
         self.header_line = 0
         for cells in self._reader:
+            lines = self._take_lines()
             if cells and any(c.strip() for c in cells):
                 # Names without control characters: a NUL in a header would otherwise reach the
                 # job's stored mapping and summary, which PostgreSQL cannot hold.
                 self.header = [clean_text(c) for c in cells]
-                self.header_line = self._reader.line_num + self._skipped
+                self.header_line = lines[0][0] if lines else 0
                 break
         if not self.header:
             self._fh.close()
@@ -254,38 +266,94 @@ class CsvRows:
                 "The file is empty: the first line must name the columns.", detail={"file": "empty"}
             )
 
+    def _feed(self) -> Iterator[str]:
+        while True:
+            if self._again:
+                item = self._again.popleft()
+            else:
+                text = self._fh.readline()
+                if not text:
+                    self._at_end = True
+                    return
+                item = (self._next_line, text)
+                self._next_line += 1
+            self._lines.append(item)
+            yield item[1]
+
+    def _take_lines(self) -> list[tuple[int, str]]:
+        lines, self._lines = self._lines, []
+        return lines
+
+    def _quote_left_open(self, lines: list[tuple[int, str]]) -> bool:
+        """The record ran to the end of the file inside a quote (the lenient parser gives the rest
+        of the file as its last value; the strict one says so)."""
+        if not self._at_end or len(lines) < 2:
+            return False
+        try:
+            for _ in csv.reader(
+                io.StringIO("".join(t for _, t in lines)), delimiter=self.delimiter, strict=True
+            ):
+                pass
+        except csv.Error as exc:
+            return "unexpected end of data" in str(exc)
+        return False
+
     def __iter__(self) -> Iterator[RawRow]:
         width = len(self.header)
         number = 0
-        previous_line = self.header_line
-        reader = self._reader
-        skipped = self._skipped
         try:
             while True:
                 try:
-                    cells = next(reader)
+                    cells = next(self._reader)
                 except StopIteration:
                     return
                 except csv.Error as exc:
-                    if reader.line_num + skipped == previous_line:
+                    lines = self._take_lines()
+                    if not lines:
                         return  # the parser cannot move on: nothing more to read
                     number += 1
-                    if "field limit" in str(exc):
+                    if "field limit" in str(exc) and len(lines) > 1:
+                        # Most likely a quote left open running through the lines after it.
+                        problem = (
+                            f"has a value longer than {csv.field_size_limit():,} characters over "
+                            f"{len(lines)} lines: a quote is probably not closed (the lines after it "
+                            "are read again as rows of their own)"
+                        )
+                        fix = 'Close the quote; a quote inside a value is written twice ("").'
+                        self._again.extend(lines[1:])
+                        self._at_end = False
+                        self._reader = csv.reader(self._feed(), delimiter=self.delimiter)
+                    elif "field limit" in str(exc):
                         problem = f"has a value longer than {csv.field_size_limit():,} characters"
-                        fix = "Shorten the value, or close a quote left open that runs into the next lines."
+                        fix = "Shorten the value."
                     else:
                         problem = f"cannot be read: {exc}"
                         fix = 'Check the quotes on this line: a quote inside a value is written twice ("").'
-                    yield RawRow(number, previous_line + 1, [], problem, fix)
-                    previous_line = reader.line_num + skipped
+                    yield RawRow(number, lines[0][0], [], problem, fix)
                     continue
-                line = previous_line + 1
-                previous_line = reader.line_num + skipped
+                lines = self._take_lines()
                 if not cells:
                     continue  # a blank line
                 number += 1
+                line = lines[0][0] if lines else 0
                 if len(cells) > width and not any(c.strip() for c in cells[width:]):
                     cells = cells[:width]  # trailing empty cells (spreadsheets pad rows so): nothing lost
+                if len(lines) > 1 and (len(cells) != width or self._quote_left_open(lines)):
+                    # A quote opened in this row ran over line ends into the rows after it (the
+                    # record has the wrong number of fields, or it runs to the end of the file): this
+                    # row is rejected with its own line's cells, and the lines after it read again.
+                    yield RawRow(
+                        number,
+                        line,
+                        next(csv.reader([lines[0][1]], delimiter=self.delimiter), []),
+                        "has a quote that is not closed where its value ends, so the lines after it "
+                        "were read into this row (they are read again as rows of their own)",
+                        'Close the quote; a quote inside a value is written twice ("").',
+                    )
+                    self._again.extend(lines[1:])
+                    self._at_end = False
+                    self._reader = csv.reader(self._feed(), delimiter=self.delimiter)
+                    continue
                 if len(cells) != width:
                     if len(cells) > width:
                         problem = f"has {len(cells)} fields but the header names {width} columns"
@@ -346,6 +414,18 @@ class ColumnPlan:
     keys: list[str | None]
     targets: list[str]
     ignored: list[str]
+    # Keys made distinct for a column name the header repeats -> how errors name that column.
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def named(self, errors: dict[str, str]) -> dict[str, str]:
+        """Errors keyed by submission key, with a repeated column named by its position."""
+        if not self.labels:
+            return errors
+        out = {}
+        for key, text in errors.items():
+            label = self.labels.get(key)
+            out[label or key] = text.replace(key + " ", label + " ", 1) if label else text
+        return out
 
     def submission(self, cells: Sequence[str]) -> dict[str, str]:
         # An empty cell says nothing (every row has every column): it must not blank a custom field
@@ -372,6 +452,7 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
     targets: list[str] = []
     ignored: list[str] = []
     used: set[str] = set()
+    labels: dict[str, str] = {}
     for column in columns:
         target = chosen.get(column, "")
         if target == CUSTOM_TARGET:
@@ -395,12 +476,14 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
             ignored.append(column)
             continue
         key = column if resolve_field(column) == target else target
-        while key in used:  # the same header twice: trailing spaces resolve to the same field
-            key += " "
+        if key in used:  # the same header twice: trailing spaces resolve to the same field
+            while key in used:
+                key += " "
+            labels[key] = f"{column.strip()} (column {len(keys) + 1})"
         used.add(key)
         keys.append(key)
         targets.append(target)
-    return ColumnPlan(list(columns), keys, targets, ignored)
+    return ColumnPlan(list(columns), keys, targets, ignored, labels)
 
 
 # --- the error file ----------------------------------------------------------------------------------
@@ -927,7 +1010,7 @@ class LeadImport:
             sub = normalize_submission(plan.submission(raw.cells))
             if not sub.ok:
                 self.counts.rejected += 1
-                self.errors.add(raw, sub.errors)
+                self.errors.add(raw, plan.named(sub.errors))
                 continue
             key = sub.email_key
             group = groups.get(key)

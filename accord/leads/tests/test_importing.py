@@ -698,3 +698,40 @@ def test_excel_unicode_text_utf16_with_tabs_is_read_without_being_told(db, tmp_p
     assert summary["created"] == 1 and summary["encoding"] == "utf-16"
     lead = Lead.objects.get(email="zoe@acme.com")
     assert (lead.first_name, lead.city) == ("Zoë", "München")
+
+
+def test_a_quote_never_closed_loses_only_its_own_row(db, tmp_path):
+    """The lenient parser would read every line after the open quote as one value of that row."""
+    text = (
+        "email,first_name,notes\n"
+        'ann@acme.com,Ann,"two\nlines"\n'  # a quoted line break: one value, as it should be
+        'bo@acme.com,"Bo,open quote\n'
+        "cy@acme.com,Cy,\n"
+        'dee@acme.com,Dee,"fine"\n'
+    )
+    summary = leads_import(path=write(tmp_path, text), source=None)
+    assert (summary["created"], summary["rejected"], summary["rows"]) == (3, 1, 4)
+    assert Lead.objects.get(email="ann@acme.com").custom == {"notes": "two\nlines"}
+    assert Lead.objects.get(email="cy@acme.com").first_name == "Cy"
+    assert not Lead.objects.filter(email="bo@acme.com").exists()
+    (row,) = errors_of(summary)[1:]
+    assert (row[0], row[1], row[2]) == ("2", "4", "row")
+    assert "not closed" in row[3] and "Close the quote" in row[4]
+
+
+def test_a_column_named_twice_is_named_by_position_in_the_error(db, tmp_path):
+    text = "email,email,first_name\nd1@acme.com,d2@acme.com,X\nsame@acme.com,same@acme.com,Y\n"
+    summary = leads_import(path=write(tmp_path, text), source=None)
+    assert (summary["created"], summary["rejected"]) == (1, 1)
+    (row,) = errors_of(summary)[1:]
+    assert row[2] == "email (column 2)"
+    assert row[3].startswith("email (column 2) gives email a second, different value")
+
+
+def test_a_quote_left_open_before_a_megabyte_of_rows_loses_only_its_own_row(db, tmp_path):
+    rows = "".join(f"p{i}@acme.com,Name{i},{'x' * 80}\n" for i in range(15_000))  # ~1.4 MB
+    text = 'email,first_name,notes\nopen@acme.com,"Open,\n' + rows
+    summary = leads_import(path=write(tmp_path, text), source=None)
+    assert summary["rejected"] == 1 and summary["created"] == 15_000
+    (row,) = errors_of(summary)[1:]
+    assert (row[0], row[1]) == ("1", "2") and "not closed" in row[3]
