@@ -59,6 +59,12 @@ def idempotent_call(
         raise ApplicationError(
             f"{HEADER} is longer than {MAX_KEY_LENGTH} characters.", detail={HEADER: "too long"}, status=422
         )
+    if not key.isprintable():
+        raise ApplicationError(
+            f"{HEADER} holds a control character; use letters, digits and punctuation (a UUID is usual).",
+            detail={HEADER: "control character"},
+            status=422,
+        )
     fingerprint = request_fingerprint(body)
     IdempotencyRecord.objects.filter(scope=scope, key=key, created_at__lt=idempotency_cutoff()).delete()
     with transaction.atomic():
@@ -72,7 +78,7 @@ def idempotent_call(
         if record is not None:
             status, response = call()
             record.status_code = status
-            record.response_body = response
+            record.response_body = json.dumps(response, ensure_ascii=False)
             record.save(update_fields=["status_code", "response_body"])
             return status, response, False
     existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
@@ -89,7 +95,8 @@ def idempotent_call(
             detail={HEADER: "reused with a different body"},
             status=422,
         )
-    return existing.status_code, existing.response_body, True
+    body_text = existing.response_body
+    return existing.status_code, (json.loads(body_text) if body_text is not None else None), True
 
 
 def idempotent_response(

@@ -62,7 +62,8 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=255)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
+    # JSON text, not jsonb: PostgreSQL's jsonb reorders keys, and a replay gives the first body as it was.
+    response_body = models.TextField(null=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

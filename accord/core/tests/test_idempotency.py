@@ -42,6 +42,36 @@ def test_a_criteria_draft_created_twice_with_one_key_is_made_once(personas, api_
 
 
 @pytest.mark.django_db
+def test_a_replay_is_the_first_response_byte_for_byte(personas, api_client_for):
+    """PostgreSQL's jsonb would hand the body back with its keys reordered."""
+    client = api_client_for(personas.mona)
+    body = {
+        "email": "jurgen@acme.com",
+        "first_name": "Jürgen",
+        "company": "Acme",
+        "custom": {"zeta": "1", "alpha": "2"},
+    }
+    first = create_lead(client, body, "l-bytes")
+    again = create_lead(client, body, "l-bytes")
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", ["a\x00b", "tab\tkey", "line\nbreak"])
+def test_a_key_with_a_control_character_is_refused_naming_the_header(personas, api_client_for, key):
+    from accord.core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as refused:
+        idempotent_call(scope="s", key=key, body={}, call=lambda: (201, {}))
+    assert refused.value.status_code == 422 and refused.value.detail == {
+        "Idempotency-Key": "control character"
+    }
+    assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_same_key_with_a_different_body_is_refused_naming_the_header(personas, api_client_for):
     client = api_client_for(personas.mona)
     create_draft(client, {"name": "Spring"}, "d-2")
