@@ -172,7 +172,17 @@ EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 CUSTOM_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+# Removed from every value: C0 controls but tab and line feed, DEL, C1 controls, and the invisible
+# characters that make a name look like something else: zero-width space, word joiner, a stray
+# byte-order mark, and the bidirectional embeddings, overrides and isolates ("Trojan Source").
+# Zero-width (non-)joiners and the left/right marks stay: scripts and emoji need them.
+_CONTROL = dict.fromkeys(
+    [c for c in range(32) if c not in (9, 10)]
+    + list(range(0x7F, 0xA0))
+    + [0x200B, 0x2060, 0xFEFF]
+    + list(range(0x202A, 0x202F))
+    + list(range(0x2066, 0x206A))
+)
 # Half of a UTF-16 pair on its own (JSON allows "\ud800"): no database can store it.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _TRUTHY = {"1", "true", "yes", "y", "on", "granted", "opt-in", "opted in", "checked"}

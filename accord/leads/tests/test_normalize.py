@@ -78,6 +78,21 @@ def test_it_strips_control_characters():
     assert sub.fields["last_name"] == "Ruiz"
 
 
+def test_it_strips_invisible_characters_that_disguise_a_value_but_keeps_joiners():
+    sub = normalize_submission(
+        {
+            "email": "a@b.co",
+            "first_name": "\u200b\u200b",  # zero-width spaces only: nothing
+            "last_name": "Ev\u202eil\u202c\u2066x\u2069\x7f\x85\ufeff",
+            "company": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",  # Persian: the ZWNJ stays
+            "title": "\U0001f469\u200d\U0001f4bb Lead",  # emoji joined by ZWJ
+        }
+    )
+    assert "first_name" not in sub.fields
+    assert sub.fields["last_name"] == "Evilx"
+    assert "\u200c" in sub.fields["company"] and "\u200d" in sub.fields["title"]
+
+
 def test_it_refuses_a_json_object_where_text_is_expected():
     sub = normalize_submission({"email": "a@b.co", "first_name": {"a": 1}, "last_name": [["x"]]})
     assert "JSON object" in sub.errors["first_name"]
