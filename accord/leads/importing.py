@@ -202,15 +202,18 @@ def _delimiter(fh: io.TextIOWrapper) -> tuple[str, int]:
     ``sep=;`` (Excel's way of naming the separator) names it and is skipped. Leaves the file at the
     first line to parse."""
     line = ""
+    read = 0
     for _ in range(1000):
         line = fh.readline(65_536)
+        read += 1
         if not line or line.strip():
             break
     fh.seek(0)
     named = line.strip()
     if len(named) == 5 and named[:4].lower() == "sep=":
-        fh.readline()
-        return named[4], 1
+        for _ in range(read):  # blank lines before it, and the line itself
+            fh.readline()
+        return named[4], read
     if "," in line:
         return ",", 0
     semicolons, tabs = line.count(";"), line.count("\t")

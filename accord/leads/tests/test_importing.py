@@ -685,11 +685,11 @@ def test_a_value_over_the_field_limit_is_one_rejected_row_with_its_own_fix(db, t
 
 
 def test_an_excel_sep_line_names_the_separator_and_line_numbers_still_match_the_file(db, tmp_path):
-    text = "sep=;\r\nEmail;First Name\r\nana@acme.com;Ana\r\nnot-an-email;Bo\r\n"
+    text = "\r\nsep=;\r\nEmail;First Name\r\nana@acme.com;Ana\r\nnot-an-email;Bo\r\n"
     summary = leads_import(path=write(tmp_path, text), source=None)
     assert (summary["created"], summary["rejected"]) == (1, 1)
     (row,) = errors_of(summary)[1:]
-    assert (row[0], row[1]) == ("2", "4")  # data row 2 is on the file's line 4
+    assert (row[0], row[1]) == ("2", "5")  # data row 2 is on the file's line 5
 
 
 def test_excel_unicode_text_utf16_with_tabs_is_read_without_being_told(db, tmp_path):
