@@ -8,7 +8,7 @@ from typing import Any, Literal
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
 
 from accord.core.api import api as root_api
 from accord.core.errors import ApplicationError, PermissionDenied
@@ -87,7 +87,8 @@ class LeadIn(Schema):
     phone: str | None = None
     website: str | None = None
     industry: str | None = None
-    company_size: int | str | None = None
+    # Strict: true is not a head count and 1 is not a consent answer (lax parsing took both).
+    company_size: StrictInt | StrictStr | None = None
     city: str | None = None
     state: str | None = None
     country: str | None = None
@@ -98,7 +99,7 @@ class LeadIn(Schema):
     utm_campaign: str | None = None
     utm_term: str | None = None
     utm_content: str | None = None
-    consent: bool | str | None = None
+    consent: StrictBool | StrictStr | None = None
     consent_source: str | None = None
     activity: str | None = Field(
         None, description="What the person did, e.g. demo_request; scored by engagement rules."

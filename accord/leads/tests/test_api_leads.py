@@ -113,6 +113,29 @@ def test_a_lone_surrogate_in_a_field_is_a_422_naming_it(personas, api_client_for
     assert Lead.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("company_size", True), ("company_size", 12.5), ("consent", 1), ("consent", [])]
+)
+def test_a_value_of_the_wrong_json_type_is_a_422_naming_the_field(personas, api_client_for, field, value):
+    body = {"email": "vera@acme.com", field: value}
+    response = api_client_for(personas.alice).post(
+        URL, data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert field in json.dumps(response.json()["detail"])
+    assert Lead.objects.count() == 0
+
+
+@pytest.mark.parametrize(("size", "stored"), [(250, 250), ("1,200", 1200), ("201-500", 201)])
+def test_a_head_count_may_come_as_a_number_or_as_text(personas, api_client_for, size, stored):
+    body = {"email": "vera@acme.com", "company_size": size, "consent": True}
+    response = api_client_for(personas.alice).post(
+        URL, data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 201
+    assert (response.json()["company_size"], response.json()["consent"]) == (stored, "granted")
+
+
 def test_it_requires_a_token(personas, client):
     response = client.post(URL, data=json.dumps({"email": "vera@acme.com"}), content_type="application/json")
     assert response.status_code == 401
