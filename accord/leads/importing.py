@@ -237,9 +237,10 @@ class CsvRows:
     """Streams a CSV file: ``header`` then RawRow items. Quoted commas/newlines and CRLF work.
 
     The parser reads the file's lines through ``_feed``, which keeps the lines of the record being
-    read: a row's line number is its first line's, and a quote opened on a row and never closed
-    (which would make the rest of the file one value) is caught at the end of the file, that row
-    rejected and the lines after it read again as rows, so no good row is lost.
+    read: a row's line number is its first line's, and a quote opened on a row and not closed where
+    its value ends (which makes the lenient parser read the following lines, up to the end of the
+    file, into that row) is caught: that row is rejected and the lines after it are read again as
+    rows, so no good row is lost.
     """
 
     def __init__(self, path: Path | str, encoding: str = "") -> None:
@@ -287,18 +288,19 @@ class CsvRows:
         lines, self._lines = self._lines, []
         return lines
 
-    def _quote_left_open(self, lines: list[tuple[int, str]]) -> bool:
-        """The record ran to the end of the file inside a quote (the lenient parser gives the rest
-        of the file as its last value; the strict one says so)."""
-        if not self._at_end or len(lines) < 2:
+    def _quote_broken(self, lines: list[tuple[int, str]], cells: list[str]) -> bool:
+        """A record over several lines that is not valid CSV read strictly, and either has the wrong
+        number of fields or runs to the end of the file: a quote was opened and not closed where
+        its value ended, and the lenient parser read the lines after it into this record. (A
+        well-formed quoted line break parses strictly, so it is never taken for this.)"""
+        if len(lines) < 2 or (len(cells) == len(self.header) and not self._at_end):
             return False
+        text = "".join(t for _, t in lines)
         try:
-            for _ in csv.reader(
-                io.StringIO("".join(t for _, t in lines)), delimiter=self.delimiter, strict=True
-            ):
+            for _ in csv.reader(io.StringIO(text), delimiter=self.delimiter, strict=True):
                 pass
-        except csv.Error as exc:
-            return "unexpected end of data" in str(exc)
+        except csv.Error:
+            return True
         return False
 
     def __iter__(self) -> Iterator[RawRow]:
@@ -341,10 +343,8 @@ class CsvRows:
                 line = lines[0][0] if lines else 0
                 if len(cells) > width and not any(c.strip() for c in cells[width:]):
                     cells = cells[:width]  # trailing empty cells (spreadsheets pad rows so): nothing lost
-                if len(lines) > 1 and (len(cells) != width or self._quote_left_open(lines)):
-                    # A quote opened in this row ran over line ends into the rows after it (the
-                    # record has the wrong number of fields, or it runs to the end of the file): this
-                    # row is rejected with its own line's cells, and the lines after it read again.
+                if self._quote_broken(lines, cells):
+                    # This row is rejected with its own line's cells, and the lines after it read again.
                     yield RawRow(
                         number,
                         line,

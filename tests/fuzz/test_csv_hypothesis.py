@@ -139,6 +139,8 @@ def _expected(rows: list[list[str]]) -> dict:
     created, merged, rejected = 0, 0, 0
     seen: set[str] = set()
     for row in rows:
+        if len(row) > len(HEADER) and not any(c.strip() for c in row[len(HEADER) :]):
+            row = row[: len(HEADER)]  # only empty cells beyond the header: a padded row, read
         if len(row) != len(HEADER):
             rejected += 1
             continue

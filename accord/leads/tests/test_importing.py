@@ -735,3 +735,11 @@ def test_a_quote_left_open_before_a_megabyte_of_rows_loses_only_its_own_row(db, 
     assert summary["rejected"] == 1 and summary["created"] == 15_000
     (row,) = errors_of(summary)[1:]
     assert (row[0], row[1]) == ("1", "2") and "not closed" in row[3]
+
+
+def test_a_ragged_row_with_a_well_quoted_line_break_stays_one_rejected_row(db, tmp_path):
+    text = 'email,first_name,notes\nann@acme.com,Ann,"two\nlines",extra\nbo@acme.com,Bo,\n'
+    summary = leads_import(path=write(tmp_path, text), source=None)
+    assert (summary["created"], summary["rejected"], summary["rows"]) == (1, 1, 2)
+    (row,) = errors_of(summary)[1:]
+    assert "4 fields" in row[3] and row[5:] == ["ann@acme.com", "Ann", "two\nlines", "extra"]
