@@ -54,7 +54,16 @@ def _wants_json(request: HttpRequest, is_json_body: bool) -> bool:
 
 def _parse_body(request: HttpRequest) -> tuple[dict[str, Any], bool]:
     content_type = request.content_type or ""
-    if content_type == "application/json" or content_type.endswith("+json"):
+    is_json = content_type == "application/json" or content_type.endswith("+json")
+    if content_type == "text/plain" and (request.body or b"").lstrip()[:1] == b"{":
+        is_json = True  # scripts send JSON as text/plain to spare the browser a CORS preflight
+    elif content_type == "text/plain":
+        raise ApplicationError(
+            "A text/plain body is read only when it is a JSON object; send the form as "
+            "application/x-www-form-urlencoded, multipart/form-data or application/json.",
+            detail={"body": "unsupported content type"},
+        )
+    if is_json:
         try:
             payload = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:

@@ -193,6 +193,21 @@ def test_a_bad_email_is_422_with_a_message(criteria, source, client):
     assert Lead.objects.count() == 0
 
 
+def test_json_sent_as_text_plain_is_read_as_json(criteria, source, client):
+    """Browser scripts post JSON as text/plain so that no CORS preflight is needed."""
+    body = json.dumps({"email": "vera@acme.com", "lastname": "Park"})
+    response = client.post(url(source), data=body, content_type="text/plain; charset=utf-8")
+    assert response.status_code == 200 and response.json()["ok"] is True
+    assert Lead.objects.get().last_name == "Park"
+
+
+def test_a_text_plain_body_that_is_not_json_is_a_400_saying_what_to_send(source, client):
+    response = client.post(url(source), data="email=vera@acme.com", content_type="text/plain")
+    assert response.status_code == 400
+    assert "application/x-www-form-urlencoded" in response.json()["message"]
+    assert not Lead.objects.exists()
+
+
 def test_invalid_json_is_a_400(source, client):
     response = client.post(url(source), data="{not json", content_type="application/json")
     assert response.status_code == 400
