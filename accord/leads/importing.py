@@ -65,6 +65,7 @@ from accord.leads.models import (
 from accord.leads.normalize import (
     CUSTOM_KEY_RE,
     INTEGER_FIELDS,
+    MAX_CUSTOM_FIELDS,
     TEXT_FIELDS,
     Submission,
     canonical_key,
@@ -486,6 +487,13 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
         used.add(key)
         keys.append(key)
         targets.append(target)
+    custom = sum(1 for t in targets if t.startswith("custom."))
+    if custom > MAX_CUSTOM_FIELDS:
+        raise ImportFileError(
+            f"{custom} columns would become custom fields; at most {MAX_CUSTOM_FIELDS} fit. Skip the "
+            "columns you do not need on the mapping page (or remove them from the file).",
+            detail={"mapping": "too many custom fields"},
+        )
     return ColumnPlan(list(columns), keys, targets, ignored, labels)
 
 

@@ -172,6 +172,9 @@ EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 CUSTOM_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+# Custom fields one submission may set (HubSpot and Salesforce cap properties per object too): a
+# public form must not be able to grow one lead without bound.
+MAX_CUSTOM_FIELDS = 200
 # Removed from every value: C0 controls but tab and line feed, DEL, C1 controls, and the invisible
 # characters that make a name look like something else: zero-width space, word joiner, a stray
 # byte-order mark, and the bidirectional embeddings, overrides and isolates ("Trojan Source").
@@ -459,6 +462,10 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
                 sub.errors[target] = f"is {len(value)} characters long; at most {limit} fit"
             elif value:
                 sub.fields[target] = value
+    if len(sub.custom) > MAX_CUSTOM_FIELDS:
+        sub.errors["custom"] = (
+            f"has {len(sub.custom)} custom fields; at most {MAX_CUSTOM_FIELDS} fit in one submission"
+        )
     if opt_out is not None and "consent" not in sub.fields:
         parsed = _parse_consent(opt_out)
         if parsed is not None:

@@ -136,6 +136,16 @@ def test_a_head_count_may_come_as_a_number_or_as_text(personas, api_client_for, 
     assert (response.json()["company_size"], response.json()["consent"]) == (stored, "granted")
 
 
+def test_more_custom_fields_than_fit_is_a_422_naming_custom(personas, api_client_for):
+    body = {"email": "vera@acme.com", "custom": {f"f{i}": "x" for i in range(201)}}
+    response = api_client_for(personas.alice).post(
+        URL, data=json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert "custom" in response.json()["detail"]
+    assert Lead.objects.count() == 0
+
+
 def test_it_requires_a_token(personas, client):
     response = client.post(URL, data=json.dumps({"email": "vera@acme.com"}), content_type="application/json")
     assert response.status_code == 401

@@ -743,3 +743,12 @@ def test_a_ragged_row_with_a_well_quoted_line_break_stays_one_rejected_row(db, t
     assert (summary["created"], summary["rejected"], summary["rows"]) == (1, 1, 2)
     (row,) = errors_of(summary)[1:]
     assert "4 fields" in row[3] and row[5:] == ["ann@acme.com", "Ann", "two\nlines", "extra"]
+
+
+def test_a_file_with_more_custom_columns_than_fit_is_refused_before_anything_is_written(db, tmp_path):
+    columns = ["email"] + [f"extra_{i}" for i in range(250)]
+    text = ",".join(columns) + "\n" + ",".join(["ann@acme.com"] + ["x"] * 250) + "\n"
+    with pytest.raises(ImportFileError) as refused:
+        leads_import(path=write(tmp_path, text), source=None)
+    assert "250 columns would become custom fields; at most 200 fit" in refused.value.message
+    assert not Lead.objects.exists()

@@ -150,3 +150,19 @@ def test_company_keys_ignore_case_punctuation_and_legal_suffixes():
 )
 def test_phone_keys_keep_digits_only(raw, key):
     assert normalize_phone(raw) == key
+
+
+def test_one_submission_sets_at_most_the_custom_field_limit():
+    from accord.leads.normalize import MAX_CUSTOM_FIELDS
+
+    fits = normalize_submission(
+        {"email": "a@b.co", **{f"custom.f{i}": "x" for i in range(MAX_CUSTOM_FIELDS)}}
+    )
+    assert fits.ok and len(fits.custom) == MAX_CUSTOM_FIELDS
+    over = normalize_submission(
+        {"email": "a@b.co", **{f"custom.f{i}": "x" for i in range(MAX_CUSTOM_FIELDS + 1)}}
+    )
+    assert (
+        over.errors["custom"]
+        == f"has {MAX_CUSTOM_FIELDS + 1} custom fields; at most {MAX_CUSTOM_FIELDS} fit in one submission"
+    )
