@@ -22,3 +22,9 @@ urlpatterns = [
     path("", include("accord.webhooks.urls")),
     path("", include("accord.audit.urls")),
 ]
+
+# API and public-form errors answer JSON like the endpoints themselves; pages answer pages.
+handler400 = "accord.core.views.error_400"
+handler403 = "accord.core.views.error_403"
+handler404 = "accord.core.views.error_404"
+handler500 = "accord.core.views.error_500"

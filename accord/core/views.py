@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -24,3 +25,55 @@ def healthz(request: HttpRequest) -> JsonResponse:
         logger.exception("Health check: the database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+# --- error pages: JSON for the API and the public form endpoint, pages elsewhere -------------------
+
+_MACHINE_PATHS = ("/api/", "/f/")
+
+
+def _json_error(status: int, message: str, detail: dict | None = None) -> JsonResponse:
+    return JsonResponse({"message": message, "detail": detail or {}}, status=status)
+
+
+def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(_MACHINE_PATHS):
+        return _json_error(
+            400,
+            "The request could not be read (too large, too many fields, or malformed).",
+            {"request": "bad"},
+        )
+    return defaults.bad_request(request, exception)
+
+
+def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(_MACHINE_PATHS):
+        return _json_error(403, "You may not do this.", {"permission": "denied"})
+    return defaults.permission_denied(request, exception)
+
+
+def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return _json_error(
+            404,
+            f"No such API endpoint: {request.method} {request.path}. The endpoints are listed at "
+            "/api/v1/openapi.json.",
+            {"path": "not found"},
+        )
+    if request.path.startswith("/f/"):
+        return _json_error(
+            404,
+            "No form here: post to /f/<source key> (accord source create NAME prints one).",
+            {"path": "not found"},
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith(_MACHINE_PATHS):
+        return _json_error(
+            500,
+            "Something went wrong on our side and the request did not complete. Try again later "
+            "(with an Idempotency-Key, a retried create cannot make a second record).",
+        )
+    return defaults.server_error(request)
