@@ -215,12 +215,16 @@ def _delimiter(fh: io.TextIOWrapper) -> tuple[str, int]:
         for _ in range(read):  # blank lines before it, and the line itself
             fh.readline()
         return named[4], read
-    if "," in line:
+    counts = {",": 0, ";": 0, "\t": 0}
+    quoted = False
+    for char in line:  # separators inside quotes ("Last, First") do not count
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    if counts[","] or not (counts[";"] or counts["\t"]):
         return ",", 0
-    semicolons, tabs = line.count(";"), line.count("\t")
-    if semicolons or tabs:
-        return (";" if semicolons >= tabs else "\t"), 0
-    return ",", 0
+    return (";" if counts[";"] >= counts["\t"] else "\t"), 0
 
 
 @dataclass

@@ -668,6 +668,16 @@ def test_semicolon_and_tab_separated_files_are_read_like_comma_separated_ones(db
     assert (lead.first_name, lead.company, lead.custom) == ("Ana", "Acme; Inc, Ltd", {"notes": "two\nlines"})
 
 
+def test_a_semicolon_separated_file_with_a_comma_in_a_quoted_header_is_still_semicolon_separated(
+    db, tmp_path
+):
+    text = 'Email;"First Name";"Notes, free text"\nana@acme.com;"Ana, Dr.";x\n'
+    summary = leads_import(path=write(tmp_path, text), source=None)
+    assert summary["created"] == 1 and summary["rejected"] == 0
+    assert summary["ignored_columns"] == ["Notes, free text"]  # not a usable custom field name
+    assert Lead.objects.get(email="ana@acme.com").first_name == "Ana, Dr."
+
+
 def test_a_comma_separated_file_with_semicolons_in_its_values_stays_comma_separated(db, tmp_path):
     summary = leads_import(
         path=write(tmp_path, 'Email,Company\nana@acme.com,"Acme; Inc"\nbo@beta.io,Beta;Gamma\n'), source=None
