@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from accord.audit import context as audit_context
@@ -32,6 +35,53 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
+# Lead intake cleans text itself (control characters dropped, surrogates refused per field).
+_INTAKE_URL_NAMES = {"create_lead"}
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _unstorable_text(value: str) -> str | None:
+    if "\x00" in value:
+        return "must not contain a NUL character (\\u0000 or %00); remove it"
+    if _LONE_SURROGATE.search(value):
+        return (
+            "contains an unpaired UTF-16 surrogate (such as \\ud800), which is not text; send the whole pair"
+        )
+    return None
+
+
+def _refuse_unstorable_text(data: Any, where: str = "") -> None:
+    """A 422 naming the field for text no database stores: PostgreSQL refuses NUL, none a lone surrogate."""
+    items: Any = data.items() if isinstance(data, dict) else enumerate(data) if isinstance(data, list) else ()
+    for key, value in items:
+        name = f"{where}.{key}" if where else str(key)
+        problem = _unstorable_text(key) if isinstance(key, str) else None
+        if problem is None and isinstance(value, str):
+            problem = _unstorable_text(value)
+        if problem is not None:
+            shown = _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m[0]):04x}", name.replace("\x00", "\\u0000"))
+            raise ApplicationError(
+                f"Invalid input in {shown}: it {problem}.", detail={shown: problem}, status=422
+            )
+        _refuse_unstorable_text(value, name)
+
+
+class TextParser(Parser):
+    """JSON bodies and query strings, refused with a 422 when they hold text no database can store."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = super().parse_body(request)
+        match = request.resolver_match
+        if match is None or match.url_name not in _INTAKE_URL_NAMES:
+            _refuse_unstorable_text(data)
+        return data
+
+    def parse_querydict(self, data: MultiValueDict, list_fields: list[str], request: HttpRequest) -> Any:
+        result = super().parse_querydict(data, list_fields, request)
+        _refuse_unstorable_text(result)
+        return result
+
+
 api = NinjaAPI(
     title="Accord API",
     version="1",
@@ -43,6 +93,7 @@ api = NinjaAPI(
     ),
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
+    parser=TextParser(),
 )
 
 
@@ -74,6 +125,9 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApplicationError):
+        # Raised while reading the body (TextParser): the field's own error, not "cannot parse".
+        return on_application_error(request, exc.__cause__)
     if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
         # django-ninja's own words name neither the problem nor the fix.
         cause = exc.__cause__
