@@ -31,6 +31,7 @@ class ChangeOut(Schema):
     object_repr: str
     action: str
     changes: dict[str, list[Any]] = Field(description="{field: [old, new]}; secrets are masked.")
+    redacted: bool = Field(description="The person was erased: the values are gone and changes is empty.")
 
 
 class ChangeListOut(Schema):
@@ -53,10 +54,13 @@ class ChangeQuery(Schema):
 
 
 def change_out(r: ChangeRecord) -> dict[str, Any]:
+    # Erasure replaces a record's changes with {"redacted": true} (accord.privacy.services).
+    redacted = r.changes == {"redacted": True}
     return {
         "id": r.pk, "occurred_at": r.occurred_at, "actor": r.actor_name or None, "channel": r.channel,
         "request_id": r.request_id, "object_type": r.object_type, "object_id": r.object_id,
-        "object_repr": r.object_repr, "action": r.action, "changes": r.changes,
+        "object_repr": r.object_repr, "action": r.action, "changes": {} if redacted else r.changes,
+        "redacted": redacted,
     }  # fmt: skip
 
 

@@ -109,3 +109,20 @@ def test_a_heads_export_holds_only_configuration_changes(personas, client_for, c
     response = client_for(personas.mona).get("/audit/export.csv")
     body = b"".join(response.streaming_content).decode()
     assert "sla.slapolicy" in body and "leads.lead" not in body
+
+
+def test_the_changes_of_an_erased_person_read_as_redacted_on_the_api_and_the_page(
+    personas, api_client_for, client_for, changes
+):
+    from accord.privacy.services import privacy_erase
+
+    lead, _ = changes
+    privacy_erase(email=lead.email, actor=personas.root, reason="Subject asked")
+    client = api_client_for(personas.root)
+    listing = client.get("/api/v1/audit", {"object_type": "leads.lead", "object_id": str(lead.pk)})
+    assert listing.status_code == 200, listing.content
+    rows = listing.json()["results"]
+    assert rows and all((row["redacted"], row["changes"]) == (True, {}) for row in rows)
+    assert client.get(f"/api/v1/audit/{rows[0]['id']}").json()["redacted"] is True
+    assert client.get("/api/v1/audit").status_code == 200
+    assert client_for(personas.root).get("/audit/").status_code == 200
