@@ -90,7 +90,7 @@ class DraftUpdateIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
     name: str = Field(max_length=200)
-    mql_threshold: int
+    mql_threshold: int = Field(ge=-1_000_000, le=1_000_000)  # the criteria editor's range
     notes: str = ""
     rules: list[RuleIn]
 

@@ -35,6 +35,7 @@ OPERATORS = (
 NUMERIC_OPERATORS = frozenset({"gt", "gte", "lt", "lte"})
 VALUELESS_OPERATORS = frozenset({"present", "absent"})
 DECISIONS = ("mql", "nurture", "disqualified")
+MAX_HALF_LIFE_DAYS = 36_500
 
 # Unicode White_Space: what Rust (polars) strips. Python's str.strip() also strips U+001C..U+001F,
 # so both engines strip exactly this set instead.
@@ -334,6 +335,11 @@ def rule_validate(
         if isinstance(half_life_days, bool) or not isinstance(half_life_days, int) or half_life_days < 1:
             raise RuleInvalid(
                 "half-life must be a whole number of days, at least 1", attribute="half_life_days"
+            )
+        if half_life_days > MAX_HALF_LIFE_DAYS:
+            # A century is "never decays" already; larger numbers do not fit the column.
+            raise RuleInvalid(
+                f"half-life must be at most {MAX_HALF_LIFE_DAYS} days", attribute="half_life_days"
             )
         if kind != "engagement":
             raise RuleInvalid(

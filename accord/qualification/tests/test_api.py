@@ -70,6 +70,28 @@ def test_a_malformed_body_is_a_422_naming_the_field(personas, api_client_for):
     assert "mql_threshold" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("threshold", [2**70, -(2**70), 1_000_001])
+def test_a_threshold_beyond_the_editors_range_is_a_422_not_a_database_error(
+    personas, api_client_for, threshold
+):
+    draft = criteria_with_rules()
+    response = _put(api_client_for(personas.alice), draft.pk, mql_threshold=threshold)
+    assert response.status_code == 422, response.content
+    assert "mql_threshold" in response.json()["detail"]
+    draft.refresh_from_db()
+    assert draft.mql_threshold == 60
+
+
+def test_a_half_life_too_long_to_store_is_a_400_naming_the_rule(personas, api_client_for):
+    draft = criteria_with_rules()
+    rules = [{"kind": "engagement", "field": "activity", "operator": "equals", "value": "webinar",
+              "points": 10, "half_life_days": 2**40}]  # fmt: skip
+    response = _put(api_client_for(personas.alice), draft.pk, rules=rules)
+    assert response.status_code == 400, response.content
+    assert "rules[0].half_life_days" in response.json()["detail"]
+    assert draft.rules.count() == len(DEFAULT_RULES)
+
+
 def test_updating_an_active_version_is_a_conflict(personas, api_client_for):
     active = criteria_with_rules(status=CriteriaStatus.ACTIVE)
     assert _put(api_client_for(personas.alice), active.pk).status_code == 409
