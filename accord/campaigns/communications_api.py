@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
@@ -39,6 +39,7 @@ from accord.core.models import Channel
 from accord.people.models import User
 
 router = Router(tags=["communications"])
+MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not failed on in the database
 
 
 class VariantIn(Schema):
@@ -92,7 +93,9 @@ class CommunicationOut(Schema):
 class SendIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    lead_ids: list[int] | None = Field(None, description="Send to these leads; omitted: the audience.")
+    lead_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None, description="Send to these leads; omitted: the audience."
+    )
 
 
 class SendOut(Schema):
@@ -111,7 +114,7 @@ class SendOut(Schema):
 class OutcomeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    lead_id: int
+    lead_id: int = Field(ge=1, le=MAX_ID)
     outcome: Outcome
     occurred_at: datetime | None = Field(None, description="When it happened; default now.")
 

@@ -117,9 +117,13 @@ def _money(value: Any, field: str) -> Decimal:
         raise ApplicationError(f"{field} must be a number.", detail={field: "is not a number"}) from None
     if not amount.is_finite():
         raise ApplicationError(f"{field} must be a number.", detail={field: "is not a number"})
-    if amount != amount.quantize(Decimal("0.01")):
+    try:
+        cents = amount.quantize(Decimal("0.01"))
+    except InvalidOperation:  # more digits than Decimal's context holds, e.g. 1e308
+        raise ApplicationError(f"{field} is too large.", detail={field: "too large"}) from None
+    if amount != cents:
         raise ApplicationError(f"{field} has more than two decimal places.", detail={field: "too precise"})
-    return amount.quantize(Decimal("0.01"))
+    return cents
 
 
 def _currency(value: str) -> str:

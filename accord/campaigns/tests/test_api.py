@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from accord.campaigns.models import Campaign, CostLine
 from accord.campaigns.services import campaign_create, cost_line_add
 
@@ -68,6 +70,26 @@ def test_adding_a_cost_and_reading_totals(personas, api_client_for):
     assert len(detail["cost_lines"]) == 1 and detail["cost_lines"][0]["period_end"] == "2020-01-30"
     listed = client.get("/api/v1/campaigns").json()
     assert [Decimal(c["cost_to_date"]) for c in listed] == [Decimal("300.00")]
+
+
+@pytest.mark.parametrize("amount", [1e308, "1e309", "-1e100"])
+def test_an_amount_too_large_for_any_column_is_refused_naming_it(personas, api_client_for, amount):
+    client = api_client_for(personas.alice)
+    created = client.post(
+        "/api/v1/campaigns", {"name": "Huge", "budget": amount}, content_type="application/json"
+    )
+    assert created.status_code == 400, created.content
+    assert created.json()["detail"] == {"budget": "too large"}
+    assert not Campaign.objects.exists()
+    campaign = campaign_create(name="Search", actor=personas.alice)
+    cost = client.post(
+        f"/api/v1/campaigns/{campaign.pk}/costs",
+        {"amount": amount, "incurred_on": "2026-01-01"},
+        content_type="application/json",
+    )
+    assert cost.status_code == 400, cost.content
+    assert cost.json()["detail"] == {"amount": "too large"}
+    assert not CostLine.objects.exists()
 
 
 def test_a_rep_cannot_add_costs(personas, api_client_for):

@@ -83,6 +83,23 @@ def test_sales_read_the_result_but_only_marketing_sends(personas, sent, api_clie
     )
 
 
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("send", {"lead_ids": [2**70]}, "lead_ids.0"),
+        ("send", {"lead_ids": [0]}, "lead_ids.0"),
+        ("outcomes", {"lead_id": 2**70, "outcome": "opened"}, "lead_id"),
+        ("outcomes", {"lead_id": -(2**70), "outcome": "opened"}, "lead_id"),
+    ],
+)
+def test_a_lead_id_beyond_64_bits_is_a_422_naming_it(personas, sent, api_client_for, path, body, field):
+    response = api_client_for(personas.mona).post(
+        f"/api/v1/communications/{sent.pk}/{path}", body, content_type="application/json"
+    )
+    assert response.status_code == 422, response.content
+    assert field in response.json()["detail"]
+
+
 def test_someone_without_a_role_gets_404_everywhere(personas, sent, api_client_for, client_for):
     nobody = user_with_roles("nobody")
     api, page = api_client_for(nobody), client_for(nobody)
