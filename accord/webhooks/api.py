@@ -87,7 +87,9 @@ def hook_lead(request: HttpRequest, source_key: str) -> HttpResponse:
     # The public form's guard: size limit (413), per-address rate limit (429), HMAC signature (401).
     from accord.leads.public import _guard
 
-    source = Source.objects.filter(public_key=source_key, is_active=True).first()
+    source = None
+    if "\x00" not in source_key:  # PostgreSQL refuses a NUL byte even in a WHERE clause; no key holds one
+        source = Source.objects.filter(public_key=source_key, is_active=True).first()
     if source is None:
         raise ApplicationError(
             "Unknown or disabled source key: check the hook's URL.",

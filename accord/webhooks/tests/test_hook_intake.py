@@ -119,6 +119,15 @@ def test_an_unknown_source_key_is_404(source):
 
 
 @pytest.mark.django_db
+def test_a_source_key_with_a_nul_byte_is_an_unknown_key(source):
+    response = Client().post(
+        f"/api/v1/hooks/leads/{source.public_key}%00", b"{}", content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert response.json()["detail"] == {"source_key": "unknown"}
+
+
+@pytest.mark.django_db
 def test_a_signed_source_refuses_unsigned_and_wrongly_signed_posts(signed_source):
     assert post(signed_source, VERA).status_code == 401
     assert post(signed_source, VERA, secret="sk_wrong").status_code == 401
