@@ -177,7 +177,8 @@ def _events_redact(person: Person) -> list[int]:
 
 
 def _audit_redact(person: Person) -> int:
-    """Audit rows about the person's leads keep who/when/what-field but lose the values (like events).
+    """Audit rows about the person's leads keep who, when, which object and which action, but their
+    changes become {"redacted": true} (like event payloads): values and field names both go.
 
     Runs after the leads are deleted, so the audit rows of those deletions are redacted too.
     """
