@@ -22,23 +22,21 @@ def test_a_form_path_without_a_key_is_a_json_404(client):
     assert response.status_code == 404 and "/f/<source key>" in response.json()["message"]
 
 
-def test_a_bad_request_under_the_form_endpoint_is_json_and_a_page_elsewhere():
-    factory = RequestFactory()
-    form = error_400(factory.post("/f/abc"))
-    assert form.status_code == 400 and b'"request": "bad"' in form.content
-    page = error_400(factory.get("/leads/"))
-    assert page.status_code == 400 and not page["Content-Type"].startswith("application/json")
-
-
 @pytest.mark.django_db
 def test_pages_keep_their_html_error_pages(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404 and response["Content-Type"].startswith("text/html")
 
 
-def test_a_server_error_under_the_api_is_json_and_a_page_elsewhere():
+@pytest.mark.parametrize(
+    ("view", "status", "machine_path", "says"),
+    [(error_400, 400, "/f/abc", b'"request": "bad"'), (error_500, 500, "/api/v1/leads", b"Idempotency-Key")],
+)
+def test_bad_requests_and_server_errors_are_json_for_machines_and_pages_for_people(
+    view, status, machine_path, says
+):
     factory = RequestFactory()
-    api = error_500(factory.post("/api/v1/leads"))
-    assert api.status_code == 500 and b"Idempotency-Key" in api.content
-    page = error_500(factory.get("/leads/"))
-    assert page.status_code == 500 and not page["Content-Type"].startswith("application/json")
+    machine = view(factory.post(machine_path))
+    assert machine.status_code == status and says in machine.content
+    person = view(factory.get("/leads/"))
+    assert person.status_code == status and not person["Content-Type"].startswith("application/json")
