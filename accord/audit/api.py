@@ -66,7 +66,7 @@ def change_out(r: ChangeRecord) -> dict[str, Any]:
 
 @router.get(
     "/audit",
-    response={200: ChangeListOut, 404: ErrorOut},
+    response={200: ChangeListOut, 400: ErrorOut, 404: ErrorOut},
     summary="Changes you may read (admins; heads: configuration)",
 )
 def list_changes(request: HttpRequest, query: Query[ChangeQuery]) -> dict[str, Any]:

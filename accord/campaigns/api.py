@@ -227,7 +227,14 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
 
 @router.patch(
     "/campaigns/{campaign_id}",
-    response={200: CampaignDetailOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: CampaignDetailOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Change a campaign",
 )
 def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPatch) -> dict[str, Any]:
@@ -298,7 +305,7 @@ class AttributionOut(Schema):
 
 @router.get(
     "/attribution",
-    response={200: AttributionOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: AttributionOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Revenue of won deals credited to campaigns or channels under one model",
 )
 def get_attribution(request: HttpRequest, query: Query[AttributionQuery]) -> dict[str, Any]:

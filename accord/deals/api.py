@@ -182,7 +182,7 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Http
 
 @router.post(
     "/deals/{deal_id}/stage",
-    response={200: DealOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: DealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Move an open deal (qualification, proposal, negotiation)",
 )
 def move_deal(request: HttpRequest, deal_id: int, payload: StageIn) -> dict[str, Any]:
@@ -193,7 +193,7 @@ def move_deal(request: HttpRequest, deal_id: int, payload: StageIn) -> dict[str,
 
 @router.post(
     "/deals/{deal_id}/win",
-    response={200: DealOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: DealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Mark a deal won",
 )
 def win_deal(request: HttpRequest, deal_id: int, payload: WinIn) -> dict[str, Any]:

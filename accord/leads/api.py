@@ -169,7 +169,7 @@ def api_source(name: str | None) -> Source:
 
 @router.post(
     "/leads",
-    response={200: LeadCreatedOut, 201: LeadCreatedOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: LeadCreatedOut, 201: LeadCreatedOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Submit a lead (created, or matched and updated)",
 )
 def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:

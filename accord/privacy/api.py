@@ -34,7 +34,7 @@ def _admin_only(request: HttpRequest) -> None:
 
 @router.get(
     "/privacy/export",
-    response={200: dict[str, Any], 403: ErrorOut, 422: ErrorOut},
+    response={200: dict[str, Any], 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Everything Accord holds about a person (subject access export)",
 )
 def export(request: HttpRequest, email: str = Query(..., min_length=1, max_length=254)) -> dict[str, Any]:
@@ -102,7 +102,7 @@ class ConsentOut(Schema):
 
 @router.post(
     "/privacy/unsubscribe",
-    response={200: ConsentOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: ConsentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Record an unsubscribe (consent denied) for a lead's email",
 )
 def unsubscribe(request: HttpRequest, payload: UnsubscribeIn) -> ConsentOut:

@@ -110,7 +110,7 @@ def _rule_set_out(rule_set: Any) -> dict[str, Any]:
 
 @router.get(
     "/routing/rules",
-    response={200: list[RuleSetOut], 403: ErrorOut},
+    response={200: list[RuleSetOut], 400: ErrorOut, 403: ErrorOut},
     summary="Routing rules of the active and draft versions",
 )
 def routing_rules(request: HttpRequest) -> list[dict[str, Any]]:
@@ -120,7 +120,7 @@ def routing_rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post(
     "/routing/dry-run",
-    response={200: list[DryRunRowOut], 403: ErrorOut, 404: ErrorOut},
+    response={200: list[DryRunRowOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="Where the newest leads would go",
 )
 def routing_dry_run(request: HttpRequest, payload: DryRunIn) -> list[dict[str, Any]]:

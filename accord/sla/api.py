@@ -117,7 +117,7 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
 
 @router.post(
     "/leads/{lead_id}/accept",
-    response={200: LeadActionOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LeadActionOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Accept a lead (MQL → SAL)",
 )
 def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
