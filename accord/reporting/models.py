@@ -18,6 +18,9 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+# The dimension columns of CutDimensions, in the order the rollups' unique keys end with them.
+CUT_COLUMNS = ["source_id", "campaign_id", "owner_id", "criteria_id"]
+
 
 class CutDimensions(models.Model):
     """The four cut dimensions every rollup row carries (0 for "none", so keys are real keys)."""
@@ -58,7 +61,7 @@ class StageDaily(CutDimensions):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "stage", "source_id", "campaign_id", "owner_id", "criteria_id"],
+                fields=["day", "stage", *CUT_COLUMNS],
                 name="stagedaily_key",
             )
         ]
@@ -107,7 +110,7 @@ class StageDailyCut(CutDimensions):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["grain", "day", "stage", "source_id", "campaign_id", "owner_id", "criteria_id"],
+                fields=["grain", "day", "stage", *CUT_COLUMNS],
                 name="stagedailycut_key",
             )
         ]
@@ -129,16 +132,7 @@ class CohortDaily(CutDimensions):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "grain",
-                    "created_day",
-                    "current_stage",
-                    "furthest_rank",
-                    "source_id",
-                    "campaign_id",
-                    "owner_id",
-                    "criteria_id",
-                ],
+                fields=["grain", "created_day", "current_stage", "furthest_rank", *CUT_COLUMNS],
                 name="cohortdaily_key",
             )
         ]
@@ -163,16 +157,7 @@ class StayDaily(CutDimensions):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=[
-                    "grain",
-                    "exited_day",
-                    "stage",
-                    "days",
-                    "source_id",
-                    "campaign_id",
-                    "owner_id",
-                    "criteria_id",
-                ],
+                fields=["grain", "exited_day", "stage", "days", *CUT_COLUMNS],
                 name="staydaily_key",
             )
         ]

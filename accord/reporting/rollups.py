@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accord.reporting.models import GRAINS, RollupState
+from accord.reporting.models import CUT_COLUMNS, GRAINS, RollupState
 
 # Funnel ranks: a lead "reached" a stage when it ever entered that stage or a later one.
 FUNNEL_RANKS: dict[str, int] = {
@@ -47,7 +47,7 @@ RANK_CASE = (
     + " ".join(f"WHEN '{stage}' THEN {rank}" for stage, rank in FUNNEL_RANKS.items())
     + " ELSE 0 END"
 )
-DIMS = ("source_id", "campaign_id", "owner_id", "criteria_id")
+DIMS = tuple(CUT_COLUMNS)
 
 
 @dataclass(frozen=True)
