@@ -289,6 +289,12 @@ class CsvRows:
             self._lines.append(item)
             yield item[1]
 
+    def _read_again(self, lines: list[tuple[int, str]]) -> None:
+        """Parse these lines again, as rows of their own, before the rest of the file."""
+        self._again.extend(lines)
+        self._at_end = False
+        self._reader = csv.reader(self._feed(), delimiter=self.delimiter)
+
     def _take_lines(self) -> list[tuple[int, str]]:
         lines, self._lines = self._lines, []
         return lines
@@ -330,9 +336,7 @@ class CsvRows:
                             "are read again as rows of their own)"
                         )
                         fix = 'Close the quote; a quote inside a value is written twice ("").'
-                        self._again.extend(lines[1:])
-                        self._at_end = False
-                        self._reader = csv.reader(self._feed(), delimiter=self.delimiter)
+                        self._read_again(lines[1:])
                     elif "field limit" in str(exc):
                         problem = f"has a value longer than {csv.field_size_limit():,} characters"
                         fix = "Shorten the value."
@@ -358,17 +362,15 @@ class CsvRows:
                         "were read into this row (they are read again as rows of their own)",
                         'Close the quote; a quote inside a value is written twice ("").',
                     )
-                    self._again.extend(lines[1:])
-                    self._at_end = False
-                    self._reader = csv.reader(self._feed(), delimiter=self.delimiter)
+                    self._read_again(lines[1:])
                     continue
                 if len(cells) != width:
-                    if len(cells) > width:
-                        problem = f"has {len(cells)} fields but the header names {width} columns"
-                        fix = "Quote values that contain commas, or remove the extra separators."
-                    else:
-                        problem = f"has {len(cells)} fields but the header names {width} columns"
-                        fix = "Add the missing values (empty ones too), or close a quote left open."
+                    problem = f"has {len(cells)} fields but the header names {width} columns"
+                    fix = (
+                        "Quote values that contain commas, or remove the extra separators."
+                        if len(cells) > width
+                        else "Add the missing values (empty ones too), or close a quote left open."
+                    )
                     yield RawRow(number, line, cells, problem, fix)
                     continue
                 yield RawRow(number, line, cells)
@@ -429,11 +431,7 @@ class ColumnPlan:
         """Errors keyed by submission key, with a repeated column named by its position."""
         if not self.labels:
             return errors
-        out = {}
-        for key, text in errors.items():
-            label = self.labels.get(key)
-            out[label or key] = text.replace(key + " ", label + " ", 1) if label else text
-        return out
+        return {self.labels.get(key, key): text for key, text in errors.items()}
 
     def submission(self, cells: Sequence[str]) -> dict[str, str]:
         # An empty cell says nothing (every row has every column): it must not blank a custom field
