@@ -9,11 +9,12 @@ STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?= -q -n 2
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/accord_test
 
-.PHONY: help venv run test test-postgres faults chromium lint bench
+.PHONY: help venv run test test-any-day test-postgres faults chromium faketime lint bench
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
 	@echo "make test           install dev tools and run the whole suite on SQLite"
+	@echo "make test-any-day   the suite on SQLite with the clock read as a Saturday morning at a quarter's end"
 	@echo "make test-postgres  the suite on PostgreSQL (TEST_DATABASE_URL=$(TEST_DATABASE_URL))"
 	@echo "make faults        fault tests: killed worker, database restart, full disk, webhook storm"
 	@echo "make lint           ruff check and format check"
@@ -45,6 +46,24 @@ chromium:
 
 test: venv chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Debian's faketime sets the clock of a whole process tree (pytest, its workers, the browser).
+faketime:
+	@if ! command -v faketime >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y faketime; \
+		else \
+			echo "error: faketime is missing and installing it needs root (apt-get install faketime)" >&2; exit 1; \
+		fi; \
+	fi
+
+# The suite as it runs on a Saturday morning in the last month of a quarter, a week before the year
+# ends: business deadlines lie two days away, so a test that assumes a weekday, business hours, a
+# month that is not a quarter's last or a date far from a year end fails on every run, not only on
+# some days. The clock starts at ANY_DAY_CLOCK (UTC) and runs on from there.
+ANY_DAY_CLOCK ?= 2026-12-26 10:00:00
+test-any-day: venv chromium faketime
+	TZ=UTC ACCORD_EXPECT_CLOCK="$(ANY_DAY_CLOCK)" faketime -f "@$(ANY_DAY_CLOCK)" $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgres: venv chromium
 	DATABASE_URL='$(TEST_DATABASE_URL)' $(BIN)/pytest $(PYTEST_ARGS)
