@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns import attribution
+from accord.core.api_support import ErrorOut
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.errors import PermissionDenied as Forbidden
 from accord.people.models import Team
@@ -25,11 +26,6 @@ from accord.reporting.selectors import (
 )
 
 router = Router(tags=["reports"])
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class ReportQuery(Schema):
@@ -70,7 +66,7 @@ class MetricOut(Schema):
     unit: str
 
 
-class VariantIn(Schema):
+class ReportingVariantIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
     name: str
@@ -81,8 +77,8 @@ class VariantIn(Schema):
 class AbTestIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
-    a: VariantIn
-    b: VariantIn
+    a: ReportingVariantIn
+    b: ReportingVariantIn
     mde: float | None = None
 
 
@@ -94,8 +90,8 @@ class AbCampaignsQuery(Schema):
 
 
 class AbTestOut(Schema):
-    a: VariantIn
-    b: VariantIn
+    a: ReportingVariantIn
+    b: ReportingVariantIn
     difference: float
     z: float | None
     p_value: float | None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from accord.core.api_support import ErrorOut
 from accord.core.errors import PermissionDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
@@ -22,12 +23,7 @@ from accord.sla.services import lead_accept, lead_reject, touch_log
 router = Router(tags=["sla"])
 
 
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
-
-
-class ClockOut(Schema):
+class SlaClockOut(Schema):
     id: int
     lead_id: int
     lead: str
@@ -48,7 +44,7 @@ class LeadActionOut(Schema):
     id: int
     stage: str
     owner: str | None
-    clocks: list[ClockOut] = Field(description="The lead's open clocks, most urgent first.")
+    clocks: list[SlaClockOut] = Field(description="The lead's open clocks, most urgent first.")
 
 
 class RejectIn(Schema):
@@ -176,7 +172,7 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
 
 
 @router.get(
-    "/sla/clocks", response={200: list[ClockOut], 400: ErrorOut}, summary="SLA clocks, most urgent first"
+    "/sla/clocks", response={200: list[SlaClockOut], 400: ErrorOut}, summary="SLA clocks, most urgent first"
 )
 def list_clocks(request: HttpRequest, query: Query[ClockQuery]) -> list[dict[str, Any]]:
     """Open clocks on leads you may see, earliest deadline (so the most overdue) first."""
