@@ -185,3 +185,35 @@ def test_core_api_support_knows_no_app():
     tree = ast.parse((ACCORD / "core" / "api_support.py").read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
     assert {m for m in imported if m.startswith("accord.") and not m.startswith("accord.core.")} == set()
+
+
+# --- bodies read by hand ------------------------------------------------------------------------------
+
+
+def test_the_lead_hook_documents_both_bodies_it_takes(client, db):
+    """The hook parses its (signed) body itself, so its schema is written by hand: it must name the
+    HubSpot Forms shape, whose email sits in ``fields``, not only the flat one that needs ``email``."""
+    from accord.leads.models import Lead, Source, SourceKind
+
+    document = client.get("/api/v1/openapi.json").json()
+    operation = document["paths"]["/api/v1/hooks/leads/{source_key}"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert {shape["title"]: shape["required"] for shape in body["anyOf"]} == {
+        "HookLeadFields": ["email"],
+        "HookHubSpotForm": ["fields"],
+    }
+
+    source = Source.objects.create(name="HubSpot", kind=SourceKind.API, rate_limit_per_minute=1000)
+    hubspot = {
+        "fields": [{"name": "email", "value": "kim@clinic.example"}, {"name": "firstname", "value": "Kim"}],
+        "context": {"pageUri": "https://clinic.example/demo"},
+    }
+    response = client.post(
+        f"/api/v1/hooks/leads/{source.public_key}",
+        hubspot,
+        content_type="application/json",
+        headers={"X-Event-Id": "hubspot-1"},
+    )
+
+    assert response.status_code == 201, response.content
+    assert Lead.objects.filter(email="kim@clinic.example").exists()
