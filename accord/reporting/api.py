@@ -18,6 +18,7 @@ from accord.people.models import Team
 from accord.reporting import abtest, metrics
 from accord.reporting.selectors import (
     TITLES,
+    campaign_variants,
     dashboard_allowed,
     dashboard_build,
     period_from,
@@ -171,8 +172,6 @@ def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
     ),
 )
 def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
-    from accord.reporting.selectors import campaign_variants
-
     if not dashboard_allowed(request.user, "marketing"):
         raise Forbidden("Your role may not read campaign results.")
     try:

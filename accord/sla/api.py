@@ -15,6 +15,7 @@ from accord.core.api_support import ErrorOut
 from accord.core.errors import PermissionDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
+from accord.leads.models import Lead
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
 from accord.sla.selectors import lead_get_for_action, sla_clocks_for
@@ -98,8 +99,6 @@ def clock_out(clock: SlaClock, now: datetime) -> dict[str, Any]:
 
 
 def lead_action_out(lead_id: int) -> dict[str, Any]:
-    from accord.leads.models import Lead
-
     lead = Lead.objects.select_related("owner").get(pk=lead_id)
     now = timezone.now()
     clocks = lead.sla_clocks.open().select_related("lead", "owner", "policy").order_by("due_at", "id")

@@ -15,6 +15,7 @@ from accord.core.errors import ApplicationError
 from accord.core.idempotency import REPLAYED_HEADER, idempotent_response
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
+from accord.leads.public import _guard
 from accord.webhooks import services
 from accord.webhooks.selectors import webhook_endpoint_list, webhooks_can_manage
 
@@ -109,8 +110,6 @@ HOOK_BODY = {
 def receive_lead(request: HttpRequest, source_key: str) -> HttpResponse:
     """201 when a new lead was made, 200 when it matched one; a redelivery replays the first answer."""
     # The public form's guard: size limit (413), per-address rate limit (429), HMAC signature (401).
-    from accord.leads.public import _guard
-
     source = None
     if "\x00" not in source_key:  # PostgreSQL refuses a NUL byte even in a WHERE clause; no key holds one
         source = Source.objects.filter(public_key=source_key, is_active=True).first()
