@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import enum
+import re
 import types
 import typing
 from collections import defaultdict
@@ -179,6 +180,19 @@ def test_no_app_imports_the_api_root():
             if any(name == "config" or name.startswith("config.") for name in names):
                 offenders.append(str(path.relative_to(ACCORD.parent)))
     assert not offenders
+
+
+def test_app_api_modules_are_read_for_their_router_only_and_by_config_only():
+    """An app's api.py is a leaf: config/api.py takes its ``router``; nothing else imports from it."""
+    api_module = re.compile(r"^accord\.\w+\.(\w+_)?api$")
+    found = []
+    for path in [*ACCORD.rglob("*.py"), *(ACCORD.parent / "config").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and api_module.match(node.module or ""):
+                where = str(path.relative_to(ACCORD.parent))
+                found += [(where, node.module, alias.name) for alias in node.names]
+    assert found, "config/api.py imports the routers"
+    assert {(where, name) for where, _, name in found} == {("config/api.py", "router")}, found
 
 
 def test_core_api_support_knows_no_app():
