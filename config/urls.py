@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accord.core.api import api
+from config.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

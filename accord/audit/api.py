@@ -10,14 +10,10 @@ from ninja import Field, Query, Router, Schema
 
 from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.audit.selectors import ChangeFilters, can_read_audit, change_record_get, change_record_list
+from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import NotFound
 
 router = Router(tags=["audit"])
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class ChangeOut(Schema):
@@ -77,13 +73,7 @@ def list_changes(request: HttpRequest, query: Query[ChangeQuery]) -> dict[str, A
         channel=query.channel or "", action=query.action or "", since=query.since, until=query.until,
     )  # fmt: skip
     qs = change_record_list(user=request.user, filters=filters)
-    page = list(qs[query.offset : query.offset + query.limit])
-    return {
-        "count": qs.count(),
-        "limit": query.limit,
-        "offset": query.offset,
-        "results": [change_out(r) for r in page],
-    }
+    return offset_page(qs, limit=query.limit, offset=query.offset, row=change_out)
 
 
 @router.get("/audit/{record_id}", response={200: ChangeOut, 404: ErrorOut}, summary="One change record")

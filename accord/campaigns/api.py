@@ -21,17 +21,13 @@ from accord.campaigns.selectors import (
     can_read_attribution,
 )
 from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
+from accord.core.api_support import ErrorOut
 from accord.core.errors import ApplicationError, PermissionDenied
-from accord.core.idempotency import idempotent_call
+from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.people.models import User
 
 router = Router(tags=["campaigns"])
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class CampaignOut(Schema):
@@ -176,18 +172,6 @@ def _cost_line_out(line: CostLine) -> dict[str, Any]:
     }
 
 
-def _replay(request: HttpRequest, scope: str, body: Any, run: Any) -> HttpResponse:
-    from accord.core.api import api as root_api
-
-    status, response, replayed = idempotent_call(
-        scope=scope, key=request.headers.get("Idempotency-Key"), body=body, call=run
-    )
-    http = root_api.create_response(request, response, status=status)
-    if replayed:
-        http["Idempotent-Replayed"] = "true"
-    return http
-
-
 @router.get("/campaigns", response=list[CampaignOut], summary="List campaigns with cost to date")
 def list_campaigns(request: HttpRequest, query: Query[CampaignQuery]) -> list[dict[str, Any]]:
     rows = campaign_listing(user=request.user, channel=query.channel or "", status=query.status or "")
@@ -211,9 +195,10 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> HttpResponse:
             event_channel=Channel.API,
             **{**data, "owner": _user_named(data["owner"]), "parent": _parent(user, data["parent"])},
         )
-        return 201, _jsonable(_detail_out(user, campaign.pk))
+        out = CampaignDetailOut.model_validate(_detail_out(user, campaign.pk))
+        return 201, out.model_dump(mode="json")
 
-    return _replay(request, f"user:{user.pk}:campaign_create", body, run)
+    return idempotent_response(request, operation="campaign_create", body=body, call=run)
 
 
 @router.get(
@@ -263,9 +248,9 @@ def add_cost(request: HttpRequest, campaign_id: int, payload: CostLineIn) -> Htt
 
     def run() -> tuple[int, Any]:
         line = cost_line_add(campaign=campaign, actor=user, event_channel=Channel.API, **payload.model_dump())
-        return 201, _jsonable(_cost_line_out(line))
+        return 201, CostLineOut.model_validate(_cost_line_out(line)).model_dump(mode="json")
 
-    return _replay(request, f"user:{user.pk}:cost_line_add", body, run)
+    return idempotent_response(request, operation="cost_line_add", body=body, call=run)
 
 
 class AttributionQuery(Schema):
@@ -346,16 +331,3 @@ def get_attribution(request: HttpRequest, query: Query[AttributionQuery]) -> dic
         "influenced_caveat": result.influenced_caveat,
         "rows": rows,
     }
-
-
-def _jsonable(data: Any) -> Any:
-    """Plain JSON types for the idempotency store (Decimals as strings, dates as ISO text)."""
-    if isinstance(data, dict):
-        return {k: _jsonable(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_jsonable(v) for v in data]
-    if isinstance(data, Decimal):
-        return str(data)
-    if isinstance(data, (date, datetime)):
-        return data.isoformat()
-    return data

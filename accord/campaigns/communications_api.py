@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from accord.campaigns.api import ErrorOut, _jsonable, _replay
 from accord.campaigns.models import (
     Audience,
     Communication,
@@ -34,7 +33,9 @@ from accord.campaigns.services import (
     communication_send,
     delivery_outcome_record,
 )
+from accord.core.api_support import ErrorOut
 from accord.core.errors import NotFound, PermissionDenied
+from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.people.models import User
 
@@ -42,7 +43,7 @@ router = Router(tags=["communications"])
 MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not failed on in the database
 
 
-class VariantIn(Schema):
+class CommunicationVariantIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     subject: str = Field("", description="Empty: the communication's subject.")
@@ -50,7 +51,7 @@ class VariantIn(Schema):
     weight: int = Field(1, ge=1, le=1000, description="Relative share of the recipients.")
 
 
-class VariantOut(Schema):
+class CommunicationVariantOut(Schema):
     key: str
     subject: str
     body: str
@@ -68,7 +69,7 @@ class CommunicationIn(Schema):
     success_window_days: int = Field(14, ge=1, le=365)
     audience: Audience = Audience.CAMPAIGN
     audience_stage: str = ""
-    variants: list[VariantIn] = Field(
+    variants: list[CommunicationVariantIn] = Field(
         default_factory=list, description="A, B, ... in this order (A is the control); none: one variant A."
     )
 
@@ -87,7 +88,7 @@ class CommunicationOut(Schema):
     audience_stage: str
     scheduled_for: datetime | None
     first_sent_at: datetime | None
-    variants: list[VariantOut]
+    variants: list[CommunicationVariantOut]
 
 
 class SendIn(Schema):
@@ -159,7 +160,7 @@ class ComparisonOut(Schema):
     verdict: str
 
 
-class ResultOut(Schema):
+class CommunicationResultOut(Schema):
     communication: int
     metric: str
     alpha: float
@@ -246,9 +247,9 @@ def create_communication(request: HttpRequest, campaign_id: int, payload: Commun
         communication = communication_create(
             campaign=campaign, actor=user, variants=specs, event_channel=Channel.API, **data
         )
-        return 201, _jsonable(_communication_out(communication))
+        return 201, CommunicationOut.model_validate(_communication_out(communication)).model_dump(mode="json")
 
-    return _replay(request, f"user:{user.pk}:communication_create", body, run)
+    return idempotent_response(request, operation="communication_create", body=body, call=run)
 
 
 @router.get(
@@ -296,7 +297,7 @@ def record_outcome(request: HttpRequest, communication_id: int, payload: Outcome
 
 @router.get(
     "/communications/{communication_id}/result",
-    response={200: ResultOut, 404: ErrorOut},
+    response={200: CommunicationResultOut, 404: ErrorOut},
     summary="The A/B verdict: each variant against A with a two-proportion z-test",
 )
 def get_result(request: HttpRequest, communication_id: int) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from accord.core.api_support import json_response
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import IdempotencyRecord
 
@@ -108,14 +109,12 @@ def idempotent_response(
     endpoints does not collide. ``call`` returns (status, JSON-ready body): validate it through the
     endpoint's Out schema with ``.model_dump(mode="json")`` so a replay is byte-for-byte the same.
     """
-    from accord.core.api import api as root_api
-
     user = getattr(request, "user", None)
     who = f"user:{user.pk}" if getattr(user, "is_authenticated", False) else "anonymous"
     status, response, replayed = idempotent_call(
         scope=f"{who}:{operation}", key=request.headers.get(HEADER), body=body, call=call
     )
-    http = root_api.create_response(request, response, status=status)
+    http = json_response(request, response, status=status)
     if replayed:
         http[REPLAYED_HEADER] = "true"
     return http

@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from accord.core.idempotency import idempotent_call
+from accord.core.api_support import ErrorOut, offset_page
+from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.deals.models import Deal, DealStage
 from accord.deals.selectors import DealFilters, deal_get, deal_list
@@ -21,12 +22,7 @@ from accord.leads.selectors import lead_get
 router = Router(tags=["deals"])
 
 
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
-
-
-class Ref(Schema):
+class DealPartyRef(Schema):
     id: int
     name: str
 
@@ -34,8 +30,8 @@ class Ref(Schema):
 class DealOut(Schema):
     id: int
     name: str
-    account: Ref
-    contact: Ref
+    account: DealPartyRef
+    contact: DealPartyRef
     owner: str | None
     amount: Decimal
     currency: str
@@ -80,7 +76,7 @@ class LoseIn(Schema):
     closed_at: datetime | None = None
 
 
-class StageIn(Schema):
+class DealStageIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     stage: DealStage
@@ -125,29 +121,13 @@ def deal_out(deal: Deal) -> dict[str, Any]:
     }
 
 
-def _jsonable(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {k: _jsonable(v) for k, v in data.items()}
-    if isinstance(data, Decimal):
-        return str(data)
-    if isinstance(data, (date, datetime)):
-        return data.isoformat()
-    return data
-
-
 @router.get("/deals", response=DealListOut, summary="List deals you may see")
 def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
     qs = deal_list(
         user=request.user,
         filters=DealFilters(stage=query.stage or "", owner=query.owner or "", q=query.q or ""),
     )
-    page = list(qs[query.offset : query.offset + query.limit])
-    return {
-        "count": qs.count(),
-        "limit": query.limit,
-        "offset": query.offset,
-        "results": [deal_out(d) for d in page],
-    }
+    return offset_page(qs, limit=query.limit, offset=query.offset, row=deal_out)
 
 
 @router.get("/deals/{deal_id}", response={200: DealOut, 404: ErrorOut}, summary="One deal")
@@ -161,23 +141,16 @@ def get_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
     summary="Convert an accepted lead (SAL or SQL) into a deal",
 )
 def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> HttpResponse:
-    from accord.core.api import api as root_api
-
     user = request.user
     lead = lead_get(user=user, lead_id=lead_id)
     body = {"lead": lead_id, **payload.model_dump(mode="json")}
 
     def run() -> tuple[int, Any]:
         deal = lead_convert(lead=lead, user=user, channel=Channel.API, **payload.model_dump())
-        return 201, _jsonable(deal_out(deal_get(user=user, deal_id=deal.pk)))
+        out = DealOut.model_validate(deal_out(deal_get(user=user, deal_id=deal.pk)))
+        return 201, out.model_dump(mode="json")
 
-    status, response, replayed = idempotent_call(
-        scope=f"user:{user.pk}:lead_convert", key=request.headers.get("Idempotency-Key"), body=body, call=run
-    )
-    http = root_api.create_response(request, response, status=status)
-    if replayed:
-        http["Idempotent-Replayed"] = "true"
-    return http
+    return idempotent_response(request, operation="lead_convert", body=body, call=run)
 
 
 @router.post(
@@ -185,7 +158,7 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Http
     response={200: DealOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Move an open deal (qualification, proposal, negotiation)",
 )
-def move_deal(request: HttpRequest, deal_id: int, payload: StageIn) -> dict[str, Any]:
+def move_deal(request: HttpRequest, deal_id: int, payload: DealStageIn) -> dict[str, Any]:
     deal = deal_get(user=request.user, deal_id=deal_id)
     deal_stage_set(deal=deal, user=request.user, stage=payload.stage, channel=Channel.API)
     return deal_out(deal_get(user=request.user, deal_id=deal_id))

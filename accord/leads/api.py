@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
 
-from accord.core.api import api as root_api
+from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import ApplicationError, PermissionDenied
-from accord.core.idempotency import idempotent_call
+from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.leads.intake import lead_intake
 from accord.leads.models import Lead, Source, SourceKind, Stage
@@ -37,7 +37,9 @@ class AccountRef(Schema):
     name: str
 
 
-class ClockOut(Schema):
+class LeadClockOut(Schema):
+    """A running SLA clock as a lead shows it (the full clock is sla's SlaClockOut)."""
+
     kind: str = Field(description="accept, first_touch or next_touch")
     status: str = Field(description="on_time, at_risk or breached")
     due_at: datetime
@@ -65,7 +67,7 @@ class LeadOut(Schema):
     source: str | None
     consent: str
     custom: dict[str, Any]
-    clocks: list[ClockOut] = Field(default_factory=list, description="Running SLA clocks, soonest first.")
+    clocks: list[LeadClockOut] = Field(default_factory=list, description="Running SLA clocks, soonest first.")
     created_at: datetime
     updated_at: datetime
 
@@ -113,11 +115,6 @@ class LeadListOut(Schema):
     limit: int
     offset: int
     results: list[LeadOut]
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
@@ -203,12 +200,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
         out = LeadCreatedOut.model_validate(lead_out(lead, created=result.created))
         return (201 if result.created else 200), out.model_dump(mode="json")
 
-    key = request.headers.get("Idempotency-Key")
-    status, response, replayed = idempotent_call(scope=f"user:{user.pk}", key=key, body=body, call=run)
-    http = root_api.create_response(request, response, status=status)
-    if replayed:
-        http["Idempotent-Replayed"] = "true"
-    return http
+    return idempotent_response(request, operation="lead_create", body=body, call=run)
 
 
 class LeadQuery(Schema):
@@ -243,14 +235,8 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         q=query.q or "",
         order=query.order or ("urgency" if query.owner == "me" else "newest"),
     )
-    qs = lead_list(user=request.user, filters=filters)
-    page = list(qs.prefetch_related(open_clocks())[query.offset : query.offset + query.limit])
-    return {
-        "count": qs.count(),
-        "limit": query.limit,
-        "offset": query.offset,
-        "results": [lead_out(x) for x in page],
-    }
+    qs = lead_list(user=request.user, filters=filters).prefetch_related(open_clocks())
+    return offset_page(qs, limit=query.limit, offset=query.offset, row=lead_out)
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")

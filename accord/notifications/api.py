@@ -8,15 +8,11 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from accord.core.api_support import ErrorOut
 from accord.notifications.selectors import notification_get, notifications_for
 from accord.notifications.services import notification_mark_read
 
 router = Router(tags=["notifications"])
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class NotificationOut(Schema):

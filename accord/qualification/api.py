@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
+from accord.core.api_support import ErrorOut
 from accord.core.errors import NotFound
 from accord.core.idempotency import idempotent_response
 from accord.qualification import services
@@ -18,12 +19,7 @@ from accord.qualification.selectors import criteria_active, criteria_diff, crite
 router = Router(tags=["qualification"])
 
 
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
-
-
-class RuleIn(Schema):
+class QualificationRuleIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
     kind: str = "fit"
@@ -35,7 +31,7 @@ class RuleIn(Schema):
     label: str = ""
 
 
-class RuleOut(Schema):
+class QualificationRuleOut(Schema):
     id: int
     position: int
     kind: str
@@ -66,7 +62,7 @@ class CriteriaOut(Schema):
     retired_at: datetime | None
     created_at: datetime
     sign_offs: list[SignOffOut]
-    rules: list[RuleOut]
+    rules: list[QualificationRuleOut]
 
 
 class CriteriaSummaryOut(Schema):
@@ -92,7 +88,7 @@ class DraftUpdateIn(Schema):
     name: str = Field(max_length=200)
     mql_threshold: int = Field(ge=-1_000_000, le=1_000_000)  # the criteria editor's range
     notes: str = ""
-    rules: list[RuleIn]
+    rules: list[QualificationRuleIn]
 
 
 class SignOffIn(Schema):
@@ -145,7 +141,7 @@ def _out(criteria_set: CriteriaSet) -> dict[str, Any]:
 
 
 @router.get("/criteria", response=list[CriteriaSummaryOut], summary="List criteria versions")
-def criteria_index(request: HttpRequest) -> list[dict[str, Any]]:
+def list_criteria(request: HttpRequest) -> list[dict[str, Any]]:
     return [
         {
             "id": c.pk,
@@ -163,7 +159,7 @@ def criteria_index(request: HttpRequest) -> list[dict[str, Any]]:
 @router.get(
     "/criteria/active", response={200: CriteriaOut, 404: ErrorOut}, summary="The active criteria version"
 )
-def criteria_active_get(request: HttpRequest) -> dict[str, Any]:
+def get_active_criteria(request: HttpRequest) -> dict[str, Any]:
     active = criteria_active()
     if active is None:
         raise NotFound("No criteria version is active yet.")
@@ -173,7 +169,7 @@ def criteria_active_get(request: HttpRequest) -> dict[str, Any]:
 @router.get(
     "/criteria/{criteria_id}", response={200: CriteriaOut, 404: ErrorOut}, summary="One criteria version"
 )
-def criteria_detail(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
+def get_criteria(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
     return _out(criteria_get(criteria_id=criteria_id))
 
 
@@ -182,7 +178,7 @@ def criteria_detail(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
     response={201: CriteriaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Start a draft (optionally from a version)",
 )
-def criteria_create(request: HttpRequest, payload: DraftIn) -> HttpResponse:
+def create_criteria(request: HttpRequest, payload: DraftIn) -> HttpResponse:
     """Honours Idempotency-Key: a retried post makes one draft."""
 
     def run() -> tuple[int, Any]:
@@ -200,7 +196,7 @@ def criteria_create(request: HttpRequest, payload: DraftIn) -> HttpResponse:
     response={200: CriteriaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Replace a draft's settings and rules",
 )
-def criteria_update(request: HttpRequest, criteria_id: int, payload: DraftUpdateIn) -> dict[str, Any]:
+def update_criteria(request: HttpRequest, criteria_id: int, payload: DraftUpdateIn) -> dict[str, Any]:
     criteria_set = criteria_get(criteria_id=criteria_id)
     services.criteria_draft_update(
         criteria_set=criteria_set,
@@ -218,7 +214,7 @@ def criteria_update(request: HttpRequest, criteria_id: int, payload: DraftUpdate
     response={200: CriteriaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Sign off a draft as a head",
 )
-def criteria_sign_off(request: HttpRequest, criteria_id: int, payload: SignOffIn) -> dict[str, Any]:
+def sign_off_criteria(request: HttpRequest, criteria_id: int, payload: SignOffIn) -> dict[str, Any]:
     criteria_set = criteria_get(criteria_id=criteria_id)
     services.criteria_sign_off(
         criteria_set=criteria_set, user=request.user, comment=payload.comment, role=payload.role
@@ -231,7 +227,7 @@ def criteria_sign_off(request: HttpRequest, criteria_id: int, payload: SignOffIn
     response={200: DiffOut, 404: ErrorOut},
     summary="What changed against another version",
 )
-def criteria_diff_get(request: HttpRequest, criteria_id: int, against: int) -> dict[str, Any]:
+def diff_criteria(request: HttpRequest, criteria_id: int, against: int) -> dict[str, Any]:
     new = criteria_get(criteria_id=criteria_id)
     old = criteria_get(criteria_id=against)
     return criteria_diff(old, new)

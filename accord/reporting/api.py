@@ -11,12 +11,14 @@ from ninja import Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns import attribution
+from accord.core.api_support import ErrorOut
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.errors import PermissionDenied as Forbidden
 from accord.people.models import Team
 from accord.reporting import abtest, metrics
 from accord.reporting.selectors import (
     TITLES,
+    campaign_variants,
     dashboard_allowed,
     dashboard_build,
     period_from,
@@ -25,11 +27,6 @@ from accord.reporting.selectors import (
 )
 
 router = Router(tags=["reports"])
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class ReportQuery(Schema):
@@ -70,7 +67,7 @@ class MetricOut(Schema):
     unit: str
 
 
-class VariantIn(Schema):
+class ReportingVariantIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
     name: str
@@ -81,8 +78,8 @@ class VariantIn(Schema):
 class AbTestIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
-    a: VariantIn
-    b: VariantIn
+    a: ReportingVariantIn
+    b: ReportingVariantIn
     mde: float | None = None
 
 
@@ -94,8 +91,8 @@ class AbCampaignsQuery(Schema):
 
 
 class AbTestOut(Schema):
-    a: VariantIn
-    b: VariantIn
+    a: ReportingVariantIn
+    b: ReportingVariantIn
     difference: float
     z: float | None
     p_value: float | None
@@ -175,8 +172,6 @@ def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
     ),
 )
 def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
-    from accord.reporting.selectors import campaign_variants
-
     if not dashboard_allowed(request.user, "marketing"):
         raise Forbidden("Your role may not read campaign results.")
     try:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
+from accord.core.api_support import ErrorOut
 from accord.core.errors import NotFound, PermissionDenied
 from accord.core.models import Channel
 from accord.leads.selectors import lead_get
@@ -17,34 +18,29 @@ from accord.routing import selectors, services
 router = Router(tags=["routing"])
 
 
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
-
-
-class ConditionOut(Schema):
+class RoutingConditionOut(Schema):
     field: str
     operator: str
     value: Any
 
 
-class RuleOut(Schema):
+class RoutingRuleOut(Schema):
     id: int
     number: int
     name: str
-    conditions: list[ConditionOut]
+    conditions: list[RoutingConditionOut]
     target_kind: str
     target: str
     weighted: bool
     explanation: str
 
 
-class RuleSetOut(Schema):
+class RoutingRuleSetOut(Schema):
     version: int
     status: str
     notes: str
     activated_at: str | None
-    rules: list[RuleOut]
+    rules: list[RoutingRuleOut]
 
 
 class DryRunIn(Schema):
@@ -110,7 +106,7 @@ def _rule_set_out(rule_set: Any) -> dict[str, Any]:
 
 @router.get(
     "/routing/rules",
-    response={200: list[RuleSetOut], 400: ErrorOut, 403: ErrorOut},
+    response={200: list[RoutingRuleSetOut], 400: ErrorOut, 403: ErrorOut},
     summary="Routing rules of the active and draft versions",
 )
 def routing_rules(request: HttpRequest) -> list[dict[str, Any]]:

@@ -11,9 +11,11 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from accord.core.api_support import ErrorOut
 from accord.core.errors import PermissionDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
+from accord.leads.models import Lead
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
 from accord.sla.selectors import lead_get_for_action, sla_clocks_for
@@ -22,12 +24,7 @@ from accord.sla.services import lead_accept, lead_reject, touch_log
 router = Router(tags=["sla"])
 
 
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
-
-
-class ClockOut(Schema):
+class SlaClockOut(Schema):
     id: int
     lead_id: int
     lead: str
@@ -48,7 +45,7 @@ class LeadActionOut(Schema):
     id: int
     stage: str
     owner: str | None
-    clocks: list[ClockOut] = Field(description="The lead's open clocks, most urgent first.")
+    clocks: list[SlaClockOut] = Field(description="The lead's open clocks, most urgent first.")
 
 
 class RejectIn(Schema):
@@ -102,8 +99,6 @@ def clock_out(clock: SlaClock, now: datetime) -> dict[str, Any]:
 
 
 def lead_action_out(lead_id: int) -> dict[str, Any]:
-    from accord.leads.models import Lead
-
     lead = Lead.objects.select_related("owner").get(pk=lead_id)
     now = timezone.now()
     clocks = lead.sla_clocks.open().select_related("lead", "owner", "policy").order_by("due_at", "id")
@@ -176,7 +171,7 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
 
 
 @router.get(
-    "/sla/clocks", response={200: list[ClockOut], 400: ErrorOut}, summary="SLA clocks, most urgent first"
+    "/sla/clocks", response={200: list[SlaClockOut], 400: ErrorOut}, summary="SLA clocks, most urgent first"
 )
 def list_clocks(request: HttpRequest, query: Query[ClockQuery]) -> list[dict[str, Any]]:
     """Open clocks on leads you may see, earliest deadline (so the most overdue) first."""

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
+from accord.core.api_support import ErrorOut
 from accord.core.errors import PermissionDenied
 from accord.sla.external import (
     external_qualification_configure,
@@ -23,11 +24,6 @@ from accord.sla.external import (
 from accord.sla.models import ExternalQualificationConfig, ExternalReview
 
 router = Router(tags=["external qualification"])
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class ExternalReviewOut(Schema):

@@ -10,22 +10,18 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from accord.core.api import api as root_api
+from accord.core.api_support import ErrorOut, json_response
 from accord.core.errors import ApplicationError
 from accord.core.idempotency import REPLAYED_HEADER, idempotent_response
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
+from accord.leads.public import _guard
 from accord.webhooks import services
 from accord.webhooks.selectors import webhook_endpoint_list, webhooks_can_manage
 
 router = Router(tags=["webhooks"])
 
 EVENT_ID_HEADER = "X-Event-Id"
-
-
-class ErrorOut(Schema):
-    message: str
-    detail: dict[str, Any]
 
 
 class HookLeadOut(Schema):
@@ -36,17 +32,46 @@ class HookLeadOut(Schema):
     duplicate: bool = Field(description="True when this event id was delivered before: nothing new happened.")
 
 
+# The handler reads the body itself (it must be signed byte for byte), so the schema is written out:
+# the two shapes it takes, the web form's flat fields or a HubSpot Forms submission (flatten_hubspot).
+_EVENT_ID = {"type": "string", "description": "The event's id when the X-Event-Id header is not sent."}
 HOOK_BODY = {
     "required": True,
     "content": {
         "application/json": {
             "schema": {
-                "type": "object",
-                "description": "The lead's fields (the names the web form takes: email, first_name, "
-                "company ...), optionally 'event_id' when the X-Event-Id header is not sent.",
-                "properties": {"event_id": {"type": "string"}, "email": {"type": "string"}},
-                "required": ["email"],
-                "additionalProperties": True,
+                "anyOf": [
+                    {
+                        "title": "HookLeadFields",
+                        "type": "object",
+                        "description": "The lead's fields, named as the web form names them (email, "
+                        "first_name, company ...).",
+                        "properties": {"event_id": _EVENT_ID, "email": {"type": "string"}},
+                        "required": ["email"],
+                        "additionalProperties": True,
+                    },
+                    {
+                        "title": "HookHubSpotForm",
+                        "type": "object",
+                        "description": "A HubSpot Forms submission: the lead's fields (email among them) "
+                        "as name/value pairs; the page and the consent answer are taken too.",
+                        "properties": {
+                            "event_id": _EVENT_ID,
+                            "fields": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {"name": {"type": "string"}, "value": {"type": "string"}},
+                                    "required": ["name", "value"],
+                                },
+                            },
+                            "context": {"type": "object", "properties": {"pageUri": {"type": "string"}}},
+                            "legalConsentOptions": {"type": "object"},
+                        },
+                        "required": ["fields"],
+                        "additionalProperties": True,
+                    },
+                ]
             }
         }
     },
@@ -82,11 +107,9 @@ HOOK_BODY = {
         ],
     },
 )
-def hook_lead(request: HttpRequest, source_key: str) -> HttpResponse:
+def receive_lead(request: HttpRequest, source_key: str) -> HttpResponse:
     """201 when a new lead was made, 200 when it matched one; a redelivery replays the first answer."""
     # The public form's guard: size limit (413), per-address rate limit (429), HMAC signature (401).
-    from accord.leads.public import _guard
-
     source = None
     if "\x00" not in source_key:  # PostgreSQL refuses a NUL byte even in a WHERE clause; no key holds one
         source = Source.objects.filter(public_key=source_key, is_active=True).first()
@@ -119,7 +142,7 @@ def hook_lead(request: HttpRequest, source_key: str) -> HttpResponse:
     status, response, replayed = services.external_lead_intake(
         source=source, external_id=external_id, data=flatten_hubspot(body)
     )
-    http = root_api.create_response(request, response, status=status)
+    http = json_response(request, response, status=status)
     if replayed:
         http[REPLAYED_HEADER] = "true"
     return http
@@ -176,14 +199,14 @@ def _require_admin(request: HttpRequest) -> None:
 @router.get(
     "/webhooks/event-types", response=list[EventTypeOut], summary="Event types an endpoint may receive"
 )
-def webhook_event_types(request: HttpRequest) -> list[dict[str, str]]:
+def list_event_types(request: HttpRequest) -> list[dict[str, str]]:
     return [{"type": t, "description": d} for t, d in services.EVENT_TYPES.items()]
 
 
 @router.get(
     "/webhooks", response={200: list[EndpointOut], 403: ErrorOut}, summary="Outgoing webhook endpoints"
 )
-def webhook_endpoints(request: HttpRequest) -> list[dict[str, Any]]:
+def list_endpoints(request: HttpRequest) -> list[dict[str, Any]]:
     _require_admin(request)
     return [endpoint_out(e) for e in webhook_endpoint_list(user=request.user)]
 
@@ -193,7 +216,7 @@ def webhook_endpoints(request: HttpRequest) -> list[dict[str, Any]]:
     response={201: EndpointCreatedOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Add an outgoing webhook endpoint (the secret is in this answer only)",
 )
-def webhook_endpoint_create(request: HttpRequest, payload: EndpointIn) -> HttpResponse:
+def create_endpoint(request: HttpRequest, payload: EndpointIn) -> HttpResponse:
     _require_admin(request)
     data = payload.model_dump()
 

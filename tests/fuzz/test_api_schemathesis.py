@@ -36,7 +36,7 @@ schema = schemathesis.openapi.from_wsgi(SCHEMA_PATH, application)
 # Schema-valid input only: invalid input is rejected by django-ninja with a 422 on every operation,
 # which would only test the framework. Examples and fuzzing; the coverage phase is unbounded.
 # Strings without NUL and without unpaired surrogates: every operation refuses those with a 422 by
-# one rule (accord/core/api.py TextParser, tested in accord/core/tests/test_api_text.py), which the
+# one rule (config/api.py TextParser, tested in accord/core/tests/test_api_text.py), which the
 # schema cannot express.
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE],

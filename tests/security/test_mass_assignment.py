@@ -54,7 +54,7 @@ FOREIGN_PAYLOADS = {
 
 
 def test_every_api_body_schema_forbids_unknown_fields():
-    from accord.core.api import api
+    from config.api import api
 
     spec = api.get_openapi_schema()
     components = spec.get("components", {}).get("schemas", {})

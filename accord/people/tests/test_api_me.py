@@ -30,7 +30,8 @@ def test_it_requires_authentication_with_a_json_error(db):
     assert response["Content-Type"].startswith("application/json")
     body = response.json()
     assert "Authorization: Bearer" in body["message"]
-    assert body["detail"] == {}
+    assert body["detail"] == {"Authorization": "missing"}
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_it_refuses_an_unknown_token(personas):
