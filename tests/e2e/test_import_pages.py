@@ -144,16 +144,17 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
     assert download.suggested_filename == "trade-show-errors.csv"
     with open(download.path(), encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        assert reader.fieldnames[:5] == ["row", "line", "field", "error", "how_to_fix"]
-        assert reader.fieldnames[5:] == ["Email", "First Name", "Last Name", "Company", "Job", "Internal ID"]
+        # The file's own columns first, as they were, so it can be corrected and imported again.
+        assert reader.fieldnames[:6] == ["Email", "First Name", "Last Name", "Company", "Job", "Internal ID"]
+        assert reader.fieldnames[6:] == ["error_row", "error_line", "error_column", "error", "how_to_fix"]
         rows = list(reader)
     assert len(rows) == 2
     bad_email, ragged = rows
-    assert (bad_email["row"], bad_email["line"], bad_email["field"]) == ("4", "5", "email")
+    assert (bad_email["error_row"], bad_email["error_line"], bad_email["error_column"]) == ("4", "5", "Email")
     assert "valid email" in bad_email["error"]
     assert bad_email["how_to_fix"] == "Correct the address (name@company.com) or remove the row."
     assert (bad_email["Email"], bad_email["Job"]) == ("not-an-email", "Spy")
-    assert (ragged["row"], ragged["line"], ragged["field"]) == ("5", "6", "row")
+    assert (ragged["error_row"], ragged["error_line"], ragged["error_column"]) == ("5", "6", "row")
     assert "has 4 fields but the header names 6 columns" in ragged["error"]
     assert ragged["how_to_fix"].startswith("Add the missing values")
     assert ragged["Email"] == "ragged@acme.com"
