@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from accord.campaigns import attribution
 from accord.campaigns.models import (
@@ -18,6 +16,7 @@ from accord.campaigns.models import (
     Outcome,
     SuccessMetric,
 )
+from accord.core.calendar import fiscal_quarter_current
 from accord.leads.models import Stage
 from accord.people.models import User
 
@@ -61,10 +60,6 @@ class CampaignFilterForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "Any status"), *CampaignStatus.choices], required=False)
 
 
-def _year_start() -> date:
-    return timezone.localdate().replace(month=1, day=1)
-
-
 class AttributionForm(forms.Form):
     model = forms.ChoiceField(
         choices=[(m, attribution.LABELS[m]) for m in attribution.MODELS], initial=attribution.LAST_TOUCH
@@ -75,16 +70,25 @@ class AttributionForm(forms.Form):
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
 
+    # Which period the page shows when it names a fiscal quarter (the default, as the API's).
+    period_label = ""
+
     @classmethod
     def from_query(cls, data: dict[str, str]) -> AttributionForm:
+        """The query's values; without start and end, the current fiscal quarter (as the API)."""
+        quarter = fiscal_quarter_current()
         values = {
             "model": attribution.LAST_TOUCH,
             "group_by": "campaign",
-            "start": _year_start().isoformat(),
-            "end": timezone.localdate().isoformat(),
+            "start": quarter.first.isoformat(),
+            "end": quarter.last.isoformat(),
         }
-        values.update({k: v for k, v in data.items() if v})
-        return cls(values)
+        given = {k: v for k, v in data.items() if v}
+        values.update(given)
+        form = cls(values)
+        if "start" not in given and "end" not in given:
+            form.period_label = quarter.label
+        return form
 
     def clean(self) -> dict[str, object]:
         data = super().clean()

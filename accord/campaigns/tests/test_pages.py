@@ -126,6 +126,20 @@ def test_the_attribution_page_switches_model_and_shows_the_caveat_next_to_every_
     assert client_for(personas.bob).get("/attribution/").status_code == 403
 
 
+def test_the_attribution_page_without_a_period_shows_the_current_fiscal_quarter_and_names_it(
+    personas, client_for
+):
+    import time_machine
+
+    from accord.core.models import Organization
+
+    Organization.objects.update_or_create(pk=1, defaults={"fiscal_year_start_month": 10})
+    with time_machine.travel(datetime(2026, 12, 6, 5, 24, tzinfo=UTC), tick=False):
+        html = client_for(personas.eve).get("/attribution/").content.decode()
+    assert 'name="start" value="2026-10-01"' in html and 'name="end" value="2026-12-31"' in html
+    assert "in FY2027 Q1 (2026-10-01 to 2026-12-31, the current fiscal quarter)" in html
+
+
 def test_the_detail_page_takes_a_fixed_number_of_queries(personas, client_for, django_assert_max_num_queries):
     parent = campaign_create(name="Spring", actor=personas.alice)
     for i in range(5):
