@@ -968,8 +968,12 @@ class LeadImport:
     def _lead_defaults(self) -> dict[str, Any]:
         """Every Lead column's value for a new row unless the import sets it (the model's defaults)."""
         defaults = self._row_defaults(Lead)
-        defaults.update(source_id=self.source.pk if self.source else None)
+        # The job's result page lists and counts the leads it created through this column.
+        defaults.update(source_id=self.source.pk if self.source else None, import_job_id=self._job_id())
         return defaults
+
+    def _job_id(self) -> int | None:
+        return self.job.pk if self.job and not self.dry_run else None
 
     def _row_defaults(self, model: type[Any]) -> dict[str, Any]:
         """Every column's value for a new row of ``model`` unless the import sets it (its defaults)."""
