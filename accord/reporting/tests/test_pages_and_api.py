@@ -175,3 +175,17 @@ def test_a_report_without_a_period_answers_for_the_current_fiscal_quarter_and_sa
     assert response.status_code == 200, response.content
     # A year starting in July: October to December is the second quarter of the year ending June 2027.
     assert response.json()["period"] == {"start": "2026-10-01", "end": "2027-01-01", "label": "FY2027 Q2"}
+
+
+def test_the_glossary_names_every_stage_in_words_not_codes(personas, client_for):
+    html = client_for(personas.alice).get("/dashboards/glossary/").content.decode()
+    for label in ("Cost per inquiry", "Cost per MQL", "Cost per opportunity", "Cost per customer"):
+        assert label in html
+    for label in ("Cohort reached SQL", "Time in MQL", "Inquiry → MQL", "Opportunity → Customer"):
+        assert label in html
+    assert (
+        "Cost per Inquirie" not in html
+        and "Cost per Won" not in html
+        and "Cohort reached sql" not in html
+        and "INQUIRY" not in html
+    )
