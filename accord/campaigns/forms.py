@@ -17,34 +17,51 @@ from accord.campaigns.models import (
     SuccessMetric,
 )
 from accord.core.calendar import fiscal_quarter_current
+from accord.core.currencies import CurrencyField
 from accord.leads.models import Stage
 from accord.people.models import User
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    channel = forms.ChoiceField(choices=CampaignChannel.choices, initial=CampaignChannel.OTHER)
-    status = forms.ChoiceField(choices=CampaignStatus.choices, initial=CampaignStatus.PLANNED)
-    owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    """A campaign's fields, each with the label a person reads (not the field's name)."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    channel = forms.ChoiceField(
+        label="Channel", choices=CampaignChannel.choices, initial=CampaignChannel.OTHER
+    )
+    status = forms.ChoiceField(label="Status", choices=CampaignStatus.choices, initial=CampaignStatus.PLANNED)
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        empty_label="— nobody yet —",
+    )
     parent = forms.ModelChoiceField(
+        label="Parent campaign",
         queryset=Campaign.objects.order_by("name"),
         required=False,
+        empty_label="— none: a top-level campaign —",
         help_text="Make this a child of another campaign; costs roll up to it.",
     )
-    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, initial=0)
-    currency = forms.CharField(max_length=3, initial="USD")
+    start_date = forms.DateField(
+        label="Starts", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label="Ends", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    budget = forms.DecimalField(label="Budget", max_digits=14, decimal_places=2, min_value=0, initial=0)
+    currency = CurrencyField(help_text="Costs and budget count in it; a child campaign uses its parent's.")
     utm_campaign = forms.CharField(
+        label="UTM campaign",
         max_length=200,
         required=False,
         help_text="The utm_campaign value in this campaign's links (any case).",
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CostLineForm(forms.Form):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2)
+    amount = forms.DecimalField(label="Amount", max_digits=14, decimal_places=2)
     period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     period_end = forms.DateField(
         label="To (inclusive)",
@@ -52,7 +69,7 @@ class CostLineForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Leave empty for a one-day cost; a period is spread evenly per day.",
     )
-    note = forms.CharField(max_length=300, required=False)
+    note = forms.CharField(label="Note", max_length=300, required=False)
 
 
 class CampaignFilterForm(forms.Form):
