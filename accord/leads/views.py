@@ -269,6 +269,13 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
             lines.append(f"Subject: {payload['subject']}")
     else:
         headline = event.type.replace(".", " ").replace("_", " ").capitalize()
+        if who:
+            headline += f" by {who}"
+        # A higher app's reason code (sla's 'bad_data') comes with the words to show for it.
+        if payload.get("reason_label"):
+            lines.append(f"Reason: {payload['reason_label']}")
+        if payload.get("note"):
+            lines.append(f"Note: {payload['note']}")
         if event.stage:
             lines.append(f"Stage set to {_stage_label(event.stage)}")
     return {
