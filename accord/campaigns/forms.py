@@ -18,6 +18,7 @@ from accord.campaigns.models import (
 )
 from accord.core.calendar import fiscal_quarter_current
 from accord.core.currencies import CurrencyField
+from accord.core.widgets import DateInput
 from accord.leads.models import Stage
 from accord.people.models import User
 
@@ -43,10 +44,8 @@ class CampaignForm(forms.Form):
         empty_label="— none: a top-level campaign —",
         help_text="Make this a child of another campaign; costs roll up to it.",
     )
-    start_date = forms.DateField(
-        label="Starts", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    end_date = forms.DateField(label="Ends", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(label="Starts", required=False, widget=DateInput())
+    end_date = forms.DateField(label="Ends", required=False, widget=DateInput())
     budget = forms.DecimalField(label="Budget", max_digits=14, decimal_places=2, min_value=0, initial=0)
     currency = CurrencyField(help_text="Costs and budget count in it; a child campaign uses its parent's.")
     utm_campaign = forms.CharField(
@@ -62,11 +61,11 @@ class CampaignForm(forms.Form):
 
 class CostLineForm(forms.Form):
     amount = forms.DecimalField(label="Amount", max_digits=14, decimal_places=2)
-    period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    period_start = forms.DateField(label="From", widget=DateInput())
     period_end = forms.DateField(
         label="To (inclusive)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Leave empty for a one-day cost; a period is spread evenly per day.",
     )
     note = forms.CharField(label="Note", max_length=300, required=False)
@@ -84,8 +83,8 @@ class AttributionForm(forms.Form):
     group_by = forms.ChoiceField(
         choices=[("campaign", "Campaign"), ("channel", "Channel")], initial="campaign"
     )
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(widget=DateInput())
+    end = forms.DateField(widget=DateInput())
 
     # Which period the page shows when it names a fiscal quarter (the default, as the API's).
     period_label = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accord.core.currencies import CurrencyField
+from accord.core.widgets import DateInput
 from accord.deals.models import DealStage
 
 
@@ -14,7 +15,7 @@ class ConvertForm(forms.Form):
     name = forms.CharField(
         max_length=255, required=False, help_text="Defaults to the account and the contact's name."
     )
-    expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expected_close = forms.DateField(required=False, widget=DateInput())
 
 
 class WinForm(forms.Form):
