@@ -64,3 +64,22 @@ def test_the_locale_convention_uses_the_browsers_date_picker_and_short_locale_da
     assert 'type="date"' in field and 'value="2026-12-06"' in field  # ISO-valued, shown in the locale
     form = CostLineForm({"amount": "1", "period_start": "2026-12-06"})
     assert form.is_valid() and form.cleaned_data["period_start"] == date(2026, 12, 6)
+
+
+def test_no_page_spells_out_its_own_date_format():
+    """Pages name the configured formats; only machine-readable 'c' and the logs' seconds stay fixed."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    allowed = {"SHORT_DATE_FORMAT", "SHORT_DATETIME_FORMAT", "c", "Y-m-d H:i:s", "Y-m-d H:i:s e"}
+    found = {}
+    for template in [
+        *Path(settings.BASE_DIR, "accord").rglob("*.html"),
+        *Path(settings.BASE_DIR, "templates").rglob("*.html"),
+    ]:
+        for fmt in re.findall(r"""\|date:["']([^"']*)["']""", template.read_text(encoding="utf-8")):
+            if fmt not in allowed:
+                found.setdefault(str(template.relative_to(settings.BASE_DIR)), []).append(fmt)
+    assert found == {}
