@@ -200,3 +200,13 @@ def test_a_running_import_says_it_started_until_it_is_done(personas):
     ImportJob.objects.filter(pk=job.pk).update(status="done", summary={"rows": 0, "created": 0})
     html = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
     assert "started" not in html and "This import created no new leads." in html
+
+
+def test_the_api_lists_the_leads_an_import_created_as_the_page_does(personas, api_client_for):
+    from accord.campaigns.tests.factories import LeadFactory
+
+    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", status="done")
+    LeadFactory(email="mine@acme.com", import_job=job)
+    LeadFactory(email="other@acme.com")
+    body = api_client_for(personas.root).get(f"/api/v1/leads?import_job={job.pk}").json()
+    assert [lead["email"] for lead in body["results"]] == ["mine@acme.com"]
