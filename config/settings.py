@@ -8,7 +8,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from accord.core.env import env_bool, env_int, env_list, env_str
+from accord.core.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "var")))
@@ -142,6 +142,13 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("ACCORD_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+# One date convention on every page, chosen once: "iso" (2026-12-06, 2026-12-06 05:24; date inputs
+# are text fields taking YYYY-MM-DD) or "locale" (the language's short formats, 12/06/2026, and the
+# browser's own date picker, which shows the same). Templates name formats (SHORT_DATE_FORMAT,
+# SHORT_DATETIME_FORMAT), never spell one out; accord.core.widgets.DateInput follows this too.
+ACCORD_DATE_FORMAT = env_choice("ACCORD_DATE_FORMAT", ("iso", "locale"), "iso")
+if ACCORD_DATE_FORMAT == "iso":
+    FORMAT_MODULE_PATH = ["config.formats"]  # Django's English formats would win over DATE_FORMAT
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -6,6 +6,7 @@ from django import forms
 
 from accord.audit.models import AuditChannel, ChangeAction
 from accord.audit.selectors import ChangeFilters
+from accord.core.widgets import DateInput
 
 
 class ChangeFilterForm(forms.Form):
@@ -14,8 +15,8 @@ class ChangeFilterForm(forms.Form):
     actor = forms.CharField(required=False, max_length=150, label="By (username)")
     channel = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditChannel.choices])
     action = forms.ChoiceField(required=False, choices=[("", "Any"), *ChangeAction.choices])
-    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, label="From", widget=DateInput())
+    until = forms.DateField(required=False, label="To", widget=DateInput())
 
     def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

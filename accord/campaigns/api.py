@@ -22,6 +22,7 @@ from accord.campaigns.selectors import (
 )
 from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
 from accord.core.api_support import ErrorOut
+from accord.core.calendar import fiscal_quarter_current
 from accord.core.errors import ApplicationError, PermissionDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
@@ -255,8 +256,8 @@ def add_cost(request: HttpRequest, campaign_id: int, payload: CostLineIn) -> Htt
 
 class AttributionQuery(Schema):
     model: str = Field(attribution.LAST_TOUCH, description=f"One of {', '.join(attribution.MODELS)}.")
-    start: date
-    end: date
+    start: date | None = Field(None, description="First day (with end); without both: this fiscal quarter.")
+    end: date | None = Field(None, description="Last day, inclusive (with start).")
     group_by: str = Field("campaign", pattern="^(campaign|channel)$")
 
 
@@ -281,6 +282,7 @@ class AttributionOut(Schema):
     group_by: str
     start: date
     end: date
+    period: str = Field(description="Which period this is: 'FY2027 Q1' (the default) or 'start – end'.")
     deals: int
     totals: dict[str, Decimal]
     sourced_caveat: str
@@ -302,11 +304,23 @@ def get_attribution(request: HttpRequest, query: Query[AttributionQuery]) -> dic
             detail={"model": "unknown"},
             status=422,
         )
-    if query.end < query.start:
+    if (query.start is None) != (query.end is None):
+        missing = "end" if query.end is None else "start"
+        raise ApplicationError(
+            f"Give both start and end (or neither, for the current fiscal quarter); {missing} is missing.",
+            detail={missing: "missing"},
+            status=422,
+        )
+    if query.start is None or query.end is None:
+        quarter = fiscal_quarter_current()
+        start, end, period = quarter.first, quarter.last, quarter.label
+    else:
+        start, end, period = query.start, query.end, f"{query.start} – {query.end}"
+    if end < start:
         raise ApplicationError(
             "The period ends before it starts.", detail={"end": "before start"}, status=422
         )
-    result = attributed_revenue(model=query.model, start=query.start, end=query.end, group_by=query.group_by)
+    result = attributed_revenue(model=query.model, start=start, end=end, group_by=query.group_by)
     campaign_view = result.group_by == "campaign"
     rows = []
     for row, plain in zip(result.rows, result.as_list(), strict=True):
@@ -325,6 +339,7 @@ def get_attribution(request: HttpRequest, query: Query[AttributionQuery]) -> dic
         "group_by": result.group_by,
         "start": result.start,
         "end": result.end,
+        "period": period,
         "deals": result.deals,
         "totals": result.totals,
         "sourced_caveat": result.sourced_caveat,

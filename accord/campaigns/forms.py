@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
-from django.utils import timezone
 
 from accord.campaigns import attribution
 from accord.campaigns.models import (
@@ -18,51 +16,64 @@ from accord.campaigns.models import (
     Outcome,
     SuccessMetric,
 )
+from accord.core.calendar import fiscal_quarter_current
+from accord.core.currencies import CurrencyField
+from accord.core.widgets import DateInput
 from accord.leads.models import Stage
 from accord.people.models import User
 
 
 class CampaignForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    channel = forms.ChoiceField(choices=CampaignChannel.choices, initial=CampaignChannel.OTHER)
-    status = forms.ChoiceField(choices=CampaignStatus.choices, initial=CampaignStatus.PLANNED)
-    owner = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+    """A campaign's fields, each with the label a person reads (not the field's name)."""
+
+    name = forms.CharField(label="Name", max_length=200)
+    channel = forms.ChoiceField(
+        label="Channel", choices=CampaignChannel.choices, initial=CampaignChannel.OTHER
+    )
+    status = forms.ChoiceField(label="Status", choices=CampaignStatus.choices, initial=CampaignStatus.PLANNED)
+    owner = forms.ModelChoiceField(
+        label="Owner",
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        empty_label="— nobody yet —",
+    )
     parent = forms.ModelChoiceField(
+        label="Parent campaign",
         queryset=Campaign.objects.order_by("name"),
         required=False,
+        empty_label="— none: a top-level campaign —",
         help_text="Make this a child of another campaign; costs roll up to it.",
     )
-    start_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    budget = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, initial=0)
-    currency = forms.CharField(max_length=3, initial="USD")
+    start_date = forms.DateField(label="Starts", required=False, widget=DateInput())
+    end_date = forms.DateField(label="Ends", required=False, widget=DateInput())
+    budget = forms.DecimalField(label="Budget", max_digits=14, decimal_places=2, min_value=0, initial=0)
+    currency = CurrencyField(help_text="Costs and budget count in it; a child campaign uses its parent's.")
     utm_campaign = forms.CharField(
+        label="UTM campaign",
         max_length=200,
         required=False,
         help_text="The utm_campaign value in this campaign's links (any case).",
     )
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class CostLineForm(forms.Form):
-    amount = forms.DecimalField(max_digits=14, decimal_places=2)
-    period_start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    amount = forms.DecimalField(label="Amount", max_digits=14, decimal_places=2)
+    period_start = forms.DateField(label="From", widget=DateInput())
     period_end = forms.DateField(
         label="To (inclusive)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text="Leave empty for a one-day cost; a period is spread evenly per day.",
     )
-    note = forms.CharField(max_length=300, required=False)
+    note = forms.CharField(label="Note", max_length=300, required=False)
 
 
 class CampaignFilterForm(forms.Form):
     channel = forms.ChoiceField(choices=[("", "Any channel"), *CampaignChannel.choices], required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *CampaignStatus.choices], required=False)
-
-
-def _year_start() -> date:
-    return timezone.localdate().replace(month=1, day=1)
 
 
 class AttributionForm(forms.Form):
@@ -72,19 +83,28 @@ class AttributionForm(forms.Form):
     group_by = forms.ChoiceField(
         choices=[("campaign", "Campaign"), ("channel", "Channel")], initial="campaign"
     )
-    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(widget=DateInput())
+    end = forms.DateField(widget=DateInput())
+
+    # Which period the page shows when it names a fiscal quarter (the default, as the API's).
+    period_label = ""
 
     @classmethod
     def from_query(cls, data: dict[str, str]) -> AttributionForm:
+        """The query's values; without start and end, the current fiscal quarter (as the API)."""
+        quarter = fiscal_quarter_current()
         values = {
             "model": attribution.LAST_TOUCH,
             "group_by": "campaign",
-            "start": _year_start().isoformat(),
-            "end": timezone.localdate().isoformat(),
+            "start": quarter.first.isoformat(),
+            "end": quarter.last.isoformat(),
         }
-        values.update({k: v for k, v in data.items() if v})
-        return cls(values)
+        given = {k: v for k, v in data.items() if v}
+        values.update(given)
+        form = cls(values)
+        if "start" not in given and "end" not in given:
+            form.period_label = quarter.label
+        return form
 
     def clean(self) -> dict[str, object]:
         data = super().clean()

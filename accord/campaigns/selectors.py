@@ -193,6 +193,12 @@ class CampaignDetail:
     cost_to_date: Decimal
     cost_total: Decimal
     leads_touched: int
+    as_of: date | None = None
+
+    @property
+    def cost_still_to_come(self) -> Decimal:
+        """The days of cost lines after ``as_of``: why all cost lines exceed the cost to date."""
+        return self.cost_total - self.cost_to_date
 
 
 def campaign_detail(
@@ -220,6 +226,7 @@ def campaign_detail(
         cost_own_to_date=own,
         cost_to_date=to_date,
         cost_total=total,
+        as_of=today,
         leads_touched=Touchpoint.objects.filter(campaign_id__in=tree).values("lead_id").distinct().count(),
     )
 

@@ -38,6 +38,7 @@ from accord.campaigns.models import (
     TouchpointKind,
     Variant,
 )
+from accord.core.currencies import currency_check
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
@@ -127,12 +128,7 @@ def _money(value: Any, field: str) -> Decimal:
 
 
 def _currency(value: str) -> str:
-    code = (value or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ApplicationError(
-            "Currency must be a three-letter ISO code such as USD.", detail={"currency": "invalid"}
-        )
-    return code
+    return currency_check(value)
 
 
 def _full_clean(obj: Any) -> None:

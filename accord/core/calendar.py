@@ -163,3 +163,23 @@ def fiscal_calendar() -> FiscalCalendar:
     from accord.core.models import Organization
 
     return FiscalCalendar(Organization.current().fiscal_year_start_month)
+
+
+@dataclass(frozen=True)
+class FiscalQuarter:
+    """One fiscal quarter: its first and last day (inclusive) and its name ('FY2027 Q1')."""
+
+    first: date
+    last: date
+    label: str
+
+
+def fiscal_quarter_current(today: date | None = None) -> FiscalQuarter:
+    """The organisation's fiscal quarter containing ``today`` (default: today in the site's time zone):
+    what a report answers for when no period is given."""
+    from django.utils import timezone
+
+    day = today or timezone.localdate()
+    calendar = fiscal_calendar()
+    first, last = calendar.quarter_bounds(day)
+    return FiscalQuarter(first, last, calendar.label(day))

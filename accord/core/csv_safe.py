@@ -9,6 +9,7 @@ Excel, LibreOffice and Google Sheets show it as text. Numbers Accord computed st
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +32,26 @@ def csv_escape(value: Any) -> Any:
         return value.isoformat()
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+# A sign followed only by digits and phone punctuation (+44 20 7946 0000, -12.5) is a phone number or
+# a number: no function, reference or DDE call can hide in it, so a user's own cell keeps its sign.
+_SIGNED_NUMBER = re.compile(r"[+-]\d[\d ()./-]*")
+
+
+def csv_escape_user_cell(value: str) -> str:
+    """A cell of a user's own file written back to them (the import's error file): escaped like
+    ``csv_escape`` only where it could start a formula, so phone numbers stay as they were typed."""
+    if value.startswith(("+", "-")) and _SIGNED_NUMBER.fullmatch(value):
+        return value
+    return str(csv_escape(value))
+
+
+def csv_unescape_user_cell(value: str) -> str:
+    """The cell ``csv_escape_user_cell`` was given: the apostrophe it put before a formula goes."""
+    if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
 
 
 def csv_safe_row(values: Iterable[Any]) -> list[Any]:

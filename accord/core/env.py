@@ -61,6 +61,17 @@ def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int
     return number
 
 
+def env_choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of ``choices`` (any case, spaces trimmed); anything else stops start-up naming them."""
+    value = _raw(name)
+    if value is None or value.strip() == "":
+        return default
+    chosen = value.strip().lower()
+    if chosen not in choices:
+        raise ImproperlyConfigured(f"{name}={value!r} is not one of: {', '.join(choices)}.")
+    return chosen
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = _raw(name)
     if value is None:

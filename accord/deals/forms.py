@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django import forms
 
+from accord.core.currencies import CurrencyField
+from accord.core.widgets import DateInput
 from accord.deals.models import DealStage
 
 
 class ConvertForm(forms.Form):
     amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    currency = forms.CharField(max_length=3, initial="USD")
+    currency = CurrencyField()
     name = forms.CharField(
         max_length=255, required=False, help_text="Defaults to the account and the contact's name."
     )
-    expected_close = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    expected_close = forms.DateField(required=False, widget=DateInput())
 
 
 class WinForm(forms.Form):

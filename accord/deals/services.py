@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from accord.core.currencies import currency_check
 from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from accord.core.events import event_record
 from accord.core.models import Channel
@@ -52,12 +53,7 @@ def _amount(value: Any) -> Decimal:
 
 
 def _currency(value: str) -> str:
-    code = (value or "").strip().upper()
-    if len(code) != 3 or not code.isalpha():
-        raise ApplicationError(
-            "Currency must be a three-letter ISO code such as USD.", detail={"currency": "invalid"}
-        )
-    return code
+    return currency_check(value)
 
 
 def _account_for(lead: Lead) -> tuple[Account, bool]:

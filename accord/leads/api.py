@@ -209,6 +209,9 @@ class LeadQuery(Schema):
     owner: str | None = Field(None, description="A username, 'me', or 'none' for unassigned.")
     source: str | None = None
     q: str | None = Field(None, description="Search in email, names and company.")
+    import_job: int | None = Field(
+        None, ge=1, le=2**63 - 1, description="Only the leads this CSV import created."
+    )
     order: Literal["urgency", "newest"] | None = Field(
         None,
         description="urgency: soonest SLA deadline first (the default with owner=me); newest: newest first.",
@@ -233,6 +236,7 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         owner=query.owner or "",
         source=query.source or "",
         q=query.q or "",
+        import_job=query.import_job,
         order=query.order or ("urgency" if query.owner == "me" else "newest"),
     )
     qs = lead_list(user=request.user, filters=filters).prefetch_related(open_clocks())

@@ -20,6 +20,8 @@ class LeadFilterForm(forms.Form):
     stage = forms.ChoiceField(required=False, choices=[("", "Any stage"), *Stage.choices])
     source = forms.ChoiceField(required=False, choices=[("", "Any source")])
     owner = forms.ChoiceField(required=False, choices=[("", "Anyone"), ("me", "Me"), ("none", "Unassigned")])
+    # Set by an import's result page ("the leads this import created"); kept while filtering.
+    import_job = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     def __init__(
         self, *args: object, source_names: list[str], owner_names: list[tuple[str, str]], **kwargs: object
@@ -44,6 +46,7 @@ class LeadFilterForm(forms.Form):
             source=data.get("source") or "",
             owner=data.get("owner") or "",
             q=(data.get("q") or "").strip(),
+            import_job=data.get("import_job") or None,
         )
 
 

@@ -33,6 +33,7 @@ from accord.leads.importing import (
     mapping_default,
 )
 from accord.leads.models import ImportJob, ImportStatus, Source
+from accord.leads.selectors import import_job_outcome
 from accord.people.models import Role
 
 IMPORT_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
@@ -139,7 +140,7 @@ def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
         if job.status != ImportStatus.PENDING:
             return redirect("leads:import_progress", job_id=job.pk)
         _enqueue(job)
-        messages.success(request, f"Import of {job.original_name} started.")
+        # No flash message: the progress panel says "started" only while the import runs.
         return redirect("leads:import_progress", job_id=job.pk)
     if job.status != ImportStatus.PENDING:
         return redirect("leads:import_progress", job_id=job.pk)
@@ -156,16 +157,26 @@ def _enqueue(job: ImportJob) -> None:
     transaction.on_commit(lambda: import_job_run_task.enqueue(job.pk))
 
 
+def _progress_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
+    """The job, its summary and, once done, where the leads it created went (stage, owner)."""
+    outcome = (
+        import_job_outcome(user=request.user, job_id=job.pk)  # type: ignore[arg-type]
+        if job.status == ImportStatus.DONE
+        else None
+    )
+    return {"job": job, "summary": job.summary or {}, "outcome": outcome}
+
+
 @login_required
 def import_progress_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "leads/import_progress.html", {"job": job, "summary": job.summary or {}})
+    return render(request, "leads/import_progress.html", _progress_context(request, job))
 
 
 @login_required
 def import_progress_partial(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "leads/_import_progress.html", {"job": job, "summary": job.summary or {}})
+    return render(request, "leads/_import_progress.html", _progress_context(request, job))
 
 
 @login_required
@@ -177,8 +188,7 @@ def import_retry(request: HttpRequest, job_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        _enqueue(job)
-        messages.success(request, "The import runs again; it goes on after the rows it already imported.")
+        _enqueue(job)  # the progress panel says it runs again (after the rows already imported)
     return redirect("leads:import_progress", job_id=job.pk)
 
 

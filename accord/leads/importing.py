@@ -47,7 +47,7 @@ from django.utils import timezone
 
 from accord.audit.capture import BulkChange, audit_bulk_changes, audit_tracked_fields
 from accord.audit.models import AuditChannel, ChangeAction
-from accord.core.csv_safe import csv_escape
+from accord.core.csv_safe import csv_escape_user_cell, csv_unescape_user_cell
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel, Event
 from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields
@@ -78,8 +78,9 @@ from accord.leads.normalize import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_SOURCE_NAME = "CSV import"
-# The columns the error file starts with; a corrected error file can be imported again as it is.
-ERROR_COLUMNS = ("row", "line", "field", "error", "how_to_fix")
+# The columns the error file adds after the file's own (which come first, as they were), so a
+# corrected error file can be imported again as it is: an import skips these when a file ends with them.
+ERROR_COLUMNS = ("error_row", "error_line", "error_column", "error", "how_to_fix")
 NOT_SCORED = "Not scored: no qualification criteria are active yet."
 # Fields a column may feed, for the mapping page and explicit mappings ("" = skip the column).
 MAPPING_TARGETS: dict[str, str] = {
@@ -408,11 +409,17 @@ def column_default_target(column: str) -> str:
     return resolve_field(column) or ""
 
 
+def is_error_file(columns: Sequence[str]) -> bool:
+    """The header ends with the error file's diagnostic columns (a corrected error file)."""
+    n = len(ERROR_COLUMNS)
+    return len(columns) > n and tuple(c.strip().lower() for c in columns[-n:]) == ERROR_COLUMNS
+
+
 def mapping_default(columns: Sequence[str]) -> dict[str, str]:
-    """The mapping resolve_field suggests; the columns of an error file are skipped."""
+    """The mapping resolve_field suggests; the diagnostic columns of an error file are skipped."""
     mapping = {column: column_default_target(column) for column in columns}
-    if tuple(c.lower() for c in columns[: len(ERROR_COLUMNS)]) == ERROR_COLUMNS:
-        mapping.update(dict.fromkeys(columns[: len(ERROR_COLUMNS)], ""))
+    if is_error_file(columns):
+        mapping.update(dict.fromkeys(columns[-len(ERROR_COLUMNS) :], ""))
     return mapping
 
 
@@ -426,16 +433,24 @@ class ColumnPlan:
     ignored: list[str]
     # Keys made distinct for a column name the header repeats -> how errors name that column.
     labels: dict[str, str] = field(default_factory=dict)
+    # Submission key or lead field -> the user's column that fed it, as errors name it.
+    column_names: dict[str, str] = field(default_factory=dict)
+    # A corrected error file: cells the error file escaped (an apostrophe before '=') read unescaped.
+    unescape: bool = False
 
     def named(self, errors: dict[str, str]) -> dict[str, str]:
-        """Errors keyed by submission key, with a repeated column named by its position."""
-        if not self.labels:
-            return errors
-        return {self.labels.get(key, key): text for key, text in errors.items()}
+        """Errors keyed by the user's column ('Employees'), not the lead field it feeds."""
+        return {self.column_names.get(key, key): text for key, text in errors.items()}
 
     def submission(self, cells: Sequence[str]) -> dict[str, str]:
         # An empty cell says nothing (every row has every column): it must not blank a custom field
         # an earlier row or submission set. For lead fields leaving it out changes nothing.
+        if self.unescape:
+            return {
+                key: csv_unescape_user_cell(cells[i])
+                for i, key in enumerate(self.keys)
+                if key is not None and cells[i].strip()
+            }
         return {key: cells[i] for i, key in enumerate(self.keys) if key is not None and cells[i].strip()}
 
 
@@ -459,6 +474,7 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
     ignored: list[str] = []
     used: set[str] = set()
     labels: dict[str, str] = {}
+    column_names: dict[str, str] = {}
     for column in columns:
         target = chosen.get(column, "")
         if target == CUSTOM_TARGET:
@@ -487,6 +503,10 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
                 key += " "
             labels[key] = f"{column.strip()} (column {len(keys) + 1})"
         used.add(key)
+        column_names[key] = labels.get(key, column.strip() or f"column {len(keys) + 1}")
+        # normalize_submission names some errors by the field ('company_size', 'email'): the first
+        # column feeding that field is the one the user reads about.
+        column_names.setdefault(target, column_names[key])
         keys.append(key)
         targets.append(target)
     custom = sum(1 for t in targets if t.startswith("custom."))
@@ -496,15 +516,15 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
             "columns you do not need on the mapping page (or remove them from the file).",
             detail={"mapping": "too many custom fields"},
         )
-    return ColumnPlan(list(columns), keys, targets, ignored, labels)
+    return ColumnPlan(list(columns), keys, targets, ignored, labels, column_names, is_error_file(columns))
 
 
 # --- the error file ----------------------------------------------------------------------------------
 
 
 def cell_escape(value: Any) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    return str(csv_escape("" if value is None else str(value)))
+    """A cell a spreadsheet will show as text, never run as a formula (a phone number stays as is)."""
+    return csv_escape_user_cell("" if value is None else str(value))
 
 
 _FIXES = (
@@ -526,16 +546,30 @@ def how_to_fix(field_name: str, message: str) -> str:
 
 
 class ErrorReport:
-    """Writes every rejected row (with its original cells) to a CSV file as the import goes."""
+    """Writes every rejected row to a CSV file as the import goes: the file's own columns first,
+    with the cells as they were, then the diagnostics (ERROR_COLUMNS). Corrected, the file imports
+    again as it is; a corrected error file's old diagnostics are replaced, not repeated."""
 
     def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.path = path
         self.count = 0
         self.first: list[dict[str, Any]] = []
+        self.width = len(header) - len(ERROR_COLUMNS) if is_error_file(header) else len(header)
+        self._drop_old = self.width != len(header)
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115
         self._writer = csv.writer(self._fh)
-        self._writer.writerow([*ERROR_COLUMNS, *(cell_escape(h) for h in header)])
+        self._writer.writerow([*(cell_escape(h) for h in header[: self.width]), *ERROR_COLUMNS])
+
+    def _cells(self, row: RawRow) -> list[str]:
+        """The row's own cells; a short row padded so the diagnostics stay under their headings."""
+        cells = row.cells
+        if self._drop_old and len(cells) == self.width + len(ERROR_COLUMNS):
+            cells = cells[: self.width]
+        if row.problem and not cells:
+            # Unreadable: the parser gave no cells; the line is where to look.
+            return [""] * self.width
+        return [cell_escape(c) for c in cells] + [""] * (self.width - len(cells))
 
     def add(self, row: RawRow, problems: dict[str, str], fixes: dict[str, str] | None = None) -> None:
         fixes = fixes or {}
@@ -544,12 +578,12 @@ class ErrorReport:
         fix = " ".join(dict.fromkeys(fixes.get(n) or how_to_fix(n, t) for n, t in problems.items()))
         self._writer.writerow(
             [
+                *self._cells(row),
                 row.number,
                 row.line,
                 cell_escape(fields),
                 cell_escape(errors),
                 cell_escape(fix),
-                *(cell_escape(c) for c in row.cells),
             ]
         )
         self.count += 1
@@ -934,8 +968,12 @@ class LeadImport:
     def _lead_defaults(self) -> dict[str, Any]:
         """Every Lead column's value for a new row unless the import sets it (the model's defaults)."""
         defaults = self._row_defaults(Lead)
-        defaults.update(source_id=self.source.pk if self.source else None)
+        # The job's result page lists and counts the leads it created through this column.
+        defaults.update(source_id=self.source.pk if self.source else None, import_job_id=self._job_id())
         return defaults
+
+    def _job_id(self) -> int | None:
+        return self.job.pk if self.job and not self.dry_run else None
 
     def _row_defaults(self, model: type[Any]) -> dict[str, Any]:
         """Every column's value for a new row of ``model`` unless the import sets it (its defaults)."""

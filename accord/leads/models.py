@@ -186,6 +186,14 @@ class Lead(BaseModel):
         related_name="merged_leads",
         help_text="Set when this lead was merged into another; its email then leads there.",
     )
+    import_job = models.ForeignKey(
+        "ImportJob",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The CSV import that created this lead (its result page links to them).",
+    )
 
     objects = LeadQuerySet.as_manager()
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from accord.core.errors import NotFound
 from accord.core.models import Event
-from accord.leads.models import Lead
+from accord.leads.models import Lead, Stage
 from accord.people.models import ALL_LEADS_ROLES, Role, User
 
 
@@ -59,6 +59,7 @@ class LeadFilters:
     source: str = ""  # source name
     q: str = ""
     order: str = ""  # "urgency": soonest SLA deadline first; otherwise newest first
+    import_job: int | None = None  # the leads this CSV import created
 
 
 def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
@@ -76,6 +77,8 @@ def lead_list(*, user: User, filters: LeadFilters) -> QuerySet[Lead]:
         qs = qs.filter(owner__username=filters.owner)
     if filters.source:
         qs = qs.filter(source__name=filters.source)
+    if filters.import_job:
+        qs = qs.filter(import_job_id=filters.import_job)
     if filters.q:
         term = filters.q.strip()
         qs = qs.filter(
@@ -139,3 +142,30 @@ def lead_stage_history(lead: Lead) -> list[StageSpan]:
         left = moves[i + 1][1] if i + 1 < len(moves) else None
         spans.append(StageSpan(stage, at, left))
     return spans
+
+
+@dataclass
+class ImportOutcome:
+    """Where the leads an import created are now: how many in each stage and with each owner."""
+
+    total: int
+    by_stage: list[tuple[str, str, int]]  # (stage, its label, leads)
+    by_owner: list[tuple[str, str, int]]  # (username or "none", name or "Unassigned", leads)
+
+
+def import_job_outcome(*, user: User, job_id: int) -> ImportOutcome:
+    """Counts over the leads the import created that the user may see (two grouped queries)."""
+    leads = leads_visible_to(user).filter(import_job_id=job_id).order_by()
+    stages = dict(leads.values_list("stage").annotate(n=Count("id")))
+    by_stage = [(value, str(label), stages[value]) for value, label in Stage.choices if stages.get(value)]
+    owners = leads.values_list("owner__username", "owner__first_name", "owner__last_name").annotate(
+        n=Count("id")
+    )
+    by_owner = sorted(
+        (
+            (username or "none", f"{first or ''} {last or ''}".strip() or username or "Unassigned", n)
+            for username, first, last, n in owners
+        ),
+        key=lambda row: (-row[2], row[1]),
+    )
+    return ImportOutcome(sum(stages.values()), by_stage, by_owner)

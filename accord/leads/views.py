@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel, Event
 from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
-from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, SourceKind, Stage
+from accord.leads.models import DuplicateStatus, ImportJob, Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.selectors import (
     LeadFilters,
     lead_events,
@@ -106,7 +106,10 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
     leads = lead_list(user=user, filters=filters)
     # Counts per stage for the same filters without the stage itself, so each count is a link.
     unstaged = lead_list(
-        user=user, filters=LeadFilters(source=filters.source, owner=filters.owner, q=filters.q)
+        user=user,
+        filters=LeadFilters(
+            source=filters.source, owner=filters.owner, q=filters.q, import_job=filters.import_job
+        ),
     )
     counted = dict(unstaged.order_by().values_list("stage").annotate(n=Count("id")))
     stage_counts = [
@@ -124,6 +127,9 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
         "stage_counts": stage_counts,
         "total": sum(counted.values()),
         "filters": filters,
+        "import_job": (
+            ImportJob.objects.filter(pk=filters.import_job).first() if filters.import_job else None
+        ),
         "query": query.urlencode(),
         "query_without_stage": _without(request, "stage", "page"),
     }
@@ -263,6 +269,13 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
             lines.append(f"Subject: {payload['subject']}")
     else:
         headline = event.type.replace(".", " ").replace("_", " ").capitalize()
+        if who:
+            headline += f" by {who}"
+        # A higher app's reason code (sla's 'bad_data') comes with the words to show for it.
+        if payload.get("reason_label"):
+            lines.append(f"Reason: {payload['reason_label']}")
+        if payload.get("note"):
+            lines.append(f"Note: {payload['note']}")
         if event.stage:
             lines.append(f"Stage set to {_stage_label(event.stage)}")
     return {

@@ -110,6 +110,7 @@ def _rule_key(rule: CriteriaRule) -> tuple[Any, ...]:
 def _rule_summary(rule: CriteriaRule) -> dict[str, Any]:
     return {
         "kind": rule.kind,
+        "kind_label": rule.get_kind_display(),  # what the pages show ("Fit points", not "fit")
         "field": rule.field,
         "operator": rule.operator,
         "value": rule.value,

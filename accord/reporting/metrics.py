@@ -45,6 +45,16 @@ STAGE_LABELS = {
     "opportunity": "Opportunities",
     "customer": "Won (customers)",
 }
+# One of each, as a sentence names it ("Cost per inquiry", "Time in MQL"): never a code, never a
+# plural cut down by hand (that gave "Cost per Inquirie").
+STAGE_NAMES = {
+    "inquiry": "inquiry",
+    "mql": "MQL",
+    "sal": "SAL",
+    "sql": "SQL",
+    "opportunity": "opportunity",
+    "customer": "customer",
+}
 CUT_KINDS = ("campaign", "channel", "source", "team", "rep", "criteria")
 
 
@@ -96,28 +106,27 @@ def _metrics() -> dict[str, Metric]:
         ),
     ]
     for stage in FUNNEL:
-        label = STAGE_LABELS[stage]
+        label, name = STAGE_LABELS[stage], STAGE_NAMES[stage]
         found.append(
             Metric(
                 f"flow_{stage}",
                 label,
-                f"Times leads entered {stage.upper() if len(stage) <= 3 else stage} "
-                "in the period (flow view: what moved, whenever the lead was created).",
+                f"Times leads entered {name} in the period (flow view: what moved, whenever the lead was created).",
             )
         )
         found.append(
             Metric(
                 f"cohort_{stage}",
-                f"Cohort reached {stage}",
-                f"Leads created in the period that have ever reached {stage} or a later stage (cohort view).",
+                f"Cohort reached {name}",
+                f"Leads created in the period that have ever reached {name} or a later stage (cohort view).",
             )
         )
         found.append(
             Metric(
                 f"cost_per_{stage}",
-                f"Cost per {label.rstrip('s')}",
+                f"Cost per {name}",
                 f"Marketing cost in the "
-                f"period ÷ times leads entered {stage} in the period; empty for cuts without costs "
+                f"period ÷ times leads entered {name} in the period; empty for cuts without costs "
                 "(source, team, rep, criteria version).",
                 "money",
             )
@@ -125,27 +134,29 @@ def _metrics() -> dict[str, Metric]:
         found.append(
             Metric(
                 f"velocity_{stage}",
-                f"Time in {stage}",
+                f"Time in {name}",
                 f"Median and 75th percentile (nearest "
-                f"rank) of the time leads stayed in {stage} before their next stage change, for "
+                f"rank) of the time leads stayed in {name} before their next stage change, for "
                 "stays that ended in the period.",
                 "duration",
             )
         )
     for a, b in itertools.pairwise(FUNNEL):
+        name_a, name_b = STAGE_NAMES[a], STAGE_NAMES[b]
+        title_a, title_b = name_a[0].upper() + name_a[1:], name_b[0].upper() + name_b[1:]
         found.append(
             Metric(
                 f"conv_{a}_{b}",
-                f"{a.upper()} → {b.upper()}",
-                f"Flow conversion: times leads entered {b} ÷ times leads entered {a}, both in the period.",
+                f"{title_a} → {title_b}",
+                f"Flow conversion: times leads entered {name_b} ÷ times leads entered {name_a}, both in the period.",
                 "percent",
             )
         )
         found.append(
             Metric(
                 f"cohort_conv_{a}_{b}",
-                f"Cohort {a.upper()} → {b.upper()}",
-                f"Of the leads created in the period that reached {a}, the share that reached {b} or beyond.",
+                f"Cohort {title_a} → {title_b}",
+                f"Of the leads created in the period that reached {name_a}, the share that reached {name_b} or beyond.",
                 "percent",
             )
         )

@@ -53,16 +53,39 @@ def conditions_format(conditions: list[dict[str, Any]]) -> str:
 class RuleForm(forms.Form):
     """Add a rule to a draft."""
 
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(label="Name", max_length=120)
     conditions = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, help_text=CONDITIONS_HELP
+        label="Conditions",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=CONDITIONS_HELP,
     )
     target_kind = forms.ChoiceField(choices=TargetKind.choices, label="Send to")
-    target_user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="Rep")
-    target_team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, label="Team")
-    target_queue = forms.ModelChoiceField(queryset=Queue.objects.all(), required=False, label="Queue")
-    weighted = forms.BooleanField(required=False, help_text="Weighted round-robin (team only).")
-    position = forms.IntegerField(min_value=1, required=False, help_text="Where in the order (empty: last).")
+    # Empty choices say what leaving them empty means (not Django's "---------").
+    target_user = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        label="Rep",
+        empty_label="— a rep, when sending to a rep —",
+    )
+    target_team = forms.ModelChoiceField(
+        queryset=Team.objects.all(),
+        required=False,
+        label="Team",
+        empty_label="— a team, when sending to a team —",
+    )
+    target_queue = forms.ModelChoiceField(
+        queryset=Queue.objects.all(),
+        required=False,
+        label="Queue",
+        empty_label="— a queue, when sending to a queue —",
+    )
+    weighted = forms.BooleanField(
+        label="Weighted", required=False, help_text="Weighted round-robin (team only)."
+    )
+    position = forms.IntegerField(
+        label="Position", min_value=1, required=False, help_text="Where in the order (empty: last)."
+    )
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)

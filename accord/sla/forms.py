@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from accord.core.errors import ApplicationError
+from accord.core.widgets import DateInput
 from accord.sla.scorecards import Period, PeriodKind, scorecard_period
 
 
@@ -22,9 +23,9 @@ class PeriodForm(forms.Form):
         ],
         required=False,
     )
-    on = forms.DateField(required=False, label="Containing", widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    on = forms.DateField(required=False, label="Containing", widget=DateInput())
+    start = forms.DateField(required=False, label="From", widget=DateInput())
+    end = forms.DateField(required=False, label="To", widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -306,8 +306,9 @@ def lead_reject(*, lead: Lead, user: Any, reason: str, note: str = "", channel: 
     lead.owner = None
     lead.save(update_fields=["owner", "updated_at"])
     target = Stage.NURTURE if reason == RejectionReason.NOT_READY else Stage.DISQUALIFIED
+    label = str(RejectionReason(reason).label)  # the timeline shows these words, never the code
     lead = lead_stage_set(
-        lead=lead, stage=target, actor=user, reason=f"rejected by sales: {reason}", channel=channel
+        lead=lead, stage=target, actor=user, reason=f"rejected by sales: {label}", channel=channel
     )
     event_record(
         type="lead.rejected",
@@ -317,6 +318,7 @@ def lead_reject(*, lead: Lead, user: Any, reason: str, note: str = "", channel: 
         occurred_at=now,
         payload={
             "reason": reason,
+            "reason_label": label,
             "note": note,
             "previous_owner": previous_owner.pk,
             "to_stage": target,

@@ -89,7 +89,7 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
     rejected = page.locator("section[aria-labelledby=errors-heading] tbody tr")
     assert rejected.count() == 2
     bad_email = rejected.nth(0).locator("td").all_inner_texts()
-    assert bad_email[:3] == ["4", "5", "email"]
+    assert bad_email[:3] == ["4", "5", "Email"]  # the column as the file names it
     assert "valid email" in bad_email[3]
     ragged = rejected.nth(1).locator("td").all_inner_texts()
     assert ragged[:3] == ["5", "6", "row"]
@@ -109,7 +109,7 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
     # Start: the import is queued for the worker and the progress page polls until it is done.
     page.click("#start-import")
     page.wait_for_url(f"**/leads/import/{job.pk}/")
-    assert "Import of trade-show.csv started." in page.inner_text("main")
+    assert "The import of trade-show.csv started." in page.inner_text("#import-progress")
     assert page.get_attribute("#import-progress", "hx-trigger") == "every 1s"
     queued = DBTaskResult.objects.get()
     assert queued.task_path == "accord.leads.tasks.import_job_run_task"
@@ -121,11 +121,23 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
     assert (queued.status, queued.return_value) == ("SUCCESSFUL", "done")
     page.wait_for_selector("#import-progress [data-status=done]")
     assert page.get_attribute("#import-progress", "hx-trigger") is None
+    assert "started" not in page.inner_text("main")  # the note goes once the import is done
     shown = counts(page, "#import-progress")
-    assert shown == {"rows": 5, "created": 3, "updated": 0, "unchanged": 0, "merged": 0, "rejected": 2}
+    assert shown == {
+        "rows": 5,
+        "created": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "merged": 0,
+        "rejected": 2,
+        "accounts_created": 3,
+    }
     job.refresh_from_db()
     assert {name: job.summary[name] for name in shown} == shown
     assert "Ignored columns: Internal ID" in page.inner_text("#import-progress")
+    # Where the new leads went, and a link to exactly them.
+    assert page.inner_text("#import-outcome [data-stage=inquiry]") == "3"
+    assert page.get_attribute("text=See the 3 new leads", "href") == f"/leads/?import_job={job.pk}"
 
     leads = {lead.email_key: lead for lead in Lead.objects.all()}
     assert sorted(leads) == sorted(GOOD_EMAILS)
@@ -144,16 +156,17 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
     assert download.suggested_filename == "trade-show-errors.csv"
     with open(download.path(), encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
-        assert reader.fieldnames[:5] == ["row", "line", "field", "error", "how_to_fix"]
-        assert reader.fieldnames[5:] == ["Email", "First Name", "Last Name", "Company", "Job", "Internal ID"]
+        # The file's own columns first, as they were, so it can be corrected and imported again.
+        assert reader.fieldnames[:6] == ["Email", "First Name", "Last Name", "Company", "Job", "Internal ID"]
+        assert reader.fieldnames[6:] == ["error_row", "error_line", "error_column", "error", "how_to_fix"]
         rows = list(reader)
     assert len(rows) == 2
     bad_email, ragged = rows
-    assert (bad_email["row"], bad_email["line"], bad_email["field"]) == ("4", "5", "email")
+    assert (bad_email["error_row"], bad_email["error_line"], bad_email["error_column"]) == ("4", "5", "Email")
     assert "valid email" in bad_email["error"]
     assert bad_email["how_to_fix"] == "Correct the address (name@company.com) or remove the row."
     assert (bad_email["Email"], bad_email["Job"]) == ("not-an-email", "Spy")
-    assert (ragged["row"], ragged["line"], ragged["field"]) == ("5", "6", "row")
+    assert (ragged["error_row"], ragged["error_line"], ragged["error_column"]) == ("5", "6", "row")
     assert "has 4 fields but the header names 6 columns" in ragged["error"]
     assert ragged["how_to_fix"].startswith("Add the missing values")
     assert ragged["Email"] == "ragged@acme.com"

@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accord.audit.models import ExportRecord
-from accord.core.csv_safe import FORMULA_STARTS, csv_escape, csv_response
+from accord.core.csv_safe import (
+    FORMULA_STARTS,
+    csv_escape,
+    csv_escape_user_cell,
+    csv_response,
+    csv_unescape_user_cell,
+)
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
@@ -98,3 +104,17 @@ def test_an_export_outside_a_request_is_logged_as_system(personas):
     """A command or task exporting: no request, no user."""
     csv_response("x.csv", None, [], user=None, what="test.command")
     assert ExportRecord.objects.get().channel == "system"
+
+
+@pytest.mark.parametrize("phone", ["+44 20 7946 0000", "+1 (555) 010-9999", "-12.5", "+49/30.1234"])
+def test_a_users_phone_number_is_given_back_as_typed(phone):
+    assert csv_escape_user_cell(phone) == phone
+    assert csv_unescape_user_cell(csv_escape_user_cell(phone)) == phone
+
+
+@pytest.mark.parametrize(
+    "formula", ["+1+1", "-VP", "=1", "@SUM(A1)", "+cmd|' /C calc'!A0", "-2+3+cmd|x", "\t1"]
+)
+def test_a_users_cell_that_could_start_a_formula_is_still_escaped_and_reads_back(formula):
+    assert csv_escape_user_cell(formula) == "'" + formula
+    assert csv_unescape_user_cell(csv_escape_user_cell(formula)) == formula

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -131,6 +131,28 @@ def test_attribution_states_its_model_and_caveat_and_reps_may_not_read_it(person
     assert api_client_for(personas.bob).get(url).status_code == 403
     bad = api_client_for(personas.eve).get("/api/v1/attribution?model=magic&start=2026-01-01&end=2026-03-31")
     assert bad.status_code == 422 and "first_touch" in bad.json()["message"]
+
+
+def test_attribution_without_a_period_answers_for_the_current_fiscal_quarter_and_says_which(
+    personas, api_client_for
+):
+    import time_machine
+
+    from accord.core.models import Organization
+
+    Organization.objects.update_or_create(pk=1, defaults={"fiscal_year_start_month": 2})
+    client = api_client_for(personas.eve)
+    with time_machine.travel(datetime(2026, 5, 20, 10, 0, tzinfo=UTC), tick=False):
+        response = client.get("/api/v1/attribution")
+        explicit = client.get("/api/v1/attribution?start=2026-05-01&end=2026-07-31")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    # A year starting in February: May to July is the second quarter of the year ending January 2027.
+    assert (body["start"], body["end"], body["period"]) == ("2026-05-01", "2026-07-31", "FY2027 Q2")
+    assert explicit.json()["period"] == "2026-05-01 – 2026-07-31"
+    assert {**explicit.json(), "period": "FY2027 Q2"} == body
+    half = client.get("/api/v1/attribution?start=2026-05-01")
+    assert half.status_code == 422 and "end is missing" in half.json()["message"]
 
 
 def test_the_openapi_document_lists_the_campaign_deal_and_attribution_operations(personas, api_client_for):

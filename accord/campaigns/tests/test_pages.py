@@ -126,6 +126,20 @@ def test_the_attribution_page_switches_model_and_shows_the_caveat_next_to_every_
     assert client_for(personas.bob).get("/attribution/").status_code == 403
 
 
+def test_the_attribution_page_without_a_period_shows_the_current_fiscal_quarter_and_names_it(
+    personas, client_for
+):
+    import time_machine
+
+    from accord.core.models import Organization
+
+    Organization.objects.update_or_create(pk=1, defaults={"fiscal_year_start_month": 10})
+    with time_machine.travel(datetime(2026, 12, 6, 5, 24, tzinfo=UTC), tick=False):
+        html = client_for(personas.eve).get("/attribution/").content.decode()
+    assert 'name="start" value="2026-10-01"' in html and 'name="end" value="2026-12-31"' in html
+    assert "in FY2027 Q1 (2026-10-01 to 2026-12-31, the current fiscal quarter)" in html
+
+
 def test_the_detail_page_takes_a_fixed_number_of_queries(personas, client_for, django_assert_max_num_queries):
     parent = campaign_create(name="Spring", actor=personas.alice)
     for i in range(5):
@@ -138,3 +152,47 @@ def test_the_detail_page_takes_a_fixed_number_of_queries(personas, client_for, d
     with django_assert_max_num_queries(14):
         html = client.get(f"/campaigns/{parent.pk}/").content.decode()
     assert len(re.findall(r'href="/leads/\d+/"', html)) == 30 and "50.00 USD" in html
+
+
+def test_the_campaign_form_has_proper_labels_empty_choices_and_a_currency_list(personas, client_for):
+    html = client_for(personas.mona).get("/campaigns/new/").content.decode()
+    assert ">UTM campaign:</label>" in html and "Utm campaign" not in html
+    assert ">Parent campaign:</label>" in html and "— none: a top-level campaign —" in html
+    assert "---------" not in html
+    assert '<option value="EUR">EUR · Euro</option>' in html
+    assert '<option value="USD" selected>USD · US dollar</option>' in html
+
+
+def test_a_currency_that_is_not_iso_4217_is_refused_with_a_clear_message(
+    personas, client_for, api_client_for
+):
+    response = client_for(personas.mona).post(
+        "/campaigns/new/",
+        {"name": "Typo", "channel": "email", "status": "active", "budget": "1", "currency": "USS"},
+    )
+    assert response.status_code in (200, 422)
+    assert "USS is not an ISO 4217 currency code" in response.content.decode()
+    api = api_client_for(personas.mona).post(
+        "/api/v1/campaigns", {"name": "Typo", "currency": "USS"}, content_type="application/json"
+    )
+    assert api.status_code == 400
+    assert api.json()["message"].startswith("Currency 'USS' is not an ISO 4217 currency code")
+    assert api.json()["detail"] == {"currency": "not an ISO 4217 code"}
+
+
+def test_cost_to_date_and_all_cost_lines_say_in_words_why_they_differ(personas, client_for):
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 6, 5, 24, tzinfo=UTC), tick=False):
+        campaign = campaign_create(name="Winter", actor=personas.alice)
+        cost_line_add(
+            campaign=campaign,
+            amount="310.00",
+            period_start=date(2026, 12, 1),
+            period_end=date(2026, 12, 31),
+            actor=personas.alice,
+        )
+        html = client_for(personas.alice).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "60.00 USD" in html  # six of the 31 days are spent
+    assert "spent up to today (2026-12-06)" in html
+    assert "250.00 USD more than the cost to date because some lines run past today" in html

@@ -355,3 +355,19 @@ def test_fiscal_calendar_reads_the_organisation(db):
     org.fiscal_year_start_month = 4
     org.save()
     assert fiscal_calendar() == FiscalCalendar(4)
+
+
+def test_the_current_fiscal_quarter_follows_the_organisations_year_start(db):
+    import time_machine
+
+    from accord.core.calendar import FiscalQuarter, fiscal_quarter_current
+    from accord.core.models import Organization
+
+    org = Organization.current()
+    org.fiscal_year_start_month = 11
+    org.save()
+    with time_machine.travel(datetime(2026, 1, 31, 22, 0, tzinfo=UTC), tick=False):
+        assert fiscal_quarter_current() == FiscalQuarter(date(2025, 11, 1), date(2026, 1, 31), "FY2026 Q1")
+    assert fiscal_quarter_current(date(2026, 2, 1)) == FiscalQuarter(
+        date(2026, 2, 1), date(2026, 4, 30), "FY2026 Q2"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from accord.leads.importing import ERROR_COLUMNS
 from accord.leads.models import ImportJob, Lead, Source
 
 HEADER = "Email,First Name,Company\n"
@@ -36,7 +38,11 @@ def test_it_imports_a_file_and_prints_the_summary(db, tmp_path):
     assert Source.objects.get(name="CSV import").kind == "import"
     job = ImportJob.objects.get()
     assert job.status == "done"
-    assert job.summary == summary
+    # The job keeps the path its pages serve (under MEDIA_ROOT); the terminal gets one that opens.
+    printed = {k: v for k, v in summary.items() if k != "error_rows"}
+    assert job.summary == {**printed, "error_file": job.error_file.name}
+    assert summary["error_file"] == str(Path(job.error_file.path).resolve())
+    assert summary["error_rows"] == 1
     assert (Path(job.file.path)).is_file()
 
 
@@ -109,3 +115,56 @@ def test_the_accord_command_exits_zero_with_rejected_rows_and_non_zero_for_an_un
     )
     assert missing.returncode != 0
     assert "not a readable file" in missing.stderr
+
+
+def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_once_corrected(
+    db, tmp_path, monkeypatch, settings
+):
+    monkeypatch.chdir(tmp_path)
+    settings.MEDIA_ROOT = "media"  # relative, as a fresh install has it: the job stores imports/errors/...
+    Path("leads.csv").write_text(
+        "Email,First Name,Company,Employees,Phone\n"
+        "ada@acme.com,Ada,Acme,250,+44 20 7946 0000\n"
+        "not-an-email,Bob,Beta,10,+44 20 7946 0001\n"
+        "cy@gamma.io,Cy,Gamma,lots,+1 (555) 010-9999\n"
+        "dee@delta.io,=1+2,Delta,5\n"
+    )
+    err = StringIO()
+    out = StringIO()
+    call_command("import", "leads", "leads.csv", stdout=out, stderr=err)
+    summary = json.loads(out.getvalue())
+    assert (summary["created"], summary["rejected"], summary["error_rows"]) == (1, 3, 3)
+    assert Path(summary["error_file"]).is_absolute()
+    assert f"3 rejected rows, each with what was wrong and how to fix it, are in {summary['error_file']}" in (
+        err.getvalue()
+    )
+
+    with open(summary["error_file"], encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header = ["Email", "First Name", "Company", "Employees", "Phone"]
+    assert rows[0] == [*header, *ERROR_COLUMNS]
+    by_email = {row[0]: dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
+    # The user's cells as they were: a phone keeps its +, a formula is escaped, a short row padded.
+    assert by_email["not-an-email"]["Phone"] == "+44 20 7946 0001"
+    assert by_email["cy@gamma.io"]["Phone"] == "+1 (555) 010-9999"
+    assert by_email["dee@delta.io"]["First Name"] == "'=1+2"
+    assert by_email["dee@delta.io"]["Phone"] == ""
+    # Errors name the user's column, not the lead field behind it.
+    assert by_email["cy@gamma.io"]["error_column"] == "Employees"
+    assert by_email["cy@gamma.io"]["error"].startswith("Employees 'lots' is not a whole number")
+    assert by_email["not-an-email"]["error_column"] == "Email"
+
+    rows[1:] = [
+        [("bob@beta.io" if c == "not-an-email" else "250" if c == "lots" else c) for c in row]
+        for row in rows[1:]
+    ]
+    with open(summary["error_file"], "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    again = run("leads", summary["error_file"])
+
+    assert (again["created"], again["rejected"], again["error_file"]) == (3, 0, "")
+    assert sorted(again["ignored_columns"]) == sorted(ERROR_COLUMNS)
+    assert Lead.objects.count() == 4
+    assert Lead.objects.get(email="bob@beta.io").phone == "+44 20 7946 0001"
+    assert Lead.objects.get(email="cy@gamma.io").company_size == 250
+    assert Lead.objects.get(email="dee@delta.io").first_name == "=1+2"

@@ -157,3 +157,56 @@ def test_a_bad_mapping_is_explained(personas):
     response = client.post(reverse("leads:import_map", args=[job.pk]), {"map-0": "shoe_size"})
     assert response.status_code == 422
     assert "not a lead field" in response.content.decode()
+
+
+def test_the_done_page_says_where_the_new_leads_went_and_links_to_them(
+    personas, django_capture_on_commit_callbacks
+):
+    from accord.campaigns.tests.factories import LeadFactory
+
+    LeadFactory(email="older@acme.com")  # not from this import: the link must leave it out
+    client = client_for(personas.alice)
+    upload(client)
+    job = ImportJob.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("leads:import_preview", args=[job.pk]))
+    page = client.get(response["Location"]).content.decode()
+    job.refresh_from_db()
+    assert job.status == "done"
+    # Done: the "started" note is gone (it was a flash message that outlived the run).
+    assert "started" not in page
+    assert set(Lead.objects.filter(import_job=job).values_list("email", flat=True)) == {
+        "ada@acme.com",
+        "bob@beta.io",
+    }
+    link = f"{reverse('leads:list')}?import_job={job.pk}"
+    assert f'href="{link}">See the 2 new leads</a>' in page
+    assert 'data-stage="inquiry">2<' in page
+    assert 'data-owner="none">2<' in page and "Unassigned" in page
+    assert 'data-count="accounts_created">' in page
+
+    listed = client.get(link)
+    emails = {lead.email for lead in listed.context["leads"]}
+    assert emails == {"ada@acme.com", "bob@beta.io"}
+    assert "Only the leads created by" in listed.content.decode()
+    assert "the import of people.csv" in listed.content.decode()
+
+
+def test_a_running_import_says_it_started_until_it_is_done(personas):
+    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", status="running")
+    client = client_for(personas.mona)
+    html = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    assert "The import of x.csv started." in html
+    ImportJob.objects.filter(pk=job.pk).update(status="done", summary={"rows": 0, "created": 0})
+    html = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    assert "started" not in html and "This import created no new leads." in html
+
+
+def test_the_api_lists_the_leads_an_import_created_as_the_page_does(personas, api_client_for):
+    from accord.campaigns.tests.factories import LeadFactory
+
+    job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", status="done")
+    LeadFactory(email="mine@acme.com", import_job=job)
+    LeadFactory(email="other@acme.com")
+    body = api_client_for(personas.root).get(f"/api/v1/leads?import_job={job.pk}").json()
+    assert [lead["email"] for lead in body["results"]] == ["mine@acme.com"]

@@ -71,11 +71,17 @@ def write(tmp_path: Path, text: str | bytes, name: str = "leads.csv", encoding: 
 
 
 def errors_of(summary: dict) -> list[list[str]]:
+    """The error file's rows read diagnostics first (row, line, column, error, fix), then the cells.
+
+    The file itself has the user's columns first and the diagnostics last (see the layout test)."""
     from django.conf import settings
 
     path = Path(settings.MEDIA_ROOT) / summary["error_file"]
     with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.reader(fh))
+        rows = list(csv.reader(fh))
+    n = len(importing.ERROR_COLUMNS)
+    assert tuple(rows[0][-n:]) == importing.ERROR_COLUMNS
+    return [row[-n:] + row[:-n] for row in rows]
 
 
 def test_it_imports_utf8_with_bom(db, tmp_path):
@@ -122,7 +128,7 @@ def test_it_handles_crlf_quoted_newlines_and_quoted_commas(db, tmp_path):
     assert Lead.objects.get(email="ada@acme.com").company == "Acme, Inc."
     assert Lead.objects.get(email="bob@beta.io").last_name == "Multi\nLine"
     # the bad row starts on file line 5 because row 2 spans lines 3 and 4
-    assert errors_of(summary)[1][:3] == ["3", "5", "email"]
+    assert errors_of(summary)[1][:3] == ["3", "5", "Email"]
 
 
 def test_formula_looking_cells_are_stored_as_text_and_escaped_in_the_error_file(db, tmp_path):
@@ -151,13 +157,17 @@ def test_overlong_missing_and_malformed_values_are_reported_with_a_fix(db, tmp_p
     assert summary["created"] == 1
     assert summary["rejected"] == 4
     rows = errors_of(summary)
-    assert rows[0][:5] == ["row", "line", "field", "error", "how_to_fix"]
+    assert rows[0][:5] == ["error_row", "error_line", "error_column", "error", "how_to_fix"]
     assert rows[0][5:] == HEADER.strip().split(",")
     by_row = {r[0]: r for r in rows[1:]}
-    assert by_row["1"][2] == "title" and "300 characters" in by_row["1"][3] and "Shorten" in by_row["1"][4]
-    assert by_row["2"][2] == "email" and "is required" in by_row["2"][3]
+    assert by_row["1"][2] == "Title" and "300 characters" in by_row["1"][3] and "Shorten" in by_row["1"][4]
+    assert by_row["2"][2] == "Email" and "is required" in by_row["2"][3] and "Fill in Email" in by_row["2"][4]
     assert "valid email" in by_row["3"][3] and "name@company.com" in by_row["3"][4]
-    assert by_row["4"][2] == "company_size" and "whole number" in by_row["4"][4]
+    # The user's column, not the field behind it (company_size).
+    assert by_row["4"][2] == "Employees" and by_row["4"][3].startswith(
+        "Employees 'lots' is not a whole number"
+    )
+    assert "whole number" in by_row["4"][4]
     assert by_row["2"][5:] == ["", "NoEmail", "Person", "Acme", "", "", "", ""]
 
 
@@ -178,7 +188,7 @@ def test_ragged_rows_are_rejected_not_truncated(db, tmp_path):
     rows = errors_of(summary)
     assert rows[1][2] == "row" and "9 fields" in rows[1][3] and "Quote values" in rows[1][4]
     assert rows[2][2] == "row" and "2 fields" in rows[2][3]
-    assert rows[2][5:] == ["bob@beta.io", "Bob"]
+    assert rows[2][5:] == ["bob@beta.io", "Bob", "", "", "", "", "", ""]  # padded under the header
 
 
 def test_duplicates_in_a_file_fold_into_one_lead_like_sequential_submissions(db, tmp_path):

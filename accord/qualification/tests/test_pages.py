@@ -145,7 +145,8 @@ def test_the_diff_page_compares_with_the_previous_version(login, personas):
     new = criteria_with_rules(version=2, threshold=70, rules=[])
     page = login(personas.bob).get(f"/criteria/{new.pk}/diff/").content.decode()
     assert "MQL threshold: 60 → 70" in page
-    assert "company size ≥ 200" in page
+    assert "Fit points: company size ≥ 200" in page  # the rule's kind in words, not its code
+    assert "<li>fit:" not in page
 
 
 def test_the_glossary_lists_the_live_rules_of_the_active_criteria(login, personas):

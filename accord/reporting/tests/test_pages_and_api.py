@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 from django.core import mail
@@ -158,3 +159,33 @@ def test_a_cut_narrows_the_dashboard_and_a_bad_cut_is_refused(built, client_for,
     rows = next(t for t in body["tables"] if t["key"] == "by_campaign")["rows"]
     assert [r[0] for r in rows] == ["Spring webinar"]
     assert client_for(root).get(f"/dashboards/marketing/{Q}&cut=planet&cut_value=1").status_code == 400
+
+
+@pytest.mark.parametrize("kind", ["marketing", "sales", "executive"])
+def test_a_report_without_a_period_answers_for_the_current_fiscal_quarter_and_says_which(
+    personas, api_client_for, kind
+):
+    import time_machine
+
+    from accord.core.models import Organization
+
+    Organization.objects.update_or_create(pk=1, defaults={"fiscal_year_start_month": 7})
+    with time_machine.travel(datetime(2026, 12, 6, 5, 24, tzinfo=UTC), tick=False):
+        response = api_client_for(personas.root).get(f"/api/v1/reports/{kind}")
+    assert response.status_code == 200, response.content
+    # A year starting in July: October to December is the second quarter of the year ending June 2027.
+    assert response.json()["period"] == {"start": "2026-10-01", "end": "2027-01-01", "label": "FY2027 Q2"}
+
+
+def test_the_glossary_names_every_stage_in_words_not_codes(personas, client_for):
+    html = client_for(personas.alice).get("/dashboards/glossary/").content.decode()
+    for label in ("Cost per inquiry", "Cost per MQL", "Cost per opportunity", "Cost per customer"):
+        assert label in html
+    for label in ("Cohort reached SQL", "Time in MQL", "Inquiry → MQL", "Opportunity → Customer"):
+        assert label in html
+    assert (
+        "Cost per Inquirie" not in html
+        and "Cost per Won" not in html
+        and "Cohort reached sql" not in html
+        and "INQUIRY" not in html
+    )

@@ -135,3 +135,11 @@ def test_the_dry_run_page_and_its_htmx_partial(client, personas):
     assert "pat@clinic.org" in page.content.decode()
     assert "round-robin → Bob" in partial.content.decode()
     assert "<html" not in partial.content.decode()
+
+
+def test_the_rule_form_says_what_an_empty_choice_means_instead_of_dashes(db):
+    from accord.routing.forms import RuleForm
+
+    html = RuleForm().as_div()
+    assert "---------" not in html
+    assert "— a team, when sending to a team —" in html and "— a rep, when sending to a rep —" in html

@@ -107,3 +107,13 @@ def test_unknown_touch_kinds_and_outcomes_are_refused(personas, assigned):
         services.touch_log(lead=assigned, user=personas.bob, kind="fax")
     with pytest.raises(ApplicationError):
         services.touch_log(lead=assigned, user=personas.bob, kind=TouchKind.CALL, outcome="maybe")
+
+
+def test_a_rejection_reads_in_words_on_the_lead_page_never_as_its_code(personas, assigned, client_for):
+    services.lead_reject(
+        lead=assigned, user=personas.bob, reason=RejectionReason.BAD_DATA, note="typo in email"
+    )
+    html = client_for(personas.root).get(f"/leads/{assigned.pk}/").content.decode()
+    assert "bad_data" not in html
+    assert "Reason: rejected by sales: Bad data" in html  # the stage change
+    assert "Reason: Bad data" in html and "Note: typo in email" in html  # the rejection itself

@@ -1,8 +1,9 @@
 """``accord import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]``: import leads from CSV.
 
-Prints the summary as JSON on stdout and exits 0 when the file was processed (rejected rows are
-listed in the error file the summary names); exits non-zero with a message for a file that cannot
-be read, an unknown source or a wrong encoding.
+Prints the summary as JSON on stdout and exits 0 when the file was processed; rejected rows are in
+the error file the summary names (an absolute path, so it opens from where the command ran, with
+``error_rows`` saying how many it holds; correct it and import it again as it is). Exits non-zero
+with a message for a file that cannot be read, an unknown source or a wrong encoding.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -73,7 +75,24 @@ class Command(BaseCommand):
                 summary = self._run_as_job(path, source, mapping, options["encoding"], import_job_run)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
+        summary = self._for_the_terminal(summary)
         self.stdout.write(json.dumps(summary, indent=2))
+        if summary["error_file"]:
+            self.stderr.write(
+                f"{summary['error_rows']} rejected rows, each with what was wrong and how to fix it, are in "
+                f"{summary['error_file']}; correct them there and import that file again."
+            )
+
+    @staticmethod
+    def _for_the_terminal(summary: dict) -> dict:
+        """The summary with the error file as a path that opens from any folder, and its row count.
+
+        The job stores the path relative to MEDIA_ROOT (where the pages serve it from)."""
+        summary = dict(summary)
+        if summary.get("error_file"):
+            summary["error_file"] = str((Path(settings.MEDIA_ROOT) / summary["error_file"]).resolve())
+        summary["error_rows"] = summary.get("rejected", 0) if summary.get("error_file") else 0
+        return summary
 
     def _run_as_job(self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any) -> dict:
         """Run as an ImportJob (file copied under MEDIA_ROOT) so it shows on the import pages."""
