@@ -199,6 +199,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ACCORD_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bodies anyone may send (public form, incoming lead webhook): at most this many bytes (a source's
+# own, smaller limit still applies). JSON bodies on every door (those two and the REST API) nest at
+# most ACCORD_JSON_MAX_DEPTH levels and hold numbers of at most ACCORD_JSON_MAX_NUMBER_DIGITS digits.
+ACCORD_PUBLIC_MAX_BODY_BYTES = env_int("ACCORD_PUBLIC_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+ACCORD_JSON_MAX_DEPTH = env_int("ACCORD_JSON_MAX_DEPTH", 32, minimum=2, maximum=200)
+ACCORD_JSON_MAX_NUMBER_DIGITS = env_int("ACCORD_JSON_MAX_NUMBER_DIGITS", 50, minimum=16, maximum=4000)
 # Sign-in throttling: after this many failed attempts for one username from one address within the
 # window, further attempts are refused for the lockout period (login page and admin login alike).
 ACCORD_LOGIN_MAX_FAILURES = env_int("ACCORD_LOGIN_MAX_FAILURES", 5, minimum=1)
