@@ -233,6 +233,9 @@ ACCORD_MAILIN_DOMAIN = env_str("ACCORD_MAILIN_DOMAIN", "mail.accord.local")
 ACCORD_MAILIN_HOST = env_str("ACCORD_MAILIN_HOST", "127.0.0.1")
 ACCORD_MAILIN_PORT = env_int("ACCORD_MAILIN_PORT", 2525, minimum=1, maximum=65535)
 ACCORD_MAILIN_MAX_BYTES = env_int("ACCORD_MAILIN_MAX_BYTES", 10_485_760, minimum=1024)
+# Parts nested deeper than this (a message attached to a message attached to ...) are reported back
+# to the user as unreadable rather than parsed.
+ACCORD_MAILIN_MAX_MIME_DEPTH = env_int("ACCORD_MAILIN_MAX_MIME_DEPTH", 16, minimum=2, maximum=100)
 ACCORD_NURTURE_RECHECK_DAYS = env_int("ACCORD_NURTURE_RECHECK_DAYS", 90, minimum=1, maximum=3650)
 # Behind a reverse proxy, read the client address from X-Forwarded-For (for rate limits).
 ACCORD_TRUST_X_FORWARDED_FOR = env_bool("ACCORD_TRUST_X_FORWARDED_FOR", False)
