@@ -169,6 +169,9 @@ EMAIL_HOST_USER = env_str("ACCORD_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("ACCORD_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("ACCORD_EMAIL_FROM", "accord@localhost")
+# A notification email that fails is tried again after 1, 2, 4 ... minutes (at most an hour apart)
+# until this many tries; failures show on the notification, in the admin and in /healthz ("mail").
+ACCORD_EMAIL_MAX_ATTEMPTS = env_int("ACCORD_EMAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 if env_bool("ACCORD_EMAIL_CONSOLE", False):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 elif DEBUG and not _email_host:
