@@ -390,3 +390,14 @@ def test_a_broken_multipart_body_is_a_400_json(source):
     )
     assert response.status_code == 400
     assert "cannot be read" in response.json()["message"]
+
+
+def test_the_public_body_limit_caps_a_sources_own_larger_limit(source, client, settings):
+    settings.ACCORD_PUBLIC_MAX_BODY_BYTES = 2048
+    source.max_body_bytes = 10_000_000
+    source.save()
+    body = json.dumps({"email": "vera@acme.com", "message": "m" * 3000})
+    response = client.post(url(source), body, content_type="application/json")
+    assert response.status_code == 413
+    assert "at most 2048" in response.json()["message"]
+    assert not Lead.objects.exists()
