@@ -28,6 +28,10 @@ DEFAULT_MAX_NUMBER_DIGITS = 50
 _STRING = re.compile(r'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _OPENING = frozenset("[{")
+_HOW = (
+    "Send one JSON object of field names to plain values, with Content-Type: application/json, "
+    "encoded as UTF-8."
+)
 
 
 def json_max_depth() -> int:
@@ -94,9 +98,7 @@ def json_body_load(
             text = bytes(raw).decode(json.detect_encoding(raw))
         except (UnicodeDecodeError, LookupError):
             raise ApplicationError(
-                "The body is not valid UTF-8 text. Send JSON encoded as UTF-8 "
-                "(Content-Type: application/json; charset=utf-8).",
-                detail={"body": "invalid UTF-8"},
+                f"The body is not valid JSON: it is not UTF-8 text. {_HOW}", detail={"body": "invalid JSON"}
             ) from None
     else:
         text = raw
@@ -104,8 +106,7 @@ def json_body_load(
     depth = json_nesting_depth(text, stop_above=max_depth)
     if depth > max_depth:
         raise ApplicationError(
-            f"The body nests arrays or objects more than {max_depth} levels deep; send a flatter "
-            "object (field names to plain values).",
+            f"The body nests arrays or objects more than {max_depth} levels deep. {_HOW}",
             detail={"body": "nested too deeply"},
         )
 
@@ -134,11 +135,9 @@ def json_body_load(
         return json.loads(text, parse_int=parse_int, parse_float=parse_float, parse_constant=parse_constant)
     except RecursionError:  # a lower limit than max_depth on a small stack: still the body's fault
         raise ApplicationError(
-            "The body nests arrays or objects too deeply; send a flatter object.",
-            detail={"body": "nested too deeply"},
+            f"The body nests arrays or objects too deeply. {_HOW}", detail={"body": "nested too deeply"}
         ) from None
     except ValueError as exc:
         raise ApplicationError(
-            f"The body is not valid JSON: {exc}. Send one JSON object encoded as UTF-8.",
-            detail={"body": "invalid JSON"},
+            f"The body is not valid JSON: {exc}. {_HOW}", detail={"body": "invalid JSON"}
         ) from None
