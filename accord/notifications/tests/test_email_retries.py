@@ -53,14 +53,16 @@ def test_a_line_feed_in_a_leads_name_does_not_stop_the_new_lead_email(
     (mail,) = smtp_server.to(personas.bob.email)
     assert mail.subject == "New lead: Pat Bcc: x@evil.example Lee"
     assert mail.rcpt_tos == [personas.bob.email]  # nothing injected
-    assert "Pat\r\nBcc: x@evil.example Lee is yours." in mail.body  # the body keeps the line (CRLF on the wire)
+    assert (
+        "Pat\r\nBcc: x@evil.example Lee is yours." in mail.body
+    )  # the body keeps the line (CRLF on the wire)
     n.refresh_from_db()
     assert n.emailed_at == NOW and (n.email_attempts, n.email_error) == (1, "")
     assert n.subject.startswith("New lead: Pat\nBcc")  # and so does the record
 
 
 def test_a_server_that_refuses_first_gets_the_email_on_the_retry(
-    personas, pat, smtp_server, django_capture_on_commit_callbacks, run_due_tasks, client_for
+    personas, pat, smtp_server, django_capture_on_commit_callbacks, run_due_tasks, client_for, api_client_for
 ):
     smtp_server.refuse = 1
     with time_machine.travel(NOW, tick=False):
@@ -72,6 +74,9 @@ def test_a_server_that_refuses_first_gets_the_email_on_the_retry(
         assert health()["mail"] == {"failing": 1, "given_up": 0}
         page = client_for(personas.bob).get("/notifications/").content.decode()
         assert "Email not sent" in page and "trying again at" in page
+        (shown,) = api_client_for(personas.bob).get("/api/v1/notifications").json()["results"]
+        assert (shown["email_attempts"], shown["emailed_at"]) == (1, None)
+        assert "451" in shown["email_error"] and shown["email_retry_at"].startswith("2026-03-03T10:01")
         assert run_due_tasks() == []  # not due yet
     assert smtp_server.to(personas.bob.email) == []
     with time_machine.travel(NOW + timedelta(minutes=1, seconds=1), tick=False):
