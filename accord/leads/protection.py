@@ -43,6 +43,17 @@ def intake_is_anonymous(*, channel: str, source: Source | None, actor: Any) -> b
     return channel in (Channel.FORM, Channel.API)
 
 
+def identity_differences(*, current: Mapping[str, Any], submitted: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Identity fields the submission would overwrite, as {field: [old, new]}; empty fields are not."""
+    found: dict[str, list[Any]] = {}
+    for name in IDENTITY_FIELDS:
+        new, old = submitted.get(name), current.get(name)
+        if new in (None, "") or old in (None, "") or new == old:
+            continue
+        found[name] = [old, new]
+    return found
+
+
 def identity_changes_held(
     *, current: Mapping[str, Any], submitted: Mapping[str, Any], stage: str, hand_edited: bool
 ) -> dict[str, list[Any]]:
@@ -53,13 +64,7 @@ def identity_changes_held(
     """
     if stage not in SALES_STAGES and not hand_edited:
         return {}
-    held: dict[str, list[Any]] = {}
-    for name in IDENTITY_FIELDS:
-        new, old = submitted.get(name), current.get(name)
-        if new in (None, "") or old in (None, "") or new == old:
-            continue
-        held[name] = [old, new]
-    return held
+    return identity_differences(current=current, submitted=submitted)
 
 
 def lead_hand_edited(lead: Lead) -> bool:
@@ -81,8 +86,7 @@ def lead_changes_to_hold(
     if not intake_is_anonymous(channel=channel, source=source, actor=actor):
         return {}
     current = {name: getattr(lead, name) for name in IDENTITY_FIELDS}
-    differing = identity_changes_held(current=current, submitted=submitted, stage=Stage.SAL, hand_edited=True)
-    if not differing:
+    if not identity_differences(current=current, submitted=submitted):
         return {}  # nothing would be overwritten: no need to ask the audit trail
     hand_edited = lead.stage not in SALES_STAGES and lead_hand_edited(lead)
     return identity_changes_held(
@@ -91,6 +95,7 @@ def lead_changes_to_hold(
 
 
 def may_apply_proposed_change(user: Any, lead: Lead) -> bool:
+    """Who may apply a proposal: the lead's owner, and marketing, the heads and admins (as for its stage)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.has_role(*APPLY_ROLES) or (lead.owner_id is not None and lead.owner_id == user.pk)
