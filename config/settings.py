@@ -176,6 +176,9 @@ EMAIL_HOST_USER = env_str("ACCORD_EMAIL_USER")
 EMAIL_HOST_PASSWORD = env_str("ACCORD_EMAIL_PASSWORD")
 EMAIL_USE_TLS = env_bool("ACCORD_EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("ACCORD_EMAIL_FROM", "accord@localhost")
+# A notification email that fails is tried again after 1, 2, 4 ... minutes (at most an hour apart)
+# until this many tries; failures show on the notification, in the admin and in /healthz ("mail").
+ACCORD_EMAIL_MAX_ATTEMPTS = env_int("ACCORD_EMAIL_MAX_ATTEMPTS", 8, minimum=1, maximum=50)
 if env_bool("ACCORD_EMAIL_CONSOLE", False):
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 elif DEBUG and not _email_host:
@@ -206,6 +209,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ACCORD_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bodies anyone may send (public form, incoming lead webhook): at most this many bytes (a source's
+# own, smaller limit still applies). JSON bodies on every door (those two and the REST API) nest at
+# most ACCORD_JSON_MAX_DEPTH levels and hold numbers of at most ACCORD_JSON_MAX_NUMBER_DIGITS digits.
+ACCORD_PUBLIC_MAX_BODY_BYTES = env_int("ACCORD_PUBLIC_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+ACCORD_JSON_MAX_DEPTH = env_int("ACCORD_JSON_MAX_DEPTH", 32, minimum=2, maximum=200)
+ACCORD_JSON_MAX_NUMBER_DIGITS = env_int("ACCORD_JSON_MAX_NUMBER_DIGITS", 50, minimum=16, maximum=4000)
 # Sign-in throttling: after this many failed attempts for one username from one address within the
 # window, further attempts are refused for the lockout period (login page and admin login alike).
 ACCORD_LOGIN_MAX_FAILURES = env_int("ACCORD_LOGIN_MAX_FAILURES", 5, minimum=1)
@@ -234,6 +243,9 @@ ACCORD_MAILIN_DOMAIN = env_str("ACCORD_MAILIN_DOMAIN", "mail.accord.local")
 ACCORD_MAILIN_HOST = env_str("ACCORD_MAILIN_HOST", "127.0.0.1")
 ACCORD_MAILIN_PORT = env_int("ACCORD_MAILIN_PORT", 2525, minimum=1, maximum=65535)
 ACCORD_MAILIN_MAX_BYTES = env_int("ACCORD_MAILIN_MAX_BYTES", 10_485_760, minimum=1024)
+# Parts nested deeper than this (a message attached to a message attached to ...) are reported back
+# to the user as unreadable rather than parsed.
+ACCORD_MAILIN_MAX_MIME_DEPTH = env_int("ACCORD_MAILIN_MAX_MIME_DEPTH", 16, minimum=2, maximum=100)
 ACCORD_NURTURE_RECHECK_DAYS = env_int("ACCORD_NURTURE_RECHECK_DAYS", 90, minimum=1, maximum=3650)
 # Behind a reverse proxy, read the client address from X-Forwarded-For (for rate limits).
 ACCORD_TRUST_X_FORWARDED_FOR = env_bool("ACCORD_TRUST_X_FORWARDED_FOR", False)

@@ -41,6 +41,7 @@ from accord.campaigns.models import (
 from accord.core.currencies import currency_check
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
+from accord.core.mail_headers import header_clean
 from accord.core.models import Channel
 from accord.leads.models import ConsentStatus, Lead, Source, Stage
 
@@ -948,7 +949,7 @@ def _email_messages(
 
     headers = unsubscribe_headers(lead)
     unsubscribe = headers["List-Unsubscribe"].strip("<>")  # the same link in the header and the body
-    subject = _personalise(variant.effective_subject, lead).replace("\n", " ").strip()
+    subject = header_clean(_personalise(variant.effective_subject, lead), max_length=998)
     text = _personalise(variant.effective_body, lead)
     body = (
         f"{_tracked(text, delivery)}\n\n--\n"

@@ -10,6 +10,8 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accord.core.health import health_sections
+
 logger = logging.getLogger(__name__)
 
 
@@ -24,7 +26,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    return JsonResponse({"status": "ok", "database": "ok", **health_sections()})
 
 
 # --- error pages: JSON for the API and the public form endpoint, pages elsewhere -------------------

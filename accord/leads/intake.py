@@ -9,7 +9,7 @@ so a submission is either fully recorded or not at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,7 @@ from accord.core.models import Channel
 from accord.leads.matching import AccountIndex, AccountMatch, possible_duplicates_of
 from accord.leads.models import Account, AccountDomain, Lead, PossibleDuplicate, Source, Stage
 from accord.leads.normalize import Submission, company_key, normalize_phone, normalize_submission
+from accord.leads.protection import PROPOSED_EVENT, lead_changes_to_hold
 from accord.qualification.engine import Activity, Evaluation
 from accord.qualification.selectors import evaluate_lead, next_stage
 from accord.sla.external import mql_hand_off
@@ -177,6 +178,16 @@ def lead_intake(
     now = occurred_at or timezone.now()
     with transaction.atomic():
         lead, created = _lead_for_update(sub.email_key, sub, source, now)
+        # An anonymous post does not overwrite who a protected lead is: it proposes (protection.py).
+        held = (
+            {}
+            if created
+            else lead_changes_to_hold(
+                lead=lead, submitted=sub.fields, channel=channel, source=source, actor=actor
+            )
+        )
+        if held:
+            sub = replace(sub, fields={k: v for k, v in sub.fields.items() if k not in held})
         changes = lead_apply_fields(lead, sub, now=now)
         account_note = ""
         if lead.account_id is None:
@@ -220,6 +231,15 @@ def lead_intake(
                 **(evaluation_payload(evaluation) if evaluation else {}),
             },
         )
+        if held:
+            event_record(
+                type=PROPOSED_EVENT,
+                subject=lead,
+                channel=channel,
+                actor=actor,
+                occurred_at=now,
+                payload={"changes": held, "source": source.name if source else "", "channel": channel},
+            )
         # The submission's own UTM values, not the lead's first-touch ones, name this touch's campaign.
         touchpoint_record_from_intake(
             lead=lead,

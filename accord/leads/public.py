@@ -7,17 +7,19 @@ answers with a redirect (``retURL`` / the source's success URL), a thank-you pag
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from accord.core.bodies import json_body_load
 from accord.core.errors import ApplicationError
 from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
@@ -64,12 +66,7 @@ def _parse_body(request: HttpRequest) -> tuple[dict[str, Any], bool]:
             detail={"body": "unsupported content type"},
         )
     if is_json:
-        try:
-            payload = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ApplicationError(
-                f"The body is not valid JSON: {exc}.", detail={"body": "invalid JSON"}
-            ) from None
+        payload = json_body_load(request.body or b"{}")
         if not isinstance(payload, dict):
             raise ApplicationError(
                 "The JSON body must be an object of field names to values.",
@@ -77,8 +74,17 @@ def _parse_body(request: HttpRequest) -> tuple[dict[str, Any], bool]:
             )
         return flatten_hubspot(payload), True
     data: dict[str, Any] = {}
-    for key in request.POST:
-        values = request.POST.getlist(key)
+    try:
+        posted = request.POST
+    except (MultiPartParserError, SuspiciousOperation) as exc:
+        # A broken multipart body or too many fields: the sender's fault, said as such (not a 500).
+        raise ApplicationError(
+            f"The form body cannot be read: {exc}. Send the fields as application/x-www-form-urlencoded, "
+            "multipart/form-data or application/json.",
+            detail={"body": "unreadable form"},
+        ) from None
+    for key in posted:
+        values = posted.getlist(key)
         data[key] = values[0] if len(values) == 1 else ";".join(values)
     return data, False
 
@@ -119,7 +125,9 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
     try:
         data, is_json = _parse_body(request)
     except ApplicationError as exc:
-        return _with_cors(JsonResponse({"message": exc.message, "detail": exc.detail}, status=400))
+        return _with_cors(
+            JsonResponse({"message": exc.message, "detail": exc.detail}, status=exc.status_code)
+        )
     wants_json = _wants_json(request, is_json)
     redirect_to = _safe_redirect(source, str(data.pop("retURL", "") or data.pop("redirect", "") or ""))
 
@@ -165,7 +173,9 @@ def _guard(request: HttpRequest, source: Source) -> HttpResponse | None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    limit = min(source.max_body_bytes, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    limit = min(
+        source.max_body_bytes, settings.ACCORD_PUBLIC_MAX_BODY_BYTES, settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    )
     if length > limit:
         return JsonResponse(
             {

@@ -8,10 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, Conflict
-from accord.core.events import event_record
-from accord.core.models import Channel
+from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from accord.core.events import event_record, subject_type_of
+from accord.core.models import Channel, Event
 from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, SourceKind, Stage
+from accord.leads.normalize import normalize_phone
+from accord.leads.protection import APPLIED_EVENT, IDENTITY_FIELDS, PROPOSED_EVENT, may_apply_proposed_change
 
 # Fields a merge copies from the merged lead when the kept lead has them empty.
 MERGE_FIELDS = (
@@ -153,5 +155,53 @@ def lead_stage_set(
         stage=stage,
         occurred_at=lead.stage_changed_at,
         payload={"from": previous, "to": stage, "reason": reason},
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_proposed_change_apply(
+    *, lead: Lead, proposal_id: int, actor: Any, channel: str = Channel.PAGE
+) -> Lead:
+    """Apply the values an anonymous submission proposed for a protected lead (see protection.py).
+
+    Only someone who may act on the lead may; each proposal is applied once. The lead's save is
+    audited like any hand edit, and a ``lead.proposed_change_applied`` event joins the timeline.
+    """
+    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    if not may_apply_proposed_change(actor, lead):
+        raise PermissionDenied(
+            "Only the lead's owner, marketing, the heads and admins may apply a proposed change."
+        )
+    proposal = Event.objects.filter(
+        pk=proposal_id, type=PROPOSED_EVENT, subject_type=subject_type_of(lead), subject_id=lead.pk
+    ).first()
+    if proposal is None:
+        raise NotFound(f"No proposed change {proposal_id} on this lead.", detail={"proposal": proposal_id})
+    if Event.objects.filter(
+        type=APPLIED_EVENT,
+        subject_type=subject_type_of(lead),
+        subject_id=lead.pk,
+        payload__proposal=proposal.pk,
+    ).exists():
+        raise Conflict("This proposed change was already applied.", detail={"proposal": "applied"})
+    applied: dict[str, list[Any]] = {}
+    for name, pair in (proposal.payload.get("changes") or {}).items():
+        if name not in IDENTITY_FIELDS or not isinstance(pair, list) or len(pair) != 2:
+            continue
+        old, new = getattr(lead, name), pair[1]
+        if new != old:
+            setattr(lead, name, new)
+            applied[name] = [old, new]
+    if "phone" in applied:
+        lead.phone_key = normalize_phone(lead.phone)
+    lead.clean_fields(exclude=[f.name for f in Lead._meta.fields if f.name not in applied])
+    lead.save()
+    event_record(
+        type=APPLIED_EVENT,
+        subject=lead,
+        actor=actor,
+        channel=channel,
+        payload={"proposal": proposal.pk, "changes": applied},
     )
     return lead

@@ -22,6 +22,7 @@ from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel, Event
 from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
 from accord.leads.models import DuplicateStatus, ImportJob, Lead, PossibleDuplicate, Source, SourceKind, Stage
+from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
 from accord.leads.selectors import (
     LeadFilters,
     lead_events,
@@ -30,7 +31,13 @@ from accord.leads.selectors import (
     lead_stage_history,
     leads_visible_to,
 )
-from accord.leads.services import duplicate_dismiss, lead_merge, lead_stage_set, source_create
+from accord.leads.services import (
+    duplicate_dismiss,
+    lead_merge,
+    lead_proposed_change_apply,
+    lead_stage_set,
+    source_create,
+)
 from accord.people.models import Role, User
 
 PAGE_SIZE = 50
@@ -260,6 +267,30 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
             f"Lead #{event.subject_id} was merged into lead #{payload.get('into_lead')}"
             f" ({payload.get('into_email', '')})"
         )
+    elif event.type == PROPOSED_EVENT:
+        source = f" ({payload['source']})" if payload.get("source") else ""
+        headline = (
+            f"Proposed change from {CHANNEL_LABELS.get(payload.get('channel') or event.channel, event.channel)}"
+            f"{source}, not applied: sales works on this lead"
+        )
+        lines.append(
+            "Proposed: "
+            + "; ".join(
+                f"{name.replace('_', ' ')} {_value_words(old)} → {_value_words(new)}"
+                for name, (old, new) in (payload.get("changes") or {}).items()
+            )
+        )
+    elif event.type == APPLIED_EVENT:
+        headline = "Applied a proposed change" + (f" ({who})" if who else "")
+        changes = payload.get("changes") or {}
+        if changes:
+            lines.append(
+                "Changed: "
+                + "; ".join(
+                    f"{name.replace('_', ' ')} {_value_words(old)} → {_value_words(new)}"
+                    for name, (old, new) in changes.items()
+                )
+            )
     elif event.type in COMMUNICATION_VERBS:
         headline = (
             f"{COMMUNICATION_VERBS[event.type]} {payload.get('name', 'a communication')!r}"
@@ -309,12 +340,18 @@ def _detail_context(
             value = lead.get_consent_display()
         fields.append({"name": name, "label": label, "value": value})
     allowed = can_change_stage(request.user, lead)
+    events = list(lead_events(lead))
+    applied = {e.payload.get("proposal") for e in events if e.type == APPLIED_EVENT and e.payload}
+    timeline = [event_story(e, lead) for e in events]
+    for item in timeline:
+        item["open_proposal"] = item["event"].type == PROPOSED_EVENT and item["event"].pk not in applied
     return {
         "lead": lead,
         "fields": fields,
         "custom": sorted((lead.custom or {}).items()),
         "spans": spans,
-        "timeline": [event_story(e, lead) for e in lead_events(lead)],
+        "timeline": timeline,
+        "can_apply_proposals": may_apply_proposed_change(request.user, lead),
         "can_change_stage": allowed,
         "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
         "stage_label": _stage_label(lead.stage),
@@ -351,6 +388,28 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
             return redirect("leads:detail", lead_id=lead.pk)
     lead = _lead_or_404(request.user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead, form), status=422)
+
+
+@login_required
+@require_POST
+def lead_proposed_change_apply_view(request: HttpRequest, lead_id: int, proposal_id: int) -> HttpResponse:
+    """'Apply' on a proposed change in the timeline, through ``lead_proposed_change_apply``."""
+    lead = _lead_or_404(request.user, lead_id)
+    if not may_apply_proposed_change(request.user, lead):
+        raise PermissionDenied(
+            "Only the lead's owner, marketing, the heads and admins may apply a proposed change."
+        )
+    try:
+        lead_proposed_change_apply(
+            lead=lead, proposal_id=proposal_id, actor=request.user, channel=Channel.PAGE
+        )
+    except NotFound:
+        raise Http404("No such proposed change.") from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The proposed change was applied.")
+    return redirect("leads:detail", lead_id=lead.pk)
 
 
 # --- possible duplicates --------------------------------------------------------------------------------
@@ -516,6 +575,11 @@ urlpatterns = [
     path("leads/", lead_list_page, name="list"),
     path("leads/<int:lead_id>/", lead_detail_page, name="detail"),
     path("leads/<int:lead_id>/stage", lead_stage_change, name="stage_set"),
+    path(
+        "leads/<int:lead_id>/proposals/<int:proposal_id>/apply",
+        lead_proposed_change_apply_view,
+        name="proposal_apply",
+    ),
     path("leads/duplicates/", duplicate_queue_page, name="duplicates"),
     path("leads/duplicates/<int:pair_id>/", duplicate_compare_page, name="duplicate"),
     path("leads/duplicates/<int:pair_id>/resolve", duplicate_resolve, name="duplicate_resolve"),

@@ -12,10 +12,38 @@ from accord.notifications.models import (
 )
 
 
+class EmailFailingFilter(admin.SimpleListFilter):
+    """Notifications whose email failed: waiting for a retry, or given up."""
+
+    title = "email"
+    parameter_name = "email"
+
+    def lookups(self, request, model_admin):
+        return [("failing", "Failing"), ("given_up", "Given up")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failing":
+            return queryset.email_failing()
+        if self.value() == "given_up":
+            return queryset.email_failing().filter(email_retry_at__isnull=True)
+        return queryset
+
+
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("user", "kind", "subject", "created_at", "read_at", "emailed_at", "email_mode")
-    list_filter = ("kind", "email_mode")
+    list_display = (
+        "user",
+        "kind",
+        "subject",
+        "created_at",
+        "read_at",
+        "emailed_at",
+        "email_mode",
+        "email_attempts",
+        "email_error",
+        "email_retry_at",
+    )
+    list_filter = ("kind", "email_mode", EmailFailingFilter)
     raw_id_fields = ("user", "lead")
 
 

@@ -25,6 +25,11 @@ class NotificationOut(Schema):
     created_at: datetime
     read_at: datetime | None
     emailed_at: datetime | None
+    email_attempts: int = Field(description="Tries to email it so far.")
+    email_error: str = Field(description="Why the last try failed; empty once it was sent.")
+    email_retry_at: datetime | None = Field(
+        description="When the next try is due; empty when sent or given up."
+    )
 
 
 class NotificationListOut(Schema):
@@ -48,6 +53,9 @@ def notification_out(n: Any) -> dict[str, Any]:
         "created_at": n.created_at,
         "read_at": n.read_at,
         "emailed_at": n.emailed_at,
+        "email_attempts": n.email_attempts,
+        "email_error": n.email_error,
+        "email_retry_at": n.email_retry_at,
     }
 
 

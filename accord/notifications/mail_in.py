@@ -53,6 +53,7 @@ MAILIN_DOMAIN = env_str("ACCORD_MAILIN_DOMAIN", "mail.accord.local")
 MAILIN_HOST = env_str("ACCORD_MAILIN_HOST", "127.0.0.1")
 MAILIN_PORT = env_int("ACCORD_MAILIN_PORT", 2525, minimum=1, maximum=65535)
 MAILIN_MAX_BYTES = env_int("ACCORD_MAILIN_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+MAILIN_MAX_MIME_DEPTH = env_int("ACCORD_MAILIN_MAX_MIME_DEPTH", 16, minimum=2, maximum=100)
 
 NOTE_LINES = 5
 NOTE_MAX_CHARS = 1000
@@ -81,6 +82,27 @@ def mail_in_port() -> int:
 
 def mail_in_max_bytes() -> int:
     return int(getattr(settings, "ACCORD_MAILIN_MAX_BYTES", MAILIN_MAX_BYTES))
+
+
+def mail_in_max_mime_depth() -> int:
+    return int(getattr(settings, "ACCORD_MAILIN_MAX_MIME_DEPTH", MAILIN_MAX_MIME_DEPTH))
+
+
+# A multipart or attached-message part opens one more level. Counting their headers before parsing
+# bounds the work: the stdlib parser's time grows fast with nesting (seconds at a few hundred levels)
+# and it recurses past Python's limit beyond that.
+_CONTAINER_HEADER = re.compile(rb"(?im)^content-type:[ \t]*(?:multipart/|message/)")
+
+
+def _mime_depth(message: Any) -> int:
+    """How deeply parts nest in a parsed message (1 for a single-part one), without recursion."""
+    deepest, stack = 0, [(message, 1)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if part.is_multipart():
+            stack.extend((child, depth + 1) for child in part.get_payload() or [])
+    return deepest
 
 
 # --- addresses -------------------------------------------------------------------------------------
@@ -223,11 +245,28 @@ def mail_parse(raw: bytes) -> ParsedMail:
     """Read what mail-in needs from a raw message, or raise MalformedMail saying what is missing."""
     if not raw or not raw.strip():
         raise MalformedMail("the message was empty")
+    max_bytes, max_depth = mail_in_max_bytes(), mail_in_max_mime_depth()
+    if len(raw) > max_bytes:
+        raise MalformedMail(
+            f"it is {len(raw)} bytes, more than the {max_bytes} accepted; send it without large attachments"
+        )
+    containers = len(_CONTAINER_HEADER.findall(raw))
+    if containers > 8 * max_depth:
+        raise MalformedMail(
+            f"it holds {containers} multipart or attached-message parts, more than the {8 * max_depth} "
+            "accepted; forward the message on its own, not as an attachment of an attachment"
+        )
     try:
         message = email.message_from_bytes(raw, policy=email.policy.default)
+        depth = _mime_depth(message)
     except Exception as exc:  # the stdlib parser is lenient; this is for the truly unreadable
         raise MalformedMail(f"it could not be parsed as an email ({exc.__class__.__name__})") from None
     assert isinstance(message, EmailMessage)
+    if depth > max_depth:
+        raise MalformedMail(
+            f"its parts are nested {depth} levels deep, more than the {max_depth} accepted; forward the "
+            "message on its own, not as an attachment of an attachment"
+        )
     senders = _addresses([_header(message, "From")]) or _emails_in(_header(message, "From"))
     if not senders:
         raise MalformedMail("it has no readable From address")

@@ -39,6 +39,10 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def pending_digest(self) -> NotificationQuerySet:
         return self.filter(email_mode=EmailMode.DIGEST, emailed_at__isnull=True)
 
+    def email_failing(self) -> NotificationQuerySet:
+        """Not emailed and the last try failed: waiting for a retry, or given up."""
+        return self.filter(emailed_at__isnull=True).exclude(email_error="")
+
 
 class Notification(BaseModel):
     """One message to one user, shown in their inbox and, by their preference, emailed."""
@@ -57,6 +61,13 @@ class Notification(BaseModel):
     )
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    email_attempts = models.PositiveSmallIntegerField(default=0, help_text="Tries to email it so far.")
+    email_error = models.CharField(
+        max_length=500, blank=True, help_text="Why the last try failed; empty once it was sent."
+    )
+    email_retry_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the next try is due; empty when sent or given up."
+    )
 
     objects = NotificationQuerySet.as_manager()
 
@@ -68,6 +79,11 @@ class Notification(BaseModel):
                 fields=["email_mode", "emailed_at"],
                 name="notification_email_pending",
                 condition=Q(emailed_at__isnull=True),
+            ),
+            models.Index(
+                fields=["email_retry_at"],
+                name="notification_email_failing",
+                condition=Q(emailed_at__isnull=True) & ~Q(email_error=""),
             ),
         ]
 

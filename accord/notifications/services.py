@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from accord.core.errors import ApplicationError
 from accord.core.events import event_record
+from accord.core.mail_headers import header_clean
 from accord.notifications.models import (
     CommunicationCopyRequest,
     CopyScope,
@@ -67,7 +69,7 @@ def notify(
     notification.save()
     if notification.email_mode == EmailMode.IMMEDIATE and not already_emailed:
         # robust: a mail server that is down must not undo or fail the work that caused the notification;
-        # the row keeps emailed_at empty and the failure is logged.
+        # the row records the failure and a task tries again later.
         transaction.on_commit(lambda: notification_email_send(notification_id=notification.pk), robust=True)
     return notification
 
@@ -76,8 +78,33 @@ def _absolute(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
 
 
+# A failed email is tried again after 1, 2, 4 ... minutes (at most an hour apart), up to this many times.
+EMAIL_MAX_ATTEMPTS = 8
+EMAIL_FIRST_RETRY = timedelta(minutes=1)
+EMAIL_LONGEST_WAIT = timedelta(hours=1)
+
+
+def email_retry_delay(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failed try: 1, 2, 4 ... minutes, at most an hour."""
+    return min(EMAIL_FIRST_RETRY * (2 ** max(attempts - 1, 0)), EMAIL_LONGEST_WAIT)
+
+
+def email_max_attempts() -> int:
+    return int(getattr(settings, "ACCORD_EMAIL_MAX_ATTEMPTS", EMAIL_MAX_ATTEMPTS))
+
+
+def notification_email_enqueue_at(notification_id: int, when: datetime) -> None:
+    from accord.notifications.tasks import notification_email_send_task
+
+    notification_email_send_task.using(run_after=when).enqueue(notification_id)
+
+
 def notification_email_send(*, notification_id: int) -> bool:
-    """Email one notification once. Claims it first (compare-and-set), so two runs send one email."""
+    """Email one notification once. Claims it first (compare-and-set), so two runs send one email.
+
+    A failed send is recorded on the notification (attempts, error) and tried again later by a task
+    (``email_retry_delay``), up to ``ACCORD_EMAIL_MAX_ATTEMPTS`` tries; it never fails silently.
+    """
     now = timezone.now()
     claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=now)
     if not claimed:
@@ -91,12 +118,38 @@ def notification_email_send(*, notification_id: int) -> bool:
     body = notification.body
     if notification.url:
         body = f"{body}\n\nOpen in Accord: {_absolute(notification.url)}"
+    attempts = notification.email_attempts + 1
     try:
-        send_mail(notification.subject, body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
-    except Exception:
-        # Release the claim so a later run (or the digest) can try again.
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
-        raise
+        # The subject is the record's text (a lead's name may hold a line break); the header gets a clean copy.
+        send_mail(
+            header_clean(notification.subject), body, settings.DEFAULT_FROM_EMAIL, [notification.user.email]
+        )
+    except Exception as exc:
+        error = f"{exc.__class__.__name__}: {exc}"[:500]
+        retry_at = now + email_retry_delay(attempts) if attempts < email_max_attempts() else None
+        # Release the claim and say why, so the retry (or an admin) can see it and try again.
+        Notification.objects.filter(pk=notification_id).update(
+            emailed_at=None, email_attempts=attempts, email_error=error, email_retry_at=retry_at
+        )
+        if retry_at is None:
+            logger.error(
+                "notification %s: email failed %s times, giving up: %s", notification_id, attempts, error
+            )
+        else:
+            logger.warning(
+                "notification %s: email failed (try %s), retrying at %s: %s",
+                notification_id,
+                attempts,
+                retry_at,
+                error,
+            )
+            transaction.on_commit(
+                lambda: notification_email_enqueue_at(notification_id, retry_at), robust=True
+            )
+        return False
+    Notification.objects.filter(pk=notification_id).update(
+        email_attempts=attempts, email_error="", email_retry_at=None
+    )
     return True
 
 

@@ -14,4 +14,5 @@ def notification_digests_send_task() -> dict[str, int]:
 
 @task()
 def notification_email_send_task(notification_id: int) -> bool:
+    """A retry of a failed email; idempotent (a notification already emailed is not sent again)."""
     return services.notification_email_send(notification_id=notification_id)

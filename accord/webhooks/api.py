@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,7 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut, json_response
+from accord.core.bodies import json_body_load
 from accord.core.errors import ApplicationError
 from accord.core.idempotency import REPLAYED_HEADER, idempotent_response
 from accord.leads.models import Source
@@ -122,12 +122,7 @@ def receive_lead(request: HttpRequest, source_key: str) -> HttpResponse:
     refusal = _guard(request, source)
     if refusal is not None:
         return refusal
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApplicationError(
-            f"The body is not valid JSON: {exc}.", detail={"body": "invalid JSON"}
-        ) from None
+    body = json_body_load(request.body or b"{}")
     if not isinstance(body, dict):
         raise ApplicationError(
             "The JSON body must be an object of field names to values.", detail={"body": "expected an object"}

@@ -188,3 +188,19 @@ def test_a_scheduled_send_goes_out_at_its_time_and_once(
     assert len(smtp_server.to(lead.email)) == 1
     email.refresh_from_db()
     assert email.status == CommunicationStatus.SENT
+
+
+def test_a_carriage_return_in_a_company_name_does_not_stop_the_email(personas, smtp_server):
+    invitation = communication_create(
+        campaign=CampaignFactory(name="Autumn webinar", owner=personas.alice),
+        actor=personas.alice,
+        name="Invitation",
+        body="Hello {first_name}",
+        variants=[VariantSpec(subject="Last seats for {company}")],
+    )
+    lead = LeadFactory(company="Acme\rBcc: x@evil.example", first_name="Ann")
+    result = communication_send(communication=invitation, actor=None, lead_ids=[lead.pk])
+    assert result.sent == 1
+    [mail] = smtp_server.to(lead.email)
+    assert mail.rcpt_tos == [lead.email]
+    assert mail.subject == "Last seats for Acme Bcc: x@evil.example"

@@ -64,3 +64,18 @@ def test_lead_intake_keeps_its_own_rules_for_text(personas, api_client_for):
     )
     assert response.status_code == 201, response.content
     assert response.json()["last_name"] == "Ruiz"
+
+
+def test_a_number_with_thousands_of_digits_in_an_api_body_is_a_400_naming_the_limit(personas, api_client_for):
+    body = b'{"name": "Spring", "budget": 1' + b"0" * 5000 + b"}"
+    response = api_client_for(personas.alice).post("/api/v1/campaigns", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "more than the 50 accepted" in response.json()["message"]
+    assert not Campaign.objects.exists()
+
+
+def test_an_api_body_nested_a_thousand_deep_is_a_400_saying_so(personas, api_client_for):
+    body = b'{"name": "Spring", "description": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    response = api_client_for(personas.alice).post("/api/v1/campaigns", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "levels deep" in response.json()["message"]

@@ -13,8 +13,29 @@ from django.test import Client
 def test_it_reports_ok_when_the_database_answers():
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    body = response.json()
+    assert (body["status"], body["database"]) == ("ok", "ok")
+    assert body["mail"] == {"failing": 0, "given_up": 0}
     assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_a_section_that_cannot_be_read_says_so_without_failing_the_check():
+    from accord.core.health import _sections, health_section_register
+
+    saved = dict(_sections)
+
+    def broken() -> dict:
+        raise RuntimeError("boom")
+
+    health_section_register("broken", broken)
+    try:
+        response = Client().get("/healthz")
+    finally:
+        _sections.clear()
+        _sections.update(saved)
+    assert response.status_code == 200
+    assert response.json()["broken"] == {"error": "could not be read"}
 
 
 @pytest.mark.django_db

@@ -358,3 +358,46 @@ def test_the_same_lead_through_api_html_form_and_salesforce_form_is_qualified_th
     assert api_lead.score == 100
     # The three same-named colleagues at one account are offered as possible duplicates.
     assert PossibleDuplicate.objects.count() == 3
+
+
+DEEP = b'{"email": "vera@acme.com", "x": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+
+
+@pytest.mark.parametrize("content_type", ["application/json", "text/plain"])
+def test_a_body_nested_a_thousand_deep_is_a_400_json_not_a_500(source, content_type):
+    response = Client(raise_request_exception=False).post(url(source), DEEP, content_type=content_type)
+    assert response.status_code == 400
+    assert "levels deep" in response.json()["message"]
+    assert not Lead.objects.exists()
+
+
+def test_a_number_with_thousands_of_digits_is_a_400_asking_for_a_string(source, client):
+    body = b'{"email": "vera@acme.com", "company_size": 1' + b"0" * 5000 + b"}"
+    response = client.post(url(source), body, content_type="application/json")
+    assert response.status_code == 400
+    assert "as a string" in response.json()["message"]
+
+
+def test_a_broken_multipart_body_is_a_400_json(source):
+    response = Client(raise_request_exception=False).post(
+        url(source) + "?format=json",
+        b"--x\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--x--",
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert response.status_code < 500
+    response = Client(raise_request_exception=False).post(
+        url(source) + "?format=json", b"garbage", content_type="multipart/form-data"
+    )
+    assert response.status_code == 400
+    assert "cannot be read" in response.json()["message"]
+
+
+def test_the_public_body_limit_caps_a_sources_own_larger_limit(source, client, settings):
+    settings.ACCORD_PUBLIC_MAX_BODY_BYTES = 2048
+    source.max_body_bytes = 10_000_000
+    source.save()
+    body = json.dumps({"email": "vera@acme.com", "message": "m" * 3000})
+    response = client.post(url(source), body, content_type="application/json")
+    assert response.status_code == 413
+    assert "at most 2048" in response.json()["message"]
+    assert not Lead.objects.exists()

@@ -31,8 +31,14 @@ class Received:
 @dataclass
 class Inbox:
     messages: list[Received] = field(default_factory=list)
+    refuse: int = 0  # the next this many messages are refused with a temporary error (451)
+    refused: int = 0
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse > 0:
+            self.refuse -= 1
+            self.refused += 1
+            return "451 4.3.0 Mailbox busy, try again later"
         self.messages.append(
             Received(
                 envelope.mail_from,

@@ -252,3 +252,43 @@ def test_over_smtp_a_message_above_the_size_limit_is_refused(personas, mail_in_s
         _send(mail_in_server, "bob@example.com", [address], raw)
     assert refused.value.smtp_code == 552
     assert not MailInMessage.objects.exists()
+
+
+def _nested_message(depth: int, *, kind: str = "multipart") -> bytes:
+    head = tail = ""
+    for level in range(depth - 1):
+        if kind == "multipart":
+            head += f'Content-Type: multipart/mixed; boundary="b{level}"\r\n\r\n--b{level}\r\n'
+            tail = f"\r\n--b{level}--\r\n" + tail
+        else:
+            head += "Content-Type: message/rfc822\r\n\r\nFrom: pat.lee@stmarys.example\r\n"
+    top = "From: Pat Lee <pat.lee@stmarys.example>\r\nTo: bob@example.com\r\nSubject: Beds\r\nMIME-Version: 1.0\r\n"
+    return (top + head + "Content-Type: text/plain\r\n\r\nhello" + tail).encode()
+
+
+@pytest.mark.parametrize("kind", ["multipart", "message"])
+def test_mail_nested_deeper_than_the_limit_is_reported_as_unreadable(personas, pat, kind):
+    address = mail_in_address_for(user=personas.bob)
+    result = mail_in_process(raw=_nested_message(20, kind=kind), recipients=[address])
+    assert result.status == MailInStatus.MALFORMED
+    assert "nested 20 levels deep, more than the 16" in result.outcomes[0].problems[0]
+    assert not Touch.objects.exists()
+
+
+def test_mail_nested_a_thousand_deep_is_refused_before_it_is_parsed(personas):
+    result = mail_in_process(raw=_nested_message(1000), recipients=[mail_in_address_for(user=personas.bob)])
+    assert result.status == MailInStatus.MALFORMED
+    assert "999 multipart or attached-message parts" in result.outcomes[0].problems[0]
+
+
+def test_mail_nested_within_the_limit_is_logged(personas, pat):
+    raw = _nested_message(10)
+    assert mail_parse(raw).from_address == "pat.lee@stmarys.example"
+
+
+def test_mail_larger_than_the_limit_is_reported_even_when_it_did_not_come_over_smtp(personas, settings):
+    settings.ACCORD_MAILIN_MAX_BYTES = 2048
+    raw = _message(sender="bob@example.com", to="pat.lee@stmarys.example", body="x" * 5000)
+    result = mail_in_process(raw=raw, recipients=[mail_in_address_for(user=personas.bob)])
+    assert result.status == MailInStatus.MALFORMED
+    assert "more than the 2048 accepted" in result.outcomes[0].problems[0]

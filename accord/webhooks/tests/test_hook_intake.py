@@ -238,3 +238,30 @@ def test_one_event_delivered_a_thousand_times_fifty_at_once_has_one_effect(
         ("lead.created", DeliveryStatus.SUCCEEDED),
     ]
     assert sorted(r.json()["type"] for r in receiver.requests) == ["lead.assigned", "lead.created"]
+
+
+def test_a_body_nested_a_thousand_deep_is_a_400_json_not_a_500(source):
+    raw = b'{"email": "vera@acme.com", "x": ' + b"{" * 1000 + b"}" * 1000 + b"}"
+    response = Client(raise_request_exception=False).post(
+        f"/api/v1/hooks/leads/{source.public_key}",
+        raw,
+        content_type="application/json",
+        headers={"X-Event-Id": "e"},
+    )
+    assert response.status_code == 400
+    assert "levels deep" in response.json()["message"]
+    assert not Lead.objects.exists()
+
+
+def test_a_signed_body_with_a_huge_number_is_a_400_json(signed_source):
+    raw = b'{"email": "vera@acme.com", "company_size": 1e999}'
+    headers = {"X-Event-Id": "e", SIGNATURE_HEADER: signature_make(SECRET, raw)}
+    response = Client(raise_request_exception=False).post(
+        f"/api/v1/hooks/leads/{signed_source.public_key}",
+        raw,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 400
+    assert "too large" in response.json()["message"]
+    assert not ExternalEvent.objects.exists()
