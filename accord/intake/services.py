@@ -1,14 +1,23 @@
-"""The one intake pipeline. The API, the public form, email intake and the CSV import all end here.
+"""The conductor of the lead's path: every door's pipeline and the one hand-off after scoring.
 
     normalise -> match person -> update fields -> match account -> qualify -> stage -> record event
-              -> campaign touchpoint -> flag possible duplicates -> hand off to routing (after commit)
+              -> campaign touchpoint -> hand off: route (SLA clock) -> nurture -> possible duplicates
 
-Each step is a small function below; ``lead_intake`` calls them in order inside one transaction,
-so a submission is either fully recorded or not at all.
+``lead_intake`` runs one submission (the API, the public form, email intake, incoming webhooks) in
+one transaction, so a submission is either fully recorded or not at all. Its steps are the leads,
+qualification and campaigns apps' own functions. ``leads_hand_off`` is the last step of every door,
+per lead and in bulk with one meaning: ``lead_intake`` calls it for its one lead; the CSV import
+(``accord/leads/importing.py``) and bulk re-scoring (``criteria_rescore``) call it through the
+``accord.leads.hand_off.hand_off`` hook, which this app fills in its AppConfig.ready().
+
+Routing and SLA do not call each other: this app wires them (apps.py). A routed lead's SLA clock
+starts through routing's ``lead_assigned`` hook, and SLA's external review hands a cleared lead to
+routing through ``leads_route_later``, both filled here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,41 +26,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accord.campaigns.services import UTM_FIELDS, touchpoint_record_from_intake
-from accord.core.errors import ApplicationError
 from accord.core.events import event_record
-from accord.core.models import Channel
-from accord.leads.matching import AccountIndex, AccountMatch, possible_duplicates_of
-from accord.leads.models import Account, AccountDomain, Lead, PossibleDuplicate, Source, Stage
-from accord.leads.normalize import Submission, company_key, normalize_phone, normalize_submission
-from accord.qualification.engine import Activity, Evaluation
+from accord.leads.hand_off import HandOff, HandOffSummary
+from accord.leads.models import Lead, Source, Stage
+from accord.leads.normalize import Submission
+from accord.leads.services import possible_duplicates_flag
+from accord.leads.submissions import lead_apply_fields, lead_link_account, submission_validate
+from accord.qualification.engine import Activity, Evaluation, evaluation_payload
 from accord.qualification.selectors import evaluate_lead, next_stage
-from accord.sla.external import mql_hand_off
-from accord.sla.models import NurtureSource
-from accord.sla.nurture import nurture_enter
-
-# Person fields an intake may set; the newest non-empty value wins (as in HubSpot / Salesforce).
-UPDATABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "title",
-    "company",
-    "phone",
-    "website",
-    "industry",
-    "company_size",
-    "city",
-    "state",
-    "country",
-    "lead_source",
-    "message",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-)
-# First-touch fields: set once, never overwritten by later submissions.
-FIRST_TOUCH_FIELDS = ("lead_source", "utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
+from accord.routing.tasks import route_lead_later, route_leads_later
+from accord.sla.external import external_reviews_hold
+from accord.sla.nurture import nurture_tracks_open
 
 
 @dataclass
@@ -64,78 +49,6 @@ class IntakeResult:
     account_match: str = ""
     evaluation: Evaluation | None = None
     duplicates_flagged: int = 0
-
-
-def submission_validate(data: dict[str, Any]) -> Submission:
-    """Normalise a raw submission or raise one error that names every bad field."""
-    sub = normalize_submission(data)
-    if not sub.ok:
-        parts = "; ".join(f"{name} {problem}" for name, problem in sub.errors.items())
-        raise ApplicationError(f"The lead was not accepted: {parts}.", detail=sub.errors, status=422)
-    return sub
-
-
-def lead_apply_fields(lead: Lead, sub: Submission, *, now: datetime) -> dict[str, list[Any]]:
-    """Copy submitted values onto the lead; returns {field: [old, new]} for what changed."""
-    changes: dict[str, list[Any]] = {}
-
-    def put(name: str, value: Any) -> None:
-        old = getattr(lead, name)
-        if value != old:
-            changes[name] = [
-                old.isoformat() if isinstance(old, datetime) else old,
-                value.isoformat() if isinstance(value, datetime) else value,
-            ]
-            setattr(lead, name, value)
-
-    for name in UPDATABLE_FIELDS:
-        value = sub.fields.get(name)
-        if value in (None, ""):
-            continue
-        if name in FIRST_TOUCH_FIELDS and getattr(lead, name):
-            continue
-        put(name, value)
-    if "phone" in changes:
-        lead.phone_key = normalize_phone(lead.phone)
-    if sub.custom:
-        merged = {**lead.custom, **sub.custom}
-        if merged != lead.custom:
-            changes["custom"] = [lead.custom, merged]
-            lead.custom = merged
-    consent = sub.fields.get("consent")
-    if consent and consent != lead.consent:
-        put("consent", consent)
-        put("consent_at", sub.fields.get("consent_at") or now)
-        put(
-            "consent_source",
-            sub.fields.get("consent_source") or (lead.source.name if lead.source else "intake"),
-        )
-    return changes
-
-
-def lead_link_account(lead: Lead, *, index: AccountIndex | None = None) -> AccountMatch:
-    """Link a lead without an account to the matching account, creating one from its company."""
-    index = index or AccountIndex()
-    found = index.match(email=lead.email, company=lead.company, website=lead.website)
-    if found.account_id is not None:
-        lead.account_id = found.account_id
-        return found
-    if not lead.company:
-        return found
-    key = company_key(lead.company)
-    account = Account.objects.create(
-        name=lead.company,
-        name_key=key,
-        industry=lead.industry,
-        size=lead.company_size,
-        country=lead.country,
-        website=lead.website,
-    )
-    if found.domain:
-        AccountDomain.objects.get_or_create(domain=found.domain, defaults={"account": account})
-    index.remember(account.pk, name_key=key, domain=found.domain)
-    lead.account = account
-    return AccountMatch(account.pk, "created", found.domain)
 
 
 def _lead_for_update(
@@ -229,48 +142,59 @@ def lead_intake(
             utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
             source=source,
         )
-        flagged = lead_flag_duplicates(lead) if created or "phone" in changes else 0
-        lead_hand_off(lead, previous_stage=old_stage)
-    return IntakeResult(lead, created, changes, account_note, evaluation, flagged)
-
-
-def lead_hand_off(lead: Lead, *, previous_stage: str) -> None:
-    """A lead that has just become an MQL and has no owner is routed once this transaction commits
-    (after an external review, when that step is switched on); a lead that has just gone to nurture
-    gets a re-check date. Nurture leads whose new engagement crosses the threshold come through
-    here too (C2)."""
-    if lead.stage == Stage.MQL and previous_stage != Stage.MQL and lead.owner_id is None:
-        mql_hand_off(lead=lead)  # the external review first when it is switched on, else routing
-    elif lead.stage == Stage.NURTURE and previous_stage != Stage.NURTURE:
-        nurture_enter(lead=lead, reason=lead.explanation[:500], source=NurtureSource.CRITERIA)
-
-
-def evaluation_payload(evaluation: Evaluation) -> dict[str, Any]:
-    return {
-        "version": evaluation.version,
-        "fit": evaluation.fit,
-        "engagement": evaluation.engagement,
-        "score": evaluation.score,
-        "decision": evaluation.decision,
-        "explanation": evaluation.explanation,
-    }
-
-
-def lead_flag_duplicates(lead: Lead) -> int:
-    """Put uncertain matches into the possible-duplicates queue; returns how many were new."""
-    count = 0
-    for other, reason, similarity in possible_duplicates_of(lead):
-        first, second = sorted((lead.pk, other.pk))
-        _, made = PossibleDuplicate.objects.get_or_create(
-            lead_id=first, other_id=second, defaults={"reason": reason, "similarity": similarity}
+        summary = leads_hand_off(
+            leads=[
+                HandOff.of_submission(
+                    lead_id=lead.pk,
+                    created=created,
+                    previous_stage=old_stage,
+                    stage=lead.stage,
+                    explanation=lead.explanation,
+                    changes=changes,
+                    owner_id=lead.owner_id,
+                )
+            ],
+            at=now,
         )
-        count += made
-    return count
+    return IntakeResult(lead, created, changes, account_note, evaluation, summary.duplicates_flagged)
 
 
-def channel_of_source(source: Source | None, default: str = Channel.API) -> str:
-    return (
-        default
-        if source is None
-        else {"form": Channel.FORM, "import": Channel.IMPORT}.get(source.kind, default)
+def leads_hand_off(*, leads: Sequence[HandOff], at: datetime) -> HandOffSummary:
+    """Hand matched and scored leads on, per lead and in bulk alike, inside the door's transaction.
+
+    The door has written each lead's stage (``next_stage`` of its evaluation). Then, in this order:
+    a lead that has just become an MQL and has no owner is routed once the transaction commits (held
+    for the external review first when that step is on; its SLA clock starts with the assignment);
+    a lead that has just gone to nurture gets its track with a re-check date (C2); a lead that is
+    new, or whose phone, name or account changed, is checked for possible duplicates. Nurture leads
+    whose new engagement crosses the threshold become MQLs here too. A few queries per call, never
+    one per lead.
+    """
+    new_mqls = [
+        h.lead_id
+        for h in leads
+        if h.stage == Stage.MQL and h.previous_stage != Stage.MQL and h.owner_id is None
+    ]
+    to_route = external_reviews_hold(lead_ids=new_mqls)
+    leads_route_later(lead_ids=to_route)
+    nurture = {
+        h.lead_id: h.explanation
+        for h in leads
+        if h.stage == Stage.NURTURE and h.previous_stage != Stage.NURTURE
+    }
+    nurture_tracks_open(reasons=nurture, entered_at=at)
+    flagged = possible_duplicates_flag(lead_ids=[h.lead_id for h in leads if h.check_duplicates])
+    return HandOffSummary(
+        routed=to_route,
+        held_for_review=sorted(set(new_mqls) - set(to_route)),
+        nurtured=sorted(nurture),
+        duplicates_flagged=flagged,
     )
+
+
+def leads_route_later(*, lead_ids: Sequence[int]) -> None:
+    """Route leads once the transaction commits: one lead by its own task, many in batches."""
+    if len(lead_ids) == 1:
+        route_lead_later(lead_ids[0])
+    elif lead_ids:
+        route_leads_later(list(lead_ids))
