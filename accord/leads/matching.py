@@ -160,7 +160,9 @@ def possible_duplicates_among(lead_ids: Iterable[int]) -> list[DuplicateCandidat
             for pk, account_id, first_key, last_key in rows:
                 by_name.setdefault((account_id, first_key, last_key), []).append(pk)
     found: dict[tuple[int, int], DuplicateCandidate] = {}
-    for m in mine:
+    # Newest first: when both leads of a pair are in the batch, the later one names the pair (its
+    # phone as written, its name), as it would have found the earlier one arriving one by one.
+    for m in reversed(mine):
         pk = m["pk"]
         if m["phone_key"]:
             others = [o for o in by_phone.get(m["phone_key"], ()) if o != pk][:DUPLICATES_PER_REASON]

@@ -1,6 +1,6 @@
 """The intake pipeline: match, update, account, qualify, stage, event, duplicates.
 
-``criteria_make`` and ``lead_make`` are shared by the other lead test modules.
+``criteria_make`` and ``lead_make`` are shared by the other test modules that need intake.
 """
 
 from __future__ import annotations
