@@ -3,8 +3,9 @@
     decode -> parse (csv) -> map columns -> normalize_submission per row -> fold duplicates
            -> existing leads: lead_apply_fields, write if changed, 'lead.updated', bulk re-score
            -> new leads: AccountIndex match (lead_link_account's rule, accounts created in bulk),
-              bulk qualification, next_stage, raw bulk insert of leads, 'lead.intake' events and
-              campaign touchpoints, new MQLs handed to routing
+              bulk qualification, next_stage, raw bulk insert of leads, 'lead.intake' events
+           -> a campaign touchpoint per row, then the one hand-off every door ends with
+              (accord.intake's leads_hand_off: routing, nurture tracks, possible duplicates)
 
 Every step that decides something is the per-record pipeline's own function (``normalize_submission``,
 ``lead_apply_fields``, ``AccountIndex.match``, ``next_stage``), its column-at-a-time twin held equal
