@@ -31,11 +31,10 @@ import collections
 import csv
 import gc
 import io
-import itertools
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -1576,7 +1575,7 @@ class LeadImport:
 
         source_id = self.source.pk if self.source else None
 
-        def touches(pairs: Iterator[tuple[int, Submission]]) -> Iterator[IntakeTouch]:
+        def touches(pairs: Iterable[tuple[int, Submission]]) -> Iterator[IntakeTouch]:
             for pk, sub in pairs:
                 yield IntakeTouch(
                     lead_id=pk,
@@ -1587,20 +1586,14 @@ class LeadImport:
                     source_id=source_id,
                 )
 
-        single = [(pk, group) for (pk, _, _), (group, _, _, _) in zip(created, new_leads, strict=True)]
-        # A new lead of one row has one touch, written without looking for repeats; the rows of a
-        # lead seen before, and the later rows of a new one, may repeat a touch and are skipped then.
-        touchpoints_record_from_intake_bulk(
-            touches((pk, group.subs[0]) for pk, group in single), new_leads=True
-        )
-        touchpoints_record_from_intake_bulk(
-            touches(
-                itertools.chain(
-                    ((pk, sub) for pk, group in single for sub in group.subs[1:]),
-                    ((lead.pk, sub) for lead, group in updated for sub in group.subs),
-                )
-            )
-        )
+        new = [(pk, group) for (pk, _, _), (group, _, _, _) in zip(created, new_leads, strict=True)]
+        # A new lead's first row is its first touch, written without looking for repeats; its later
+        # rows and the rows of a known lead may repeat a recorded touch, and are skipped then.
+        touchpoints_record_from_intake_bulk(touches((pk, group.subs[0]) for pk, group in new), new_leads=True)
+        more = [(pk, sub) for pk, group in new for sub in group.subs[1:]]
+        more.extend((lead.pk, sub) for lead, group in updated for sub in group.subs)
+        if more:
+            touchpoints_record_from_intake_bulk(touches(more))
         items = [
             HandOff(lead_id=pk, previous_stage="", stage=stage, explanation=why, check_duplicates=True)
             for pk, stage, why in created
