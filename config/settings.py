@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "accord.notifications",
     "accord.campaigns",
     "accord.deals",
+    "accord.intake",
     "accord.reporting",
     "accord.webhooks",
     "accord.privacy",

@@ -9,9 +9,9 @@ from django.db import connection
 from django.test import Client
 
 from accord.core.models import Event
+from accord.intake.tests.test_intake import criteria_make
 from accord.leads.models import Lead
 from accord.leads.services import source_create
-from accord.leads.tests.test_intake import criteria_make
 from accord.routing.services import rule_add, rule_set_activate, rule_set_create
 
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

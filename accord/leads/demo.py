@@ -22,9 +22,10 @@ from django.utils import timezone
 
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
-from accord.leads.intake import channel_of_source, lead_intake
+from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
+from accord.leads.submissions import channel_of_source
 from accord.people.models import Role, Team, TeamHoliday, TeamKind, User
 from accord.people.services import user_create
 

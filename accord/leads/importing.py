@@ -3,8 +3,9 @@
     decode -> parse (csv) -> map columns -> normalize_submission per row -> fold duplicates
            -> existing leads: lead_apply_fields, write if changed, 'lead.updated', bulk re-score
            -> new leads: AccountIndex match (lead_link_account's rule, accounts created in bulk),
-              bulk qualification, next_stage, raw bulk insert of leads, 'lead.intake' events and
-              campaign touchpoints, new MQLs handed to routing
+              bulk qualification, next_stage, raw bulk insert of leads, 'lead.intake' events
+           -> a campaign touchpoint per row, then the one hand-off every door ends with
+              (accord.intake's leads_hand_off: routing, nurture tracks, possible duplicates)
 
 Every step that decides something is the per-record pipeline's own function (``normalize_submission``,
 ``lead_apply_fields``, ``AccountIndex.match``, ``next_stage``), its column-at-a-time twin held equal
@@ -33,7 +34,7 @@ import io
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,6 @@ from accord.audit.models import AuditChannel, ChangeAction
 from accord.core.csv_safe import csv_escape_user_cell, csv_unescape_user_cell
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel, Event
-from accord.leads.intake import UPDATABLE_FIELDS, lead_apply_fields
 from accord.leads.matching import AccountIndex
 from accord.leads.models import (
     Account,
@@ -74,6 +74,7 @@ from accord.leads.normalize import (
     normalize_submission,
     resolve_field,
 )
+from accord.leads.submissions import UPDATABLE_FIELDS, lead_apply_fields
 
 logger = logging.getLogger(__name__)
 
@@ -1210,7 +1211,10 @@ class LeadImport:
             return []
         self._write_accounts()
         self._write_updates([survivors[pk] for pk in updated_ids], changed, change_rows)
-        self._insert_new(new_leads)
+        created = self._insert_new(new_leads)
+        # Every row of a known person is a touch too, as a submission through the API is.
+        updated = [(existing[g.email_key], g) for g in groups if g.email_key in existing]
+        self._touch_and_hand_off(created, new_leads, updated, changed)
         return updated_ids
 
     def _plan_new(self, group: _Group) -> tuple[SimpleNamespace, dict[str, list[Any]], str]:
@@ -1430,12 +1434,15 @@ class LeadImport:
             )
         return out
 
-    def _insert_new(self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]) -> None:
-        from accord.leads.intake import evaluation_payload
+    def _insert_new(
+        self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]
+    ) -> list[tuple[int, str, str]]:
+        """Write the chunk's new leads; returns (id, stage, explanation) per lead, in order."""
+        from accord.qualification.engine import evaluation_payload
         from accord.qualification.selectors import next_stage
 
         if not new_leads:
-            return
+            return []
         evaluations = self._evaluate(new_leads)
         ids = ids_reserve(Lead, len(new_leads))
         columns = self.lead_columns
@@ -1560,7 +1567,10 @@ class LeadImport:
         self.lead_writer.write(lead_rows)
         self.event_writer.write(event_rows)
         self._audit_created(lead_rows)
-        self._touch_and_hand_off(ids, new_leads, stages)
+        self._hand_to_webhooks(ids)
+        return [
+            (pk, stage, row[i_explanation]) for pk, stage, row in zip(ids, stages, lead_rows, strict=True)
+        ]
 
     def _audit_created(self, lead_rows: list[list[Any]]) -> None:
         """One 'create' audit record per new lead with its tracked non-empty values, as a save through
@@ -1585,36 +1595,57 @@ class LeadImport:
         ]
         audit_bulk_changes(Lead, items, actor=self.actor, channel=AuditChannel.IMPORT, occurred_at=self.now)
 
-    def _touch_and_hand_off(self, ids: list[int], new_leads: list[Any], stages: list[str]) -> None:
-        """The intake pipeline's last steps, in bulk: one campaign touch per new lead (as its one
-        intake event), and new MQLs (no owner yet) handed to routing once the chunk commits."""
+    def _touch_and_hand_off(
+        self,
+        created: list[tuple[int, str, str]],
+        new_leads: list[Any],
+        updated: list[tuple[Lead, _Group]],
+        changed: dict[int, dict[str, list[Any]]],
+    ) -> None:
+        """The intake pipeline's last steps, in bulk, in the chunk's transaction: one campaign touch
+        per row (as one submission through the API leaves), then the one hand-off every door ends
+        with (``accord.intake.services.leads_hand_off``): new MQLs routed once the chunk commits, new
+        nurture leads tracked, new leads and leads whose phone, name or account changed checked for
+        possible duplicates. Updated leads whose stage the re-score moves are handed off by it."""
         from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
-        from accord.sla.external import mql_hand_off_many
-        from accord.sla.nurture import nurture_tracks_start
+        from accord.leads.hand_off import HandOff, hand_off
+        from accord.leads.submissions import DUPLICATE_KEY_FIELDS
 
         source_id = self.source.pk if self.source else None
-        touchpoints_record_from_intake_bulk(
-            (
-                IntakeTouch(
+
+        def touches(pairs: Iterable[tuple[int, Submission]]) -> Iterator[IntakeTouch]:
+            for pk, sub in pairs:
+                yield IntakeTouch(
                     lead_id=pk,
-                    activity=group.subs[0].activity,
+                    activity=sub.activity,
                     channel=Channel.IMPORT.value,
                     occurred_at=self.now,
-                    utm={name: str(group.subs[0].fields.get(name) or "") for name in UTM_FIELDS},
+                    utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
                     source_id=source_id,
                 )
-                for pk, (group, _, _, _) in zip(ids, new_leads, strict=True)
-            ),
-            new_leads=True,
+
+        new = [(pk, group) for (pk, _, _), (group, _, _, _) in zip(created, new_leads, strict=True)]
+        # A new lead's first row is its first touch, written without looking for repeats; its later
+        # rows and the rows of a known lead may repeat a recorded touch, and are skipped then.
+        touchpoints_record_from_intake_bulk(touches((pk, group.subs[0]) for pk, group in new), new_leads=True)
+        more = [(pk, sub) for pk, group in new for sub in group.subs[1:]]
+        more.extend((lead.pk, sub) for lead, group in updated for sub in group.subs)
+        if more:
+            touchpoints_record_from_intake_bulk(touches(more))
+        items = [
+            HandOff(lead_id=pk, previous_stage="", stage=stage, explanation=why, check_duplicates=True)
+            for pk, stage, why in created
+        ]
+        # A known lead's stage moves only when the re-score after the chunk says so (it hands
+        # those leads off); here it is checked for duplicates when its matching keys changed.
+        known = {lead.pk: lead for lead, _ in updated}
+        items.extend(
+            HandOff(lead_id=pk, previous_stage=known[pk].stage, stage=known[pk].stage, check_duplicates=True)
+            for pk, changes in changed.items()
+            if not DUPLICATE_KEY_FIELDS.isdisjoint(changes)
         )
-        self._hand_to_webhooks(ids)
-        new_mqls = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.MQL]
-        if new_mqls:
-            # As the per-record hand-off does: the external review first when switched on, else routing.
-            mql_hand_off_many(new_mqls)
-        new_nurture = [pk for pk, stage in zip(ids, stages, strict=True) if stage == Stage.NURTURE]
-        if new_nurture:
-            nurture_tracks_start(lead_ids=new_nurture, entered_at=self.now)  # their re-check dates
+        if items:
+            hand_off(leads=items, at=self.now)
 
     def _hand_to_webhooks(self, ids: list[int]) -> None:
         """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other

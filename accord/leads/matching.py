@@ -8,9 +8,12 @@ and the bulk import use the same ``AccountIndex``, so both doors match the same 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.db.models.functions import Lower
 from rapidfuzz import fuzz, process
 
 from accord.leads.models import Account, AccountDomain, Lead
@@ -105,22 +108,72 @@ class AccountIndex:
         return AccountMatch(None, "", domain)
 
 
-def possible_duplicates_of(lead: Lead) -> list[tuple[Lead, str, int]]:
-    """Other leads that may be the same person: same phone, or same name at the same account."""
-    found: dict[int, tuple[Lead, str, int]] = {}
-    if lead.phone_key:
-        for other in Lead.objects.filter(phone_key=lead.phone_key).exclude(pk=lead.pk)[:20]:
-            found[other.pk] = (other, f"same phone number {lead.phone}", 90)
-    if lead.account_id and lead.first_name and lead.last_name:
-        same_name = (
-            Lead.objects.filter(
-                account_id=lead.account_id,
-                first_name__iexact=lead.first_name,
-                last_name__iexact=lead.last_name,
+# At most this many other leads are flagged for one lead and one reason (a shared switchboard number
+# would otherwise flag thousands of pairs).
+DUPLICATES_PER_REASON = 20
+_ID_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class DuplicateCandidate:
+    """Two leads that may be the same person; ``lead_id`` < ``other_id``."""
+
+    lead_id: int
+    other_id: int
+    reason: str
+    similarity: int
+
+
+def _batches(values: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(values), _ID_BATCH):
+        yield values[start : start + _ID_BATCH]
+
+
+def possible_duplicates_among(lead_ids: Iterable[int]) -> list[DuplicateCandidate]:
+    """Other leads that may be the same person as each of ``lead_ids``: the same phone number, or the
+    same name (case-insensitive) at the same account. Per lead and in bulk alike: a few queries per
+    5,000 leads through indexed keys (``phone_key``, the account and the lower-cased last name),
+    never one query per lead. Pairs come back once each, the smaller id first, phone before name."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return []
+    people = Lead.objects.annotate(first_key=Lower("first_name"), last_key=Lower("last_name"))
+    fields = ("pk", "phone", "phone_key", "account_id", "first_name", "last_name", "first_key", "last_key")
+    mine: list[dict[str, Any]] = []
+    for batch in _batches(ids):
+        mine.extend(people.filter(pk__in=batch).order_by("pk").values(*fields))
+    by_phone: dict[str, list[int]] = {}
+    for batch in _batches(sorted({m["phone_key"] for m in mine if m["phone_key"]})):
+        for pk, key in Lead.objects.filter(phone_key__in=batch).order_by("pk").values_list("pk", "phone_key"):
+            by_phone.setdefault(key, []).append(pk)
+    named = [m for m in mine if m["account_id"] and m["first_name"] and m["last_name"]]
+    by_name: dict[tuple[int, str, str], list[int]] = {}
+    accounts = sorted({m["account_id"] for m in named})
+    last_keys = sorted({m["last_key"] for m in named})
+    for account_batch in _batches(accounts):
+        for last_batch in _batches(last_keys):
+            rows = (
+                people.filter(account_id__in=account_batch, last_key__in=last_batch)
+                .order_by("pk")
+                .values_list("pk", "account_id", "first_key", "last_key")
             )
-            .exclude(pk=lead.pk)
-            .exclude(pk__in=found)[:20]
-        )
-        for other in same_name:
-            found[other.pk] = (other, f"same name {lead.full_name} at the same account", 80)
+            for pk, account_id, first_key, last_key in rows:
+                by_name.setdefault((account_id, first_key, last_key), []).append(pk)
+    found: dict[tuple[int, int], DuplicateCandidate] = {}
+    # Newest first: when both leads of a pair are in the batch, the later one names the pair (its
+    # phone as written, its name), as it would have found the earlier one arriving one by one.
+    for m in reversed(mine):
+        pk = m["pk"]
+        if m["phone_key"]:
+            others = [o for o in by_phone.get(m["phone_key"], ()) if o != pk][:DUPLICATES_PER_REASON]
+            for other in others:
+                pair = (min(pk, other), max(pk, other))
+                found.setdefault(pair, DuplicateCandidate(*pair, f"same phone number {m['phone']}", 90))
+        if m["account_id"] and m["first_name"] and m["last_name"]:
+            key = (m["account_id"], m["first_key"], m["last_key"])
+            full_name = f"{m['first_name']} {m['last_name']}".strip()
+            others = [o for o in by_name.get(key, ()) if o != pk and (min(pk, o), max(pk, o)) not in found]
+            for other in others[:DUPLICATES_PER_REASON]:
+                pair = (min(pk, other), max(pk, other))
+                found[pair] = DuplicateCandidate(*pair, f"same name {full_name} at the same account", 80)
     return list(found.values())

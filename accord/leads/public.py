@@ -25,7 +25,7 @@ from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
 from accord.core.ratelimit import rate_limit_hit
 from accord.core.signing import SIGNATURE_HEADER, signature_verify
-from accord.leads.intake import lead_intake
+from accord.intake.services import lead_intake
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
 

@@ -1,7 +1,8 @@
-"""Writes for leads, accounts and sources other than intake itself (see intake.py)."""
+"""Writes for leads, accounts and sources other than intake itself (see accord/intake/)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from accord.core.events import event_record, subject_type_of
 from accord.core.models import Channel, Event
+from accord.leads.matching import possible_duplicates_among
 from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.normalize import normalize_phone
 from accord.leads.protection import APPLIED_EVENT, IDENTITY_FIELDS, PROPOSED_EVENT, may_apply_proposed_change
@@ -205,3 +207,28 @@ def lead_proposed_change_apply(
         payload={"proposal": proposal.pk, "changes": applied},
     )
     return lead
+
+
+def possible_duplicates_flag(*, lead_ids: Iterable[int]) -> int:
+    """Put the uncertain matches of ``lead_ids`` (same phone, or same name at the same account) into
+    the possible-duplicates queue, per lead and in bulk alike. A pair already queued (open, merged or
+    dismissed) stays as it is. Returns how many pairs were new."""
+    candidates = possible_duplicates_among(lead_ids)
+    if not candidates:
+        return 0
+    known: set[tuple[int, int]] = set()
+    firsts = sorted({c.lead_id for c in candidates})
+    for start in range(0, len(firsts), 5000):
+        known.update(
+            PossibleDuplicate.objects.filter(lead_id__in=firsts[start : start + 5000]).values_list(
+                "lead_id", "other_id"
+            )
+        )
+    new = [
+        PossibleDuplicate(lead_id=c.lead_id, other_id=c.other_id, reason=c.reason, similarity=c.similarity)
+        for c in candidates
+        if (c.lead_id, c.other_id) not in known
+    ]
+    # A concurrent intake may queue the same pair a moment earlier: the pair's unique key skips it.
+    PossibleDuplicate.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    return len(new)

@@ -119,6 +119,18 @@ class Evaluation:
     explanation: str
 
 
+def evaluation_payload(evaluation: Evaluation) -> dict[str, Any]:
+    """The verdict as the intake and scoring events record it."""
+    return {
+        "version": evaluation.version,
+        "fit": evaluation.fit,
+        "engagement": evaluation.engagement,
+        "score": evaluation.score,
+        "decision": evaluation.decision,
+        "explanation": evaluation.explanation,
+    }
+
+
 # --- normalisation shared by both engines ------------------------------------------------------
 
 

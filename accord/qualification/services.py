@@ -14,7 +14,8 @@ from accord.audit.capture import audit_bulk_created
 from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Channel, Event
-from accord.leads.models import MARKETING_STAGES, Lead, Stage
+from accord.leads.hand_off import HandOff, hand_off
+from accord.leads.models import MARKETING_STAGES, Lead
 from accord.qualification.bulk import activities_frame, evaluate_frame, explanations, records_frame
 from accord.qualification.engine import RuleInvalid, rule_validate
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOff, SignOffRole
@@ -363,15 +364,21 @@ def criteria_rescore(
         if changes:
             audits.append(BulkChange(row["lead_key"], ChangeAction.UPDATE, changes=changes))
     audit_bulk_changes(Lead, audits, occurred_at=now)
-    new_mqls = [r[-1] for r in stage_rows if r[-3] == Stage.MQL]
-    if new_mqls:
-        # Leads the new criteria make MQLs are handed to routing, as the intake pipeline does.
-        from accord.sla.external import mql_hand_off_many
-
-        mql_hand_off_many(new_mqls)
-    if stage_changed:
-        # Leads the new scores sent to nurture get their re-check dates.
-        from accord.sla.nurture import nurture_tracks_backfill
-
-        nurture_tracks_backfill(lead_ids=[r[-1] for r in stage_rows if r[-3] == Stage.NURTURE])
+    if stage_rows:
+        # Leads the new scores moved take the one hand-off every door ends with: new MQLs routed,
+        # new nurture leads tracked (accord.intake fills the hook; qualification sits below it).
+        explained = dict(changed.select("lead_key", "explanation").iter_rows())
+        previous = dict(changed.select("lead_key", "_stage").iter_rows())
+        hand_off(
+            leads=[
+                HandOff(
+                    lead_id=row[-1],
+                    previous_stage=previous[row[-1]],
+                    stage=row[-3],
+                    explanation=explained[row[-1]],
+                )
+                for row in stage_rows
+            ],
+            at=now,
+        )
     return {"evaluated": result.height, "changed": changed.height, "stage_changed": stage_changed}

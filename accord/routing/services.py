@@ -26,6 +26,7 @@ from django.utils import timezone
 from accord.audit.capture import audit_bulk_created
 from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record
+from accord.core.hooks import Hook
 from accord.core.models import Channel, Event
 from accord.leads.models import Lead, Stage
 from accord.people.models import Absence, Role, Team, User
@@ -51,6 +52,11 @@ from accord.routing.selectors import (
 )
 
 logger = logging.getLogger(__name__)
+
+# What follows every assignment (routed, reassigned, re-routed): the new owner's SLA clock starts.
+# SLA is a sibling of routing, so routing does not import it: the conductor (accord.intake) fills
+# this hook with ``sla_start_for_assignment`` in its AppConfig.ready().
+lead_assigned: Hook[..., Any] = Hook("lead assigned: start the SLA clock")
 
 ASSIGNED = "lead.assigned"
 QUEUE_ALERT = "routing.queue_alert"
@@ -441,12 +447,12 @@ def _assignment_event(
 
 
 def _assignment_follow_up(lead: Lead, result: RoutingResult, *, now: datetime) -> None:
-    """Start the new owner's SLA clock and tell whoever must act now: the owner, or the queue's owner."""
+    """Start the new owner's SLA clock (the ``lead_assigned`` hook) and tell whoever must act now:
+    the owner, or the queue's owner."""
     from accord.notifications.models import NotificationKind
     from accord.notifications.services import notify
-    from accord.sla.services import sla_start_for_assignment
 
-    sla_start_for_assignment(lead=lead, assigned_at=now)
+    lead_assigned(lead=lead, assigned_at=now)
     url = f"/leads/{lead.pk}/"
     if result.owner is not None:
         notify(

@@ -13,6 +13,7 @@ reject it as not ready.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -24,6 +25,7 @@ from django_tasks import task
 
 from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from accord.core.events import event_record
+from accord.core.hooks import Hook
 from accord.core.models import Channel
 from accord.leads.models import Lead, Stage
 from accord.notifications.models import NotificationKind
@@ -40,6 +42,12 @@ def user_may_review(user: Any) -> bool:
     return bool(
         getattr(user, "is_authenticated", False) and user.is_active and user.has_role(*REVIEWER_ROLES)
     )
+
+
+# Routing is a sibling of SLA, so this module does not import it: a lead the review clears (or whose
+# review timed out) goes to routing through this hook, which the conductor (accord.intake) fills in
+# its AppConfig.ready() with routing's "route after commit".
+leads_route_later: Hook[..., None] = Hook("route leads after commit")
 
 
 # --- settings --------------------------------------------------------------------------------------
@@ -109,29 +117,33 @@ def external_review_request(*, lead: Lead, actor: Any = None) -> ExternalReview:
     return review
 
 
+def external_reviews_hold(*, lead_ids: Sequence[int]) -> list[int]:
+    """The review step of the hand-off, per lead and in bulk: when the step is on, every new, unowned
+    MQL among ``lead_ids`` is held for the third party; returns the ids that go on to routing now
+    (all of them when the step is off, none when it is on)."""
+    if not lead_ids:
+        return []
+    if not ExternalQualificationConfig.objects.filter(pk=1, enabled=True).exists():
+        return list(lead_ids)
+    for lead in Lead.objects.filter(pk__in=lead_ids, stage=Stage.MQL, owner__isnull=True).order_by("id"):
+        external_review_request(lead=lead)
+    return []
+
+
 def mql_hand_off(*, lead: Lead) -> str:
     """Hand a new, unowned MQL on: to the external review when it is on, else to routing (after commit).
 
     Returns 'external_review' or 'routed'.
     """
-    from accord.routing.tasks import route_lead_later
-
-    if external_review_required(lead=lead):
-        external_review_request(lead=lead)
-        return "external_review"
-    route_lead_later(lead.pk)
-    return "routed"
+    return mql_hand_off_many([lead.pk])
 
 
 def mql_hand_off_many(lead_ids: list[int]) -> str:
-    """The bulk hand-off (imports, re-scoring): route the new MQLs, or hold each for review when it is on."""
-    from accord.routing.tasks import route_leads_later
-
-    if not ExternalQualificationConfig.objects.filter(pk=1, enabled=True).exists():
-        route_leads_later(lead_ids)
+    """Route the new MQLs (after commit), or hold each for review when the step is on."""
+    to_route = external_reviews_hold(lead_ids=lead_ids)
+    if to_route or not lead_ids:
+        leads_route_later(lead_ids=to_route)
         return "routed"
-    for lead in Lead.objects.filter(pk__in=lead_ids, stage=Stage.MQL, owner__isnull=True).order_by("id"):
-        external_review_request(lead=lead)
     return "external_review"
 
 
@@ -169,7 +181,6 @@ def external_review_decide(
     *, review: ExternalReview, user: Any, verdict: str, note: str = "", channel: str = Channel.API
 ) -> ExternalReview:
     """Record the third party's verdict: 'ready' routes the lead, 'not_ready' puts it in nurture."""
-    from accord.routing.tasks import route_lead_later
     from accord.sla.nurture import nurture_enter
 
     if not user_may_review(user):
@@ -200,7 +211,7 @@ def external_review_decide(
     if lead.stage != Stage.MQL or lead.owner_id is not None:
         return review  # the lead moved on meanwhile (re-scored, merged, assigned by hand): verdict noted only
     if verdict == ExternalVerdict.READY:
-        route_lead_later(lead.pk)
+        leads_route_later(lead_ids=[lead.pk])
     else:
         nurture_enter(
             lead=lead,
@@ -220,8 +231,6 @@ def _marketing_heads() -> list[User]:
 @transaction.atomic
 def external_review_expire(*, review_id: int) -> bool:
     """At the review's deadline: if no verdict came, tell the marketing heads and route the lead anyway."""
-    from accord.routing.tasks import route_lead_later
-
     review = ExternalReview.objects.select_for_update().filter(pk=review_id).first()
     now = timezone.now()
     if review is None or not review.is_pending or now < review.due_at:
@@ -256,7 +265,7 @@ def external_review_expire(*, review_id: int) -> bool:
             ),
         )
     if routed:
-        route_lead_later(lead.pk)
+        leads_route_later(lead_ids=[lead.pk])
     return True
 
 

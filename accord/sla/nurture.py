@@ -112,33 +112,49 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     return _nurture_tracks_backfill_rows(ids, now) + _nurture_tracks_reopen(ids, now)
 
 
-def nurture_tracks_start(*, lead_ids: Sequence[int], entered_at: Any) -> int:
-    """Tracks for leads a bulk path has just created in nurture (the import): they cannot have one
-    yet and share one moment, so the rows are written without looking the leads up first (a repeat
-    is skipped by the one-track-per-lead key). Returns how many rows were sent."""
-    if not lead_ids:
+def nurture_tracks_open(*, reasons: dict[int, str], entered_at: Any) -> int:
+    """The nurture step of the hand-off, per lead and in bulk: each lead the criteria have just sent to
+    nurture (``reasons``: lead id -> the explanation) gets its track, source 'criteria', entered at
+    ``entered_at`` with the next re-check date; a lead whose earlier track was closed gets it
+    reopened with the new reason and date (one track per lead). ``INSERT … ON CONFLICT (lead_id) DO
+    UPDATE``: one ``executemany`` on SQLite, one statement over ``unnest`` on PostgreSQL; no model
+    instance and no query per lead. Returns how many leads it was given."""
+    if not reasons:
         return 0
     ops, q = connection.ops, connection.ops.quote_name
     table = q(NurtureTrack._meta.db_table)
     columns = ", ".join(q(c) for c in _TRACK_COLUMNS)
+    marks = ", ".join(["%s"] * len(_TRACK_COLUMNS))
+    refreshed = ("source", "reason", "entered_at", "recheck_on", "exit_reason", "updated_at")
+    upsert = (
+        f"ON CONFLICT ({q('lead_id')}) DO UPDATE SET "
+        + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in refreshed)
+        + f", {q('exited_at')} = NULL"
+    )
     stamp = ops.adapt_datetimefield_value(timezone.now())
     entered = ops.adapt_datetimefield_value(entered_at)
     recheck = ops.adapt_datefield_value(nurture_next_recheck(after=timezone.localdate(entered_at)))
-    constants = [NurtureSource.CRITERIA.value, _BACKFILL_REASON, entered, recheck, 0, "", stamp, stamp]
+    source = NurtureSource.CRITERIA.value
+    ids = sorted(reasons)
+    texts = [(reasons[pk] or "")[:500] for pk in ids]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # One statement for the whole batch: the ids and reasons as two arrays.
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) SELECT u.id, %s, %s, %s, %s, %s, %s, %s, %s "
-                "FROM unnest(%s::bigint[]) AS u(id) ON CONFLICT (lead_id) DO NOTHING",
-                [*constants, list(lead_ids)],
+                f"INSERT INTO {table} ({columns}, {q('exited_at')}) "
+                "SELECT u.id, %s, u.reason, %s, %s, 0, '', %s, %s, NULL "
+                f"FROM unnest(%s::bigint[], %s::text[]) AS u(id, reason) {upsert}",
+                [source, entered, recheck, stamp, stamp, ids, texts],
             )
         else:
-            marks = ", ".join(["%s"] * len(_TRACK_COLUMNS))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT (lead_id) DO NOTHING"
-            rows = [(pk, *constants) for pk in lead_ids]
+            sql = f"INSERT INTO {table} ({columns}, {q('exited_at')}) VALUES ({marks}, NULL) {upsert}"
+            rows = [
+                (pk, source, text, entered, recheck, 0, "", stamp, stamp)
+                for pk, text in zip(ids, texts, strict=True)
+            ]
             for start in range(0, len(rows), _ID_BATCH):
                 cursor.executemany(sql, rows[start : start + _ID_BATCH])
-    return len(lead_ids)
+    return len(ids)
 
 
 def _in_batches(qs: Any, ids: list[int] | None, *fields: str, key: str = "pk") -> list[tuple[Any, ...]]:

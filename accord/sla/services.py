@@ -185,7 +185,8 @@ def _clocks_stop(
 
 @transaction.atomic
 def sla_start_for_assignment(*, lead: Lead, assigned_at: datetime) -> SlaClock | None:
-    """Start the clock for a lead just assigned to its owner. Routing calls this after it sets the owner.
+    """Start the clock for a lead just assigned to its owner. Every assignment routing makes ends here,
+    through routing's ``lead_assigned`` hook (filled by accord.intake).
 
     An unaccepted lead gets an accept clock; one sales already accepted (reassigned or recycled) gets
     a first-touch clock. Clocks of a previous owner stop. A lead with no owner (a queue) gets none.

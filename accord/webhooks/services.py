@@ -434,7 +434,7 @@ def external_lead_intake(
     """
     from accord.core.idempotency import request_fingerprint
     from accord.core.models import Channel
-    from accord.leads.intake import lead_intake
+    from accord.intake.services import lead_intake
     from accord.webhooks.models import ExternalEvent
 
     external_id = (external_id or "").strip()

@@ -131,7 +131,7 @@ def test_a_lead_is_created_listed_with_its_running_clock_and_read(generated, as_
 
 
 def test_a_rep_accepts_a_lead_and_logs_a_touch(generated, as_user, personas, pinned_clock):
-    from accord.leads.intake import lead_intake
+    from accord.intake.services import lead_intake
 
     models = generated.models
     lead = lead_intake(data={"email": "omar@clinic.example"}, channel=Channel.API).lead

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.leads.tests.test_intake import criteria_make
+from accord.intake.tests.test_intake import criteria_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from accord.intake.tests.test_intake import criteria_make
 from accord.leads.models import Lead
 from accord.leads.services import source_create
-from accord.leads.tests.test_intake import criteria_make
 from tests.e2e.conftest import SCREENSHOTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

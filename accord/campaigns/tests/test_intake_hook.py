@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from accord.campaigns.models import Touchpoint
 from accord.campaigns.services import UTM_FIELDS, campaign_create, touchpoint_record_from_intake
-from accord.leads.intake import lead_intake, submission_validate
+from accord.intake.services import lead_intake
 from accord.leads.models import Source
+from accord.leads.submissions import submission_validate
 
 
 def intake_with_hook(data, *, channel, source, occurred_at):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from accord.intake.tests.test_intake import VP, criteria_make, lead_make
 from accord.leads.models import Lead, Stage
 from accord.leads.services import source_create
-from accord.leads.tests.test_intake import VP, criteria_make, lead_make
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from accord.core.models import Channel
-from accord.leads.intake import lead_intake
+from accord.intake.services import lead_intake
 from accord.leads.models import Lead
 from accord.sla.services import sla_start_for_assignment
 

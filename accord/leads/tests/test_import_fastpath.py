@@ -17,7 +17,6 @@ from accord.leads.importing import (
     _json_scalar,
     _record_column,
 )
-from accord.leads.intake import UPDATABLE_FIELDS
 from accord.leads.models import Stage
 from accord.leads.normalize import (
     _CONTROL,
@@ -28,6 +27,7 @@ from accord.leads.normalize import (
     normalize_submission,
     resolve_field,
 )
+from accord.leads.submissions import UPDATABLE_FIELDS
 from accord.qualification.fields import FIELDS, record_from_values
 
 # Cells as files have them: ASCII, accents, other scripts, control characters, odd whitespace.
@@ -189,8 +189,8 @@ def test_the_intake_event_payload_text_is_json_dumps_of_the_payload(db, tmp_path
 
 def test_accounts_created_in_bulk_are_the_rows_lead_link_account_makes(db, tmp_path):
     from accord.leads.importing import leads_import
-    from accord.leads.intake import lead_link_account
     from accord.leads.models import Account, AccountDomain, Lead
+    from accord.leads.submissions import lead_link_account
 
     path = tmp_path / "leads.csv"
     path.write_text(

@@ -11,9 +11,9 @@ import pytest
 from django.db import IntegrityError
 
 from accord.core.models import Event
+from accord.intake.services import lead_intake
 from accord.leads import importing
 from accord.leads.importing import ImportFileError, leads_import
-from accord.leads.intake import lead_intake
 from accord.leads.models import Account, AccountDomain, Lead, Source, Stage
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
 
@@ -550,7 +550,9 @@ def test_new_leads_get_a_campaign_touch_and_new_mqls_go_to_routing(db, tmp_path,
     from accord.campaigns.models import Touchpoint
 
     routed: list[int] = []
-    monkeypatch.setattr("accord.routing.tasks.route_leads_later", lambda ids, **kw: routed.extend(ids))
+    # The hand-off routes one lead by its own task, many in batches.
+    monkeypatch.setattr("accord.intake.services.route_lead_later", lambda pk: routed.append(pk))
+    monkeypatch.setattr("accord.intake.services.route_leads_later", lambda ids, **kw: routed.extend(ids))
     active_criteria()
     text = "email,title,employees,utm_source,utm_campaign,activity\n"
     text += "ada@acme.com,VP Sales,250,linkedin,spring,demo_request\n" + "bob@beta.io,Engineer,5,,,\n"

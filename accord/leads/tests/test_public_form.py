@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 
 from accord.core.events import events_for
+from accord.intake.tests.test_intake import criteria_make
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind
 from accord.leads.services import source_create
-from accord.leads.tests.test_intake import criteria_make
 
 pytestmark = pytest.mark.django_db
 

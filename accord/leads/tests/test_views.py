@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from accord.core.events import events_for
+from accord.intake.tests.test_intake import VP, criteria_make, lead_make
 from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, Stage
 from accord.leads.services import lead_stage_set, source_create
-from accord.leads.tests.test_intake import VP, criteria_make, lead_make
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,8 @@ import pytest
 
 from accord.core.errors import PermissionDenied
 from accord.core.models import Event
+from accord.intake.tests.test_intake import lead_make
 from accord.leads.selectors import leads_visible_to
-from accord.leads.tests.test_intake import lead_make
 from accord.privacy.models import LeadTrash
 from accord.privacy.services import lead_delete, lead_restore
 

@@ -7,9 +7,9 @@ from django.core import signing
 from django.test import Client
 
 from accord.core.models import Event
+from accord.intake.tests.test_intake import lead_make
 from accord.leads.models import ConsentStatus, Lead
 from accord.leads.services import lead_merge
-from accord.leads.tests.test_intake import lead_make
 from accord.privacy.selectors import may_email, unsubscribe_headers, unsubscribe_token, unsubscribe_url
 from accord.privacy.services import lead_delete, lead_unsubscribe
 

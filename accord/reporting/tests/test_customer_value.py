@@ -15,7 +15,7 @@ from accord.campaigns.services import campaign_create
 from accord.core.models import Channel
 from accord.deals.models import Deal
 from accord.deals.services import deal_win, lead_convert
-from accord.leads.intake import lead_intake
+from accord.intake.services import lead_intake
 from accord.leads.models import Lead, Source
 from accord.leads.services import lead_stage_set
 from accord.reporting.lifecycle import customer_value_by

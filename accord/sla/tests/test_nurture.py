@@ -172,15 +172,28 @@ def test_a_lead_back_in_nurture_by_bulk_rescoring_gets_its_closed_track_reopened
     assert nurture_tracks_backfill(lead_ids=[lead.pk]) == 0 and nurture_tracks_backfill() == 0
 
 
-def test_tracks_started_for_leads_a_bulk_path_created_in_nurture(personas, make_lead, criteria):
-    from accord.sla.nurture import nurture_tracks_start
+def test_tracks_open_for_leads_the_hand_off_sent_to_nurture_and_a_closed_one_reopens(
+    personas, make_lead, criteria
+):
+    from accord.sla.nurture import nurture_tracks_open
 
     leads = [make_lead(stage=Stage.NURTURE, title="Analyst") for _ in range(2)]
+    NurtureTrack.objects.create(
+        lead=leads[1],
+        source=NurtureSource.MANUAL,
+        reason="old",
+        entered_at=timezone.now() - timedelta(days=400),
+        recheck_on=TODAY - timedelta(days=300),
+        exited_at=timezone.now() - timedelta(days=200),
+        exit_reason="requalified",
+    )
     moment = timezone.now() - timedelta(days=3)
-    assert nurture_tracks_start(lead_ids=[lead.pk for lead in leads], entered_at=moment) == 2
-    nurture_tracks_start(lead_ids=[leads[0].pk], entered_at=timezone.now())  # a repeat is skipped
+    assert (
+        nurture_tracks_open(reasons={lead.pk: f"score {lead.pk}" for lead in leads}, entered_at=moment) == 2
+    )
     tracks = NurtureTrack.objects.order_by("lead_id")
-    assert [t.lead_id for t in tracks] == [lead.pk for lead in leads]
-    assert {(t.entered_at, t.recheck_on, t.source) for t in tracks} == {
-        (moment, TODAY - timedelta(days=3) + timedelta(days=90), NurtureSource.CRITERIA)
+    assert [(t.lead_id, t.reason) for t in tracks] == [(lead.pk, f"score {lead.pk}") for lead in leads]
+    assert {(t.entered_at, t.recheck_on, t.source, t.exited_at, t.exit_reason) for t in tracks} == {
+        (moment, TODAY - timedelta(days=3) + timedelta(days=90), NurtureSource.CRITERIA, None, "")
     }
+    assert nurture_tracks_open(reasons={}, entered_at=moment) == 0

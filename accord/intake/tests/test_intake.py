@@ -1,6 +1,6 @@
 """The intake pipeline: match, update, account, qualify, stage, event, duplicates.
 
-``criteria_make`` and ``lead_make`` are shared by the other lead test modules.
+``criteria_make`` and ``lead_make`` are shared by the other test modules that need intake.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils import timezone
 from accord.core.errors import ApplicationError
 from accord.core.events import events_for
 from accord.core.models import Channel
-from accord.leads.intake import lead_intake
+from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_merge, lead_stage_set, source_create
 

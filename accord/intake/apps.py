@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class IntakeConfig(AppConfig):
+    """The conductor of the lead's path (see services.py); it has no models of its own."""
+
+    name = "accord.intake"
+    label = "intake"
+    verbose_name = "Intake"
+
+    def ready(self) -> None:
+        from accord.intake.services import leads_hand_off, leads_route_later
+        from accord.leads import hand_off
+        from accord.routing import services as routing
+        from accord.sla import external
+        from accord.sla.services import sla_start_for_assignment
+
+        # The doors below the conductor (CSV import, bulk re-scoring) hand leads on through this.
+        hand_off.hand_off.fill(leads_hand_off)
+        # Routing and SLA are siblings that do not import each other; the conductor joins them:
+        # an assignment starts the new owner's clock, and a lead the external review clears is routed.
+        routing.lead_assigned.fill(sla_start_for_assignment)
+        external.leads_route_later.fill(leads_route_later)

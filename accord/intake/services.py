@@ -1,0 +1,220 @@
+"""The conductor of the lead's path: every door's pipeline and the one hand-off after scoring.
+
+    normalise -> match person -> update fields -> match account -> qualify -> stage -> record event
+              -> campaign touchpoint -> hand off: route (SLA clock) -> nurture -> possible duplicates
+
+``lead_intake`` runs one submission (the API, the public form, email intake, incoming webhooks) in
+one transaction, so a submission is either fully recorded or not at all. Its steps are the leads,
+qualification and campaigns apps' own functions. ``leads_hand_off`` is the last step of every door,
+per lead and in bulk with one meaning: ``lead_intake`` calls it for its one lead; the CSV import
+(``accord/leads/importing.py``) and bulk re-scoring (``criteria_rescore``) call it through the
+``accord.leads.hand_off.hand_off`` hook, which this app fills in its AppConfig.ready().
+
+Routing and SLA do not call each other: this app wires them (apps.py). A routed lead's SLA clock
+starts through routing's ``lead_assigned`` hook, and SLA's external review hands a cleared lead to
+routing through ``leads_route_later``, both filled here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accord.campaigns.services import UTM_FIELDS, touchpoint_record_from_intake
+from accord.core.events import event_record
+from accord.leads.hand_off import HandOff, HandOffSummary
+from accord.leads.models import Lead, Source, Stage
+from accord.leads.normalize import Submission
+from accord.leads.protection import PROPOSED_EVENT, lead_changes_to_hold
+from accord.leads.services import possible_duplicates_flag
+from accord.leads.submissions import lead_apply_fields, lead_link_account, submission_validate
+from accord.qualification.engine import Activity, Evaluation, evaluation_payload
+from accord.qualification.selectors import evaluate_lead, next_stage
+from accord.routing.tasks import route_lead_later, route_leads_later
+from accord.sla.external import external_reviews_hold
+from accord.sla.nurture import nurture_tracks_open
+
+
+@dataclass
+class IntakeResult:
+    """What happened to one submission."""
+
+    lead: Lead
+    created: bool
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+    account_match: str = ""
+    evaluation: Evaluation | None = None
+    duplicates_flagged: int = 0
+
+
+def _lead_for_update(
+    email_key: str, sub: Submission, source: Source | None, now: datetime
+) -> tuple[Lead, bool]:
+    """The existing lead for this email (locked), or a new one. Safe under concurrent posts."""
+    existing = Lead.objects.select_for_update().filter(email_key=email_key).first()
+    if existing is not None:
+        # An email of a merged lead now belongs to the lead it was merged into.
+        while existing.merged_into_id is not None:
+            existing = Lead.objects.select_for_update().get(pk=existing.merged_into_id)
+        return existing, False
+    lead = Lead(
+        email=sub.fields["email"],
+        email_key=email_key,
+        source=source,
+        stage=Stage.INQUIRY,
+        stage_changed_at=now,
+    )
+    try:
+        with transaction.atomic():
+            lead.save()
+        return lead, True
+    except IntegrityError:
+        # Another request created the same person a moment ago: update that one instead.
+        return Lead.objects.select_for_update().get(email_key=email_key), False
+
+
+def lead_intake(
+    *,
+    data: dict[str, Any],
+    channel: str,
+    source: Source | None = None,
+    actor: Any = None,
+    occurred_at: datetime | None = None,
+) -> IntakeResult:
+    """Take one submission through the whole pipeline. Raises ApplicationError for bad input."""
+    sub = submission_validate(data)
+    now = occurred_at or timezone.now()
+    with transaction.atomic():
+        lead, created = _lead_for_update(sub.email_key, sub, source, now)
+        # An anonymous post does not overwrite who a protected lead is: it proposes (protection.py).
+        held = (
+            {}
+            if created
+            else lead_changes_to_hold(
+                lead=lead, submitted=sub.fields, channel=channel, source=source, actor=actor
+            )
+        )
+        if held:
+            sub = replace(sub, fields={k: v for k, v in sub.fields.items() if k not in held})
+        changes = lead_apply_fields(lead, sub, now=now)
+        account_note = ""
+        if lead.account_id is None:
+            match = lead_link_account(lead)
+            account_note = match.how
+            if lead.account_id is not None:
+                changes["account"] = [None, lead.account_id]
+        evaluation = evaluate_lead(lead, extra_activities=[Activity(sub.activity, channel, now)], as_of=now)
+        old_stage = "" if created else lead.stage
+        new_stage = next_stage(lead.stage, evaluation) if evaluation else lead.stage
+        if evaluation is not None:
+            lead.score, lead.fit_score, lead.engagement_score = (
+                evaluation.score,
+                evaluation.fit,
+                evaluation.engagement,
+            )
+            lead.criteria_version_id = evaluation.criteria_id
+            lead.explanation = evaluation.explanation
+            lead.scored_at = now
+        elif created:
+            lead.explanation = "Not scored: no qualification criteria are active yet."
+        if new_stage != lead.stage:
+            lead.stage = new_stage
+            lead.stage_changed_at = now
+        lead.save()
+        event_record(
+            type="lead.intake",
+            subject=lead,
+            channel=channel,
+            actor=actor,
+            occurred_at=now,
+            stage=lead.stage if lead.stage != old_stage else "",
+            payload={
+                "created": created,
+                "channel": channel,
+                "source": source.name if source else "",
+                "activity": sub.activity,
+                "changes": changes,
+                "account_match": account_note,
+                "ignored_fields": sub.ignored[:50],
+                **(evaluation_payload(evaluation) if evaluation else {}),
+            },
+        )
+        if held:
+            event_record(
+                type=PROPOSED_EVENT,
+                subject=lead,
+                channel=channel,
+                actor=actor,
+                occurred_at=now,
+                payload={"changes": held, "source": source.name if source else "", "channel": channel},
+            )
+        # The submission's own UTM values, not the lead's first-touch ones, name this touch's campaign.
+        touchpoint_record_from_intake(
+            lead=lead,
+            activity=sub.activity,
+            channel=channel,
+            occurred_at=now,
+            utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
+            source=source,
+        )
+        summary = leads_hand_off(
+            leads=[
+                HandOff.of_submission(
+                    lead_id=lead.pk,
+                    created=created,
+                    previous_stage=old_stage,
+                    stage=lead.stage,
+                    explanation=lead.explanation,
+                    changes=changes,
+                    owner_id=lead.owner_id,
+                )
+            ],
+            at=now,
+        )
+    return IntakeResult(lead, created, changes, account_note, evaluation, summary.duplicates_flagged)
+
+
+def leads_hand_off(*, leads: Sequence[HandOff], at: datetime) -> HandOffSummary:
+    """Hand matched and scored leads on, per lead and in bulk alike, inside the door's transaction.
+
+    The door has written each lead's stage (``next_stage`` of its evaluation). Then, in this order:
+    a lead that has just become an MQL and has no owner is routed once the transaction commits (held
+    for the external review first when that step is on; its SLA clock starts with the assignment);
+    a lead that has just gone to nurture gets its track with a re-check date (C2); a lead that is
+    new, or whose phone, name or account changed, is checked for possible duplicates. Nurture leads
+    whose new engagement crosses the threshold become MQLs here too. A few queries per call, never
+    one per lead.
+    """
+    new_mqls = [
+        h.lead_id
+        for h in leads
+        if h.stage == Stage.MQL and h.previous_stage != Stage.MQL and h.owner_id is None
+    ]
+    to_route = external_reviews_hold(lead_ids=new_mqls)
+    leads_route_later(lead_ids=to_route)
+    nurture = {
+        h.lead_id: h.explanation
+        for h in leads
+        if h.stage == Stage.NURTURE and h.previous_stage != Stage.NURTURE
+    }
+    nurture_tracks_open(reasons=nurture, entered_at=at)
+    flagged = possible_duplicates_flag(lead_ids=[h.lead_id for h in leads if h.check_duplicates])
+    return HandOffSummary(
+        routed=to_route,
+        held_for_review=sorted(set(new_mqls) - set(to_route)),
+        nurtured=sorted(nurture),
+        duplicates_flagged=flagged,
+    )
+
+
+def leads_route_later(*, lead_ids: Sequence[int]) -> None:
+    """Route leads once the transaction commits: one lead by its own task, many in batches."""
+    if len(lead_ids) == 1:
+        route_lead_later(lead_ids[0])
+    elif lead_ids:
+        route_leads_later(list(lead_ids))

@@ -1,0 +1,67 @@
+"""What a door hands on once a lead is matched and scored, and the hook that takes it.
+
+Every door (the API, the public form, email, incoming webhooks, the CSV import, re-scoring after a
+criteria change) ends with the same hand-off, ``accord.intake.services.leads_hand_off``: route a new
+MQL (after the external review when that step is on; the SLA clock starts with the assignment), give
+a new nurture lead its track, flag possible duplicates. The doors that live in this app or below the
+conductor (the CSV import here, bulk re-scoring in qualification) reach it through ``hand_off``,
+which ``accord.intake`` fills in its AppConfig.ready(): a low app never imports a high one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from accord.core.hooks import Hook
+from accord.leads.submissions import DUPLICATE_KEY_FIELDS
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """One lead at the end of a door's matching and scoring, after its stage was written."""
+
+    lead_id: int
+    previous_stage: str  # "" for a lead the door has just created
+    stage: str
+    explanation: str = ""  # the scoring's explanation: the reason a nurture track records
+    owner_id: int | None = None
+    check_duplicates: bool = False  # created, or its phone, name or account changed
+
+    @classmethod
+    def of_submission(
+        cls,
+        *,
+        lead_id: int,
+        created: bool,
+        previous_stage: str,
+        stage: str,
+        explanation: str,
+        changes: Mapping[str, Any],
+        owner_id: int | None = None,
+    ) -> HandOff:
+        """The hand-off of a submission: a new lead, or an update with these ``changes``."""
+        return cls(
+            lead_id=lead_id,
+            previous_stage="" if created else previous_stage,
+            stage=stage,
+            explanation=explanation,
+            owner_id=owner_id,
+            check_duplicates=created or not DUPLICATE_KEY_FIELDS.isdisjoint(changes),
+        )
+
+
+@dataclass
+class HandOffSummary:
+    """What one hand-off did: leads sent to routing, held for the external review, put in nurture,
+    and the possible-duplicate pairs it queued."""
+
+    routed: list[int]
+    held_for_review: list[int]
+    nurtured: list[int]
+    duplicates_flagged: int
+
+
+# ``hand_off(leads=[HandOff, ...], at=moment)``: filled by accord.intake with its ``leads_hand_off``.
+hand_off: Hook[..., HandOffSummary] = Hook("leads hand-off")
