@@ -46,7 +46,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from accord.core.periodic import periodic_enqueue_due
-from accord.core.workers import HEARTBEAT_SECONDS, worker_heartbeat_beat
+from accord.core.workers import HEARTBEAT_SECONDS, worker_heartbeat_beat, worker_heartbeats_forget_old
 
 log = logging.getLogger(__name__)
 
@@ -212,10 +212,14 @@ def _background_loop(
     periodic work every ``periodic_interval`` seconds."""
     wait = DatabaseWait(who=f"worker {worker_id} (heartbeat)")
     next_periodic = 0.0
+    forgotten = False
     while not stop.is_set():
         try:
             close_old_connections()
             worker_heartbeat_beat(worker_id=worker_id, started_at=started_at)
+            if not forgotten:
+                worker_heartbeats_forget_old()
+                forgotten = True
             if periodic and time.monotonic() >= next_periodic:
                 next_periodic = time.monotonic() + periodic_interval
                 periodic_enqueue_due()
