@@ -15,8 +15,10 @@ transaction), so no task is run by two workers. What happens to work in flight:
 - a claim whose commit was lost with the connection is put back in the queue;
 - a task left RUNNING by a worker that was killed outright is put back in the queue by the
   periodic orphan sweep once the dead worker's heartbeat is older than ``ACCORD_WORKER_STALE_SECONDS``;
-- an import whose worker stopped is also picked up by the import sweep (``ACCORD_IMPORT_STALE_SECONDS``)
-  and goes on after the rows already committed.
+- an import cut off by the outage is left RUNNING (its failure could not be written either); the
+  stale-import sweep puts it back in the queue once its heartbeat is older than
+  ``ACCORD_IMPORT_STALE_SECONDS``, and it goes on after the rows already committed. The worker
+  runs that sweep as the database comes back, as well as every minute and when it starts.
 
 A second thread writes this worker's heartbeat every 10 s (read by ``/healthz``) and enqueues due
 periodic work; it waits out an outage the same way.
@@ -120,6 +122,7 @@ class OutageProofWorker(Worker):
                 if not self.wait.until_back(exc, keep_going=lambda: self.running):
                     return
                 self.requeue_own_lost_claims()
+                _resume_stale_imports()
 
     def requeue_own_lost_claims(self) -> list[str]:
         """Put back in the queue the tasks this worker claimed but is not running: a claim whose
@@ -177,6 +180,7 @@ class OutageProofWorker(Worker):
                 # Waits even while stopping: an outcome is worth the wait, and a second Ctrl-C
                 # (or the SIGKILL after `accord run`'s grace period) still ends the process.
                 self.wait.until_back(exc)
+                _resume_stale_imports()
 
     def _requeue(self, db_task_result: DBTaskResult, exc: BaseException) -> None:
         DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
