@@ -1,6 +1,7 @@
 """Child processes of the fault tests: ``python -m tests.faults.child COMMAND ARGS`` from the repo root.
 
-create-job CSV        store CSV as an import job, queue it, print the job id
+create-job CSV [--no-queue | --run-after SECONDS]
+                      store CSV as an import job, queue it (to start in SECONDS), print the job id
 deadline SECONDS      give a new lead of a new rep an SLA clock due in SECONDS, queue its breach
                       task for then, print {"clock": id, "due_at": ISO time}
 setup-intake          a marketing user's API token and a form source without rate limit (JSON)
@@ -37,7 +38,14 @@ def main(argv: list[str]) -> int:
             job = import_job_create(
                 uploaded=File(fh, name=os.path.basename(args[0])), source=import_source_default()
             )
-        if "--no-queue" not in args:
+        if "--run-after" in args:  # queued to start that many seconds from now
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            start = timezone.now() + timedelta(seconds=float(args[args.index("--run-after") + 1]))
+            import_job_run_task.using(run_after=start).enqueue(job.pk)
+        elif "--no-queue" not in args:
             import_job_run_task.enqueue(job.pk)
         print(job.pk)
         return 0

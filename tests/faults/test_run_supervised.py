@@ -23,6 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -134,9 +135,27 @@ class Instance:
         self.base = f"http://127.0.0.1:{free_port()}"
 
     def child(self, *args: str) -> str:
-        done = accord("-m", "tests.faults.child", *args, env=self.env)
-        assert done.returncode == 0, done.stderr[-3000:]
-        return done.stdout.strip().splitlines()[-1]
+        return self.children(args)[0]
+
+    def children(self, *commands: tuple[str, ...]) -> list[str]:
+        """Run ``tests.faults.child`` commands side by side; returns the last line each printed."""
+        running = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.faults.child", *args],
+                env=self.env,
+                cwd=ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in commands
+        ]
+        lines = []
+        for process in running:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err[-3000:]
+            lines.append(out.strip().splitlines()[-1])
+        return lines
 
     def sql(self, query: str) -> list[tuple]:
         return psql(self.cluster, query, self.database)
@@ -256,8 +275,8 @@ def test_a_worker_killed_with_sigkill_is_restarted_while_the_web_keeps_serving(i
     killed_at = time.monotonic()
     # Work queued after the kill: a small import and a deadline due in two seconds.
     emails = write_csv(tmp_path / "after-kill.csv", 300, "afterkill")
-    job_id = int(instance.child("create-job", str(tmp_path / "after-kill.csv")))
-    deadline = json.loads(instance.child("deadline", "2"))
+    job, due = instance.children(("create-job", str(tmp_path / "after-kill.csv")), ("deadline", "2"))
+    job_id, deadline = int(job), json.loads(due)
 
     new_pid = wait_for(
         lambda: (pid := instance.worker_pid()) != first_pid and pid,
@@ -295,12 +314,17 @@ def test_a_postgresql_stop_and_start_leaves_only_503s_and_the_worker_catches_up(
     cluster = instance.cluster
     instance.start()
     first_pid = instance.worker_pid()
-    emails = write_csv(tmp_path / "through-outage.csv", 6000, "outage")
+    emails = write_csv(tmp_path / "through-outage.csv", 10_000, "outage")
     instance.traffic()
-    time.sleep(1)
-    job_id = int(instance.child("create-job", str(tmp_path / "through-outage.csv")))
-    deadline = json.loads(instance.child("deadline", "3"))  # falls due while the database is down
-    wait_for(lambda: import_state(instance, job_id)[1] > 0, timeout=20, every=0.05, what="a committed chunk")
+    # The import starts two seconds before the database goes down; the deadline falls due two
+    # seconds after, in the middle of the four seconds it stays down.
+    job, due = instance.children(
+        ("create-job", str(tmp_path / "through-outage.csv"), "--run-after", "10"), ("deadline", "14")
+    )
+    job_id, deadline = int(job), json.loads(due)
+    due_at = datetime.fromisoformat(deadline["due_at"]).timestamp()
+    assert time.time() < due_at - 2.5, "too slow to stop the database before the deadline"
+    time.sleep(due_at - 2 - time.time())
     at_stop = import_state(instance, job_id)
 
     stopping_at = time.monotonic()

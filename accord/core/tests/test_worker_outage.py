@@ -63,13 +63,13 @@ def result_of(enqueued) -> DBTaskResult:
     return DBTaskResult.objects.get(pk=enqueued.id)
 
 
-def test_the_wait_doubles_its_pauses_up_to_ten_seconds_and_logs_the_outage_once(caplog):
+def test_the_wait_doubles_its_pauses_up_to_five_seconds_and_logs_the_outage_once(caplog):
     sleeps: list[float] = []
     answers = iter([False] * 7 + [True])
     wait = DatabaseWait(who="w", sleep=sleeps.append, answers=lambda: next(answers))
     with caplog.at_level(logging.WARNING, logger=worker_module.__name__):
         assert wait.until_back(OperationalError("connection refused")) is True
-    assert sleeps == [0.5, 1, 2, 4, 8, 10, 10, 10]
+    assert sleeps == [0.5, 1, 2, 4, 5, 5, 5, 5]
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 2
     assert "the database is unavailable (connection refused)" in messages[0]

@@ -2,7 +2,7 @@
 and enqueues the periodic work declared in accord/core/periodic.py when it falls due.
 
 The worker outlives a database outage instead of exiting. When the database stops answering it
-closes its connections, logs once, and tries again after a pause that doubles from 0.5 s to 10 s;
+closes its connections, logs once, and tries again after a pause that doubles from 0.5 s to 5 s;
 once the database answers it logs once more and carries on polling. Claiming a task stays what
 django-tasks-db does (SELECT ... FOR UPDATE SKIP LOCKED, then marking it RUNNING in the same
 transaction), so no task is run by two workers. What happens to work in flight:
@@ -84,7 +84,7 @@ class DatabaseWait:
 
     who: str
     first: float = 0.5
-    longest: float = 10.0
+    longest: float = 5.0
     sleep: Callable[[float], None] = time.sleep
     answers: Callable[[], bool] = database_answers
 
