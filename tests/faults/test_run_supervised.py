@@ -7,7 +7,8 @@ stored exactly once; and the worker comes back (a new process, or the same one a
 and runs the deadlines and imports that fell due meanwhile.
 
 Runs a private PostgreSQL cluster (initdb in a temporary directory, its own port), migrated once for
-the module; each test works in its own copy of the migrated database.
+the module; each test works in its own copy of the migrated database. A third test (on SQLite) kills
+the web server instead: `accord run` starts it again and the worker is left alone.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.faults.conftest import ROOT, Cluster, accord, accord_env, free_port, 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
 
 TEMPLATE = "accord_migrated"
+RUN = [sys.executable, "-m", "accord.cli", "run", "--skip-migrate"]
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +166,7 @@ class Instance:
         self.log = open(self.data_dir / "run.log", "w")  # noqa: SIM115
         bind = self.base.removeprefix("http://")
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "accord.cli", "run", "--skip-migrate", "--bind", bind, "--workers", "2"],
+            [*RUN, "--bind", bind, "--workers", "2"],
             env=self.env,
             cwd=ROOT,
             stdout=self.log,
@@ -379,3 +381,78 @@ def test_a_postgresql_stop_and_start_leaves_only_503s_and_the_worker_catches_up(
     if at_stop[0] == "running":  # the outage cut the import off: it went on after its committed rows
         assert f"after row {at_stop[1]}" in log or "goes on after the rows" in log, (at_stop, log[-3000:])
     assert code == 0, log[-3000:]
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """The live child processes of ``pid`` and their command lines (read from /proc)."""
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found[int(stat.parent.name)] = command
+    return found
+
+
+def alive() -> set[int]:
+    """The pids of all live processes (zombies excluded)."""
+    pids = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                pids.add(int(stat.parent.name))
+        except (OSError, IndexError):
+            continue
+    return pids
+
+
+def test_a_web_server_killed_with_sigkill_is_started_again_and_the_worker_keeps_running(sqlite_instance):
+    env = accord_env(sqlite_instance)
+    base = f"http://127.0.0.1:{free_port()}"
+    log_path = sqlite_instance / "run.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [*RUN, "--bind", base.removeprefix("http://"), "--workers", "1"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_for(
+                lambda: (health(base) or {}).get("worker", {}).get("ok"), timeout=60, what="the instance"
+            )
+            (web_pid,) = [pid for pid, command in children_of(server.pid).items() if "gunicorn" in command]
+            (worker_pid,) = [pid for pid, command in children_of(server.pid).items() if " worker" in command]
+            old_web_workers = set(children_of(web_pid))
+            os.kill(web_pid, signal.SIGKILL)
+            # Its orphaned workers serve on until they notice; then the new master can bind the port.
+            wait_for(lambda: not old_web_workers & alive(), timeout=30, what="the old web workers to go")
+            new_web = wait_for(
+                lambda: [
+                    pid
+                    for pid, cmd in children_of(server.pid).items()
+                    if "gunicorn" in cmd and pid != web_pid
+                ],
+                timeout=60,
+                what="a new web server",
+            )
+            wait_for(lambda: health(base), timeout=60, what="the new web server to answer")
+            assert web_pid not in children_of(server.pid) and len(new_web) == 1
+            assert worker_pid in children_of(server.pid)  # the worker was not touched
+            assert health(base)["database"] == "ok"
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(40)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
+    output = log_path.read_text(errors="replace")
+    assert f"The web server (pid {web_pid}) was killed by SIGKILL" in output, output[-3000:]
+    assert "The web server is running again" in output
+    assert server.returncode == 0 and "Accord stopped." in output

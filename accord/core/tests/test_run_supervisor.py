@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -62,7 +65,7 @@ def spawned() -> list[FakeProcess]:
 @pytest.fixture
 def make_child(clock, spawned):
     def make(name: str = "task worker") -> Child:
-        def spawn(command: list[str]) -> FakeProcess:
+        def spawn(command: list[str], **options) -> FakeProcess:
             spawned.append(FakeProcess(command))
             return spawned[-1]
 
@@ -178,8 +181,37 @@ def test_stopping_kills_a_child_that_ignores_sigterm():
         ],
         stdout=subprocess.PIPE,
     )
-    child = Child("web server", [], spawn=lambda command: stubborn)
+    child = Child("web server", [], spawn=lambda command, **options: stubborn)
     child.start()
     stubborn.stdout.readline()  # its SIGTERM handler is in place
     children_stop([child], grace=0.5)
     assert stubborn.returncode == -signal.SIGKILL
+
+
+def _state(pid: int) -> str:
+    """A process's state letter from /proc ('' once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return ""
+
+
+def test_what_a_dead_web_server_leaves_in_its_process_group_is_killed_with_it():
+    """gunicorn's workers outlive a killed master and keep its port; they go with its group."""
+    script = (
+        "import subprocess, time; print(subprocess.Popen(['sleep', '60']).pid, flush=True); time.sleep(60)"
+    )
+    spawn = functools.partial(subprocess.Popen, stdout=subprocess.PIPE, text=True)
+    child = Child("web server", [sys.executable, "-c", script], own_group=True, spawn=spawn)
+    child.start()
+    leftover = int(child.process.stdout.readline())
+    child.process.kill()
+    child.process.wait()
+    assert _state(leftover) not in ("", "Z")  # the orphan lives on by itself
+    child.check(lambda message: None)
+    for _ in range(50):
+        if _state(leftover) in ("", "Z"):
+            break
+        time.sleep(0.1)
+    assert _state(leftover) in ("", "Z")
+    child.process.stdout.close()

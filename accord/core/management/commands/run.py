@@ -10,6 +10,8 @@ use, bad settings) stops Accord, since starting it again would fail the same way
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -95,7 +97,10 @@ class Child:
 
     name: str
     command: list[str]
-    spawn: Callable[[list[str]], Process] = subprocess.Popen
+    # In a process group of its own, so that what it leaves behind when it dies (gunicorn's workers
+    # keep the port for up to 15 s after their master is killed) is killed with the group.
+    own_group: bool = False
+    spawn: Callable[..., Process] = subprocess.Popen
     clock: Callable[[], float] = time.monotonic
     backoff: Backoff = field(default_factory=Backoff)
     process: Process | None = None
@@ -104,10 +109,16 @@ class Child:
     starts: int = 0
 
     def start(self) -> None:
-        self.process = self.spawn(self.command)
+        self.process = self.spawn(self.command, **({"process_group": 0} if self.own_group else {}))
         self.started_at = self.clock()
         self.restart_at = None
         self.starts += 1
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left in the child's process group once the child itself is gone."""
+        if self.own_group and self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     @property
     def running(self) -> bool:
@@ -130,6 +141,7 @@ class Child:
         if code is None:
             return None
         ran_for = now - self.started_at
+        self.kill_leftovers()
         if self.starts == 1 and code > 0 and ran_for < FIRST_START_SECONDS:
             say(f"The {self.name} {exit_description(code)} as it started; stopping Accord.")
             return code
@@ -144,16 +156,19 @@ class Child:
 
 def children_stop(children: list[Child], *, grace: float = STOP_GRACE_SECONDS) -> None:
     """SIGTERM every running child, wait up to ``grace`` seconds in all, then SIGKILL what is left."""
-    running = [child.process for child in children if child.process is not None and child.running]
-    for process in running:
-        process.terminate()
+    running = [child for child in children if child.process is not None and child.running]
+    for child in running:
+        child.process.terminate()  # type: ignore[union-attr]
     deadline = time.monotonic() + grace
-    for process in running:
+    for child in running:
+        process = child.process
+        assert process is not None
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        child.kill_leftovers()
 
 
 def children_supervise(
@@ -204,7 +219,7 @@ class Command(BaseCommand):
 
         web = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", bind, "--workers", str(workers)]
         web += ["--access-logfile", "-", "--graceful-timeout", "10", *_gunicorn_extra_args()]
-        children = [Child("web server", web)]
+        children = [Child("web server", web, own_group=True)]
         if not no_worker:
             children.append(
                 Child("task worker", [sys.executable, "-m", "accord.cli", "worker", "--no-startup-delay"])
