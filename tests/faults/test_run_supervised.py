@@ -285,6 +285,8 @@ def test_a_worker_killed_with_sigkill_is_restarted_while_the_web_keeps_serving(i
         timeout=20,
         what="a new worker's heartbeat",
     )
+    assert health(instance.base)["worker"]["ok"] is True
+    assert new_pid in children_of(instance.server.pid)  # started by `accord run`
     wait_for(
         lambda: import_state(instance, job_id)[0] == "done",
         timeout=30,

@@ -31,8 +31,9 @@ class FakeClock:
 class FakeProcess:
     pids = iter(range(100, 10_000))
 
-    def __init__(self, command: list[str]) -> None:
+    def __init__(self, command: list[str], **options) -> None:
         self.command = command
+        self.options = options
         self.pid = next(self.pids)
         self.returncode: int | None = None
         self.terminated = False
@@ -66,7 +67,7 @@ def spawned() -> list[FakeProcess]:
 def make_child(clock, spawned):
     def make(name: str = "task worker") -> Child:
         def spawn(command: list[str], **options) -> FakeProcess:
-            spawned.append(FakeProcess(command))
+            spawned.append(FakeProcess(command, **options))
             return spawned[-1]
 
         child = Child(name, ["accord", "worker"], spawn=spawn, clock=clock)
@@ -125,6 +126,14 @@ def test_a_killed_worker_is_started_again_after_its_pause_and_each_restart_is_lo
     clock.now += 2
     child.check(said.append)
     assert len(spawned) == 3 and child.running
+
+
+def test_children_start_in_a_process_group_of_their_own_so_only_the_supervisor_signals_them(
+    make_child, spawned
+):
+    make_child("web server")
+    make_child("task worker")
+    assert [process.options for process in spawned] == [{"process_group": 0}, {"process_group": 0}]
 
 
 def test_a_child_that_fails_on_its_first_start_stops_accord_with_its_status(make_child, clock, spawned):
@@ -202,7 +211,7 @@ def test_what_a_dead_web_server_leaves_in_its_process_group_is_killed_with_it():
         "import subprocess, time; print(subprocess.Popen(['sleep', '60']).pid, flush=True); time.sleep(60)"
     )
     spawn = functools.partial(subprocess.Popen, stdout=subprocess.PIPE, text=True)
-    child = Child("web server", [sys.executable, "-c", script], own_group=True, spawn=spawn)
+    child = Child("web server", [sys.executable, "-c", script], spawn=spawn)
     child.start()
     leftover = int(child.process.stdout.readline())
     child.process.kill()

@@ -97,9 +97,11 @@ class Child:
 
     name: str
     command: list[str]
-    # In a process group of its own, so that what it leaves behind when it dies (gunicorn's workers
-    # keep the port for up to 15 s after their master is killed) is killed with the group.
-    own_group: bool = False
+    # In a process group of its own: what it leaves behind when it dies (gunicorn's workers keep the
+    # port for up to 15 s after their master is killed) is killed with the group, and Ctrl-C in a
+    # terminal reaches only the supervisor, which signals each child once (a worker that got both
+    # the terminal's SIGINT and the supervisor's SIGTERM took the second for "abandon the task").
+    own_group: bool = True
     spawn: Callable[..., Process] = subprocess.Popen
     clock: Callable[[], float] = time.monotonic
     backoff: Backoff = field(default_factory=Backoff)
@@ -219,7 +221,7 @@ class Command(BaseCommand):
 
         web = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", bind, "--workers", str(workers)]
         web += ["--access-logfile", "-", "--graceful-timeout", "10", *_gunicorn_extra_args()]
-        children = [Child("web server", web, own_group=True)]
+        children = [Child("web server", web)]
         if not no_worker:
             children.append(
                 Child("task worker", [sys.executable, "-m", "accord.cli", "worker", "--no-startup-delay"])
