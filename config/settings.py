@@ -236,6 +236,9 @@ ACCORD_IMPORT_CHUNK_ROWS = env_int("ACCORD_IMPORT_CHUNK_ROWS", 20_000, minimum=1
 # A running import whose heartbeat (refreshed with every chunk) is older than this has lost its worker
 # (killed, machine restarted): a worker starting, or the periodic sweep, requeues it to go on.
 ACCORD_IMPORT_STALE_SECONDS = env_int("ACCORD_IMPORT_STALE_SECONDS", 300, minimum=1)
+# Every task worker writes a heartbeat each 10 s; /healthz reports the worker as not ok when none
+# has for this long, and a task left running by a worker gone this long is put back in the queue.
+ACCORD_WORKER_STALE_SECONDS = env_int("ACCORD_WORKER_STALE_SECONDS", 60, minimum=20)
 # "Send now" on the page sends inline up to this many recipients; a larger audience is handed to the
 # worker (the send is scheduled for now) so the request does not wait for every message.
 ACCORD_SEND_INLINE_LIMIT = env_int("ACCORD_SEND_INLINE_LIMIT", 200, minimum=0)

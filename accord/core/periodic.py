@@ -74,6 +74,9 @@ SCHEDULE: tuple[Periodic, ...] = (
     ),
     Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),
     Periodic("import-jobs-resume", "accord.leads.tasks.import_jobs_resume_stale_task", timedelta(minutes=1)),
+    Periodic(
+        "task-results-orphaned", "accord.core.tasks.task_results_requeue_orphaned_task", timedelta(minutes=1)
+    ),
 )
 
 

@@ -11,6 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from accord.core.health import health_sections
+from accord.core.middleware import RETRY_AFTER_SECONDS
+from accord.core.workers import worker_health
 
 logger = logging.getLogger(__name__)
 
@@ -18,15 +20,21 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness for load balancers and monitors: 200 when the database answers, 503 when it does not."""
+    """Health for load balancers and monitors: 503 when the database does not answer; otherwise 200,
+    saying whether a task worker was seen recently (a stale worker does not stop the web serving)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        worker = worker_health()
+        sections = health_sections()
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok", **health_sections()})
+        response = JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+    status = "ok" if worker["ok"] else "degraded"
+    return JsonResponse({"status": status, "database": "ok", "worker": worker, **sections})
 
 
 # --- error pages: JSON for the API and the public form endpoint, pages elsewhere -------------------

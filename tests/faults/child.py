@@ -1,6 +1,10 @@
 """Child processes of the fault tests: ``python -m tests.faults.child COMMAND ARGS`` from the repo root.
 
-create-job CSV        store CSV as an import job, queue it, print the job id
+create-job CSV [--no-queue | --run-after SECONDS]
+                      store CSV as an import job, queue it (to start in SECONDS), print the job id
+deadline SECONDS      give a new lead of a new rep an SLA clock due in SECONDS, queue its breach
+                      task for then, print {"clock": id, "due_at": ISO time}
+setup-intake          a marketing user's API token and a form source without rate limit (JSON)
 run-job ID [LIMIT]    run the job in this process; LIMIT caps the size of any file it writes
                       (RLIMIT_FSIZE, SIGXFSZ ignored so a write fails with EFBIG like a full disk)
 """
@@ -34,13 +38,46 @@ def main(argv: list[str]) -> int:
             job = import_job_create(
                 uploaded=File(fh, name=os.path.basename(args[0])), source=import_source_default()
             )
-        if "--no-queue" not in args:
+        if "--run-after" in args:  # queued to start that many seconds from now
+            from datetime import timedelta
+
+            from django.utils import timezone
+
+            start = timezone.now() + timedelta(seconds=float(args[args.index("--run-after") + 1]))
+            import_job_run_task.using(run_after=start).enqueue(job.pk)
+        elif "--no-queue" not in args:
             import_job_run_task.enqueue(job.pk)
         print(job.pk)
         return 0
     if command == "run-job":
         job = import_job_run(job_id=int(args[0]))
         print(job.status)
+        return 0
+    if command == "deadline":
+        import json
+        import uuid
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from accord.leads.models import Lead
+        from accord.people.models import Role
+        from accord.people.services import user_create
+        from accord.sla.models import SlaClock
+        from accord.sla.services import sla_start_for_assignment
+        from accord.sla.tasks import sla_clock_breach_task
+
+        tag = uuid.uuid4().hex[:8]
+        rep = user_create(username=f"rep-{tag}", roles=[Role.SALES_REP])
+        email = f"deadline-{tag}@example.com"
+        lead = Lead.objects.create(
+            email=email, email_key=email, first_name="Dee", last_name="Line", owner=rep
+        )
+        clock = sla_start_for_assignment(lead=lead, assigned_at=timezone.now())
+        due = timezone.now() + timedelta(seconds=float(args[0]))
+        SlaClock.objects.filter(pk=clock.pk).update(due_at=due)  # the policy's window, shortened
+        sla_clock_breach_task.using(run_after=due).enqueue(clock_id=clock.pk)
+        print(json.dumps({"clock": clock.pk, "due_at": due.isoformat()}))
         return 0
     if command == "setup-intake":
         import json

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -109,3 +112,86 @@ def http_server(transactional_db):
         raise thread.error
     yield f"http://127.0.0.1:{thread.port}"
     thread.terminate()
+
+
+# --- a private PostgreSQL cluster ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Cluster:
+    """A PostgreSQL cluster of our own; run as the 'postgres' user when we are root."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.dir = Path(tempfile.mkdtemp(prefix="accord-pg-"))
+        self.data = self.dir / "data"
+        self.port = free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root
+            import pwd
+
+            try:
+                account = pwd.getpwnam("postgres")
+            except KeyError:
+                pytest.skip("running as root with no 'postgres' user to run initdb as")
+            os.chown(self.dir, account.pw_uid, account.pw_gid)
+            self.dir.chmod(0o755)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+
+    def run(self, *args: str) -> None:
+        done = subprocess.run(
+            [*self.as_user, str(self.bindir / args[0]), *args[1:]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, f"{args[0]} failed: {done.stdout[-2000:]} {done.stderr[-2000:]}"
+
+    def init(self) -> None:
+        self.run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self.run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def destroy(self) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def initdb_dir() -> Path:
+    """The directory of PostgreSQL's server binaries; skips the test when they are not installed."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or (
+        [shutil.which("initdb")] if shutil.which("initdb") else []
+    )
+    if not found:
+        pytest.skip("initdb is not installed: this test needs PostgreSQL's server binaries")
+    return Path(found[-1]).parent
+
+
+@pytest.fixture
+def cluster():
+    """A private PostgreSQL cluster, started; destroyed after the test."""
+    cluster = Cluster(initdb_dir())
+    try:
+        cluster.init()
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()

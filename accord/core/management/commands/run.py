@@ -1,13 +1,25 @@
-"""``accord run``: migrate, then serve the web app with gunicorn and run the task worker beside it."""
+"""``accord run``: migrate, then serve the web app with gunicorn and run the task worker beside it.
+
+The command supervises both: a child that exits (a crash, an out-of-memory kill, SIGKILL) is
+started again after a pause that doubles from 1 s to at most 30 s, and goes back to 1 s once the
+child has run for a minute; each exit is logged with its status. The web server keeps serving
+while the worker is restarted, and the other way round. Ctrl-C or SIGTERM stops both (SIGTERM,
+then SIGKILL after a grace period). Only a child that fails on its very first start (a port in
+use, bad settings) stops Accord, since starting it again would fail the same way.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.management import call_command
@@ -29,6 +41,155 @@ def _gunicorn_extra_args() -> list[str]:
     from gunicorn.config import KNOWN_SETTINGS
 
     return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
+
+
+# A child that fails this soon after its first start has a setup problem, not a crash.
+FIRST_START_SECONDS = 10.0
+# Seconds between SIGTERM and SIGKILL when Accord stops.
+STOP_GRACE_SECONDS = 15.0
+
+
+@dataclass
+class Backoff:
+    """Pauses before a child is started again: 1 s, 2 s, 4 s ... at most 30 s. A child that ran
+    for a minute before it exited was healthy, so its next pause starts over at 1 s."""
+
+    first: float = 1.0
+    longest: float = 30.0
+    healthy_after: float = 60.0
+    failures: int = 0
+
+    def next_delay(self, *, ran_for: float) -> float:
+        if ran_for >= self.healthy_after:
+            self.failures = 0
+        delay = min(self.longest, self.first * 2**self.failures)
+        self.failures += 1
+        return delay
+
+
+class Process(Protocol):
+    """What the supervisor needs of a child process (subprocess.Popen, or a fake in tests)."""
+
+    pid: int
+
+    def poll(self) -> int | None: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+def exit_description(code: int) -> str:
+    """'exited with status 1' or 'was killed by SIGKILL' (Popen reports a signal as -signum)."""
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with status {code}"
+
+
+@dataclass
+class Child:
+    """One supervised process: its command, the process running it, and when to start it again."""
+
+    name: str
+    command: list[str]
+    # In a process group of its own: what it leaves behind when it dies (gunicorn's workers keep the
+    # port for up to 15 s after their master is killed) is killed with the group, and Ctrl-C in a
+    # terminal reaches only the supervisor, which signals each child once (a worker that got both
+    # the terminal's SIGINT and the supervisor's SIGTERM took the second for "abandon the task").
+    own_group: bool = True
+    spawn: Callable[..., Process] = subprocess.Popen
+    clock: Callable[[], float] = time.monotonic
+    backoff: Backoff = field(default_factory=Backoff)
+    process: Process | None = None
+    started_at: float = 0.0
+    restart_at: float | None = None
+    starts: int = 0
+
+    def start(self) -> None:
+        self.process = self.spawn(self.command, **({"process_group": 0} if self.own_group else {}))
+        self.started_at = self.clock()
+        self.restart_at = None
+        self.starts += 1
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left in the child's process group once the child itself is gone."""
+        if self.own_group and self.process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def check(self, say: Callable[[str], None]) -> int | None:
+        """Notice an exit and schedule a restart, or restart once the pause is over.
+
+        Returns the exit status when the child failed on its first start (Accord should stop
+        then); None otherwise.
+        """
+        assert self.process is not None, "start() the child first"
+        now = self.clock()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.start()
+                say(f"The {self.name} is running again (pid {self.process.pid}, start {self.starts}).")
+            return None
+        code = self.process.poll()
+        if code is None:
+            return None
+        ran_for = now - self.started_at
+        self.kill_leftovers()
+        if self.starts == 1 and code > 0 and ran_for < FIRST_START_SECONDS:
+            say(f"The {self.name} {exit_description(code)} as it started; stopping Accord.")
+            return code
+        delay = self.backoff.next_delay(ran_for=ran_for)
+        self.restart_at = now + delay
+        say(
+            f"The {self.name} (pid {self.process.pid}) {exit_description(code)} after {ran_for:.1f} s; "
+            f"starting it again in {delay:g} s."
+        )
+        return None
+
+
+def children_stop(children: list[Child], *, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM every running child, wait up to ``grace`` seconds in all, then SIGKILL what is left."""
+    running = [child for child in children if child.process is not None and child.running]
+    for child in running:
+        child.process.terminate()  # type: ignore[union-attr]
+    deadline = time.monotonic() + grace
+    for child in running:
+        process = child.process
+        assert process is not None
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        child.kill_leftovers()
+
+
+def children_supervise(
+    children: list[Child],
+    *,
+    stopping: Callable[[], bool],
+    say: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+    tick: float = 0.2,
+) -> int:
+    """Keep the children running until ``stopping()`` says so. Returns 0, or the exit status of a
+    child that failed on its first start. The children are left running: see children_stop."""
+    while not stopping():
+        for child in children:
+            failed = child.check(say)
+            if failed is not None:
+                return failed
+        sleep(tick)
+    return 0
 
 
 class Command(BaseCommand):
@@ -60,15 +221,35 @@ class Command(BaseCommand):
 
         web = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", bind, "--workers", str(workers)]
         web += ["--access-logfile", "-", "--graceful-timeout", "10", *_gunicorn_extra_args()]
-        children: dict[str, subprocess.Popen[bytes]] = {"web server": subprocess.Popen(web)}
+        children = [Child("web server", web)]
         if not no_worker:
-            worker = [sys.executable, "-m", "accord.cli", "worker", "--no-startup-delay"]
-            children["task worker"] = subprocess.Popen(worker)
+            children.append(
+                Child("task worker", [sys.executable, "-m", "accord.cli", "worker", "--no-startup-delay"])
+            )
 
-        self._announce(bind)
-        code = self._supervise(children)
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            for child in children:
+                child.start()
+            self._announce(bind)
+            code = children_supervise(children, stopping=lambda: stopping, say=self._say)
+        finally:
+            children_stop(children)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if code:
             raise CommandError(f"Accord stopped: a process exited with status {code}.", returncode=code)
+        self.stdout.write("Accord stopped.")
+
+    def _say(self, message: str) -> None:
+        self.stderr.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} accord run: {message}")
+        self.stderr.flush()
 
     def _announce(self, bind: str) -> None:
         host, _, port = bind.rpartition(":")
@@ -84,41 +265,3 @@ class Command(BaseCommand):
                 if line.strip():
                     self.stdout.write(f"  {line}")
         self.stdout.flush()
-
-    def _supervise(self, children: dict[str, subprocess.Popen[bytes]]) -> int:
-        """Wait until Ctrl-C/SIGTERM or until one child exits; then stop the others and reap them."""
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-        code = 0
-        try:
-            while not stopping:
-                exited = [(name, p) for name, p in children.items() if p.poll() is not None]
-                if exited:
-                    name, process = exited[0]
-                    code = process.returncode
-                    if code:
-                        self.stderr.write(f"The {name} exited with status {code}; stopping Accord.")
-                    break
-                time.sleep(0.2)
-        finally:
-            for process in children.values():
-                if process.poll() is None:
-                    process.terminate()
-            deadline = time.monotonic() + 15
-            for process in children.values():
-                try:
-                    process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-        if stopping:
-            self.stdout.write("Accord stopped.")
-            return 0
-        return code
