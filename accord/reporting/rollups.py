@@ -287,10 +287,13 @@ def rollups_rebuild() -> int:
 # are written only where they differ. So its cost follows the new events and the histories of the
 # leads they are about, not the size of the log or of the rollup tables.
 
-# Above this share of the log (pending event ids / the log's id range) a refresh rebuilds instead: the
-# rebuild reads every event once, a refresh reads each affected lead's history through an index, so
-# past roughly a fifth of the log the rebuild is the cheaper of the two (benchmarks/README.md).
-REBUILD_SHARE = 0.2
+# Above this share of the log (pending event ids / the log's id range) a refresh rebuilds instead.
+# A refresh reads each affected lead's history through an index and upserts its changes; a rebuild
+# reads every event once and inserts into emptied tables. With new events spread over the whole
+# table (the worst case: nearly one lead per event), benchmarks/rollup_refresh_bench.py measured a
+# refresh at 0.55-0.66 of a rebuild's CPU at 9-13% of the log and 0.93 at 20%, so past a tenth the
+# rebuild takes over (benchmarks/README.md).
+REBUILD_SHARE = 0.1
 
 FACT_COLUMNS = ("lead_id", "created_day", *DIMS, "current_stage", "furthest_rank")
 SPAN_COLUMNS = ("lead_id", "stage", "entered_at", "exited_day", "seconds", *DIMS)
@@ -334,7 +337,8 @@ def _scratch_prepare(cursor: Any) -> None:
     for table, columns in _scratch_tables().items():
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {table} ({columns})")
         cursor.execute(f"DELETE FROM {table}")
-    cursor.execute("CREATE INDEX IF NOT EXISTS rollup_event_lead ON rollup_event (lead_id)")
+    for table in ("rollup_event", "rollup_old_span", "rollup_new_span"):
+        cursor.execute(f"CREATE INDEX IF NOT EXISTS {table}_lead ON {table} (lead_id)")
 
 
 def _same(a: str, b: str, columns: tuple[str, ...]) -> str:
@@ -535,15 +539,16 @@ class RollupRefresh:
 
 
 @transaction.atomic
-def rollups_refresh() -> RollupRefresh:
+def rollups_refresh(*, rebuild_share: float = REBUILD_SHARE) -> RollupRefresh:
     """Bring the rollups up to the newest event. Touches only the leads with new events; rebuilds
-    instead when there are none yet or the pending batch is more than ``REBUILD_SHARE`` of the log."""
+    instead when there are none yet or the pending batch is more than ``rebuild_share`` of the log
+    (1 never rebuilds a built log: the benchmark measures refreshes that way)."""
     state = _state()
     since = state.event_watermark
     upto = _max_event_id()
     if upto <= since:
         return RollupRefresh(events=0, leads=0, rebuilt=False, rows_written=0)
-    if since == 0 or upto - since > REBUILD_SHARE * (upto - _min_event_id() + 1):
+    if since == 0 or upto - since > rebuild_share * (upto - _min_event_id() + 1):
         rollups_rebuild()
         return RollupRefresh(events=upto - since, leads=0, rebuilt=True, rows_written=0)
     with connection.cursor() as cursor:
