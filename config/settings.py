@@ -163,11 +163,32 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- background work ------------------------------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": env_str("ACCORD_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# db: tasks are rows in this database (django-tasks-db), claimed by any number of `accord worker`
+# processes. rq: tasks go to Redis at ACCORD_REDIS_URL (django-tasks-rq) and `accord worker` runs an
+# RQ worker with its scheduler (docs/scale-out.md says what changes).
+ACCORD_TASK_BACKEND = env_choice("ACCORD_TASK_BACKEND", "db", ("db", "rq"))
+ACCORD_REDIS_URL = env_str("ACCORD_REDIS_URL", "redis://127.0.0.1:6379/0")
+# Every Accord task runs on the one default queue.
+TASK_QUEUES = ["default"]
+
+
+def task_backend_settings(backend: str, redis_url: str) -> tuple[dict, dict]:
+    """``TASKS`` and django-rq's ``RQ_QUEUES`` for the chosen backend."""
+    if backend == "db":
+        return {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": TASK_QUEUES}}, {}
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"ACCORD_REDIS_URL={redis_url!r} is not a Redis URL: use redis://HOST:6379/0, rediss://... for "
+            "TLS, or unix:///path/to/redis.sock."
+        )
+    # A task may run as long as an import of a large file: RQ's default timeout is 3 minutes.
+    queues = {name: {"URL": redis_url, "DEFAULT_TIMEOUT": 6 * 3600} for name in TASK_QUEUES}
+    return {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": TASK_QUEUES}}, queues
+
+
+TASKS, RQ_QUEUES = task_backend_settings(ACCORD_TASK_BACKEND, ACCORD_REDIS_URL)
+if ACCORD_TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
 # --- email ------------------------------------------------------------------------------------
 _email_host = env_str("ACCORD_EMAIL_HOST")

@@ -3,11 +3,11 @@ CSV), the metric definitions, A/B test verdicts and a team's conversion facts.""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns import attribution
@@ -22,9 +22,9 @@ from accord.reporting.selectors import (
     dashboard_allowed,
     dashboard_build,
     period_from,
-    rollups_ready,
     team_conversion_facts,
 )
+from accord.reporting.services import rollups_refresh_request
 
 router = Router(tags=["reports"])
 
@@ -58,6 +58,11 @@ class ReportOut(Schema):
     period: PeriodOut
     cut: dict[str, str]
     tables: list[TableOut]
+    as_of: datetime | None = Field(
+        description="When the figures were last brought up to date (the worker refreshes them every "
+        "minute); null before the first time."
+    )
+    pending_events: int = Field(description="Events logged since then, not in the figures yet.")
 
 
 class MetricOut(Schema):
@@ -223,5 +228,7 @@ def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> di
         attribution.check_model(query.model)
     except ValueError as exc:
         raise ApplicationError(str(exc), detail={"query": str(exc)}) from None
-    rollups_ready()
-    return dashboard_build(kind, period=period, cut=cut, model=query.model).as_dict()
+    dashboard = dashboard_build(kind, period=period, cut=cut, model=query.model)
+    if dashboard.freshness and dashboard.freshness.pending_events:
+        rollups_refresh_request()
+    return dashboard.as_dict()

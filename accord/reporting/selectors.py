@@ -8,7 +8,7 @@ three always agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from accord.core.csv_safe import csv_escape, csv_lines
 from accord.people.models import Role, User
 from accord.reporting import metrics
 from accord.reporting.metrics import FUNNEL, STAGE_LABELS, Cut, Delta, Period
-from accord.reporting.rollups import rollups_lag, rollups_refresh
+from accord.reporting.rollups import rollups_lag
 
 DASHBOARD_ROLES: dict[str, frozenset[str]] = {
     "marketing": frozenset(
@@ -33,8 +33,6 @@ DASHBOARD_ROLES: dict[str, frozenset[str]] = {
     "executive": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MARKETING_HEAD, Role.SALES_HEAD}),
 }
 TITLES = {"marketing": "Marketing dashboard", "sales": "Sales leadership", "executive": "Executive dashboard"}
-# Refresh inline when the rollups are at most this many events behind; more is the worker's job.
-INLINE_REFRESH_LIMIT = 20_000
 
 
 def dashboard_allowed(user: Any, kind: str) -> bool:
@@ -45,17 +43,28 @@ def dashboards_for(user: Any) -> list[str]:
     return [kind for kind in DASHBOARD_ROLES if dashboard_allowed(user, kind)]
 
 
-def rollups_ready() -> tuple[int, Any]:
-    """Bring the rollups up to date when the lag is small; returns the lag left and the state row."""
-    lag, state = rollups_lag()
-    if 0 < lag <= INLINE_REFRESH_LIMIT:
-        rollups_refresh()
-        lag, state = 0, rollups_lag()[1]
-    elif lag:
-        from accord.reporting.tasks import rollups_refresh_task
+@dataclass(frozen=True)
+class Freshness:
+    """How current the dashboards' figures are. Pages never refresh the rollups themselves (the
+    worker does, every minute): they say when the figures were last brought up to date."""
 
-        rollups_refresh_task.enqueue()
-    return lag, state
+    as_of: datetime | None  # the rollups' last refresh or rebuild; None before the first one
+    pending_events: int  # events logged since then, not in the figures yet
+
+    @property
+    def note(self) -> str:
+        if self.as_of is None:
+            return "Figures not computed yet: the worker builds them within a minute or two."
+        note = f"Figures as of {self.as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+        if self.pending_events:
+            note += f"; {self.pending_events} newer events are being added"
+        return note + "."
+
+
+def rollups_freshness() -> Freshness:
+    """The rollups' last refresh and how many events came after it (two indexed reads)."""
+    lag, state = rollups_lag()
+    return Freshness(as_of=state.refreshed_at if state else None, pending_events=lag)
 
 
 # --- periods ------------------------------------------------------------------------------------
@@ -136,6 +145,7 @@ class Dashboard:
     tables: list[Table]
     charts: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    freshness: Freshness | None = None
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -147,6 +157,8 @@ class Dashboard:
             "period": {"start": self.period.start, "end": self.period.end, "label": self.period.label},
             "cut": {"kind": self.cut.kind, "value": self.cut.value},
             "tables": [t.as_dict() for t in self.tables],
+            "as_of": self.freshness.as_of if self.freshness else None,
+            "pending_events": self.freshness.pending_events if self.freshness else 0,
         }
 
 
@@ -456,9 +468,13 @@ BUILDERS = {"marketing": marketing_dashboard, "sales": sales_dashboard, "executi
 
 
 def dashboard_build(kind: str, *, period: Period, cut: Cut = Cut(), model: str = "") -> Dashboard:
+    """One dashboard as the page, the CSV and the API show it, with how current its figures are."""
     if kind == "executive":
-        return executive_dashboard(period=period, cut=cut, model=model or attribution.FIRST_TOUCH)
-    return BUILDERS[kind](period=period, cut=cut)
+        dashboard = executive_dashboard(period=period, cut=cut, model=model or attribution.FIRST_TOUCH)
+    else:
+        dashboard = BUILDERS[kind](period=period, cut=cut)
+    dashboard.freshness = rollups_freshness()
+    return dashboard
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -480,6 +496,8 @@ def dashboard_csv_rows(dashboard: Dashboard) -> list[list[Any]]:
     rows: list[list[Any]] = [
         [dashboard.title, dashboard.period.label, str(dashboard.period.start), str(dashboard.period.last_day)]
     ]
+    if dashboard.freshness is not None:
+        rows.append([dashboard.freshness.note])
     for table in dashboard.tables:
         rows.append([])
         rows.append([table.title])

@@ -1,6 +1,6 @@
-"""Background work for reporting. Periodic work (to be listed in accord/core/periodic.py SCHEDULE):
-``rollups_refresh_task`` every minute, ``rollups_rebuild_task`` nightly at 02:00,
-``executive_summary_email_task`` weekly on Monday at 07:00."""
+"""Background work for reporting, declared as periodic work in accord/core/periodic.py:
+``rollups_refresh_task`` every minute (dashboards also ask for one when they see newer events),
+``rollups_rebuild_task`` nightly, ``executive_summary_email_task`` weekly."""
 
 from __future__ import annotations
 
@@ -9,10 +9,17 @@ from django_tasks import task
 
 @task()
 def rollups_refresh_task() -> dict[str, int]:
-    """Advance the rollups to the newest event. Idempotent: with nothing new it does nothing."""
+    """Advance the rollups to the newest event (a rebuild when the batch is large). Idempotent: with
+    nothing new it does nothing."""
     from accord.reporting.rollups import rollups_refresh
 
-    return {"events": rollups_refresh()}
+    done = rollups_refresh()
+    return {
+        "events": done.events,
+        "leads": done.leads,
+        "rebuilt": int(done.rebuilt),
+        "rows_written": done.rows_written,
+    }
 
 
 @task()

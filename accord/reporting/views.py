@@ -21,8 +21,8 @@ from accord.reporting.selectors import (
     dashboards_for,
     period_from,
     quarter_choices,
-    rollups_ready,
 )
+from accord.reporting.services import rollups_refresh_request
 
 
 @login_required
@@ -50,8 +50,9 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
         attribution.check_model(model)
     except ValueError as exc:
         return HttpResponse(f"Bad request: {exc}", status=400, content_type="text/plain")
-    lag, state = rollups_ready()
     dashboard = dashboard_build(kind, period=period, cut=cut, model=model)
+    if dashboard.freshness and dashboard.freshness.pending_events:
+        rollups_refresh_request()
     if request.GET.get("format") == "csv":
         return csv_response(
             f"{kind}-{period.start}-{period.last_day}.csv", None, dashboard_csv_rows(dashboard),
@@ -65,8 +66,6 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
             "dashboard": dashboard,
             "quarters": quarter_choices(today, fiscal_calendar()),
             "others": [(k, TITLES[k]) for k in dashboards_for(request.user)],
-            "lag": lag,
-            "state": state,
             "query": request.GET.urlencode(),
         },
     )

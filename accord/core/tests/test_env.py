@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from accord.core.env import env_bool, env_int, env_list, env_str
+from accord.core.env import env_bool, env_choice, env_int, env_list, env_str
 
 
 def test_env_str_returns_the_value_or_the_default(monkeypatch):
@@ -105,7 +105,20 @@ def test_env_example_lists_every_variable_the_settings_read():
 
     settings_source = (settings.BASE_DIR / "config" / "settings.py").read_text(encoding="utf-8")
     example = (settings.BASE_DIR / ".env.example").read_text(encoding="utf-8")
-    read = set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', settings_source))
+    read = set(re.findall(r'env_(?:str|bool|int|list|choice)\(\s*"([A-Z_]+)"', settings_source))
     documented = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]+)=", example, re.M))
     assert "ACCORD_SECRET_KEY" in read
     assert sorted(read - documented) == []
+
+
+def test_env_choice_takes_one_of_its_words_in_any_case(monkeypatch):
+    monkeypatch.setenv("ACCORD_T_KIND", " RQ ")
+    assert env_choice("ACCORD_T_KIND", "db", ("db", "rq")) == "rq"
+    monkeypatch.setenv("ACCORD_T_KIND", "")
+    assert env_choice("ACCORD_T_KIND", "db", ("db", "rq")) == "db"
+
+
+def test_env_choice_rejects_other_words_naming_the_choices(monkeypatch):
+    monkeypatch.setenv("ACCORD_T_KIND", "django_tasks_db.DatabaseBackend")
+    with pytest.raises(ImproperlyConfigured, match=r"ACCORD_T_KIND=.* is not one of: db, rq"):
+        env_choice("ACCORD_T_KIND", "db", ("db", "rq"))

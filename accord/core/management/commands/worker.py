@@ -22,6 +22,10 @@ transaction), so no task is run by two workers. What happens to work in flight:
 
 A second thread writes this worker's heartbeat every 10 s (read by ``/healthz``) and enqueues due
 periodic work; it waits out an outage the same way.
+
+With ``ACCORD_TASK_BACKEND=rq`` it is an RQ worker (django-rq) on the configured queues instead, with
+RQ's scheduler, which moves tasks deferred with ``run_after`` onto their queue when they fall due
+(docs/scale-out.md); the heartbeat and periodic thread run beside it the same way.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from datetime import datetime
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.core.management.base import CommandError, CommandParser
 from django.db import InterfaceError, OperationalError, close_old_connections, connection, connections
@@ -247,14 +252,40 @@ def _resume_stale_imports() -> None:
         log.exception("stale import jobs could not be requeued")
 
 
+def _run_rq_worker(
+    *, queue_name: str, verbosity: int, batch: bool, max_tasks: int | None, worker_id: str
+) -> None:
+    """Work the RQ queues until stopped (``--batch``: until they are empty, after enqueueing the
+    deferred tasks that are due). RQ is imported here: it is installed only where it is chosen."""
+    from django_rq import get_worker
+    from django_rq.utils import reset_db_connections
+    from django_tasks_rq import Job
+    from rq.logutils import setup_loghandlers
+    from rq.worker import SimpleWorker
+
+    queue_names = list(settings.TASKS["default"]["QUEUES"]) if queue_name == "*" else queue_name.split(",")
+    level = "DEBUG" if verbosity >= 2 else "WARNING" if verbosity == 0 else "INFO"
+    setup_loghandlers(level)
+    # The worker class comes from django-rq's RQ["WORKER_CLASS"]: RQ's default forks a process per task.
+    worker = get_worker(*queue_names, job_class=Job, name=worker_id)
+    if not isinstance(worker, SimpleWorker):
+        reset_db_connections()  # a forked task must not share this process's database connection
+    worker.work(burst=batch, with_scheduler=True, max_jobs=max_tasks, logging_level=level)
+
+
 class Command(DbWorkerCommand):
-    help = "Run background tasks from the database queue until stopped (Ctrl-C finishes cleanly)."
+    help = "Run background tasks (database or RQ queue, by ACCORD_TASK_BACKEND) until stopped (Ctrl-C finishes cleanly)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
         # One worker serves every queue unless told otherwise; reloading on code changes is for
         # `db_worker --reload` during development, not for the worker `accord run` starts.
         parser.set_defaults(queue_name="*", reload=False)
+        if settings.ACCORD_TASK_BACKEND == "rq":
+            # db_worker's --backend accepts only a database backend; the RQ worker does not use it.
+            for action in parser._actions:
+                if action.dest == "backend_name":
+                    action.type = None
         parser.add_argument(
             "--no-periodic", action="store_true", help="Do not enqueue periodic work from this worker."
         )
@@ -291,15 +322,20 @@ class Command(DbWorkerCommand):
         excluded = exclude_queues.split(",") if exclude_queues else []
         if excluded and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
-        worker = OutageProofWorker(
-            queue_names=queue_names,
-            interval=interval,
-            batch=batch,
-            backend_name=backend_name,
-            startup_delay=startup_delay,
-            max_tasks=max_tasks,
-            worker_id=worker_id,
-            excluded_queue_names=excluded,
+        rq = settings.ACCORD_TASK_BACKEND == "rq"
+        worker = (
+            None
+            if rq
+            else OutageProofWorker(
+                queue_names=queue_names,
+                interval=interval,
+                batch=batch,
+                backend_name=backend_name,
+                startup_delay=startup_delay,
+                max_tasks=max_tasks,
+                worker_id=worker_id,
+                excluded_queue_names=excluded,
+            )
         )
 
         # The heartbeat runs in batch mode too: another worker must not take this one's tasks for
@@ -320,7 +356,15 @@ class Command(DbWorkerCommand):
         thread.start()
         _resume_stale_imports()
         try:
-            if reload:
+            if worker is None:
+                _run_rq_worker(
+                    queue_name=queue_name,
+                    verbosity=verbosity,
+                    batch=batch,
+                    max_tasks=max_tasks,
+                    worker_id=worker_id,
+                )
+            elif reload:
                 if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
                     worker.configure_signals()  # only the reloaded child handles signals
                 run_with_reloader(worker.run)
