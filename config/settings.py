@@ -166,7 +166,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # db: tasks are rows in this database (django-tasks-db), claimed by any number of `accord worker`
 # processes. rq: tasks go to Redis at ACCORD_REDIS_URL (django-tasks-rq) and `accord worker` runs an
 # RQ worker with its scheduler (docs/scale-out.md says what changes).
-ACCORD_TASK_BACKEND = env_choice("ACCORD_TASK_BACKEND", "db", ("db", "rq"))
+ACCORD_TASK_BACKEND = env_choice("ACCORD_TASK_BACKEND", ("db", "rq"), "db")
 ACCORD_REDIS_URL = env_str("ACCORD_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every Accord task runs on the one default queue.
 TASK_QUEUES = ["default"]

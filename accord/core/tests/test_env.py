@@ -113,12 +113,12 @@ def test_env_example_lists_every_variable_the_settings_read():
 
 def test_env_choice_takes_one_of_its_words_in_any_case(monkeypatch):
     monkeypatch.setenv("ACCORD_T_KIND", " RQ ")
-    assert env_choice("ACCORD_T_KIND", "db", ("db", "rq")) == "rq"
+    assert env_choice("ACCORD_T_KIND", ("db", "rq"), "db") == "rq"
     monkeypatch.setenv("ACCORD_T_KIND", "")
-    assert env_choice("ACCORD_T_KIND", "db", ("db", "rq")) == "db"
+    assert env_choice("ACCORD_T_KIND", ("db", "rq"), "db") == "db"
 
 
 def test_env_choice_rejects_other_words_naming_the_choices(monkeypatch):
     monkeypatch.setenv("ACCORD_T_KIND", "django_tasks_db.DatabaseBackend")
     with pytest.raises(ImproperlyConfigured, match=r"ACCORD_T_KIND=.* is not one of: db, rq"):
-        env_choice("ACCORD_T_KIND", "db", ("db", "rq"))
+        env_choice("ACCORD_T_KIND", ("db", "rq"), "db")

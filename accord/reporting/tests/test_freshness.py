@@ -68,7 +68,7 @@ def test_a_dashboard_shows_its_figures_as_of_the_last_refresh_and_leaves_new_eve
         body = api_client_for(root).get(f"/api/v1/reports/executive{Q}").json()
     # Nothing was refreshed inline: the watermark is where the rebuild left it.
     assert RollupState.objects.get().event_watermark == watermark
-    assert "Figures as of 20 Jun 2026 09:30 UTC" in html
+    assert "Figures as of 2026-06-20 09:30 UTC" in html  # ACCORD_DATE_FORMAT=iso
     assert "1 newer events are being added" in html
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[1] == ["Figures as of 2026-06-20 09:30 UTC; 1 newer events are being added."]
