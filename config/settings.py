@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accord.webhooks",
     "accord.privacy",
     "accord.audit",
+    "accord.demo",  # the top layer: the demo uses every app listed above
 ]
 
 MIDDLEWARE = [

@@ -21,17 +21,15 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError
-from accord.leads.importing import (
-    CUSTOM_TARGET,
-    MAPPING_TARGETS,
-    csv_sample,
+from accord.leads.importing.jobs import (
     import_job_create,
     import_job_preview,
     import_job_retry,
     import_job_set_mapping,
     import_source_default,
-    mapping_default,
 )
+from accord.leads.importing.mapping import CUSTOM_TARGET, MAPPING_TARGETS, mapping_default
+from accord.leads.importing.reading import csv_sample
 from accord.leads.models import ImportJob, ImportStatus, Source
 from accord.leads.selectors import import_job_outcome
 from accord.people.models import Role

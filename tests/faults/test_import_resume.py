@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accord.core.models import Event
-from accord.leads import importing
-from accord.leads.importing import import_job_run, import_jobs_resume_stale
+from accord.leads.importing.engine import LeadImport
+from accord.leads.importing.jobs import _disk_full, import_job_run, import_jobs_resume_stale
 from accord.leads.models import ImportJob, Lead
 
 pytestmark = pytest.mark.faults
@@ -47,7 +47,7 @@ def make_job(rows: int = 1000) -> tuple[ImportJob, set[str], int, int]:
 
 
 def fail_on_chunk(monkeypatch, number: int, action=None) -> None:
-    original = importing.LeadImport._chunk
+    original = LeadImport._chunk
     calls = {"n": 0}
 
     def chunk(self, rows):
@@ -58,7 +58,7 @@ def fail_on_chunk(monkeypatch, number: int, action=None) -> None:
             action(self)
         return original(self, rows)
 
-    monkeypatch.setattr(importing.LeadImport, "_chunk", chunk)
+    monkeypatch.setattr(LeadImport, "_chunk", chunk)
 
 
 @pytest.mark.django_db
@@ -70,9 +70,9 @@ def test_a_job_run_again_goes_on_after_its_committed_rows_with_the_counts_of_one
     assert Lead.objects.count() == Event.objects.filter(type="lead.intake").count() == job.summary["created"]
     monkeypatch.undo()
     chunks: list[int] = []
-    original = importing.LeadImport._chunk
+    original = LeadImport._chunk
     monkeypatch.setattr(
-        importing.LeadImport,
+        LeadImport,
         "_chunk",
         lambda self, rows: chunks.append(rows[0].number) or original(self, rows),
     )
@@ -127,7 +127,7 @@ def test_the_periodic_sweep_requeues_stale_imports():
 def test_a_starting_worker_finishes_a_job_its_predecessor_left_running(tmp_path):
     job, emails, _, _ = make_job(300)
     fail_on_chunk_at = 2
-    original = importing.LeadImport._chunk
+    original = LeadImport._chunk
     calls = {"n": 0}
 
     def dying(self, rows):
@@ -136,12 +136,12 @@ def test_a_starting_worker_finishes_a_job_its_predecessor_left_running(tmp_path)
             raise SystemExit("killed")  # not caught by the job: it stays RUNNING, like kill -9
         return original(self, rows)
 
-    importing.LeadImport._chunk = dying
+    LeadImport._chunk = dying
     try:
         with pytest.raises(SystemExit):
             import_job_run(job_id=job.pk)
     finally:
-        importing.LeadImport._chunk = original
+        LeadImport._chunk = original
     ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(seconds=61))
 
     call_command("worker", "--batch", "--no-startup-delay", "--no-periodic", verbosity=0)
@@ -172,10 +172,10 @@ def test_disk_full_errors_get_a_message_saying_so():
 
     from django.db import OperationalError
 
-    assert importing._disk_full(OSError(errno.ENOSPC, "No space left on device", "/data/x.csv"))
-    assert importing._disk_full(OSError(errno.EFBIG, "File too large"))
+    assert _disk_full(OSError(errno.ENOSPC, "No space left on device", "/data/x.csv"))
+    assert _disk_full(OSError(errno.EFBIG, "File too large"))
     wrapped = OperationalError("database or disk is full")
     wrapped.__cause__ = sqlite3.OperationalError("database or disk is full")
-    assert importing._disk_full(wrapped) == "the database"
-    assert importing._disk_full(ValueError("bad")) == ""
-    assert importing._disk_full(OSError(errno.ENOENT, "No such file")) == ""
+    assert _disk_full(wrapped) == "the database"
+    assert _disk_full(ValueError("bad")) == ""
+    assert _disk_full(OSError(errno.ENOENT, "No such file")) == ""

@@ -186,10 +186,9 @@ def test_an_unfilled_hook_refuses_to_skip_its_step():
         hook.fill(len)
 
 
-# The public form view, the API's intake endpoint and the demo still live in leads and call the
-# conductor's lead_intake; they leave leads when its pages, API and demo move (the API wiring in
-# config/, the demo out of leads).
-DOORS_STILL_IN_LEADS = frozenset({"leads/public.py", "leads/api.py", "leads/demo.py"})
+# The public form view and the API's intake endpoint still live in leads and call the conductor's
+# lead_intake; they leave leads when its pages and API move (the API wiring in config/).
+DOORS_STILL_IN_LEADS = frozenset({"leads/public.py", "leads/api.py"})
 
 
 def _imported_apps(folder: str) -> set[str]:

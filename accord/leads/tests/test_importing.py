@@ -12,8 +12,10 @@ from django.db import IntegrityError
 
 from accord.core.models import Event
 from accord.intake.services import lead_intake
-from accord.leads import importing
-from accord.leads.importing import ImportFileError, leads_import
+from accord.leads.importing.accounts import FileAccountIndex
+from accord.leads.importing.engine import LeadImport, leads_import
+from accord.leads.importing.mapping import ERROR_COLUMNS
+from accord.leads.importing.reading import ImportFileError
 from accord.leads.models import Account, AccountDomain, Lead, Source, Stage
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
 
@@ -79,8 +81,8 @@ def errors_of(summary: dict) -> list[list[str]]:
     path = Path(settings.MEDIA_ROOT) / summary["error_file"]
     with open(path, encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
-    n = len(importing.ERROR_COLUMNS)
-    assert tuple(rows[0][-n:]) == importing.ERROR_COLUMNS
+    n = len(ERROR_COLUMNS)
+    assert tuple(rows[0][-n:]) == ERROR_COLUMNS
     return [row[-n:] + row[:-n] for row in rows]
 
 
@@ -432,7 +434,7 @@ def test_a_lead_through_the_import_ends_like_the_same_lead_through_the_api(db, t
 
 def test_a_lead_created_by_the_api_during_the_import_is_updated_not_duplicated(db, tmp_path, monkeypatch):
     Lead.objects.create(email="ada@acme.com", email_key="ada@acme.com", first_name="Ada")
-    real = importing.LeadImport._existing
+    real = LeadImport._existing
     calls = {"n": 0}
 
     def blind_first_time(self, keys):
@@ -440,7 +442,7 @@ def test_a_lead_created_by_the_api_during_the_import_is_updated_not_duplicated(d
         calls["n"] += 1
         return {} if calls["n"] == 1 else real(self, keys)
 
-    monkeypatch.setattr(importing.LeadImport, "_existing", blind_first_time)
+    monkeypatch.setattr(LeadImport, "_existing", blind_first_time)
     text = HEADER + "ada@acme.com,,Lovelace,Acme,,,,\n" + "bob@beta.io,Bob,,Beta,,,,\n"
     summary = leads_import(path=write(tmp_path, text), now=NOW)
     assert calls["n"] >= 2
@@ -511,7 +513,7 @@ def test_the_file_account_index_finds_the_same_fuzzy_matches_as_the_per_record_i
         [Account(name=n, name_key=company_key(n)) for n in (name() for _ in range(400))]
     )
     per_record = AccountIndex().preload()
-    per_file = importing.FileAccountIndex().preload()
+    per_file = FileAccountIndex().preload()
     for i in range(40):  # accounts learnt during the run count too
         extra = name()
         per_record.remember(-i - 1, name_key=company_key(extra))
@@ -530,7 +532,7 @@ def test_the_file_account_index_finds_the_same_fuzzy_matches_as_the_per_record_i
 def test_a_job_that_cannot_read_its_file_fails_with_a_clear_message_and_runs_again_once_fixed(db, tmp_path):
     from django.core.files.base import ContentFile
 
-    from accord.leads.importing import import_job_retry, import_job_run
+    from accord.leads.importing.jobs import import_job_retry, import_job_run
     from accord.leads.models import ImportJob
 
     job = ImportJob(original_name="people.csv")
@@ -646,7 +648,7 @@ def test_nul_bytes_and_control_characters_in_header_and_cells_do_not_stop_a_job(
     columns, so the header is cleaned like the cells are."""
     from django.core.files.base import ContentFile
 
-    from accord.leads.importing import import_job_run
+    from accord.leads.importing.jobs import import_job_run
     from accord.leads.models import ImportJob
 
     text = (
