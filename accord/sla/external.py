@@ -25,9 +25,8 @@ from django_tasks import task
 from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from accord.core.events import event_record
 from accord.core.models import Channel
+from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
-from accord.notifications.models import NotificationKind
-from accord.notifications.services import notify
 from accord.people.models import Role, User
 from accord.sla.models import ExternalQualificationConfig, ExternalReview, ExternalVerdict, NurtureSource
 
