@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accord.audit.exports import csv_response
 from accord.audit.models import ExportRecord
-from accord.core.csv_safe import FORMULA_STARTS, csv_escape, csv_response
+from accord.core.csv_safe import FORMULA_STARTS, csv_escape
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
