@@ -9,8 +9,10 @@ between claim and enqueue is made good by the next one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -75,6 +77,26 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),
     Periodic("import-jobs-resume", "accord.leads.tasks.import_jobs_resume_stale_task", timedelta(minutes=1)),
 )
+
+
+# What a worker does once when it starts, before it takes tasks; apps register in AppConfig.ready (the
+# leads app requeues imports a stopped worker left running), so the worker command imports no app.
+WORKER_STARTUP: list[Callable[[], Any]] = []
+
+
+def register_worker_startup(step: Callable[[], Any]) -> Callable[[], Any]:
+    if step not in WORKER_STARTUP:
+        WORKER_STARTUP.append(step)
+    return step
+
+
+def worker_startup_run() -> None:
+    """Run every registered startup step; one that fails is logged and the next periodic sweep tries again."""
+    for step in WORKER_STARTUP:
+        try:
+            step()
+        except Exception:
+            log.exception("worker startup step %s failed", getattr(step, "__qualname__", step))
 
 
 def periodic_enqueue_due(

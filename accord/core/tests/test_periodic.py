@@ -8,8 +8,10 @@ import pytest
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from accord.core import periodic
 from accord.core.models import PeriodicRun
-from accord.core.periodic import Periodic, periodic_enqueue_due
+from accord.core.periodic import Periodic, periodic_enqueue_due, worker_startup_run
+from accord.leads.importing import import_jobs_resume_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +45,19 @@ def test_every_declared_task_can_be_imported():
 
     for entry in SCHEDULE:
         assert callable(import_string(entry.task).enqueue), entry.name
+
+
+def test_a_starting_worker_requeues_stale_imports_through_the_step_the_leads_app_registered():
+    assert import_jobs_resume_stale in periodic.WORKER_STARTUP
+
+
+def test_a_failing_startup_step_is_logged_and_the_next_one_still_runs(monkeypatch, caplog):
+    ran = []
+
+    def broken():
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(periodic, "WORKER_STARTUP", [broken, lambda: ran.append("second")])
+    worker_startup_run()
+    assert ran == ["second"]
+    assert "worker startup step" in caplog.text and "broken" in caplog.text

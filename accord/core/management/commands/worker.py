@@ -11,7 +11,7 @@ from django.core.management.base import CommandParser
 from django.db import close_old_connections, connection
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from accord.core.periodic import periodic_enqueue_due
+from accord.core.periodic import periodic_enqueue_due, worker_startup_run
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,6 @@ def _periodic_loop(stop: threading.Event, interval: float) -> None:
             log.exception("periodic work could not be enqueued")
         stop.wait(interval)
     connection.close()
-
-
-def _resume_stale_imports() -> None:
-    """Imports a stopped worker left running are requeued before this worker takes tasks."""
-    from accord.leads.importing import import_jobs_resume_stale
-
-    try:
-        import_jobs_resume_stale()
-    except Exception:  # the periodic sweep tries again
-        log.exception("stale import jobs could not be requeued")
 
 
 class Command(DbWorkerCommand):
@@ -64,7 +54,7 @@ class Command(DbWorkerCommand):
             )
             thread.start()
         options.pop("periodic_interval")
-        _resume_stale_imports()
+        worker_startup_run()  # e.g. imports a stopped worker left running are requeued first
         try:
             super().handle(*args, **options)
         finally:
