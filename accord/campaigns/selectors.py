@@ -30,12 +30,12 @@ from accord.campaigns.models import (
     SuccessMetric,
     Touchpoint,
 )
+from accord.core import abtest
 from accord.core.errors import NotFound
 from accord.core.models import Event
 from accord.leads.models import Stage
 from accord.leads.selectors import leads_visible_to
 from accord.people.models import Role, User
-from accord.reporting import abtest
 
 ZERO = Decimal("0.00")
 # Who may create and change campaigns and their costs. Everyone signed in may read them.
