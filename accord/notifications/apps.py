@@ -8,11 +8,15 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Lower apps (SLA, routing, ...) notify through accord.core.notify; this app delivers.
+        from accord.campaigns.sending import register_account_control
         from accord.core.notify import register_notification_sender
         from accord.notifications.mail_in import mail_in_address_for
+        from accord.notifications.selectors import copy_recipients_for, sender_for
         from accord.notifications.services import notify
         from accord.people.profile import register_profile_field
 
         register_notification_sender(notify)
         # GET /api/v1/me shows the user's mail-in address; people sit below this app.
         register_profile_field("mail_in_address", lambda user: mail_in_address_for(user=user))
+        # Campaign sending copies reps who asked for it and sends under the rep's name with consent.
+        register_account_control(copy_recipients_for=copy_recipients_for, sender_for=sender_for)
