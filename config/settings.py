@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "accord.webhooks",
     "accord.privacy",
     "accord.audit",
+    "accord.demo",
 ]
 
 MIDDLEWARE = [

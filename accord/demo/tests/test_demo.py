@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accord.leads.demo import DEMO_PASSWORD, DEMO_USERNAMES
+from accord.demo.build import DEMO_PASSWORD, DEMO_USERNAMES
 from accord.leads.models import Lead, PossibleDuplicate, Source, Stage
 from accord.people.models import Role, Team, User
 
@@ -69,7 +69,7 @@ def test_it_builds_a_company_with_every_role_and_prints_the_logins(settings):
 def test_the_same_seed_gives_the_same_people():
     import random
 
-    from accord.leads.demo import _companies, _person
+    from accord.demo.build import _companies, _person
 
     def people(seed: int) -> list[str]:
         rng = random.Random(seed)

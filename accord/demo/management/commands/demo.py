@@ -1,4 +1,4 @@
-"""``accord demo [--if-empty] [--seed N]``: load a believable demo company (see accord.leads.demo)."""
+"""``accord demo [--if-empty] [--seed N]``: load a believable demo company (see accord.demo.build)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.leads.demo import APP_URL, DEMO_PASSWORD, demo_build, demo_exists
+from accord.demo.build import APP_URL, DEMO_PASSWORD, demo_build, demo_exists
 
 
 class Command(BaseCommand):
