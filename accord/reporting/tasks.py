@@ -1,4 +1,4 @@
-"""Background work for reporting. Periodic work (to be listed in accord/core/periodic.py SCHEDULE):
+"""Background work for reporting. Periodic work (registered in ReportingConfig.ready):
 ``rollups_refresh_task`` every minute, ``rollups_rebuild_task`` nightly at 02:00,
 ``executive_summary_email_task`` weekly on Monday at 07:00."""
 

@@ -1,5 +1,5 @@
 """``accord worker``: runs background tasks (django-tasks-db's ``db_worker``, all queues by default)
-and enqueues the periodic work declared in accord/core/periodic.py when it falls due."""
+and enqueues the periodic work apps register (accord.core.periodic) when it falls due."""
 
 from __future__ import annotations
 
