@@ -17,7 +17,7 @@ help:
 	@echo "make test-any-day   the suite on SQLite with the clock read as a Saturday morning at a quarter's end"
 	@echo "make test-postgres  the suite on PostgreSQL (TEST_DATABASE_URL=$(TEST_DATABASE_URL))"
 	@echo "make faults        fault tests: killed worker, database restart, full disk, webhook storm"
-	@echo "make lint           ruff check and format check"
+	@echo "make lint           ruff check and format check, layers checked by import-linter"
 	@echo "make bench          run the benchmarks in benchmarks/"
 
 venv: $(STAMP)
@@ -76,6 +76,7 @@ faults: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'

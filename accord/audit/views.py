@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from accord.audit.exports import csv_response
 from accord.audit.forms import ChangeFilterForm
 from accord.audit.selectors import (
     ChangeFilters,
@@ -21,7 +22,6 @@ from accord.audit.selectors import (
     change_record_get,
     change_record_list,
 )
-from accord.core.csv_safe import csv_response
 from accord.core.errors import NotFound
 
 PAGE_SIZE = 50

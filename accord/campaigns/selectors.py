@@ -30,12 +30,13 @@ from accord.campaigns.models import (
     SuccessMetric,
     Touchpoint,
 )
+from accord.core import abtest
 from accord.core.errors import NotFound
 from accord.core.models import Event
 from accord.leads.models import Stage
+from accord.leads.registry import won_deals
 from accord.leads.selectors import leads_visible_to
 from accord.people.models import Role, User
-from accord.reporting import abtest
 
 ZERO = Decimal("0.00")
 # Who may create and change campaigns and their costs. Everyone signed in may read them.
@@ -307,13 +308,11 @@ def attributed_revenue(
     rows of each currency add up to the revenue won. With ``group_by="campaign"`` each row also carries
     sourced and influenced revenue (see ``attribution.SOURCED_CAVEAT`` / ``INFLUENCED_CAVEAT``).
     """
-    from accord.deals.models import Deal, DealStage  # deals builds on leads; campaigns reads it lazily
-
     attribution.check_model(model)
     if group_by not in ("campaign", "channel"):
         raise ValueError("group_by must be 'campaign' or 'channel'")
     since, until = _day_bounds(start, end)
-    won = Deal.objects.filter(stage=DealStage.WON, closed_at__gte=since, closed_at__lt=until)
+    won = won_deals(since=since, until=until)
     deals = list(won.values_list("pk", "amount", "currency", "created_at", "contact_id"))
     rows: dict[tuple[Hashable, str], AttributionRow] = {}
     totals: dict[str, Decimal] = defaultdict(lambda: ZERO)

@@ -20,6 +20,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accord.campaigns import sending
 from accord.campaigns.models import (
     OUTCOME_FIELDS,
     Audience,
@@ -43,7 +44,7 @@ from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.mail_headers import header_clean
 from accord.core.models import Channel
-from accord.leads.models import ConsentStatus, Lead, Source, Stage
+from accord.leads.models import Lead, Source, Stage
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
 
@@ -897,23 +898,13 @@ class SendResult:
 
 
 def _skip_reason(lead: Lead) -> str | None:
-    """Why this lead must not get marketing now, or None. ``may_email`` is the authority; the reason
-    is read afterwards only to count it."""
-    from accord.privacy.models import LeadTrash
-    from accord.privacy.selectors import lead_root, may_email
-
+    """Why this lead must not get marketing now, or None. Privacy's check is the authority (see
+    ``accord.campaigns.sending``)."""
     if lead.merged_into_id is not None:
         return "unavailable"
     if not lead.email:
         return "no_email"
-    if may_email(lead):
-        return None
-    root = lead_root(lead)
-    if root.consent == ConsentStatus.DENIED:
-        return "unsubscribed"
-    if LeadTrash.objects.filter(lead_id=root.pk).exists():
-        return "unavailable"
-    return "no_consent"
+    return sending.privacy_refusal(lead)
 
 
 def _personalise(text: str, lead: Lead) -> str:
@@ -944,10 +935,7 @@ def _email_messages(
 ) -> list[EmailMessage]:
     """The email to the lead (tracked links, unsubscribe link and List-Unsubscribe headers) and one
     plain copy for each rep who asked for copies of communications into their territory."""
-    from accord.notifications.selectors import copy_recipients_for
-    from accord.privacy.selectors import unsubscribe_headers
-
-    headers = unsubscribe_headers(lead)
+    headers = sending.unsubscribe_headers(lead)
     unsubscribe = headers["List-Unsubscribe"].strip("<>")  # the same link in the header and the body
     subject = header_clean(_personalise(variant.effective_subject, lead), max_length=998)
     text = _personalise(variant.effective_body, lead)
@@ -966,7 +954,7 @@ def _email_messages(
             connection=connection,
         )
     ]
-    copies = [u.email for u in copy_recipients_for(lead) if u.email]
+    copies = [u.email for u in sending.copy_recipients_for(lead) if u.email]
     if copies:
         messages.append(
             EmailMessage(
@@ -997,7 +985,6 @@ def _deliver_all(
     """The per-recipient part of ``communication_send``: privacy check, variant, delivery row, message,
     touch and event; counts go into ``result``."""
     from accord.campaigns.assignment import variant_for
-    from accord.notifications.selectors import sender_for
 
     weights = [(key, v.weight) for key, v in variants.items()]
     campaign = communication.campaign
@@ -1019,7 +1006,7 @@ def _deliver_all(
                 defaults={
                     "variant": variant,
                     "sent_at": sent_at,
-                    "from_email": sender_for(lead).from_email if is_email else "",
+                    "from_email": sending.sender_for(lead).from_email if is_email else "",
                 },
             )
         if not created:  # a concurrent send reached this lead first

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accord.audit.exports import csv_response
 from accord.campaigns.forms import (
     AttributionForm,
     CampaignFilterForm,
@@ -58,7 +59,6 @@ from accord.campaigns.services import (
     cost_line_add,
     delivery_outcome_record,
 )
-from accord.core.csv_safe import csv_response
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel
 

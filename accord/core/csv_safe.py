@@ -3,7 +3,7 @@
 ``csv_escape`` is the only formula-injection escape in Accord (OWASP "CSV injection"): a text cell
 starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading apostrophe, so
 Excel, LibreOffice and Google Sheets show it as text. Numbers Accord computed stay numbers.
-``csv_response`` writes the file and records who exported what (an ``ExportRecord``).
+``accord.audit.exports.csv_response`` answers with the file and records who exported what.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-
-from django.http import HttpResponse, StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,43 +70,3 @@ def csv_lines(header: Sequence[Any] | None, rows: Iterable[Iterable[Any]]) -> It
         yield writer.writerow(csv_safe_row(header))
     for row in rows:
         yield writer.writerow(csv_safe_row(row))
-
-
-def csv_response(
-    filename: str,
-    header: Sequence[Any] | None,
-    rows: Iterable[Iterable[Any]],
-    *,
-    user: Any,
-    what: str,
-    filters: dict[str, Any] | None = None,
-) -> HttpResponse | StreamingHttpResponse:
-    """A CSV download with every cell escaped, logged as an ExportRecord.
-
-    A list or tuple of rows is written at once with its row count; any other iterable is streamed
-    (flat memory for big exports) and the record's row count is filled in when the stream ends.
-    Callers pass only rows the user may see: read them through the app's selector.
-    """
-    from accord.audit.services import export_finished, export_record
-
-    record = export_record(user=user, what=what, filename=filename, filters=filters or {})
-    disposition = f'attachment; filename="{filename}"'
-    if isinstance(rows, list | tuple):
-        body = "".join(csv_lines(header, rows))
-        export_finished(record=record, row_count=len(rows))
-        response: HttpResponse | StreamingHttpResponse = HttpResponse(
-            body, content_type="text/csv; charset=utf-8"
-        )
-    else:
-
-        def counted() -> Iterator[Iterable[Any]]:
-            n = 0
-            for row in rows:
-                n += 1
-                yield row
-            export_finished(record=record, row_count=n)
-
-        response = StreamingHttpResponse(csv_lines(header, counted()), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = disposition
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

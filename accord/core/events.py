@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from django.apps import apps
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -55,19 +54,37 @@ def events_bulk_append(events: Iterable[Event], *, batch_size: int = 5000) -> No
     events_hand_to_webhooks([event for event in created if event.pk is not None])
 
 
+EventSubscriber = Callable[..., Any]
+# Who hears of committed events: (deliver(*, event_ids, event_types), listening() -> bool). The webhooks
+# app registers its delivery in its AppConfig.ready; core never imports it.
+_subscribers: list[tuple[EventSubscriber, Callable[[], bool]]] = []
+
+
+def register_event_subscriber(deliver: EventSubscriber, *, listening: Callable[[], bool]) -> None:
+    """``deliver(*, event_ids, event_types)`` runs after the events' transaction commits;
+    ``listening()`` says cheaply whether it would do anything (a bulk writer may skip the events then)."""
+    if all(existing is not deliver for existing, _ in _subscribers):
+        _subscribers.append((deliver, listening))
+
+
+def events_have_listeners() -> bool:
+    """Whether any subscriber (an active outgoing webhook) would hear of new events now."""
+    return any(listening() for _, listening in _subscribers)
+
+
 def events_hand_to_webhooks(events: list[Event]) -> None:
     """Outgoing webhooks hear of events once their transaction commits: a rolled-back intake sends nothing.
 
-    An explicit call rather than a signal, so the path from the event log to the webhooks is visible.
+    An explicit call rather than a signal, so the path from the event log to the webhooks is visible:
+    the webhooks app is the subscriber registered above.
     """
-    if not events or not apps.is_installed("accord.webhooks"):
+    if not events or not _subscribers:
         return
-    from accord.webhooks.services import webhook_deliveries_create_for_events
-
     event_ids = [event.pk for event in events]
     event_types = {event.type for event in events}
-    # robust: a failure here is logged by Django and never turns a committed request into an error.
-    transaction.on_commit(
-        lambda: webhook_deliveries_create_for_events(event_ids=event_ids, event_types=event_types),
-        robust=True,
-    )
+    for deliver, _ in list(_subscribers):
+        # robust: a failure here is logged by Django and never turns a committed request into an error.
+        transaction.on_commit(
+            lambda deliver=deliver: deliver(event_ids=event_ids, event_types=event_types),
+            robust=True,
+        )

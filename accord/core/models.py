@@ -113,7 +113,7 @@ class RateWindow(models.Model):
 
 
 class PeriodicRun(models.Model):
-    """When a piece of periodic work (declared in accord/core/periodic.py) is next due."""
+    """When a piece of periodic work (registered with accord.core.periodic) is next due."""
 
     name = models.CharField(max_length=100, unique=True)
     next_run_at = models.DateTimeField()

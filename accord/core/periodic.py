@@ -1,4 +1,5 @@
-"""Periodic work, declared in one place. The worker enqueues each entry's task when it falls due.
+"""Periodic work, declared by each app in its ``ready()``. The worker enqueues each entry's task when it
+falls due.
 
 Each entry runs at most once per due time however many workers run: a worker claims a run by
 moving ``next_run_at`` forward with a compare-and-set UPDATE, and only the worker whose UPDATE
@@ -9,8 +10,10 @@ between claim and enqueue is made good by the next one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,54 +40,45 @@ class Periodic:
         return candidate
 
 
-SCHEDULE: tuple[Periodic, ...] = (
-    Periodic(
-        "criteria-decay-rescore",
-        "accord.qualification.tasks.criteria_rescore_active_task",
-        timedelta(days=1),
-        time(2, 0),
-    ),
-    Periodic(
-        "customer-stage-rules",
-        "accord.deals.tasks.customer_stages_apply_rules_task",
-        timedelta(days=1),
-        time(3, 0),
-    ),
-    Periodic("nurture-recheck", "accord.sla.nurture.nurture_recheck_due_task", timedelta(days=1), time(4, 0)),
-    Periodic(
-        "reporting-rollups-refresh", "accord.reporting.tasks.rollups_refresh_task", timedelta(minutes=1)
-    ),
-    Periodic(
-        "reporting-rollups-rebuild",
-        "accord.reporting.tasks.rollups_rebuild_task",
-        timedelta(days=1),
-        time(1, 30),
-    ),
-    Periodic(
-        "executive-summary-email",
-        "accord.reporting.tasks.executive_summary_email_task",
-        timedelta(days=7),
-        time(7, 0),
-    ),
-    Periodic(
-        "notification-digests",
-        "accord.notifications.tasks.notification_digests_send_task",
-        timedelta(days=1),
-        time(7, 0),
-    ),
-    Periodic("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5)),
-    Periodic("import-jobs-resume", "accord.leads.tasks.import_jobs_resume_stale_task", timedelta(minutes=1)),
-    Periodic(
-        "task-results-orphaned", "accord.core.tasks.task_results_requeue_orphaned_task", timedelta(minutes=1)
-    ),
-)
+# Every app declares its own periodic work in its AppConfig.ready with ``register_periodic``, so core
+# names no app; ``accord.core.tests.test_periodic`` checks the whole list once the apps are ready.
+SCHEDULE: list[Periodic] = []
+
+
+def register_periodic(*entries: Periodic) -> None:
+    """Add ``entries`` to the schedule; an entry whose name is already there is replaced (``ready`` may
+    run more than once in tests)."""
+    for entry in entries:
+        SCHEDULE[:] = [e for e in SCHEDULE if e.name != entry.name]
+        SCHEDULE.append(entry)
+
+
+# What a worker does once when it starts, before it takes tasks; apps register in AppConfig.ready (the
+# leads app requeues imports a stopped worker left running), so the worker command imports no app.
+WORKER_STARTUP: list[Callable[[], Any]] = []
+
+
+def register_worker_startup(step: Callable[[], Any]) -> Callable[[], Any]:
+    if step not in WORKER_STARTUP:
+        WORKER_STARTUP.append(step)
+    return step
+
+
+def worker_startup_run() -> None:
+    """Run every registered startup step; one that fails is logged and the next periodic sweep tries again."""
+    for step in WORKER_STARTUP:
+        try:
+            step()
+        except Exception:
+            log.exception("worker startup step %s failed", getattr(step, "__qualname__", step))
 
 
 def periodic_enqueue_due(
-    *, now: datetime | None = None, schedule: tuple[Periodic, ...] = SCHEDULE
+    *, now: datetime | None = None, schedule: Iterable[Periodic] | None = None
 ) -> list[str]:
-    """Enqueue every entry that is due; returns the names enqueued."""
+    """Enqueue every entry that is due (of the registered schedule by default); returns the names enqueued."""
     now = now or timezone.now()
+    schedule = list(SCHEDULE if schedule is None else schedule)
     enqueued: list[str] = []
     for entry in schedule:
         try:

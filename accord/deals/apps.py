@@ -1,3 +1,5 @@
+from datetime import time, timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,20 @@ class DealsConfig(AppConfig):
     name = "accord.deals"
     label = "deals"
     verbose_name = "Deals"
+
+    def ready(self) -> None:
+        # Imported here: these modules need the app registry ready (models).
+        from accord.core.periodic import Periodic, register_periodic
+        from accord.deals.selectors import deals_won_between
+        from accord.leads.registry import register_won_deals
+
+        register_periodic(
+            Periodic(
+                "customer-stage-rules",
+                "accord.deals.tasks.customer_stages_apply_rules_task",
+                timedelta(days=1),
+                time(3, 0),
+            )
+        )
+        # Revenue attribution (campaigns, a sibling) reads won deals through the leads registry.
+        register_won_deals(deals_won_between)

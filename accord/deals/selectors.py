@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
 from accord.core.errors import NotFound
-from accord.deals.models import Deal
+from accord.deals.models import Deal, DealStage
 from accord.people.models import Role, User
 
 # Roles that read every deal. Marketing and executives read; they do not work deals.
@@ -86,3 +87,9 @@ def deal_list(*, user: User, filters: DealFilters | None = None) -> QuerySet[Dea
             | Q(contact__email_key__icontains=term.lower())
         )
     return qs.order_by("-created_at", "-id")
+
+
+def deals_won_between(*, since: datetime, until: datetime) -> QuerySet[Deal]:
+    """Deals won and closed in ``[since, until)``; revenue attribution credits them to campaigns
+    (registered with accord.leads.registry, so campaigns do not import deals)."""
+    return Deal.objects.filter(stage=DealStage.WON, closed_at__gte=since, closed_at__lt=until)

@@ -1,4 +1,4 @@
-"""Demo data: a believable company with two vertical sales teams, criteria and a year of leads.
+"""Demo data (``accord demo``): a believable company with two vertical sales teams, criteria and a year of leads.
 
 ``demo_build`` makes everything through the same services the product uses (``user_create``,
 ``source_create``, the qualification services, ``lead_intake``, ``lead_stage_set``), so the
@@ -15,11 +15,20 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, Outcome, SuccessMetric
+from accord.campaigns.services import (
+    VariantSpec,
+    campaign_create,
+    communication_create,
+    communication_send,
+    delivery_outcome_record,
+)
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
 from accord.intake.services import lead_intake
@@ -28,6 +37,8 @@ from accord.leads.services import lead_stage_set, source_create
 from accord.leads.submissions import channel_of_source
 from accord.people.models import Role, Team, TeamHoliday, TeamKind, User
 from accord.people.services import user_create
+from accord.qualification.services import criteria_draft_create, criteria_draft_update, criteria_sign_off
+from accord.routing.services import rule_add, rule_set_activate, rule_set_create
 
 DEMO_PASSWORD = "accord-demo-2026"
 APP_URL = "http://127.0.0.1:8000"
@@ -430,7 +441,6 @@ def _users_create(teams: dict[str, Team]) -> dict[str, User]:
 
 def _criteria_create(marketing_head: User, sales_head: User) -> None:
     """Version 1 of the qualification criteria, drafted by marketing and signed off by both heads."""
-    from accord.qualification.services import criteria_draft_create, criteria_draft_update, criteria_sign_off
 
     draft = criteria_draft_create(user=marketing_head, name="Lead qualification criteria")
     criteria_draft_update(
@@ -468,7 +478,6 @@ def _routing_create(teams: dict[str, Team], sales_head: User) -> None:
 
     The worker routes the MQLs the demo leaves unassigned when it starts, so reps open an inbox with
     running SLA clocks."""
-    from accord.routing.services import rule_add, rule_set_activate, rule_set_create
 
     rules = rule_set_create(actor=sales_head, notes="Demo: leads go to the team of their vertical.")
     for key, industries in (("health", HEALTH_INDUSTRIES), ("finance", FINANCE_INDUSTRIES)):
@@ -688,17 +697,6 @@ def _created_at_backdate() -> None:
 def _communications_create(rng: random.Random, now: datetime, users: dict[str, User]) -> None:
     """A campaign with two A/B-tested emails sent weeks ago, with opens, clicks and replies, so the
     communication pages open on a real verdict. Demo sends are recorded, not mailed (dummy backend)."""
-    from django.core.mail import get_connection
-
-    from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, Outcome, SuccessMetric
-    from accord.campaigns.services import (
-        VariantSpec,
-        campaign_create,
-        communication_create,
-        communication_send,
-        delivery_outcome_record,
-    )
-
     lena = users["lena"]
     campaign = campaign_create(
         name="Spring webinar series",

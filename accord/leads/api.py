@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
@@ -17,6 +17,7 @@ from accord.core.models import Channel
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, Source, SourceKind, Stage
 from accord.leads.normalize import resolve_field
+from accord.leads.registry import lead_prefetches
 from accord.leads.selectors import LeadFilters, lead_get, lead_list
 from accord.people.models import Role
 
@@ -239,20 +240,12 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         import_job=query.import_job,
         order=query.order or ("urgency" if query.owner == "me" else "newest"),
     )
-    qs = lead_list(user=request.user, filters=filters).prefetch_related(open_clocks())
+    qs = lead_list(user=request.user, filters=filters).prefetch_related(*lead_prefetches())
     return offset_page(qs, limit=query.limit, offset=query.offset, row=lead_out)
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
 def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
     lead = lead_get(user=request.user, lead_id=lead_id)
-    prefetch_related_objects([lead], open_clocks())
+    prefetch_related_objects([lead], *lead_prefetches())
     return lead_out(lead)
-
-
-def open_clocks() -> Prefetch:
-    from accord.sla.models import SlaClock
-
-    return Prefetch(
-        "sla_clocks", queryset=SlaClock.objects.open().order_by("due_at", "id"), to_attr="open_clocks"
-    )

@@ -12,18 +12,8 @@ from django.db.models import Q
 
 from accord.core.models import BaseModel
 
-
-class NotificationKind(models.TextChoices):
-    SLA_REMINDER = "sla_reminder", "SLA deadline coming up"
-    SLA_BREACH = "sla_breach", "SLA deadline missed"
-    SLA_ESCALATION = "sla_escalation", "SLA breach escalated to you"
-    LEAD_RECYCLED = "lead_recycled", "Lead recycled"
-    LEAD_ASSIGNED = "lead_assigned", "Lead assigned to you"
-    QUEUE_ALERT = "queue_alert", "Lead waiting in a queue you own"
-    MAIL_IN_REPORT = "mail_in_report", "Email sent to your mail-in address was not logged"
-    EXTERNAL_REVIEW_OVERDUE = "external_review_overdue", "External qualification review overdue"
-    LEAD_REQUALIFIED = "lead_requalified", "Nurture lead re-qualified"
-    OTHER = "other", "Other"
+# The kinds are defined with the notify seam, so lower apps name them without importing this app.
+from accord.core.notify import NotificationKind as NotificationKind
 
 
 class EmailMode(models.TextChoices):

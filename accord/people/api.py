@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from accord.notifications.mail_in import mail_in_address_for
+from accord.people.profile import profile_extras_for
 
 router = Router(tags=["people"])
 
@@ -19,7 +19,7 @@ class MeOut(Schema):
     roles: list[str]
     team: str | None
     manager: str | None
-    mail_in_address: str
+    mail_in_address: str  # registered by the notifications app (accord.people.profile)
 
 
 @router.get("/me", response=MeOut, summary="The caller")
@@ -34,5 +34,5 @@ def me(request: HttpRequest) -> MeOut:
         roles=sorted(user.role_set),
         team=user.team.name if user.team_id else None,
         manager=user.manager.username if user.manager_id else None,
-        mail_in_address=mail_in_address_for(user=user),
+        **profile_extras_for(user),
     )

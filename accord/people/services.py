@@ -6,7 +6,6 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from accord.audit.capture import audit_bulk_created
 from accord.core.errors import ApplicationError
 from accord.people.models import ApiToken, Role, Team, User, UserRole
 
@@ -51,9 +50,9 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    audit_bulk_created(
-        UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in dict.fromkeys(roles)])
-    )
+    # One save per role (a handful), so the audit trail's receivers record each grant.
+    for role in dict.fromkeys(roles):
+        UserRole.objects.create(user=user, role=role)
     return user
 
 
@@ -68,7 +67,8 @@ def user_roles_set(*, user: User, roles: Iterable[str]) -> None:
         )
     UserRole.objects.filter(user=user).exclude(role__in=wanted).delete()
     have = set(UserRole.objects.filter(user=user).values_list("role", flat=True))
-    audit_bulk_created(UserRole.objects.bulk_create([UserRole(user=user, role=r) for r in wanted - have]))
+    for role in sorted(wanted - have):
+        UserRole.objects.create(user=user, role=role)
     user._role_cache = None
 
 

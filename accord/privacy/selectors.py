@@ -376,3 +376,17 @@ def export_json(document: dict[str, Any]) -> str:
 
 def export_filename(email: str) -> str:
     return f"accord-export-{hashlib.sha256(email_key(email).encode()).hexdigest()[:12]}.json"
+
+
+def marketing_refusal(lead: Lead) -> str | None:
+    """Why marketing may not email this lead now, or None when it may. ``may_email`` is the authority;
+    the reason is read afterwards only to count it: "unsubscribed", "unavailable" (in the trash) or
+    "no_consent". Registered with campaign sending (accord.campaigns.sending)."""
+    if may_email(lead):
+        return None
+    root = lead_root(lead)
+    if root.consent == ConsentStatus.DENIED:
+        return "unsubscribed"
+    if LeadTrash.objects.filter(lead_id=root.pk).exists():
+        return "unavailable"
+    return "no_consent"

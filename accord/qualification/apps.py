@@ -1,3 +1,5 @@
+from datetime import time, timedelta
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,16 @@ class QualificationConfig(AppConfig):
     name = "accord.qualification"
     label = "qualification"
     verbose_name = "Qualification"
+
+    def ready(self) -> None:
+        # Imported here: core.periodic needs the app registry ready (models).
+        from accord.core.periodic import Periodic, register_periodic
+
+        register_periodic(
+            Periodic(
+                "criteria-decay-rescore",
+                "accord.qualification.tasks.criteria_rescore_active_task",
+                timedelta(days=1),
+                time(2, 0),
+            )
+        )

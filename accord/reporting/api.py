@@ -11,11 +11,12 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns import attribution
+from accord.core import abtest
 from accord.core.api_support import ErrorOut
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.errors import PermissionDenied as Forbidden
 from accord.people.models import Team
-from accord.reporting import abtest, metrics
+from accord.reporting import metrics
 from accord.reporting.selectors import (
     TITLES,
     campaign_variants,

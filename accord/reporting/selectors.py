@@ -631,7 +631,7 @@ def campaign_variants(campaign_a: int, campaign_b: int, *, stage: str = "sql") -
     """Two campaigns as A/B variants: trials are distinct leads touched by each campaign, conversions
     those of them that reached ``stage`` or beyond (one aggregated query)."""
     from accord.campaigns.models import Campaign
-    from accord.reporting.abtest import Variant
+    from accord.core.abtest import Variant
     from accord.reporting.rollups import FUNNEL_RANKS
 
     if stage not in FUNNEL_RANKS:

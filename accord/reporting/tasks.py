@@ -1,6 +1,6 @@
-"""Background work for reporting, declared as periodic work in accord/core/periodic.py:
-``rollups_refresh_task`` every minute (dashboards also ask for one when they see newer events),
-``rollups_rebuild_task`` nightly, ``executive_summary_email_task`` weekly."""
+"""Background work for reporting. Periodic work (registered in ReportingConfig.ready):
+``rollups_refresh_task`` every minute, ``rollups_rebuild_task`` nightly at 02:00,
+``executive_summary_email_task`` weekly on Monday at 07:00."""
 
 from __future__ import annotations
 

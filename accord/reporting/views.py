@@ -9,9 +9,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accord.audit.exports import csv_response
 from accord.campaigns import attribution
 from accord.core.calendar import fiscal_calendar
-from accord.core.csv_safe import csv_response
 from accord.reporting import metrics
 from accord.reporting.selectors import (
     TITLES,

@@ -28,6 +28,7 @@ from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record
 from accord.core.hooks import Hook
 from accord.core.models import Channel, Event
+from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
 from accord.people.models import Absence, Role, Team, User
 from accord.people.selectors import team_calendar, users_with_role
@@ -449,8 +450,6 @@ def _assignment_event(
 def _assignment_follow_up(lead: Lead, result: RoutingResult, *, now: datetime) -> None:
     """Start the new owner's SLA clock (the ``lead_assigned`` hook) and tell whoever must act now:
     the owner, or the queue's owner."""
-    from accord.notifications.models import NotificationKind
-    from accord.notifications.services import notify
 
     lead_assigned(lead=lead, assigned_at=now)
     url = f"/leads/{lead.pk}/"

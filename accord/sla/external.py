@@ -27,9 +27,8 @@ from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionD
 from accord.core.events import event_record
 from accord.core.hooks import Hook
 from accord.core.models import Channel
+from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
-from accord.notifications.models import NotificationKind
-from accord.notifications.services import notify
 from accord.people.models import Role, User
 from accord.sla.models import ExternalQualificationConfig, ExternalReview, ExternalVerdict, NurtureSource
 

@@ -465,3 +465,10 @@ def rejection_feedback_for(
         if e.payload.get("note")
     ]
     return feedback
+
+
+def open_clocks_prefetch() -> Prefetch:
+    """A lead's running clocks, soonest first, into ``lead.open_clocks`` (the lead API lists them)."""
+    return Prefetch(
+        "sla_clocks", queryset=SlaClock.objects.open().order_by("due_at", "id"), to_attr="open_clocks"
+    )

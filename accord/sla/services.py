@@ -21,10 +21,9 @@ from django.utils import timezone
 from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record
 from accord.core.models import Channel
+from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
 from accord.leads.services import lead_stage_set
-from accord.notifications.models import NotificationKind
-from accord.notifications.services import notify
 from accord.people.models import Absence, Role, User
 from accord.sla.matching import PolicyMatch, policy_match
 from accord.sla.models import (

@@ -17,7 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accord.core.csv_safe import csv_response
+from accord.audit.exports import csv_response
 from accord.core.errors import ApplicationError, PermissionDenied
 from accord.core.models import Channel
 from accord.leads.models import Lead

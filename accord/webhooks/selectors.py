@@ -46,3 +46,8 @@ def webhook_delivery_get(*, user: Any, delivery_id: int) -> WebhookDelivery:
     if delivery is None:
         raise NotFound("No such delivery.", detail={"delivery": delivery_id})
     return delivery
+
+
+def webhook_endpoints_listening() -> bool:
+    """Whether any active endpoint would hear of new events (one cheap query; no user: the event log asks)."""
+    return WebhookEndpoint.objects.filter(is_active=True).exists()

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from accord.audit.exports import csv_response
 from accord.audit.models import ExportRecord
 from accord.core.csv_safe import (
     FORMULA_STARTS,
     csv_escape,
     csv_escape_user_cell,
-    csv_response,
     csv_unescape_user_cell,
 )
 

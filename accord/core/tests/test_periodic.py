@@ -8,8 +8,10 @@ import pytest
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from accord.core import periodic
 from accord.core.models import PeriodicRun
-from accord.core.periodic import Periodic, periodic_enqueue_due
+from accord.core.periodic import Periodic, periodic_enqueue_due, worker_startup_run
+from accord.leads.importing import import_jobs_resume_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -43,3 +45,81 @@ def test_every_declared_task_can_be_imported():
 
     for entry in SCHEDULE:
         assert callable(import_string(entry.task).enqueue), entry.name
+
+
+def test_a_starting_worker_requeues_stale_imports_through_the_step_the_leads_app_registered():
+    assert import_jobs_resume_stale in periodic.WORKER_STARTUP
+
+
+def test_a_failing_startup_step_is_logged_and_the_next_one_still_runs(monkeypatch, caplog):
+    ran = []
+
+    def broken():
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(periodic, "WORKER_STARTUP", [broken, lambda: ran.append("second")])
+    worker_startup_run()
+    assert ran == ["second"]
+    assert "worker startup step" in caplog.text and "broken" in caplog.text
+
+
+def test_every_app_declares_its_periodic_work_in_ready():
+    assert {(e.name, e.task, e.every, e.at) for e in periodic.SCHEDULE} == {
+        (
+            "criteria-decay-rescore",
+            "accord.qualification.tasks.criteria_rescore_active_task",
+            timedelta(days=1),
+            time(2, 0),
+        ),
+        (
+            "customer-stage-rules",
+            "accord.deals.tasks.customer_stages_apply_rules_task",
+            timedelta(days=1),
+            time(3, 0),
+        ),
+        ("nurture-recheck", "accord.sla.nurture.nurture_recheck_due_task", timedelta(days=1), time(4, 0)),
+        (
+            "reporting-rollups-refresh",
+            "accord.reporting.tasks.rollups_refresh_task",
+            timedelta(minutes=1),
+            None,
+        ),
+        (
+            "reporting-rollups-rebuild",
+            "accord.reporting.tasks.rollups_rebuild_task",
+            timedelta(days=1),
+            time(1, 30),
+        ),
+        (
+            "executive-summary-email",
+            "accord.reporting.tasks.executive_summary_email_task",
+            timedelta(days=7),
+            time(7, 0),
+        ),
+        (
+            "notification-digests",
+            "accord.notifications.tasks.notification_digests_send_task",
+            timedelta(days=1),
+            time(7, 0),
+        ),
+        ("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5), None),
+        (
+            "import-jobs-resume",
+            "accord.leads.tasks.import_jobs_resume_stale_task",
+            timedelta(minutes=1),
+            None,
+        ),
+        (
+            "task-results-orphaned",
+            "accord.core.tasks.task_results_requeue_orphaned_task",
+            timedelta(minutes=1),
+            None,
+        ),
+    }
+
+
+def test_registering_an_entry_again_replaces_it(monkeypatch):
+    monkeypatch.setattr(periodic, "SCHEDULE", [])
+    periodic.register_periodic(Periodic("sample", "x.y", timedelta(days=1)))
+    periodic.register_periodic(Periodic("sample", "x.z", timedelta(hours=1)))
+    assert [(e.name, e.task) for e in periodic.SCHEDULE] == [("sample", "x.z")]

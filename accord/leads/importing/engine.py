@@ -946,10 +946,9 @@ class LeadImport:
         """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other
         (after commit). Looked up only when some endpoint is active, so imports without webhooks
         pay one cheap query per chunk."""
-        from accord.core.events import events_hand_to_webhooks
-        from accord.webhooks.models import WebhookEndpoint
+        from accord.core.events import events_hand_to_webhooks, events_have_listeners
 
-        if not ids or not WebhookEndpoint.objects.filter(is_active=True).exists():
+        if not ids or not events_have_listeners():
             return
         events_hand_to_webhooks(
             list(

@@ -10,6 +10,8 @@ from django.utils import timezone
 from accord.core.models import Channel
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead
+from accord.leads.registry import _lead_prefetches
+from accord.sla.selectors import open_clocks_prefetch
 from accord.sla.services import sla_start_for_assignment
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +50,7 @@ def test_the_order_can_be_asked_for_explicitly(personas, api_client_for):
     newest = client.get("/api/v1/leads?owner=me&order=newest").json()["results"]
     assert [row["email"] for row in newest] == [new.email, old.email]
     assert client.get("/api/v1/leads?order=sideways").status_code == 422
+
+
+def test_the_sla_app_registers_the_running_clocks_a_lead_shows():
+    assert _lead_prefetches == [open_clocks_prefetch]

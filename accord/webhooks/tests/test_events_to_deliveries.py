@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from django.db import transaction
 
+from accord.core import events
 from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Event
 from accord.routing.tests.factories import make_lead
 from accord.webhooks.models import DeliveryStatus, WebhookDelivery
+from accord.webhooks.services import webhook_deliveries_create_for_events
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,10 @@ def test_housekeeping_re_enqueues_lost_deliveries_and_forgets_old_bookkeeping(
         "deliveries_purged": 0,
     }
     assert DBTaskResult.objects.filter(args_kwargs__args=[lost.pk]).exists()
+
+
+def test_the_webhooks_app_is_the_event_logs_registered_subscriber(make_endpoint, receiver):
+    assert [deliver for deliver, _ in events._subscribers] == [webhook_deliveries_create_for_events]
+    assert events.events_have_listeners() is False  # no active endpoint: bulk writers may skip the hand-off
+    make_endpoint(receiver.url, "lead.assigned")
+    assert events.events_have_listeners() is True

@@ -1,5 +1,5 @@
 """``accord worker``: runs background tasks (django-tasks-db's ``db_worker``, all queues by default)
-and enqueues the periodic work declared in accord/core/periodic.py when it falls due.
+and enqueues the periodic work apps register (accord.core.periodic) when it falls due.
 
 The worker outlives a database outage instead of exiting. When the database stops answering it
 closes its connections, logs once, and tries again after a pause that doubles from 0.5 s to 5 s;
@@ -52,7 +52,7 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from accord.core.periodic import periodic_enqueue_due
+from accord.core.periodic import periodic_enqueue_due, worker_startup_run
 from accord.core.workers import HEARTBEAT_SECONDS, worker_heartbeat_beat, worker_heartbeats_forget_old
 
 log = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class OutageProofWorker(Worker):
                 if not self.wait.until_back(exc, keep_going=lambda: self.running):
                     return
                 self.requeue_own_lost_claims()
-                _resume_stale_imports()
+                _startup_steps_run()
 
     def requeue_own_lost_claims(self) -> list[str]:
         """Put back in the queue the tasks this worker claimed but is not running: a claim whose
@@ -185,7 +185,7 @@ class OutageProofWorker(Worker):
                 # Waits even while stopping: an outcome is worth the wait, and a second Ctrl-C
                 # (or the SIGKILL after `accord run`'s grace period) still ends the process.
                 self.wait.until_back(exc)
-                _resume_stale_imports()
+                _startup_steps_run()
 
     def _requeue(self, db_task_result: DBTaskResult, exc: BaseException) -> None:
         DBTaskResult.objects.filter(pk=db_task_result.pk, status=TaskResultStatus.RUNNING).update(
@@ -242,14 +242,10 @@ def _background_loop(
     connections_close()
 
 
-def _resume_stale_imports() -> None:
-    """Imports a stopped worker left running are requeued before this worker takes tasks."""
-    from accord.leads.importing import import_jobs_resume_stale
-
-    try:
-        import_jobs_resume_stale()
-    except Exception:  # the periodic sweep tries again
-        log.exception("stale import jobs could not be requeued")
+def _startup_steps_run() -> None:
+    """The startup steps apps register (the leads app requeues imports a stopped worker left running),
+    run when the worker starts and again when the database comes back after an outage."""
+    worker_startup_run()
 
 
 def _run_rq_worker(
@@ -354,7 +350,7 @@ class Command(DbWorkerCommand):
             daemon=True,
         )
         thread.start()
-        _resume_stale_imports()
+        _startup_steps_run()
         try:
             if worker is None:
                 _run_rq_worker(

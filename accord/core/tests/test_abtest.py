@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from accord.reporting.abtest import Variant, compare, difference_interval, sample_size_per_variant, z_test
+from accord.core.abtest import Variant, compare, difference_interval, sample_size_per_variant, z_test
 
 
 def test_z_test_matches_the_hand_computation():

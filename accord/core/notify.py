@@ -1,0 +1,73 @@
+"""The one way a lower app tells a user something: ``notify(...)``.
+
+SLA, routing and the rest sit below the notifications app, so they may not import it. They call
+``notify`` here instead; the notifications app registers the function that does the work (the inbox
+row, the email by the user's preference) in its ``AppConfig.ready``::
+
+    from accord.core.notify import register_notification_sender
+    register_notification_sender(notify)
+
+The kinds live here too, so a caller names them without importing the notifications app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    SLA_REMINDER = "sla_reminder", "SLA deadline coming up"
+    SLA_BREACH = "sla_breach", "SLA deadline missed"
+    SLA_ESCALATION = "sla_escalation", "SLA breach escalated to you"
+    LEAD_RECYCLED = "lead_recycled", "Lead recycled"
+    LEAD_ASSIGNED = "lead_assigned", "Lead assigned to you"
+    QUEUE_ALERT = "queue_alert", "Lead waiting in a queue you own"
+    MAIL_IN_REPORT = "mail_in_report", "Email sent to your mail-in address was not logged"
+    EXTERNAL_REVIEW_OVERDUE = "external_review_overdue", "External qualification review overdue"
+    LEAD_REQUALIFIED = "lead_requalified", "Nurture lead re-qualified"
+    OTHER = "other", "Other"
+
+
+NotificationSender = Callable[..., Any]
+
+_sender: NotificationSender | None = None
+
+
+def register_notification_sender(sender: NotificationSender) -> NotificationSender:
+    """``sender(*, user, kind, subject, body, url, lead, already_emailed)`` delivers one notification.
+    One sender: registering again replaces it (the app's ``ready`` may run twice in tests)."""
+    global _sender
+    _sender = sender
+    return sender
+
+
+def notify(
+    *,
+    user: Any,
+    kind: str,
+    subject: str,
+    body: str,
+    url: str = "",
+    lead: Any = None,
+    already_emailed: bool = False,
+) -> Any:
+    """Tell ``user`` about ``subject``: the registered sender puts it in their inbox and emails it as
+    they prefer. Raises when no sender is registered, so a notification is never dropped silently."""
+    if _sender is None:
+        raise ImproperlyConfigured(
+            "No notification sender is registered: add 'accord.notifications' to INSTALLED_APPS "
+            "(its AppConfig.ready registers one with accord.core.notify.register_notification_sender)."
+        )
+    return _sender(
+        user=user,
+        kind=kind,
+        subject=subject,
+        body=body,
+        url=url,
+        lead=lead,
+        already_emailed=already_emailed,
+    )

@@ -1,0 +1,59 @@
+"""What apps above leads tell about leads, registered in their ``AppConfig.ready``.
+
+- The lead's API answer lists its running SLA clocks, which are the SLA app's; leads sit below it, so
+  SLA registers the prefetch that loads them (into ``lead.open_clocks``)::
+
+      from accord.leads.registry import register_lead_prefetch
+      register_lead_prefetch(open_clocks_prefetch)
+
+- Revenue attribution (campaigns) credits the deals won from leads, which are the deals app's, a
+  sibling campaigns may not import; deals register the query with ``register_won_deals``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Prefetch, QuerySet
+
+PrefetchFactory = Callable[[], Prefetch]
+
+_lead_prefetches: list[PrefetchFactory] = []
+
+
+def register_lead_prefetch(factory: PrefetchFactory) -> PrefetchFactory:
+    """``factory()`` returns a fresh ``Prefetch`` on leads (a queryset is evaluated once per use)."""
+    if factory not in _lead_prefetches:
+        _lead_prefetches.append(factory)
+    return factory
+
+
+def lead_prefetches() -> list[Prefetch]:
+    """Every registered prefetch, for the lead list and the one-lead answer."""
+    return [factory() for factory in _lead_prefetches]
+
+
+WonDealsQuery = Callable[..., QuerySet[Any]]
+
+_won_deals: list[WonDealsQuery] = []
+
+
+def register_won_deals(query: WonDealsQuery) -> WonDealsQuery:
+    """``query(*, since, until)``: the deals won from leads and closed in ``[since, until)``, with
+    ``pk``, ``amount``, ``currency``, ``created_at`` and ``contact_id`` (the lead). One query: registering
+    again replaces it."""
+    _won_deals[:] = [query]
+    return query
+
+
+def won_deals(*, since: datetime, until: datetime) -> QuerySet[Any]:
+    """Deals won from leads and closed in ``[since, until)`` (see ``register_won_deals``)."""
+    if not _won_deals:
+        raise ImproperlyConfigured(
+            "Revenue attribution needs the won deals, which the deals app registers in its AppConfig.ready "
+            "(accord.leads.registry.register_won_deals); add 'accord.deals' to INSTALLED_APPS."
+        )
+    return _won_deals[0](since=since, until=until)
