@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?= -q -n 2
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/accord_test
 
-.PHONY: help venv run test test-any-day test-postgres faults chromium faketime lint bench
+.PHONY: help venv run test test-any-day test-postgres faults chromium faketime lint mypy-baseline bench
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
@@ -77,6 +77,12 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	@echo "mypy (against mypy-baseline.txt, which may only shrink)"
+	@ACCORD_DEBUG=true $(BIN)/mypy accord config | $(BIN)/mypy-baseline filter --baseline-path mypy-baseline.txt --no-colors
+
+# After fixing type errors: write the smaller baseline (never to hide new errors).
+mypy-baseline: venv
+	-ACCORD_DEBUG=true $(BIN)/mypy accord config | $(BIN)/mypy-baseline sync --baseline-path mypy-baseline.txt
 
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
