@@ -25,7 +25,9 @@ if not SECRET_KEY:
             "for local development set ACCORD_DEBUG=true."
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-elif not DEBUG and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH and not env_bool("ACCORD_ALLOW_INSECURE_KEY", False):
+elif (
+    not DEBUG and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH and not env_bool("ACCORD_ALLOW_INSECURE_KEY", False)
+):
     # A short key can be guessed offline from any signed value (session cookie, reset link), and then
     # every session can be forged: refuse to start rather than warn in a log nobody reads.
     raise ImproperlyConfigured(
@@ -46,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Listed so the API docs page serves Swagger UI from django-ninja's own static files, not a CDN
+    # (the Content-Security-Policy allows scripts and styles from this site only).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "accord.core",

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0002_login_failures_and_totp_devices'),
+        ("people", "0002_login_failures_and_totp_devices"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='loginfailure',
-            index=models.Index(fields=['address', 'created_at'], name='login_failure_address_time'),
+            model_name="loginfailure",
+            index=models.Index(fields=["address", "created_at"], name="login_failure_address_time"),
         ),
     ]
