@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An ApplicationError (or a model's ValidationError) a view let through: the one error, not a 500.
+    "accord.core.middleware.ApplicationErrorMiddleware",
     "accord.audit.middleware.AuditContextMiddleware",
 ]
 

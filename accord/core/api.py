@@ -15,7 +15,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, django_auth
 
 from accord.audit import context as audit_context
-from accord.core.errors import ApplicationError
+from accord.core.errors import ApplicationError, ModelValidationError, application_error_from_validation
 from accord.people.models import ApiToken
 
 
@@ -104,6 +104,12 @@ def _error(request: HttpRequest, status: int, message: str, detail: Any = None) 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return _error(request, exc.status_code, exc.message, exc.detail)
+
+
+@api.exception_handler(ModelValidationError)
+def on_model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+    """A model's full_clean() that a service did not translate: still a 400 naming the fields."""
+    return on_application_error(request, application_error_from_validation(exc))
 
 
 @api.exception_handler(ValidationError)

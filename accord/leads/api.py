@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
 
 from accord.core.api import api as root_api
-from accord.core.errors import ApplicationError, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
 from accord.leads.intake import lead_intake
@@ -176,7 +176,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     """Runs the lead through the intake pipeline: match, qualify, stage. 201 when new, 200 when matched."""
     user = request.user
     if not user.has_role(*INTAKE_ROLES):
-        raise PermissionDenied("Your role may not submit leads.", status=403)
+        raise AccessDenied("Your role may not submit leads.", status=403)
     body = payload.model_dump(exclude_none=True)
 
     def run() -> tuple[int, Any]:

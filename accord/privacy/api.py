@@ -10,7 +10,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from accord.audit.services import export_record
-from accord.core.errors import NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
@@ -29,7 +29,7 @@ class ErrorOut(Schema):
 
 def _admin_only(request: HttpRequest) -> None:
     if not request.user.has_role(*PRIVACY_ROLES):
-        raise PermissionDenied("Only administrators may export or erase personal data.")
+        raise AccessDenied("Only administrators may export or erase personal data.")
 
 
 @router.get(
