@@ -159,6 +159,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# "Forgot password?" links: valid this many minutes, and once (the token depends on the password hash).
+PASSWORD_RESET_TIMEOUT = env_int("ACCORD_PASSWORD_RESET_MINUTES", 60, minimum=5, maximum=24 * 60) * 60
+# Reset requests allowed per hour from one client address, and for one email address.
+ACCORD_PASSWORD_RESET_PER_HOUR = env_int("ACCORD_PASSWORD_RESET_PER_HOUR", 5, minimum=1)
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("ACCORD_TIME_ZONE", "UTC")
 USE_I18N = True
