@@ -15,7 +15,13 @@ from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
 from accord.privacy.models import LeadTrash
-from accord.privacy.selectors import PRIVACY_ROLES, email_hash, export_filename, privacy_export
+from accord.privacy.selectors import (
+    PRIVACY_ROLES,
+    email_hash,
+    export_filename,
+    person_email_check,
+    privacy_export,
+)
 from accord.privacy.services import lead_delete, lead_restore, lead_unsubscribe, privacy_erase
 
 router = Router(tags=["privacy"])
@@ -39,6 +45,7 @@ def _admin_only(request: HttpRequest) -> None:
 )
 def export(request: HttpRequest, email: str = Query(..., min_length=1, max_length=254)) -> dict[str, Any]:
     _admin_only(request)
+    person_email_check(email)  # before the export is logged: a fragment is refused, not searched for
     export_record(
         user=request.user,
         what="privacy.subject_access",
