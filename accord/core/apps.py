@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "accord.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from accord.core.security_headers import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="accord.core.session_last_seen")

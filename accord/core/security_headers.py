@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -82,6 +83,12 @@ LAST_SEEN_SESSION_KEY = "accord_last_seen"
 # The last-seen time is written at most once a minute, so an active session does not write its row on
 # every request; the idle timeout is accurate to that minute.
 LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """A new sign-in starts the idle clock, so the first request after it need not write the session."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_SESSION_KEY] = int(time.time())
 
 
 class SessionIdleMiddleware:
