@@ -72,7 +72,10 @@ class NoStoreForSignedInMiddleware:
         user = getattr(request, "user", None)
         # API answers hold account data whatever the way of signing in (tokens leave request.user
         # anonymous here), so they are never stored either.
-        if (user is not None and user.is_authenticated) or request.path.startswith("/api/"):
+        signed_in = user is not None and user.is_authenticated
+        if (signed_in or request.path.startswith("/api/")) and "no-store" not in response.get(
+            "Cache-Control", ""
+        ):
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
         return response
