@@ -25,9 +25,7 @@ if not SECRET_KEY:
             "for local development set ACCORD_DEBUG=true."
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
-elif (
-    not DEBUG and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH and not env_bool("ACCORD_ALLOW_INSECURE_KEY", False)
-):
+elif not DEBUG and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
     # A short key can be guessed offline from any signed value (session cookie, reset link), and then
     # every session can be forged: refuse to start rather than warn in a log nobody reads.
     raise ImproperlyConfigured(

@@ -22,8 +22,8 @@ from schemathesis.checks import not_a_server_error
 
 LONG = os.environ.get("ACCORD_FUZZ_LONG", "").strip().lower() in {"1", "true", "yes", "on"}
 EXAMPLES = 25 if LONG else 1
-STATEFUL_EXAMPLES = 20 if LONG else 3
-STATEFUL_STEPS = 12 if LONG else 5
+STATEFUL_EXAMPLES = 20 if LONG else 2
+STATEFUL_STEPS = 12 if LONG else 4
 CHECKS = [not_a_server_error]
 SCHEMA_PATH = "/api/v1/openapi.json"
 USERS = ("root", "bob", "alice")  # admin, sales rep, marketing

@@ -47,3 +47,10 @@ def test_a_key_of_fifty_characters_starts(tmp_path):
 def test_development_mode_accepts_a_short_key(tmp_path):
     result = load_settings(tmp_path, ACCORD_DEBUG="true", ACCORD_SECRET_KEY="short")
     assert result.returncode == 0, result.stderr
+
+
+def test_allowing_the_insecure_built_in_key_does_not_allow_a_short_one(tmp_path):
+    result = load_settings(
+        tmp_path, ACCORD_DEBUG="false", ACCORD_ALLOW_INSECURE_KEY="true", ACCORD_SECRET_KEY="k" * 20
+    )
+    assert result.returncode != 0 and "ACCORD_SECRET_KEY is 20 characters long" in result.stderr
