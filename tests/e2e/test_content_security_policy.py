@@ -55,7 +55,7 @@ def test_every_main_page_loads_without_a_policy_violation(page, live_server, per
     console = watch(page)
     sign_in(page, user, personas.password)
     urls = [link["url"] for link in nav_for(user.role_set, "/")]
-    urls += ["/leads/", "/notifications/", "/api/v1/docs"]
+    urls += ["/leads/", "/notifications/", "/account/password/", "/no-such-page/", "/api/v1/docs"]
     if who == "root":
         urls += ["/admin/", "/admin/leads/lead/"]
     violations = {}
