@@ -27,7 +27,7 @@ from accord.campaigns.api import router as campaigns_router
 from accord.campaigns.communications_api import router as communications_router
 from accord.core.api_support import refuse_unstorable_text
 from accord.core.bodies import json_body_load
-from accord.core.errors import ApplicationError
+from accord.core.errors import ApplicationError, ModelValidationError, application_error_from_validation
 from accord.core.middleware import unavailable_response
 from accord.deals.api import router as deals_router
 from accord.leads.api import router as leads_router
@@ -163,6 +163,12 @@ def _error(request: HttpRequest, status: int, message: str, detail: Any = None) 
 @api.exception_handler(ApplicationError)
 def on_application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return _error(request, exc.status_code, exc.message, exc.detail)
+
+
+@api.exception_handler(ModelValidationError)
+def on_model_validation_error(request: HttpRequest, exc: ModelValidationError) -> HttpResponse:
+    """A model's full_clean() that a service did not translate: still a 400 naming the fields."""
+    return on_application_error(request, application_error_from_validation(exc))
 
 
 @api.exception_handler(ValidationError)

@@ -15,6 +15,8 @@ DATA_DIR = Path(env_str("ACCORD_DATA_DIR", str(BASE_DIR / "var")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("ACCORD_DEBUG", False)
+# Django's own deployment check asks for at least 50 characters; below that production refuses to start.
+MIN_SECRET_KEY_LENGTH = 50
 SECRET_KEY = env_str("ACCORD_SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG and not env_bool("ACCORD_ALLOW_INSECURE_KEY", False):
@@ -23,6 +25,14 @@ if not SECRET_KEY:
             "for local development set ACCORD_DEBUG=true."
         )
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
+elif not DEBUG and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+    # A short key can be guessed offline from any signed value (session cookie, reset link), and then
+    # every session can be forged: refuse to start rather than warn in a log nobody reads.
+    raise ImproperlyConfigured(
+        f"ACCORD_SECRET_KEY is {len(SECRET_KEY)} characters long; production mode (ACCORD_DEBUG off) needs "
+        f"at least {MIN_SECRET_KEY_LENGTH}. Generate one with: "
+        'python3 -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 
 ALLOWED_HOSTS = env_list("ACCORD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ACCORD_CSRF_TRUSTED_ORIGINS")
@@ -36,6 +46,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Listed so the API docs page serves Swagger UI from django-ninja's own static files, not a CDN
+    # (the Content-Security-Policy allows scripts and styles from this site only).
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "accord.core",
@@ -60,14 +73,20 @@ MIDDLEWARE = [
     "accord.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files need no policy and stay cacheable; every page gets both headers.
+    "accord.core.security_headers.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accord.core.security_headers.SessionIdleMiddleware",
+    "accord.core.security_headers.NoStoreForSignedInMiddleware",
     "accord.people.auth_security.TotpRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # An ApplicationError (or a model's ValidationError) a view let through: the one error, not a 500.
+    "accord.core.middleware.ApplicationErrorMiddleware",
     "accord.audit.middleware.AuditContextMiddleware",
 ]
 
@@ -139,6 +158,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# "Forgot password?" links: valid this many minutes, and once (the token depends on the password hash).
+PASSWORD_RESET_TIMEOUT = env_int("ACCORD_PASSWORD_RESET_MINUTES", 60, minimum=5, maximum=24 * 60) * 60
+# Reset requests allowed per hour from one client address, and for one email address.
+ACCORD_PASSWORD_RESET_PER_HOUR = env_int("ACCORD_PASSWORD_RESET_PER_HOUR", 5, minimum=1)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("ACCORD_TIME_ZONE", "UTC")
@@ -216,7 +240,10 @@ _HTTPS = not DEBUG and SITE_URL.startswith("https://")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("ACCORD_SECURE_COOKIES", _HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SESSION_COOKIE_AGE = env_int("ACCORD_SESSION_HOURS", 14 * 24, minimum=1) * 3600
+# A sign-in lasts at most ACCORD_SESSION_HOURS (a working day by default), and ends sooner when the
+# session is left unused for ACCORD_SESSION_IDLE_MINUTES (accord.core.security_headers.SessionIdleMiddleware).
+SESSION_COOKIE_AGE = env_int("ACCORD_SESSION_HOURS", 12, minimum=1, maximum=24 * 90) * 3600
+ACCORD_SESSION_IDLE_MINUTES = env_int("ACCORD_SESSION_IDLE_MINUTES", 60, minimum=1, maximum=24 * 60 * 90)
 SECURE_SSL_REDIRECT = env_bool("ACCORD_SSL_REDIRECT", _HTTPS)
 SECURE_HSTS_SECONDS = env_int("ACCORD_HSTS_SECONDS", 31_536_000 if _HTTPS else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ACCORD_HSTS_INCLUDE_SUBDOMAINS", _HTTPS)
@@ -239,8 +266,11 @@ ACCORD_PUBLIC_MAX_BODY_BYTES = env_int("ACCORD_PUBLIC_MAX_BODY_BYTES", 1_048_576
 ACCORD_JSON_MAX_DEPTH = env_int("ACCORD_JSON_MAX_DEPTH", 32, minimum=2, maximum=200)
 ACCORD_JSON_MAX_NUMBER_DIGITS = env_int("ACCORD_JSON_MAX_NUMBER_DIGITS", 50, minimum=16, maximum=4000)
 # Sign-in throttling: after this many failed attempts for one username from one address within the
-# window, further attempts are refused for the lockout period (login page and admin login alike).
+# window, further attempts are refused for the lockout period (login page and admin login alike);
+# after ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS failures from one address for any usernames, that address
+# is refused for every username.
 ACCORD_LOGIN_MAX_FAILURES = env_int("ACCORD_LOGIN_MAX_FAILURES", 5, minimum=1)
+ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1)
 ACCORD_LOGIN_WINDOW_MINUTES = env_int("ACCORD_LOGIN_WINDOW_MINUTES", 15, minimum=1)
 ACCORD_LOGIN_LOCKOUT_MINUTES = env_int("ACCORD_LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 # Admins must enrol an authenticator app (TOTP) before they can use Accord.

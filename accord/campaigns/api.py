@@ -23,7 +23,7 @@ from accord.campaigns.selectors import (
 from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
 from accord.core.api_support import ErrorOut
 from accord.core.calendar import fiscal_quarter_current
-from accord.core.errors import ApplicationError, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.people.models import User
@@ -115,7 +115,7 @@ class CampaignQuery(Schema):
 
 def _require_manager(user: User) -> None:
     if not can_manage_campaigns(user):
-        raise PermissionDenied("Only marketing may create or change campaigns.")
+        raise AccessDenied("Only marketing may create or change campaigns.")
 
 
 def _user_named(username: str | None) -> User | None:
@@ -297,7 +297,7 @@ class AttributionOut(Schema):
 )
 def get_attribution(request: HttpRequest, query: Query[AttributionQuery]) -> dict[str, Any]:
     if not can_read_attribution(request.user):
-        raise PermissionDenied("Your role may not read revenue attribution.")
+        raise AccessDenied("Your role may not read revenue attribution.")
     if query.model not in attribution.MODELS:
         raise ApplicationError(
             f"Unknown model {query.model!r}; use one of {', '.join(attribution.MODELS)}.",

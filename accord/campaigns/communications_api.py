@@ -34,7 +34,7 @@ from accord.campaigns.services import (
     delivery_outcome_record,
 )
 from accord.core.api_support import ErrorOut
-from accord.core.errors import NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.people.models import User
@@ -177,7 +177,7 @@ def _readable(user: User, communication_id: int) -> Communication:
 
 def _require_manager(user: User) -> None:
     if not can_manage_communications(user):
-        raise PermissionDenied("Only marketing may create or send communications.")
+        raise AccessDenied("Only marketing may create or send communications.")
 
 
 def _communication_out(c: Communication) -> dict[str, Any]:

@@ -234,6 +234,19 @@ def campaign_update(
         )
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     before = _campaign_payload(campaign)
+    for field, value in list(changes.items()):
+        model_field = Campaign._meta.get_field(field)
+        if value is None and not model_field.null:
+            # full_clean() lets None through a blank=True text field, and the NOT NULL column would
+            # then refuse it with a 500: an empty text is what "no value" means there.
+            if model_field.blank and model_field.get_internal_type() in ("CharField", "TextField"):
+                changes[field] = ""
+            else:
+                raise ApplicationError(
+                    f"The campaign's {field} cannot be empty: leave it out of the request to keep "
+                    "the current value.",
+                    detail={field: "may not be null"},
+                )
     if "budget" in changes:
         changes["budget"] = _money(changes["budget"], "budget")
     if "currency" in changes:

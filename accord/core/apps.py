@@ -9,7 +9,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from accord.core.periodic import Periodic, register_periodic
+        from accord.core.security_headers import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="accord.core.session_last_seen")
 
         # Tasks left RUNNING by a worker that was killed outright go back in the queue (tasks.py).
         register_periodic(

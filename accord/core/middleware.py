@@ -20,6 +20,9 @@ from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from accord.core.errors import ApplicationError, ModelValidationError, application_error_from_validation
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +76,50 @@ class DatabaseUnavailableMiddleware:
             return None
         log.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
         return unavailable_response(request)
+
+
+# --- application errors that reach no view's own handling ------------------------------------------
+
+_TITLES = {
+    400: ("The request could not be carried out", "Correct what is named above and try again."),
+    403: ("You may not do this", "If you need to, ask an administrator or the record's owner."),
+    404: ("Nothing here", "It may have been merged, erased or never existed."),
+    409: ("This conflicts with the record's current state", "Reload the page to see it as it is now."),
+}
+
+
+class ApplicationErrorMiddleware:
+    """Answers an ``ApplicationError`` (or a model's ``ValidationError``) that a view let through with
+    the one error format instead of a 500: JSON ``{"message", "detail"}`` on ``/api/`` and ``/f/``, a
+    styled page with the navigation elsewhere. The API's own handlers answer first on ``/api/``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ModelValidationError):
+            error = application_error_from_validation(exception)
+            log.warning("model validation reached %s %s: %s", request.method, request.path, exception)
+        elif isinstance(exception, ApplicationError):
+            error = exception
+        else:
+            return None
+        if request.path.startswith(("/api/", "/f/")):
+            return JsonResponse({"message": error.message, "detail": error.detail}, status=error.status_code)
+        title, advice = _TITLES.get(error.status_code, _TITLES[400])
+        return render(
+            request,
+            "error.html",
+            {
+                "status": error.status_code,
+                "error_title": title,
+                "reason": error.message,
+                "detail": error.detail,
+                "advice": advice,
+            },
+            status=error.status_code,
+        )

@@ -15,7 +15,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accord.core.currencies import currency_check
-from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.deals.models import OPEN_STAGES, Deal, DealStage
@@ -94,7 +94,7 @@ def lead_convert(
 ) -> Deal:
     """Open a deal for an accepted lead (SAL or SQL): reuse or create its account, move it to opportunity."""
     if not user.has_role(*CONVERT_ROLES):
-        raise PermissionDenied("Only sales may convert a lead into a deal.")
+        raise AccessDenied("Only sales may convert a lead into a deal.")
     if not leads_visible_to(user).filter(pk=lead.pk).exists():
         raise NotFound(f"Lead {lead.pk} was not found.", detail={"id": lead.pk})
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -151,7 +151,7 @@ def lead_convert(
 def _deal_for_action(deal: Deal, user: User) -> Deal:
     deal = Deal.objects.select_for_update().get(pk=deal.pk)
     if not can_act_on_deal(user, deal):
-        raise PermissionDenied("Only the deal's owner, their manager or a sales head may change this deal.")
+        raise AccessDenied("Only the deal's owner, their manager or a sales head may change this deal.")
     return deal
 
 
@@ -289,7 +289,7 @@ def customer_stage_set(
         raise NotFound(f"Lead {lead.pk} was not found.", detail={"id": lead.pk})
     lead = Lead.objects.get(pk=lead.pk)
     if not (user.has_role(*CUSTOMER_STAGE_ROLES) or lead.owner_id == user.pk):
-        raise PermissionDenied("Your role may not change customer stages.")
+        raise AccessDenied("Your role may not change customer stages.")
     if lead.stage not in CUSTOMER_STAGES:
         raise Conflict(
             f"Only customers move between customer stages; this lead is at {lead.get_stage_display()}. "

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
-from accord.core.errors import ApplicationError, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.deals.forms import ConvertForm, DealFilterForm, LoseForm, WinForm
 from accord.deals.models import Deal
 from accord.deals.selectors import DealFilters, can_act_on_deal, deal_get, deal_list
@@ -77,8 +77,8 @@ def _act(request: HttpRequest, deal_id: int, form_class: type, action: str) -> H
         else:
             deal_lose(deal=deal, user=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, "Deal marked lost.")
-    except PermissionDenied as exc:
-        raise DjangoPermissionDenied(exc.message) from None
+    except AccessDenied as exc:
+        raise PermissionDenied(exc.message) from None
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("deals:detail", deal.pk)
@@ -106,8 +106,8 @@ def lead_convert_page(request: HttpRequest, lead_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             deal = lead_convert(lead=lead, user=request.user, **form.cleaned_data)
-        except PermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from None
+        except AccessDenied as exc:
+            raise PermissionDenied(exc.message) from None
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:

@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
 
 from accord.core.api_support import ErrorOut, offset_page
-from accord.core.errors import ApplicationError, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.intake.services import lead_intake
@@ -174,7 +174,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     """Runs the lead through the intake pipeline: match, qualify, stage. 201 when new, 200 when matched."""
     user = request.user
     if not user.has_role(*INTAKE_ROLES):
-        raise PermissionDenied("Your role may not submit leads.", status=403)
+        raise AccessDenied("Your role may not submit leads.", status=403)
     body = payload.model_dump(exclude_none=True)
 
     def run() -> tuple[int, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.events import event_record, subject_type_of
 from accord.core.models import Channel, Event
 from accord.leads.matching import possible_duplicates_among
@@ -172,7 +172,7 @@ def lead_proposed_change_apply(
     """
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
     if not may_apply_proposed_change(actor, lead):
-        raise PermissionDenied(
+        raise AccessDenied(
             "Only the lead's owner, marketing, the heads and admins may apply a proposed change."
         )
     proposal = Event.objects.filter(

@@ -1,10 +1,12 @@
 """Sign-in security: throttling failed sign-ins, and holding a session at the TOTP step until a code is given.
 
-Throttling counts failures per (username, client address) in the database, so every web process
-sees the same count. After ``ACCORD_LOGIN_MAX_FAILURES`` failures within
-``ACCORD_LOGIN_WINDOW_MINUTES`` the pair is refused for ``ACCORD_LOGIN_LOCKOUT_MINUTES``; refused
-attempts do not count (they would extend the lockout for ever). The login page and the admin login
-both use the forms below.
+Throttling counts failures in the database, so every web process sees the same count, in two ways:
+per (username, client address): after ``ACCORD_LOGIN_MAX_FAILURES`` failures within
+``ACCORD_LOGIN_WINDOW_MINUTES`` the pair is refused for ``ACCORD_LOGIN_LOCKOUT_MINUTES``; and per
+client address across every username: after ``ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS`` failures in the
+same window, that address may not sign in as anyone for the lockout period (guessing one password
+for many accounts is caught too). Refused attempts do not count (they would extend the lockout for
+ever). The login page, the admin login and the password reset form use the same counts.
 
 TOTP: when a user with a confirmed authenticator signs in (by any route: login page, admin login),
 the ``user_logged_in`` receiver marks the session "pending"; ``TotpRequiredMiddleware`` then lets
@@ -52,19 +54,15 @@ def _username_key(username: str) -> str:
     return (username or "").strip().lower()[:150]
 
 
-def login_locked_until(*, username: str, address: str, now: datetime | None = None) -> datetime | None:
-    """When the lockout of (username, address) ends, or None when sign-in may be tried.
+def _locked_until(failures: Any, *, limit: int, now: datetime) -> datetime | None:
+    """When the lockout that ``failures`` (a LoginFailure queryset) caused ends, or None.
 
     A lockout starts at a failure that is the Nth within the window, and lasts the lockout period.
     """
-    now = now or timezone.now()
-    limit = settings.ACCORD_LOGIN_MAX_FAILURES
     window = timedelta(minutes=settings.ACCORD_LOGIN_WINDOW_MINUTES)
     lockout = timedelta(minutes=settings.ACCORD_LOGIN_LOCKOUT_MINUTES)
     times = sorted(
-        LoginFailure.objects.filter(
-            username=_username_key(username), address=address, created_at__gte=now - window - lockout
-        )
+        failures.filter(created_at__gte=now - window - lockout)
         .order_by("-created_at")
         .values_list("created_at", flat=True)[: limit * 4]
     )
@@ -75,25 +73,48 @@ def login_locked_until(*, username: str, address: str, now: datetime | None = No
     return until
 
 
+def address_locked_until(*, address: str, now: datetime | None = None) -> datetime | None:
+    """When the lockout of a client address (failures for any username) ends, or None."""
+    return _locked_until(
+        LoginFailure.objects.filter(address=address),
+        limit=settings.ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS,
+        now=now or timezone.now(),
+    )
+
+
+def login_locked_until(*, username: str, address: str, now: datetime | None = None) -> datetime | None:
+    """When sign-in as ``username`` from ``address`` may be tried again, or None when it may be now.
+
+    Either lock applies: the (username, address) pair's, or the address's across every username.
+    """
+    now = now or timezone.now()
+    pair = _locked_until(
+        LoginFailure.objects.filter(username=_username_key(username), address=address),
+        limit=settings.ACCORD_LOGIN_MAX_FAILURES,
+        now=now,
+    )
+    whole_address = address_locked_until(address=address, now=now)
+    locks = [until for until in (pair, whole_address) if until is not None]
+    return max(locks) if locks else None
+
+
 def login_failure_record(*, username: str, address: str, now: datetime | None = None) -> None:
     """Count one failed sign-in; failures older than a day are forgotten."""
     now = now or timezone.now()
     key = _username_key(username)
     LoginFailure.objects.create(username=key, address=address, created_at=now)
-    LoginFailure.objects.filter(
-        username=key, address=address, created_at__lt=now - timedelta(days=1)
-    ).delete()
+    LoginFailure.objects.filter(address=address, created_at__lt=now - timedelta(days=1)).delete()
 
 
 def login_failures_clear(*, username: str, address: str) -> None:
-    """A successful sign-in starts the count again."""
+    """A successful sign-in starts the pair's count again (the address keeps its other failures)."""
     LoginFailure.objects.filter(username=_username_key(username), address=address).delete()
 
 
 def lockout_message(until: datetime) -> str:
     minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
     return (
-        "Too many failed sign-in attempts for this username from your address. "
+        "Too many failed sign-in attempts from your address. "
         f"Sign-in is blocked for {minutes} more minute{'s' if minutes != 1 else ''}; try again later "
         "or ask an administrator to reset your password."
     )

@@ -204,7 +204,8 @@ class ApiToken(BaseModel):
 
 
 class LoginFailure(models.Model):
-    """One failed sign-in for a username from an address; enough of them lock that pair out a while.
+    """One failed sign-in for a username from an address; enough of them lock that pair (or the whole
+    address, counted across usernames) out a while.
 
     Kept in the database (not a per-process cache) so every web process counts the same failures.
     """
@@ -214,7 +215,11 @@ class LoginFailure(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["username", "address", "created_at"], name="login_failure_key_time")]
+        indexes = [
+            models.Index(fields=["username", "address", "created_at"], name="login_failure_key_time"),
+            # The per-address count (failures for any username from one address).
+            models.Index(fields=["address", "created_at"], name="login_failure_address_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username} from {self.address} at {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and the home redirect. No namespace: settings.LOGIN_URL names 'login'."""
+"""Sign-in, sign-out, password change and reset, and the home redirect. No namespace: settings.LOGIN_URL names 'login'."""
 
 from django.urls import path
 
@@ -10,4 +10,13 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("login/totp/", views.totp_verify_page, name="totp_verify"),
     path("account/totp/", views.totp_setup_page, name="totp_setup"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("password-reset/", views.PasswordResetView.as_view(), name="password_reset"),
+    path("password-reset/sent/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("password-reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

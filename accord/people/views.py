@@ -1,7 +1,11 @@
 """Pages for people: the front door (home), signing in and out (Django's auth views, throttled), the
-TOTP code step after the password, and setting up an authenticator app."""
+TOTP code step after the password, setting up an authenticator app, and changing or resetting a
+password (Django's password views with our templates, throttled, links built from ACCORD_SITE_URL)."""
 
 from __future__ import annotations
+
+import hashlib
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,9 +14,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from accord.core.errors import ApplicationError
+from accord.core.ratelimit import rate_limit_hit
 from accord.people.auth_security import (
     TOTP_ENROL,
     TOTP_PENDING,
@@ -141,3 +147,95 @@ def totp_setup_page(request: HttpRequest) -> HttpResponse:
         },
         status=400 if error else 200,
     )
+
+
+# --- forgotten and changed passwords ----------------------------------------------------------------
+
+
+def _email_key(email: str) -> str:
+    # The rate-limit table keeps a hash, not the address itself.
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:32]
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """ "Forgot password?": mails a single-use link that expires after ACCORD_PASSWORD_RESET_MINUTES.
+
+    The answer is the same whether or not the address belongs to anyone (no account enumeration).
+    Requests are throttled per client address (a visible refusal) and per email address (silently:
+    the page still says a mail was sent, so the limit does not tell whether the address exists).
+    """
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+    @property
+    def extra_email_context(self) -> dict[str, object]:  # type: ignore[override]
+        # Links are built from ACCORD_SITE_URL, never from the request's Host header (which a caller
+        # could set to their own site to collect the tokens).
+        return {
+            "site_url": settings.SITE_URL,
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        }
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        decision = rate_limit_hit(
+            key=f"password-reset:address:{client_address(request)}",
+            limit=settings.ACCORD_PASSWORD_RESET_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not decision.allowed:
+            form = self.get_form()
+            minutes = max(1, decision.retry_after // 60)
+            form.add_error(
+                None,
+                f"Too many password reset requests from your address. Try again in {minutes} minutes, "
+                "or ask an administrator to reset your password.",
+            )
+            response = self.form_invalid(form)
+            response.status_code = 429
+            response["Retry-After"] = str(decision.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        decision = rate_limit_hit(
+            key=f"password-reset:email:{_email_key(form.cleaned_data['email'])}",
+            limit=settings.ACCORD_PASSWORD_RESET_PER_HOUR,
+            window_seconds=3600,
+        )
+        if not decision.allowed:
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the mail: valid once (the token depends on the password hash) and until it expires.
+
+    Setting the new password signs out every session of the user (Django checks the password hash
+    of each session); the user then signs in with the new password.
+    """
+
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's password: this session stays signed in, every other session of the user ends."""
+
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)  # saves, then update_session_auth_hash keeps this session
+        messages.success(self.request, "Your password is changed. Your other sessions are signed out.")
+        return response

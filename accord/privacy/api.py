@@ -11,12 +11,18 @@ from pydantic import ConfigDict, Field
 
 from accord.audit.services import export_record
 from accord.core.api_support import ErrorOut
-from accord.core.errors import NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
 from accord.privacy.models import LeadTrash
-from accord.privacy.selectors import PRIVACY_ROLES, email_hash, export_filename, privacy_export
+from accord.privacy.selectors import (
+    PRIVACY_ROLES,
+    email_hash,
+    export_filename,
+    person_email_check,
+    privacy_export,
+)
 from accord.privacy.services import lead_delete, lead_restore, lead_unsubscribe, privacy_erase
 
 router = Router(tags=["privacy"])
@@ -25,7 +31,7 @@ MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not f
 
 def _admin_only(request: HttpRequest) -> None:
     if not request.user.has_role(*PRIVACY_ROLES):
-        raise PermissionDenied("Only administrators may export or erase personal data.")
+        raise AccessDenied("Only administrators may export or erase personal data.")
 
 
 @router.get(
@@ -35,6 +41,7 @@ def _admin_only(request: HttpRequest) -> None:
 )
 def export(request: HttpRequest, email: str = Query(..., min_length=1, max_length=254)) -> dict[str, Any]:
     _admin_only(request)
+    person_email_check(email)  # before the export is logged: a fragment is refused, not searched for
     export_record(
         user=request.user,
         what="privacy.subject_access",

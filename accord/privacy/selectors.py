@@ -15,13 +15,16 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accord.core.errors import ApplicationError
 from accord.core.models import Event
 from accord.leads.models import ConsentStatus, Lead
 from accord.leads.selectors import lead_timeline_ids
@@ -95,8 +98,29 @@ def value_mentions(value: Any, pattern: re.Pattern[str]) -> bool:
     return bool(pattern.search(value))
 
 
+def person_email_check(email: str) -> None:
+    """Refuse anything but a whole email address as the key of an export or erasure.
+
+    Every text column of every table is searched for the address: a fragment ("0", "a") would match
+    most rows, take minutes and export (or erase) other people's data.
+    """
+    try:
+        validate_email((email or "").strip())
+    except ValidationError:
+        raise ApplicationError(
+            f"{email!r} is not a whole email address: give the person's full address, e.g. "
+            "jane.doe@example.com, or the lead id.",
+            detail={"email": "not an email address"},
+        ) from None
+
+
 def person_find(*, email: str = "", lead_id: int | None = None) -> Person:
-    """The person behind an email or a lead id: the kept lead, every lead merged into it, their emails."""
+    """The person behind an email or a lead id: the kept lead, every lead merged into it, their emails.
+
+    An email must be a whole address (``person_email_check``).
+    """
+    if email:
+        person_email_check(email)
     start: Lead | None = None
     if lead_id is not None:
         start = Lead.objects.filter(pk=lead_id).first()

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, IdempotencyRecord
 from accord.leads.models import ConsentStatus, ImportJob, ImportStatus, Lead, Stage
@@ -61,7 +61,7 @@ ERASED = "[erased]"
 
 def _require(user: Any, roles: tuple[str, ...], what: str) -> None:
     if not (getattr(user, "is_authenticated", False) and user.has_role(*roles)):
-        raise PermissionDenied(f"Only {', '.join(r.label for r in map(Role, roles))} may {what}.")
+        raise AccessDenied(f"Only {', '.join(r.label for r in map(Role, roles))} may {what}.")
 
 
 # --- unsubscribe --------------------------------------------------------------------------------------

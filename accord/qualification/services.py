@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accord.audit.capture import audit_bulk_created
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Channel, Event
 from accord.leads.hand_off import HandOff, hand_off
@@ -30,7 +30,7 @@ RULE_ATTRIBUTES = ("kind", "field", "operator", "value", "points", "half_life_da
 
 def _require_editor(user: Any) -> None:
     if not user_can_edit_criteria(user):
-        raise PermissionDenied(
+        raise AccessDenied(
             "Only marketing, the marketing head, the sales head or an admin may edit criteria drafts."
         )
 
@@ -182,9 +182,9 @@ def criteria_sign_off(
     """
     held = user_sign_off_roles(user)
     if not held:
-        raise PermissionDenied("Only the marketing head or the sales head may sign off criteria.")
+        raise AccessDenied("Only the marketing head or the sales head may sign off criteria.")
     if role is not None and role not in held:
-        raise PermissionDenied(f"You do not hold the role {role!r}.", detail={"role": "not held"})
+        raise AccessDenied(f"You do not hold the role {role!r}.", detail={"role": "not held"})
     criteria_set = CriteriaSet.objects.select_for_update().get(pk=criteria_set.pk)
     _require_draft(criteria_set)
     if not criteria_set.rules.exists():

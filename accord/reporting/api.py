@@ -13,8 +13,7 @@ from pydantic import ConfigDict
 from accord.campaigns import attribution
 from accord.core import abtest
 from accord.core.api_support import ErrorOut
-from accord.core.errors import ApplicationError, NotFound
-from accord.core.errors import PermissionDenied as Forbidden
+from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.people.models import Team
 from accord.reporting import metrics
 from accord.reporting.selectors import (
@@ -179,7 +178,7 @@ def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
 )
 def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
     if not dashboard_allowed(request.user, "marketing"):
-        raise Forbidden("Your role may not read campaign results.")
+        raise AccessDenied("Your role may not read campaign results.")
     try:
         a, b = campaign_variants(query.campaign_a, query.campaign_b, stage=query.stage)
         return _result(abtest.compare(a, b, mde=query.mde))
@@ -198,7 +197,7 @@ def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None 
         raise NotFound(f"Team {team_id} was not found.", detail={"team_id": team_id})
     user = request.user
     if user.team_id != team.pk and not any(dashboard_allowed(user, k) for k in TITLES):
-        raise Forbidden("You may read the conversion facts of your own team only.")
+        raise AccessDenied("You may read the conversion facts of your own team only.")
     facts = team_conversion_facts(team, as_of)
     return {
         "team": facts.team_name,
@@ -221,7 +220,7 @@ def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> di
     if kind not in TITLES:
         raise NotFound(f"No report {kind!r}.", detail={"kind": f"use one of {', '.join(TITLES)}"})
     if not dashboard_allowed(request.user, kind):
-        raise Forbidden(f"Your role may not read the {kind} report.")
+        raise AccessDenied(f"Your role may not read the {kind} report.")
     params = {k: str(v) for k, v in query.dict().items() if v not in (None, "")}
     try:
         period = period_from(params)

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut
-from accord.core.errors import NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.selectors import lead_get
 from accord.people.models import User
@@ -77,7 +77,7 @@ class AssignmentOut(Schema):
 
 def _require_view(request: HttpRequest) -> None:
     if not selectors.routing_can_view(request.user):
-        raise PermissionDenied("Routing is for admins, sales heads and managers, and marketing's head.")
+        raise AccessDenied("Routing is for admins, sales heads and managers, and marketing's head.")
 
 
 def _rule_set_out(rule_set: Any) -> dict[str, Any]:
@@ -150,7 +150,7 @@ def routing_dry_run(request: HttpRequest, payload: DryRunIn) -> list[dict[str, A
 )
 def lead_reassign(request: HttpRequest, lead_id: int, payload: ReassignIn) -> dict[str, Any]:
     if not request.user.has_role(*selectors.REASSIGN_ROLES):
-        raise PermissionDenied("Only sales managers, sales heads and admins reassign leads.")
+        raise AccessDenied("Only sales managers, sales heads and admins reassign leads.")
     lead = lead_get(user=request.user, lead_id=lead_id)
     to_user = User.objects.filter(pk=payload.to).first()
     if to_user is None:

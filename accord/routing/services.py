@@ -24,7 +24,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accord.audit.capture import audit_bulk_created
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.hooks import Hook
 from accord.core.models import Channel, Event
@@ -96,7 +96,7 @@ def _require(actor: Any, roles: Iterable[str], doing: str) -> None:
     if actor is None:
         return
     if not actor.has_role(*roles):
-        raise PermissionDenied(f"You may not {doing}: it needs one of the roles {', '.join(sorted(roles))}.")
+        raise AccessDenied(f"You may not {doing}: it needs one of the roles {', '.join(sorted(roles))}.")
 
 
 # --- capacity and availability ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut
-from accord.core.errors import PermissionDenied
+from accord.core.errors import AccessDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.leads.models import Lead
@@ -264,7 +264,7 @@ def scorecard_out(card: Scorecard) -> dict[str, Any]:
 def list_scorecards(request: HttpRequest, query: Query[ScorecardQuery]) -> dict[str, Any]:
     """Managers get their teams, heads, executives and admins every team, a rep their own row only."""
     if not scorecards_allowed(request.user):
-        raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")
+        raise AccessDenied("Scorecards are for sales, the heads, executives and admins.")
     period = scorecard_period(kind=query.period, on=query.on, start=query.start, end=query.end)
     cards = scorecards_for(user=request.user, period=period, team_id=query.team)
     w = cards.weights

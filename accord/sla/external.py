@@ -23,7 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import task
 
-from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.events import event_record
 from accord.core.hooks import Hook
 from accord.core.models import Channel
@@ -58,7 +58,7 @@ def external_qualification_configure(
 ) -> ExternalQualificationConfig:
     """Turn the external qualification step on or off, naming the provider and its SLA in hours."""
     if not (getattr(actor, "is_authenticated", False) and actor.has_role(Role.MARKETING_HEAD, Role.ADMIN)):
-        raise PermissionDenied("Only a marketing head or an admin can configure external qualification.")
+        raise AccessDenied("Only a marketing head or an admin can configure external qualification.")
     config = ExternalQualificationConfig.current()
     config.enabled, config.provider_name, config.sla_hours = enabled, provider_name.strip(), sla_hours
     config.full_clean()
@@ -152,9 +152,7 @@ def mql_hand_off_many(lead_ids: list[int]) -> str:
 def external_reviews_for(*, user: Any, status: str = "pending") -> QuerySet[ExternalReview]:
     """Reviews the user may see: 'pending', 'decided' or 'all'."""
     if not user_may_review(user):
-        raise PermissionDenied(
-            "Only marketing (or the external qualification provider's account) sees reviews."
-        )
+        raise AccessDenied("Only marketing (or the external qualification provider's account) sees reviews.")
     qs = ExternalReview.objects.select_related("lead", "lead__account").order_by("due_at", "id")
     if status == "pending":
         return qs.filter(verdict=ExternalVerdict.PENDING)
@@ -183,7 +181,7 @@ def external_review_decide(
     from accord.sla.nurture import nurture_enter
 
     if not user_may_review(user):
-        raise PermissionDenied(
+        raise AccessDenied(
             "Only marketing (or the external qualification provider's account) decides reviews."
         )
     if verdict not in (ExternalVerdict.READY, ExternalVerdict.NOT_READY):

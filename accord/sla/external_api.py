@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut
-from accord.core.errors import PermissionDenied
+from accord.core.errors import AccessDenied
 from accord.sla.external import (
     external_qualification_configure,
     external_review_decide,
@@ -115,7 +115,7 @@ class ExternalConfigSchema(Schema):
 )
 def get_config(request: HttpRequest) -> dict[str, Any]:
     if not request.user.has_role("marketing", "marketing_head", "admin"):
-        raise PermissionDenied("Only marketing sees the external qualification settings.")
+        raise AccessDenied("Only marketing sees the external qualification settings.")
     config = ExternalQualificationConfig.current()
     return {"enabled": config.enabled, "provider_name": config.provider_name, "sla_hours": config.sla_hours}
 

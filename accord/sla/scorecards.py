@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar, fiscal_calendar
 from accord.core.csv_safe import csv_escape, csv_lines
-from accord.core.errors import ApplicationError, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.models import Event
 from accord.people.models import Role, Team, User
 from accord.people.selectors import user_calendar
@@ -183,7 +183,7 @@ def scorecard_teams_for(user: User) -> tuple[QuerySet[Team], bool]:
         return Team.objects.filter(Q(manager=user) | Q(members__manager=user)).distinct(), False
     if user.has_role(Role.SALES_REP):
         return Team.objects.filter(pk=user.team_id), True
-    raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")
+    raise AccessDenied("Scorecards are for sales, the heads, executives and admins.")
 
 
 # --- the computation -----------------------------------------------------------------------------------

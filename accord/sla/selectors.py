@@ -417,11 +417,11 @@ def rejection_feedback_for(
 ) -> RejectionFeedback:
     """Counts of 'lead.rejected' events from ``start`` to ``end`` (inclusive) by reason, source, campaign and
     criteria version, read from each event's payload (what the lead was when it was rejected)."""
-    from accord.core.errors import PermissionDenied
+    from accord.core.errors import AccessDenied
     from accord.qualification.models import CriteriaSet
 
     if not rejection_feedback_allowed(user):
-        raise PermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
+        raise AccessDenied("Rejection feedback is for marketing, the heads, executives and admins.")
     lo, hi = period_bounds(start, end)
     events = list(
         Event.objects.filter(type="lead.rejected", occurred_at__gte=lo, occurred_at__lt=hi)

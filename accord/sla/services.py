@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.core.notify import NotificationKind, notify
@@ -213,7 +213,7 @@ def _lead_for_action(*, lead: Lead, user: Any) -> Lead:
         .get(pk=lead.pk)
     )
     if not user_may_act_on_lead(user, locked):
-        raise PermissionDenied("Only the lead's owner or their managers can do this.")
+        raise AccessDenied("Only the lead's owner or their managers can do this.")
     if locked.owner is None:
         raise Conflict("This lead has no owner; it must be assigned first.")
     return locked

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.audit.exports import csv_response
-from accord.core.errors import ApplicationError, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.people.models import User
@@ -184,7 +184,7 @@ def inbox_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 def _scorecards_or_403(request: HttpRequest) -> tuple[ScorecardFilterForm, object]:
     if not scorecards_allowed(request.user):
-        raise DjangoPermissionDenied("Scorecards are for sales, the heads, executives and admins.")
+        raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")
     from accord.sla.scorecards import scorecard_teams_for
 
     teams, _ = scorecard_teams_for(request.user)
@@ -224,13 +224,13 @@ def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
 @login_required
 def rejection_feedback(request: HttpRequest) -> HttpResponse:
     if not selectors.rejection_feedback_allowed(request.user):
-        raise DjangoPermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
+        raise PermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
     try:
         feedback = selectors.rejection_feedback_for(user=request.user, start=period.start, end=period.end)
-    except PermissionDenied as exc:  # pragma: no cover - checked above
-        raise DjangoPermissionDenied(exc.message) from None
+    except AccessDenied as exc:  # pragma: no cover - checked above
+        raise PermissionDenied(exc.message) from None
     return render(request, "sla/rejections.html", {"form": form, "period": period, "feedback": feedback})
 
 

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Event
 from accord.core.signing import SIGNATURE_HEADER, signature_make
 from accord.people.models import Role
@@ -87,7 +87,7 @@ def webhook_body(event: Event, event_type: str) -> dict[str, Any]:
 
 def _require_admin(actor: Any) -> None:
     if not getattr(actor, "is_authenticated", False) or not actor.has_role(Role.ADMIN):
-        raise PermissionDenied("Only admins manage webhooks.", status=403)
+        raise AccessDenied("Only admins manage webhooks.", status=403)
 
 
 def event_types_clean(event_types: Iterable[str]) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 
 from accord.campaigns.tests.factories import LeadFactory
-from accord.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.models import Event
 from accord.deals.models import Deal, DealStage
 from accord.deals.services import (
@@ -74,7 +74,7 @@ def test_a_lead_without_account_or_company_cannot_be_converted(personas):
 
 
 def test_marketing_cannot_convert_and_an_outsider_rep_does_not_find_the_lead(accepted, personas):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         lead_convert(lead=accepted, user=personas.alice, amount=100)
     with pytest.raises(NotFound):
         lead_convert(lead=accepted, user=personas.charlie, amount=100)
@@ -122,7 +122,7 @@ def test_a_deal_cannot_close_in_the_future_or_before_it_opened(deal, personas):
 
 def test_who_may_act_on_a_deal(deal, personas):
     for outsider in (personas.carol, personas.charlie, personas.fiona, personas.alice, personas.eve):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(AccessDenied):
             deal_stage_set(deal=deal, user=outsider, stage=DealStage.PROPOSAL)
     for allowed, stage in (
         (personas.bob, DealStage.PROPOSAL),

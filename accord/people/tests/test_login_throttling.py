@@ -89,3 +89,31 @@ def test_behind_a_trusted_proxy_the_forwarded_address_counts(settings):
     assert client_address(request) == "10.0.0.1"
     settings.ACCORD_TRUST_X_FORWARDED_FOR = True
     assert client_address(request) == "203.0.113.9"
+
+
+def test_wrong_passwords_spread_over_many_accounts_lock_the_address_for_every_username(personas):
+    # Two failures each for ten usernames: no pair reaches five, but the address reaches twenty.
+    usernames = [f"user{n}" for n in range(9)] + ["alice"]
+    for username in usernames:
+        fail(2, username=username)
+    response = sign_in(Client(), "bob", personas.password)
+    assert response.status_code == 200 and LOCKED in response.content.decode()
+    # Another address is not affected.
+    assert sign_in(Client(), "bob", personas.password, address="10.0.0.2").status_code == 302
+
+
+def test_the_address_lock_also_ends_after_the_lockout(personas):
+    for n in range(20):
+        fail(1, username=f"user{n}")
+    assert LOCKED in sign_in(Client(), "bob", personas.password).content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16), tick=False):
+        assert sign_in(Client(), "bob", personas.password).status_code == 302
+
+
+def test_fewer_failures_from_one_address_than_its_limit_do_not_lock_it(personas, settings):
+    settings.ACCORD_LOGIN_MAX_FAILURES_PER_ADDRESS = 6
+    for n in range(5):
+        fail(1, username=f"user{n}")
+    assert sign_in(Client(), "bob", personas.password).status_code == 302
+    fail(1, username="user5")
+    assert LOCKED in sign_in(Client(), "carol", personas.password).content.decode()

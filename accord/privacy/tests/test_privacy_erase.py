@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, NotFound, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.models import Channel, Event, IdempotencyRecord
 from accord.deals.models import Deal
 from accord.deals.services import lead_convert
@@ -185,7 +185,7 @@ def test_an_address_that_merely_contains_the_erased_one_is_left_alone(personas):
 
 def test_only_admins_may_erase_and_a_reason_is_required(personas):
     lead = lead_make(EMAIL)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         privacy_erase(email=EMAIL, actor=personas.mona, reason="because")
     with pytest.raises(ApplicationError):
         privacy_erase(email=EMAIL, actor=personas.root, reason="  ")

@@ -79,3 +79,24 @@ def test_nobody_else_may_export(ann, personas, who, client_for, api_client_for):
     assert client_for(user).get("/privacy/export", {"email": EMAIL}).status_code == 403
     assert client_for(user).get("/privacy/").status_code == 403
     assert api_client_for(user).get("/api/v1/privacy/export", {"email": EMAIL}).status_code == 403
+
+
+@pytest.mark.parametrize("fragment", ["0", "a", "@", "acme.com", "jane.doe@"])
+def test_an_export_by_a_fragment_of_an_address_is_refused_quickly(personas, api_client_for, fragment):
+    from accord.audit.models import ExportRecord
+
+    response = api_client_for(personas.root).get("/api/v1/privacy/export", {"email": fragment})
+    assert response.status_code == 400
+    assert response.json()["detail"] == {"email": "not an email address"}
+    assert "whole email address" in response.json()["message"]
+    assert not ExportRecord.objects.exists()
+
+
+def test_an_erasure_by_a_fragment_of_an_address_is_refused_and_erases_nothing(personas):
+    from accord.core.errors import ApplicationError
+    from accord.privacy.services import privacy_erase
+
+    lead_make(email="jane.doe@acme-health.com")
+    with pytest.raises(ApplicationError, match="whole email address"):
+        privacy_erase(email="acme", actor=personas.root, reason="a typo")
+    assert Lead.objects.filter(email="jane.doe@acme-health.com").exists()

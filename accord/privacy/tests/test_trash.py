@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accord.core.errors import PermissionDenied
+from accord.core.errors import AccessDenied
 from accord.core.models import Event
 from accord.intake.tests.test_intake import lead_make
 from accord.leads.selectors import leads_visible_to
@@ -52,7 +52,7 @@ def test_the_api_deletes_and_restores(personas, api_client_for):
 
 def test_reps_may_not_delete_leads(personas, client_for):
     lead = lead_make("ann@acme.com", owner=personas.bob)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         lead_delete(lead=lead, actor=personas.bob)
     assert client_for(personas.bob).post(f"/privacy/leads/{lead.pk}/delete").status_code == 403
     assert client_for(personas.bob).get("/privacy/trash/").status_code == 403

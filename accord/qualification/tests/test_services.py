@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.models import Event
 from accord.leads.models import Lead, Stage
 from accord.qualification.models import CriteriaStatus
@@ -44,7 +44,7 @@ def test_a_new_draft_takes_the_next_version_and_copies_the_rules(personas):
 
 
 def test_a_sales_rep_may_not_start_a_draft(personas):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         criteria_draft_create(user=personas.bob)
 
 
@@ -71,7 +71,7 @@ def test_the_same_person_cannot_sign_off_twice_even_holding_both_roles(personas)
 def test_a_user_without_a_head_role_cannot_sign_off(personas):
     draft = criteria_with_rules()
     for user in (personas.bob, personas.alice, personas.root):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(AccessDenied):
             criteria_sign_off(criteria_set=draft, user=user)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.models import Event
 from accord.leads.models import Stage
 from accord.routing.models import LeadRouting
@@ -40,9 +40,9 @@ def test_a_reassignment_needs_a_reason_an_active_rep_and_a_manager(personas):
     lead = make_lead(owner=personas.bob)
     with pytest.raises(ApplicationError, match="Give a reason"):
         lead_reassign(lead=lead, to_user=personas.carol, reason="  ", actor=personas.mike)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         lead_reassign(lead=lead, to_user=personas.carol, reason="mine now", actor=personas.carol)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         lead_reassign(lead=lead, to_user=personas.carol, reason="marketing", actor=personas.mona)
     with pytest.raises(Conflict):
         lead_reassign(lead=lead, to_user=personas.bob, reason="again", actor=personas.sam)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.models import Event
 from accord.leads.models import Lead
 from accord.routing.models import LeadRouting, RoundRobinPointer, RoutingRuleSet, RuleSetStatus, TargetKind
@@ -99,10 +99,10 @@ def test_only_drafts_can_be_edited(personas):
 
 
 def test_reps_and_marketing_may_not_edit_or_activate_rules(personas):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         rule_set_create(actor=personas.bob)
     draft = rule_set_create(actor=personas.sam)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         rule_set_activate(rule_set=draft, actor=personas.mona)
 
 

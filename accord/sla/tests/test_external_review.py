@@ -59,9 +59,9 @@ def test_with_the_step_on_a_new_mql_waits_for_review_and_is_not_routed(
 
 
 def test_only_a_marketing_head_or_admin_configures_it(personas):
-    from accord.core.errors import PermissionDenied
+    from accord.core.errors import AccessDenied
 
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         external_qualification_configure(actor=personas.bob, enabled=True)
 
 

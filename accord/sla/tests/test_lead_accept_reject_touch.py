@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from accord.core.errors import ApplicationError, Conflict, PermissionDenied
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import events_for
 from accord.leads.models import Stage
 from accord.sla import services
@@ -41,7 +41,7 @@ def test_the_reps_manager_may_accept_for_them(personas, assigned):
 
 def test_a_teammate_or_an_outsider_may_not_accept(personas, assigned):
     for user in (personas.carol, personas.charlie, personas.fiona):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(AccessDenied):
             services.lead_accept(lead=assigned, user=user)
 
 

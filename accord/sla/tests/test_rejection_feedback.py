@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from accord.core.errors import PermissionDenied
+from accord.core.errors import AccessDenied
 from accord.leads.services import source_create
 from accord.sla import services
 from accord.sla.models import RejectionReason
@@ -50,7 +50,7 @@ def test_rejections_are_counted_four_ways_with_the_notes(rejections, django_asse
 
 
 def test_a_rep_may_not_read_rejection_feedback(rejections):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(AccessDenied):
         rejection_feedback_for(user=rejections.bob, start=date(2026, 3, 1), end=date(2026, 3, 31))
 
 
