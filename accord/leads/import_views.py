@@ -33,9 +33,7 @@ from accord.leads.importing import (
     mapping_default,
 )
 from accord.leads.models import ImportJob, ImportStatus, Source
-from accord.people.models import Role
-
-IMPORT_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
+from accord.people.access import IMPORT_ROLES, import_jobs_actionable_by
 
 
 class ImportUploadForm(forms.Form):
@@ -62,7 +60,9 @@ def _require_importer(request: HttpRequest) -> None:
 
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
     _require_importer(request)
-    return get_object_or_404(ImportJob.objects.select_related("source", "created_by"), pk=job_id)
+    return get_object_or_404(
+        import_jobs_actionable_by(request.user).select_related("source", "created_by"), pk=job_id
+    )
 
 
 @login_required

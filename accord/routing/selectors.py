@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accord.leads.models import Lead
+from accord.people import access
 from accord.people.models import Role
 from accord.routing.engine import RuleView, rule_view
 from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSet, RuleSetStatus
@@ -13,7 +14,7 @@ from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSe
 EDIT_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER})
 # Who may look at the routing pages and API (marketing's head reads only).
 VIEW_ROLES = EDIT_ROLES | {Role.MARKETING_HEAD}
-REASSIGN_ROLES = EDIT_ROLES
+REASSIGN_ROLES = access.REASSIGN_ROLES  # the record-level rule is in accord.people.access
 
 
 def routing_can_view(user) -> bool:

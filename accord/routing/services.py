@@ -28,6 +28,7 @@ from accord.core.errors import ApplicationError, Conflict, PermissionDenied
 from accord.core.events import event_record
 from accord.core.models import Channel, Event
 from accord.leads.models import Lead, Stage
+from accord.people.access import access_lead_by_id
 from accord.people.models import Absence, Role, Team, User
 from accord.people.selectors import team_calendar, users_with_role
 from accord.routing.engine import RuleInvalid, RuleView, all_matches, conditions_validate, routing_record
@@ -482,7 +483,10 @@ def lead_reassign(
     if not to_user.is_active:
         raise ApplicationError(f"{to_user} is inactive and cannot take leads.", detail={"to": "is inactive"})
     now = timezone.now()
-    locked = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
+    if actor is None:
+        locked = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
+    else:  # "may act", not "may see": a manager reassigns only the leads of the people they manage
+        locked = access_lead_by_id(actor, lead.pk, action="reassign", lock=True)
     previous = locked.owner
     if previous is not None and previous.pk == to_user.pk:
         raise Conflict(f"The lead is already owned by {to_user}.", detail={"to": "is the current owner"})

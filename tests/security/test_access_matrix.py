@@ -93,11 +93,11 @@ MATRIX: dict[str, Check] = {
         Check("ok    ok    ok   ok    ok   404   ok  404     ok  ok", api_get(lambda w: f"/api/v1/leads/{w.carol_lead.pk}")),
     "lead: read charlie's in the API":
         Check("ok    ok    404  404   404  ok    ok  ok      ok  ok", api_get(lambda w: f"/api/v1/leads/{w.charlie_lead.pk}")),
-    "lead: change carol's stage on its page (only marketing, heads, admins and the owner)":
-        Check("ok    ok    403  ok    403  404   ok  404     403 ok",
+    "lead: change carol's stage on its page (marketing, heads, admins, the owner and her managers)":
+        Check("ok    ok    403  ok    ok   404   ok  404     403 ok",
               page_post(lambda w: f"/leads/{w.carol_lead.pk}/stage", {"stage": "nurture", "reason": "matrix"})),
-    "lead: log a touch on bob's in the API (owner and his managers; others: not theirs to act on)":
-        Check("404   404   ok   404   ok   404   ok  404     404 ok",
+    "lead: log a touch on bob's in the API (owner and his managers; who only sees it: 403)":
+        Check("403   403   ok   403   ok   404   ok  404     403 ok",
               api_send("post", lambda w: f"/api/v1/leads/{w.bob_lead.pk}/touches", {"kind": "call"})),
     "lead: reassign charlie's in the API (a role without the right is refused before any lookup)":
         Check("403   403   403  403   404  ok    ok  403     403 ok",
@@ -154,7 +154,7 @@ MATRIX: dict[str, Check] = {
         Check("ok    ok    403  403   403  403   403 403     403 ok",
               api_send("post", lambda w: f"/api/v1/communications/{w.communication.pk}/send", {"lead_ids": []})),
     "communication: record an outcome for bob's lead in the API":
-        Check("ok    ok    ok   404   ok   404   ok  404     404 ok",
+        Check("ok    ok    ok   403   ok   404   ok  404     403 ok",
               api_send("post", lambda w: f"/api/v1/communications/{w.communication.pk}/outcomes",
                        lambda w: {"lead_id": w.bob_lead.pk, "outcome": "replied"})),
     "communication: deliveries CSV export":
@@ -181,10 +181,10 @@ MATRIX: dict[str, Check] = {
     "SLA clock: list in the API":
         Check("-     -     B    -     -    -     -   X       -   -", api_get(lambda w: "/api/v1/sla/clocks"), leads_in),
     "SLA clock: accept charlie's lead in the API":
-        Check("404   404   404  404   404  ok    ok  ok      404 ok",
+        Check("403   403   404  404   404  ok    ok  ok      403 ok",
               api_send("post", lambda w: f"/api/v1/leads/{w.charlie_lead.pk}/accept")),
     "inbox row: accept charlie's lead on the inbox page":
-        Check("404   404   404  404   404  ok    ok  ok      404 ok",
+        Check("403   403   404  404   404  ok    ok  ok      403 ok",
               lambda w, page, api: page.post(f"/inbox/leads/{w.charlie_lead.pk}/accept", HTTP_HX_REQUEST="true")),
     # --- notifications: each person's own ------------------------------------------------------------------
     "notification: list in the API":
