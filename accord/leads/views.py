@@ -34,7 +34,7 @@ from accord.people import access
 from accord.people.models import Role, User
 
 PAGE_SIZE = 50
-SOURCE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
+SOURCE_ROLES = access.SOURCE_MANAGER_ROLES
 STAGE_LABELS: dict[str, str] = dict(Stage.choices)
 CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
 

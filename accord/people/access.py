@@ -38,7 +38,7 @@ from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 
 from accord.core.errors import NotFound, PermissionDenied
-from accord.people.models import Role, User
+from accord.people.models import Role, Team, User
 
 # --- role groups -------------------------------------------------------------------------------------
 
@@ -73,8 +73,16 @@ COMMUNICATION_READER_ROLES = frozenset(
         Role.EXECUTIVE,
     }
 )
+# Take in leads through the API (executives read only).
+INTAKE_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD}
+)
+# Create intake sources (forms, API keys).
+SOURCE_MANAGER_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 # Upload CSV imports and follow every import job.
 IMPORT_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
+# Decide external qualification reviews (marketing, or the provider's account holding a marketing role).
+EXTERNAL_REVIEWER_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 # Move leads to the trash and restore them (privacy).
 TRASH_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
 # Erase a person and export what is held about them (privacy requests).
@@ -143,6 +151,13 @@ def managers_of(person: User) -> QuerySet[User]:
         frontier = above - ids - {person.pk}
         ids |= frontier
     return User.objects.filter(pk__in=ids)
+
+
+def managed_teams(user: Any) -> QuerySet[Any]:
+    """Teams the user manages, and the teams of everyone they manage (their scorecards' teams)."""
+    if not is_signed_in(user):
+        return Team.objects.none()
+    return Team.objects.filter(Q(manager_id=user.pk) | Q(members__in=managed_user_ids(user))).distinct()
 
 
 def owned_or_managed(user: Any, owner: str = "owner") -> Q:
@@ -388,6 +403,14 @@ def touches_visible_to(user: Any) -> QuerySet[Any]:
     return _all("sla.Touch").filter(lead__in=leads_visible_to(user))
 
 
+def external_reviews_visible_to(user: Any) -> QuerySet[Any]:
+    """External qualification reviews: reviewers see and decide those of the leads they see."""
+    reviews = _all("sla.ExternalReview")
+    if not _roles(user) & EXTERNAL_REVIEWER_ROLES:
+        return reviews.none()
+    return reviews.filter(lead__in=leads_visible_to(user))
+
+
 # --- imports, notifications, audit, webhooks and the person's own settings ------------------------------
 
 
@@ -488,6 +511,7 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
         sla_clocks_visible_to,
         lambda u: _all("sla.SlaClock").filter(lead__in=leads_actionable_by(u)),
     ),
+    "sla.externalreview": (external_reviews_visible_to, external_reviews_visible_to),
     "sla.touch": (touches_visible_to, lambda u: touches_visible_to(u).none()),
     "privacy.leadtrash": (trashed_leads_visible_to, trashed_leads_visible_to),
     "notifications.notification": (notifications_visible_to, notifications_visible_to),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accord.leads.models import Lead
@@ -81,12 +83,11 @@ def queues_with_counts() -> QuerySet[Queue]:
     )
 
 
-def leads_recent(limit: int = 100) -> list[Lead]:
-    """The newest live leads with what routing reads loaded."""
+def leads_recent(limit: int = 100, *, user: Any = None) -> list[Lead]:
+    """The newest live leads with what routing reads loaded; with ``user``, only the leads they see."""
+    leads = Lead.objects.live() if user is None else access.leads_visible_to(user)
     return list(
-        Lead.objects.live()
-        .select_related("account__owner", "source", "owner")
-        .order_by("-created_at", "-id")[:limit]
+        leads.select_related("account__owner", "source", "owner").order_by("-created_at", "-id")[:limit]
     )
 
 

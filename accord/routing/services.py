@@ -803,14 +803,15 @@ class DryRunRow:
     rule_number: int | None
 
 
-def routing_dry_run(rule_set: RoutingRuleSet, limit: int = 100) -> list[DryRunRow]:
+def routing_dry_run(rule_set: RoutingRuleSet, limit: int = 100, *, user: Any = None) -> list[DryRunRow]:
     """Where the newest ``limit`` leads would go under ``rule_set``, oldest first as they would have
-    arrived. Round-robin and capacity are simulated in memory; nothing is written."""
+    arrived. Round-robin and capacity are simulated in memory; nothing is written. With ``user``, only
+    the leads that user sees are tried (a manager does not see other teams' leads here either)."""
     views = rule_set_views(rule_set)
     numbers = {v.id: v.number for v in views}
     router = _Router(now=timezone.now(), persist=False)
     rows = []
-    for lead in reversed(leads_recent(limit)):
+    for lead in reversed(leads_recent(limit, user=user)):
         result = router.decide(lead, rule_set, views)
         rows.append(
             DryRunRow(

@@ -37,6 +37,7 @@ from accord.core.calendar import BusinessCalendar, fiscal_calendar
 from accord.core.csv_safe import csv_escape, csv_lines
 from accord.core.errors import ApplicationError, NotFound, PermissionDenied
 from accord.core.models import Event
+from accord.people.access import managed_teams
 from accord.people.models import Role, Team, User
 from accord.people.selectors import user_calendar
 from accord.sla.models import ClockKind, RejectionReason, ScorecardWeights, SlaClock
@@ -180,7 +181,7 @@ def scorecard_teams_for(user: User) -> tuple[QuerySet[Team], bool]:
     if user.has_role(*ALL_TEAMS_ROLES):
         return Team.objects.all(), False
     if user.has_role(Role.SALES_MANAGER):
-        return Team.objects.filter(Q(manager=user) | Q(members__manager=user)).distinct(), False
+        return managed_teams(user), False
     if user.has_role(Role.SALES_REP):
         return Team.objects.filter(pk=user.team_id), True
     raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")

@@ -146,3 +146,10 @@ def test_the_lead_list_asks_a_fixed_number_of_queries_for_the_manager_chain(
         assert len(list(access.leads_visible_to(mike))) == 5
         assert len(list(access.leads_actionable_by(mike))) == 5
     assert len(list(access.leads_actionable_by(sam))) == 5
+
+
+def test_a_manager_answers_for_the_teams_they_manage_and_the_teams_of_everyone_below(personas):
+    p = personas
+    assert set(access.managed_teams(p.mike)) == {p.health}
+    assert set(access.managed_teams(p.sam)) == {p.health, p.finance}
+    assert set(access.managed_teams(p.bob)) == set()
