@@ -34,16 +34,14 @@ from accord.core.errors import NotFound, PermissionDenied
 from accord.core.models import Event
 from accord.leads.models import Stage
 from accord.people import access
-from accord.people.models import Role, User
+from accord.people.models import User
 from accord.reporting import abtest
 
 ZERO = Decimal("0.00")
 # Who may create and change campaigns and their costs (accord.people.access). Everyone signed in reads them.
 CAMPAIGN_MANAGER_ROLES = access.CAMPAIGN_MANAGER_ROLES
 # Who may read revenue attribution: everyone but individual reps (it is revenue of every team).
-ATTRIBUTION_ROLES = frozenset(
-    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.SALES_MANAGER, Role.EXECUTIVE}
-)
+ATTRIBUTION_ROLES = access.ATTRIBUTION_ROLES
 # Reaching any of these stages counts as "became an MQL" for the W-shaped lead-creation touch
 # (a lead accepted straight from inquiry skipped MQL but passed it).
 MQL_OR_BEYOND = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)

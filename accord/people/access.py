@@ -49,6 +49,8 @@ ALL_RECORDS_ROLES = frozenset(
 )
 # Act on every lead and deal they can see: admins, and the sales head who runs all of sales.
 ACT_ON_ALL_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD})
+MARKETING_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD})
+SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})
 # Sales people: they see their own records, their team's leads and everyone's they manage.
 SALES_FLOOR_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
 # Set a lead's lifecycle stage on any lead they see (marketing owns nurture and recycling).
@@ -91,6 +93,34 @@ PRIVACY_ROLES = frozenset({Role.ADMIN})
 AUDIT_CONFIG_READER_ROLES = frozenset({Role.MARKETING_HEAD, Role.SALES_HEAD})
 # Manage outgoing webhooks, read export records.
 ADMIN_ROLES = frozenset({Role.ADMIN})
+
+# Feature role groups: who may use a whole feature, whatever the record (a 403 before any lookup).
+# Edit criteria drafts.
+CRITERIA_EDITOR_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.ADMIN})
+# Change routing rules, activate a version (and, with the record rule above, reassign leads).
+ROUTING_EDITOR_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER})
+# Read the routing pages and API (the marketing head reads only).
+ROUTING_READER_ROLES = ROUTING_EDITOR_ROLES | {Role.MARKETING_HEAD}
+# Read revenue attribution: everyone but individual reps (it is revenue of every team).
+ATTRIBUTION_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.SALES_MANAGER, Role.EXECUTIVE}
+)
+# Read every team's scorecards (managers read their teams', reps their own row).
+ALL_TEAMS_SCORECARD_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE})
+# Read marketing's rejection feedback.
+REJECTION_FEEDBACK_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
+)
+# Read each dashboard.
+DASHBOARD_ROLES: dict[str, frozenset[str]] = {
+    "marketing": frozenset(
+        {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
+    ),
+    "sales": frozenset(
+        {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE}
+    ),
+    "executive": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MARKETING_HEAD, Role.SALES_HEAD}),
+}
 
 Action = Literal["view", "act", "stage", "reassign", "convert", "merge"]
 

@@ -8,14 +8,13 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accord.leads.models import Lead
 from accord.people import access
-from accord.people.models import Role
 from accord.routing.engine import RuleView, rule_view
 from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSet, RuleSetStatus
 
 # Who may change routing rules, activate a version and reassign leads.
-EDIT_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER})
+EDIT_ROLES = access.ROUTING_EDITOR_ROLES
 # Who may look at the routing pages and API (marketing's head reads only).
-VIEW_ROLES = EDIT_ROLES | {Role.MARKETING_HEAD}
+VIEW_ROLES = access.ROUTING_READER_ROLES
 REASSIGN_ROLES = access.REASSIGN_ROLES  # the record-level rule is in accord.people.access
 
 

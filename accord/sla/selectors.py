@@ -15,6 +15,7 @@ from accord.core.calendar import BusinessCalendar
 from accord.core.errors import ApplicationError
 from accord.core.models import Event
 from accord.leads.models import Lead, Source, Stage
+from accord.people import access
 from accord.people.access import access_lead_by_id, leads_visible_to, sla_clocks_visible_to
 from accord.people.models import Role, Team, User
 from accord.people.selectors import user_calendar
@@ -337,7 +338,7 @@ def conversion_facts_for(
 
 # --- rejection feedback for marketing (X1, C1) -------------------------------------------------------
 
-FEEDBACK_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
+FEEDBACK_ROLES = access.REJECTION_FEEDBACK_ROLES
 
 
 def rejection_feedback_allowed(user: Any) -> bool:
