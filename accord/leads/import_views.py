@@ -33,7 +33,7 @@ from accord.leads.importing import (
     mapping_default,
 )
 from accord.leads.models import ImportJob, ImportStatus, Source
-from accord.people.access import IMPORT_ROLES, import_jobs_actionable_by
+from accord.people.access import IMPORT_ROLES, import_jobs_actionable_by, import_jobs_visible_to
 
 
 class ImportUploadForm(forms.Form):
@@ -82,7 +82,7 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("leads:import_map", job_id=job.pk)
     status = 422 if request.method == "POST" else 200
-    jobs = ImportJob.objects.select_related("source", "created_by")[:20]
+    jobs = import_jobs_visible_to(request.user).select_related("source", "created_by")[:20]
     return render(request, "leads/import_upload.html", {"form": form, "jobs": jobs}, status=status)
 
 
