@@ -10,32 +10,24 @@ from django.utils import timezone
 
 from accord.audit.models import ChangeRecord, ExportRecord
 from accord.core.errors import NotFound
+from accord.people import access
 from accord.people.models import Role, User
 
 # Heads read configuration changes (criteria, routing, SLA policies, roles, teams, sources).
-CONFIG_READER_ROLES = (Role.MARKETING_HEAD, Role.SALES_HEAD)
+CONFIG_READER_ROLES = tuple(access.AUDIT_CONFIG_READER_ROLES)
 
 
 def can_read_audit(user: User) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_role(Role.ADMIN, *CONFIG_READER_ROLES))
+    return bool(access.is_signed_in(user) and user.has_role(Role.ADMIN, *CONFIG_READER_ROLES))
 
 
 def change_records_visible_to(user: User) -> QuerySet[ChangeRecord]:
-    """The one place that decides which change records a user may read: admins all, heads configuration."""
-    qs = ChangeRecord.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.has_role(Role.ADMIN):
-        return qs
-    if user.has_role(*CONFIG_READER_ROLES):
-        return qs.filter(is_configuration=True)
-    return qs.none()
+    """Change records a user may read: admins all, heads configuration (accord.people.access)."""
+    return access.change_records_visible_to(user)
 
 
 def export_records_visible_to(user: User) -> QuerySet[ExportRecord]:
-    if user.is_authenticated and user.is_active and user.has_role(Role.ADMIN):
-        return ExportRecord.objects.all()
-    return ExportRecord.objects.none()
+    return access.export_records_visible_to(user)
 
 
 @dataclass(frozen=True)

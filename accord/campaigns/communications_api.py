@@ -278,7 +278,7 @@ def send_communication(request: HttpRequest, communication_id: int, payload: Sen
 
 @router.post(
     "/communications/{communication_id}/outcomes",
-    response={200: DeliveryOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: DeliveryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Record what a recipient did (opened, clicked, replied, booked a meeting); idempotent",
 )
 def record_outcome(request: HttpRequest, communication_id: int, payload: OutcomeIn) -> dict[str, Any]:

@@ -31,20 +31,18 @@ from accord.campaigns.models import (
     Touchpoint,
 )
 from accord.core import abtest
-from accord.core.errors import NotFound
+from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Event
 from accord.leads.models import Stage
 from accord.leads.registry import won_deals
-from accord.leads.selectors import leads_visible_to
-from accord.people.models import Role, User
+from accord.people import access
+from accord.people.models import User
 
 ZERO = Decimal("0.00")
-# Who may create and change campaigns and their costs. Everyone signed in may read them.
-CAMPAIGN_MANAGER_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
+# Who may create and change campaigns and their costs (accord.people.access). Everyone signed in reads them.
+CAMPAIGN_MANAGER_ROLES = access.CAMPAIGN_MANAGER_ROLES
 # Who may read revenue attribution: everyone but individual reps (it is revenue of every team).
-ATTRIBUTION_ROLES = frozenset(
-    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.SALES_MANAGER, Role.EXECUTIVE}
-)
+ATTRIBUTION_ROLES = access.ATTRIBUTION_ROLES
 # Reaching any of these stages counts as "became an MQL" for the W-shaped lead-creation touch
 # (a lead accepted straight from inquiry skipped MQL but passed it).
 MQL_OR_BEYOND = (Stage.MQL, Stage.SAL, Stage.SQL, Stage.OPPORTUNITY)
@@ -60,9 +58,7 @@ def can_read_attribution(user: User) -> bool:
 
 def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
     """Every signed-in person reads every campaign; touches on them are filtered by lead access."""
-    if not user.is_authenticated or not user.is_active:
-        return Campaign.objects.none()
-    return Campaign.objects.all()
+    return access.campaigns_visible_to(user)
 
 
 def campaign_get(*, user: User, campaign_id: int) -> Campaign:
@@ -208,7 +204,7 @@ def campaign_detail(
     """A campaign with its cost lines, children, latest touches of leads the user may see, and cost totals."""
     campaign = campaign_get(user=user, campaign_id=campaign_id)
     today = as_of or timezone.localdate()
-    visible = Touchpoint.objects.filter(campaign=campaign, lead__in=leads_visible_to(user))
+    visible = access.touchpoints_visible_to(user).filter(campaign=campaign)
     touches = list(visible.select_related("lead", "source").order_by("-occurred_at", "-id")[:touch_limit])
     children = campaign_tree()
     tree = descendants(campaign.pk, children)
@@ -418,17 +414,7 @@ def campaign_period_summary(
 # --- communications and their A/B test -------------------------------------------------------------
 
 # Who may create, edit and send communications (as for campaigns), and who may read their results.
-COMMUNICATION_READER_ROLES = frozenset(
-    {
-        Role.ADMIN,
-        Role.MARKETING,
-        Role.MARKETING_HEAD,
-        Role.SALES_REP,
-        Role.SALES_MANAGER,
-        Role.SALES_HEAD,
-        Role.EXECUTIVE,
-    }
-)
+COMMUNICATION_READER_ROLES = access.COMMUNICATION_READER_ROLES
 CLICK_SALT = "accord.campaigns.click"
 ALPHA = abtest.ALPHA
 TEST_EXPLANATION = (
@@ -453,9 +439,7 @@ def can_read_communications(user: User) -> bool:
 
 def communications_visible_to(user: User) -> QuerySet[Communication]:
     """Marketing, sales, executives and admins read every communication and its result."""
-    if not can_read_communications(user):
-        return Communication.objects.none()
-    return Communication.objects.all()
+    return access.communications_visible_to(user)
 
 
 def communication_get(*, user: User, communication_id: int) -> Communication:
@@ -528,42 +512,37 @@ def click_target(token: str) -> tuple[Delivery, str] | None:
 
 def deliveries_visible_to(*, user: User, communication: Communication) -> QuerySet[Delivery]:
     """Deliveries of ``communication`` to leads the user may see (a rep: their own and their team's)."""
-    return Delivery.objects.filter(communication=communication, lead__in=leads_visible_to(user))
+    return access.deliveries_visible_to(user).filter(communication=communication)
 
 
 def deliveries_actionable_by(*, user: User, communication: Communication, limit: int = 200) -> list[Delivery]:
-    """Deliveries to leads the user may record outcomes for: every lead for marketing, else the leads
-    they act on (their own, their reports', admins all)."""
-    from accord.sla.selectors import user_may_act_on_lead
-
-    qs = (
-        deliveries_visible_to(user=user, communication=communication)
-        .filter(status=DeliveryStatus.SENT)
-        .select_related("lead__owner__team__manager", "lead__owner__manager", "variant")
-        .order_by("-sent_at", "-id")
+    """Deliveries whose outcome the user may record: every one they see for marketing, else those to the
+    leads they act on (their own and those of everyone they manage); see accord.people.access."""
+    return list(
+        access.deliveries_actionable_by(user)
+        .filter(communication=communication, status=DeliveryStatus.SENT)
+        .select_related("lead", "variant")
+        .order_by("-sent_at", "-id")[:limit]
     )
-    if can_manage_communications(user):
-        return list(qs[:limit])
-    rows = qs.filter(lead__owner__isnull=False)
-    return [d for d in rows[: limit * 5] if user_may_act_on_lead(user, d.lead)][:limit]
 
 
 def delivery_get_for_outcome(*, user: User, communication: Communication, lead_id: int) -> Delivery:
-    """The delivery of ``communication`` to the lead, if the user may record its outcomes, else NotFound.
+    """The delivery of ``communication`` to the lead, if the user may record its outcomes.
 
-    Marketing records outcomes for anyone (integrations, imports); a rep only for leads they act on.
+    NotFound when the lead did not get it or the user does not see the lead; AccessDenied when they
+    see the lead but may not act on it. Marketing records outcomes for anyone (integrations, imports).
     """
-    from accord.sla.selectors import user_may_act_on_lead
-
     delivery = (
         deliveries_visible_to(user=user, communication=communication)
-        .select_related("lead__owner__team__manager", "lead__owner__manager", "variant", "communication")
+        .select_related("lead", "variant", "communication")
         .filter(lead_id=lead_id)
         .first()
     )
-    if delivery is None or not (can_manage_communications(user) or user_may_act_on_lead(user, delivery.lead)):
-        raise NotFound(
-            f"Lead {lead_id} did not get this communication, or is not yours to record.",
+    if delivery is None:
+        raise NotFound(f"Lead {lead_id} did not get this communication.", detail={"lead_id": lead_id})
+    if not access.deliveries_actionable_by(user).filter(pk=delivery.pk).exists():
+        raise AccessDenied(
+            f"Only marketing, the lead's owner and the people who manage them record outcomes for lead {lead_id}.",
             detail={"lead_id": lead_id},
         )
     return delivery

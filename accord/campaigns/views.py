@@ -340,6 +340,8 @@ def communication_outcome_page(request: HttpRequest, communication_id: int) -> H
         )
     except NotFound:
         raise Http404("No such delivery.") from None
+    except ApplicationError as exc:  # seen but not theirs to act on (403)
+        raise PermissionDenied(exc.message) from None
     outcome = form.cleaned_data["outcome"]
     try:
         _, recorded = delivery_outcome_record(delivery=delivery, outcome=outcome, actor=request.user)

@@ -15,24 +15,20 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from accord.core.currencies import currency_check
-from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.deals.models import OPEN_STAGES, Deal, DealStage
-from accord.deals.selectors import CONVERT_ROLES, can_act_on_deal
+from accord.deals.selectors import CONVERT_ROLES
 from accord.leads.models import Account, Lead, Stage
 from accord.leads.normalize import company_key
-from accord.leads.selectors import leads_visible_to
 from accord.leads.services import lead_stage_set
-from accord.people.models import Role, User
+from accord.people.access import access_deal_by_id, access_lead_by_id
+from accord.people.models import User
 
 # Only leads sales has accepted become deals.
 CONVERTIBLE_STAGES = frozenset({Stage.SAL, Stage.SQL})
 CUSTOMER_STAGES = frozenset({Stage.CUSTOMER, Stage.LOYAL, Stage.ADVOCATE})
-# Who may set a customer stage by hand (besides the contact's owner).
-CUSTOMER_STAGE_ROLES = frozenset(
-    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.SALES_MANAGER}
-)
 # The loyalty rule: a customer with this many won deals, or a customer this many months, is loyal.
 LOYAL_MIN_WON_DEALS = 2
 LOYAL_AFTER_MONTHS = 12
@@ -95,9 +91,8 @@ def lead_convert(
     """Open a deal for an accepted lead (SAL or SQL): reuse or create its account, move it to opportunity."""
     if not user.has_role(*CONVERT_ROLES):
         raise AccessDenied("Only sales may convert a lead into a deal.")
-    if not leads_visible_to(user).filter(pk=lead.pk).exists():
-        raise NotFound(f"Lead {lead.pk} was not found.", detail={"id": lead.pk})
-    lead = Lead.objects.select_for_update().get(pk=lead.pk)
+    # "May act", not "may see": a rep sees a teammate's lead but does not convert it (403, nothing written).
+    lead = access_lead_by_id(user, lead.pk, action="convert", lock=True)
     if lead.merged_into_id:
         raise Conflict(
             "This lead was merged into another; convert that one instead.", detail={"lead": "merged"}
@@ -149,10 +144,9 @@ def lead_convert(
 
 
 def _deal_for_action(deal: Deal, user: User) -> Deal:
-    deal = Deal.objects.select_for_update().get(pk=deal.pk)
-    if not can_act_on_deal(user, deal):
-        raise AccessDenied("Only the deal's owner, their manager or a sales head may change this deal.")
-    return deal
+    """The deal, locked, if ``user`` may act on it (accord.people.access); 404 or 403 otherwise."""
+    locked: Deal = access_deal_by_id(user, deal.pk, action="act", lock=True)
+    return locked
 
 
 def _closed_at(value: datetime | None, deal: Deal) -> datetime:
@@ -285,11 +279,7 @@ def customer_stage_set(
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("Say why this customer's stage changes.", detail={"reason": "is required"})
-    if not leads_visible_to(user).filter(pk=lead.pk).exists():
-        raise NotFound(f"Lead {lead.pk} was not found.", detail={"id": lead.pk})
-    lead = Lead.objects.get(pk=lead.pk)
-    if not (user.has_role(*CUSTOMER_STAGE_ROLES) or lead.owner_id == user.pk):
-        raise AccessDenied("Your role may not change customer stages.")
+    lead = access_lead_by_id(user, lead.pk, action="stage")
     if lead.stage not in CUSTOMER_STAGES:
         raise Conflict(
             f"Only customers move between customer stages; this lead is at {lead.get_stage_display()}. "

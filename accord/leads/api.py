@@ -19,18 +19,11 @@ from accord.leads.models import Lead, Source, SourceKind, Stage
 from accord.leads.normalize import resolve_field
 from accord.leads.registry import lead_prefetches
 from accord.leads.selectors import LeadFilters, lead_get, lead_list
-from accord.people.models import Role
+from accord.people import access
 
 router = Router(tags=["leads"])
 
-INTAKE_ROLES = (
-    Role.ADMIN,
-    Role.MARKETING,
-    Role.MARKETING_HEAD,
-    Role.SALES_REP,
-    Role.SALES_MANAGER,
-    Role.SALES_HEAD,
-)
+INTAKE_ROLES = access.INTAKE_ROLES
 
 
 class AccountRef(Schema):

@@ -32,9 +32,7 @@ from accord.leads.importing.mapping import CUSTOM_TARGET, MAPPING_TARGETS, mappi
 from accord.leads.importing.reading import csv_sample
 from accord.leads.models import ImportJob, ImportStatus, Source
 from accord.leads.selectors import import_job_outcome
-from accord.people.models import Role
-
-IMPORT_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
+from accord.people.access import IMPORT_ROLES, import_jobs_actionable_by, import_jobs_visible_to
 
 
 class ImportUploadForm(forms.Form):
@@ -61,7 +59,9 @@ def _require_importer(request: HttpRequest) -> None:
 
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
     _require_importer(request)
-    return get_object_or_404(ImportJob.objects.select_related("source", "created_by"), pk=job_id)
+    return get_object_or_404(
+        import_jobs_actionable_by(request.user).select_related("source", "created_by"), pk=job_id
+    )
 
 
 @login_required
@@ -81,7 +81,7 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("leads:import_map", job_id=job.pk)
     status = 422 if request.method == "POST" else 200
-    jobs = ImportJob.objects.select_related("source", "created_by")[:20]
+    jobs = import_jobs_visible_to(request.user).select_related("source", "created_by")[:20]
     return render(request, "leads/import_upload.html", {"form": form, "jobs": jobs}, status=status)
 
 

@@ -1,4 +1,7 @@
-"""Reads for leads: who may see which lead, lists with filters, timelines and stage history."""
+"""Reads for leads: lists with filters, timelines and stage history.
+
+Who may see which lead is decided in ``accord.people.access`` (``leads_visible_to`` is re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -8,46 +11,15 @@ from datetime import datetime
 from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
-from accord.core.errors import NotFound
 from accord.core.models import Event
 from accord.leads.models import Lead, Stage
-from accord.people.models import ALL_LEADS_ROLES, Role, User
-
-
-def leads_visible_to(user: User) -> QuerySet[Lead]:
-    """The one place that decides which leads a user may see.
-
-    Marketing, heads, executives and admins see every lead; a sales manager sees the leads owned by
-    members of the teams they manage and by their reports; a rep sees their own leads and their
-    team's. Anyone else sees none. Merged-away leads and leads in the trash (accord.privacy) are
-    hidden everywhere.
-    """
-    live = Lead.objects.live().filter(trash__isnull=True)
-    if not user.is_authenticated or not user.is_active:
-        return live.none()
-    roles = user.role_set
-    if roles & ALL_LEADS_ROLES:
-        return live
-    condition = Q(pk__in=[])
-    if Role.SALES_MANAGER in roles:
-        condition |= Q(owner=user) | Q(owner__team__manager=user) | Q(owner__manager=user)
-    if Role.SALES_REP in roles or Role.SALES_MANAGER in roles:
-        condition |= Q(owner=user)
-        if user.team_id:
-            condition |= Q(owner__team_id=user.team_id)
-    return live.filter(condition)
+from accord.people.access import access_lead_by_id, leads_visible_to
+from accord.people.models import User
 
 
 def lead_get(*, user: User, lead_id: int) -> Lead:
     """A lead the user may see, or NotFound (never 403: existence is not disclosed)."""
-    lead = (
-        leads_visible_to(user)
-        .select_related("account", "owner", "source", "criteria_version")
-        .filter(pk=lead_id)
-        .first()
-    )
-    if lead is None:
-        raise NotFound(f"Lead {lead_id} was not found.", detail={"id": lead_id})
+    lead: Lead = access_lead_by_id(user, lead_id, action="view")
     return lead
 
 

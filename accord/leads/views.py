@@ -1,7 +1,7 @@
 """Lead pages: intake list, lead detail with timeline, possible-duplicates queue and merge, sources.
 
-Every page reads leads through ``leads_visible_to`` / ``lead_get`` / ``lead_list`` only, so a rep
-sees their own and their team's leads and gets a 404 for anyone else's.
+Every page reads leads through ``leads_visible_to`` / ``lead_get`` / ``lead_list`` only
+(accord.people.access), so a rep sees their own and their team's leads and gets a 404 for anyone else's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel, Event
 from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
-from accord.leads.models import DuplicateStatus, ImportJob, Lead, PossibleDuplicate, Source, SourceKind, Stage
+from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
 from accord.leads.selectors import (
     LeadFilters,
@@ -29,7 +29,6 @@ from accord.leads.selectors import (
     lead_get,
     lead_list,
     lead_stage_history,
-    leads_visible_to,
 )
 from accord.leads.services import (
     duplicate_dismiss,
@@ -38,14 +37,11 @@ from accord.leads.services import (
     lead_stage_set,
     source_create,
 )
+from accord.people import access
 from accord.people.models import Role, User
 
 PAGE_SIZE = 50
-# Who may merge leads or mark a pair as different people.
-MERGE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD)
-# Who may move any visible lead to another stage by hand (a lead's owner may move their own).
-STAGE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD)
-SOURCE_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD)
+SOURCE_ROLES = access.SOURCE_MANAGER_ROLES
 STAGE_LABELS: dict[str, str] = dict(Stage.choices)
 CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
 
@@ -84,11 +80,12 @@ def _lead_or_404(user: User, lead_id: int) -> Lead:
 
 
 def can_change_stage(user: User, lead: Lead) -> bool:
-    return user.has_role(*STAGE_ROLES) or (lead.owner_id is not None and lead.owner_id == user.pk)
+    """Whether the page offers the stage form (the write checks again through the access layer)."""
+    return access.leads_actionable_by(user, "stage").filter(pk=lead.pk).exists()
 
 
 def can_merge(user: User) -> bool:
-    return user.has_role(*MERGE_ROLES)
+    return user.has_role(*access.MERGE_ROLES)
 
 
 # --- list --------------------------------------------------------------------------------------------
@@ -368,9 +365,12 @@ def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Manual stage change from the detail page, through ``lead_stage_set``."""
-    lead = _lead_or_404(request.user, lead_id)
-    if not can_change_stage(request.user, lead):
-        raise PermissionDenied("Only marketing, the heads, admins and the lead's owner may change its stage.")
+    try:
+        lead = access.access_lead_by_id(request.user, lead_id, action="stage")
+    except NotFound:
+        raise Http404("No such lead.") from None
+    except ApplicationError as exc:  # seen, not theirs to change (403)
+        raise PermissionDenied(exc.message) from None
     form = StageChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -421,9 +421,9 @@ def _require_merge_role(request: HttpRequest) -> None:
 
 
 def _open_pairs(user: User):
-    visible = leads_visible_to(user)
     return (
-        PossibleDuplicate.objects.filter(status=DuplicateStatus.OPEN, lead__in=visible, other__in=visible)
+        access.duplicates_visible_to(user)
+        .filter(status=DuplicateStatus.OPEN)
         .select_related("lead", "other", "lead__account", "other__account", "lead__owner", "other__owner")
         .order_by("-similarity", "-created_at")
     )

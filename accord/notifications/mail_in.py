@@ -45,6 +45,7 @@ from accord.core.env import env_int, env_str
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
 from accord.notifications.models import MailInAddress, MailInMessage, MailInStatus, NotificationKind
+from accord.people.access import leads_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -419,10 +420,11 @@ def _process_for_user(*, parsed: ParsedMail, user: Any, raw: bytes) -> MailInOut
     if at < now - timedelta(days=365):
         at = now  # a Date header years off is a broken clock, not history
     note = mail_note(parsed)
+    visible = leads_visible_to(user)
     for address in others:
         lead = lead_for_email(address)
-        if lead is None:
-            continue
+        if lead is None or not visible.filter(pk=lead.pk).exists():
+            continue  # a lead outside what the user sees does not exist for them (nor is it named)
         if lead.pk in outcome.lead_ids:
             continue
         try:

@@ -21,13 +21,12 @@ from accord.notifications.models import (
     NotificationQuerySet,
     SenderConsent,
 )
+from accord.people.access import notifications_visible_to
 
 
 def notifications_for(*, user: Any) -> NotificationQuerySet:
     """The user's notifications, newest first."""
-    if not getattr(user, "is_authenticated", False):
-        return Notification.objects.none()
-    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+    return notifications_visible_to(user).order_by("-created_at", "-id")
 
 
 def notification_get(*, user: Any, notification_id: int) -> Notification:

@@ -25,7 +25,7 @@ from accord.notifications.models import (
     NotificationPreference,
     SenderConsent,
 )
-from accord.people.models import Role
+from accord.people.access import accounts_actionable_by
 
 logger = logging.getLogger(__name__)
 
@@ -241,9 +241,7 @@ def _account_allowed(*, user: Any, account: Any) -> None:
     """A rep asks about accounts they own or that a member of their team owns (their territory)."""
     if account is None:
         raise ApplicationError("Choose an account.", detail={"account": "is required for this scope"})
-    if user.has_role(Role.ADMIN) or account.owner_id == user.pk:
-        return
-    if user.team_id and account.owner_id and account.owner.team_id == user.team_id:
+    if accounts_actionable_by(user).filter(pk=account.pk).exists():
         return
     raise ApplicationError(
         "You can only choose accounts you or your team own.", detail={"account": "not yours"}, status=403

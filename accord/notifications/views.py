@@ -13,12 +13,10 @@ from django.views.decorators.http import require_POST
 from accord.core.errors import ApplicationError, NotFound
 from accord.notifications.mail_in import mail_in_address_for
 from accord.notifications.models import (
-    CommunicationCopyRequest,
     CopyScope,
     EmailMode,
     Notification,
     NotificationKind,
-    SenderConsent,
 )
 from accord.notifications.selectors import (
     account_control_for,
@@ -36,6 +34,7 @@ from accord.notifications.services import (
     sender_consent_grant,
     sender_consent_revoke,
 )
+from accord.people.access import copy_requests_visible_to, sender_consents_visible_to
 
 INBOX_SIZE = 100
 
@@ -138,7 +137,7 @@ def copy_request_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def copy_request_remove(request: HttpRequest, request_id: int) -> HttpResponse:
-    found = CommunicationCopyRequest.objects.filter(pk=request_id, user=request.user).first()
+    found = copy_requests_visible_to(request.user).filter(pk=request_id).first()
     if found is None:
         raise Http404("Copy request not found.")
     copy_request_delete(request=found, user=request.user)
@@ -162,7 +161,7 @@ def consent_grant(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
-    found = SenderConsent.objects.filter(pk=consent_id, user=request.user).first()
+    found = sender_consents_visible_to(request.user).filter(pk=consent_id).first()
     if found is None:
         raise Http404("Consent not found.")
     sender_consent_revoke(consent=found, user=request.user)

@@ -24,12 +24,7 @@ class Role(models.TextChoices):
     EXECUTIVE = "executive", "Executive"
 
 
-MARKETING_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD})
-SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})
-# Roles that see every lead, not only their own and their team's.
-ALL_LEADS_ROLES = frozenset(
-    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
-)
+# The role groups (who sees and acts on what) live in accord.people.access.
 
 
 class TeamKind(models.TextChoices):

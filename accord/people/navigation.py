@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accord.people.models import SALES_ROLES, Role
+from accord.people.access import SALES_ROLES
+from accord.people.models import Role
 
 MARKETING_DESK = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 

@@ -15,6 +15,7 @@ from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
+from accord.people.access import leads_visible_to
 from accord.privacy.models import LeadTrash
 from accord.privacy.selectors import (
     PRIVACY_ROLES,
@@ -109,8 +110,6 @@ class ConsentOut(Schema):
     summary="Record an unsubscribe (consent denied) for a lead's email",
 )
 def unsubscribe(request: HttpRequest, payload: UnsubscribeIn) -> ConsentOut:
-    from accord.leads.selectors import leads_visible_to
-
     lead = leads_visible_to(request.user).filter(email_key=payload.email.strip().lower()).first()
     if lead is None:
         raise NotFound("No lead you can see has this email address.", detail={"email": "unknown"})

@@ -28,14 +28,15 @@ from accord.core.errors import ApplicationError
 from accord.core.models import Event
 from accord.leads.models import ConsentStatus, Lead
 from accord.leads.selectors import lead_timeline_ids
-from accord.people.models import Role, User
+from accord.people import access
+from accord.people.models import User
 from accord.privacy.files import media_files_mentioning
 from accord.privacy.models import ErasureRecord, LeadTrash
 from accord.privacy.registry import export_providers
 
 # Who may export or erase a person's data (admins), and who may move leads to the trash and back.
-PRIVACY_ROLES = (Role.ADMIN,)
-TRASH_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD)
+PRIVACY_ROLES = access.PRIVACY_ROLES
+TRASH_ROLES = access.TRASH_ROLES
 UNSUBSCRIBE_SALT = "accord.privacy.unsubscribe"
 # The stand-in contact that deals of an erased person point at (Deal.contact cannot be empty).
 ERASED_CONTACT_EMAIL = "erased-contact@erased.invalid"
@@ -381,10 +382,9 @@ def privacy_export(*, email: str) -> dict[str, Any]:
 
 def trash_list(*, user: User) -> QuerySet[LeadTrash]:
     """Leads in the trash that ``user`` may restore (none unless they hold a trash role)."""
-    if not user.is_authenticated or not user.has_role(*TRASH_ROLES):
-        return LeadTrash.objects.none()
     return (
-        LeadTrash.objects.exclude(lead__email_key=ERASED_CONTACT_EMAIL)
+        access.trashed_leads_visible_to(user)
+        .exclude(lead__email_key=ERASED_CONTACT_EMAIL)
         .select_related("lead", "deleted_by")
         .order_by("-deleted_at", "-id")
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accord.core.errors import NotFound
 from accord.leads.models import MARKETING_STAGES, Stage
-from accord.people.models import Role
+from accord.people import access
 from accord.qualification.engine import Activity, CriteriaSpec, Evaluation, RuleSpec, evaluate, rule_describe
 from accord.qualification.fields import lead_activities, lead_record
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOffRole
@@ -19,7 +19,7 @@ from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatu
 if TYPE_CHECKING:
     from accord.leads.models import Lead
 
-EDITOR_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.ADMIN})
+EDITOR_ROLES = access.CRITERIA_EDITOR_ROLES
 SIGNER_ROLES = frozenset({SignOffRole.MARKETING_HEAD, SignOffRole.SALES_HEAD})
 
 

@@ -18,20 +18,13 @@ from django.utils import timezone
 from accord.campaigns import attribution
 from accord.core.calendar import FiscalCalendar, fiscal_calendar
 from accord.core.csv_safe import csv_escape, csv_lines
+from accord.people import access
 from accord.people.models import Role, User
 from accord.reporting import metrics
 from accord.reporting.metrics import FUNNEL, STAGE_LABELS, Cut, Delta, Period
 from accord.reporting.rollups import rollups_lag
 
-DASHBOARD_ROLES: dict[str, frozenset[str]] = {
-    "marketing": frozenset(
-        {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE}
-    ),
-    "sales": frozenset(
-        {Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE}
-    ),
-    "executive": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MARKETING_HEAD, Role.SALES_HEAD}),
-}
+DASHBOARD_ROLES = access.DASHBOARD_ROLES
 TITLES = {"marketing": "Marketing dashboard", "sales": "Sales leadership", "executive": "Executive dashboard"}
 
 

@@ -139,7 +139,7 @@ def routing_dry_run(request: HttpRequest, payload: DryRunIn) -> list[dict[str, A
             "rule_number": row.rule_number,
             "explanation": row.explanation,
         }
-        for row in services.routing_dry_run(rule_set, limit=payload.limit)
+        for row in services.routing_dry_run(rule_set, limit=payload.limit, user=request.user)
     ]
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accord.leads.models import Lead
-from accord.people.models import Role
+from accord.people import access
 from accord.routing.engine import RuleView, rule_view
 from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSet, RuleSetStatus
 
 # Who may change routing rules, activate a version and reassign leads.
-EDIT_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.SALES_MANAGER})
+EDIT_ROLES = access.ROUTING_EDITOR_ROLES
 # Who may look at the routing pages and API (marketing's head reads only).
-VIEW_ROLES = EDIT_ROLES | {Role.MARKETING_HEAD}
-REASSIGN_ROLES = EDIT_ROLES
+VIEW_ROLES = access.ROUTING_READER_ROLES
+REASSIGN_ROLES = access.REASSIGN_ROLES  # the record-level rule is in accord.people.access
 
 
 def routing_can_view(user) -> bool:
@@ -80,12 +82,11 @@ def queues_with_counts() -> QuerySet[Queue]:
     )
 
 
-def leads_recent(limit: int = 100) -> list[Lead]:
-    """The newest live leads with what routing reads loaded."""
+def leads_recent(limit: int = 100, *, user: Any = None) -> list[Lead]:
+    """The newest live leads with what routing reads loaded; with ``user``, only the leads they see."""
+    leads = Lead.objects.live() if user is None else access.leads_visible_to(user)
     return list(
-        Lead.objects.live()
-        .select_related("account__owner", "source", "owner")
-        .order_by("-created_at", "-id")[:limit]
+        leads.select_related("account__owner", "source", "owner").order_by("-created_at", "-id")[:limit]
     )
 
 

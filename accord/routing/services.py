@@ -30,6 +30,7 @@ from accord.core.hooks import Hook
 from accord.core.models import Channel, Event
 from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
+from accord.people.access import access_lead_by_id
 from accord.people.models import Absence, Role, Team, User
 from accord.people.selectors import team_calendar, users_with_role
 from accord.routing.engine import RuleInvalid, RuleView, all_matches, conditions_validate, routing_record
@@ -487,7 +488,10 @@ def lead_reassign(
     if not to_user.is_active:
         raise ApplicationError(f"{to_user} is inactive and cannot take leads.", detail={"to": "is inactive"})
     now = timezone.now()
-    locked = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
+    if actor is None:
+        locked = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead.pk)
+    else:  # "may act", not "may see": a manager reassigns only the leads of the people they manage
+        locked = access_lead_by_id(actor, lead.pk, action="reassign", lock=True)
     previous = locked.owner
     if previous is not None and previous.pk == to_user.pk:
         raise Conflict(f"The lead is already owned by {to_user}.", detail={"to": "is the current owner"})
@@ -804,14 +808,15 @@ class DryRunRow:
     rule_number: int | None
 
 
-def routing_dry_run(rule_set: RoutingRuleSet, limit: int = 100) -> list[DryRunRow]:
+def routing_dry_run(rule_set: RoutingRuleSet, limit: int = 100, *, user: Any = None) -> list[DryRunRow]:
     """Where the newest ``limit`` leads would go under ``rule_set``, oldest first as they would have
-    arrived. Round-robin and capacity are simulated in memory; nothing is written."""
+    arrived. Round-robin and capacity are simulated in memory; nothing is written. With ``user``, only
+    the leads that user sees are tried (a manager does not see other teams' leads here either)."""
     views = rule_set_views(rule_set)
     numbers = {v.id: v.number for v in views}
     router = _Router(now=timezone.now(), persist=False)
     rows = []
-    for lead in reversed(leads_recent(limit)):
+    for lead in reversed(leads_recent(limit, user=user)):
         result = router.decide(lead, rule_set, views)
         rows.append(
             DryRunRow(

@@ -164,6 +164,6 @@ def rule_set_activate(request: HttpRequest, version: int) -> HttpResponse:
 @routing_access()
 def dry_run(request: HttpRequest, version: int) -> HttpResponse:
     rule_set = _rule_set_or_404(version)
-    context = {"rule_set": rule_set, "rows": services.routing_dry_run(rule_set, limit=100)}
+    context = {"rule_set": rule_set, "rows": services.routing_dry_run(rule_set, limit=100, user=request.user)}
     template = "routing/_dry_run.html" if getattr(request, "htmx", False) else "routing/dry_run.html"
     return render(request, template, context)

@@ -112,7 +112,7 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
 
 @router.post(
     "/leads/{lead_id}/accept",
-    response={200: LeadActionOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LeadActionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Accept a lead (MQL → SAL)",
 )
 def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 
 @router.post(
     "/leads/{lead_id}/reject",
-    response={200: LeadActionOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: LeadActionOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Reject a lead back to marketing with a reason",
 )
 def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[str, Any]:
@@ -136,7 +136,7 @@ def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[s
 
 @router.post(
     "/leads/{lead_id}/touches",
-    response={201: TouchOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: TouchOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Log a call, email, meeting or note",
 )
 def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpResponse:

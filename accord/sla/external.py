@@ -29,12 +29,14 @@ from accord.core.hooks import Hook
 from accord.core.models import Channel
 from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
+from accord.people import access
+from accord.people.access import external_reviews_visible_to
 from accord.people.models import Role, User
 from accord.sla.models import ExternalQualificationConfig, ExternalReview, ExternalVerdict, NurtureSource
 
 # Who may read and decide reviews through the API: the third party signs in as a user with the
 # 'marketing' role (its own account and personal API token); marketing heads and admins may too.
-REVIEWER_ROLES = frozenset({Role.MARKETING, Role.MARKETING_HEAD, Role.ADMIN})
+REVIEWER_ROLES = access.EXTERNAL_REVIEWER_ROLES
 
 
 def user_may_review(user: Any) -> bool:
@@ -153,7 +155,7 @@ def external_reviews_for(*, user: Any, status: str = "pending") -> QuerySet[Exte
     """Reviews the user may see: 'pending', 'decided' or 'all'."""
     if not user_may_review(user):
         raise AccessDenied("Only marketing (or the external qualification provider's account) sees reviews.")
-    qs = ExternalReview.objects.select_related("lead", "lead__account").order_by("due_at", "id")
+    qs = external_reviews_visible_to(user).select_related("lead", "lead__account").order_by("due_at", "id")
     if status == "pending":
         return qs.filter(verdict=ExternalVerdict.PENDING)
     if status == "decided":

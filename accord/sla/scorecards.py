@@ -37,12 +37,14 @@ from accord.core.calendar import BusinessCalendar, fiscal_calendar
 from accord.core.csv_safe import csv_escape, csv_lines
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.models import Event
+from accord.people import access
+from accord.people.access import managed_teams
 from accord.people.models import Role, Team, User
 from accord.people.selectors import user_calendar
 from accord.sla.models import ClockKind, RejectionReason, ScorecardWeights, SlaClock
 from accord.sla.selectors import OPPORTUNITY_OR_LATER, SQL_OR_LATER, period_bounds
 
-ALL_TEAMS_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE})
+ALL_TEAMS_ROLES = access.ALL_TEAMS_SCORECARD_ROLES
 MAX_PERIOD_DAYS = 731
 
 
@@ -180,7 +182,7 @@ def scorecard_teams_for(user: User) -> tuple[QuerySet[Team], bool]:
     if user.has_role(*ALL_TEAMS_ROLES):
         return Team.objects.all(), False
     if user.has_role(Role.SALES_MANAGER):
-        return Team.objects.filter(Q(manager=user) | Q(members__manager=user)).distinct(), False
+        return managed_teams(user), False
     if user.has_role(Role.SALES_REP):
         return Team.objects.filter(pk=user.team_id), True
     raise AccessDenied("Scorecards are for sales, the heads, executives and admins.")

@@ -1,4 +1,4 @@
-"""Reads for SLA: who may act on a lead, clocks ordered by urgency, the rep inbox, the conversion facts
+"""Reads for SLA: the escalation chain, clocks ordered by urgency, the rep inbox, the conversion facts
 of a rep's team (C7) and marketing's rejection feedback (X1). Scorecards live in scorecards.py."""
 
 from __future__ import annotations
@@ -12,26 +12,14 @@ from django.db.models import Case, IntegerField, Min, OuterRef, Prefetch, Q, Que
 from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
-from accord.core.errors import ApplicationError, NotFound
+from accord.core.errors import ApplicationError
 from accord.core.models import Event
 from accord.leads.models import Lead, Source, Stage
-from accord.leads.selectors import leads_visible_to
+from accord.people import access
+from accord.people.access import access_lead_by_id, leads_visible_to, sla_clocks_visible_to
 from accord.people.models import Role, Team, User
 from accord.people.selectors import user_calendar
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, Touch
-
-
-def lead_actors(owner: User) -> list[User]:
-    """Who besides the owner may accept, reject or log touches: their manager chain and team manager."""
-    chain = owner.manager_chain()
-    team_manager = owner.team.manager if owner.team_id and owner.team and owner.team.manager_id else None
-    if (
-        team_manager is not None
-        and team_manager.pk != owner.pk
-        and all(m.pk != team_manager.pk for m in chain)
-    ):
-        chain.append(team_manager)
-    return chain
 
 
 def escalation_chain(owner: User) -> list[User]:
@@ -48,29 +36,10 @@ def escalation_chain(owner: User) -> list[User]:
     return []
 
 
-def user_may_act_on_lead(user: Any, lead: Lead) -> bool:
-    """The owner acts on their lead; so do their managers up the chain, their team's manager and admins."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.has_role(Role.ADMIN):
-        return True
-    if lead.owner_id is None:
-        return False
-    if lead.owner_id == user.pk:
-        return True
-    return any(m.pk == user.pk for m in lead_actors(lead.owner))
-
-
 def lead_get_for_action(*, user: User, lead_id: int) -> Lead:
-    """A lead the user may act on, or NotFound: a rep gets 404 for a colleague's lead as for a missing one."""
-    lead = (
-        leads_visible_to(user)
-        .select_related("owner__team__manager", "owner__manager")
-        .filter(pk=lead_id)
-        .first()
-    )
-    if lead is None or not user_may_act_on_lead(user, lead):
-        raise NotFound(f"Lead {lead_id} was not found.", detail={"id": lead_id})
+    """A lead the user may act on (accept, reject, touch): 404 when they may not see it, 403 when they see
+    it but may not act on it (see accord.people.access)."""
+    lead: Lead = access_lead_by_id(user, lead_id, action="act")
     return lead
 
 
@@ -88,9 +57,7 @@ def sla_clocks_for(*, user: User, owner: str = "", include_closed: bool = False)
 
     ``owner`` is "me", a username, or empty for every owner the user can see.
     """
-    clocks = SlaClock.objects.filter(lead__in=leads_visible_to(user)).select_related(
-        "lead", "owner", "policy"
-    )
+    clocks = sla_clocks_visible_to(user).select_related("lead", "owner", "policy")
     if not include_closed:
         clocks = clocks.open()
     if owner == "me":
@@ -371,7 +338,7 @@ def conversion_facts_for(
 
 # --- rejection feedback for marketing (X1, C1) -------------------------------------------------------
 
-FEEDBACK_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
+FEEDBACK_ROLES = access.REJECTION_FEEDBACK_ROLES
 
 
 def rejection_feedback_allowed(user: Any) -> bool:

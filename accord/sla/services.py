@@ -18,12 +18,13 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accord.core.errors import AccessDenied, ApplicationError, Conflict
+from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
 from accord.leads.services import lead_stage_set
+from accord.people.access import access_lead_by_id
 from accord.people.models import Absence, Role, User
 from accord.sla.matching import PolicyMatch, policy_match
 from accord.sla.models import (
@@ -38,7 +39,7 @@ from accord.sla.models import (
 )
 from accord.sla.nurture import nurture_enter
 from accord.sla.one_click import one_click_path
-from accord.sla.selectors import calendar_for_owner, escalation_chain, user_may_act_on_lead
+from accord.sla.selectors import calendar_for_owner, escalation_chain
 
 # Stages in which sales has taken the lead on: clocks there are about touching it, not accepting it.
 ACCEPTED_STAGES = frozenset(
@@ -207,13 +208,8 @@ def sla_start_for_assignment(*, lead: Lead, assigned_at: datetime) -> SlaClock |
 
 
 def _lead_for_action(*, lead: Lead, user: Any) -> Lead:
-    locked = (
-        Lead.objects.select_for_update(of=("self",))
-        .select_related("owner__team__manager", "owner__manager")
-        .get(pk=lead.pk)
-    )
-    if not user_may_act_on_lead(user, locked):
-        raise AccessDenied("Only the lead's owner or their managers can do this.")
+    """The lead, locked, if ``user`` may act on it (accord.people.access); 404 or 403 otherwise."""
+    locked: Lead = access_lead_by_id(user, lead.pk, action="act", lock=True)
     if locked.owner is None:
         raise Conflict("This lead has no owner; it must be assigned first.")
     return locked

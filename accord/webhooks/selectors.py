@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accord.core.errors import NotFound
+from accord.people.access import webhook_deliveries_visible_to, webhook_endpoints_visible_to
 from accord.people.models import Role
 from accord.webhooks.models import WebhookDelivery, WebhookEndpoint
 
@@ -16,9 +17,7 @@ def webhooks_can_manage(user: Any) -> bool:
 
 
 def webhook_endpoint_list(*, user: Any) -> QuerySet[WebhookEndpoint]:
-    if not webhooks_can_manage(user):
-        return WebhookEndpoint.objects.none()
-    return WebhookEndpoint.objects.order_by("name", "id")
+    return webhook_endpoints_visible_to(user).order_by("name", "id")
 
 
 def webhook_endpoint_get(*, user: Any, endpoint_id: int) -> WebhookEndpoint:
@@ -31,9 +30,7 @@ def webhook_endpoint_get(*, user: Any, endpoint_id: int) -> WebhookEndpoint:
 def webhook_delivery_list(
     *, user: Any, endpoint: WebhookEndpoint | None = None, limit: int = 50
 ) -> list[WebhookDelivery]:
-    if not webhooks_can_manage(user):
-        return []
-    qs = WebhookDelivery.objects.select_related("endpoint").order_by("-created_at", "-id")
+    qs = webhook_deliveries_visible_to(user).select_related("endpoint").order_by("-created_at", "-id")
     if endpoint is not None:
         qs = qs.filter(endpoint=endpoint)
     return list(qs[:limit])

@@ -23,6 +23,7 @@ def world(personas):
     from accord.qualification.tests.factories import criteria_with_rules
     from accord.routing.models import RoutingRuleSet
     from accord.sla.models import ClockKind, SlaClock, SlaPolicy
+    from accord.webhooks.models import WebhookDelivery, WebhookEndpoint
 
     p = personas
     now = timezone.now()
@@ -76,7 +77,12 @@ def world(personas):
     w.bob_note = note(p.bob)
     w.charlie_note = note(p.charlie)
     w.import_job = ImportJob.objects.create(original_name="leads.csv", created_by=p.alice)
+    w.import_job.file.save("leads.csv", ContentFile(b"email,company\nnew@matrix.example,New\n"), save=True)
     w.import_job.error_file.save("errors.csv", ContentFile(b"email,error\n=1+1,bad\n"), save=True)
+    w.endpoint = WebhookEndpoint.objects.create(name="Matrix hook", url="https://hooks.matrix.example/in",
+                                                event_types=["lead.created"], created_by=p.root)  # fmt: skip
+    w.webhook_delivery = WebhookDelivery.objects.create(endpoint=w.endpoint, event_type="lead.created",
+                                                        status="failed", attempts=3)  # fmt: skip
     w.config_change = ChangeRecord.objects.filter(is_configuration=True).order_by("id").first()
     w.lead_change = ChangeRecord.objects.filter(object_type="leads.lead").order_by("id").first()
     return w

@@ -94,13 +94,16 @@ def test_a_rep_records_a_meeting_for_their_own_lead_in_the_api_once(delivery, pe
     assert first.json()["meeting_booked_at"] == second.json()["meeting_booked_at"]
 
 
-def test_another_rep_gets_404_for_a_lead_that_is_not_theirs(delivery, personas, api_client_for):
+def test_an_outsider_gets_404_and_a_teammate_403_for_a_lead_that_is_not_theirs(
+    delivery, personas, api_client_for
+):
     url = f"/api/v1/communications/{delivery.communication_id}/outcomes"
     body = {"lead_id": delivery.lead_id, "outcome": "replied"}
     assert (
         api_client_for(personas.charlie).post(url, body, content_type="application/json").status_code == 404
     )
-    assert api_client_for(personas.carol).post(url, body, content_type="application/json").status_code == 404
+    # carol sees her teammate's lead (so it is not hidden from her) but may not act on it
+    assert api_client_for(personas.carol).post(url, body, content_type="application/json").status_code == 403
     delivery.refresh_from_db()
     assert delivery.replied_at is None
 

@@ -164,6 +164,17 @@ def test_mail_about_a_colleagues_lead_is_reported_not_logged(personas):
     assert "Only the lead's owner" in Notification.objects.get(user=personas.bob).body
 
 
+def test_mail_about_a_lead_outside_ones_scope_does_not_name_it(personas):
+    _lead("olga@bank.example", owner=personas.charlie)
+    address = mail_in_address_for(user=personas.bob)
+    result = mail_in_process(
+        raw=_message(sender="bob@example.com", to="olga@bank.example"), recipients=[address]
+    )
+    assert result.status == MailInStatus.UNMATCHED and not Touch.objects.exists()
+    body = Notification.objects.get(user=personas.bob).body
+    assert "no lead has the address olga@bank.example" in body and "Pat Lee" not in body
+
+
 def test_the_same_message_twice_is_logged_once(personas, pat):
     address = mail_in_address_for(user=personas.bob)
     raw = _message(sender="bob@example.com", to="pat.lee@stmarys.example")

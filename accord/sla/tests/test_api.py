@@ -29,10 +29,10 @@ def test_the_owner_accepts_through_the_api(personas, bobs_lead, api_client_for):
     assert [c["kind"] for c in body["clocks"]] == ["first_touch"]
 
 
-def test_a_teammate_gets_404_for_a_lead_they_do_not_own(personas, bobs_lead, api_client_for):
-    for user in (personas.carol, personas.charlie, personas.alice):
+def test_who_sees_a_lead_they_do_not_own_gets_403_and_an_outsider_404(personas, bobs_lead, api_client_for):
+    for user, status in ((personas.carol, 403), (personas.alice, 403), (personas.charlie, 404)):
         response = api_client_for(user).post(f"/api/v1/leads/{bobs_lead.pk}/accept")
-        assert response.status_code == 404
+        assert response.status_code == status
         assert set(response.json()) == {"message", "detail"}
 
 

@@ -162,7 +162,9 @@ def test_a_teammate_sees_but_cannot_act_on_a_colleagues_lead(client, personas, m
     lead = assign(make_lead(owner=personas.bob), NOW)
     signed_in(client, personas.carol, personas.password)
 
-    assert client.post(f"/inbox/leads/{lead.pk}/touch", {"kind": "call"}, **HX).status_code == 404
+    response = client.post(f"/inbox/leads/{lead.pk}/touch", {"kind": "call"}, **HX)
+    assert response.status_code == 403
+    assert "owner" in response.content.decode()
     assert not Touch.objects.exists()
 
 

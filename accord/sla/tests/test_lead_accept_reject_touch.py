@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from accord.core.errors import AccessDenied, ApplicationError, Conflict
+from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.events import events_for
 from accord.leads.models import Stage
 from accord.sla import services
@@ -40,8 +40,10 @@ def test_the_reps_manager_may_accept_for_them(personas, assigned):
 
 
 def test_a_teammate_or_an_outsider_may_not_accept(personas, assigned):
-    for user in (personas.carol, personas.charlie, personas.fiona):
-        with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied):  # carol sees her teammate's lead but may not act on it
+        services.lead_accept(lead=assigned, user=personas.carol)
+    for user in (personas.charlie, personas.fiona):  # outside their scope: the lead does not exist for them
+        with pytest.raises(NotFound):
             services.lead_accept(lead=assigned, user=user)
 
 
