@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 
 
@@ -9,6 +11,9 @@ class IntakeConfig(AppConfig):
     verbose_name = "Intake"
 
     def ready(self) -> None:
+        # Imported here: these modules need the app registry ready (models).
+        from accord.core.periodic import Periodic, register_periodic, register_worker_startup
+        from accord.intake.importing import import_jobs_resume_stale
         from accord.intake.services import leads_hand_off, leads_route_later
         from accord.leads import hand_off
         from accord.routing import services as routing
@@ -21,3 +26,13 @@ class IntakeConfig(AppConfig):
         # an assignment starts the new owner's clock, and a lead the external review clears is routed.
         routing.lead_assigned.fill(sla_start_for_assignment)
         external.leads_route_later.fill(leads_route_later)
+
+        # CSV imports whose worker stopped are requeued every minute, and once when a worker starts.
+        register_periodic(
+            Periodic(
+                "import-jobs-resume",
+                "accord.intake.tasks.import_jobs_resume_stale_task",
+                timedelta(minutes=1),
+            )
+        )
+        register_worker_startup(import_jobs_resume_stale)

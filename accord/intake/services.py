@@ -7,7 +7,7 @@
 one transaction, so a submission is either fully recorded or not at all. Its steps are the leads,
 qualification and campaigns apps' own functions. ``leads_hand_off`` is the last step of every door,
 per lead and in bulk with one meaning: ``lead_intake`` calls it for its one lead; the CSV import
-(``accord/leads/importing/``) and bulk re-scoring (``criteria_rescore``) call it through the
+(``accord/intake/importing/``) and bulk re-scoring (``criteria_rescore``) call it through the
 ``accord.leads.hand_off.hand_off`` hook, which this app fills in its AppConfig.ready().
 
 Routing and SLA do not call each other: this app wires them (apps.py). A routed lead's SLA clock

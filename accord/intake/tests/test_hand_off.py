@@ -15,9 +15,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accord.core.hooks import Hook
 from accord.core.models import Channel
+from accord.intake.importing import leads_import
 from accord.intake.services import lead_intake, leads_hand_off
 from accord.leads.hand_off import HandOff
-from accord.leads.importing import leads_import
 from accord.leads.models import Account, Lead, PossibleDuplicate, Stage
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
 from accord.qualification.services import criteria_rescore

@@ -43,11 +43,11 @@ from django.utils import timezone
 from accord.audit.capture import BulkChange, audit_bulk_changes, audit_tracked_fields
 from accord.audit.models import AuditChannel, ChangeAction
 from accord.core.models import Channel, Event
-from accord.leads.importing.accounts import FileAccountIndex
-from accord.leads.importing.error_file import ErrorReport
-from accord.leads.importing.mapping import mapping_plan
-from accord.leads.importing.reading import CsvRows, ImportFileError, RawRow, encoding_check
-from accord.leads.importing.rows import (
+from accord.intake.importing.accounts import FileAccountIndex
+from accord.intake.importing.error_file import ErrorReport
+from accord.intake.importing.mapping import mapping_plan
+from accord.intake.importing.reading import CsvRows, ImportFileError, RawRow, encoding_check
+from accord.intake.importing.rows import (
     IdPool,
     RowWriter,
     _created_changes_json,
