@@ -903,7 +903,8 @@ class LeadImport:
         nurture leads tracked, new leads and leads whose phone, name or account changed checked for
         possible duplicates. Updated leads whose stage the re-score moves are handed off by it."""
         from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
-        from accord.leads.hand_off import HandOff, hand_off
+        from accord.intake.services import leads_hand_off
+        from accord.leads.hand_off import HandOff
         from accord.leads.submissions import DUPLICATE_KEY_FIELDS
 
         source_id = self.source.pk if self.source else None
@@ -940,7 +941,7 @@ class LeadImport:
             if not DUPLICATE_KEY_FIELDS.isdisjoint(changes)
         )
         if items:
-            hand_off(leads=items, at=self.now)
+            leads_hand_off(leads=items, at=self.now)
 
     def _hand_to_webhooks(self, ids: list[int]) -> None:
         """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other
