@@ -8,7 +8,7 @@ For every run: a fresh, migrated database (SQLite in a temporary directory; Post
 database created and dropped, server from BENCH_PG_URL, default postgresql://postgres@127.0.0.1:5432),
 an active criteria set of 20 rules, then in one child process:
 
-1. the real import path (``accord.leads.importing.engine.leads_import``) over the generated CSV, timed;
+1. the real import path (``accord.intake.importing.engine.leads_import``) over the generated CSV, timed;
    peak memory is the child's ``ru_maxrss`` right after it;
 2. the baseline: the leads the import stored, re-inserted with the same writer technique the
    import uses at its best (SQLite ``executemany`` in one transaction; PostgreSQL ``COPY``, and
@@ -359,8 +359,8 @@ def child(args: argparse.Namespace) -> None:
     from django.db import connection, models, transaction
     from django.utils import timezone
 
-    from accord.leads.importing.engine import leads_import
-    from accord.leads.importing.rows import RowWriter
+    from accord.intake.importing.engine import leads_import
+    from accord.intake.importing.rows import RowWriter
     from accord.leads.models import Lead, Source
     from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("accord.core.urls")),
     path("", include("accord.people.urls")),
     path("", include("accord.leads.urls")),
+    path("", include("accord.intake.urls")),
     path("", include("accord.qualification.urls")),
     path("", include("accord.routing.urls")),
     path("", include("accord.sla.urls")),

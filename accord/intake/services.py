@@ -6,9 +6,11 @@
 ``lead_intake`` runs one submission (the API, the public form, email intake, incoming webhooks) in
 one transaction, so a submission is either fully recorded or not at all. Its steps are the leads,
 qualification and campaigns apps' own functions. ``leads_hand_off`` is the last step of every door,
-per lead and in bulk with one meaning: ``lead_intake`` calls it for its one lead; the CSV import
-(``accord/leads/importing/``) and bulk re-scoring (``criteria_rescore``) call it through the
-``accord.leads.hand_off.hand_off`` hook, which this app fills in its AppConfig.ready().
+per lead and in bulk with one meaning: ``lead_intake`` calls it for its one lead, the CSV import
+(``accord/intake/importing/``) for each chunk, and bulk re-scoring (``criteria_rescore``, in
+qualification below this app) through the ``accord.leads.hand_off.hand_off`` hook, which this app
+fills in its AppConfig.ready(). The lead API's create (``POST /api/v1/leads``, in leads beside the
+list) reaches ``lead_intake`` the same way, through the ``accord.leads.doors.lead_intake`` hook.
 
 Routing and SLA do not call each other: this app wires them (apps.py). A routed lead's SLA clock
 starts through routing's ``lead_assigned`` hook, and SLA's external review hands a cleared lead to

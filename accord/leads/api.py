@@ -14,7 +14,7 @@ from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
-from accord.intake.services import lead_intake
+from accord.leads.doors import lead_intake
 from accord.leads.models import Lead, Source, SourceKind, Stage
 from accord.leads.normalize import resolve_field
 from accord.leads.registry import lead_prefetches

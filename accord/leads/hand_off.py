@@ -3,8 +3,8 @@
 Every door (the API, the public form, email, incoming webhooks, the CSV import, re-scoring after a
 criteria change) ends with the same hand-off, ``accord.intake.services.leads_hand_off``: route a new
 MQL (after the external review when that step is on; the SLA clock starts with the assignment), give
-a new nurture lead its track, flag possible duplicates. The doors that live in this app or below the
-conductor (the CSV import here, bulk re-scoring in qualification) reach it through ``hand_off``,
+a new nurture lead its track, flag possible duplicates. The doors live in ``accord.intake`` and call
+it directly; bulk re-scoring, in qualification below the conductor, reaches it through ``hand_off``,
 which ``accord.intake`` fills in its AppConfig.ready(): a low app never imports a high one.
 """
 

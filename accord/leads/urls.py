@@ -1,12 +1,6 @@
-"""Lead pages, the CSV import pages and the public form endpoint."""
+"""Lead pages (the CSV import pages and the public form endpoint are intake's: accord/intake/urls.py)."""
 
-from django.urls import path
-
-from accord.leads import import_views, public, views
+from accord.leads import views
 
 app_name = "leads"
-urlpatterns = [
-    path("f/<str:key>", public.form_submit, name="form_submit"),
-    *views.urlpatterns,
-    *import_views.urlpatterns,
-]
+urlpatterns = [*views.urlpatterns]

@@ -528,7 +528,7 @@ def _sources_context(request: HttpRequest, form: SourceForm | None) -> dict[str,
     rows = []
     counts = dict(Lead.objects.live().order_by().values_list("source").annotate(n=Count("id")))
     for source in Source.objects.order_by("name"):
-        url = request.build_absolute_uri(reverse("leads:form_submit", kwargs={"key": source.public_key}))
+        url = request.build_absolute_uri(reverse("intake:form_submit", kwargs={"key": source.public_key}))
         rows.append(
             {
                 "source": source,

@@ -13,9 +13,9 @@ from accord.core.api_support import ErrorOut, json_response
 from accord.core.bodies import json_body_load
 from accord.core.errors import ApplicationError
 from accord.core.idempotency import REPLAYED_HEADER, idempotent_response
+from accord.intake.public import _guard
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
-from accord.leads.public import _guard
 from accord.webhooks import services
 from accord.webhooks.selectors import webhook_endpoint_list, webhooks_can_manage
 

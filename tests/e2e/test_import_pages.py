@@ -112,7 +112,7 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
     assert "The import of trade-show.csv started." in page.inner_text("#import-progress")
     assert page.get_attribute("#import-progress", "hx-trigger") == "every 1s"
     queued = DBTaskResult.objects.get()
-    assert queued.task_path == "accord.leads.tasks.import_job_run_task"
+    assert queued.task_path == "accord.intake.tasks.import_job_run_task"
     assert queued.args_kwargs["args"] == [job.pk]
     assert Lead.objects.count() == 0
 

@@ -30,8 +30,8 @@ def main(argv: list[str]) -> int:
     django.setup()
     from django.core.files import File
 
-    from accord.leads.importing import import_job_create, import_job_run, import_source_default
-    from accord.leads.tasks import import_job_run_task
+    from accord.intake.importing import import_job_create, import_job_run, import_source_default
+    from accord.intake.tasks import import_job_run_task
 
     if command == "create-job":
         with open(args[0], "rb") as fh:

@@ -30,7 +30,7 @@ def form_url(db):
 
 
 def test_the_public_form_answers_503_json_when_the_database_is_down(monkeypatch, form_url):
-    monkeypatch.setattr("accord.leads.public.rate_limit_hit", refuse)
+    monkeypatch.setattr("accord.intake.public.rate_limit_hit", refuse)
     client = Client(raise_request_exception=False)
     assert_json_503(client.post(form_url, {"email": "a@b.example"}))
     assert_json_503(client.post(form_url, {"email": "a@b.example"}, HTTP_ACCEPT="text/html"))
@@ -63,6 +63,6 @@ def test_other_errors_stay_500(monkeypatch, form_url):
     def bug(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr("accord.leads.public.rate_limit_hit", bug)
+    monkeypatch.setattr("accord.intake.public.rate_limit_hit", bug)
     response = Client(raise_request_exception=False).post(form_url, {"email": "a@b.example"})
     assert response.status_code == 500

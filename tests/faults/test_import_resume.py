@@ -12,8 +12,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accord.core.models import Event
-from accord.leads.importing.engine import LeadImport
-from accord.leads.importing.jobs import _disk_full, import_job_run, import_jobs_resume_stale
+from accord.intake.importing.engine import LeadImport
+from accord.intake.importing.jobs import _disk_full, import_job_run, import_jobs_resume_stale
 from accord.leads.models import ImportJob, Lead
 
 pytestmark = pytest.mark.faults
@@ -111,7 +111,7 @@ def test_a_running_job_without_heartbeat_is_requeued_once(settings):
     stale.refresh_from_db()
     fresh.refresh_from_db()
     assert (stale.status, fresh.status) == ("pending", "running")
-    queued = DBTaskResult.objects.filter(task_path="accord.leads.tasks.import_job_run_task")
+    queued = DBTaskResult.objects.filter(task_path="accord.intake.tasks.import_job_run_task")
     assert [task.args_kwargs["args"] for task in queued] == [[stale.pk]]
 
 
@@ -119,7 +119,7 @@ def test_the_periodic_sweep_requeues_stale_imports():
     from accord.core.periodic import SCHEDULE
 
     entry = next(e for e in SCHEDULE if e.name == "import-jobs-resume")
-    assert entry.task == "accord.leads.tasks.import_jobs_resume_stale_task"
+    assert entry.task == "accord.intake.tasks.import_jobs_resume_stale_task"
     assert entry.every <= timedelta(minutes=5)
 
 

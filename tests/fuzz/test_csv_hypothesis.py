@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from accord.core.errors import ApplicationError
-from accord.leads.importing.engine import LeadImport, leads_import
-from accord.leads.importing.reading import CsvRows, ImportFileError
+from accord.intake.importing.engine import LeadImport, leads_import
+from accord.intake.importing.reading import CsvRows, ImportFileError
 from accord.leads.normalize import normalize_submission
 
 COUNTS = ("created", "updated", "unchanged", "merged", "rejected")

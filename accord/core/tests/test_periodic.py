@@ -11,7 +11,7 @@ from django_tasks_db.models import DBTaskResult
 from accord.core import periodic
 from accord.core.models import PeriodicRun
 from accord.core.periodic import Periodic, periodic_enqueue_due, worker_startup_run
-from accord.leads.importing import import_jobs_resume_stale
+from accord.intake.importing import import_jobs_resume_stale
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_every_declared_task_can_be_imported():
         assert callable(import_string(entry.task).enqueue), entry.name
 
 
-def test_a_starting_worker_requeues_stale_imports_through_the_step_the_leads_app_registered():
+def test_a_starting_worker_requeues_stale_imports_through_the_step_the_intake_app_registered():
     assert import_jobs_resume_stale in periodic.WORKER_STARTUP
 
 
@@ -105,7 +105,7 @@ def test_every_app_declares_its_periodic_work_in_ready():
         ("webhooks-sweep", "accord.webhooks.tasks.webhooks_housekeeping_task", timedelta(minutes=5), None),
         (
             "import-jobs-resume",
-            "accord.leads.tasks.import_jobs_resume_stale_task",
+            "accord.intake.tasks.import_jobs_resume_stale_task",
             timedelta(minutes=1),
             None,
         ),

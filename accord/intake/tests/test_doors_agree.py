@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from accord.campaigns.models import Campaign, Touchpoint
 from accord.core.models import Channel
+from accord.intake.importing import leads_import
 from accord.intake.services import lead_intake
-from accord.leads.importing import leads_import
 from accord.leads.models import Lead, PossibleDuplicate
 from accord.leads.services import lead_merge
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus

@@ -12,8 +12,8 @@ from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.models import Channel, Event, IdempotencyRecord
 from accord.deals.models import Deal
 from accord.deals.services import lead_convert
+from accord.intake.importing import import_job_create, import_job_run
 from accord.intake.tests.test_intake import VP, criteria_make, lead_make
-from accord.leads.importing import import_job_create, import_job_run
 from accord.leads.models import ImportJob, Lead, PossibleDuplicate
 from accord.leads.services import lead_merge
 from accord.notifications.models import MailInMessage, Notification, NotificationKind

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accord.intake.importing import import_job_create, import_job_run
 from accord.intake.tests.test_intake import lead_make
-from accord.leads.importing import import_job_create, import_job_run
 from accord.leads.models import Lead
 from accord.leads.services import lead_merge
 from accord.notifications.models import NotificationKind

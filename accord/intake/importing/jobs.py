@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError, Conflict
-from accord.leads.importing.engine import ImportTakenOver, LeadImport, leads_import
-from accord.leads.importing.mapping import mapping_default, mapping_plan
-from accord.leads.importing.reading import ImportFileError, csv_header, encoding_check, encoding_resolve
+from accord.intake.importing.engine import ImportTakenOver, LeadImport, leads_import
+from accord.intake.importing.mapping import mapping_default, mapping_plan
+from accord.intake.importing.reading import ImportFileError, csv_header, encoding_check, encoding_resolve
 from accord.leads.models import ImportJob, ImportStatus, Source, SourceKind
 
 logger = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ def import_jobs_resume_stale(*, now: datetime | None = None) -> list[int]:
     """
     from datetime import timedelta
 
-    from accord.leads.tasks import import_job_run_task
+    from accord.intake.tasks import import_job_run_task
 
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.ACCORD_IMPORT_STALE_SECONDS)

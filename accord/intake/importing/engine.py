@@ -43,11 +43,11 @@ from django.utils import timezone
 from accord.audit.capture import BulkChange, audit_bulk_changes, audit_tracked_fields
 from accord.audit.models import AuditChannel, ChangeAction
 from accord.core.models import Channel, Event
-from accord.leads.importing.accounts import FileAccountIndex
-from accord.leads.importing.error_file import ErrorReport
-from accord.leads.importing.mapping import mapping_plan
-from accord.leads.importing.reading import CsvRows, ImportFileError, RawRow, encoding_check
-from accord.leads.importing.rows import (
+from accord.intake.importing.accounts import FileAccountIndex
+from accord.intake.importing.error_file import ErrorReport
+from accord.intake.importing.mapping import mapping_plan
+from accord.intake.importing.reading import CsvRows, ImportFileError, RawRow, encoding_check
+from accord.intake.importing.rows import (
     IdPool,
     RowWriter,
     _created_changes_json,
@@ -903,7 +903,8 @@ class LeadImport:
         nurture leads tracked, new leads and leads whose phone, name or account changed checked for
         possible duplicates. Updated leads whose stage the re-score moves are handed off by it."""
         from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
-        from accord.leads.hand_off import HandOff, hand_off
+        from accord.intake.services import leads_hand_off
+        from accord.leads.hand_off import HandOff
         from accord.leads.submissions import DUPLICATE_KEY_FIELDS
 
         source_id = self.source.pk if self.source else None
@@ -940,7 +941,7 @@ class LeadImport:
             if not DUPLICATE_KEY_FIELDS.isdisjoint(changes)
         )
         if items:
-            hand_off(leads=items, at=self.now)
+            leads_hand_off(leads=items, at=self.now)
 
     def _hand_to_webhooks(self, ids: list[int]) -> None:
         """The intake events this chunk wrote with raw SQL go to outgoing webhooks like any other

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from accord.core.csv_safe import csv_unescape_user_cell
 from accord.core.errors import ApplicationError
-from accord.leads.importing.reading import ImportFileError
+from accord.intake.importing.reading import ImportFileError
 from accord.leads.normalize import (
     CUSTOM_KEY_RE,
     INTEGER_FIELDS,

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from accord.core.csv_safe import csv_escape_user_cell
-from accord.leads.importing.mapping import ERROR_COLUMNS, is_error_file
-from accord.leads.importing.reading import RawRow
+from accord.intake.importing.mapping import ERROR_COLUMNS, is_error_file
+from accord.intake.importing.reading import RawRow
 
 
 def cell_escape(value: Any) -> str:

@@ -1,7 +1,7 @@
 """CSV import pages: upload, column mapping, validated preview, progress and the error file.
 
 Only admins and marketing (marketing, marketing head) import; everyone else gets a 403. The work is
-done by ``accord.leads.importing``; the import itself runs as a background task.
+done by ``accord.intake.importing``; the import itself runs as a background task.
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError
-from accord.leads.importing.jobs import (
+from accord.intake.importing.jobs import (
     import_job_create,
     import_job_preview,
     import_job_retry,
     import_job_set_mapping,
     import_source_default,
 )
-from accord.leads.importing.mapping import CUSTOM_TARGET, MAPPING_TARGETS, mapping_default
-from accord.leads.importing.reading import csv_sample
+from accord.intake.importing.mapping import CUSTOM_TARGET, MAPPING_TARGETS, mapping_default
+from accord.intake.importing.reading import csv_sample
 from accord.leads.models import ImportJob, ImportStatus, Source
 from accord.leads.selectors import import_job_outcome
 from accord.people.access import IMPORT_ROLES, import_jobs_actionable_by, import_jobs_visible_to
@@ -79,10 +79,10 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("encoding" if "encoding" in exc.detail else "file", exc.message)
         else:
-            return redirect("leads:import_map", job_id=job.pk)
+            return redirect("intake:import_map", job_id=job.pk)
     status = 422 if request.method == "POST" else 200
     jobs = import_jobs_visible_to(request.user).select_related("source", "created_by")[:20]
-    return render(request, "leads/import_upload.html", {"form": form, "jobs": jobs}, status=status)
+    return render(request, "intake/import_upload.html", {"form": form, "jobs": jobs}, status=status)
 
 
 def _mapping_rows(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
@@ -110,7 +110,7 @@ def _mapping_rows(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[str,
 def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     if job.status != ImportStatus.PENDING:
-        return redirect("leads:import_progress", job_id=job.pk)
+        return redirect("intake:import_progress", job_id=job.pk)
     rows, choices = _mapping_rows(job)
     error = ""
     if request.method == "POST":
@@ -120,7 +120,7 @@ def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
         except ApplicationError as exc:
             error = exc.message
         else:
-            return redirect("leads:import_preview", job_id=job.pk)
+            return redirect("intake:import_preview", job_id=job.pk)
         for row in rows:
             row["target"] = mapping[row["column"]]
     known = {value for value, _ in choices}
@@ -128,7 +128,7 @@ def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
         # resolve_field's custom.<key> suggestion is offered as its own option.
         row["options"] = choices if row["target"] in known else [*choices, (row["target"], row["target"])]
     context = {"job": job, "rows": rows, "choices": choices, "error": error}
-    return render(request, "leads/import_map.html", context, status=422 if error else 200)
+    return render(request, "intake/import_map.html", context, status=422 if error else 200)
 
 
 @login_required
@@ -136,21 +136,21 @@ def import_preview_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
     if request.method == "POST":
         if job.status != ImportStatus.PENDING:
-            return redirect("leads:import_progress", job_id=job.pk)
+            return redirect("intake:import_progress", job_id=job.pk)
         _enqueue(job)
         # No flash message: the progress panel says "started" only while the import runs.
-        return redirect("leads:import_progress", job_id=job.pk)
+        return redirect("intake:import_progress", job_id=job.pk)
     if job.status != ImportStatus.PENDING:
-        return redirect("leads:import_progress", job_id=job.pk)
+        return redirect("intake:import_progress", job_id=job.pk)
     try:
         preview = import_job_preview(job=job, rows=20)
     except ApplicationError as exc:
-        return render(request, "leads/import_preview.html", {"job": job, "error": exc.message}, status=422)
-    return render(request, "leads/import_preview.html", {"job": job, **preview})
+        return render(request, "intake/import_preview.html", {"job": job, "error": exc.message}, status=422)
+    return render(request, "intake/import_preview.html", {"job": job, **preview})
 
 
 def _enqueue(job: ImportJob) -> None:
-    from accord.leads.tasks import import_job_run_task
+    from accord.intake.tasks import import_job_run_task
 
     transaction.on_commit(lambda: import_job_run_task.enqueue(job.pk))
 
@@ -168,13 +168,13 @@ def _progress_context(request: HttpRequest, job: ImportJob) -> dict[str, Any]:
 @login_required
 def import_progress_page(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "leads/import_progress.html", _progress_context(request, job))
+    return render(request, "intake/import_progress.html", _progress_context(request, job))
 
 
 @login_required
 def import_progress_partial(request: HttpRequest, job_id: int) -> HttpResponse:
     job = _job(request, job_id)
-    return render(request, "leads/_import_progress.html", _progress_context(request, job))
+    return render(request, "intake/_import_progress.html", _progress_context(request, job))
 
 
 @login_required
@@ -187,7 +187,7 @@ def import_retry(request: HttpRequest, job_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         _enqueue(job)  # the progress panel says it runs again (after the rows already imported)
-    return redirect("leads:import_progress", job_id=job.pk)
+    return redirect("intake:import_progress", job_id=job.pk)
 
 
 @login_required

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from accord.leads.importing.mapping import ERROR_COLUMNS
+from accord.intake.importing.mapping import ERROR_COLUMNS
 from accord.leads.models import ImportJob, Lead, Source
 
 HEADER = "Email,First Name,Company\n"

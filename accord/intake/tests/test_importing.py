@@ -11,11 +11,11 @@ import pytest
 from django.db import IntegrityError
 
 from accord.core.models import Event
+from accord.intake.importing.accounts import FileAccountIndex
+from accord.intake.importing.engine import LeadImport, leads_import
+from accord.intake.importing.mapping import ERROR_COLUMNS
+from accord.intake.importing.reading import ImportFileError
 from accord.intake.services import lead_intake
-from accord.leads.importing.accounts import FileAccountIndex
-from accord.leads.importing.engine import LeadImport, leads_import
-from accord.leads.importing.mapping import ERROR_COLUMNS
-from accord.leads.importing.reading import ImportFileError
 from accord.leads.models import Account, AccountDomain, Lead, Source, Stage
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
 
@@ -532,7 +532,7 @@ def test_the_file_account_index_finds_the_same_fuzzy_matches_as_the_per_record_i
 def test_a_job_that_cannot_read_its_file_fails_with_a_clear_message_and_runs_again_once_fixed(db, tmp_path):
     from django.core.files.base import ContentFile
 
-    from accord.leads.importing.jobs import import_job_retry, import_job_run
+    from accord.intake.importing.jobs import import_job_retry, import_job_run
     from accord.leads.models import ImportJob
 
     job = ImportJob(original_name="people.csv")
@@ -648,7 +648,7 @@ def test_nul_bytes_and_control_characters_in_header_and_cells_do_not_stop_a_job(
     columns, so the header is cleaned like the cells are."""
     from django.core.files.base import ContentFile
 
-    from accord.leads.importing.jobs import import_job_run
+    from accord.intake.importing.jobs import import_job_run
     from accord.leads.models import ImportJob
 
     text = (

@@ -12,14 +12,14 @@ Other apps import the import's front door from here; code inside the package and
 import from the module the name lives in.
 """
 
-from accord.leads.importing.engine import leads_import
-from accord.leads.importing.jobs import (
+from accord.intake.importing.engine import leads_import
+from accord.intake.importing.jobs import (
     import_job_create,
     import_job_run,
     import_jobs_resume_stale,
     import_source_default,
 )
-from accord.leads.importing.reading import ImportFileError
+from accord.intake.importing.reading import ImportFileError
 
 __all__ = [
     "ImportFileError",

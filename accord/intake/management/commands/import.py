@@ -38,8 +38,8 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", default="", help='JSON {"column": "field" or "" to skip}.')
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from accord.leads.importing.engine import leads_import
-        from accord.leads.importing.jobs import import_job_run, import_source_default
+        from accord.intake.importing.engine import leads_import
+        from accord.intake.importing.jobs import import_job_run, import_source_default
 
         if options["kind"] not in KINDS:
             raise CommandError(
@@ -97,14 +97,14 @@ class Command(BaseCommand):
 
     def _run_as_job(self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any) -> dict:
         """Run as an ImportJob (file copied under MEDIA_ROOT) so it shows on the import pages."""
-        from accord.leads.importing.jobs import import_job_create
-        from accord.leads.importing.reading import encoding_check
+        from accord.intake.importing.jobs import import_job_create
+        from accord.intake.importing.reading import encoding_check
 
         encoding_check(path, encoding)  # fail fast, before copying the file
         with open(path, "rb") as fh:
             job = import_job_create(uploaded=File(fh, name=path.name), source=source, encoding=encoding)
         if mapping:
-            from accord.leads.importing.jobs import import_job_set_mapping
+            from accord.intake.importing.jobs import import_job_set_mapping
 
             import_job_set_mapping(job=job, mapping=mapping)
         job = run(job_id=job.pk)

@@ -33,13 +33,13 @@ def client_for(user) -> Client:
 
 def upload(client: Client, text: str = CSV, **extra) -> object:
     file = SimpleUploadedFile("people.csv", text.encode("utf-8"), content_type="text/csv")
-    return client.post(reverse("leads:import_upload"), {"file": file, **extra})
+    return client.post(reverse("intake:import_upload"), {"file": file, **extra})
 
 
 @pytest.mark.parametrize("who", ["bob", "mike", "sam", "eve"])
 def test_only_admins_and_marketing_may_import(personas, who):
     client = client_for(getattr(personas, who))
-    assert client.get(reverse("leads:import_upload")).status_code == 403
+    assert client.get(reverse("intake:import_upload")).status_code == 403
     job = ImportJob.objects.create(
         file="imports/x.csv", original_name="x.csv", error_file="imports/errors/x.csv"
     )
@@ -50,16 +50,16 @@ def test_only_admins_and_marketing_may_import(personas, who):
         "import_errors",
         "import_progress_partial",
     ):
-        assert client.get(reverse(f"leads:{name}", args=[job.pk])).status_code == 403, name
+        assert client.get(reverse(f"intake:{name}", args=[job.pk])).status_code == 403, name
 
 
 @pytest.mark.parametrize("who", ["alice", "mona", "root"])
 def test_marketing_and_admins_see_the_upload_page(personas, who):
-    assert client_for(getattr(personas, who)).get(reverse("leads:import_upload")).status_code == 200
+    assert client_for(getattr(personas, who)).get(reverse("intake:import_upload")).status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_log_in(db):
-    response = Client().get(reverse("leads:import_upload"))
+    response = Client().get(reverse("intake:import_upload"))
     assert response.status_code == 302
     assert "login" in response["Location"]
 
@@ -67,7 +67,7 @@ def test_anonymous_visitors_are_sent_to_log_in(db):
 def test_a_file_that_is_not_utf8_is_refused_on_upload_with_the_fix(personas):
     client = client_for(personas.alice)
     file = SimpleUploadedFile("latin.csv", "email,name\njose@acme.com,José\n".encode("latin-1"))
-    response = client.post(reverse("leads:import_upload"), {"file": file})
+    response = client.post(reverse("intake:import_upload"), {"file": file})
     assert response.status_code == 422
     assert "latin-1" in response.content.decode()
     assert ImportJob.objects.count() == 0
@@ -79,7 +79,7 @@ def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_c
     response = upload(client, source=source.pk)
     job = ImportJob.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("leads:import_map", args=[job.pk])
+    assert response["Location"] == reverse("intake:import_map", args=[job.pk])
     assert job.created_by == personas.alice
     assert job.mapping["Shoe Size"] == "custom.shoe_size"
 
@@ -87,8 +87,8 @@ def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_c
     assert "Shoe Size" in page and "38" in page
     assert '<option value="email" selected>' in page
     mapping = {"map-0": "email", "map-1": "first_name", "map-2": "company", "map-3": "custom", "map-4": ""}
-    response = client.post(reverse("leads:import_map", args=[job.pk]), mapping)
-    assert response["Location"] == reverse("leads:import_preview", args=[job.pk])
+    response = client.post(reverse("intake:import_map", args=[job.pk]), mapping)
+    assert response["Location"] == reverse("intake:import_preview", args=[job.pk])
 
     preview = client.get(response["Location"])
     assert preview.context["summary"]["created"] == 2
@@ -99,8 +99,8 @@ def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_c
     assert Lead.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("leads:import_preview", args=[job.pk]))
-    assert response["Location"] == reverse("leads:import_progress", args=[job.pk])
+        response = client.post(reverse("intake:import_preview", args=[job.pk]))
+    assert response["Location"] == reverse("intake:import_progress", args=[job.pk])
     job.refresh_from_db()
     assert job.status == "done"
     assert Lead.objects.count() == 2
@@ -110,9 +110,9 @@ def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_c
     progress = client.get(response["Location"]).content.decode()
     assert 'data-status="done"' in progress
     assert "hx-trigger" not in progress
-    partial = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    partial = client.get(reverse("intake:import_progress_partial", args=[job.pk])).content.decode()
     assert 'data-count="created">2<' in partial
-    download = client.get(reverse("leads:import_errors", args=[job.pk]))
+    download = client.get(reverse("intake:import_errors", args=[job.pk]))
     assert download.status_code == 200
     assert download["Content-Type"].startswith("text/csv")
     body = b"".join(download.streaming_content).decode()
@@ -125,7 +125,7 @@ def test_the_progress_partial_polls_while_the_job_runs(personas):
     )
     html = (
         client_for(personas.mona)
-        .get(reverse("leads:import_progress_partial", args=[job.pk]))
+        .get(reverse("intake:import_progress_partial", args=[job.pk]))
         .content.decode()
     )
     assert 'hx-trigger="every 1s"' in html
@@ -140,10 +140,10 @@ def test_a_failed_job_shows_its_error_and_can_run_again(
     job = ImportJob.objects.get()
     ImportJob.objects.filter(pk=job.pk).update(status="failed", error_message="The disk was full.")
     assert (
-        "The disk was full." in client.get(reverse("leads:import_progress", args=[job.pk])).content.decode()
+        "The disk was full." in client.get(reverse("intake:import_progress", args=[job.pk])).content.decode()
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("leads:import_retry", args=[job.pk]))
+        client.post(reverse("intake:import_retry", args=[job.pk]))
     job.refresh_from_db()
     assert job.status == "done"
     assert job.error_message == ""
@@ -154,7 +154,7 @@ def test_a_bad_mapping_is_explained(personas):
     client = client_for(personas.alice)
     upload(client)
     job = ImportJob.objects.get()
-    response = client.post(reverse("leads:import_map", args=[job.pk]), {"map-0": "shoe_size"})
+    response = client.post(reverse("intake:import_map", args=[job.pk]), {"map-0": "shoe_size"})
     assert response.status_code == 422
     assert "not a lead field" in response.content.decode()
 
@@ -169,7 +169,7 @@ def test_the_done_page_says_where_the_new_leads_went_and_links_to_them(
     upload(client)
     job = ImportJob.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("leads:import_preview", args=[job.pk]))
+        response = client.post(reverse("intake:import_preview", args=[job.pk]))
     page = client.get(response["Location"]).content.decode()
     job.refresh_from_db()
     assert job.status == "done"
@@ -195,10 +195,10 @@ def test_the_done_page_says_where_the_new_leads_went_and_links_to_them(
 def test_a_running_import_says_it_started_until_it_is_done(personas):
     job = ImportJob.objects.create(file="imports/x.csv", original_name="x.csv", status="running")
     client = client_for(personas.mona)
-    html = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    html = client.get(reverse("intake:import_progress_partial", args=[job.pk])).content.decode()
     assert "The import of x.csv started." in html
     ImportJob.objects.filter(pk=job.pk).update(status="done", summary={"rows": 0, "created": 0})
-    html = client.get(reverse("leads:import_progress_partial", args=[job.pk])).content.decode()
+    html = client.get(reverse("intake:import_progress_partial", args=[job.pk])).content.decode()
     assert "started" not in html and "This import created no new leads." in html
 
 

@@ -151,7 +151,7 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
         return _with_cors(
             render(
                 request,
-                "leads/form_error.html",
+                "intake/form_error.html",
                 {"message": exc.message, "detail": exc.detail, "source": source},
                 status=exc.status_code,
             )
@@ -216,4 +216,4 @@ def _respond_ok(request: HttpRequest, source: Source, wants_json: bool, redirect
         return _with_cors(JsonResponse({"ok": True, "message": "Thank you: your details were received."}))
     if redirect_to:
         return _with_cors(HttpResponseRedirect(redirect_to, status=303))
-    return _with_cors(render(request, "leads/form_thanks.html", {"source": source}))
+    return _with_cors(render(request, "intake/form_thanks.html", {"source": source}))

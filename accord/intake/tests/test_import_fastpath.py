@@ -10,8 +10,8 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.leads.importing.engine import _record_column
-from accord.leads.importing.rows import _created_changes_json, _created_prefixes, _iso_default, _json_scalar
+from accord.intake.importing.engine import _record_column
+from accord.intake.importing.rows import _created_changes_json, _created_prefixes, _iso_default, _json_scalar
 from accord.leads.models import Stage
 from accord.leads.normalize import (
     _CONTROL,
@@ -152,7 +152,7 @@ def test_the_intake_event_payload_text_is_json_dumps_of_the_payload(db, tmp_path
     from django.db import connection
 
     from accord.core.models import Event
-    from accord.leads.importing.engine import leads_import
+    from accord.intake.importing.engine import leads_import
 
     path = tmp_path / "leads.csv"
     path.write_text('Email,Company,Activity\nada@acme.io,"Acme, Inc",demo_request\nbob@x.io,,\n', "utf-8")
@@ -183,7 +183,7 @@ def test_the_intake_event_payload_text_is_json_dumps_of_the_payload(db, tmp_path
 
 
 def test_accounts_created_in_bulk_are_the_rows_lead_link_account_makes(db, tmp_path):
-    from accord.leads.importing.engine import leads_import
+    from accord.intake.importing.engine import leads_import
     from accord.leads.models import Account, AccountDomain, Lead
     from accord.leads.submissions import lead_link_account
 
