@@ -572,10 +572,10 @@ PAGE_WRITE_ROWS: dict[str, str] = {
     "leads:stage_set": "lead: change a fresh lead of carol's stage on its page",
     "leads:duplicate_resolve": "lead: resolve a possible duplicate on the page (marketing, sales head, admins)",
     "leads:sources": "lead: create a source on the sources page (marketing, admins)",
-    "leads:import_upload": "import job: upload a file",
-    "leads:import_map": "import job: map its columns",
-    "leads:import_preview": "import job: start it from the preview",
-    "leads:import_retry": "import job: retry it",
+    "intake:import_upload": "import job: upload a file",
+    "intake:import_map": "import job: map its columns",
+    "intake:import_preview": "import job: start it from the preview",
+    "intake:import_retry": "import job: retry it",
     "sla:inbox_accept": "inbox row: accept charlie's lead on the inbox page",
     "sla:inbox_reject": "inbox row: reject a fresh lead of bob's on the inbox page",
     "sla:inbox_touch": "inbox row: touch a fresh lead of bob's on the inbox page",
@@ -615,8 +615,8 @@ PAGE_WRITE_ROWS: dict[str, str] = {
 
 # Pages that only read (GET), and why pages outside the matrix are safe there.
 READ_ONLY_PAGES = {
-    "home", "leads:list", "leads:detail", "leads:duplicates", "leads:duplicate", "leads:import_progress",
-    "leads:import_progress_partial", "leads:import_errors", "sla:inbox", "sla:scorecards", "sla:scorecards_csv",
+    "home", "leads:list", "leads:detail", "leads:duplicates", "leads:duplicate", "intake:import_progress",
+    "intake:import_progress_partial", "intake:import_errors", "sla:inbox", "sla:scorecards", "sla:scorecards_csv",
     "sla:rejections", "campaigns:list", "campaigns:detail", "campaigns:attribution", "campaigns:communications_all",
     "campaigns:communications", "campaigns:communication", "campaigns:communication_csv", "deals:list",
     "deals:detail", "notifications:inbox", "notifications:preferences", "notifications:unread_count",
@@ -627,7 +627,7 @@ READ_ONLY_PAGES = {
 }  # fmt: skip
 PAGES_WITHOUT_A_USER = {
     "login": "signing in", "logout": "signing out one's own session", "totp_verify": "the second sign-in step",
-    "totp_setup": "one's own authenticator", "leads:form_submit": "public form: the source key is the authority",
+    "totp_setup": "one's own authenticator", "intake:form_submit": "public form: the source key is the authority",
     "sla:one_click": "signed one-click link", "campaigns:click": "signed click link",
     "privacy:unsubscribe": "signed unsubscribe link",
 }  # fmt: skip
