@@ -18,7 +18,7 @@ from typing import Any
 from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.core.models import Channel
 from accord.leads.models import Lead, Source, Stage
-from accord.people.models import Role
+from accord.people import access
 
 # Fields that say who the person is; marketing data (UTM, size, industry, message...) stays newest-wins.
 IDENTITY_FIELDS = ("first_name", "last_name", "title", "company", "phone", "website")
@@ -28,8 +28,6 @@ SALES_STAGES = frozenset(
 )
 # Channels on which an update with an actor is a person's own edit.
 HAND_EDIT_CHANNELS = (AuditChannel.PAGE, AuditChannel.ADMIN, AuditChannel.API)
-# Who may apply a proposed change: as for a manual stage change, the lead's owner and these roles.
-APPLY_ROLES = (Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD)
 PROPOSED_EVENT = "lead.change_proposed"
 APPLIED_EVENT = "lead.proposed_change_applied"
 
@@ -95,7 +93,6 @@ def lead_changes_to_hold(
 
 
 def may_apply_proposed_change(user: Any, lead: Lead) -> bool:
-    """Who may apply a proposal: the lead's owner, and marketing, the heads and admins (as for its stage)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.has_role(*APPLY_ROLES) or (lead.owner_id is not None and lead.owner_id == user.pk)
+    """Who may apply a proposal: whoever may change the lead's stage (accord.people.access: its owner
+    and the people who manage them, marketing, the heads and admins)."""
+    return access.leads_actionable_by(user, "stage").filter(pk=lead.pk).exists()

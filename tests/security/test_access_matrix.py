@@ -246,6 +246,15 @@ def fresh_lead(owner: Any, stage: str = "sal", *, trashed_by: Any = None) -> Any
     return lead
 
 
+def _proposal_url(lead: Any) -> str:
+    """A change an anonymous submission proposed for ``lead`` (protection.py), as its apply URL."""
+    from accord.core.events import event_record
+    from accord.leads.protection import PROPOSED_EVENT
+
+    event = event_record(type=PROPOSED_EVENT, subject=lead, payload={"changes": {"title": ["", "Matrix"]}})
+    return f"/leads/{lead.pk}/proposals/{event.pk}/apply"
+
+
 def fresh_deal(w: Any, owner: Any) -> Any:
     from accord.deals.models import Deal
 
@@ -365,6 +374,9 @@ WRITES: dict[str, Check] = {
     "lead: change a fresh lead of carol's stage on its page":
         Check("ok    ok    403  ok    ok   404   ok  404     403 ok",
               page_post(lambda w: f"/leads/{fresh_lead(w.p.carol).pk}/stage", {"stage": "nurture", "reason": "m"})),
+    "lead: apply a change an anonymous form proposed for a fresh lead of carol's, on its page":
+        Check("ok    ok    403  ok    ok   404   ok  404     403 ok",
+              page_post(lambda w: _proposal_url(fresh_lead(w.p.carol)))),
     "lead: convert a fresh lead of carol's on the convert page":
         Check("403   403   403  ok    ok   404   ok  404     403 ok",
               page_post(lambda w: f"/deals/convert/{fresh_lead(w.p.carol).pk}/", {"amount": "1", "currency": "USD"})),
@@ -598,6 +610,7 @@ PAGE_WRITE_ROWS: dict[str, str] = {
     "notifications:consent_revoke": "notification: revoke charlie's sender consent",
     "privacy:desk": "lead: erase a person on the privacy desk (admins)",
     "privacy:lead_delete": "lead: move a fresh lead of bob's to the trash on the page",
+    "leads:proposal_apply": "lead: apply a change an anonymous form proposed for a fresh lead of carol's, on its page",
     "privacy:lead_restore": "lead: restore a fresh lead of bob's from the trash on the page",
     "qualification:new": "criteria set: create a draft on the page",
     "qualification:edit": "criteria set: edit a draft on the page",
@@ -630,6 +643,11 @@ PAGES_WITHOUT_A_USER = {
     "totp_setup": "one's own authenticator", "intake:form_submit": "public form: the source key is the authority",
     "sla:one_click": "signed one-click link", "campaigns:click": "signed click link",
     "privacy:unsubscribe": "signed unsubscribe link",
+    "password_change": "one's own password (the current one is asked for)",
+    "password_reset": "asking for a reset mail: the same answer for every address, throttled",
+    "password_reset_done": "a page saying the mail is on its way",
+    "password_reset_confirm": "the single-use signed link in the reset mail is the authority",
+    "password_reset_complete": "a page saying the password was set",
 }  # fmt: skip
 
 
