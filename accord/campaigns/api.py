@@ -11,8 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns import attribution
-from accord.campaigns.models import Campaign, CampaignChannel, CampaignStatus, CostLine
-from accord.campaigns.selectors import (
+from accord.campaigns.communication_selectors import (
     attributed_revenue,
     campaign_detail,
     campaign_get,
@@ -20,7 +19,8 @@ from accord.campaigns.selectors import (
     can_manage_campaigns,
     can_read_attribution,
 )
-from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
+from accord.campaigns.communication_services import campaign_create, campaign_update, cost_line_add
+from accord.campaigns.models import Campaign, CampaignChannel, CampaignStatus, CostLine
 from accord.core.api_support import ErrorOut
 from accord.core.calendar import fiscal_quarter_current
 from accord.core.errors import AccessDenied, ApplicationError

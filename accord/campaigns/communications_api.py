@@ -9,16 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
-from accord.campaigns.models import (
-    Audience,
-    Communication,
-    CommunicationKind,
-    CommunicationStatus,
-    Delivery,
-    Outcome,
-    SuccessMetric,
-)
-from accord.campaigns.selectors import (
+from accord.campaigns.communication_selectors import (
     campaign_get,
     can_manage_communications,
     can_read_communications,
@@ -27,11 +18,20 @@ from accord.campaigns.selectors import (
     communication_result,
     delivery_get_for_outcome,
 )
-from accord.campaigns.services import (
+from accord.campaigns.communication_services import (
     VariantSpec,
     communication_create,
     communication_send,
     delivery_outcome_record,
+)
+from accord.campaigns.models import (
+    Audience,
+    Communication,
+    CommunicationKind,
+    CommunicationStatus,
+    Delivery,
+    Outcome,
+    SuccessMetric,
 )
 from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, NotFound

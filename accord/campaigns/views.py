@@ -19,17 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.audit.exports import csv_response
-from accord.campaigns.forms import (
-    AttributionForm,
-    CampaignFilterForm,
-    CampaignForm,
-    CommunicationForm,
-    CostLineForm,
-    OutcomeForm,
-    ScheduleForm,
-)
-from accord.campaigns.models import Communication, DeliveryStatus, Outcome
-from accord.campaigns.selectors import (
+from accord.campaigns.communication_selectors import (
     DELIVERY_CSV_HEADER,
     attributed_revenue,
     campaign_detail,
@@ -49,7 +39,7 @@ from accord.campaigns.selectors import (
     delivery_csv_rows,
     delivery_get_for_outcome,
 )
-from accord.campaigns.services import (
+from accord.campaigns.communication_services import (
     campaign_create,
     communication_create,
     communication_schedule,
@@ -59,6 +49,16 @@ from accord.campaigns.services import (
     cost_line_add,
     delivery_outcome_record,
 )
+from accord.campaigns.forms import (
+    AttributionForm,
+    CampaignFilterForm,
+    CampaignForm,
+    CommunicationForm,
+    CostLineForm,
+    OutcomeForm,
+    ScheduleForm,
+)
+from accord.campaigns.models import Communication, DeliveryStatus, Outcome
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel
 

@@ -931,7 +931,7 @@ _URL = re.compile(r"https?://[^\s<>\"')\]]+")
 
 def _tracked(text: str, delivery: Delivery) -> str:
     """``text`` with every web link replaced by its tracked redirect for this delivery."""
-    from accord.campaigns.selectors import click_url
+    from accord.campaigns.communication_selectors import click_url
 
     def swap(match: re.Match[str]) -> str:
         url = match.group(0)
@@ -1082,7 +1082,7 @@ def communication_send(
     the lead's timeline. At most once: the delivery row is written before the message goes out.
     ``at`` backdates the send (imports of sends made elsewhere, the demo).
     """
-    from accord.campaigns.selectors import communication_recipients
+    from accord.campaigns.communication_selectors import communication_recipients
 
     variants = {v.key: v for v in communication.variants.order_by("key")}
     if not variants:
