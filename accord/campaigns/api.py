@@ -11,16 +11,16 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns import attribution
-from accord.campaigns.communication_selectors import (
-    attributed_revenue,
+from accord.campaigns.models import Campaign, CampaignChannel, CampaignStatus, CostLine
+from accord.campaigns.selectors import (
     campaign_detail,
     campaign_get,
     campaign_listing,
     can_manage_campaigns,
     can_read_attribution,
 )
-from accord.campaigns.communication_services import campaign_create, campaign_update, cost_line_add
-from accord.campaigns.models import Campaign, CampaignChannel, CampaignStatus, CostLine
+from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
+from accord.campaigns.touchpoint_selectors import attributed_revenue
 from accord.core.api_support import ErrorOut
 from accord.core.calendar import fiscal_quarter_current
 from accord.core.errors import AccessDenied, ApplicationError

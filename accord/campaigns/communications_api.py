@@ -10,7 +10,6 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from accord.campaigns.communication_selectors import (
-    campaign_get,
     can_manage_communications,
     can_read_communications,
     communication_get,
@@ -33,6 +32,7 @@ from accord.campaigns.models import (
     Outcome,
     SuccessMetric,
 )
+from accord.campaigns.selectors import campaign_get
 from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, NotFound
 from accord.core.idempotency import idempotent_response

@@ -573,8 +573,8 @@ def velocity(period: Period, cut: Cut = Cut()) -> dict[str, Velocity]:
 
 def marketing_cost(period: Period, cut: Cut = Cut()) -> Decimal | None:
     """Exact cost of the cut's campaigns in the period; None for cuts that carry no cost."""
-    from accord.campaigns.communication_selectors import campaign_costs
     from accord.campaigns.models import Campaign
+    from accord.campaigns.selectors import campaign_costs
 
     if not cut.has_costs:
         return None

@@ -226,7 +226,7 @@ def _breakdown_table(by: str, title: str, period: Period, cut: Cut, with_cost: b
     names = _names(by, list(flows))
     costs: dict[int, Decimal] = {}
     if with_cost and flows:
-        from accord.campaigns.communication_selectors import campaign_costs
+        from accord.campaigns.selectors import campaign_costs
 
         costs = campaign_costs(
             campaign_ids=[k for k in flows if k],
@@ -377,7 +377,7 @@ def executive_dashboard(
     *, period: Period, cut: Cut = Cut(), model: str = attribution.FIRST_TOUCH
 ) -> Dashboard:
     """One page for senior management: funnel, 12-month trends, cost per qualified lead, SLA, revenue."""
-    from accord.campaigns.communication_selectors import attributed_revenue
+    from accord.campaigns.touchpoint_selectors import attributed_revenue
 
     head = metrics.headline(period, cut)
     deltas = metrics.compared(period, cut, head=head)

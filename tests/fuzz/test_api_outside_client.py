@@ -34,7 +34,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def outside_world(personas):
     """The shared personas with API tokens, and a few records of each kind for the ids to point at."""
-    from accord.campaigns.communication_services import campaign_create
+    from accord.campaigns.services import campaign_create
     from accord.deals.models import Deal
     from accord.leads.models import Account, Lead, Stage
     from accord.people.services import api_token_create

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from accord.campaigns.communication_services import campaign_create, cost_line_add
 from accord.campaigns.models import Campaign, CostLine
+from accord.campaigns.services import campaign_create, cost_line_add
 
 
 def test_marketing_creates_a_campaign_with_a_parent(personas, api_client_for):

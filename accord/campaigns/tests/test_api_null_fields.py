@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from accord.campaigns.communication_services import campaign_create
 from accord.campaigns.models import Campaign
+from accord.campaigns.services import campaign_create
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from accord.campaigns.communication_services import campaign_create, campaign_update
 from accord.campaigns.models import Campaign
+from accord.campaigns.services import campaign_create, campaign_update
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Event
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from accord.campaigns.communication_selectors import campaign_cost, campaign_costs, cost_between
-from accord.campaigns.communication_services import campaign_create, cost_line_add
 from accord.campaigns.models import CostLine
+from accord.campaigns.selectors import campaign_cost, campaign_costs, cost_between
+from accord.campaigns.services import campaign_create, cost_line_add
 from accord.core.errors import ApplicationError
 from accord.core.models import Event
 
@@ -129,8 +129,8 @@ def test_a_cost_needs_a_day_or_a_period_in_order(webinar, personas):
 def test_the_period_summary_gives_cost_and_leads_touched_in_the_period(webinar, personas):
     from datetime import UTC, datetime
 
-    from accord.campaigns.communication_selectors import campaign_period_summary
     from accord.campaigns.tests.factories import LeadFactory, TouchpointFactory
+    from accord.campaigns.touchpoint_selectors import campaign_period_summary
 
     parent, child = webinar
     cost_line_add(

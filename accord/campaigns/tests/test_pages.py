@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from accord.campaigns import attribution
-from accord.campaigns.communication_services import campaign_create, cost_line_add
 from accord.campaigns.models import CostLine
+from accord.campaigns.services import campaign_create, cost_line_add
 from accord.campaigns.tests.factories import CampaignFactory, LeadFactory, TouchpointFactory
 from accord.deals.models import Deal
 from accord.leads.models import Account

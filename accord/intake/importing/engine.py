@@ -902,7 +902,7 @@ class LeadImport:
         with (``accord.intake.services.leads_hand_off``): new MQLs routed once the chunk commits, new
         nurture leads tracked, new leads and leads whose phone, name or account changed checked for
         possible duplicates. Updated leads whose stage the re-score moves are handed off by it."""
-        from accord.campaigns.communication_services import (
+        from accord.campaigns.touchpoint_services import (
             UTM_FIELDS,
             IntakeTouch,
             touchpoints_record_from_intake_bulk,

@@ -10,8 +10,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from accord.campaigns.communication_services import campaign_create
 from accord.campaigns.models import Campaign, Touchpoint
+from accord.campaigns.services import campaign_create
 from accord.core.models import Channel
 from accord.deals.models import Deal
 from accord.deals.services import deal_win, lead_convert
