@@ -13,7 +13,6 @@ from pydantic import ConfigDict
 from accord.campaigns import attribution
 from accord.campaigns.models import Campaign, CampaignChannel, CampaignStatus, CostLine
 from accord.campaigns.selectors import (
-    attributed_revenue,
     campaign_detail,
     campaign_get,
     campaign_listing,
@@ -21,6 +20,7 @@ from accord.campaigns.selectors import (
     can_read_attribution,
 )
 from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
+from accord.campaigns.touchpoint_selectors import attributed_revenue
 from accord.core.api_support import ErrorOut
 from accord.core.calendar import fiscal_quarter_current
 from accord.core.errors import AccessDenied, ApplicationError

@@ -9,6 +9,20 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
+from accord.campaigns.communication_selectors import (
+    can_manage_communications,
+    can_read_communications,
+    communication_get,
+    communication_listing,
+    communication_result,
+    delivery_get_for_outcome,
+)
+from accord.campaigns.communication_services import (
+    VariantSpec,
+    communication_create,
+    communication_send,
+    delivery_outcome_record,
+)
 from accord.campaigns.models import (
     Audience,
     Communication,
@@ -18,21 +32,7 @@ from accord.campaigns.models import (
     Outcome,
     SuccessMetric,
 )
-from accord.campaigns.selectors import (
-    campaign_get,
-    can_manage_communications,
-    can_read_communications,
-    communication_get,
-    communication_listing,
-    communication_result,
-    delivery_get_for_outcome,
-)
-from accord.campaigns.services import (
-    VariantSpec,
-    communication_create,
-    communication_send,
-    delivery_outcome_record,
-)
+from accord.campaigns.selectors import campaign_get
 from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, NotFound
 from accord.core.idempotency import idempotent_response

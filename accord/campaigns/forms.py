@@ -178,7 +178,7 @@ class CommunicationForm(forms.Form):
 
     def variant_specs(self) -> list[Any]:
         """A always; B, C, D when they have a subject or a body, in order (a gap is closed up)."""
-        from accord.campaigns.services import VariantSpec
+        from accord.campaigns.communication_services import VariantSpec
 
         data = self.cleaned_data
         specs = []

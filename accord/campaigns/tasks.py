@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from accord.campaigns import services
+from accord.campaigns import communication_services
 
 
 @task()
 def communication_send_scheduled_task(communication_id: int) -> int | None:
-    result = services.communication_send_scheduled(communication_id=communication_id)
+    result = communication_services.communication_send_scheduled(communication_id=communication_id)
     return result.sent if result is not None else None

@@ -19,25 +19,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.audit.exports import csv_response
-from accord.campaigns.forms import (
-    AttributionForm,
-    CampaignFilterForm,
-    CampaignForm,
-    CommunicationForm,
-    CostLineForm,
-    OutcomeForm,
-    ScheduleForm,
-)
-from accord.campaigns.models import Communication, DeliveryStatus, Outcome
-from accord.campaigns.selectors import (
+from accord.campaigns.communication_selectors import (
     DELIVERY_CSV_HEADER,
-    attributed_revenue,
-    campaign_detail,
-    campaign_get,
-    campaign_listing,
-    can_manage_campaigns,
     can_manage_communications,
-    can_read_attribution,
     can_read_communications,
     click_target,
     communication_get,
@@ -49,16 +33,33 @@ from accord.campaigns.selectors import (
     delivery_csv_rows,
     delivery_get_for_outcome,
 )
-from accord.campaigns.services import (
-    campaign_create,
+from accord.campaigns.communication_services import (
     communication_create,
     communication_schedule,
     communication_send,
     communication_unschedule,
     communication_update,
-    cost_line_add,
     delivery_outcome_record,
 )
+from accord.campaigns.forms import (
+    AttributionForm,
+    CampaignFilterForm,
+    CampaignForm,
+    CommunicationForm,
+    CostLineForm,
+    OutcomeForm,
+    ScheduleForm,
+)
+from accord.campaigns.models import Communication, DeliveryStatus, Outcome
+from accord.campaigns.selectors import (
+    campaign_detail,
+    campaign_get,
+    campaign_listing,
+    can_manage_campaigns,
+    can_read_attribution,
+)
+from accord.campaigns.services import campaign_create, cost_line_add
+from accord.campaigns.touchpoint_selectors import attributed_revenue
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel
 

@@ -21,14 +21,14 @@ from django.db.models import F, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, Outcome, SuccessMetric
-from accord.campaigns.services import (
+from accord.campaigns.communication_services import (
     VariantSpec,
-    campaign_create,
     communication_create,
     communication_send,
     delivery_outcome_record,
 )
+from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, Outcome, SuccessMetric
+from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
 from accord.intake.services import lead_intake

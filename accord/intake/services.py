@@ -27,7 +27,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accord.campaigns.services import UTM_FIELDS, touchpoint_record_from_intake
+from accord.campaigns.touchpoint_services import UTM_FIELDS, touchpoint_record_from_intake
 from accord.core.events import event_record
 from accord.leads.hand_off import HandOff, HandOffSummary
 from accord.leads.models import Lead, Source, Stage

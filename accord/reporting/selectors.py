@@ -377,7 +377,7 @@ def executive_dashboard(
     *, period: Period, cut: Cut = Cut(), model: str = attribution.FIRST_TOUCH
 ) -> Dashboard:
     """One page for senior management: funnel, 12-month trends, cost per qualified lead, SLA, revenue."""
-    from accord.campaigns.selectors import attributed_revenue
+    from accord.campaigns.touchpoint_selectors import attributed_revenue
 
     head = metrics.headline(period, cut)
     deltas = metrics.compared(period, cut, head=head)

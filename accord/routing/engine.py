@@ -1,4 +1,5 @@
-"""The routing engine: ordered rules against one lead record. Pure Python, no database.
+"""The routing engine: ordered rules against one lead record, and the weighted round-robin pick. Pure
+Python, no database.
 
 A rule matches when all of its conditions hold; the first matching rule in order wins. Conditions
 compare the same way as qualification criteria (``accord.qualification.engine``): text is trimmed
@@ -176,3 +177,15 @@ def routing_record(lead: Lead) -> dict[str, Any]:
     record["score"] = lead.score
     record["stage"] = lead.stage or None
     return record
+
+
+def smooth_weighted_pick(weights: dict[int, int], credits: dict[str, int]) -> int:
+    """Smooth weighted round-robin (as in nginx): each candidate gains its weight, the richest is
+    picked (lowest id on a tie) and pays the total. Equal weights give a strict rotation; over any
+    run each rep's share stays within one lead of its weight's share. ``credits`` is updated."""
+    total = sum(weights.values())
+    for user_id, weight in weights.items():
+        credits[str(user_id)] = int(credits.get(str(user_id), 0)) + weight
+    chosen = max(weights, key=lambda uid: (credits[str(uid)], -uid))
+    credits[str(chosen)] -= total
+    return chosen

@@ -1,14 +1,20 @@
-"""Reads for routing: rule sets and their rules, queues, recent leads for dry runs, who may see what."""
+"""Reads for routing: rule sets and their rules, queues, recent leads for dry runs, who may see what,
+leads assigned per rep (for capacity), and the overlaps and gaps of a version over sample leads."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from accord.core.models import Event
 from accord.leads.models import Lead
 from accord.people import access
-from accord.routing.engine import RuleView, rule_view
+from accord.routing.engine import RuleView, all_matches, routing_record, rule_view
 from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSet, RuleSetStatus
 
 # Who may change routing rules, activate a version and reassign leads.
@@ -16,6 +22,8 @@ EDIT_ROLES = access.ROUTING_EDITOR_ROLES
 # Who may look at the routing pages and API (marketing's head reads only).
 VIEW_ROLES = access.ROUTING_READER_ROLES
 REASSIGN_ROLES = access.REASSIGN_ROLES  # the record-level rule is in accord.people.access
+# The event every assignment records (routed, reassigned, re-routed); capacity counts these.
+ASSIGNED = "lead.assigned"
 
 
 def routing_can_view(user) -> bool:
@@ -92,3 +100,66 @@ def leads_recent(limit: int = 100, *, user: Any = None) -> list[Lead]:
 
 def lead_routing_of(lead: Lead) -> LeadRouting | None:
     return LeadRouting.objects.select_related("queue", "rule").filter(lead=lead).first()
+
+
+# --- capacity ------------------------------------------------------------------------------------
+
+
+def _day_bounds(day: date, zone: Any) -> tuple[datetime, datetime]:
+    """Start of ``day`` and of its ISO week (Monday), as aware datetimes in ``zone``."""
+    day_start = datetime.combine(day, datetime.min.time(), zone)
+    return day_start, day_start - timedelta(days=day.weekday())
+
+
+def assignment_counts(user_ids: Sequence[int], *, day: date, zone: Any) -> dict[int, tuple[int, int]]:
+    """Leads assigned to each user on ``day`` and in its week, counted from 'lead.assigned' events."""
+    if not user_ids:
+        return {}
+    day_start, week_start = _day_bounds(day, zone)
+    rows = Event.objects.filter(
+        type=ASSIGNED, occurred_at__gte=week_start, payload__owner_id__in=list(user_ids)
+    ).values_list("payload__owner_id", "occurred_at")
+    daily: Counter[int] = Counter()
+    weekly: Counter[int] = Counter()
+    for owner_id, occurred_at in rows:
+        weekly[int(owner_id)] += 1
+        if occurred_at >= day_start:
+            daily[int(owner_id)] += 1
+    return {uid: (daily[uid], weekly[uid]) for uid in user_ids}
+
+
+# --- checking a version --------------------------------------------------------------------------
+
+
+@dataclass
+class Overlap:
+    lead: Lead
+    rules: list[RuleView]
+
+
+@dataclass
+class RuleSetCheck:
+    """Which sample leads more than one rule matches (only the first counts) and which none does."""
+
+    checked: int
+    overlaps: list[Overlap]
+    gaps: list[Lead]
+
+    @property
+    def ok(self) -> bool:
+        return not self.overlaps and not self.gaps
+
+
+def rule_set_check(rule_set: RoutingRuleSet, sample_leads: Iterable[Lead] | None = None) -> RuleSetCheck:
+    """Overlaps and gaps of a version over sample leads (default: the newest 100). Writes nothing."""
+    leads = list(sample_leads) if sample_leads is not None else leads_recent(100)
+    views = rule_set_views(rule_set)
+    overlaps: list[Overlap] = []
+    gaps: list[Lead] = []
+    for lead in leads:
+        matched = all_matches(views, routing_record(lead))
+        if not matched:
+            gaps.append(lead)
+        elif len(matched) > 1:
+            overlaps.append(Overlap(lead, matched))
+    return RuleSetCheck(len(leads), overlaps, gaps)

@@ -1,5 +1,7 @@
 """Routing writes: placing a lead with a rep, a team's round-robin or a queue; reassignment;
-re-routing a departing rep's leads; editing, checking, dry-running and activating rule versions.
+re-routing a departing rep's leads; editing and activating rule versions. Checking a version is a
+read (``accord.routing.selectors.rule_set_check``); the dry run stays here because it drives the
+same router as ``lead_route``, with its round-robin and capacity simulated in memory.
 
 Order of a routing decision (``lead_route``):
 1. account control (C3): the owner of the lead's account, when active, not away and under capacity;
@@ -16,7 +18,7 @@ import time as _time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import OperationalError, transaction
@@ -27,13 +29,19 @@ from accord.audit.capture import audit_bulk_created
 from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.hooks import Hook
-from accord.core.models import Channel, Event
+from accord.core.models import Channel
 from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
 from accord.people.access import access_lead_by_id
 from accord.people.models import Absence, Role, Team, User
 from accord.people.selectors import team_calendar, users_with_role
-from accord.routing.engine import RuleInvalid, RuleView, all_matches, conditions_validate, routing_record
+from accord.routing.engine import (
+    RuleInvalid,
+    RuleView,
+    conditions_validate,
+    routing_record,
+    smooth_weighted_pick,
+)
 from accord.routing.models import (
     LeadRouting,
     Queue,
@@ -45,8 +53,10 @@ from accord.routing.models import (
     TargetKind,
 )
 from accord.routing.selectors import (
+    ASSIGNED,
     EDIT_ROLES,
     REASSIGN_ROLES,
+    assignment_counts,
     leads_recent,
     rule_set_active,
     rule_set_rules,
@@ -60,7 +70,6 @@ logger = logging.getLogger(__name__)
 # this hook with ``sla_start_for_assignment`` in its AppConfig.ready().
 lead_assigned: Hook[..., Any] = Hook("lead assigned: start the SLA clock")
 
-ASSIGNED = "lead.assigned"
 QUEUE_ALERT = "routing.queue_alert"
 ACTIVATED = "routing.activated"
 FALLBACK_QUEUE_NAME = "Unassigned leads"
@@ -98,32 +107,6 @@ def _require(actor: Any, roles: Iterable[str], doing: str) -> None:
         return
     if not actor.has_role(*roles):
         raise AccessDenied(f"You may not {doing}: it needs one of the roles {', '.join(sorted(roles))}.")
-
-
-# --- capacity and availability ------------------------------------------------------------------
-
-
-def _day_bounds(day: date, zone: Any) -> tuple[datetime, datetime]:
-    """Start of ``day`` and of its ISO week (Monday), as aware datetimes in ``zone``."""
-    day_start = datetime.combine(day, datetime.min.time(), zone)
-    return day_start, day_start - timedelta(days=day.weekday())
-
-
-def assignment_counts(user_ids: Sequence[int], *, day: date, zone: Any) -> dict[int, tuple[int, int]]:
-    """Leads assigned to each user on ``day`` and in its week, counted from 'lead.assigned' events."""
-    if not user_ids:
-        return {}
-    day_start, week_start = _day_bounds(day, zone)
-    rows = Event.objects.filter(
-        type=ASSIGNED, occurred_at__gte=week_start, payload__owner_id__in=list(user_ids)
-    ).values_list("payload__owner_id", "occurred_at")
-    daily: Counter[int] = Counter()
-    weekly: Counter[int] = Counter()
-    for owner_id, occurred_at in rows:
-        weekly[int(owner_id)] += 1
-        if occurred_at >= day_start:
-            daily[int(owner_id)] += 1
-    return {uid: (daily[uid], weekly[uid]) for uid in user_ids}
 
 
 class _Router:
@@ -296,18 +279,6 @@ class _Router:
         if not self.persist:
             self._simulated[user.pk] += 1
         return result
-
-
-def smooth_weighted_pick(weights: dict[int, int], credits: dict[str, int]) -> int:
-    """Smooth weighted round-robin (as in nginx): each candidate gains its weight, the richest is
-    picked (lowest id on a tie) and pays the total. Equal weights give a strict rotation; over any
-    run each rep's share stays within one lead of its weight's share. ``credits`` is updated."""
-    total = sum(weights.values())
-    for user_id, weight in weights.items():
-        credits[str(user_id)] = int(credits.get(str(user_id), 0)) + weight
-    chosen = max(weights, key=lambda uid: (credits[str(uid)], -uid))
-    credits[str(chosen)] -= total
-    return chosen
 
 
 def queue_fallback(*, create: bool = True) -> Queue:
@@ -760,41 +731,7 @@ def rule_set_activate(*, rule_set: RoutingRuleSet, actor: Any) -> RoutingRuleSet
     return locked
 
 
-# --- checking and dry runs -------------------------------------------------------------------------
-
-
-@dataclass
-class Overlap:
-    lead: Lead
-    rules: list[RuleView]
-
-
-@dataclass
-class RuleSetCheck:
-    """Which sample leads more than one rule matches (only the first counts) and which none does."""
-
-    checked: int
-    overlaps: list[Overlap]
-    gaps: list[Lead]
-
-    @property
-    def ok(self) -> bool:
-        return not self.overlaps and not self.gaps
-
-
-def rule_set_check(rule_set: RoutingRuleSet, sample_leads: Iterable[Lead] | None = None) -> RuleSetCheck:
-    """Overlaps and gaps of a version over sample leads (default: the newest 100). Writes nothing."""
-    leads = list(sample_leads) if sample_leads is not None else leads_recent(100)
-    views = rule_set_views(rule_set)
-    overlaps: list[Overlap] = []
-    gaps: list[Lead] = []
-    for lead in leads:
-        matched = all_matches(views, routing_record(lead))
-        if not matched:
-            gaps.append(lead)
-        elif len(matched) > 1:
-            overlaps.append(Overlap(lead, matched))
-    return RuleSetCheck(len(leads), overlaps, gaps)
+# --- dry runs ------------------------------------------------------------------------------------
 
 
 @dataclass

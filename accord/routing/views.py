@@ -116,7 +116,7 @@ def rule_set_detail(request: HttpRequest, version: int) -> HttpResponse:
                 (rule, view, conditions_format(rule.conditions))
                 for rule, view in zip(rules, selectors.rule_set_views(rule_set), strict=True)
             ],
-            "check": services.rule_set_check(rule_set),
+            "check": selectors.rule_set_check(rule_set),
             "form": form,
             "can_edit": can_edit,
             "can_activate": selectors.routing_can_edit(request.user) and rule_set.status != "active",

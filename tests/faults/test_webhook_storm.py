@@ -46,7 +46,7 @@ def test_the_same_webhook_a_thousand_times_fifty_at_once_has_one_effect(http_ser
     from accord.notifications.models import Notification
     from accord.qualification import selectors
     from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
-    from accord.routing.services import ASSIGNED
+    from accord.routing.selectors import ASSIGNED
     from accord.routing.tests.factories import active_rules
 
     selectors._active_cache.clear()  # ids repeat between tests

@@ -14,8 +14,8 @@ def world(personas):
     from django.utils import timezone
 
     from accord.audit.models import ChangeRecord
+    from accord.campaigns.communication_services import VariantSpec, communication_create
     from accord.campaigns.models import Delivery
-    from accord.campaigns.services import VariantSpec, communication_create
     from accord.campaigns.tests.factories import CampaignFactory, LeadFactory
     from accord.deals.models import Deal
     from accord.leads.models import Account, ImportJob, Stage

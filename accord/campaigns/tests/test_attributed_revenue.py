@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from accord.campaigns import attribution
-from accord.campaigns.selectors import NO_TOUCH_KEY, attributed_revenue
 from accord.campaigns.tests.factories import CampaignFactory, LeadFactory, TouchpointFactory
+from accord.campaigns.touchpoint_selectors import NO_TOUCH_KEY, attributed_revenue
 from accord.core.events import event_record
 from accord.deals.models import Deal, DealStage
 from accord.leads.models import Account

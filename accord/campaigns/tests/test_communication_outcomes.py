@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
-from accord.campaigns.models import Delivery, Outcome, Touchpoint, TouchpointKind
-from accord.campaigns.selectors import click_url
-from accord.campaigns.services import (
+from accord.campaigns.communication_selectors import click_url
+from accord.campaigns.communication_services import (
     VariantSpec,
     communication_create,
     communication_send,
     delivery_outcome_record,
 )
+from accord.campaigns.models import Delivery, Outcome, Touchpoint, TouchpointKind
 from accord.campaigns.tests.factories import CampaignFactory, LeadFactory
 from accord.core.errors import ApplicationError
 from accord.core.models import Event

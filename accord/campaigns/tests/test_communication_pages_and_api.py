@@ -7,8 +7,8 @@ import io
 
 import pytest
 
+from accord.campaigns.communication_services import VariantSpec, communication_create, communication_send
 from accord.campaigns.models import Communication, CommunicationStatus, Delivery, Variant
-from accord.campaigns.services import VariantSpec, communication_create, communication_send
 from accord.campaigns.tests.factories import CampaignFactory, LeadFactory
 from accord.people.tests.factories import user_with_roles
 
@@ -141,7 +141,7 @@ def test_marketing_creates_edits_and_sends_on_the_pages(personas, campaign, clie
     lead = LeadFactory()
     from django.utils import timezone
 
-    from accord.campaigns.services import touchpoint_record
+    from accord.campaigns.touchpoint_services import touchpoint_record
 
     touchpoint_record(lead=lead, kind="form_submission", occurred_at=timezone.now(), campaign=campaign)
     client.post(f"/communications/{communication.pk}/send/")
@@ -201,7 +201,7 @@ def test_send_now_hands_an_audience_above_the_inline_limit_to_the_worker(
 ):
     from django.utils import timezone
 
-    from accord.campaigns.services import touchpoint_record
+    from accord.campaigns.touchpoint_services import touchpoint_record
 
     settings.ACCORD_SEND_INLINE_LIMIT = 2
     communication = communication_create(

@@ -9,9 +9,9 @@ from statistics import NormalDist
 
 import pytest
 
+from accord.campaigns.communication_selectors import communication_result
+from accord.campaigns.communication_services import VariantSpec, communication_create
 from accord.campaigns.models import Delivery, DeliveryStatus, SuccessMetric, Variant
-from accord.campaigns.selectors import communication_result
-from accord.campaigns.services import VariantSpec, communication_create
 from accord.campaigns.tests.factories import CampaignFactory
 from accord.core.events import event_record
 from accord.leads.models import Lead

@@ -11,19 +11,19 @@ import time_machine
 from django.test import Client
 
 from accord.campaigns.assignment import variant_for
+from accord.campaigns.communication_services import (
+    VariantSpec,
+    communication_create,
+    communication_schedule,
+    communication_send,
+    communication_send_scheduled,
+)
 from accord.campaigns.models import (
     CommunicationKind,
     CommunicationStatus,
     Delivery,
     Touchpoint,
     TouchpointKind,
-)
-from accord.campaigns.services import (
-    VariantSpec,
-    communication_create,
-    communication_schedule,
-    communication_send,
-    communication_send_scheduled,
 )
 from accord.campaigns.tests.factories import CampaignFactory, LeadFactory
 from accord.core.models import Event

@@ -129,8 +129,8 @@ def test_a_cost_needs_a_day_or_a_period_in_order(webinar, personas):
 def test_the_period_summary_gives_cost_and_leads_touched_in_the_period(webinar, personas):
     from datetime import UTC, datetime
 
-    from accord.campaigns.selectors import campaign_period_summary
     from accord.campaigns.tests.factories import LeadFactory, TouchpointFactory
+    from accord.campaigns.touchpoint_selectors import campaign_period_summary
 
     parent, child = webinar
     cost_line_add(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from accord.campaigns.models import Touchpoint
-from accord.campaigns.services import UTM_FIELDS, campaign_create, touchpoint_record_from_intake
+from accord.campaigns.services import campaign_create
+from accord.campaigns.touchpoint_services import UTM_FIELDS, touchpoint_record_from_intake
 from accord.intake.services import lead_intake
 from accord.leads.models import Source
 from accord.leads.submissions import submission_validate

@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from accord.campaigns.models import Touchpoint
-from accord.campaigns.services import (
+from accord.campaigns.services import campaign_create
+from accord.campaigns.tests.factories import LeadFactory
+from accord.campaigns.touchpoint_services import (
     IntakeTouch,
-    campaign_create,
     touchpoint_record,
     touchpoint_record_from_intake,
     touchpoints_record_from_intake_bulk,
 )
-from accord.campaigns.tests.factories import LeadFactory
 from accord.core.errors import ApplicationError
 from accord.leads.models import Source
 

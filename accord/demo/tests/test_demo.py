@@ -57,8 +57,8 @@ def test_it_builds_a_company_with_every_role_and_prints_the_logins(settings):
     assert Lead.objects.exclude(criteria_version=None).count() == Lead.objects.count()
     assert PossibleDuplicate.objects.exists()
 
+    from accord.campaigns.communication_selectors import communication_result
     from accord.campaigns.models import Communication, Delivery
-    from accord.campaigns.selectors import communication_result
 
     invite = Communication.objects.get(name="Webinar invitation")
     assert invite.variants.count() == 2

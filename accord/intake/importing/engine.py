@@ -902,7 +902,11 @@ class LeadImport:
         with (``accord.intake.services.leads_hand_off``): new MQLs routed once the chunk commits, new
         nurture leads tracked, new leads and leads whose phone, name or account changed checked for
         possible duplicates. Updated leads whose stage the re-score moves are handed off by it."""
-        from accord.campaigns.services import UTM_FIELDS, IntakeTouch, touchpoints_record_from_intake_bulk
+        from accord.campaigns.touchpoint_services import (
+            UTM_FIELDS,
+            IntakeTouch,
+            touchpoints_record_from_intake_bulk,
+        )
         from accord.intake.services import leads_hand_off
         from accord.leads.hand_off import HandOff
         from accord.leads.submissions import DUPLICATE_KEY_FIELDS

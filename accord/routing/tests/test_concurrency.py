@@ -12,7 +12,8 @@ from accord.core.models import Event
 from accord.people.models import Role
 from accord.people.tests.factories import user_with_roles
 from accord.routing.models import RoundRobinPointer
-from accord.routing.services import ASSIGNED, lead_route
+from accord.routing.selectors import ASSIGNED
+from accord.routing.services import lead_route
 from accord.routing.tests.factories import active_rules, make_lead
 
 pytestmark = [

@@ -10,7 +10,8 @@ import time_machine
 from accord.core.models import Event
 from accord.people.models import Absence
 from accord.routing.models import LeadRouting, Queue, RepCapacity
-from accord.routing.services import ASSIGNED, QUEUE_ALERT, lead_route
+from accord.routing.selectors import ASSIGNED
+from accord.routing.services import QUEUE_ALERT, lead_route
 from accord.routing.tests.factories import active_rules, cond, make_account, make_lead, make_queue
 
 pytestmark = pytest.mark.django_db

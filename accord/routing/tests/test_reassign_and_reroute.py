@@ -9,7 +9,8 @@ from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.models import Event
 from accord.leads.models import Stage
 from accord.routing.models import LeadRouting
-from accord.routing.services import ASSIGNED, lead_reassign, lead_route, user_deactivate_reroute
+from accord.routing.selectors import ASSIGNED
+from accord.routing.services import lead_reassign, lead_route, user_deactivate_reroute
 from accord.routing.tests.factories import active_rules, make_account, make_lead
 
 pytestmark = pytest.mark.django_db

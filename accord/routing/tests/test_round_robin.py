@@ -11,8 +11,9 @@ import time_machine
 from accord.core.models import Event
 from accord.people.models import Absence, Role
 from accord.people.tests.factories import user_with_roles
+from accord.routing.engine import smooth_weighted_pick
 from accord.routing.models import RepCapacity, RoundRobinPointer
-from accord.routing.services import QUEUE_ALERT, lead_route, smooth_weighted_pick
+from accord.routing.services import QUEUE_ALERT, lead_route
 from accord.routing.tests.factories import active_rules, make_lead
 
 pytestmark = pytest.mark.django_db

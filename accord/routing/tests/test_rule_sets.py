@@ -9,6 +9,7 @@ from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.models import Event
 from accord.leads.models import Lead
 from accord.routing.models import LeadRouting, RoundRobinPointer, RoutingRuleSet, RuleSetStatus, TargetKind
+from accord.routing.selectors import rule_set_check
 from accord.routing.services import (
     ACTIVATED,
     routing_dry_run,
@@ -16,7 +17,6 @@ from accord.routing.services import (
     rule_move,
     rule_remove,
     rule_set_activate,
-    rule_set_check,
     rule_set_create,
     rule_set_update,
 )

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 
 from accord.core.models import Event
-from accord.routing.services import ASSIGNED
+from accord.routing.selectors import ASSIGNED
 from accord.routing.tasks import route_lead_task
 from accord.routing.tests.factories import active_rules, make_lead
 

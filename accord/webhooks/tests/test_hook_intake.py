@@ -173,7 +173,7 @@ def test_one_event_delivered_a_thousand_times_fifty_at_once_has_one_effect(
 ):
     from accord.notifications.models import Notification
     from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus
-    from accord.routing.services import ASSIGNED
+    from accord.routing.selectors import ASSIGNED
     from accord.routing.tests.factories import active_rules
     from accord.webhooks.models import DeliveryStatus, WebhookDelivery
 
