@@ -23,6 +23,7 @@ from accord.audit.selectors import (
     change_record_list,
 )
 from accord.core.errors import NotFound
+from accord.people.access import signed_in_user
 
 PAGE_SIZE = 50
 EXPORT_HEADER = (
@@ -88,7 +89,7 @@ def change_list_csv(request: HttpRequest) -> Any:
     filters = form.filters() if form.is_bound else ChangeFilters()
     records = change_record_list(user=request.user, filters=filters)
     return csv_response(
-        "audit-changes.csv", EXPORT_HEADER, export_rows(records), user=request.user, what="audit.changes",
+        "audit-changes.csv", EXPORT_HEADER, export_rows(records), user=signed_in_user(request), what="audit.changes",
         filters={k: v for k, v in asdict(filters).items() if v},
     )  # fmt: skip
 

@@ -18,7 +18,7 @@ from typing import Any
 from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.core.models import Channel
 from accord.leads.models import Lead, Source, Stage
-from accord.people.models import Role
+from accord.people.models import Role, User
 
 # Fields that say who the person is; marketing data (UTM, size, industry, message...) stays newest-wins.
 IDENTITY_FIELDS = ("first_name", "last_name", "title", "company", "phone", "website")
@@ -34,7 +34,7 @@ PROPOSED_EVENT = "lead.change_proposed"
 APPLIED_EVENT = "lead.proposed_change_applied"
 
 
-def intake_is_anonymous(*, channel: str, source: Source | None, actor: Any) -> bool:
+def intake_is_anonymous(*, channel: str, source: Source | None, actor: User | None) -> bool:
     """True for the public doors without proof of who sent it: a form or hook of an unsigned source."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return False
@@ -80,7 +80,7 @@ def lead_hand_edited(lead: Lead) -> bool:
 
 
 def lead_changes_to_hold(
-    *, lead: Lead, submitted: Mapping[str, Any], channel: str, source: Source | None, actor: Any
+    *, lead: Lead, submitted: Mapping[str, Any], channel: str, source: Source | None, actor: User | None
 ) -> dict[str, list[Any]]:
     """The intake hook: {field: [old, new]} an anonymous submission proposes instead of writing."""
     if not intake_is_anonymous(channel=channel, source=source, actor=actor):
@@ -94,7 +94,7 @@ def lead_changes_to_hold(
     )
 
 
-def may_apply_proposed_change(user: Any, lead: Lead) -> bool:
+def may_apply_proposed_change(user: User, lead: Lead) -> bool:
     """Who may apply a proposal: the lead's owner, and marketing, the heads and admins (as for its stage)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False

@@ -38,6 +38,7 @@ from accord.leads.services import (
     source_create,
 )
 from accord.people import access
+from accord.people.access import signed_in_user
 from accord.people.models import Role, User
 
 PAGE_SIZE = 50
@@ -348,7 +349,7 @@ def _detail_context(
         "custom": sorted((lead.custom or {}).items()),
         "spans": spans,
         "timeline": timeline,
-        "can_apply_proposals": may_apply_proposed_change(request.user, lead),
+        "can_apply_proposals": may_apply_proposed_change(signed_in_user(request), lead),
         "can_change_stage": allowed,
         "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
         "stage_label": _stage_label(lead.stage),
@@ -377,7 +378,7 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
             lead_stage_set(
                 lead=lead,
                 stage=form.cleaned_data["stage"],
-                actor=request.user,
+                actor=signed_in_user(request),
                 reason=form.cleaned_data["reason"],
                 channel=Channel.PAGE,
             )
@@ -394,15 +395,14 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def lead_proposed_change_apply_view(request: HttpRequest, lead_id: int, proposal_id: int) -> HttpResponse:
     """'Apply' on a proposed change in the timeline, through ``lead_proposed_change_apply``."""
+    user = signed_in_user(request)
     lead = _lead_or_404(request.user, lead_id)
-    if not may_apply_proposed_change(request.user, lead):
+    if not may_apply_proposed_change(user, lead):
         raise PermissionDenied(
             "Only the lead's owner, marketing, the heads and admins may apply a proposed change."
         )
     try:
-        lead_proposed_change_apply(
-            lead=lead, proposal_id=proposal_id, actor=request.user, channel=Channel.PAGE
-        )
+        lead_proposed_change_apply(lead=lead, proposal_id=proposal_id, actor=user, channel=Channel.PAGE)
     except NotFound:
         raise Http404("No such proposed change.") from None
     except ApplicationError as exc:
@@ -479,16 +479,17 @@ def duplicate_compare_page(request: HttpRequest, pair_id: int) -> HttpResponse:
 @require_POST
 def duplicate_resolve(request: HttpRequest, pair_id: int) -> HttpResponse:
     """Keep left, keep right, or not a duplicate."""
+    user = signed_in_user(request)
     _require_merge_role(request)
     pair = get_object_or_404(_open_pairs(request.user), pk=pair_id)
     action = request.POST.get("action", "")
     try:
         if action == "keep_left":
-            kept = lead_merge(keep=pair.lead, merge=pair.other, actor=request.user, channel=Channel.PAGE)
+            kept = lead_merge(keep=pair.lead, merge=pair.other, actor=user, channel=Channel.PAGE)
         elif action == "keep_right":
-            kept = lead_merge(keep=pair.other, merge=pair.lead, actor=request.user, channel=Channel.PAGE)
+            kept = lead_merge(keep=pair.other, merge=pair.lead, actor=user, channel=Channel.PAGE)
         elif action == "dismiss":
-            duplicate_dismiss(duplicate=pair, actor=request.user)
+            duplicate_dismiss(duplicate=pair, actor=user)
             messages.success(request, "Marked as two different people.")
             return redirect("leads:duplicates")
         else:

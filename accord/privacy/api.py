@@ -15,7 +15,7 @@ from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
-from accord.people.access import leads_visible_to
+from accord.people.access import leads_visible_to, signed_in_user
 from accord.privacy.models import LeadTrash
 from accord.privacy.selectors import (
     PRIVACY_ROLES,
@@ -44,7 +44,7 @@ def export(request: HttpRequest, email: str = Query(..., min_length=1, max_lengt
     _admin_only(request)
     person_email_check(email)  # before the export is logged: a fragment is refused, not searched for
     export_record(
-        user=request.user,
+        user=signed_in_user(request),
         what="privacy.subject_access",
         filename=export_filename(email),
         filters={"email_hash": email_hash(email)},
@@ -113,7 +113,9 @@ def unsubscribe(request: HttpRequest, payload: UnsubscribeIn) -> ConsentOut:
     lead = leads_visible_to(request.user).filter(email_key=payload.email.strip().lower()).first()
     if lead is None:
         raise NotFound("No lead you can see has this email address.", detail={"email": "unknown"})
-    lead = lead_unsubscribe(lead=lead, source=payload.source, actor=request.user, channel=Channel.API)
+    lead = lead_unsubscribe(
+        lead=lead, source=payload.source, actor=signed_in_user(request), channel=Channel.API
+    )
     return ConsentOut(
         lead_id=lead.pk, consent=lead.consent, consent_source=lead.consent_source, consent_at=lead.consent_at
     )

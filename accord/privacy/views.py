@@ -16,6 +16,7 @@ from accord.audit.services import export_record
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
 from accord.leads.selectors import lead_get
+from accord.people.access import signed_in_user
 from accord.privacy.forms import EraseForm, ExportForm, TrashForm
 from accord.privacy.models import LeadTrash
 from accord.privacy.selectors import (
@@ -83,7 +84,7 @@ def privacy_export_download(request: HttpRequest) -> HttpResponse:
     email = form.cleaned_data["email"]
     # Logged like every export, by a hash of the address: the log must not keep what erasure removes.
     export_record(
-        user=request.user,
+        user=signed_in_user(request),
         what="privacy.subject_access",
         filename=export_filename(email),
         filters={"email_hash": email_hash(email)},

@@ -16,6 +16,7 @@ from accord.core.errors import AccessDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.leads.models import Lead
+from accord.people.access import signed_in_user
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
 from accord.sla.selectors import lead_get_for_action, sla_clocks_for
@@ -118,7 +119,7 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
 def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
     """Meets the accept clock and starts the first-touch clock."""
     lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    lead_accept(lead=lead, user=request.user, channel=Channel.API)
+    lead_accept(lead=lead, user=signed_in_user(request), channel=Channel.API)
     return lead_action_out(lead.pk)
 
 
@@ -130,7 +131,9 @@ def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[str, Any]:
     """'not_ready' sends the lead to nurture, any other reason to disqualified; 'other' needs a note."""
     lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    lead_reject(lead=lead, user=request.user, reason=payload.reason, note=payload.note, channel=Channel.API)
+    lead_reject(
+        lead=lead, user=signed_in_user(request), reason=payload.reason, note=payload.note, channel=Channel.API
+    )
     return lead_action_out(lead.pk)
 
 
@@ -148,7 +151,7 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
     def run() -> tuple[int, Any]:
         touch = touch_log(
             lead=lead,
-            user=request.user,
+            user=signed_in_user(request),
             kind=payload.kind,
             outcome=payload.outcome,
             note=payload.note,
@@ -263,7 +266,7 @@ def scorecard_out(card: Scorecard) -> dict[str, Any]:
 )
 def list_scorecards(request: HttpRequest, query: Query[ScorecardQuery]) -> dict[str, Any]:
     """Managers get their teams, heads, executives and admins every team, a rep their own row only."""
-    if not scorecards_allowed(request.user):
+    if not scorecards_allowed(signed_in_user(request)):
         raise AccessDenied("Scorecards are for sales, the heads, executives and admins.")
     period = scorecard_period(kind=query.period, on=query.on, start=query.start, end=query.end)
     cards = scorecards_for(user=request.user, period=period, team_id=query.team)

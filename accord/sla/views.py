@@ -21,6 +21,7 @@ from accord.audit.exports import csv_response
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Channel
 from accord.leads.models import Lead
+from accord.people.access import signed_in_user
 from accord.people.models import User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
@@ -133,24 +134,25 @@ def _row_response(
 
 
 def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
+    user = signed_in_user(request)
     try:
-        lead = selectors.lead_get_for_action(user=request.user, lead_id=lead_id)
+        lead = selectors.lead_get_for_action(user=user, lead_id=lead_id)
     except ApplicationError as exc:
         return _row_response(request, lead_id, error=exc.message, status=exc.status_code)
     name = str(lead)
     try:
         if action == "accept":
-            lead_accept(lead=lead, user=request.user)
+            lead_accept(lead=lead, user=user)
             notice = "Accepted. The first-touch clock is running."
         elif action == "reject":
             reason = request.POST.get("reason", "")
-            lead_reject(lead=lead, user=request.user, reason=reason, note=request.POST.get("note", ""))
+            lead_reject(lead=lead, user=user, reason=reason, note=request.POST.get("note", ""))
             notice = f"Rejected ({RejectionReason(reason).label}); sent back to marketing."
         else:
             kind = request.POST.get("kind", TouchKind.CALL)
             touch_log(
                 lead=lead,
-                user=request.user,
+                user=user,
                 kind=kind,
                 outcome=request.POST.get("outcome", ""),
                 note=request.POST.get("note", ""),
@@ -183,7 +185,7 @@ def inbox_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 def _scorecards_or_403(request: HttpRequest) -> tuple[ScorecardFilterForm, object]:
-    if not scorecards_allowed(request.user):
+    if not scorecards_allowed(signed_in_user(request)):
         raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")
     from accord.sla.scorecards import scorecard_teams_for
 
@@ -212,7 +214,7 @@ def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
     _, cards = _scorecards_or_403(request)
     name = f"scorecards-{cards.period.start:%Y%m%d}-{cards.period.end:%Y%m%d}.csv"
     return csv_response(
-        name, scorecards_csv_header(), scorecards_csv_rows(cards), user=request.user, what="sla.scorecards",
+        name, scorecards_csv_header(), scorecards_csv_rows(cards), user=signed_in_user(request), what="sla.scorecards",
         filters=request.GET.dict(),
     )  # fmt: skip
 
@@ -223,7 +225,7 @@ def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def rejection_feedback(request: HttpRequest) -> HttpResponse:
-    if not selectors.rejection_feedback_allowed(request.user):
+    if not selectors.rejection_feedback_allowed(signed_in_user(request)):
         raise PermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
