@@ -31,7 +31,7 @@ MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not f
 
 
 def _admin_only(request: HttpRequest) -> None:
-    if not request.user.has_role(*PRIVACY_ROLES):
+    if not signed_in_user(request).has_role(*PRIVACY_ROLES):
         raise AccessDenied("Only administrators may export or erase personal data.")
 
 
@@ -77,7 +77,7 @@ def erase(request: HttpRequest, payload: EraseIn) -> EraseOut:
     record = privacy_erase(
         email=payload.email,
         lead_id=payload.lead_id,
-        actor=request.user,
+        actor=signed_in_user(request),
         reason=payload.reason,
         channel=Channel.API,
     )
@@ -138,8 +138,9 @@ class TrashOut(Schema):
     summary="Delete a lead (to the trash, restorable)",
 )
 def trash_add(request: HttpRequest, payload: TrashIn, lead_id: int = Path(..., ge=1, le=MAX_ID)) -> TrashOut:
-    lead = lead_get(user=request.user, lead_id=lead_id)
-    lead_delete(lead=lead, actor=request.user, reason=payload.reason, channel=Channel.API)
+    user = signed_in_user(request)
+    lead = lead_get(user=user, lead_id=lead_id)
+    lead_delete(lead=lead, actor=user, reason=payload.reason, channel=Channel.API)
     return TrashOut(lead_id=lead.pk, in_trash=True)
 
 
@@ -153,5 +154,5 @@ def trash_restore(request: HttpRequest, lead_id: int = Path(..., ge=1, le=MAX_ID
     lead: Lead | None = item.lead if item else None
     if lead is None:
         raise NotFound(f"Lead {lead_id} is not in the trash.", detail={"lead_id": lead_id})
-    lead_restore(lead=lead, actor=request.user, channel=Channel.API)
+    lead_restore(lead=lead, actor=signed_in_user(request), channel=Channel.API)
     return TrashOut(lead_id=lead.pk, in_trash=False)

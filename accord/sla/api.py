@@ -118,8 +118,9 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
 )
 def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
     """Meets the accept clock and starts the first-touch clock."""
-    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    lead_accept(lead=lead, user=signed_in_user(request), channel=Channel.API)
+    user = signed_in_user(request)
+    lead = lead_get_for_action(user=user, lead_id=lead_id)
+    lead_accept(lead=lead, user=user, channel=Channel.API)
     return lead_action_out(lead.pk)
 
 
@@ -130,10 +131,9 @@ def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 )
 def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[str, Any]:
     """'not_ready' sends the lead to nurture, any other reason to disqualified; 'other' needs a note."""
-    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    lead_reject(
-        lead=lead, user=signed_in_user(request), reason=payload.reason, note=payload.note, channel=Channel.API
-    )
+    user = signed_in_user(request)
+    lead = lead_get_for_action(user=user, lead_id=lead_id)
+    lead_reject(lead=lead, user=user, reason=payload.reason, note=payload.note, channel=Channel.API)
     return lead_action_out(lead.pk)
 
 
@@ -146,7 +146,7 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
     """Meets the first- or next-touch clock and starts the next one (accepting the lead first if needed).
 
     Honours Idempotency-Key: a retried post logs one touch."""
-    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
+    lead = lead_get_for_action(user=signed_in_user(request), lead_id=lead_id)
 
     def run() -> tuple[int, Any]:
         touch = touch_log(
@@ -178,7 +178,9 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
 )
 def list_clocks(request: HttpRequest, query: Query[ClockQuery]) -> list[dict[str, Any]]:
     """Open clocks on leads you may see, earliest deadline (so the most overdue) first."""
-    clocks = sla_clocks_for(user=request.user, owner=query.owner or "", include_closed=query.include_closed)
+    clocks = sla_clocks_for(
+        user=signed_in_user(request), owner=query.owner or "", include_closed=query.include_closed
+    )
     now = timezone.now()
     return [clock_out(c, now) for c in clocks[: query.limit]]
 
@@ -266,10 +268,11 @@ def scorecard_out(card: Scorecard) -> dict[str, Any]:
 )
 def list_scorecards(request: HttpRequest, query: Query[ScorecardQuery]) -> dict[str, Any]:
     """Managers get their teams, heads, executives and admins every team, a rep their own row only."""
-    if not scorecards_allowed(signed_in_user(request)):
+    user = signed_in_user(request)
+    if not scorecards_allowed(user):
         raise AccessDenied("Scorecards are for sales, the heads, executives and admins.")
     period = scorecard_period(kind=query.period, on=query.on, start=query.start, end=query.end)
-    cards = scorecards_for(user=request.user, period=period, team_id=query.team)
+    cards = scorecards_for(user=user, period=period, team_id=query.team)
     w = cards.weights
     return {
         "start": period.start,

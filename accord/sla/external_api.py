@@ -114,7 +114,7 @@ class ExternalConfigSchema(Schema):
     summary="Whether new MQLs wait for a third party",
 )
 def get_config(request: HttpRequest) -> dict[str, Any]:
-    if not request.user.has_role("marketing", "marketing_head", "admin"):
+    if not signed_in_user(request).has_role("marketing", "marketing_head", "admin"):
         raise AccessDenied("Only marketing sees the external qualification settings.")
     config = ExternalQualificationConfig.current()
     return {"enabled": config.enabled, "provider_name": config.provider_name, "sla_hours": config.sla_hours}
