@@ -184,7 +184,7 @@ def managed_users(user: Viewer) -> QuerySet[User]:
     return User.objects.filter(pk__in=managed_user_ids(user))
 
 
-def manages(manager: Viewer, person: Any) -> bool:
+def manages(manager: Viewer, person: User | int | None) -> bool:
     """Whether ``manager`` is above ``person``: the one definition of "manages"."""
     person_id = getattr(person, "pk", person)
     return person_id is not None and person_id in managed_user_ids(manager)
