@@ -109,7 +109,7 @@ def deal_out(deal: Deal) -> dict[str, Any]:
         "name": deal.name,
         "account": {"id": deal.account_id, "name": deal.account.name},
         "contact": {"id": deal.contact_id, "name": str(deal.contact)},
-        "owner": deal.owner.username if deal.owner_id else None,
+        "owner": deal.owner.username if deal.owner else None,
         "amount": deal.amount,
         "currency": deal.currency,
         "stage": deal.stage,

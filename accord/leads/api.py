@@ -131,7 +131,7 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
         "engagement_score": lead.engagement_score,
         "criteria_version": lead.criteria_version.version if lead.criteria_version_id else None,
         "explanation": lead.explanation,
-        "owner": lead.owner.username if lead.owner_id else None,
+        "owner": lead.owner.username if lead.owner else None,
         "source": lead.source.name if lead.source_id else None,
         "consent": lead.consent,
         "custom": lead.custom,

@@ -87,7 +87,7 @@ def clock_out(clock: SlaClock, now: datetime) -> dict[str, Any]:
         "lead": str(clock.lead),
         "kind": clock.kind,
         "status": clock.status_at(now),
-        "owner": clock.owner.username if clock.owner_id else None,
+        "owner": clock.owner.username if clock.owner else None,
         "policy": clock.policy.name,
         "started_at": clock.started_at,
         "due_at": clock.due_at,
@@ -106,7 +106,7 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
     return {
         "id": lead.pk,
         "stage": lead.stage,
-        "owner": lead.owner.username if lead.owner_id else None,
+        "owner": lead.owner.username if lead.owner else None,
         "clocks": [clock_out(c, now) for c in clocks],
     }
 
