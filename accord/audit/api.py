@@ -12,6 +12,7 @@ from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.audit.selectors import ChangeFilters, can_read_audit, change_record_get, change_record_list
 from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import NotFound
+from accord.people.access import signed_in_user
 
 router = Router(tags=["audit"])
 
@@ -66,16 +67,17 @@ def change_out(r: ChangeRecord) -> dict[str, Any]:
     summary="Changes you may read (admins; heads: configuration)",
 )
 def list_changes(request: HttpRequest, query: Query[ChangeQuery]) -> dict[str, Any]:
-    if not can_read_audit(request.user):
+    user = signed_in_user(request)
+    if not can_read_audit(user):
         raise NotFound("Not found.")
     filters = ChangeFilters(
         object_type=query.object_type or "", object_id=query.object_id or "", actor=query.actor or "",
         channel=query.channel or "", action=query.action or "", since=query.since, until=query.until,
     )  # fmt: skip
-    qs = change_record_list(user=request.user, filters=filters)
+    qs = change_record_list(user=user, filters=filters)
     return offset_page(qs, limit=query.limit, offset=query.offset, row=change_out)
 
 
 @router.get("/audit/{record_id}", response={200: ChangeOut, 404: ErrorOut}, summary="One change record")
 def get_change(request: HttpRequest, record_id: int) -> dict[str, Any]:
-    return change_out(change_record_get(user=request.user, record_id=record_id))
+    return change_out(change_record_get(user=signed_in_user(request), record_id=record_id))

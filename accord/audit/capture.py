@@ -25,6 +25,7 @@ from django.utils import timezone
 from accord.audit import context
 from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.audit.registry import ALWAYS_MASKED, MASK, TRACKED, Tracked
+from accord.people.models import User
 
 _OLD = "_audit_old_values"
 
@@ -287,7 +288,7 @@ def audit_bulk_changes(
     model: type[models.Model],
     items: list[BulkChange],
     *,
-    actor: Any = None,
+    actor: User | None = None,
     channel: str | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> int:

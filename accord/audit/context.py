@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from accord.audit.models import AuditChannel
+from accord.people.models import User
 
 
 @dataclass
@@ -23,7 +24,7 @@ class AuditContext:
     """The actor (a user, or a request whose user is resolved late), the channel and a request id."""
 
     channel: str = AuditChannel.SYSTEM
-    actor: Any = None
+    actor: User | None = None
     request: Any = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -63,7 +64,7 @@ def leave(token: Token[AuditContext | None]) -> None:
 
 @contextmanager
 def audit_context(
-    *, actor: Any = None, channel: str = AuditChannel.SYSTEM, request_id: str = ""
+    *, actor: User | None = None, channel: str = AuditChannel.SYSTEM, request_id: str = ""
 ) -> Iterator[AuditContext]:
     """Changes made inside are recorded with this actor and channel (tasks, commands, imports)."""
     outer = _current.get()
@@ -79,7 +80,7 @@ def audit_context(
         leave(token)
 
 
-def api_authenticated(user: Any) -> None:
+def api_authenticated(user: User) -> None:
     """Called by the API's token authentication: the rest of this request acts as ``user`` over the API."""
     ctx = _current.get()
     if ctx is not None:

@@ -10,6 +10,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 
 from accord.audit.services import export_finished, export_record
 from accord.core.csv_safe import csv_lines
+from accord.people.models import User
 
 
 def csv_response(
@@ -17,7 +18,7 @@ def csv_response(
     header: Sequence[Any] | None,
     rows: Iterable[Iterable[Any]],
     *,
-    user: Any,
+    user: User,
     what: str,
     filters: dict[str, Any] | None = None,
 ) -> HttpResponse | StreamingHttpResponse:

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from accord.audit import context
 from accord.audit.models import ExportRecord
+from accord.people.models import User
 
 
 def export_record(
-    *, user: Any, what: str, filename: str = "", filters: dict[str, Any] | None = None
+    *, user: User, what: str, filename: str = "", filters: dict[str, Any] | None = None
 ) -> ExportRecord:
     """Log that ``user`` is exporting ``what`` with ``filters`` (the row count follows when known)."""
     ctx = context.current()

@@ -23,6 +23,7 @@ from accord.audit.selectors import (
     change_record_list,
 )
 from accord.core.errors import NotFound
+from accord.people.access import signed_in_user
 
 PAGE_SIZE = 50
 EXPORT_HEADER = (
@@ -32,11 +33,12 @@ EXPORT_HEADER = (
 
 
 def _form(request: HttpRequest) -> ChangeFilterForm:
-    if not can_read_audit(request.user):
+    user = signed_in_user(request)
+    if not can_read_audit(user):
         # The audit trail's existence is no secret, but nothing in it is for this user: same as a record
         # outside their scope.
         raise Http404("No such page.")
-    return ChangeFilterForm(request.GET or None, object_types=change_object_types(request.user))
+    return ChangeFilterForm(request.GET or None, object_types=change_object_types(user))
 
 
 @require_GET
@@ -44,7 +46,7 @@ def _form(request: HttpRequest) -> ChangeFilterForm:
 def change_list_page(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     records = change_record_list(
-        user=request.user, filters=form.filters() if form.is_bound else ChangeFilters()
+        user=signed_in_user(request), filters=form.filters() if form.is_bound else ChangeFilters()
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -55,10 +57,11 @@ def change_list_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def change_detail_page(request: HttpRequest, record_id: int) -> HttpResponse:
-    if not can_read_audit(request.user):
+    user = signed_in_user(request)
+    if not can_read_audit(user):
         raise Http404("No such change.")
     try:
-        record = change_record_get(user=request.user, record_id=record_id)
+        record = change_record_get(user=user, record_id=record_id)
     except NotFound:
         raise Http404("No such change.") from None
     return render(request, "audit/change_detail.html", {"record": record})
@@ -84,11 +87,12 @@ def _cell(value: Any) -> Any:
 @require_GET
 @login_required
 def change_list_csv(request: HttpRequest) -> Any:
+    user = signed_in_user(request)
     form = _form(request)
     filters = form.filters() if form.is_bound else ChangeFilters()
-    records = change_record_list(user=request.user, filters=filters)
+    records = change_record_list(user=user, filters=filters)
     return csv_response(
-        "audit-changes.csv", EXPORT_HEADER, export_rows(records), user=request.user, what="audit.changes",
+        "audit-changes.csv", EXPORT_HEADER, export_rows(records), user=user, what="audit.changes",
         filters={k: v for k, v in asdict(filters).items() if v},
     )  # fmt: skip
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import models, transaction
 from django.utils import timezone
 
+from accord.core.actors import Actor
 from accord.core.models import Channel, Event
 
 
@@ -21,18 +22,21 @@ def event_record(
     type: str,
     subject: models.Model,
     channel: str = Channel.SYSTEM,
-    actor: Any = None,
+    actor: Actor | None = None,
     payload: dict[str, Any] | None = None,
     stage: str = "",
     occurred_at: datetime | None = None,
 ) -> Event:
     """Append one event about ``subject``."""
+    # The actor is the user model (settings.AUTH_USER_MODEL), which core may not name: the cast is the
+    # one place its Actor protocol meets the foreign key's concrete type.
+    signed_in = cast(Any, actor) if getattr(actor, "is_authenticated", False) else None
     event = Event.objects.create(
         type=type,
         subject_type=subject_type_of(subject),
         subject_id=subject.pk,
         channel=channel,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=signed_in,
         payload=payload or {},
         stage=stage,
         occurred_at=occurred_at or timezone.now(),

@@ -18,6 +18,8 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from accord.core.actors import Actor
+
 
 class NotificationKind(models.TextChoices):
     SLA_REMINDER = "sla_reminder", "SLA deadline coming up"
@@ -47,7 +49,7 @@ def register_notification_sender(sender: NotificationSender) -> NotificationSend
 
 def notify(
     *,
-    user: Any,
+    user: Actor,
     kind: str,
     subject: str,
     body: str,

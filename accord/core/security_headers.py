@@ -23,6 +23,8 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
+from accord.core.actors import Actor
+
 # Every directive not listed falls back to default-src 'self'. img-src allows data: URIs for the
 # small inline SVG icons of the API docs page (Swagger UI), which is served from our static files.
 CSP_TEMPLATE = (
@@ -88,7 +90,7 @@ LAST_SEEN_SESSION_KEY = "accord_last_seen"
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+def on_user_logged_in(sender: Any, request: HttpRequest | None, user: Actor, **kwargs: Any) -> None:
     """A new sign-in starts the idle clock, so the first request after it need not write the session."""
     if request is not None and hasattr(request, "session"):
         request.session[LAST_SEEN_SESSION_KEY] = int(time.time())

@@ -18,6 +18,7 @@ from accord.deals.selectors import DealFilters, deal_get, deal_list
 from accord.deals.services import customer_stage_set, deal_lose, deal_stage_set, deal_win, lead_convert
 from accord.leads.models import Stage
 from accord.leads.selectors import lead_get
+from accord.people.access import signed_in_user
 
 router = Router(tags=["deals"])
 
@@ -108,7 +109,7 @@ def deal_out(deal: Deal) -> dict[str, Any]:
         "name": deal.name,
         "account": {"id": deal.account_id, "name": deal.account.name},
         "contact": {"id": deal.contact_id, "name": str(deal.contact)},
-        "owner": deal.owner.username if deal.owner_id else None,
+        "owner": deal.owner.username if deal.owner else None,
         "amount": deal.amount,
         "currency": deal.currency,
         "stage": deal.stage,
@@ -124,7 +125,7 @@ def deal_out(deal: Deal) -> dict[str, Any]:
 @router.get("/deals", response=DealListOut, summary="List deals you may see")
 def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
     qs = deal_list(
-        user=request.user,
+        user=signed_in_user(request),
         filters=DealFilters(stage=query.stage or "", owner=query.owner or "", q=query.q or ""),
     )
     return offset_page(qs, limit=query.limit, offset=query.offset, row=deal_out)
@@ -132,7 +133,7 @@ def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
 
 @router.get("/deals/{deal_id}", response={200: DealOut, 404: ErrorOut}, summary="One deal")
 def get_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
-    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+    return deal_out(deal_get(user=signed_in_user(request), deal_id=deal_id))
 
 
 @router.post(
@@ -141,7 +142,7 @@ def get_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
     summary="Convert an accepted lead (SAL or SQL) into a deal",
 )
 def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     lead = lead_get(user=user, lead_id=lead_id)
     body = {"lead": lead_id, **payload.model_dump(mode="json")}
 
@@ -159,9 +160,10 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Http
     summary="Move an open deal (qualification, proposal, negotiation)",
 )
 def move_deal(request: HttpRequest, deal_id: int, payload: DealStageIn) -> dict[str, Any]:
-    deal = deal_get(user=request.user, deal_id=deal_id)
-    deal_stage_set(deal=deal, user=request.user, stage=payload.stage, channel=Channel.API)
-    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+    user = signed_in_user(request)
+    deal = deal_get(user=user, deal_id=deal_id)
+    deal_stage_set(deal=deal, user=user, stage=payload.stage, channel=Channel.API)
+    return deal_out(deal_get(user=user, deal_id=deal_id))
 
 
 @router.post(
@@ -170,11 +172,10 @@ def move_deal(request: HttpRequest, deal_id: int, payload: DealStageIn) -> dict[
     summary="Mark a deal won",
 )
 def win_deal(request: HttpRequest, deal_id: int, payload: WinIn) -> dict[str, Any]:
-    deal = deal_get(user=request.user, deal_id=deal_id)
-    deal_win(
-        deal=deal, user=request.user, closed_at=payload.closed_at, reason=payload.reason, channel=Channel.API
-    )
-    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+    user = signed_in_user(request)
+    deal = deal_get(user=user, deal_id=deal_id)
+    deal_win(deal=deal, user=user, closed_at=payload.closed_at, reason=payload.reason, channel=Channel.API)
+    return deal_out(deal_get(user=user, deal_id=deal_id))
 
 
 @router.post(
@@ -183,11 +184,10 @@ def win_deal(request: HttpRequest, deal_id: int, payload: WinIn) -> dict[str, An
     summary="Mark a deal lost",
 )
 def lose_deal(request: HttpRequest, deal_id: int, payload: LoseIn) -> dict[str, Any]:
-    deal = deal_get(user=request.user, deal_id=deal_id)
-    deal_lose(
-        deal=deal, user=request.user, reason=payload.reason, closed_at=payload.closed_at, channel=Channel.API
-    )
-    return deal_out(deal_get(user=request.user, deal_id=deal_id))
+    user = signed_in_user(request)
+    deal = deal_get(user=user, deal_id=deal_id)
+    deal_lose(deal=deal, user=user, reason=payload.reason, closed_at=payload.closed_at, channel=Channel.API)
+    return deal_out(deal_get(user=user, deal_id=deal_id))
 
 
 @router.post(
@@ -196,8 +196,9 @@ def lose_deal(request: HttpRequest, deal_id: int, payload: LoseIn) -> dict[str, 
     summary="Set a customer's stage by hand (customer, loyal, advocate)",
 )
 def set_customer_stage(request: HttpRequest, lead_id: int, payload: CustomerStageIn) -> dict[str, Any]:
-    lead = lead_get(user=request.user, lead_id=lead_id)
+    user = signed_in_user(request)
+    lead = lead_get(user=user, lead_id=lead_id)
     lead = customer_stage_set(
-        lead=lead, stage=payload.stage, user=request.user, reason=payload.reason, channel=Channel.API
+        lead=lead, stage=payload.stage, user=user, reason=payload.reason, channel=Channel.API
     )
     return {"lead": lead.pk, "stage": lead.stage}

@@ -21,13 +21,14 @@ from accord.deals.models import Deal
 from accord.deals.selectors import DealFilters, can_act_on_deal, deal_get, deal_list
 from accord.deals.services import CONVERTIBLE_STAGES, deal_lose, deal_win, lead_convert
 from accord.leads.selectors import lead_get
+from accord.people.access import signed_in_user
 
 PAGE_SIZE = 50
 
 
 def _deal_or_404(request: HttpRequest, deal_id: int) -> Deal:
     try:
-        return deal_get(user=request.user, deal_id=deal_id)
+        return deal_get(user=signed_in_user(request), deal_id=deal_id)
     except NotFound:
         raise Http404("No such deal.") from None
 
@@ -37,7 +38,7 @@ def deal_list_page(request: HttpRequest) -> HttpResponse:
     form = DealFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = DealFilters(stage=data.get("stage", ""), owner=data.get("owner", ""), q=data.get("q", ""))
-    page = Paginator(deal_list(user=request.user, filters=filters), PAGE_SIZE).get_page(
+    page = Paginator(deal_list(user=signed_in_user(request), filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     query = request.GET.copy()
@@ -57,7 +58,7 @@ def deal_detail_page(request: HttpRequest, deal_id: int) -> HttpResponse:
         "deals/detail.html",
         {
             "deal": deal,
-            "can_act": deal.is_open and can_act_on_deal(request.user, deal),
+            "can_act": deal.is_open and can_act_on_deal(signed_in_user(request), deal),
             "win_form": WinForm(),
             "lose_form": LoseForm(),
         },
@@ -65,6 +66,7 @@ def deal_detail_page(request: HttpRequest, deal_id: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, deal_id: int, form_class: type, action: str) -> HttpResponse:
+    user = signed_in_user(request)
     deal = _deal_or_404(request, deal_id)
     form = form_class(request.POST)
     if not form.is_valid():
@@ -72,10 +74,10 @@ def _act(request: HttpRequest, deal_id: int, form_class: type, action: str) -> H
         return redirect("deals:detail", deal.pk)
     try:
         if action == "win":
-            deal_win(deal=deal, user=request.user, reason=form.cleaned_data["reason"])
+            deal_win(deal=deal, user=user, reason=form.cleaned_data["reason"])
             messages.success(request, "Deal won: the contact is now a customer.")
         else:
-            deal_lose(deal=deal, user=request.user, reason=form.cleaned_data["reason"])
+            deal_lose(deal=deal, user=user, reason=form.cleaned_data["reason"])
             messages.success(request, "Deal marked lost.")
     except AccessDenied as exc:
         raise PermissionDenied(exc.message) from None
@@ -98,14 +100,15 @@ def deal_lose_page(request: HttpRequest, deal_id: int) -> HttpResponse:
 
 @login_required
 def lead_convert_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = signed_in_user(request)
     try:
-        lead = lead_get(user=request.user, lead_id=lead_id)
+        lead = lead_get(user=user, lead_id=lead_id)
     except NotFound:
         raise Http404("No such lead.") from None
     form = ConvertForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            deal = lead_convert(lead=lead, user=request.user, **form.cleaned_data)
+            deal = lead_convert(lead=lead, user=user, **form.cleaned_data)
         except AccessDenied as exc:
             raise PermissionDenied(exc.message) from None
         except ApplicationError as exc:

@@ -32,7 +32,12 @@ from accord.intake.importing.mapping import CUSTOM_TARGET, MAPPING_TARGETS, mapp
 from accord.intake.importing.reading import csv_sample
 from accord.leads.models import ImportJob, ImportStatus, Source
 from accord.leads.selectors import import_job_outcome
-from accord.people.access import IMPORT_ROLES, import_jobs_actionable_by, import_jobs_visible_to
+from accord.people.access import (
+    IMPORT_ROLES,
+    import_jobs_actionable_by,
+    import_jobs_visible_to,
+    signed_in_user,
+)
 
 
 class ImportUploadForm(forms.Form):
@@ -74,7 +79,7 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
                 uploaded=form.cleaned_data["file"],
                 source=form.cleaned_data["source"] or import_source_default(),
                 encoding=form.cleaned_data["encoding"],
-                actor=request.user,
+                actor=signed_in_user(request),
             )
         except ApplicationError as exc:
             form.add_error("encoding" if "encoding" in exc.detail else "file", exc.message)

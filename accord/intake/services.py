@@ -35,6 +35,7 @@ from accord.leads.normalize import Submission
 from accord.leads.protection import PROPOSED_EVENT, lead_changes_to_hold
 from accord.leads.services import possible_duplicates_flag
 from accord.leads.submissions import lead_apply_fields, lead_link_account, submission_validate
+from accord.people.models import User
 from accord.qualification.engine import Activity, Evaluation, evaluation_payload
 from accord.qualification.selectors import evaluate_lead, next_stage
 from accord.routing.tasks import route_lead_later, route_leads_later
@@ -85,7 +86,7 @@ def lead_intake(
     data: dict[str, Any],
     channel: str,
     source: Source | None = None,
-    actor: Any = None,
+    actor: User | None = None,
     occurred_at: datetime | None = None,
 ) -> IntakeResult:
     """Take one submission through the whole pipeline. Raises ApplicationError for bad input."""

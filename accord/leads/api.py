@@ -20,6 +20,7 @@ from accord.leads.normalize import resolve_field
 from accord.leads.registry import lead_prefetches
 from accord.leads.selectors import LeadFilters, lead_get, lead_list
 from accord.people import access
+from accord.people.access import signed_in_user
 
 router = Router(tags=["leads"])
 
@@ -130,7 +131,7 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
         "engagement_score": lead.engagement_score,
         "criteria_version": lead.criteria_version.version if lead.criteria_version_id else None,
         "explanation": lead.explanation,
-        "owner": lead.owner.username if lead.owner_id else None,
+        "owner": lead.owner.username if lead.owner else None,
         "source": lead.source.name if lead.source_id else None,
         "consent": lead.consent,
         "custom": lead.custom,
@@ -165,7 +166,7 @@ def api_source(name: str | None) -> Source:
 )
 def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     """Runs the lead through the intake pipeline: match, qualify, stage. 201 when new, 200 when matched."""
-    user = request.user
+    user = signed_in_user(request)
     if not user.has_role(*INTAKE_ROLES):
         raise AccessDenied("Your role may not submit leads.", status=403)
     body = payload.model_dump(exclude_none=True)
@@ -233,12 +234,12 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         import_job=query.import_job,
         order=query.order or ("urgency" if query.owner == "me" else "newest"),
     )
-    qs = lead_list(user=request.user, filters=filters).prefetch_related(*lead_prefetches())
+    qs = lead_list(user=signed_in_user(request), filters=filters).prefetch_related(*lead_prefetches())
     return offset_page(qs, limit=query.limit, offset=query.offset, row=lead_out)
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
 def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
-    lead = lead_get(user=request.user, lead_id=lead_id)
+    lead = lead_get(user=signed_in_user(request), lead_id=lead_id)
     prefetch_related_objects([lead], *lead_prefetches())
     return lead_out(lead)

@@ -19,6 +19,7 @@ from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.core.models import Channel
 from accord.leads.models import Lead, Source, Stage
 from accord.people import access
+from accord.people.models import User
 
 # Fields that say who the person is; marketing data (UTM, size, industry, message...) stays newest-wins.
 IDENTITY_FIELDS = ("first_name", "last_name", "title", "company", "phone", "website")
@@ -32,7 +33,7 @@ PROPOSED_EVENT = "lead.change_proposed"
 APPLIED_EVENT = "lead.proposed_change_applied"
 
 
-def intake_is_anonymous(*, channel: str, source: Source | None, actor: Any) -> bool:
+def intake_is_anonymous(*, channel: str, source: Source | None, actor: User | None) -> bool:
     """True for the public doors without proof of who sent it: a form or hook of an unsigned source."""
     if actor is not None and getattr(actor, "is_authenticated", False):
         return False
@@ -78,7 +79,7 @@ def lead_hand_edited(lead: Lead) -> bool:
 
 
 def lead_changes_to_hold(
-    *, lead: Lead, submitted: Mapping[str, Any], channel: str, source: Source | None, actor: Any
+    *, lead: Lead, submitted: Mapping[str, Any], channel: str, source: Source | None, actor: User | None
 ) -> dict[str, list[Any]]:
     """The intake hook: {field: [old, new]} an anonymous submission proposes instead of writing."""
     if not intake_is_anonymous(channel=channel, source=source, actor=actor):
@@ -92,7 +93,7 @@ def lead_changes_to_hold(
     )
 
 
-def may_apply_proposed_change(user: Any, lead: Lead) -> bool:
+def may_apply_proposed_change(user: access.Viewer, lead: Lead) -> bool:
     """Who may apply a proposal: whoever may change the lead's stage (accord.people.access: its owner
     and the people who manage them, marketing, the heads and admins)."""
     return access.leads_actionable_by(user, "stage").filter(pk=lead.pk).exists()

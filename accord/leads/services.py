@@ -16,6 +16,7 @@ from accord.leads.matching import possible_duplicates_among
 from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.normalize import normalize_phone
 from accord.leads.protection import APPLIED_EVENT, IDENTITY_FIELDS, PROPOSED_EVENT, may_apply_proposed_change
+from accord.people.models import User
 
 # Fields a merge copies from the merged lead when the kept lead has them empty.
 MERGE_FIELDS = (
@@ -65,7 +66,7 @@ def source_create(*, name: str, kind: str = SourceKind.FORM, success_url: str = 
 
 
 @transaction.atomic
-def lead_merge(*, keep: Lead, merge: Lead, actor: Any = None, channel: str = Channel.PAGE) -> Lead:
+def lead_merge(*, keep: Lead, merge: Lead, actor: User | None = None, channel: str = Channel.PAGE) -> Lead:
     """Merge ``merge`` into ``keep``: empty fields are filled, custom fields combined, every event kept.
 
     The merged lead stays as an alias (``merged_into``) so its email still finds the kept lead and its
@@ -116,7 +117,7 @@ def lead_merge(*, keep: Lead, merge: Lead, actor: Any = None, channel: str = Cha
 
 
 @transaction.atomic
-def duplicate_dismiss(*, duplicate: PossibleDuplicate, actor: Any) -> None:
+def duplicate_dismiss(*, duplicate: PossibleDuplicate, actor: User) -> None:
     """Mark a pair as two different people."""
     if duplicate.status != DuplicateStatus.OPEN:
         raise Conflict("This pair was already resolved.")
@@ -131,7 +132,7 @@ def lead_stage_set(
     *,
     lead: Lead,
     stage: str,
-    actor: Any,
+    actor: User | None,
     reason: str = "",
     channel: str = Channel.PAGE,
     occurred_at: datetime | None = None,
@@ -163,7 +164,7 @@ def lead_stage_set(
 
 @transaction.atomic
 def lead_proposed_change_apply(
-    *, lead: Lead, proposal_id: int, actor: Any, channel: str = Channel.PAGE
+    *, lead: Lead, proposal_id: int, actor: User, channel: str = Channel.PAGE
 ) -> Lead:
     """Apply the values an anonymous submission proposed for a protected lead (see protection.py).
 

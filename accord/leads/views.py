@@ -38,6 +38,7 @@ from accord.leads.services import (
     source_create,
 )
 from accord.people import access
+from accord.people.access import signed_in_user
 from accord.people.models import Role, User
 
 PAGE_SIZE = 50
@@ -94,7 +95,7 @@ def can_merge(user: User) -> bool:
 @login_required
 def lead_list_page(request: HttpRequest) -> HttpResponse:
     """The marketing intake view: recent leads, filters, counts per stage, 50 a page."""
-    user = request.user
+    user = signed_in_user(request)
     owner_rows = (
         User.objects.filter(roles__role__in=[Role.SALES_REP, Role.SALES_MANAGER], is_active=True)
         .distinct()
@@ -319,6 +320,7 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
 def _detail_context(
     request: HttpRequest, lead: Lead, stage_form: StageChangeForm | None = None
 ) -> dict[str, Any]:
+    user = signed_in_user(request)
     history = lead_stage_history(lead)
     spans = [
         {
@@ -336,7 +338,7 @@ def _detail_context(
         if name == "consent":
             value = lead.get_consent_display()
         fields.append({"name": name, "label": label, "value": value})
-    allowed = can_change_stage(request.user, lead)
+    allowed = can_change_stage(user, lead)
     events = list(lead_events(lead))
     applied = {e.payload.get("proposal") for e in events if e.type == APPLIED_EVENT and e.payload}
     timeline = [event_story(e, lead) for e in events]
@@ -348,7 +350,7 @@ def _detail_context(
         "custom": sorted((lead.custom or {}).items()),
         "spans": spans,
         "timeline": timeline,
-        "can_apply_proposals": may_apply_proposed_change(request.user, lead),
+        "can_apply_proposals": may_apply_proposed_change(user, lead),
         "can_change_stage": allowed,
         "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
         "stage_label": _stage_label(lead.stage),
@@ -357,7 +359,7 @@ def _detail_context(
 
 @login_required
 def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = _lead_or_404(request.user, lead_id)
+    lead = _lead_or_404(signed_in_user(request), lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead))
 
 
@@ -365,6 +367,7 @@ def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
     """Manual stage change from the detail page, through ``lead_stage_set``."""
+    user = signed_in_user(request)
     try:
         lead = access.access_lead_by_id(request.user, lead_id, action="stage")
     except NotFound:
@@ -377,7 +380,7 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
             lead_stage_set(
                 lead=lead,
                 stage=form.cleaned_data["stage"],
-                actor=request.user,
+                actor=user,
                 reason=form.cleaned_data["reason"],
                 channel=Channel.PAGE,
             )
@@ -386,7 +389,7 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
         else:
             messages.success(request, f"Stage set to {_stage_label(form.cleaned_data['stage'])}.")
             return redirect("leads:detail", lead_id=lead.pk)
-    lead = _lead_or_404(request.user, lead_id)
+    lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead, form), status=422)
 
 
@@ -394,15 +397,14 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
 @require_POST
 def lead_proposed_change_apply_view(request: HttpRequest, lead_id: int, proposal_id: int) -> HttpResponse:
     """'Apply' on a proposed change in the timeline, through ``lead_proposed_change_apply``."""
-    lead = _lead_or_404(request.user, lead_id)
-    if not may_apply_proposed_change(request.user, lead):
+    user = signed_in_user(request)
+    lead = _lead_or_404(user, lead_id)
+    if not may_apply_proposed_change(user, lead):
         raise PermissionDenied(
             "Only the lead's owner, marketing, the heads and admins may apply a proposed change."
         )
     try:
-        lead_proposed_change_apply(
-            lead=lead, proposal_id=proposal_id, actor=request.user, channel=Channel.PAGE
-        )
+        lead_proposed_change_apply(lead=lead, proposal_id=proposal_id, actor=user, channel=Channel.PAGE)
     except NotFound:
         raise Http404("No such proposed change.") from None
     except ApplicationError as exc:
@@ -416,7 +418,7 @@ def lead_proposed_change_apply_view(request: HttpRequest, lead_id: int, proposal
 
 
 def _require_merge_role(request: HttpRequest) -> None:
-    if not can_merge(request.user):
+    if not can_merge(signed_in_user(request)):
         raise PermissionDenied("Only marketing, the heads and admins work the duplicates queue.")
 
 
@@ -432,7 +434,7 @@ def _open_pairs(user: User):
 @login_required
 def duplicate_queue_page(request: HttpRequest) -> HttpResponse:
     _require_merge_role(request)
-    page = Paginator(_open_pairs(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_open_pairs(signed_in_user(request)), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "leads/duplicates.html", {"page": page, "pairs": page.object_list})
 
 
@@ -462,7 +464,7 @@ def _compare_rows(left: Lead, right: Lead) -> list[dict[str, Any]]:
 @login_required
 def duplicate_compare_page(request: HttpRequest, pair_id: int) -> HttpResponse:
     _require_merge_role(request)
-    pair = get_object_or_404(_open_pairs(request.user), pk=pair_id)
+    pair = get_object_or_404(_open_pairs(signed_in_user(request)), pk=pair_id)
     return render(
         request,
         "leads/duplicate_compare.html",
@@ -479,16 +481,17 @@ def duplicate_compare_page(request: HttpRequest, pair_id: int) -> HttpResponse:
 @require_POST
 def duplicate_resolve(request: HttpRequest, pair_id: int) -> HttpResponse:
     """Keep left, keep right, or not a duplicate."""
+    user = signed_in_user(request)
     _require_merge_role(request)
-    pair = get_object_or_404(_open_pairs(request.user), pk=pair_id)
+    pair = get_object_or_404(_open_pairs(user), pk=pair_id)
     action = request.POST.get("action", "")
     try:
         if action == "keep_left":
-            kept = lead_merge(keep=pair.lead, merge=pair.other, actor=request.user, channel=Channel.PAGE)
+            kept = lead_merge(keep=pair.lead, merge=pair.other, actor=user, channel=Channel.PAGE)
         elif action == "keep_right":
-            kept = lead_merge(keep=pair.other, merge=pair.lead, actor=request.user, channel=Channel.PAGE)
+            kept = lead_merge(keep=pair.other, merge=pair.lead, actor=user, channel=Channel.PAGE)
         elif action == "dismiss":
-            duplicate_dismiss(duplicate=pair, actor=request.user)
+            duplicate_dismiss(duplicate=pair, actor=user)
             messages.success(request, "Marked as two different people.")
             return redirect("leads:duplicates")
         else:
@@ -537,12 +540,12 @@ def _sources_context(request: HttpRequest, form: SourceForm | None) -> dict[str,
                 "lead_count": counts.get(source.pk, 0),
             }
         )
-    return {"rows": rows, "form": form, "can_create": request.user.has_role(*SOURCE_ROLES)}
+    return {"rows": rows, "form": form, "can_create": signed_in_user(request).has_role(*SOURCE_ROLES)}
 
 
 @login_required
 def source_list_page(request: HttpRequest) -> HttpResponse:
-    can_create = request.user.has_role(*SOURCE_ROLES)
+    can_create = signed_in_user(request).has_role(*SOURCE_ROLES)
     form: SourceForm | None = None
     if request.method == "POST":
         if not can_create:

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from accord.core.api_support import ErrorOut
 from accord.notifications.selectors import notification_get, notifications_for
 from accord.notifications.services import notification_mark_read
+from accord.people.access import signed_in_user
 
 router = Router(tags=["notifications"])
 
@@ -61,7 +62,7 @@ def notification_out(n: Any) -> dict[str, Any]:
 
 @router.get("/notifications", response=NotificationListOut, summary="Your notifications, newest first")
 def list_notifications(request: HttpRequest, query: Query[NotificationQuery]) -> dict[str, Any]:
-    qs = notifications_for(user=request.user)
+    qs = notifications_for(user=signed_in_user(request))
     unread = qs.unread()
     shown = unread if query.unread else qs
     return {"unread": unread.count(), "results": [notification_out(n) for n in shown[: query.limit]]}
@@ -73,5 +74,6 @@ def list_notifications(request: HttpRequest, query: Query[NotificationQuery]) ->
     summary="Mark one read",
 )
 def mark_read(request: HttpRequest, notification_id: int) -> dict[str, Any]:
-    notification = notification_get(user=request.user, notification_id=notification_id)
-    return notification_out(notification_mark_read(notification=notification, user=request.user))
+    user = signed_in_user(request)
+    notification = notification_get(user=user, notification_id=notification_id)
+    return notification_out(notification_mark_read(notification=notification, user=user))

@@ -46,6 +46,7 @@ from accord.core.errors import ApplicationError
 from accord.core.models import Channel
 from accord.notifications.models import MailInAddress, MailInMessage, MailInStatus, NotificationKind
 from accord.people.access import leads_visible_to
+from accord.people.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def _mime_depth(message: Any) -> int:
 # --- addresses -------------------------------------------------------------------------------------
 
 
-def mail_in_address_get_or_create(*, user: Any) -> MailInAddress:
+def mail_in_address_get_or_create(*, user: User) -> MailInAddress:
     """The user's mail-in address row, made the first time it is asked for."""
     found = MailInAddress.objects.filter(user=user).first()
     if found is not None:
@@ -118,7 +119,7 @@ def mail_in_address_get_or_create(*, user: Any) -> MailInAddress:
     return address
 
 
-def mail_in_address_for(*, user: Any) -> str:
+def mail_in_address_for(*, user: User) -> str:
     """The user's personal mail-in address, ``<token>@<domain>``."""
     return f"{mail_in_address_get_or_create(user=user).token}@{mail_in_domain()}"
 
@@ -384,7 +385,7 @@ def lead_for_email(address: str) -> Any | None:
     return lead
 
 
-def _other_parties(parsed: ParsedMail, user: Any) -> tuple[str, list[str]]:
+def _other_parties(parsed: ParsedMail, user: User) -> tuple[str, list[str]]:
     mine = {user.email.strip().lower()} if user.email else set()
     domain = mail_in_domain()
 
@@ -400,7 +401,7 @@ def _other_parties(parsed: ParsedMail, user: Any) -> tuple[str, list[str]]:
     return "received", keep([parsed.from_address])
 
 
-def _process_for_user(*, parsed: ParsedMail, user: Any, raw: bytes) -> MailInOutcome:
+def _process_for_user(*, parsed: ParsedMail, user: User, raw: bytes) -> MailInOutcome:
     from accord.sla.models import TouchKind
     from accord.sla.services import touch_log
 
@@ -466,7 +467,7 @@ _HOW_TO_FIX = (
 )
 
 
-def _report(*, user: Any, outcome: MailInOutcome, subject: str, original_message_id: str) -> None:
+def _report(*, user: User, outcome: MailInOutcome, subject: str, original_message_id: str) -> None:
     """Tell the user, in their inbox and by a reply email, why a message was not logged."""
     from accord.notifications.services import notify
 
@@ -508,7 +509,7 @@ def _report(*, user: Any, outcome: MailInOutcome, subject: str, original_message
         transaction.on_commit(partial(reply.send, fail_silently=False), robust=True)
 
 
-def _record(*, user: Any, parsed: ParsedMail | None, outcome: MailInOutcome, raw: bytes) -> None:
+def _record(*, user: User, parsed: ParsedMail | None, outcome: MailInOutcome, raw: bytes) -> None:
     row = MailInMessage.objects.create(
         user=user,
         message_id=parsed.message_id if parsed else "",
@@ -530,7 +531,7 @@ def _record(*, user: Any, parsed: ParsedMail | None, outcome: MailInOutcome, raw
         )
 
 
-def _duplicate(user: Any, parsed: ParsedMail) -> MailInOutcome:
+def _duplicate(user: User, parsed: ParsedMail) -> MailInOutcome:
     return MailInOutcome(
         user_id=user.pk,
         status=MailInStatus.DUPLICATE,

@@ -22,21 +22,22 @@ from accord.notifications.models import (
     SenderConsent,
 )
 from accord.people.access import notifications_visible_to
+from accord.people.models import User
 
 
-def notifications_for(*, user: Any) -> NotificationQuerySet:
+def notifications_for(*, user: User) -> NotificationQuerySet:
     """The user's notifications, newest first."""
     return notifications_visible_to(user).order_by("-created_at", "-id")
 
 
-def notification_get(*, user: Any, notification_id: int) -> Notification:
+def notification_get(*, user: User, notification_id: int) -> Notification:
     notification = notifications_for(user=user).filter(pk=notification_id).first()
     if notification is None:
         raise NotFound(f"Notification {notification_id} was not found.", detail={"id": notification_id})
     return notification
 
 
-def unread_count(*, user: Any) -> int:
+def unread_count(*, user: User) -> int:
     return notifications_for(user=user).unread().count()
 
 
@@ -65,7 +66,7 @@ class SenderChoice:
     """Who a marketing message to a lead goes out from, and why."""
 
     from_email: str
-    user: Any | None
+    user: User | None
     reason: str
 
 
@@ -101,7 +102,7 @@ def sender_for(lead: Any) -> SenderChoice:
     )
 
 
-def account_control_for(*, user: Any) -> dict[str, Any]:
+def account_control_for(*, user: User) -> dict[str, Any]:
     """The user's copy requests, active sender consents, and the accounts they may choose."""
     from accord.leads.models import Account
 
@@ -117,7 +118,7 @@ def account_control_for(*, user: Any) -> dict[str, Any]:
     }
 
 
-def preferences_for(*, user: Any) -> list[dict[str, Any]]:
+def preferences_for(*, user: User) -> list[dict[str, Any]]:
     """Every notification kind with the user's email mode for it (immediate when never chosen)."""
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
     return [

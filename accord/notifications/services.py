@@ -26,11 +26,12 @@ from accord.notifications.models import (
     SenderConsent,
 )
 from accord.people.access import accounts_actionable_by
+from accord.people.models import User
 
 logger = logging.getLogger(__name__)
 
 
-def email_mode_for(*, user: Any, kind: str) -> str:
+def email_mode_for(*, user: User, kind: str) -> str:
     """The user's email preference for ``kind``; immediate when they never chose."""
     mode = NotificationPreference.objects.filter(user=user, kind=kind).values_list("mode", flat=True).first()
     return mode or EmailMode.IMMEDIATE
@@ -39,7 +40,7 @@ def email_mode_for(*, user: Any, kind: str) -> str:
 @transaction.atomic
 def notify(
     *,
-    user: Any,
+    user: User,
     kind: str,
     subject: str,
     body: str,
@@ -153,7 +154,7 @@ def notification_email_send(*, notification_id: int) -> bool:
     return True
 
 
-def notification_digest_send(*, user: Any) -> int:
+def notification_digest_send(*, user: User) -> int:
     """Email the user one message listing their pending digest notifications. Returns how many it held.
 
     The rows are claimed under a lock first, so two concurrent runs never put one in two digests.
@@ -203,7 +204,7 @@ def notification_digests_send_all() -> dict[int, int]:
 
 
 @transaction.atomic
-def notification_mark_read(*, notification: Notification, user: Any) -> Notification:
+def notification_mark_read(*, notification: Notification, user: User) -> Notification:
     """Mark one of the user's notifications read (again is harmless)."""
     if notification.user_id != user.pk:
         raise ApplicationError("Notification not found.", status=404)
@@ -214,13 +215,13 @@ def notification_mark_read(*, notification: Notification, user: Any) -> Notifica
 
 
 @transaction.atomic
-def notifications_mark_all_read(*, user: Any) -> int:
+def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of the user read. Returns how many changed."""
     return Notification.objects.filter(user=user).unread().update(read_at=timezone.now())
 
 
 @transaction.atomic
-def notification_preference_set(*, user: Any, kind: str, mode: str) -> NotificationPreference:
+def notification_preference_set(*, user: User, kind: str, mode: str) -> NotificationPreference:
     """Choose how ``kind`` notifications reach the user by email."""
     if kind not in NotificationKind.values:
         raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
@@ -237,7 +238,7 @@ def notification_preference_set(*, user: Any, kind: str, mode: str) -> Notificat
 # --- account control (C3): copies of marketing communications, sending under the rep's name ----------
 
 
-def _account_allowed(*, user: Any, account: Any) -> None:
+def _account_allowed(*, user: User, account: Any) -> None:
     """A rep asks about accounts they own or that a member of their team owns (their territory)."""
     if account is None:
         raise ApplicationError("Choose an account.", detail={"account": "is required for this scope"})
@@ -249,7 +250,7 @@ def _account_allowed(*, user: Any, account: Any) -> None:
 
 
 @transaction.atomic
-def copy_request_create(*, user: Any, scope: str, account: Any = None) -> CommunicationCopyRequest:
+def copy_request_create(*, user: User, scope: str, account: Any = None) -> CommunicationCopyRequest:
     """Ask for a copy of every marketing communication to contacts in all my accounts, or in one account."""
     if scope not in CopyScope.values:
         raise ApplicationError(
@@ -271,7 +272,7 @@ def copy_request_create(*, user: Any, scope: str, account: Any = None) -> Commun
 
 
 @transaction.atomic
-def copy_request_delete(*, request: CommunicationCopyRequest, user: Any) -> None:
+def copy_request_delete(*, request: CommunicationCopyRequest, user: User) -> None:
     """Stop the copies a request asked for."""
     if request.user_id != user.pk:
         raise ApplicationError("Copy request not found.", status=404)
@@ -286,7 +287,7 @@ def copy_request_delete(*, request: CommunicationCopyRequest, user: Any) -> None
 
 @transaction.atomic
 def sender_consent_grant(
-    *, user: Any, scope: str = CopyScope.ALL_MY_ACCOUNTS, account: Any = None
+    *, user: User, scope: str = CopyScope.ALL_MY_ACCOUNTS, account: Any = None
 ) -> SenderConsent:
     """The rep agrees that marketing messages to their contacts (all, or one account's) go out in
     their name."""
@@ -316,7 +317,7 @@ def sender_consent_grant(
 
 
 @transaction.atomic
-def sender_consent_revoke(*, consent: SenderConsent, user: Any) -> SenderConsent:
+def sender_consent_revoke(*, consent: SenderConsent, user: User) -> SenderConsent:
     """Withdraw a consent; messages already sent keep the name they went out under."""
     if consent.user_id != user.pk:
         raise ApplicationError("Consent not found.", status=404)

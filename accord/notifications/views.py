@@ -34,24 +34,25 @@ from accord.notifications.services import (
     sender_consent_grant,
     sender_consent_revoke,
 )
-from accord.people.access import copy_requests_visible_to, sender_consents_visible_to
+from accord.people.access import copy_requests_visible_to, sender_consents_visible_to, signed_in_user
 
 INBOX_SIZE = 100
 
 
 @login_required
 def inbox_page(request: HttpRequest) -> HttpResponse:
-    notifications = list(notifications_for(user=request.user).select_related("lead")[:INBOX_SIZE])
+    user = signed_in_user(request)
+    notifications = list(notifications_for(user=user).select_related("lead")[:INBOX_SIZE])
     return render(
         request,
         "notifications/inbox.html",
-        {"notifications": notifications, "unread": unread_count(user=request.user)},
+        {"notifications": notifications, "unread": unread_count(user=user)},
     )
 
 
 def _mine_or_404(request: HttpRequest, notification_id: int) -> Notification:
     try:
-        return notification_get(user=request.user, notification_id=notification_id)
+        return notification_get(user=signed_in_user(request), notification_id=notification_id)
     except NotFound as exc:
         raise Http404(exc.message) from None
 
@@ -60,7 +61,7 @@ def _mine_or_404(request: HttpRequest, notification_id: int) -> Notification:
 @require_POST
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     notification = _mine_or_404(request, notification_id)
-    notification = notification_mark_read(notification=notification, user=request.user)
+    notification = notification_mark_read(notification=notification, user=signed_in_user(request))
     if request.htmx:
         response = render(request, "notifications/_notification.html", {"n": notification})
         # The badge listens for this and reloads its count.
@@ -72,26 +73,29 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
-    notifications_mark_all_read(user=request.user)
+    notifications_mark_all_read(user=signed_in_user(request))
     return redirect("notifications:inbox")
 
 
 @login_required
 def unread_count_partial(request: HttpRequest) -> HttpResponse:
-    return render(request, "notifications/_unread_count.html", {"unread": unread_count(user=request.user)})
+    return render(
+        request, "notifications/_unread_count.html", {"unread": unread_count(user=signed_in_user(request))}
+    )
 
 
 @login_required
 def preferences_page(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     return render(
         request,
         "notifications/preferences.html",
         {
-            "preferences": preferences_for(user=request.user),
+            "preferences": preferences_for(user=user),
             "modes": EmailMode.choices,
-            "mail_in_address": mail_in_address_for(user=request.user),
+            "mail_in_address": mail_in_address_for(user=user),
             "scopes": CopyScope.choices,
-            **account_control_for(user=request.user),
+            **account_control_for(user=user),
         },
     )
 
@@ -105,7 +109,7 @@ def preferences_save(request: HttpRequest) -> HttpResponse:
         if mode is None:
             continue
         try:
-            notification_preference_set(user=request.user, kind=kind, mode=mode)
+            notification_preference_set(user=signed_in_user(request), kind=kind, mode=mode)
             changed += 1
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -126,7 +130,9 @@ def _account_from_post(request: HttpRequest) -> object | None:
 def copy_request_add(request: HttpRequest) -> HttpResponse:
     try:
         copy_request_create(
-            user=request.user, scope=request.POST.get("scope", ""), account=_account_from_post(request)
+            user=signed_in_user(request),
+            scope=request.POST.get("scope", ""),
+            account=_account_from_post(request),
         )
         messages.success(request, "You will get a copy of marketing communications to those contacts.")
     except ApplicationError as exc:
@@ -140,7 +146,7 @@ def copy_request_remove(request: HttpRequest, request_id: int) -> HttpResponse:
     found = copy_requests_visible_to(request.user).filter(pk=request_id).first()
     if found is None:
         raise Http404("Copy request not found.")
-    copy_request_delete(request=found, user=request.user)
+    copy_request_delete(request=found, user=signed_in_user(request))
     messages.success(request, "Copies stopped.")
     return redirect("notifications:preferences")
 
@@ -150,7 +156,9 @@ def copy_request_remove(request: HttpRequest, request_id: int) -> HttpResponse:
 def consent_grant(request: HttpRequest) -> HttpResponse:
     try:
         sender_consent_grant(
-            user=request.user, scope=request.POST.get("scope", ""), account=_account_from_post(request)
+            user=signed_in_user(request),
+            scope=request.POST.get("scope", ""),
+            account=_account_from_post(request),
         )
         messages.success(request, "Marketing may now send messages to those contacts under your name.")
     except ApplicationError as exc:
@@ -164,7 +172,7 @@ def consent_revoke(request: HttpRequest, consent_id: int) -> HttpResponse:
     found = sender_consents_visible_to(request.user).filter(pk=consent_id).first()
     if found is None:
         raise Http404("Consent not found.")
-    sender_consent_revoke(consent=found, user=request.user)
+    sender_consent_revoke(consent=found, user=signed_in_user(request))
     messages.success(request, "Consent withdrawn: messages go out from the default sender again.")
     return redirect("notifications:preferences")
 

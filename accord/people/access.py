@@ -32,10 +32,12 @@ label (``"leads.Lead"``) through the app registry instead of importing them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
+from django.http import HttpRequest
 
 from accord.core.errors import AccessDenied, NotFound
 from accord.people.models import Role, Team, User
@@ -122,18 +124,36 @@ DASHBOARD_ROLES: dict[str, frozenset[str]] = {
     "executive": frozenset({Role.ADMIN, Role.EXECUTIVE, Role.MARKETING_HEAD, Role.SALES_HEAD}),
 }
 
+# Whom the querysets answer: a signed-in user, or the anonymous one (who sees and may do nothing).
+Viewer = User | AnonymousUser
+
 Action = Literal["view", "act", "stage", "reassign", "convert", "merge"]
 
 
 # --- the relations -------------------------------------------------------------------------------------
 
 
-def is_signed_in(user: Any) -> bool:
+def signed_in_user(request: HttpRequest) -> User:
+    """The user of a request only a signed-in user reaches (a page behind ``login_required``, an API
+    operation behind the API's authentication), as the ``User`` that services and selectors take.
+
+    Django types ``request.user`` as ``User | AnonymousUser``; this narrows it once, where sign-in is
+    already required, instead of a cast at every call.
+    """
+    user = request.user
+    if not isinstance(user, User):
+        raise AccessDenied(
+            "This needs a signed-in user: sign in, then try again.", detail={"user": "anonymous"}
+        )
+    return user
+
+
+def is_signed_in(user: Viewer) -> TypeGuard[User]:
     """An active, signed-in user (anonymous and deactivated users see nothing)."""
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
 
 
-def managed_user_ids(user: Any) -> frozenset[int]:
+def managed_user_ids(user: Viewer) -> frozenset[int]:
     """The ids of everyone ``user`` manages: direct reports, members of teams they manage, and so on down.
 
     One query per level of the hierarchy; cycles are cut. Cached on the user object for the request,
@@ -159,12 +179,12 @@ def managed_user_ids(user: Any) -> frozenset[int]:
     return result
 
 
-def managed_users(user: Any) -> QuerySet[User]:
+def managed_users(user: Viewer) -> QuerySet[User]:
     """Everyone ``user`` manages (see ``managed_user_ids``)."""
     return User.objects.filter(pk__in=managed_user_ids(user))
 
 
-def manages(manager: Any, person: Any) -> bool:
+def manages(manager: Viewer, person: User | int | None) -> bool:
     """Whether ``manager`` is above ``person``: the one definition of "manages"."""
     person_id = getattr(person, "pk", person)
     return person_id is not None and person_id in managed_user_ids(manager)
@@ -183,19 +203,19 @@ def managers_of(person: User) -> QuerySet[User]:
     return User.objects.filter(pk__in=ids)
 
 
-def managed_teams(user: Any) -> QuerySet[Any]:
+def managed_teams(user: Viewer) -> QuerySet[Any]:
     """Teams the user manages, and the teams of everyone they manage (their scorecards' teams)."""
     if not is_signed_in(user):
         return Team.objects.none()
     return Team.objects.filter(Q(manager_id=user.pk) | Q(members__in=managed_user_ids(user))).distinct()
 
 
-def owned_or_managed(user: Any, owner: str = "owner") -> Q:
+def owned_or_managed(user: Viewer, owner: str = "owner") -> Q:
     """Rows whose ``owner`` field is the user or someone the user manages."""
     return Q(**{f"{owner}_id": user.pk}) | Q(**{f"{owner}_id__in": managed_user_ids(user)})
 
 
-def _roles(user: Any) -> frozenset[str]:
+def _roles(user: Viewer) -> frozenset[str]:
     return user.role_set if is_signed_in(user) else frozenset()
 
 
@@ -210,7 +230,7 @@ def _all(label: str) -> QuerySet[Any]:
 # --- leads -----------------------------------------------------------------------------------------------
 
 
-def leads_visible_to(user: Any) -> QuerySet[Any]:
+def leads_visible_to(user: Viewer) -> QuerySet[Any]:
     """Leads a user may see.
 
     Marketing, heads, executives and admins see every lead. A rep or manager sees their own leads,
@@ -224,12 +244,12 @@ def leads_visible_to(user: Any) -> QuerySet[Any]:
     if not roles & SALES_FLOOR_ROLES:
         return live.none()
     condition = owned_or_managed(user)
-    if user.team_id:
+    if isinstance(user, User) and user.team_id:  # roles imply a signed-in user; this tells mypy
         condition |= Q(owner__team_id=user.team_id)
     return live.filter(condition)
 
 
-def leads_actionable_by(user: Any, action: Action = "act") -> QuerySet[Any]:
+def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
     """Leads a user may act on, among those they see.
 
     - ``act`` (accept, reject, touch, record an outcome, change a customer stage): the owner and everyone
@@ -269,7 +289,7 @@ LEAD_REFUSALS = {
 }
 
 
-def access_lead_by_id(user: Any, lead_id: int, *, action: Action = "act", lock: bool = False) -> Any:
+def access_lead_by_id(user: Viewer, lead_id: int, *, action: Action = "act", lock: bool = False) -> Any:
     """The lead ``lead_id`` if ``user`` may do ``action`` to it.
 
     NotFound (404) when they may not see it; AccessDenied (403) when they see it but may not act.
@@ -289,7 +309,7 @@ def access_lead_by_id(user: Any, lead_id: int, *, action: Action = "act", lock: 
 # --- accounts -------------------------------------------------------------------------------------------
 
 
-def accounts_visible_to(user: Any) -> QuerySet[Any]:
+def accounts_visible_to(user: Viewer) -> QuerySet[Any]:
     """Accounts a user may see: every account for the all-records roles, else those they own, manage the
     owner of, or hold a visible lead of."""
     accounts = _all("leads.Account")
@@ -304,7 +324,7 @@ def accounts_visible_to(user: Any) -> QuerySet[Any]:
     )
 
 
-def accounts_actionable_by(user: Any) -> QuerySet[Any]:
+def accounts_actionable_by(user: Viewer) -> QuerySet[Any]:
     """Accounts a user may take account-control steps on (copies of marketing mail, sending under their
     name): admins every account; anyone else those owned by themselves, by someone they manage, or by a
     member of their team (the team's territory)."""
@@ -315,7 +335,7 @@ def accounts_actionable_by(user: Any) -> QuerySet[Any]:
     if not roles:
         return accounts.none()
     condition = owned_or_managed(user)
-    if user.team_id:
+    if isinstance(user, User) and user.team_id:  # roles imply a signed-in user; this tells mypy
         condition |= Q(owner__team_id=user.team_id)
     return accounts.filter(condition)
 
@@ -323,7 +343,7 @@ def accounts_actionable_by(user: Any) -> QuerySet[Any]:
 # --- deals ----------------------------------------------------------------------------------------------
 
 
-def deals_visible_to(user: Any) -> QuerySet[Any]:
+def deals_visible_to(user: Viewer) -> QuerySet[Any]:
     """Deals a user may see: the all-records roles every deal; sales their own and those of everyone they
     manage (a rep does not see a teammate's deals: revenue is personal until it is the team's)."""
     deals = _all("deals.Deal")
@@ -335,7 +355,7 @@ def deals_visible_to(user: Any) -> QuerySet[Any]:
     return deals.filter(owned_or_managed(user))
 
 
-def deals_actionable_by(user: Any, action: Action = "act") -> QuerySet[Any]:
+def deals_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
     """Deals a user may move, win or lose: the owner, everyone who manages the owner, the sales head and
     admins. Marketing and executives read deals and act on none."""
     visible = deals_visible_to(user)
@@ -354,7 +374,7 @@ DEAL_REFUSALS = {
 }
 
 
-def access_deal_by_id(user: Any, deal_id: int, *, action: Action = "act", lock: bool = False) -> Any:
+def access_deal_by_id(user: Viewer, deal_id: int, *, action: Action = "act", lock: bool = False) -> Any:
     """The deal ``deal_id`` if ``user`` may do ``action`` to it; 404 when unseen, 403 when seen only."""
     return _access_by_id(
         visible=deals_visible_to(user).select_related("account", "contact", "owner"),
@@ -370,48 +390,48 @@ def access_deal_by_id(user: Any, deal_id: int, *, action: Action = "act", lock: 
 # --- campaigns, their costs, touchpoints, communications and deliveries ---------------------------------
 
 
-def campaigns_visible_to(user: Any) -> QuerySet[Any]:
+def campaigns_visible_to(user: Viewer) -> QuerySet[Any]:
     """Every signed-in person reads every campaign (and its costs)."""
     campaigns = _all("campaigns.Campaign")
     return campaigns if is_signed_in(user) else campaigns.none()
 
 
-def campaigns_actionable_by(user: Any) -> QuerySet[Any]:
+def campaigns_actionable_by(user: Viewer) -> QuerySet[Any]:
     """Marketing and admins create and change campaigns, their costs and communications."""
     campaigns = campaigns_visible_to(user)
     return campaigns if _roles(user) & CAMPAIGN_MANAGER_ROLES else campaigns.none()
 
 
-def cost_lines_visible_to(user: Any) -> QuerySet[Any]:
+def cost_lines_visible_to(user: Viewer) -> QuerySet[Any]:
     """Cost lines of the campaigns a user sees."""
     return _all("campaigns.CostLine").filter(campaign__in=campaigns_visible_to(user))
 
 
-def touchpoints_visible_to(user: Any) -> QuerySet[Any]:
+def touchpoints_visible_to(user: Viewer) -> QuerySet[Any]:
     """Touchpoints on leads the user sees."""
     return _all("campaigns.Touchpoint").filter(lead__in=leads_visible_to(user))
 
 
-def communications_visible_to(user: Any) -> QuerySet[Any]:
+def communications_visible_to(user: Viewer) -> QuerySet[Any]:
     """Marketing, sales, executives and admins read every communication and its result."""
     communications = _all("campaigns.Communication")
     return communications if _roles(user) & COMMUNICATION_READER_ROLES else communications.none()
 
 
-def communications_actionable_by(user: Any) -> QuerySet[Any]:
+def communications_actionable_by(user: Viewer) -> QuerySet[Any]:
     """Marketing and admins create, edit, schedule and send communications."""
     communications = communications_visible_to(user)
     return communications if _roles(user) & CAMPAIGN_MANAGER_ROLES else communications.none()
 
 
-def deliveries_visible_to(user: Any) -> QuerySet[Any]:
+def deliveries_visible_to(user: Viewer) -> QuerySet[Any]:
     """Deliveries of the communications a user reads, to leads they see."""
     return _all("campaigns.Delivery").filter(
         communication__in=communications_visible_to(user), lead__in=leads_visible_to(user)
     )
 
 
-def deliveries_actionable_by(user: Any) -> QuerySet[Any]:
+def deliveries_actionable_by(user: Viewer) -> QuerySet[Any]:
     """Deliveries whose outcome a user may record: marketing every one they see (integrations, imports),
     anyone else those to leads they may act on."""
     visible = deliveries_visible_to(user)
@@ -423,17 +443,17 @@ def deliveries_actionable_by(user: Any) -> QuerySet[Any]:
 # --- SLA clocks and touches ----------------------------------------------------------------------------
 
 
-def sla_clocks_visible_to(user: Any) -> QuerySet[Any]:
+def sla_clocks_visible_to(user: Viewer) -> QuerySet[Any]:
     """SLA clocks on leads the user sees."""
     return _all("sla.SlaClock").filter(lead__in=leads_visible_to(user))
 
 
-def touches_visible_to(user: Any) -> QuerySet[Any]:
+def touches_visible_to(user: Viewer) -> QuerySet[Any]:
     """Touches (calls, emails, meetings) on leads the user sees."""
     return _all("sla.Touch").filter(lead__in=leads_visible_to(user))
 
 
-def external_reviews_visible_to(user: Any) -> QuerySet[Any]:
+def external_reviews_visible_to(user: Viewer) -> QuerySet[Any]:
     """External qualification reviews: reviewers see and decide those of the leads they see."""
     reviews = _all("sla.ExternalReview")
     if not _roles(user) & EXTERNAL_REVIEWER_ROLES:
@@ -444,18 +464,18 @@ def external_reviews_visible_to(user: Any) -> QuerySet[Any]:
 # --- imports, notifications, audit, webhooks and the person's own settings ------------------------------
 
 
-def import_jobs_visible_to(user: Any) -> QuerySet[Any]:
+def import_jobs_visible_to(user: Viewer) -> QuerySet[Any]:
     """CSV import jobs: the marketing desk and admins follow every job (imports are shared work)."""
     jobs = _all("leads.ImportJob")
     return jobs if _roles(user) & IMPORT_ROLES else jobs.none()
 
 
-def import_jobs_actionable_by(user: Any) -> QuerySet[Any]:
+def import_jobs_actionable_by(user: Viewer) -> QuerySet[Any]:
     """Map, preview, run and retry an import: the same people who follow it."""
     return import_jobs_visible_to(user)
 
 
-def duplicates_visible_to(user: Any) -> QuerySet[Any]:
+def duplicates_visible_to(user: Viewer) -> QuerySet[Any]:
     """Possible duplicates whose leads are both seen by someone who works the queue."""
     pairs = _all("leads.PossibleDuplicate")
     if not _roles(user) & MERGE_ROLES:
@@ -464,31 +484,31 @@ def duplicates_visible_to(user: Any) -> QuerySet[Any]:
     return pairs.filter(lead__in=visible, other__in=visible)
 
 
-def trashed_leads_visible_to(user: Any) -> QuerySet[Any]:
+def trashed_leads_visible_to(user: Viewer) -> QuerySet[Any]:
     """Leads in the trash (privacy.LeadTrash rows): those who may delete leads see and restore them all."""
     rows = _all("privacy.LeadTrash")
     return rows if _roles(user) & TRASH_ROLES else rows.none()
 
 
-def notifications_visible_to(user: Any) -> QuerySet[Any]:
+def notifications_visible_to(user: Viewer) -> QuerySet[Any]:
     """Each person reads and marks only their own notifications."""
     notes = _all("notifications.Notification")
     return notes.filter(user_id=user.pk) if is_signed_in(user) else notes.none()
 
 
-def copy_requests_visible_to(user: Any) -> QuerySet[Any]:
+def copy_requests_visible_to(user: Viewer) -> QuerySet[Any]:
     """A person's own requests for copies of communications (their account settings)."""
     rows = _all("notifications.CommunicationCopyRequest")
     return rows.filter(user_id=user.pk) if is_signed_in(user) else rows.none()
 
 
-def sender_consents_visible_to(user: Any) -> QuerySet[Any]:
+def sender_consents_visible_to(user: Viewer) -> QuerySet[Any]:
     """A person's own sender consents (their account settings)."""
     rows = _all("notifications.SenderConsent")
     return rows.filter(user_id=user.pk) if is_signed_in(user) else rows.none()
 
 
-def change_records_visible_to(user: Any) -> QuerySet[Any]:
+def change_records_visible_to(user: Viewer) -> QuerySet[Any]:
     """Audit change records: admins read all, the heads read configuration changes, nobody else any."""
     records = _all("audit.ChangeRecord")
     roles = _roles(user)
@@ -499,19 +519,19 @@ def change_records_visible_to(user: Any) -> QuerySet[Any]:
     return records.none()
 
 
-def export_records_visible_to(user: Any) -> QuerySet[Any]:
+def export_records_visible_to(user: Viewer) -> QuerySet[Any]:
     """Who exported what: admins only."""
     records = _all("audit.ExportRecord")
     return records if _roles(user) & ADMIN_ROLES else records.none()
 
 
-def webhook_endpoints_visible_to(user: Any) -> QuerySet[Any]:
+def webhook_endpoints_visible_to(user: Viewer) -> QuerySet[Any]:
     """Outgoing webhook endpoints: admins only (they carry signing secrets)."""
     endpoints = _all("webhooks.WebhookEndpoint")
     return endpoints if _roles(user) & ADMIN_ROLES else endpoints.none()
 
 
-def webhook_deliveries_visible_to(user: Any) -> QuerySet[Any]:
+def webhook_deliveries_visible_to(user: Viewer) -> QuerySet[Any]:
     """Deliveries of the webhook endpoints a user manages."""
     return _all("webhooks.WebhookDelivery").filter(endpoint__in=webhook_endpoints_visible_to(user))
 
@@ -554,7 +574,7 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
 }
 
 
-def restrict(queryset: QuerySet[Any], user: Any, action: str = "view") -> QuerySet[Any]:
+def restrict(queryset: QuerySet[Any], user: Viewer, action: str = "view") -> QuerySet[Any]:
     """``queryset`` narrowed to the rows ``user`` may see (``view``) or act on (any other action).
 
     Like NetBox's ``RestrictedQuerySet.restrict(user, action)``; an unknown model is an error, not a

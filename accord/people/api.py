@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from accord.people.access import signed_in_user
 from accord.people.profile import profile_extras_for
 
 router = Router(tags=["people"])
@@ -24,7 +25,7 @@ class MeOut(Schema):
 
 @router.get("/me", response=MeOut, summary="The caller")
 def me(request: HttpRequest) -> MeOut:
-    user = request.user
+    user = signed_in_user(request)
     return MeOut(
         id=user.pk,
         username=user.username,
@@ -32,7 +33,7 @@ def me(request: HttpRequest) -> MeOut:
         first_name=user.first_name,
         last_name=user.last_name,
         roles=sorted(user.role_set),
-        team=user.team.name if user.team_id else None,
-        manager=user.manager.username if user.manager_id else None,
+        team=user.team.name if user.team else None,
+        manager=user.manager.username if user.manager else None,
         **profile_extras_for(user),
     )

@@ -96,6 +96,11 @@ class User(AbstractUser):
     )
     title = models.CharField(max_length=120, blank=True)
 
+    # Per-request caches on the user object, set on first use (not fields): ``role_set`` and
+    # ``accord.people.access.managed_user_ids``.
+    _role_cache: frozenset[str] | None
+    _managed_ids_cache: frozenset[int]
+
     class Meta:
         ordering = ["username"]
 

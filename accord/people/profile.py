@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-ProfileField = Callable[[Any], Any]
+from accord.people.models import User
+
+ProfileField = Callable[[User], Any]
 
 profile_fields: dict[str, ProfileField] = {}
 
@@ -23,6 +25,6 @@ def register_profile_field(name: str, value_for: ProfileField) -> ProfileField:
     return value_for
 
 
-def profile_extras_for(user: Any) -> dict[str, Any]:
+def profile_extras_for(user: User) -> dict[str, Any]:
     """Every registered field's value for ``user``."""
     return {name: value_for(user) for name, value_for in profile_fields.items()}

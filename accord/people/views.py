@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from accord.core.errors import ApplicationError
 from accord.core.ratelimit import rate_limit_hit
+from accord.people.access import signed_in_user
 from accord.people.auth_security import (
     TOTP_ENROL,
     TOTP_PENDING,
@@ -105,7 +106,7 @@ def totp_verify_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def totp_setup_page(request: HttpRequest) -> HttpResponse:
     """Set up (or turn off) an authenticator app: the secret as text and as an otpauth:// URI."""
-    user = request.user
+    user = signed_in_user(request)
     device = TotpDevice.objects.filter(user=user).first()
     required = settings.ACCORD_REQUIRE_TOTP_FOR_ADMINS and user.has_role(Role.ADMIN)
     error = ""

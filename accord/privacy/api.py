@@ -15,7 +15,7 @@ from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.models import Lead
 from accord.leads.selectors import lead_get
-from accord.people.access import leads_visible_to
+from accord.people.access import leads_visible_to, signed_in_user
 from accord.privacy.models import LeadTrash
 from accord.privacy.selectors import (
     PRIVACY_ROLES,
@@ -31,7 +31,7 @@ MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not f
 
 
 def _admin_only(request: HttpRequest) -> None:
-    if not request.user.has_role(*PRIVACY_ROLES):
+    if not signed_in_user(request).has_role(*PRIVACY_ROLES):
         raise AccessDenied("Only administrators may export or erase personal data.")
 
 
@@ -44,7 +44,7 @@ def export(request: HttpRequest, email: str = Query(..., min_length=1, max_lengt
     _admin_only(request)
     person_email_check(email)  # before the export is logged: a fragment is refused, not searched for
     export_record(
-        user=request.user,
+        user=signed_in_user(request),
         what="privacy.subject_access",
         filename=export_filename(email),
         filters={"email_hash": email_hash(email)},
@@ -77,7 +77,7 @@ def erase(request: HttpRequest, payload: EraseIn) -> EraseOut:
     record = privacy_erase(
         email=payload.email,
         lead_id=payload.lead_id,
-        actor=request.user,
+        actor=signed_in_user(request),
         reason=payload.reason,
         channel=Channel.API,
     )
@@ -113,7 +113,9 @@ def unsubscribe(request: HttpRequest, payload: UnsubscribeIn) -> ConsentOut:
     lead = leads_visible_to(request.user).filter(email_key=payload.email.strip().lower()).first()
     if lead is None:
         raise NotFound("No lead you can see has this email address.", detail={"email": "unknown"})
-    lead = lead_unsubscribe(lead=lead, source=payload.source, actor=request.user, channel=Channel.API)
+    lead = lead_unsubscribe(
+        lead=lead, source=payload.source, actor=signed_in_user(request), channel=Channel.API
+    )
     return ConsentOut(
         lead_id=lead.pk, consent=lead.consent, consent_source=lead.consent_source, consent_at=lead.consent_at
     )
@@ -136,8 +138,9 @@ class TrashOut(Schema):
     summary="Delete a lead (to the trash, restorable)",
 )
 def trash_add(request: HttpRequest, payload: TrashIn, lead_id: int = Path(..., ge=1, le=MAX_ID)) -> TrashOut:
-    lead = lead_get(user=request.user, lead_id=lead_id)
-    lead_delete(lead=lead, actor=request.user, reason=payload.reason, channel=Channel.API)
+    user = signed_in_user(request)
+    lead = lead_get(user=user, lead_id=lead_id)
+    lead_delete(lead=lead, actor=user, reason=payload.reason, channel=Channel.API)
     return TrashOut(lead_id=lead.pk, in_trash=True)
 
 
@@ -151,5 +154,5 @@ def trash_restore(request: HttpRequest, lead_id: int = Path(..., ge=1, le=MAX_ID
     lead: Lead | None = item.lead if item else None
     if lead is None:
         raise NotFound(f"Lead {lead_id} is not in the trash.", detail={"lead_id": lead_id})
-    lead_restore(lead=lead, actor=request.user, channel=Channel.API)
+    lead_restore(lead=lead, actor=signed_in_user(request), channel=Channel.API)
     return TrashOut(lead_id=lead.pk, in_trash=False)

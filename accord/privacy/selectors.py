@@ -290,7 +290,7 @@ def _event_dict(event: Event) -> dict[str, Any]:
         "occurred_at": event.occurred_at.isoformat(),
         "channel": event.channel,
         "stage": event.stage,
-        "actor": event.actor.username if event.actor_id else None,
+        "actor": event.actor.username if event.actor else None,
         "payload": event.payload,
     }
 

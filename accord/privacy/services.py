@@ -59,8 +59,8 @@ from accord.privacy.selectors import (
 ERASED = "[erased]"
 
 
-def _require(user: Any, roles: tuple[str, ...], what: str) -> None:
-    if not (getattr(user, "is_authenticated", False) and user.has_role(*roles)):
+def _require(user: User | None, roles: tuple[str, ...], what: str) -> None:
+    if user is None or not (getattr(user, "is_authenticated", False) and user.has_role(*roles)):
         raise AccessDenied(f"Only {', '.join(r.label for r in map(Role, roles))} may {what}.")
 
 
@@ -73,7 +73,7 @@ def lead_unsubscribe(
     lead: Lead | None = None,
     email: str = "",
     source: str,
-    actor: Any = None,
+    actor: User | None = None,
     channel: str = Channel.SYSTEM,
 ) -> Lead:
     """Record that the person refuses marketing email (consent denied, with source and time).

@@ -16,6 +16,7 @@ from accord.audit.services import export_record
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
 from accord.leads.selectors import lead_get
+from accord.people.access import signed_in_user
 from accord.privacy.forms import EraseForm, ExportForm, TrashForm
 from accord.privacy.models import LeadTrash
 from accord.privacy.selectors import (
@@ -33,7 +34,7 @@ from accord.privacy.services import lead_delete, lead_restore, lead_unsubscribe,
 
 
 def _require(request: HttpRequest, roles: tuple[str, ...]) -> None:
-    if not request.user.has_role(*roles):
+    if not signed_in_user(request).has_role(*roles):
         raise DjangoPermissionDenied
 
 
@@ -48,7 +49,7 @@ def privacy_desk(request: HttpRequest) -> HttpResponse:
             record = privacy_erase(
                 email=data.get("email") or "",
                 lead_id=data.get("lead_id"),
-                actor=request.user,
+                actor=signed_in_user(request),
                 reason=data["reason"],
                 channel=Channel.PAGE,
             )
@@ -83,7 +84,7 @@ def privacy_export_download(request: HttpRequest) -> HttpResponse:
     email = form.cleaned_data["email"]
     # Logged like every export, by a hash of the address: the log must not keep what erasure removes.
     export_record(
-        user=request.user,
+        user=signed_in_user(request),
         what="privacy.subject_access",
         filename=export_filename(email),
         filters={"email_hash": email_hash(email)},
@@ -97,20 +98,21 @@ def privacy_export_download(request: HttpRequest) -> HttpResponse:
 def trash_page(request: HttpRequest) -> HttpResponse:
     """Leads deleted the normal way, with who deleted them and a restore button."""
     _require(request, TRASH_ROLES)
-    return render(request, "privacy/trash.html", {"items": trash_list(user=request.user)[:200]})
+    return render(request, "privacy/trash.html", {"items": trash_list(user=signed_in_user(request))[:200]})
 
 
 @login_required
 @require_POST
 def lead_delete_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    user = signed_in_user(request)
     _require(request, TRASH_ROLES)
     try:
-        lead = lead_get(user=request.user, lead_id=lead_id)
+        lead = lead_get(user=user, lead_id=lead_id)
     except ApplicationError:
         raise Http404("No such lead.") from None
     form = TrashForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    lead_delete(lead=lead, actor=request.user, reason=reason)
+    lead_delete(lead=lead, actor=user, reason=reason)
     messages.success(request, f"{lead} is in the trash; restore it from there.")
     return redirect("privacy:trash")
 
@@ -123,7 +125,7 @@ def lead_restore_page(request: HttpRequest, lead_id: int) -> HttpResponse:
     if item is None:
         raise Http404("This lead is not in the trash.")
     try:
-        lead_restore(lead=item.lead, actor=request.user)
+        lead_restore(lead=item.lead, actor=signed_in_user(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("privacy:trash")

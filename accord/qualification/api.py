@@ -12,6 +12,7 @@ from pydantic import ConfigDict, Field
 from accord.core.api_support import ErrorOut
 from accord.core.errors import NotFound
 from accord.core.idempotency import idempotent_response
+from accord.people.access import signed_in_user
 from accord.qualification import services
 from accord.qualification.models import CriteriaSet
 from accord.qualification.selectors import criteria_active, criteria_diff, criteria_get, criteria_list
@@ -183,7 +184,9 @@ def create_criteria(request: HttpRequest, payload: DraftIn) -> HttpResponse:
 
     def run() -> tuple[int, Any]:
         based_on = criteria_get(criteria_id=payload.based_on) if payload.based_on is not None else None
-        draft = services.criteria_draft_create(user=request.user, based_on=based_on, name=payload.name)
+        draft = services.criteria_draft_create(
+            user=signed_in_user(request), based_on=based_on, name=payload.name
+        )
         out = CriteriaOut.model_validate(_out(criteria_get(criteria_id=draft.pk)))
         return 201, out.model_dump(mode="json")
 
@@ -200,7 +203,7 @@ def update_criteria(request: HttpRequest, criteria_id: int, payload: DraftUpdate
     criteria_set = criteria_get(criteria_id=criteria_id)
     services.criteria_draft_update(
         criteria_set=criteria_set,
-        user=request.user,
+        user=signed_in_user(request),
         name=payload.name,
         mql_threshold=payload.mql_threshold,
         notes=payload.notes,
@@ -217,7 +220,7 @@ def update_criteria(request: HttpRequest, criteria_id: int, payload: DraftUpdate
 def sign_off_criteria(request: HttpRequest, criteria_id: int, payload: SignOffIn) -> dict[str, Any]:
     criteria_set = criteria_get(criteria_id=criteria_id)
     services.criteria_sign_off(
-        criteria_set=criteria_set, user=request.user, comment=payload.comment, role=payload.role
+        criteria_set=criteria_set, user=signed_in_user(request), comment=payload.comment, role=payload.role
     )
     return _out(criteria_get(criteria_id=criteria_id))
 

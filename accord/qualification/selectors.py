@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.core.errors import NotFound
 from accord.leads.models import MARKETING_STAGES, Stage
 from accord.people import access
+from accord.people.models import User
 from accord.qualification.engine import Activity, CriteriaSpec, Evaluation, RuleSpec, evaluate, rule_describe
 from accord.qualification.fields import lead_activities, lead_record
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOffRole
@@ -23,11 +24,11 @@ EDITOR_ROLES = access.CRITERIA_EDITOR_ROLES
 SIGNER_ROLES = frozenset({SignOffRole.MARKETING_HEAD, SignOffRole.SALES_HEAD})
 
 
-def user_can_edit_criteria(user: Any) -> bool:
+def user_can_edit_criteria(user: User) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.has_role(*EDITOR_ROLES))
 
 
-def user_sign_off_roles(user: Any) -> frozenset[str]:
+def user_sign_off_roles(user: User) -> frozenset[str]:
     """The sign-off roles (marketing_head, sales_head) a user holds."""
     if not getattr(user, "is_authenticated", False):
         return frozenset()

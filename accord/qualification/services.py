@@ -16,6 +16,7 @@ from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Channel, Event
 from accord.leads.hand_off import HandOff, hand_off
 from accord.leads.models import MARKETING_STAGES, Lead
+from accord.people.models import User
 from accord.qualification.bulk import activities_frame, evaluate_frame, explanations, records_frame
 from accord.qualification.engine import RuleInvalid, rule_validate
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOff, SignOffRole
@@ -28,7 +29,7 @@ from accord.qualification.selectors import (
 RULE_ATTRIBUTES = ("kind", "field", "operator", "value", "points", "half_life_days", "label")
 
 
-def _require_editor(user: Any) -> None:
+def _require_editor(user: User) -> None:
     if not user_can_edit_criteria(user):
         raise AccessDenied(
             "Only marketing, the marketing head, the sales head or an admin may edit criteria drafts."
@@ -46,7 +47,7 @@ def _require_draft(criteria_set: CriteriaSet) -> None:
 
 @transaction.atomic
 def criteria_draft_create(
-    *, user: Any, based_on: CriteriaSet | None = None, name: str | None = None
+    *, user: User, based_on: CriteriaSet | None = None, name: str | None = None
 ) -> CriteriaSet:
     """Start a new draft version (copying the rules of ``based_on`` when given)."""
     _require_editor(user)
@@ -134,7 +135,7 @@ def _rules_of(criteria_set: CriteriaSet) -> list[dict[str, Any]]:
 def criteria_draft_update(
     *,
     criteria_set: CriteriaSet,
-    user: Any,
+    user: User,
     name: str,
     mql_threshold: int,
     notes: str,
@@ -174,7 +175,7 @@ def criteria_draft_update(
 
 @transaction.atomic
 def criteria_sign_off(
-    *, criteria_set: CriteriaSet, user: Any, comment: str = "", role: str | None = None
+    *, criteria_set: CriteriaSet, user: User, comment: str = "", role: str | None = None
 ) -> SignOff:
     """A head agrees to a draft. The second head's sign-off activates it and retires the old one.
 
@@ -215,7 +216,7 @@ def criteria_sign_off(
     return sign_off
 
 
-def _criteria_activate(*, criteria_set: CriteriaSet, user: Any) -> None:
+def _criteria_activate(*, criteria_set: CriteriaSet, user: User) -> None:
     """Make a fully signed draft the active version (only ever called from criteria_sign_off)."""
     now = timezone.now()
     previous = CriteriaSet.objects.select_for_update().filter(status=CriteriaStatus.ACTIVE).first()

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.people.access import signed_in_user
 from accord.qualification import services
 from accord.qualification.engine import rule_describe
 from accord.qualification.forms import (
@@ -40,7 +41,7 @@ def _get(criteria_id: int) -> CriteriaSet:
 
 
 def _require_editor(request: HttpRequest) -> None:
-    if not user_can_edit_criteria(request.user):
+    if not user_can_edit_criteria(signed_in_user(request)):
         raise DjangoPermissionDenied("Only marketing, the heads or an admin may edit criteria.")
 
 
@@ -49,7 +50,7 @@ def criteria_list_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "qualification/list.html",
-        {"versions": criteria_list(), "can_edit": user_can_edit_criteria(request.user)},
+        {"versions": criteria_list(), "can_edit": user_can_edit_criteria(signed_in_user(request))},
     )
 
 
@@ -64,7 +65,7 @@ def criteria_new(request: HttpRequest) -> HttpResponse:
         except ValueError:
             raise Http404("No such criteria version") from None
     try:
-        draft = services.criteria_draft_create(user=request.user, based_on=based_on)
+        draft = services.criteria_draft_create(user=signed_in_user(request), based_on=based_on)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("qualification:list")
@@ -74,9 +75,10 @@ def criteria_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def criteria_detail_page(request: HttpRequest, criteria_id: int) -> HttpResponse:
+    user = signed_in_user(request)
     criteria_set = _get(criteria_id)
     signed = {s.role: s for s in criteria_set.sign_offs.all()}
-    held = user_sign_off_roles(request.user)
+    held = user_sign_off_roles(user)
     already_signed = any(s.user_id == request.user.pk for s in signed.values())
     sign_off_slots = [
         {
@@ -100,8 +102,8 @@ def criteria_detail_page(request: HttpRequest, criteria_id: int) -> HttpResponse
             "rules": rules,
             "slots": sign_off_slots,
             "can_sign": any(s["enabled"] for s in sign_off_slots),
-            "can_edit": user_can_edit_criteria(request.user) and criteria_set.status == CriteriaStatus.DRAFT,
-            "can_draft": user_can_edit_criteria(request.user),
+            "can_edit": user_can_edit_criteria(user) and criteria_set.status == CriteriaStatus.DRAFT,
+            "can_draft": user_can_edit_criteria(user),
             "previous": criteria_previous(criteria_set),
         },
     )
@@ -126,7 +128,7 @@ def criteria_edit_page(request: HttpRequest, criteria_id: int) -> HttpResponse:
             try:
                 services.criteria_draft_update(
                     criteria_set=criteria_set,
-                    user=request.user,
+                    user=signed_in_user(request),
                     name=form.cleaned_data["name"],
                     mql_threshold=form.cleaned_data["mql_threshold"],
                     notes=form.cleaned_data["notes"],
@@ -170,11 +172,15 @@ def criteria_edit_page(request: HttpRequest, criteria_id: int) -> HttpResponse:
 def criteria_sign_off_page(request: HttpRequest, criteria_id: int) -> HttpResponse:
     criteria_set = _get(criteria_id)
     role = request.POST.get("role") or None
-    if not user_sign_off_roles(request.user) or (role and role not in user_sign_off_roles(request.user)):
+    user = signed_in_user(request)
+    if not user_sign_off_roles(user) or (role and role not in user_sign_off_roles(user)):
         raise DjangoPermissionDenied("Only the marketing head or the sales head may sign off criteria.")
     try:
         services.criteria_sign_off(
-            criteria_set=criteria_set, user=request.user, comment=request.POST.get("comment", ""), role=role
+            criteria_set=criteria_set,
+            user=user,
+            comment=request.POST.get("comment", ""),
+            role=role,
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

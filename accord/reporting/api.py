@@ -14,6 +14,7 @@ from accord.campaigns import attribution
 from accord.core import abtest
 from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
+from accord.people.access import signed_in_user
 from accord.people.models import Team
 from accord.reporting import metrics
 from accord.reporting.selectors import (
@@ -177,7 +178,7 @@ def post_abtest(request: HttpRequest, payload: AbTestIn) -> dict[str, Any]:
     ),
 )
 def get_abtest_campaigns(request: HttpRequest, query: Query[AbCampaignsQuery]) -> dict[str, Any]:
-    if not dashboard_allowed(request.user, "marketing"):
+    if not dashboard_allowed(signed_in_user(request), "marketing"):
         raise AccessDenied("Your role may not read campaign results.")
     try:
         a, b = campaign_variants(query.campaign_a, query.campaign_b, stage=query.stage)
@@ -195,7 +196,7 @@ def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None 
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
         raise NotFound(f"Team {team_id} was not found.", detail={"team_id": team_id})
-    user = request.user
+    user = signed_in_user(request)
     if user.team_id != team.pk and not any(dashboard_allowed(user, k) for k in TITLES):
         raise AccessDenied("You may read the conversion facts of your own team only.")
     facts = team_conversion_facts(team, as_of)
@@ -219,7 +220,7 @@ def get_conversion_facts(request: HttpRequest, team_id: int, as_of: date | None 
 def get_report(request: HttpRequest, kind: str, query: Query[ReportQuery]) -> dict[str, Any]:
     if kind not in TITLES:
         raise NotFound(f"No report {kind!r}.", detail={"kind": f"use one of {', '.join(TITLES)}"})
-    if not dashboard_allowed(request.user, kind):
+    if not dashboard_allowed(signed_in_user(request), kind):
         raise AccessDenied(f"Your role may not read the {kind} report.")
     params = {k: str(v) for k, v in query.dict().items() if v not in (None, "")}
     try:

@@ -28,11 +28,11 @@ DASHBOARD_ROLES = access.DASHBOARD_ROLES
 TITLES = {"marketing": "Marketing dashboard", "sales": "Sales leadership", "executive": "Executive dashboard"}
 
 
-def dashboard_allowed(user: Any, kind: str) -> bool:
+def dashboard_allowed(user: User, kind: str) -> bool:
     return bool(user.is_authenticated and user.has_role(*DASHBOARD_ROLES[kind]))
 
 
-def dashboards_for(user: Any) -> list[str]:
+def dashboards_for(user: User) -> list[str]:
     return [kind for kind in DASHBOARD_ROLES if dashboard_allowed(user, kind)]
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from accord.audit.exports import csv_response
 from accord.campaigns import attribution
 from accord.core.calendar import fiscal_calendar
+from accord.people.access import signed_in_user
 from accord.reporting import metrics
 from accord.reporting.selectors import (
     TITLES,
@@ -27,7 +28,7 @@ from accord.reporting.services import rollups_refresh_request
 
 @login_required
 def dashboard_home(request: HttpRequest) -> HttpResponse:
-    allowed = dashboards_for(request.user)
+    allowed = dashboards_for(signed_in_user(request))
     if not allowed:
         raise PermissionDenied("Your role has no dashboard.")
     return redirect("reporting:dashboard", kind=allowed[-1] if "executive" in allowed else allowed[0])
@@ -35,9 +36,10 @@ def dashboard_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
+    user = signed_in_user(request)
     if kind not in TITLES:
         raise Http404("No such dashboard.")
-    if not dashboard_allowed(request.user, kind):
+    if not dashboard_allowed(user, kind):
         raise PermissionDenied("Your role may not see this dashboard.")
     try:
         period = period_from(request.GET)
@@ -56,7 +58,7 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return csv_response(
             f"{kind}-{period.start}-{period.last_day}.csv", None, dashboard_csv_rows(dashboard),
-            user=request.user, what=f"reporting.{kind}", filters=request.GET.dict(),
+            user=user, what=f"reporting.{kind}", filters=request.GET.dict(),
         )  # fmt: skip
     today = timezone.now().date()
     return render(
@@ -65,7 +67,7 @@ def dashboard_page(request: HttpRequest, kind: str) -> HttpResponse:
         {
             "dashboard": dashboard,
             "quarters": quarter_choices(today, fiscal_calendar()),
-            "others": [(k, TITLES[k]) for k in dashboards_for(request.user)],
+            "others": [(k, TITLES[k]) for k in dashboards_for(user)],
             "query": request.GET.urlencode(),
         },
     )
@@ -79,9 +81,10 @@ def glossary_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def customer_value_page(request: HttpRequest) -> HttpResponse:
     """Which sources, campaigns and reps bring the customers worth the most (C8)."""
+    user = signed_in_user(request)
     from accord.reporting.lifecycle import DIMENSIONS, customer_value_by
 
-    if not dashboard_allowed(request.user, "marketing"):
+    if not dashboard_allowed(user, "marketing"):
         raise PermissionDenied("Your role cannot see customer value.")
     dimension = request.GET.get("by", "source")
     if dimension not in DIMENSIONS:
@@ -113,7 +116,7 @@ def customer_value_page(request: HttpRequest) -> HttpResponse:
             f"customer-value-by-{dimension}.csv",
             header,
             lines,
-            user=request.user,
+            user=user,
             what="reporting.customer_value",
             filters={"by": dimension},
         )

@@ -16,6 +16,7 @@ from accord.core.errors import AccessDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.leads.models import Lead
+from accord.people.access import signed_in_user
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
 from accord.sla.selectors import lead_get_for_action, sla_clocks_for
@@ -86,7 +87,7 @@ def clock_out(clock: SlaClock, now: datetime) -> dict[str, Any]:
         "lead": str(clock.lead),
         "kind": clock.kind,
         "status": clock.status_at(now),
-        "owner": clock.owner.username if clock.owner_id else None,
+        "owner": clock.owner.username if clock.owner else None,
         "policy": clock.policy.name,
         "started_at": clock.started_at,
         "due_at": clock.due_at,
@@ -105,7 +106,7 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
     return {
         "id": lead.pk,
         "stage": lead.stage,
-        "owner": lead.owner.username if lead.owner_id else None,
+        "owner": lead.owner.username if lead.owner else None,
         "clocks": [clock_out(c, now) for c in clocks],
     }
 
@@ -117,8 +118,9 @@ def lead_action_out(lead_id: int) -> dict[str, Any]:
 )
 def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
     """Meets the accept clock and starts the first-touch clock."""
-    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    lead_accept(lead=lead, user=request.user, channel=Channel.API)
+    user = signed_in_user(request)
+    lead = lead_get_for_action(user=user, lead_id=lead_id)
+    lead_accept(lead=lead, user=user, channel=Channel.API)
     return lead_action_out(lead.pk)
 
 
@@ -129,8 +131,9 @@ def accept_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
 )
 def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[str, Any]:
     """'not_ready' sends the lead to nurture, any other reason to disqualified; 'other' needs a note."""
-    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
-    lead_reject(lead=lead, user=request.user, reason=payload.reason, note=payload.note, channel=Channel.API)
+    user = signed_in_user(request)
+    lead = lead_get_for_action(user=user, lead_id=lead_id)
+    lead_reject(lead=lead, user=user, reason=payload.reason, note=payload.note, channel=Channel.API)
     return lead_action_out(lead.pk)
 
 
@@ -143,12 +146,12 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
     """Meets the first- or next-touch clock and starts the next one (accepting the lead first if needed).
 
     Honours Idempotency-Key: a retried post logs one touch."""
-    lead = lead_get_for_action(user=request.user, lead_id=lead_id)
+    lead = lead_get_for_action(user=signed_in_user(request), lead_id=lead_id)
 
     def run() -> tuple[int, Any]:
         touch = touch_log(
             lead=lead,
-            user=request.user,
+            user=signed_in_user(request),
             kind=payload.kind,
             outcome=payload.outcome,
             note=payload.note,
@@ -175,7 +178,9 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
 )
 def list_clocks(request: HttpRequest, query: Query[ClockQuery]) -> list[dict[str, Any]]:
     """Open clocks on leads you may see, earliest deadline (so the most overdue) first."""
-    clocks = sla_clocks_for(user=request.user, owner=query.owner or "", include_closed=query.include_closed)
+    clocks = sla_clocks_for(
+        user=signed_in_user(request), owner=query.owner or "", include_closed=query.include_closed
+    )
     now = timezone.now()
     return [clock_out(c, now) for c in clocks[: query.limit]]
 
@@ -263,10 +268,11 @@ def scorecard_out(card: Scorecard) -> dict[str, Any]:
 )
 def list_scorecards(request: HttpRequest, query: Query[ScorecardQuery]) -> dict[str, Any]:
     """Managers get their teams, heads, executives and admins every team, a rep their own row only."""
-    if not scorecards_allowed(request.user):
+    user = signed_in_user(request)
+    if not scorecards_allowed(user):
         raise AccessDenied("Scorecards are for sales, the heads, executives and admins.")
     period = scorecard_period(kind=query.period, on=query.on, start=query.start, end=query.end)
-    cards = scorecards_for(user=request.user, period=period, team_id=query.team)
+    cards = scorecards_for(user=user, period=period, team_id=query.team)
     w = cards.weights
     return {
         "start": period.start,

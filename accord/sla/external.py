@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 from functools import partial
-from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -39,7 +38,7 @@ from accord.sla.models import ExternalQualificationConfig, ExternalReview, Exter
 REVIEWER_ROLES = access.EXTERNAL_REVIEWER_ROLES
 
 
-def user_may_review(user: Any) -> bool:
+def user_may_review(user: User) -> bool:
     return bool(
         getattr(user, "is_authenticated", False) and user.is_active and user.has_role(*REVIEWER_ROLES)
     )
@@ -56,7 +55,7 @@ leads_route_later: Hook[..., None] = Hook("route leads after commit")
 
 @transaction.atomic
 def external_qualification_configure(
-    *, actor: Any, enabled: bool, provider_name: str = "", sla_hours: float = 24
+    *, actor: User, enabled: bool, provider_name: str = "", sla_hours: float = 24
 ) -> ExternalQualificationConfig:
     """Turn the external qualification step on or off, naming the provider and its SLA in hours."""
     if not (getattr(actor, "is_authenticated", False) and actor.has_role(Role.MARKETING_HEAD, Role.ADMIN)):
@@ -87,7 +86,7 @@ def external_review_required(*, lead: Lead) -> bool:
 
 
 @transaction.atomic
-def external_review_request(*, lead: Lead, actor: Any = None) -> ExternalReview:
+def external_review_request(*, lead: Lead, actor: User | None = None) -> ExternalReview:
     """Hold ``lead`` for the third party's verdict and schedule its deadline. Asking again returns the
     pending review."""
     lead = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -151,7 +150,7 @@ def mql_hand_off_many(lead_ids: list[int]) -> str:
 # --- reads -----------------------------------------------------------------------------------------
 
 
-def external_reviews_for(*, user: Any, status: str = "pending") -> QuerySet[ExternalReview]:
+def external_reviews_for(*, user: User, status: str = "pending") -> QuerySet[ExternalReview]:
     """Reviews the user may see: 'pending', 'decided' or 'all'."""
     if not user_may_review(user):
         raise AccessDenied("Only marketing (or the external qualification provider's account) sees reviews.")
@@ -165,7 +164,7 @@ def external_reviews_for(*, user: Any, status: str = "pending") -> QuerySet[Exte
     raise ApplicationError("Unknown status.", detail={"status": "use one of pending, decided, all"})
 
 
-def external_review_get(*, user: Any, review_id: int) -> ExternalReview:
+def external_review_get(*, user: User, review_id: int) -> ExternalReview:
     review = external_reviews_for(user=user, status="all").filter(pk=review_id).first()
     if review is None:
         raise NotFound(f"External review {review_id} was not found.", detail={"id": review_id})
@@ -177,7 +176,7 @@ def external_review_get(*, user: Any, review_id: int) -> ExternalReview:
 
 @transaction.atomic
 def external_review_decide(
-    *, review: ExternalReview, user: Any, verdict: str, note: str = "", channel: str = Channel.API
+    *, review: ExternalReview, user: User, verdict: str, note: str = "", channel: str = Channel.API
 ) -> ExternalReview:
     """Record the third party's verdict: 'ready' routes the lead, 'not_ready' puts it in nurture."""
     from accord.sla.nurture import nurture_enter

@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied
+from accord.people.access import signed_in_user
 from accord.sla.external import (
     external_qualification_configure,
     external_review_decide,
@@ -83,7 +84,7 @@ def review_out(review: ExternalReview) -> dict[str, Any]:
     summary="Leads awaiting (or given) a verdict",
 )
 def list_reviews(request: HttpRequest, query: Query[ExternalReviewQuery]) -> list[dict[str, Any]]:
-    reviews = external_reviews_for(user=request.user, status=query.status)[: query.limit]
+    reviews = external_reviews_for(user=signed_in_user(request), status=query.status)[: query.limit]
     return [review_out(r) for r in reviews]
 
 
@@ -93,10 +94,9 @@ def list_reviews(request: HttpRequest, query: Query[ExternalReviewQuery]) -> lis
     summary="Mark a lead ready (routed to sales) or not ready (nurture)",
 )
 def post_verdict(request: HttpRequest, review_id: int, payload: VerdictIn) -> dict[str, Any]:
-    review = external_review_get(user=request.user, review_id=review_id)
-    review = external_review_decide(
-        review=review, user=request.user, verdict=payload.verdict, note=payload.note
-    )
+    user = signed_in_user(request)
+    review = external_review_get(user=user, review_id=review_id)
+    review = external_review_decide(review=review, user=user, verdict=payload.verdict, note=payload.note)
     return review_out(ExternalReview.objects.select_related("lead").get(pk=review.pk))
 
 
@@ -114,7 +114,7 @@ class ExternalConfigSchema(Schema):
     summary="Whether new MQLs wait for a third party",
 )
 def get_config(request: HttpRequest) -> dict[str, Any]:
-    if not request.user.has_role("marketing", "marketing_head", "admin"):
+    if not signed_in_user(request).has_role("marketing", "marketing_head", "admin"):
         raise AccessDenied("Only marketing sees the external qualification settings.")
     config = ExternalQualificationConfig.current()
     return {"enabled": config.enabled, "provider_name": config.provider_name, "sla_hours": config.sla_hours}
@@ -127,7 +127,7 @@ def get_config(request: HttpRequest) -> dict[str, Any]:
 )
 def put_config(request: HttpRequest, payload: ExternalConfigSchema) -> dict[str, Any]:
     config = external_qualification_configure(
-        actor=request.user,
+        actor=signed_in_user(request),
         enabled=payload.enabled,
         provider_name=payload.provider_name,
         sla_hours=payload.sla_hours,

@@ -24,6 +24,7 @@ from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.leads.models import Lead, Stage
 from accord.leads.services import lead_stage_set
+from accord.people.models import User
 from accord.sla.models import NurtureSource, NurtureTrack
 
 # The default re-check interval; settings.ACCORD_NURTURE_RECHECK_DAYS wins when it is set.
@@ -55,7 +56,7 @@ def nurture_enter(
     reason: str,
     recheck_on: date | None = None,
     source: str = NurtureSource.MANUAL,
-    actor: Any = None,
+    actor: User | None = None,
     channel: str = Channel.SYSTEM,
 ) -> NurtureTrack:
     """Put a lead in nurture (moving its stage there if it is not already) and set its re-check date.

@@ -170,7 +170,7 @@ class Scorecards:
 # --- who sees what -----------------------------------------------------------------------------------
 
 
-def scorecards_allowed(user: Any) -> bool:
+def scorecards_allowed(user: User) -> bool:
     return bool(
         getattr(user, "is_authenticated", False)
         and user.has_role(*ALL_TEAMS_ROLES, Role.SALES_MANAGER, Role.SALES_REP)

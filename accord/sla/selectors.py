@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import Case, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -341,7 +340,7 @@ def conversion_facts_for(
 FEEDBACK_ROLES = access.REJECTION_FEEDBACK_ROLES
 
 
-def rejection_feedback_allowed(user: Any) -> bool:
+def rejection_feedback_allowed(user: User) -> bool:
     """Marketing, both heads, executives and admins read why sales sends leads back."""
     return bool(getattr(user, "is_authenticated", False) and user.has_role(*FEEDBACK_ROLES))
 

@@ -97,7 +97,7 @@ def _clock_start(
     started_at: datetime,
     policy_found: PolicyMatch,
     channel: str = Channel.SYSTEM,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> SlaClock:
     policy = policy_found.policy
     assert policy is not None
@@ -138,7 +138,13 @@ def _clock_start(
 
 
 def _clock_event(
-    type_: str, clock: SlaClock, *, at: datetime, actor: Any = None, channel: str = Channel.TASK, **extra: Any
+    type_: str,
+    clock: SlaClock,
+    *,
+    at: datetime,
+    actor: User | None = None,
+    channel: str = Channel.TASK,
+    **extra: Any,
 ) -> None:
     """An event about one clock: which clock, its kind and owner, plus what happened."""
     event_record(
@@ -151,7 +157,7 @@ def _clock_event(
     )
 
 
-def _clock_meet(*, clock: SlaClock, at: datetime, actor: Any, channel: str) -> None:
+def _clock_meet(*, clock: SlaClock, at: datetime, actor: User, channel: str) -> None:
     clock.met_at = at
     clock.save(update_fields=["met_at", "updated_at"])
     hours = calendar_for_owner(clock.owner).business_hours_between(clock.started_at, at)
@@ -167,7 +173,7 @@ def _clock_meet(*, clock: SlaClock, at: datetime, actor: Any, channel: str) -> N
 
 
 def _clocks_stop(
-    *, lead: Lead, reason: str, at: datetime, actor: Any = None, channel: str = Channel.SYSTEM
+    *, lead: Lead, reason: str, at: datetime, actor: User | None = None, channel: str = Channel.SYSTEM
 ) -> list[int]:
     stopped = list(lead.sla_clocks.open().values_list("pk", flat=True))
     if stopped:
@@ -207,7 +213,7 @@ def sla_start_for_assignment(*, lead: Lead, assigned_at: datetime) -> SlaClock |
     )
 
 
-def _lead_for_action(*, lead: Lead, user: Any) -> Lead:
+def _lead_for_action(*, lead: Lead, user: User) -> Lead:
     """The lead, locked, if ``user`` may act on it (accord.people.access); 404 or 403 otherwise."""
     locked: Lead = access_lead_by_id(user, lead.pk, action="act", lock=True)
     if locked.owner is None:
@@ -216,7 +222,7 @@ def _lead_for_action(*, lead: Lead, user: Any) -> Lead:
 
 
 @transaction.atomic
-def lead_accept(*, lead: Lead, user: Any, channel: str = Channel.PAGE) -> Lead:
+def lead_accept(*, lead: Lead, user: User, channel: str = Channel.PAGE) -> Lead:
     """Sales accepts the lead: MQL → SAL, the accept clock is met and the first-touch clock starts."""
     lead = _lead_for_action(lead=lead, user=user)
     if lead.stage in ACCEPTED_STAGES:
@@ -255,7 +261,7 @@ def lead_accept(*, lead: Lead, user: Any, channel: str = Channel.PAGE) -> Lead:
 
 
 def _owner_clock_start(
-    *, lead: Lead, kind: str, policy: SlaPolicy | None, why: str, started_at: Any, channel: str, actor: Any
+    *, lead: Lead, kind: str, policy: SlaPolicy | None, why: str, started_at: Any, channel: str, actor: User
 ) -> None:
     """Start the owner's next clock under ``policy`` (the one the previous clock ran on), or the
     policy that matches the lead now."""
@@ -273,7 +279,7 @@ def _owner_clock_start(
 
 
 @transaction.atomic
-def lead_reject(*, lead: Lead, user: Any, reason: str, note: str = "", channel: str = Channel.PAGE) -> Lead:
+def lead_reject(*, lead: Lead, user: User, reason: str, note: str = "", channel: str = Channel.PAGE) -> Lead:
     """Sales sends the lead back to marketing with a reason; see the module docstring for where it goes."""
     note = (note or "").strip()
     if reason not in RejectionReason.values:
@@ -340,7 +346,7 @@ def lead_reject(*, lead: Lead, user: Any, reason: str, note: str = "", channel: 
 def touch_log(
     *,
     lead: Lead,
-    user: Any,
+    user: User,
     kind: str,
     outcome: str = "",
     note: str = "",

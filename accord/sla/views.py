@@ -21,6 +21,7 @@ from accord.audit.exports import csv_response
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Channel
 from accord.leads.models import Lead
+from accord.people.access import signed_in_user
 from accord.people.models import User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
@@ -80,13 +81,14 @@ def _inbox_choices() -> dict[str, object]:
 @require_GET
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    scopes = selectors.inbox_scopes_for(request.user)
+    user = signed_in_user(request)
+    scopes = selectors.inbox_scopes_for(user)
     scope = request.GET.get("who", selectors.InboxScope.ME)
     if scope not in dict(scopes):
         scope = selectors.InboxScope.ME
-    teams, team_label = selectors.conversion_team_for(request.user)
+    teams, team_label = selectors.conversion_team_for(user)
     context = {
-        "rows": selectors.inbox_rows_for(user=request.user, scope=scope),
+        "rows": selectors.inbox_rows_for(user=user, scope=scope),
         "scopes": scopes,
         "scope": scope,
         "show_owner": scope != selectors.InboxScope.ME,
@@ -115,7 +117,7 @@ def _row_response(
             messages.success(request, notice)
         return redirect(f"{reverse('sla:inbox')}?who={request.GET.get('who', selectors.InboxScope.ME)}")
     who = request.GET.get("who", selectors.InboxScope.ME)
-    row = selectors.inbox_row_get(user=request.user, lead_id=lead_id)
+    row = selectors.inbox_row_get(user=signed_in_user(request), lead_id=lead_id)
     if row is not None:
         row.error, row.notice = error, notice
     context = {
@@ -133,24 +135,25 @@ def _row_response(
 
 
 def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
+    user = signed_in_user(request)
     try:
-        lead = selectors.lead_get_for_action(user=request.user, lead_id=lead_id)
+        lead = selectors.lead_get_for_action(user=user, lead_id=lead_id)
     except ApplicationError as exc:
         return _row_response(request, lead_id, error=exc.message, status=exc.status_code)
     name = str(lead)
     try:
         if action == "accept":
-            lead_accept(lead=lead, user=request.user)
+            lead_accept(lead=lead, user=user)
             notice = "Accepted. The first-touch clock is running."
         elif action == "reject":
             reason = request.POST.get("reason", "")
-            lead_reject(lead=lead, user=request.user, reason=reason, note=request.POST.get("note", ""))
+            lead_reject(lead=lead, user=user, reason=reason, note=request.POST.get("note", ""))
             notice = f"Rejected ({RejectionReason(reason).label}); sent back to marketing."
         else:
             kind = request.POST.get("kind", TouchKind.CALL)
             touch_log(
                 lead=lead,
-                user=request.user,
+                user=user,
                 kind=kind,
                 outcome=request.POST.get("outcome", ""),
                 note=request.POST.get("note", ""),
@@ -183,15 +186,16 @@ def inbox_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 
 def _scorecards_or_403(request: HttpRequest) -> tuple[ScorecardFilterForm, object]:
-    if not scorecards_allowed(request.user):
+    user = signed_in_user(request)
+    if not scorecards_allowed(user):
         raise PermissionDenied("Scorecards are for sales, the heads, executives and admins.")
     from accord.sla.scorecards import scorecard_teams_for
 
-    teams, _ = scorecard_teams_for(request.user)
+    teams, _ = scorecard_teams_for(user)
     form = ScorecardFilterForm(request.GET or None, teams=list(teams.order_by("name")))
     period = form.period_or_default()
     team_id = form.cleaned_data.get("team") if form.is_bound and form.is_valid() else None
-    return form, scorecards_for(user=request.user, period=period, team_id=team_id)
+    return form, scorecards_for(user=user, period=period, team_id=team_id)
 
 
 @require_GET
@@ -212,7 +216,7 @@ def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
     _, cards = _scorecards_or_403(request)
     name = f"scorecards-{cards.period.start:%Y%m%d}-{cards.period.end:%Y%m%d}.csv"
     return csv_response(
-        name, scorecards_csv_header(), scorecards_csv_rows(cards), user=request.user, what="sla.scorecards",
+        name, scorecards_csv_header(), scorecards_csv_rows(cards), user=signed_in_user(request), what="sla.scorecards",
         filters=request.GET.dict(),
     )  # fmt: skip
 
@@ -223,12 +227,13 @@ def scorecards_csv_download(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def rejection_feedback(request: HttpRequest) -> HttpResponse:
-    if not selectors.rejection_feedback_allowed(request.user):
+    user = signed_in_user(request)
+    if not selectors.rejection_feedback_allowed(user):
         raise PermissionDenied("Rejection feedback is for marketing, the heads, executives and admins.")
     form = PeriodForm(request.GET or None)
     period = form.period_or_default()
     try:
-        feedback = selectors.rejection_feedback_for(user=request.user, start=period.start, end=period.end)
+        feedback = selectors.rejection_feedback_for(user=user, start=period.start, end=period.end)
     except AccessDenied as exc:  # pragma: no cover - checked above
         raise PermissionDenied(exc.message) from None
     return render(request, "sla/rejections.html", {"form": form, "period": period, "feedback": feedback})

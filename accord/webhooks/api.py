@@ -16,6 +16,7 @@ from accord.core.idempotency import REPLAYED_HEADER, idempotent_response
 from accord.intake.public import _guard
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
+from accord.people.access import signed_in_user
 from accord.webhooks import services
 from accord.webhooks.selectors import webhook_endpoint_list, webhooks_can_manage
 
@@ -187,7 +188,7 @@ def endpoint_out(endpoint: Any) -> dict[str, Any]:
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not webhooks_can_manage(request.user):
+    if not webhooks_can_manage(signed_in_user(request)):
         raise ApplicationError("Only admins manage webhooks.", status=403)
 
 
@@ -203,7 +204,7 @@ def list_event_types(request: HttpRequest) -> list[dict[str, str]]:
 )
 def list_endpoints(request: HttpRequest) -> list[dict[str, Any]]:
     _require_admin(request)
-    return [endpoint_out(e) for e in webhook_endpoint_list(user=request.user)]
+    return [endpoint_out(e) for e in webhook_endpoint_list(user=signed_in_user(request))]
 
 
 @router.post(
@@ -216,7 +217,7 @@ def create_endpoint(request: HttpRequest, payload: EndpointIn) -> HttpResponse:
     data = payload.model_dump()
 
     def run() -> tuple[int, Any]:
-        endpoint = services.webhook_endpoint_create(actor=request.user, **data)
+        endpoint = services.webhook_endpoint_create(actor=signed_in_user(request), **data)
         out = EndpointCreatedOut.model_validate({**endpoint_out(endpoint), "secret": endpoint.secret})
         return 201, out.model_dump(mode="json")
 

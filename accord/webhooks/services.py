@@ -24,7 +24,7 @@ from django.utils import timezone
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Event
 from accord.core.signing import SIGNATURE_HEADER, signature_make
-from accord.people.models import Role
+from accord.people.models import Role, User
 from accord.webhooks.delivery import TIMEOUT_SECONDS, AttemptResult, http_post
 from accord.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from accord.webhooks.targets import target_check
@@ -85,7 +85,7 @@ def webhook_body(event: Event, event_type: str) -> dict[str, Any]:
     }
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: User) -> None:
     if not getattr(actor, "is_authenticated", False) or not actor.has_role(Role.ADMIN):
         raise AccessDenied("Only admins manage webhooks.", status=403)
 
@@ -107,7 +107,7 @@ def event_types_clean(event_types: Iterable[str]) -> list[str]:
 @transaction.atomic
 def webhook_endpoint_create(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     url: str,
     event_types: Iterable[str],
@@ -135,7 +135,9 @@ def webhook_endpoint_create(
 
 
 @transaction.atomic
-def webhook_endpoint_set_active(*, actor: Any, endpoint: WebhookEndpoint, is_active: bool) -> WebhookEndpoint:
+def webhook_endpoint_set_active(
+    *, actor: User, endpoint: WebhookEndpoint, is_active: bool
+) -> WebhookEndpoint:
     """Pause or resume an endpoint; paused endpoints get no new deliveries."""
     _require_admin(actor)
     endpoint.is_active = is_active
@@ -223,7 +225,7 @@ def delivery_enqueue_at(delivery_id: int, when: datetime) -> None:
 
 
 @transaction.atomic
-def webhook_test_send(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookDelivery:
+def webhook_test_send(*, actor: User, endpoint: WebhookEndpoint) -> WebhookDelivery:
     """Queue a test event to ``endpoint`` (admins only), to check the URL and the signature."""
     _require_admin(actor)
     now = timezone.now()
@@ -246,7 +248,7 @@ def webhook_test_send(*, actor: Any, endpoint: WebhookEndpoint) -> WebhookDelive
 
 
 @transaction.atomic
-def webhook_delivery_retry_now(*, actor: Any, delivery: WebhookDelivery) -> WebhookDelivery:
+def webhook_delivery_retry_now(*, actor: User, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again at once (admins only). A succeeded delivery is not sent twice."""
     _require_admin(actor)
     if delivery.status == DeliveryStatus.SUCCEEDED:

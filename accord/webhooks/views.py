@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.people.access import signed_in_user
 from accord.webhooks import selectors, services
 from accord.webhooks.forms import EndpointForm
 
@@ -24,7 +25,7 @@ def admin_only(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not selectors.webhooks_can_manage(request.user):
+        if not selectors.webhooks_can_manage(signed_in_user(request)):
             raise Http404("No such page.")
         try:
             return view(request, *args, **kwargs)
@@ -36,12 +37,13 @@ def admin_only(view: Callable) -> Callable:
 
 @admin_only
 def webhooks_home(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
     return render(
         request,
         "webhooks/home.html",
         {
-            "endpoints": selectors.webhook_endpoint_list(user=request.user),
-            "deliveries": selectors.webhook_delivery_list(user=request.user, limit=50),
+            "endpoints": selectors.webhook_endpoint_list(user=user),
+            "deliveries": selectors.webhook_delivery_list(user=user, limit=50),
         },
     )
 
@@ -51,7 +53,7 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = services.webhook_endpoint_create(actor=request.user, **form.cleaned_data)
+            endpoint = services.webhook_endpoint_create(actor=signed_in_user(request), **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error("url" if "url" in exc.detail else None, exc.message)
         else:
@@ -66,13 +68,14 @@ def endpoint_new(request: HttpRequest) -> HttpResponse:
 
 @admin_only
 def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = selectors.webhook_endpoint_get(user=request.user, endpoint_id=endpoint_id)
+    user = signed_in_user(request)
+    endpoint = selectors.webhook_endpoint_get(user=user, endpoint_id=endpoint_id)
     return render(
         request,
         "webhooks/endpoint.html",
         {
             "endpoint": endpoint,
-            "deliveries": selectors.webhook_delivery_list(user=request.user, endpoint=endpoint, limit=100),
+            "deliveries": selectors.webhook_delivery_list(user=user, endpoint=endpoint, limit=100),
         },
     )
 
@@ -80,8 +83,9 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @require_POST
 @admin_only
 def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = selectors.webhook_endpoint_get(user=request.user, endpoint_id=endpoint_id)
-    services.webhook_test_send(actor=request.user, endpoint=endpoint)
+    user = signed_in_user(request)
+    endpoint = selectors.webhook_endpoint_get(user=user, endpoint_id=endpoint_id)
+    services.webhook_test_send(actor=user, endpoint=endpoint)
     messages.success(request, "A test event is on its way; its delivery is listed below.")
     return redirect("webhooks:endpoint", endpoint_id=endpoint.pk)
 
@@ -89,10 +93,9 @@ def endpoint_test(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @require_POST
 @admin_only
 def endpoint_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
-    endpoint = selectors.webhook_endpoint_get(user=request.user, endpoint_id=endpoint_id)
-    services.webhook_endpoint_set_active(
-        actor=request.user, endpoint=endpoint, is_active=not endpoint.is_active
-    )
+    user = signed_in_user(request)
+    endpoint = selectors.webhook_endpoint_get(user=user, endpoint_id=endpoint_id)
+    services.webhook_endpoint_set_active(actor=user, endpoint=endpoint, is_active=not endpoint.is_active)
     messages.success(request, "Endpoint resumed." if endpoint.is_active else "Endpoint paused.")
     return redirect("webhooks:endpoint", endpoint_id=endpoint.pk)
 
@@ -100,9 +103,10 @@ def endpoint_toggle(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 @require_POST
 @admin_only
 def delivery_retry(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    delivery = selectors.webhook_delivery_get(user=request.user, delivery_id=delivery_id)
+    user = signed_in_user(request)
+    delivery = selectors.webhook_delivery_get(user=user, delivery_id=delivery_id)
     try:
-        services.webhook_delivery_retry_now(actor=request.user, delivery=delivery)
+        services.webhook_delivery_retry_now(actor=user, delivery=delivery)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -58,6 +58,7 @@ from accord.intake.importing.rows import (
 from accord.leads.models import Account, AccountDomain, ImportJob, ImportStatus, Lead, Source, Stage
 from accord.leads.normalize import Submission, company_key, normalize_submission
 from accord.leads.submissions import UPDATABLE_FIELDS, lead_apply_fields
+from accord.people.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,7 @@ class LeadImport:
         mapping: dict[str, str] | None = None,
         encoding: str = "",
         dry_run: bool = False,
-        actor: Any = None,
+        actor: User | None = None,
         job: ImportJob | None = None,
         error_path: Path | None = None,
         now: datetime | None = None,
@@ -992,7 +993,7 @@ def leads_import(
     mapping: dict[str, str] | None = None,
     encoding: str = "",
     dry_run: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
     job: ImportJob | None = None,
     error_path: Path | None = None,
     now: datetime | None = None,

@@ -19,6 +19,7 @@ from accord.intake.importing.engine import ImportTakenOver, LeadImport, leads_im
 from accord.intake.importing.mapping import mapping_default, mapping_plan
 from accord.intake.importing.reading import ImportFileError, csv_header, encoding_check, encoding_resolve
 from accord.leads.models import ImportJob, ImportStatus, Source, SourceKind
+from accord.people.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def import_source_default() -> Source:
 
 
 def import_job_create(
-    *, uploaded: Any, source: Source | None, encoding: str = "", actor: Any = None
+    *, uploaded: Any, source: Source | None, encoding: str = "", actor: User | None = None
 ) -> ImportJob:
     """Store an uploaded file as a pending import job (the header must be readable)."""
     encoding = (encoding or "").strip()

@@ -153,3 +153,27 @@ def test_a_manager_answers_for_the_teams_they_manage_and_the_teams_of_everyone_b
     assert set(access.managed_teams(p.mike)) == {p.health}
     assert set(access.managed_teams(p.sam)) == {p.health, p.finance}
     assert set(access.managed_teams(p.bob)) == set()
+
+
+def test_signed_in_user_gives_a_pages_signed_in_user_and_refuses_the_anonymous_one(personas, rf):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = rf.get("/")
+    request.user = personas.bob
+    assert access.signed_in_user(request) is personas.bob
+
+    request.user = AnonymousUser()
+    with pytest.raises(AccessDenied, match="sign in"):
+        access.signed_in_user(request)
+
+
+def test_the_anonymous_user_sees_and_may_do_nothing(personas):
+    from django.contrib.auth.models import AnonymousUser
+
+    _lead(personas.bob, "anon-check@example.com")
+    nobody = AnonymousUser()
+    assert not access.is_signed_in(nobody)
+    assert access.leads_visible_to(nobody).count() == 0
+    assert access.leads_actionable_by(nobody).count() == 0
+    assert access.accounts_visible_to(nobody).count() == 0
+    assert access.managed_user_ids(nobody) == frozenset()
