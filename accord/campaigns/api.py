@@ -26,6 +26,7 @@ from accord.core.calendar import fiscal_quarter_current
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
+from accord.people.access import signed_in_user
 from accord.people.models import User
 
 router = Router(tags=["campaigns"])
@@ -185,7 +186,7 @@ def list_campaigns(request: HttpRequest, query: Query[CampaignQuery]) -> list[di
     summary="Create a campaign",
 )
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     _require_manager(user)
     body = payload.model_dump(mode="json")
 
@@ -224,7 +225,7 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> dict[str, Any]:
     summary="Change a campaign",
 )
 def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPatch) -> dict[str, Any]:
-    user = request.user
+    user = signed_in_user(request)
     campaign = campaign_get(user=user, campaign_id=campaign_id)
     _require_manager(user)
     changes = payload.model_dump(exclude_unset=True)
@@ -242,7 +243,7 @@ def update_campaign(request: HttpRequest, campaign_id: int, payload: CampaignPat
     summary="Add a cost line",
 )
 def add_cost(request: HttpRequest, campaign_id: int, payload: CostLineIn) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     campaign = campaign_get(user=user, campaign_id=campaign_id)
     _require_manager(user)
     body = {"campaign": campaign_id, **payload.model_dump(mode="json")}

@@ -38,6 +38,7 @@ from accord.core.events import event_record
 from accord.core.mail_headers import header_clean
 from accord.core.models import Channel
 from accord.leads.models import Lead, Stage
+from accord.people.models import User
 
 COMMUNICATION_FIELDS = (
     "name",
@@ -145,7 +146,7 @@ def _communication_payload(communication: Communication) -> dict[str, Any]:
 def communication_create(
     *,
     campaign: Campaign,
-    actor: Any,
+    actor: User,
     name: str,
     kind: str = CommunicationKind.EMAIL,
     subject: str = "",
@@ -188,7 +189,7 @@ def communication_create(
 def communication_update(
     *,
     communication: Communication,
-    actor: Any,
+    actor: User,
     variants: list[VariantSpec] | None = None,
     event_channel: str = Channel.PAGE,
     **changes: Any,
@@ -239,7 +240,7 @@ def communication_update(
 
 @transaction.atomic
 def communication_schedule(
-    *, communication: Communication, actor: Any, at: datetime, event_channel: str = Channel.PAGE
+    *, communication: Communication, actor: User, at: datetime, event_channel: str = Channel.PAGE
 ) -> Communication:
     """Send the communication to its audience at ``at`` (a task runs then); ``at`` in the past sends soon."""
     if at.tzinfo is None:
@@ -272,7 +273,7 @@ def communication_schedule(
 
 @transaction.atomic
 def communication_unschedule(
-    *, communication: Communication, actor: Any, event_channel: str = Channel.PAGE
+    *, communication: Communication, actor: User, event_channel: str = Channel.PAGE
 ) -> Communication:
     """Cancel a scheduled send: back to draft (the queued task finds it no longer scheduled)."""
     communication = Communication.objects.select_for_update().get(pk=communication.pk)
@@ -430,7 +431,7 @@ def _email_messages(
 def _deliver_all(
     *,
     communication: Communication,
-    actor: Any,
+    actor: User | None,
     leads: Any,
     done: set[int],
     variants: dict[str, Variant],
@@ -510,7 +511,7 @@ def _deliver_all(
 def communication_send(
     *,
     communication: Communication,
-    actor: Any,
+    actor: User | None,
     lead_ids: Iterable[int] | None = None,
     at: datetime | None = None,
     connection: Any = None,
@@ -580,7 +581,7 @@ def delivery_outcome_record(
     *,
     delivery: Delivery,
     outcome: str,
-    actor: Any = None,
+    actor: User | None = None,
     occurred_at: datetime | None = None,
     event_channel: str = Channel.PAGE,
 ) -> tuple[Delivery, bool]:

@@ -37,6 +37,7 @@ from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
+from accord.people.access import signed_in_user
 from accord.people.models import User
 
 router = Router(tags=["communications"])
@@ -223,7 +224,7 @@ def _delivery_out(d: Delivery, recorded: bool) -> dict[str, Any]:
     summary="A campaign's communications",
 )
 def list_communications(request: HttpRequest, campaign_id: int) -> list[dict[str, Any]]:
-    user = request.user
+    user = signed_in_user(request)
     campaign = campaign_get(user=user, campaign_id=campaign_id)
     if not can_read_communications(user):
         raise NotFound(f"Campaign {campaign_id} was not found.", detail={"id": campaign_id})
@@ -236,7 +237,7 @@ def list_communications(request: HttpRequest, campaign_id: int) -> list[dict[str
     summary="Create a communication with its A/B variants",
 )
 def create_communication(request: HttpRequest, campaign_id: int, payload: CommunicationIn) -> HttpResponse:
-    user = request.user
+    user = signed_in_user(request)
     campaign = campaign_get(user=user, campaign_id=campaign_id)
     _require_manager(user)
     body = {"campaign": campaign_id, **payload.model_dump(mode="json")}
@@ -267,7 +268,7 @@ def get_communication(request: HttpRequest, communication_id: int) -> dict[str, 
     summary="Send to the audience (or the given leads); privacy is checked per person",
 )
 def send_communication(request: HttpRequest, communication_id: int, payload: SendIn) -> dict[str, Any]:
-    user = request.user
+    user = signed_in_user(request)
     communication = _readable(user, communication_id)
     _require_manager(user)
     result = communication_send(
@@ -282,7 +283,7 @@ def send_communication(request: HttpRequest, communication_id: int, payload: Sen
     summary="Record what a recipient did (opened, clicked, replied, booked a meeting); idempotent",
 )
 def record_outcome(request: HttpRequest, communication_id: int, payload: OutcomeIn) -> dict[str, Any]:
-    user = request.user
+    user = signed_in_user(request)
     communication = _readable(user, communication_id)
     delivery = delivery_get_for_outcome(user=user, communication=communication, lead_id=payload.lead_id)
     delivery, recorded = delivery_outcome_record(

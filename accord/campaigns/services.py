@@ -19,6 +19,7 @@ from accord.core.currencies import currency_check
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
+from accord.people.models import User
 
 CAMPAIGN_FIELDS = (
     "name",
@@ -107,7 +108,7 @@ def _check_utm(campaign: Campaign) -> None:
 def campaign_create(
     *,
     name: str,
-    actor: Any,
+    actor: User,
     channel: str = CampaignChannel.OTHER,
     owner: Any = None,
     parent: Campaign | None = None,
@@ -150,7 +151,7 @@ def campaign_create(
 
 @transaction.atomic
 def campaign_update(
-    *, campaign: Campaign, actor: Any, event_channel: str = Channel.PAGE, **changes: Any
+    *, campaign: Campaign, actor: User, event_channel: str = Channel.PAGE, **changes: Any
 ) -> Campaign:
     """Change a campaign's fields (only those named in CAMPAIGN_FIELDS); records before/after."""
     unknown = set(changes) - set(CAMPAIGN_FIELDS)
@@ -229,7 +230,7 @@ def cost_line_add(
     *,
     campaign: Campaign,
     amount: Decimal | int | str,
-    actor: Any,
+    actor: User,
     incurred_on: date | None = None,
     period_start: date | None = None,
     period_end: date | None = None,

@@ -62,6 +62,7 @@ from accord.campaigns.services import campaign_create, cost_line_add
 from accord.campaigns.touchpoint_selectors import attributed_revenue
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel
+from accord.people.access import signed_in_user
 
 
 def _campaign_or_404(request: HttpRequest, campaign_id: int) -> Any:
@@ -96,7 +97,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     form = CampaignForm(request.POST or None, initial={"owner": request.user})
     if request.method == "POST" and form.is_valid():
         try:
-            campaign = campaign_create(actor=request.user, **form.cleaned_data)
+            campaign = campaign_create(actor=signed_in_user(request), **form.cleaned_data)
         except ApplicationError as exc:
             form.add_error(None, exc.message)
         else:
@@ -134,7 +135,7 @@ def campaign_cost_add(request: HttpRequest, campaign_id: int) -> HttpResponse:
         try:
             cost_line_add(
                 campaign=campaign,
-                actor=request.user,
+                actor=signed_in_user(request),
                 amount=data["amount"],
                 period_start=data["period_start"],
                 period_end=data["period_end"] or data["period_start"],
@@ -218,7 +219,7 @@ def communication_new(request: HttpRequest, campaign_id: int) -> HttpResponse:
         try:
             communication = communication_create(
                 campaign=campaign,
-                actor=request.user,
+                actor=signed_in_user(request),
                 variants=form.variant_specs(),
                 **form.communication_data(),
             )
@@ -243,7 +244,7 @@ def communication_edit(request: HttpRequest, communication_id: int) -> HttpRespo
         try:
             communication_update(
                 communication=communication,
-                actor=request.user,
+                actor=signed_in_user(request),
                 variants=form.variant_specs() if not communication.deliveries.exists() else None,
                 **form.communication_data(),
             )
@@ -287,9 +288,11 @@ def communication_send_page(request: HttpRequest, communication_id: int) -> Http
     try:
         if audience > settings.ACCORD_SEND_INLINE_LIMIT:
             # A big audience goes to the worker: the same send, scheduled for now.
-            communication_schedule(communication=communication, actor=request.user, at=timezone.now())
+            communication_schedule(
+                communication=communication, actor=signed_in_user(request), at=timezone.now()
+            )
         else:
-            result = communication_send(communication=communication, actor=request.user)
+            result = communication_send(communication=communication, actor=signed_in_user(request))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
@@ -310,7 +313,7 @@ def communication_schedule_page(request: HttpRequest, communication_id: int) -> 
     communication = _communication_or_404(request, communication_id)
     _require_communication_manager(request)
     if request.POST.get("cancel"):
-        communication_unschedule(communication=communication, actor=request.user)
+        communication_unschedule(communication=communication, actor=signed_in_user(request))
         messages.success(request, "The scheduled send is cancelled; the communication is a draft again.")
         return redirect("campaigns:communication", communication.pk)
     form = ScheduleForm(request.POST)
@@ -319,7 +322,9 @@ def communication_schedule_page(request: HttpRequest, communication_id: int) -> 
     else:
         try:
             communication_schedule(
-                communication=communication, actor=request.user, at=form.cleaned_data["scheduled_for"]
+                communication=communication,
+                actor=signed_in_user(request),
+                at=form.cleaned_data["scheduled_for"],
             )
         except ApplicationError as exc:
             messages.error(request, exc.message)
@@ -345,7 +350,9 @@ def communication_outcome_page(request: HttpRequest, communication_id: int) -> H
         raise PermissionDenied(exc.message) from None
     outcome = form.cleaned_data["outcome"]
     try:
-        _, recorded = delivery_outcome_record(delivery=delivery, outcome=outcome, actor=request.user)
+        _, recorded = delivery_outcome_record(
+            delivery=delivery, outcome=outcome, actor=signed_in_user(request)
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

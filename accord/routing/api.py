@@ -12,6 +12,7 @@ from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.selectors import lead_get
+from accord.people.access import signed_in_user
 from accord.people.models import User
 from accord.routing import selectors, services
 
@@ -139,7 +140,7 @@ def routing_dry_run(request: HttpRequest, payload: DryRunIn) -> list[dict[str, A
             "rule_number": row.rule_number,
             "explanation": row.explanation,
         }
-        for row in services.routing_dry_run(rule_set, limit=payload.limit, user=request.user)
+        for row in services.routing_dry_run(rule_set, limit=payload.limit, user=signed_in_user(request))
     ]
 
 
@@ -156,7 +157,7 @@ def lead_reassign(request: HttpRequest, lead_id: int, payload: ReassignIn) -> di
     if to_user is None:
         raise NotFound(f"User {payload.to} was not found.", detail={"to": "unknown user"})
     result = services.lead_reassign(
-        lead=lead, to_user=to_user, reason=payload.reason, actor=request.user, channel=Channel.API
+        lead=lead, to_user=to_user, reason=payload.reason, actor=signed_in_user(request), channel=Channel.API
     )
     return {
         "lead_id": lead.pk,

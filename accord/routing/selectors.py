@@ -14,6 +14,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from accord.core.models import Event
 from accord.leads.models import Lead
 from accord.people import access
+from accord.people.models import User
 from accord.routing.engine import RuleView, all_matches, routing_record, rule_view
 from accord.routing.models import LeadRouting, Queue, RoutingRule, RoutingRuleSet, RuleSetStatus
 
@@ -90,7 +91,7 @@ def queues_with_counts() -> QuerySet[Queue]:
     )
 
 
-def leads_recent(limit: int = 100, *, user: Any = None) -> list[Lead]:
+def leads_recent(limit: int = 100, *, user: User | None = None) -> list[Lead]:
     """The newest live leads with what routing reads loaded; with ``user``, only the leads they see."""
     leads = Lead.objects.live() if user is None else access.leads_visible_to(user)
     return list(

@@ -101,7 +101,7 @@ class RoutingResult:
     skipped: list[str] = field(default_factory=list)
 
 
-def _require(actor: Any, roles: Iterable[str], doing: str) -> None:
+def _require(actor: User | None, roles: Iterable[str], doing: str) -> None:
     """Services called by people check the role; ``actor=None`` is the system itself."""
     if actor is None:
         return
@@ -309,7 +309,7 @@ def _user_ref(user: User | None) -> dict[str, Any]:
 
 
 def lead_route(
-    *, lead: Lead, actor: Any = None, channel: str = Channel.TASK, force: bool = False, note: str = ""
+    *, lead: Lead, actor: User | None = None, channel: str = Channel.TASK, force: bool = False, note: str = ""
 ) -> RoutingResult:
     """Give a lead an owner (or a queue) by account control, the active rules, or the fallback queue.
 
@@ -331,7 +331,9 @@ def lead_route(
     raise AssertionError("unreachable")
 
 
-def _lead_route_once(*, lead: Lead, actor: Any, channel: str, force: bool, note: str) -> RoutingResult:
+def _lead_route_once(
+    *, lead: Lead, actor: User | None, channel: str, force: bool, note: str
+) -> RoutingResult:
     now = timezone.now()
     with transaction.atomic():
         locked = (
@@ -374,7 +376,7 @@ def _assignment_event(
     result: RoutingResult,
     *,
     previous: User | None,
-    actor: Any,
+    actor: User | None,
     channel: str,
     now: datetime,
     note: str = "",
@@ -449,7 +451,7 @@ def _assignment_follow_up(lead: Lead, result: RoutingResult, *, now: datetime) -
 
 @transaction.atomic
 def lead_reassign(
-    *, lead: Lead, to_user: User, reason: str, actor: Any, channel: str = Channel.PAGE
+    *, lead: Lead, to_user: User, reason: str, actor: User, channel: str = Channel.PAGE
 ) -> RoutingResult:
     """Hand a lead to another rep by hand; the reason goes on the record."""
     _require(actor, REASSIGN_ROLES, "reassign leads")
@@ -494,7 +496,7 @@ def lead_reassign(
 
 @transaction.atomic
 def user_deactivate_reroute(
-    *, user: User, actor: Any = None, channel: str = Channel.SYSTEM
+    *, user: User, actor: User | None = None, channel: str = Channel.SYSTEM
 ) -> list[RoutingResult]:
     """Deactivate a rep (when still active) and route each of their open leads again, so none is
     orphaned. Call it before deleting a user too: deletion would otherwise leave leads ownerless."""
@@ -554,7 +556,7 @@ def _draft_only(rule_set: RoutingRuleSet) -> None:
 
 @transaction.atomic
 def rule_set_create(
-    *, actor: Any, notes: str = "", copy_from: RoutingRuleSet | None = None
+    *, actor: User, notes: str = "", copy_from: RoutingRuleSet | None = None
 ) -> RoutingRuleSet:
     """A new draft version, starting from a copy of ``copy_from`` (default: the active version)."""
     _require(actor, EDIT_ROLES, "edit routing rules")
@@ -591,7 +593,7 @@ def rule_set_create(
 def rule_add(
     *,
     rule_set: RoutingRuleSet,
-    actor: Any,
+    actor: User,
     name: str,
     conditions: Any,
     target_kind: str,
@@ -639,7 +641,7 @@ def _renumber(rules: Sequence[RoutingRule]) -> None:
 
 
 @transaction.atomic
-def rule_remove(*, rule: RoutingRule, actor: Any) -> None:
+def rule_remove(*, rule: RoutingRule, actor: User) -> None:
     """Take a rule out of a draft."""
     _require(actor, EDIT_ROLES, "edit routing rules")
     rule_set = rule.rule_set
@@ -649,7 +651,7 @@ def rule_remove(*, rule: RoutingRule, actor: Any) -> None:
 
 
 @transaction.atomic
-def rule_move(*, rule: RoutingRule, actor: Any, offset: int) -> None:
+def rule_move(*, rule: RoutingRule, actor: User, offset: int) -> None:
     """Move a rule of a draft up (negative ``offset``) or down the order."""
     _require(actor, EDIT_ROLES, "edit routing rules")
     _draft_only(rule.rule_set)
@@ -664,7 +666,7 @@ def rule_move(*, rule: RoutingRule, actor: Any, offset: int) -> None:
 def rule_set_update(
     *,
     rule_set: RoutingRuleSet,
-    actor: Any,
+    actor: User,
     notes: str | None = None,
     rules: Sequence[dict[str, Any]] | None = None,
 ) -> RoutingRuleSet:
@@ -696,7 +698,7 @@ def rule_set_update(
 
 
 @transaction.atomic
-def rule_set_activate(*, rule_set: RoutingRuleSet, actor: Any) -> RoutingRuleSet:
+def rule_set_activate(*, rule_set: RoutingRuleSet, actor: User) -> RoutingRuleSet:
     """Make a version the one routing uses; the previously active one is retired."""
     _require(actor, EDIT_ROLES, "activate routing rules")
     locked = RoutingRuleSet.objects.select_for_update().get(pk=rule_set.pk)
@@ -745,7 +747,9 @@ class DryRunRow:
     rule_number: int | None
 
 
-def routing_dry_run(rule_set: RoutingRuleSet, limit: int = 100, *, user: Any = None) -> list[DryRunRow]:
+def routing_dry_run(
+    rule_set: RoutingRuleSet, limit: int = 100, *, user: User | None = None
+) -> list[DryRunRow]:
     """Where the newest ``limit`` leads would go under ``rule_set``, oldest first as they would have
     arrived. Round-robin and capacity are simulated in memory; nothing is written. With ``user``, only
     the leads that user sees are tried (a manager does not see other teams' leads here either)."""

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import ApplicationError
+from accord.people.access import signed_in_user
 from accord.routing import selectors, services
 from accord.routing.forms import RuleForm, conditions_format
 from accord.routing.models import RoutingRule, RoutingRuleSet
@@ -68,7 +69,7 @@ def rule_set_new(request: HttpRequest) -> HttpResponse:
     if request.POST.get("copy_from"):
         source = _rule_set_or_404(int(request.POST["copy_from"]))
     draft = services.rule_set_create(
-        actor=request.user, notes=request.POST.get("notes", ""), copy_from=source
+        actor=signed_in_user(request), notes=request.POST.get("notes", ""), copy_from=source
     )
     messages.success(request, f"Draft version {draft.version} created.")
     return redirect("routing:rule_set", version=draft.version)
@@ -88,7 +89,7 @@ def rule_set_detail(request: HttpRequest, version: int) -> HttpResponse:
             try:
                 services.rule_add(
                     rule_set=rule_set,
-                    actor=request.user,
+                    actor=signed_in_user(request),
                     name=data["name"],
                     conditions=data["conditions"],
                     target_kind=data["target_kind"],
@@ -129,7 +130,7 @@ def rule_set_detail(request: HttpRequest, version: int) -> HttpResponse:
 def rule_remove(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(RoutingRule.objects.select_related("rule_set"), pk=rule_id)
     try:
-        services.rule_remove(rule=rule, actor=request.user)
+        services.rule_remove(rule=rule, actor=signed_in_user(request))
         messages.success(request, f"Rule '{rule.name}' removed.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -142,7 +143,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = get_object_or_404(RoutingRule.objects.select_related("rule_set"), pk=rule_id)
     offset = -1 if request.POST.get("direction") == "up" else 1
     try:
-        services.rule_move(rule=rule, actor=request.user, offset=offset)
+        services.rule_move(rule=rule, actor=signed_in_user(request), offset=offset)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("routing:rule_set", version=rule.rule_set.version)
@@ -153,7 +154,7 @@ def rule_move(request: HttpRequest, rule_id: int) -> HttpResponse:
 def rule_set_activate(request: HttpRequest, version: int) -> HttpResponse:
     rule_set = _rule_set_or_404(version)
     try:
-        services.rule_set_activate(rule_set=rule_set, actor=request.user)
+        services.rule_set_activate(rule_set=rule_set, actor=signed_in_user(request))
         messages.success(request, f"Version {version} is now active: new leads are routed by it.")
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -164,6 +165,9 @@ def rule_set_activate(request: HttpRequest, version: int) -> HttpResponse:
 @routing_access()
 def dry_run(request: HttpRequest, version: int) -> HttpResponse:
     rule_set = _rule_set_or_404(version)
-    context = {"rule_set": rule_set, "rows": services.routing_dry_run(rule_set, limit=100, user=request.user)}
+    context = {
+        "rule_set": rule_set,
+        "rows": services.routing_dry_run(rule_set, limit=100, user=signed_in_user(request)),
+    }
     template = "routing/_dry_run.html" if getattr(request, "htmx", False) else "routing/dry_run.html"
     return render(request, template, context)
