@@ -106,7 +106,7 @@ def test_a_model_validation_error_in_the_api_is_a_400_with_the_fields(personas, 
         raise ValidationError({"email": ["Enter a valid email address."], "__all__": ["Two records clash."]})
 
     # A write deep below the endpoint whose full_clean() fails, as a service that forgot to translate it.
-    monkeypatch.setattr(people_api, "mail_in_address_for", invalid)
+    monkeypatch.setattr(people_api, "profile_extras_for", invalid)
     response = api_client_for(personas.bob).get("/api/v1/me")
     assert response.status_code == 400
     body = response.json()
