@@ -266,6 +266,11 @@ def _run_rq_worker(
     worker = get_worker(*queue_names, job_class=Job, name=worker_id)
     if not isinstance(worker, SimpleWorker):
         reset_db_connections()  # a forked task must not share this process's database connection
+    if batch:
+        # A --batch worker stops once the queues are empty and takes no remote commands, so it opens
+        # no command channel: RQ's pub/sub thread for it is joined on the way out, a wait that can
+        # hang when the process clock is faked (the any-day test run).
+        worker.subscribe = lambda: None  # type: ignore[method-assign]
     worker.work(burst=batch, with_scheduler=True, max_jobs=max_tasks, logging_level=level)
 
 
