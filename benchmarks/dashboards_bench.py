@@ -322,31 +322,23 @@ def _lead_columns(model) -> tuple[list[str], dict[str, object]]:
     return list(defaults), defaults
 
 
+# The lead columns the generated data sets per row; every other column takes its default.
+EXPLICIT_LEAD_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "owner_id",
+    "source_id",
+    "utm_campaign",
+    "stage",
+    "email",
+    "email_key",
+)
+
+
 def _bulk_load(connection, data: Path, lead_cols: list[str], defaults: dict) -> None:
-    explicit = {
-        "id",
-        "created_at",
-        "updated_at",
-        "owner_id",
-        "source_id",
-        "utm_campaign",
-        "stage",
-        "email",
-        "email_key",
-    }
-    fixed = [c for c in lead_cols if c not in explicit]
-    cols = [
-        "id",
-        "created_at",
-        "updated_at",
-        "owner_id",
-        "source_id",
-        "utm_campaign",
-        "stage",
-        "email",
-        "email_key",
-        *fixed,
-    ]
+    fixed = [c for c in lead_cols if c not in EXPLICIT_LEAD_COLUMNS]
+    cols = [*EXPLICIT_LEAD_COLUMNS, *fixed]
     rest = [defaults[c] for c in fixed]
 
     def lead_rows():

@@ -53,18 +53,7 @@ def append_batch(connection, n: int, rng: random.Random) -> dict[str, int]:
         c.execute("SELECT MAX(id) FROM core_event")
         top_event = c.fetchone()[0]
     lead_cols, defaults = data_set._lead_columns(_lead_model())
-    explicit = [
-        "id",
-        "created_at",
-        "updated_at",
-        "owner_id",
-        "source_id",
-        "utm_campaign",
-        "stage",
-        "email",
-        "email_key",
-    ]
-    fixed = [col for col in lead_cols if col not in explicit]
+    fixed = [col for col in lead_cols if col not in data_set.EXPLICIT_LEAD_COLUMNS]
     new_leads, events, owner_changes = [], [], []
     kinds = {"new_lead": 0, "stage": 0, "other": 0, "owner": 0}
     for i in range(n):
@@ -97,7 +86,7 @@ def append_batch(connection, n: int, rng: random.Random) -> dict[str, int]:
             owner_changes.append((owner, lead))
             events.append((event_id, "lead.assigned", lead, None, at, ""))
             kinds["owner"] += 1
-    cols = [*explicit, *fixed]
+    cols = [*data_set.EXPLICIT_LEAD_COLUMNS, *fixed]
     with connection.cursor() as c:
         if new_leads:
             c.executemany(
