@@ -34,6 +34,32 @@ class NotificationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
+# Apps above core add their own kinds in their AppConfig.ready, so no app edits this file or migrates the
+# notifications tables for a new kind: ``register_notification_kind("plan_preview", "Plan preview to comment")``.
+_extra_kinds: dict[str, str] = {}
+
+
+def register_notification_kind(value: str, label: str) -> str:
+    """Make ``value`` a kind of notification with a label people read; returns ``value``."""
+    if len(value) > 32:
+        raise ImproperlyConfigured(f"notification kind {value!r} is longer than 32 characters")
+    if value in NotificationKind.values and NotificationKind(value).label != label:
+        raise ImproperlyConfigured(f"notification kind {value!r} is already defined as {NotificationKind(value).label!r}")
+    _extra_kinds[value] = label
+    return value
+
+
+def notification_kinds() -> list[tuple[str, str]]:
+    """Every kind with its label: the built-in ones, then those apps registered, in order."""
+    kinds = list(NotificationKind.choices)
+    kinds += [(value, label) for value, label in _extra_kinds.items() if value not in NotificationKind.values]
+    return kinds
+
+
+def notification_kind_label(value: str) -> str:
+    return dict(notification_kinds()).get(value, value.replace("_", " ").capitalize())
+
+
 NotificationSender = Callable[..., Any]
 
 _sender: NotificationSender | None = None
@@ -59,6 +85,8 @@ def notify(
 ) -> Any:
     """Tell ``user`` about ``subject``: the registered sender puts it in their inbox and emails it as
     they prefer. Raises when no sender is registered, so a notification is never dropped silently."""
+    if kind not in dict(notification_kinds()):
+        raise ImproperlyConfigured(f"unknown notification kind {kind!r}: register it with register_notification_kind")
     if _sender is None:
         raise ImproperlyConfigured(
             "No notification sender is registered: add 'accord.notifications' to INSTALLED_APPS "

@@ -14,6 +14,7 @@ from accord.core.models import BaseModel
 
 # The kinds are defined with the notify seam, so lower apps name them without importing this app.
 from accord.core.notify import NotificationKind as NotificationKind
+from accord.core.notify import notification_kind_label
 
 
 class EmailMode(models.TextChoices):
@@ -38,7 +39,7 @@ class Notification(BaseModel):
     """One message to one user, shown in their inbox and, by their preference, emailed."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=32)  # a kind of accord.core.notify.notification_kinds()
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=500, blank=True, help_text="Where the notification leads in Accord.")
@@ -80,6 +81,9 @@ class Notification(BaseModel):
     def __str__(self) -> str:
         return f"{self.user_id}: {self.subject}"
 
+    def get_kind_display(self) -> str:
+        return notification_kind_label(self.kind)
+
 
 class NotificationPreference(BaseModel):
     """How one user wants one kind of notification emailed. Without a row: immediately."""
@@ -87,7 +91,7 @@ class NotificationPreference(BaseModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    kind = models.CharField(max_length=32)  # a kind of accord.core.notify.notification_kinds()
     mode = models.CharField(max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE)
 
     class Meta:

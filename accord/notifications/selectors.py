@@ -11,12 +11,12 @@ from django.conf import settings
 from django.db.models import Q
 
 from accord.core.errors import NotFound
+from accord.core.notify import notification_kinds
 from accord.notifications.models import (
     CommunicationCopyRequest,
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
     NotificationPreference,
     NotificationQuerySet,
     SenderConsent,
@@ -123,5 +123,5 @@ def preferences_for(*, user: User) -> list[dict[str, Any]]:
     chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "mode"))
     return [
         {"kind": kind, "label": label, "mode": chosen.get(kind, EmailMode.IMMEDIATE)}
-        for kind, label in NotificationKind.choices
+        for kind, label in notification_kinds()
     ]

@@ -70,9 +70,31 @@ NAV_LINKS: tuple[NavLink, ...] = (
 )
 
 
+# Apps above people add their own pages in their AppConfig.ready, after the link they belong beside:
+# ``register_nav_link(NavLink("Plans", "/planning/", ...), after="Campaigns")``.
+_registered: list[tuple[NavLink, str | None]] = []
+
+
+def register_nav_link(link: NavLink, *, after: str | None = None) -> NavLink:
+    """Show ``link`` in the top navigation, after the link labelled ``after`` (else before Glossary)."""
+    global _registered
+    _registered = [(known, where) for known, where in _registered if known.label != link.label]
+    _registered.append((link, after))
+    return link
+
+
+def all_nav_links() -> list[NavLink]:
+    links = list(NAV_LINKS)
+    for link, after in _registered:
+        labels = [known.label for known in links]
+        anchor = after if after in labels else "Glossary"
+        links.insert(labels.index(anchor) + (1 if after in labels else 0), link)
+    return links
+
+
 def nav_for(roles: frozenset[str], path: str) -> list[dict[str, object]]:
     """The links ``roles`` may see; the one whose URL is the longest prefix of ``path`` is active."""
-    visible = [link for link in NAV_LINKS if link.visible_to(roles)]
+    visible = [link for link in all_nav_links() if link.visible_to(roles)]
     matches = [link for link in visible if path.startswith(link.url)]
     active = max(matches, key=lambda link: len(link.url)) if matches else None
     return [{"label": link.label, "url": link.url, "active": link is active} for link in visible]

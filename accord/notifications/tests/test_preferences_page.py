@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accord.core.notify import notification_kinds
 from accord.leads.models import Account
 from accord.notifications.mail_in import mail_in_address_for
 from accord.notifications.models import (
@@ -20,7 +21,7 @@ def test_the_page_shows_every_kind_with_my_choice_and_my_mail_in_address(persona
     page = client_for(personas.bob).get("/notifications/preferences/")
     assert page.status_code == 200
     html = page.content.decode()
-    for _kind, label in NotificationKind.choices:
+    for _kind, label in notification_kinds():
         assert label in html
     assert 'name="mode_sla_breach" value="off" checked' in html
     assert 'name="mode_sla_reminder" value="immediate" checked' in html
