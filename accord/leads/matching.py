@@ -3,9 +3,9 @@
 People match on the lower-cased email (unique). Accounts match on the email's domain (free-mail
 domains excluded), then the website's domain, then the company name: exactly after normalisation,
 else fuzzily (rapidfuzz) at or above ``ACCORD_COMPANY_MATCH_THRESHOLD`` among the names that share a
-blocking key with it (``normalize.company_block_keys``: a word's first or last three letters), so a
-match costs the same with ten accounts or a million. The per-record pipeline and the bulk import use
-the same ``AccountIndex``, so both doors match the same way.
+blocking key with it (``normalize.company_block_keys``: the first or last four letters of its
+sorted words), so a match costs the same with ten accounts or a million. The per-record
+pipeline and the bulk import use the same ``AccountIndex``, so both doors match the same way.
 """
 
 from __future__ import annotations

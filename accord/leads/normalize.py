@@ -273,15 +273,14 @@ _company_key_cached = functools.lru_cache(maxsize=65536)(_company_key)
 
 
 def company_block_keys(name_key: str) -> set[str]:
-    """The blocking keys of a normalised company name: each word's first three letters ("<glo") and
-    last three ("<ex" ends as ">bex"). Fuzzy matching compares a name only with the names that share
-    one of these keys, so its cost follows the few similar names, not the number of accounts; two
-    names as similar as the match threshold asks almost always keep one word's start or end."""
-    keys: set[str] = set()
-    for word in name_key.split():
-        keys.add("<" + word[:3])
-        keys.add(">" + word[-3:])
-    return keys
+    """The blocking keys of a normalised company name: the first four and the last four letters of its
+    words in sorted order (``"<glob"``, ``">ical"`` for "globex pharmaceutical"). Fuzzy matching
+    compares a name only with the names that share one of these keys, so its cost follows the few
+    similar names, not the number of accounts. Names as similar as the match threshold asks (90: one or
+    two letters apart) keep their start or their end; the word order does not matter, as in the
+    token-sort score itself."""
+    text = " ".join(sorted(name_key.split()))
+    return {"<" + text[:4], ">" + text[-4:]} if text else set()
 
 
 _LEGAL_SUFFIXES = {

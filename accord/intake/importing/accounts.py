@@ -1,7 +1,7 @@
 """Account matching for a whole file: the preloaded ``AccountIndex``.
 
 The index keeps every known name in memory with its blocking keys, so each fuzzy lookup compares
-only the names that share a word's start or end with it (``normalize.company_block_keys``): the
+only the names that share the start or the end of its sorted words (``normalize.company_block_keys``): the
 cost per row stays flat as the file and the accounts grow, and the answers are those of the
 per-record door, which looks the same blocking keys up in the database (``AccountNameKey``).
 """

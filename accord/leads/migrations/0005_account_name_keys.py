@@ -6,11 +6,8 @@ from django.db import migrations, models
 
 def block_keys(name_key):
     # normalize.company_block_keys as it was when this migration was written
-    keys = set()
-    for word in name_key.split():
-        keys.add("<" + word[:3])
-        keys.add(">" + word[-3:])
-    return keys
+    text = " ".join(sorted(name_key.split()))
+    return {"<" + text[:4], ">" + text[-4:]} if text else set()
 
 
 def index_existing_accounts(apps, schema_editor):
