@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
@@ -68,6 +68,19 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
         response["HX-Trigger"] = "notifications-changed"
         return response
     return redirect("notifications:inbox")
+
+
+@login_required
+@require_POST
+def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Open what a notification is about: it is marked read and the browser goes to its page (a POST, so
+    a link preview or a prefetch never marks anything read)."""
+    notification = _mine_or_404(request, notification_id)
+    notification_mark_read(notification=notification, user=signed_in_user(request))
+    target = notification.url
+    if not target.startswith("/") or target.startswith("//"):
+        target = reverse("notifications:inbox")  # only pages of Accord itself
+    return redirect(target)
 
 
 @login_required
@@ -190,6 +203,7 @@ urlpatterns = [
     path("notifications/preferences/consents", consent_grant, name="consent_grant"),
     path("notifications/preferences/consents/<int:consent_id>/revoke", consent_revoke, name="consent_revoke"),
     path("notifications/<int:notification_id>/read", mark_read, name="mark_read"),
+    path("notifications/<int:notification_id>/open", open_notification, name="open"),
     path("notifications/read-all", mark_all_read, name="mark_all_read"),
     path("notifications/unread-count", unread_count_partial, name="unread_count"),
 ]
