@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "accord.intake",
     "accord.reporting",
     "accord.webhooks",
+    "accord.workday",
     "accord.privacy",
     "accord.audit",
     "accord.demo",  # the top layer: the demo uses every app listed above
