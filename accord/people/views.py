@@ -41,6 +41,7 @@ from accord.people.totp import (
     totp_verify,
 )
 
+
 def home(request: HttpRequest) -> HttpResponseRedirect:
     """Signed-in people go to their role's start page (accord.people.navigation.START_PAGES), everyone
     else to the sign-in page."""
