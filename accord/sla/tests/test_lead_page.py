@@ -127,3 +127,32 @@ def test_the_timeline_costs_the_same_queries_however_many_touches(personas, clie
     with CaptureQueriesContext(connection) as second:
         _page(client, lead)
     assert len(second) == len(first)
+
+
+def test_the_manager_reassigns_from_the_lead_page_and_the_new_owner_is_told(personas, client_for, lead):
+    client = client_for(personas.mike)
+    html = _page(client, lead)
+    assert 'id="lead-reassign"' in html and "Carol" in html
+    assert "Charlie" not in html.split('id="lead-reassign"')[1]  # not one of Mike's reps
+    response = client.post(f"/leads/{lead.pk}/reassign", {"to": personas.carol.pk, "reason": "Bob is on leave"}, follow=True)
+    assert "Reassigned to Carol" in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.owner == personas.carol
+    assert Notification.objects.filter(user=personas.carol, kind="lead_assigned").exists()
+    timeline = re.search(r'<ol class="timeline".*?</ol>', response.content.decode(), re.S).group(0)
+    assert "Assigned to Carol by Mike" in timeline and "Before: Bob" in timeline
+
+
+def test_reps_get_no_reassign_panel_and_a_403(personas, client_for, lead):
+    client = client_for(personas.bob)
+    assert 'id="lead-reassign"' not in _page(client, lead)
+    assert client.post(f"/leads/{lead.pk}/reassign", {"to": personas.carol.pk, "reason": "x"}).status_code == 403
+
+
+def test_a_manager_cannot_hand_a_lead_to_someone_elses_rep(personas, client_for, lead):
+    response = client_for(personas.mike).post(
+        f"/leads/{lead.pk}/reassign", {"to": personas.charlie.pk, "reason": "x"}, follow=True
+    )
+    assert "Choose a rep you may hand this lead to." in response.content.decode()
+    lead.refresh_from_db()
+    assert lead.owner == personas.bob
