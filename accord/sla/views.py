@@ -20,9 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.audit.exports import csv_response
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Channel
-from accord.leads.models import Lead
-from accord.people.access import access_lead_by_id, signed_in_user
-from accord.people.models import User
+from accord.leads.models import Lead, Stage
+from accord.people.access import access_lead_by_id, managed_users, signed_in_user
+from accord.people.models import Role, User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
 from accord.sla.models import RejectionReason, SlaClock, TouchKind, TouchOutcome
@@ -78,17 +78,51 @@ def _inbox_choices() -> dict[str, object]:
     }
 
 
+def _inbox_filters(request: HttpRequest) -> selectors.InboxFilters:
+    owner = request.GET.get("owner", "")
+    return selectors.InboxFilters(
+        q=request.GET.get("q", "")[:100],
+        stage=request.GET.get("stage", ""),
+        owner=int(owner) if owner.isdigit() else None,
+    )
+
+
 @require_GET
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox in four sections (to accept, to touch today, overdue, working), each sorted by deadline
+    and paged; ``?show=<section>&page=N`` pages through one section."""
     user = signed_in_user(request)
     scopes = selectors.inbox_scopes_for(user)
     scope = request.GET.get("who", selectors.InboxScope.ME)
     if scope not in dict(scopes):
         scope = selectors.InboxScope.ME
+    only = request.GET.get("show", "")
+    if only not in {key for key, _, _ in selectors.INBOX_SECTIONS}:
+        only = ""
+    page = request.GET.get("page", "1")
+    filters = _inbox_filters(request)
     teams, team_label = selectors.conversion_team_for(user)
+    keep = request.GET.copy()
+    for name in ("show", "page"):
+        keep.pop(name, None)
+    owners = (
+        list(managed_users(user).filter(roles__role=Role.SALES_REP).distinct().order_by("first_name", "username"))
+        if scope == selectors.InboxScope.TEAM and not user.has_role(Role.SALES_HEAD, Role.ADMIN)
+        else list(User.objects.filter(roles__role=Role.SALES_REP, is_active=True).distinct().order_by("first_name", "username")[:200])
+        if scope == selectors.InboxScope.TEAM
+        else []
+    )
     context = {
-        "rows": selectors.inbox_rows_for(user=user, scope=scope),
+        "sections": selectors.inbox_sections_for(
+            user=user, scope=scope, filters=filters, only=only, page=int(page) if page.isdigit() else 1
+        ),
+        "only": only,
+        "filters": filters,
+        "filtered": bool(filters.q or filters.stage or filters.owner),
+        "keep": keep.urlencode(),
+        "stages": [(value, label) for value, label in Stage.choices if value in selectors.INBOX_STAGES],
+        "owners": owners,
         "scopes": scopes,
         "scope": scope,
         "show_owner": scope != selectors.InboxScope.ME,
