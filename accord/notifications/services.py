@@ -17,6 +17,7 @@ from accord.core.errors import ApplicationError
 from accord.core.events import event_record
 from accord.core.mail_headers import header_clean
 from accord.core.notify import notification_kinds
+from accord.sla.one_click import one_click_lines_for
 from accord.notifications.models import (
     CommunicationCopyRequest,
     CopyScope,
@@ -29,6 +30,9 @@ from accord.people.access import accounts_actionable_by
 from accord.people.models import User
 
 logger = logging.getLogger(__name__)
+
+# Notifications that hand someone a lead: their email carries one-click links that log the first touch.
+ONE_CLICK_KINDS = frozenset({"lead_assigned", "lead_recycled"})
 
 
 def email_mode_for(*, user: User, kind: str) -> str:
@@ -117,6 +121,11 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         return False
     body = notification.body
+    if notification.kind in ONE_CLICK_KINDS and notification.lead_id:
+        # The lead's new owner answers its deadline from the email (the reminders carry these already).
+        lines = one_click_lines_for(user_id=notification.user_id, lead_id=notification.lead_id)
+        if lines:
+            body = f"{body}\n\n{lines}"
     if notification.url:
         body = f"{body}\n\nOpen in Accord: {_absolute(notification.url)}"
     attempts = notification.email_attempts + 1

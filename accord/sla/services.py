@@ -41,7 +41,7 @@ from accord.sla.models import (
     TouchOutcome,
 )
 from accord.sla.nurture import nurture_enter
-from accord.sla.one_click import one_click_path
+from accord.sla.one_click import one_click_lines
 from accord.sla.selectors import calendar_for_owner, escalation_chain
 
 # Stages in which sales has taken the lead on: clocks there are about touching it, not accepting it.
@@ -445,13 +445,7 @@ def _local(clock: SlaClock, moment: datetime) -> str:
 
 
 def _one_click_lines(clock: SlaClock) -> str:
-    from django.conf import settings
-
-    link = one_click_path(
-        user_id=clock.owner_id, lead_id=clock.lead_id, clock_id=clock.pk, kind=TouchKind.CALL
-    )
-    what = "accepts the lead and logs a call" if clock.kind == ClockKind.ACCEPT else "logs a call"
-    return f"Called them? One click {what}: {settings.SITE_URL}{link}"
+    return one_click_lines(clock)
 
 
 @transaction.atomic
