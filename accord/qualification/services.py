@@ -224,7 +224,7 @@ def criteria_sign_off(
 def _sign_off_ask_the_others(*, criteria_set: CriteriaSet, signed: set[str], by: User) -> None:
     """Tell every active holder of a head's role that has not signed yet that the draft waits for them."""
     waiting = [role for role in SignOffRole.values if role not in signed]
-    url = reverse("qualification:sign_off", args=[criteria_set.pk])
+    url = reverse("qualification:detail", args=[criteria_set.pk])
     for person in (
         User.objects.filter(is_active=True, roles__role__in=waiting).exclude(pk=by.pk).distinct().order_by("pk")
     ):

@@ -230,7 +230,7 @@ def test_the_first_sign_off_tells_the_other_head_the_draft_waits_for_them(person
     criteria_sign_off(criteria_set=draft, user=personas.mona)
     waiting = Notification.objects.get(kind="criteria_sign_off")
     assert waiting.user == personas.sam
-    assert f"version {draft.version}" in waiting.subject and waiting.url == f"/criteria/{draft.pk}/sign-off/"
+    assert f"version {draft.version}" in waiting.subject and waiting.url == f"/criteria/{draft.pk}/"
     assert not Notification.objects.filter(kind="criteria_sign_off", user=personas.mona).exists()
     criteria_sign_off(criteria_set=draft, user=personas.sam)  # the second sign-off activates: nobody waits
     assert Notification.objects.filter(kind="criteria_sign_off").count() == 1
