@@ -17,7 +17,6 @@ from accord.core.errors import ApplicationError
 from accord.core.events import event_record
 from accord.core.mail_headers import header_clean
 from accord.core.notify import notification_kinds
-from accord.sla.one_click import one_click_lines_for
 from accord.notifications.models import (
     CommunicationCopyRequest,
     CopyScope,
@@ -28,6 +27,7 @@ from accord.notifications.models import (
 )
 from accord.people.access import accounts_actionable_by
 from accord.people.models import User
+from accord.sla.one_click import one_click_lines_for
 
 logger = logging.getLogger(__name__)
 

@@ -226,7 +226,10 @@ def _sign_off_ask_the_others(*, criteria_set: CriteriaSet, signed: set[str], by:
     waiting = [role for role in SignOffRole.values if role not in signed]
     url = reverse("qualification:detail", args=[criteria_set.pk])
     for person in (
-        User.objects.filter(is_active=True, roles__role__in=waiting).exclude(pk=by.pk).distinct().order_by("pk")
+        User.objects.filter(is_active=True, roles__role__in=waiting)
+        .exclude(pk=by.pk)
+        .distinct()
+        .order_by("pk")
     ):
         notify(
             user=person,

@@ -187,9 +187,13 @@ def lead_reassign_page(request: HttpRequest, lead_id: int) -> HttpResponse:
         messages.error(request, "Choose a rep you may hand this lead to.")
     else:
         try:
-            services.lead_reassign(lead=lead, to_user=to_user, reason=request.POST.get("reason", ""), actor=user)
+            services.lead_reassign(
+                lead=lead, to_user=to_user, reason=request.POST.get("reason", ""), actor=user
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, f"Reassigned to {to_user.get_full_name() or to_user.username}; they have been told.")
+            messages.success(
+                request, f"Reassigned to {to_user.get_full_name() or to_user.username}; they have been told."
+            )
     return redirect(reverse("leads:detail", args=[lead_id]))

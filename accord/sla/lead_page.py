@@ -12,7 +12,6 @@ from django.utils import formats, timezone
 from accord.leads.models import Lead, Stage
 from accord.people.access import leads_actionable_by
 from accord.people.models import User
-from accord.sla.services import ACCEPTED_STAGES, REJECTABLE_STAGES
 from accord.sla.models import (
     ClockKind,
     Note,
@@ -23,14 +22,18 @@ from accord.sla.models import (
     TouchKind,
     TouchOutcome,
 )
-
+from accord.sla.services import ACCEPTED_STAGES, REJECTABLE_STAGES
 
 
 def lead_work_context(user: User, lead: Lead) -> dict[str, Any] | None:
     """The work panel: the running deadline, and the actions this person may take on this lead."""
     can_act = lead.owner_id is not None and leads_actionable_by(user, "act").filter(pk=lead.pk).exists()
     clock = (
-        SlaClock.objects.open().filter(lead=lead).select_related("owner", "policy").order_by("due_at", "id").first()
+        SlaClock.objects.open()
+        .filter(lead=lead)
+        .select_related("owner", "policy")
+        .order_by("due_at", "id")
+        .first()
     )
     now = timezone.now()
     return {
@@ -97,7 +100,9 @@ def prepare(events: list[Any]) -> dict[str, Any]:
         "users": User.objects.in_bulk(user_ids) if user_ids else {},
         "touches": Touch.objects.in_bulk(touch_ids) if touch_ids else {},
         "notes": Note.objects.in_bulk(note_ids) if note_ids else {},
-        "policies": dict(SlaPolicy.objects.filter(pk__in=policy_ids).values_list("pk", "name")) if policy_ids else {},
+        "policies": dict(SlaPolicy.objects.filter(pk__in=policy_ids).values_list("pk", "name"))
+        if policy_ids
+        else {},
     }
 
 
@@ -143,7 +148,11 @@ def describe(event: Any, prepared: dict[str, Any]) -> tuple[str, list[str]]:
         headline = f"Rejected by {who or 'sales'}: {payload.get('reason_label') or 'no reason given'}"
         if payload.get("note"):
             lines.append(f"Note: {payload['note']}")
-        lines.append("Sent back to marketing to nurture" if payload.get("to_stage") == Stage.NURTURE else "Sent back to marketing")
+        lines.append(
+            "Sent back to marketing to nurture"
+            if payload.get("to_stage") == Stage.NURTURE
+            else "Sent back to marketing"
+        )
     elif kind == "lead.touched":
         touch = prepared["touches"].get(payload.get("touch"))
         label = TouchKind(payload["kind"]).label if payload.get("kind") in TouchKind.values else "Touch"
@@ -160,7 +169,9 @@ def describe(event: Any, prepared: dict[str, Any]) -> tuple[str, list[str]]:
             else:
                 lines.append(f"Note: {touch.note[:500]}")
     elif kind == "lead.recycled":
-        headline = f"Recycled from {_name(users.get(payload.get('from')))} to {_name(users.get(payload.get('to')))}"
+        headline = (
+            f"Recycled from {_name(users.get(payload.get('from')))} to {_name(users.get(payload.get('to')))}"
+        )
         lines.append("Because the deadline was missed and stayed open")
     elif kind == "lead.recycle_skipped":
         headline = "Not recycled: no other rep of the team was available"

@@ -385,7 +385,9 @@ class Note(BaseModel):
     """A note someone wrote on a lead. The people it names with @username are told (``note_add``)."""
 
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     body = models.TextField()
     mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
 

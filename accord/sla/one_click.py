@@ -61,6 +61,8 @@ def one_click_token_read(token: str) -> OneClick:
 def one_click_lines(clock: SlaClock) -> str:
     """Lines for an email to the clock's owner: one-click links (from ACCORD_SITE_URL) that log a call or
     an email and so answer the deadline; on a lead not yet accepted they accept it too."""
+    if clock.owner_id is None:
+        return ""  # nobody to act: no link
     what = "accepts the lead and logs" if clock.kind == ClockKind.ACCEPT else "logs"
     links = {
         kind: settings.SITE_URL

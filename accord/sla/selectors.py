@@ -6,8 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Case, F, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
@@ -174,9 +187,9 @@ class InboxSection:
     WORKING = "working"
 
 
-# The inbox's sections, in the order the page shows them (the most urgent first). They do not overlap: a lead past a deadline is
-# overdue whatever its stage; otherwise an MQL is to accept, an accepted lead due by the end of today is
-# to touch today, and the rest are being worked.
+# The inbox's sections, in the order the page shows them (the most urgent first). They do not overlap: a
+# lead past a deadline is overdue whatever its stage; otherwise an MQL is to accept, an accepted lead due
+# by the end of today is to touch today, and the rest are being worked.
 INBOX_SECTIONS: tuple[tuple[str, str, str], ...] = (
     (InboxSection.OVERDUE, "Overdue", "Past a deadline: act now, the owner's manager has been told."),
     (InboxSection.TO_ACCEPT, "To accept", "New leads assigned to you: accept or reject them."),
@@ -218,7 +231,8 @@ def _inbox_base(user: User, scope: str, filters: InboxFilters) -> QuerySet[Lead]
     return leads
 
 
-def _inbox_section_filter(leads: QuerySet[Lead], section: str) -> QuerySet[Lead]:
+def _inbox_section_filter(leads: QuerySet[Any], section: str) -> QuerySet[Any]:
+    """``leads`` carry the ``next_due`` annotation of ``_inbox_leads``."""
     now = timezone.now()
     end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
     if section == InboxSection.OVERDUE:
@@ -256,9 +270,9 @@ def inbox_sections_for(
         number = max(page, 1) if key == only else 1
         start = (number - 1) * page_size
         leads = list(
-            _inbox_section_filter(base, key).order_by(
-                F("next_due").asc(nulls_last=True), "created_at", "id"
-            )[start : start + page_size + 1]
+            _inbox_section_filter(base, key).order_by(F("next_due").asc(nulls_last=True), "created_at", "id")[
+                start : start + page_size + 1
+            ]
         )
         parts.append(
             InboxPart(
@@ -271,6 +285,17 @@ def inbox_sections_for(
             )
         )
     return parts
+
+
+def inbox_owner_choices(*, user: User, scope: str) -> list[User]:
+    """The reps the team inbox can be narrowed to: those the user manages (every rep for the sales head
+    and admins, at most 200); none in the user's own inbox."""
+    if scope != InboxScope.TEAM or not dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
+        return []
+    reps = User.objects.filter(roles__role=Role.SALES_REP, is_active=True).distinct()
+    if not user.has_role(Role.SALES_HEAD, Role.ADMIN):
+        reps = reps.filter(pk__in=access.managed_user_ids(user))
+    return list(reps.order_by("first_name", "username")[:200])
 
 
 def inbox_rows_for(*, user: User, scope: str = InboxScope.ME, limit: int = INBOX_LIMIT) -> list[InboxRow]:

@@ -696,7 +696,11 @@ def note_add(*, lead: Lead, user: User, body: str, channel: str = Channel.PAGE) 
         raise ApplicationError(
             f"Name at most {MAX_MENTIONS} people in one note.", detail={"body": "too many @mentions"}
         )
-    people = {u.username.lower(): u for u in User.objects.filter(username__in=names, is_active=True)} if names else {}
+    people = (
+        {u.username.lower(): u for u in User.objects.filter(username__in=names, is_active=True)}
+        if names
+        else {}
+    )
     for name in names:  # usernames are matched as typed, then case-insensitively
         if name not in people:
             found = User.objects.filter(username__iexact=name, is_active=True).first()

@@ -21,8 +21,8 @@ from accord.audit.exports import csv_response
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Channel
 from accord.leads.models import Lead, Stage
-from accord.people.access import access_lead_by_id, managed_users, signed_in_user
-from accord.people.models import Role, User
+from accord.people.access import access_lead_by_id, signed_in_user
+from accord.people.models import User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
 from accord.sla.models import RejectionReason, SlaClock, TouchKind, TouchOutcome
@@ -106,13 +106,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     keep = request.GET.copy()
     for name in ("show", "page"):
         keep.pop(name, None)
-    owners = (
-        list(managed_users(user).filter(roles__role=Role.SALES_REP).distinct().order_by("first_name", "username"))
-        if scope == selectors.InboxScope.TEAM and not user.has_role(Role.SALES_HEAD, Role.ADMIN)
-        else list(User.objects.filter(roles__role=Role.SALES_REP, is_active=True).distinct().order_by("first_name", "username")[:200])
-        if scope == selectors.InboxScope.TEAM
-        else []
-    )
+    owners = selectors.inbox_owner_choices(user=user, scope=scope)
     context = {
         "sections": selectors.inbox_sections_for(
             user=user, scope=scope, filters=filters, only=only, page=int(page) if page.isdigit() else 1

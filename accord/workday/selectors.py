@@ -49,7 +49,11 @@ class ClockRow:
 def _risky_clocks(user: User, owners: Q | None) -> list[ClockRow]:
     """Open deadlines breached or inside their reminder window, most urgent first."""
     now = timezone.now()
-    clocks = sla_clocks_visible_to(user).open().select_related("lead", "owner", "policy")
+    clocks = (
+        sla_clocks_visible_to(user)
+        .filter(met_at__isnull=True, stopped_at__isnull=True)
+        .select_related("lead", "owner", "policy")
+    )
     if owners is not None:
         clocks = clocks.filter(owners)
     # At risk: due within the reminder window (the policy's minutes); a day covers every sane window.
@@ -84,13 +88,19 @@ def team_view_for(user: User) -> TeamView:
     queues the user owns (all queues for the sales head and admins). A fixed number of queries."""
     ids = managed_user_ids(user)
     today = timezone.localdate()
-    away = set(Absence.objects.filter(user_id__in=ids, start__lte=today, end__gte=today).values_list("user_id", flat=True))
+    away = set(
+        Absence.objects.filter(user_id__in=ids, start__lte=today, end__gte=today).values_list(
+            "user_id", flat=True
+        )
+    )
     people = (
         User.objects.filter(pk__in=ids, is_active=True)
         .annotate(
             to_accept=Count("owned_leads", filter=Q(owned_leads__stage=Stage.MQL), distinct=True),
             working=Count(
-                "owned_leads", filter=Q(owned_leads__stage__in=[Stage.SAL, Stage.SQL, Stage.OPPORTUNITY]), distinct=True
+                "owned_leads",
+                filter=Q(owned_leads__stage__in=[Stage.SAL, Stage.SQL, Stage.OPPORTUNITY]),
+                distinct=True,
             ),
             breached=Count(
                 "sla_clocks",
@@ -107,12 +117,16 @@ def team_view_for(user: User) -> TeamView:
     members = [MemberRow(u, u.to_accept, u.working, u.breached, u.pk in away) for u in people]  # type: ignore[attr-defined]
     everything = user.has_role(Role.SALES_HEAD, Role.ADMIN)
     queues = list(Queue.objects.all() if everything else Queue.objects.filter(owner=user))
-    queued = list(
-        Lead.objects.live()
-        .filter(owner__isnull=True, routing__queue__in=queues, stage__in=[Stage.MQL, Stage.SAL])
-        .select_related("routing__queue")
-        .order_by("routing__routed_at", "id")[:SHOWN]
-    ) if queues else []
+    queued = (
+        list(
+            Lead.objects.live()
+            .filter(owner__isnull=True, routing__queue__in=queues, stage__in=[Stage.MQL, Stage.SAL])
+            .select_related("routing__queue")
+            .order_by("routing__routed_at", "id")[:SHOWN]
+        )
+        if queues
+        else []
+    )
     owners = None if everything else Q(owner_id__in=ids) | Q(owner_id=user.pk)
     return TeamView(
         members=members,
@@ -163,9 +177,13 @@ def decisions_for(user: User) -> Decisions:
                 "rules": draft.rules_count,  # type: ignore[attr-defined]
             }
         )
-    can_route = user.has_role(*ROUTING_EDITOR_ROLES) and user.has_role(Role.SALES_HEAD, Role.ADMIN, Role.SALES_MANAGER)
+    can_route = user.has_role(*ROUTING_EDITOR_ROLES) and user.has_role(
+        Role.SALES_HEAD, Role.ADMIN, Role.SALES_MANAGER
+    )
     routing = (
-        list(RoutingRuleSet.objects.filter(status=RuleSetStatus.DRAFT).order_by("-version")[:SHOWN]) if can_route else []
+        list(RoutingRuleSet.objects.filter(status=RuleSetStatus.DRAFT).order_by("-version")[:SHOWN])
+        if can_route
+        else []
     )
     if user.role_set & ALL_RECORDS_ROLES and user.has_role(Role.SALES_HEAD, Role.ADMIN):
         owners = None
@@ -213,7 +231,9 @@ def desk_for(user: User) -> Desk:
     today, today_capped = _capped(leads.filter(created_at__gte=start_of_day))
     duplicates, duplicates_capped = _capped(duplicates_visible_to(user).filter(status="open"))
     rejected = list(
-        Event.objects.filter(type="lead.rejected", subject_type="lead", occurred_at__gte=timezone.now() - timedelta(days=14))
+        Event.objects.filter(
+            type="lead.rejected", subject_type="lead", occurred_at__gte=timezone.now() - timedelta(days=14)
+        )
         .select_related("actor")
         .order_by("-occurred_at", "-id")[:SHOWN]
     )

@@ -40,7 +40,9 @@ def _photograph(page, live_server, role: str, url: str) -> None:
     page.set_viewport_size(LAPTOP)
 
 
-def _land_and_open(page, live_server, sign_in, user, password, start: str, subject: str, on_landing=None) -> None:
+def _land_and_open(
+    page, live_server, sign_in, user, password, start: str, subject: str, on_landing=None
+) -> None:
     """Sign in, land on ``start``, see the count, open the notification called ``subject``."""
     sign_in(page, user, password)
     assert page.url == f"{live_server.url}{start}", page.url
@@ -57,7 +59,9 @@ def _land_and_open(page, live_server, sign_in, user, password, start: str, subje
 def test_a_rep_lands_on_the_inbox_opens_the_new_lead_and_accepts_it(page, live_server, personas, sign_in):
     lead = _lead("vera.park@acmehealth.com", owner=personas.carol)
     lead_reassign(lead=lead, to_user=personas.bob, reason="Carol is away", actor=personas.mike)
-    _land_and_open(page, live_server, sign_in, personas.bob, personas.password, "/inbox/", f"New lead: {lead}")
+    _land_and_open(
+        page, live_server, sign_in, personas.bob, personas.password, "/inbox/", f"New lead: {lead}"
+    )
     assert page.url == f"{live_server.url}/leads/{lead.pk}/"
     assert page.locator("#unread-count").inner_text() == "0"  # opening it marked it read
     page.click("#lead-accept")
@@ -124,7 +128,9 @@ def test_a_head_lands_on_decisions_and_signs_off_the_draft_the_other_head_signed
     page.goto(f"{live_server.url}/decisions/")
     assert int(page.locator("#unread-count").inner_text()) >= 1
     page.click(".bell")
-    page.get_by_role("button", name=f"Criteria version {draft.version} waits for your sign-off", exact=True).click()
+    page.get_by_role(
+        "button", name=f"Criteria version {draft.version} waits for your sign-off", exact=True
+    ).click()
     page.wait_for_url(f"**/criteria/{draft.pk}/")
     page.click(button)
     page.wait_for_selector("#criteria-status[data-status=active]")
@@ -132,7 +138,9 @@ def test_a_head_lands_on_decisions_and_signs_off_the_draft_the_other_head_signed
     assert draft.status == CriteriaStatus.ACTIVE
 
 
-def test_an_executive_lands_on_the_executive_dashboard_and_answers_a_question(page, live_server, personas, sign_in):
+def test_an_executive_lands_on_the_executive_dashboard_and_answers_a_question(
+    page, live_server, personas, sign_in
+):
     lead = _lead("big.deal@acmehealth.com", owner=personas.bob, stage=Stage.SAL)
     note_add(lead=lead, user=personas.sam, body="@eve worth a call from you: 400 seats")
     _land_and_open(page, live_server, sign_in, personas.eve, personas.password, "/dashboards/executive/",
@@ -218,10 +226,14 @@ WIDEST = """() => {
 
 
 def test_no_page_is_wider_than_a_phone(browser, live_server, personas, sign_in):
-    lead = _lead("wide.check@acmehealth.com", owner=personas.bob, title="Vice President of Operational Excellence")
+    lead = _lead(
+        "wide.check@acmehealth.com", owner=personas.bob, title="Vice President of Operational Excellence"
+    )
     sla_start_for_assignment(lead=lead, assigned_at=timezone.now())
     lead_accept(lead=lead, user=personas.bob)
-    note_add(lead=lead, user=personas.bob, body="A long note " + "word " * 60 + "https://example.com/" + "x" * 80)
+    note_add(
+        lead=lead, user=personas.bob, body="A long note " + "word " * 60 + "https://example.com/" + "x" * 80
+    )
     pages = {who: [*urls, f"/leads/{lead.pk}/"] for who, urls in PAGES_BY_ROLE.items()}
     too_wide = {}
     for who, urls in pages.items():

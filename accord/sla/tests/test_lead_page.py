@@ -47,7 +47,10 @@ def test_the_owner_accepts_and_logs_from_the_lead_page(personas, client_for, lea
         assert lead.stage == Stage.SAL
         html = _page(client, lead)
         assert 'id="lead-accept"' not in html and "make first contact" in html
-        client.post(f"/leads/{lead.pk}/work/touch", {"kind": "call", "outcome": "left_message", "note": "Call back Tue"})
+        client.post(
+            f"/leads/{lead.pk}/work/touch",
+            {"kind": "call", "outcome": "left_message", "note": "Call back Tue"},
+        )
         html = _page(client, lead)
     assert "Call logged by Bob" in html
     assert "Outcome: Left a message" in html and "Note: Call back Tue" in html
@@ -99,7 +102,9 @@ def test_the_timeline_uses_names_and_words_not_ids_or_codes(personas, client_for
             payload={"owner_id": personas.bob.pk, "owner": "Bob", "reason": "rule_team",
                      "explanation": "rule 'Health' matched: industry is Health; round-robin in Team Health"},
         )  # fmt: skip
-        touch_log(lead=lead, user=personas.bob, kind="email", note="Pricing for 40 seats\n\nHi Vera, as promised")
+        touch_log(
+            lead=lead, user=personas.bob, kind="email", note="Pricing for 40 seats\n\nHi Vera, as promised"
+        )
         lead_reject(lead=lead, user=personas.bob, reason="bad_data", note="phone is wrong")
     html = _page(client_for(personas.alice), lead)
     timeline = re.search(r'<ol class="timeline".*?</ol>', html, re.S).group(0)
@@ -112,7 +117,9 @@ def test_the_timeline_uses_names_and_words_not_ids_or_codes(personas, client_for
     assert "Deadline stopped: the lead was rejected" in timeline or "Deadlines stopped" in timeline
 
 
-def test_the_timeline_costs_the_same_queries_however_many_touches(personas, client_for, lead, django_assert_max_num_queries):
+def test_the_timeline_costs_the_same_queries_however_many_touches(
+    personas, client_for, lead, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -134,7 +141,9 @@ def test_the_manager_reassigns_from_the_lead_page_and_the_new_owner_is_told(pers
     html = _page(client, lead)
     assert 'id="lead-reassign"' in html and "Carol" in html
     assert "Charlie" not in html.split('id="lead-reassign"')[1]  # not one of Mike's reps
-    response = client.post(f"/leads/{lead.pk}/reassign", {"to": personas.carol.pk, "reason": "Bob is on leave"}, follow=True)
+    response = client.post(
+        f"/leads/{lead.pk}/reassign", {"to": personas.carol.pk, "reason": "Bob is on leave"}, follow=True
+    )
     assert "Reassigned to Carol" in response.content.decode()
     lead.refresh_from_db()
     assert lead.owner == personas.carol
@@ -146,7 +155,9 @@ def test_the_manager_reassigns_from_the_lead_page_and_the_new_owner_is_told(pers
 def test_reps_get_no_reassign_panel_and_a_403(personas, client_for, lead):
     client = client_for(personas.bob)
     assert 'id="lead-reassign"' not in _page(client, lead)
-    assert client.post(f"/leads/{lead.pk}/reassign", {"to": personas.carol.pk, "reason": "x"}).status_code == 403
+    assert (
+        client.post(f"/leads/{lead.pk}/reassign", {"to": personas.carol.pk, "reason": "x"}).status_code == 403
+    )
 
 
 def test_a_manager_cannot_hand_a_lead_to_someone_elses_rep(personas, client_for, lead):

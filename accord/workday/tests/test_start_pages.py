@@ -29,7 +29,9 @@ def _lead(email: str, **fields) -> Lead:
 @pytest.fixture
 def breached(personas):
     with time_machine.travel(MONDAY_10, tick=False):
-        lead = _lead("late@acme.com", first_name="Lena", last_name="Late", stage=Stage.MQL, owner=personas.bob)
+        lead = _lead(
+            "late@acme.com", first_name="Lena", last_name="Late", stage=Stage.MQL, owner=personas.bob
+        )
         clock = sla_start_for_assignment(lead=lead, assigned_at=timezone.now() - timedelta(days=3))
     return lead, clock
 
@@ -60,20 +62,28 @@ def test_another_managers_team_stays_out_of_sight(personas, client_for, breached
 
 def _draft(version: int) -> CriteriaSet:
     draft = CriteriaSet.objects.create(version=version)
-    CriteriaRule.objects.create(criteria_set=draft, label="Title", field="title", operator="contains", value="VP", points=10)
+    CriteriaRule.objects.create(
+        criteria_set=draft, label="Title", field="title", operator="contains", value="VP", points=10
+    )
     return draft
 
 
 def test_a_draft_the_other_head_signed_waits_for_this_head(personas, client_for):
     draft = _draft(7)
-    SignOff.objects.create(criteria_set=draft, role=SignOffRole.MARKETING_HEAD, user=personas.mona, signed_at=timezone.now())
+    SignOff.objects.create(
+        criteria_set=draft, role=SignOffRole.MARKETING_HEAD, user=personas.mona, signed_at=timezone.now()
+    )
     sams = client_for(personas.sam).get("/decisions/").content.decode()
     assert "Version 7" in sams and "Review and sign off" in sams
     monas = client_for(personas.mona).get("/decisions/").content.decode()
-    assert "Version 7" in monas and "waiting for the other head" in monas and "Review and sign off" not in monas
+    assert (
+        "Version 7" in monas and "waiting for the other head" in monas and "Review and sign off" not in monas
+    )
 
 
-def test_the_sales_head_sees_missed_deadlines_and_the_decisions_page_refuses_reps(personas, client_for, breached):
+def test_the_sales_head_sees_missed_deadlines_and_the_decisions_page_refuses_reps(
+    personas, client_for, breached
+):
     with time_machine.travel(MONDAY_10, tick=False):
         html = client_for(personas.sam).get("/decisions/").content.decode()
     assert "Lena Late" in html
@@ -84,7 +94,12 @@ def test_the_sales_head_sees_missed_deadlines_and_the_decisions_page_refuses_rep
 def test_the_desk_shows_what_came_in_and_what_sales_sent_back(personas, client_for):
     fresh = _lead("new@acme.com", first_name="Nina", last_name="New", stage=Stage.INQUIRY)
     back = _lead("back@acme.com", first_name="Ben", last_name="Back", stage=Stage.DISQUALIFIED)
-    event_record(type="lead.rejected", subject=back, actor=personas.bob, payload={"reason": "bad_data", "reason_label": "Bad data", "note": "wrong phone"})
+    event_record(
+        type="lead.rejected",
+        subject=back,
+        actor=personas.bob,
+        payload={"reason": "bad_data", "reason_label": "Bad data", "note": "wrong phone"},
+    )
     page = client_for(personas.alice).get("/desk/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -102,7 +117,9 @@ def test_start_pages_cost_the_same_queries_whatever_the_rows(personas, client_fo
         for i in range(n):
             lead = _lead(f"p{version}-{i}@acme.com", first_name=f"P{i}", stage=Stage.MQL, owner=personas.bob)
             sla_start_for_assignment(lead=lead, assigned_at=timezone.now() - timedelta(days=3))
-            event_record(type="lead.rejected", subject=lead, actor=personas.bob, payload={"reason_label": "Bad data"})
+            event_record(
+                type="lead.rejected", subject=lead, actor=personas.bob, payload={"reason_label": "Bad data"}
+            )
         _draft(version)
 
     def count() -> int:

@@ -15,7 +15,9 @@ _seq = itertools.count(1)
 def _lead(owner: Any, stage: str = "mql") -> Any:
     from accord.campaigns.tests.factories import LeadFactory
 
-    return LeadFactory(email=f"workday-{next(_seq)}@matrix.example", owner=owner, stage=stage, company="Fresh")
+    return LeadFactory(
+        email=f"workday-{next(_seq)}@matrix.example", owner=owner, stage=stage, company="Fresh"
+    )
 
 
 def _reassign(w: Any, page: Any, api: Any) -> str:
