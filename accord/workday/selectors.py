@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils import timezone
 
 from accord.core.models import Event
+from accord.core.waiting import WaitingItem, waiting_for
 from accord.leads.models import Lead, Stage
 from accord.people.access import (
     ALL_RECORDS_ROLES,
@@ -145,12 +146,18 @@ class Decisions:
     criteria: list[dict[str, Any]] = field(default_factory=list)
     routing_drafts: list[RoutingRuleSet] = field(default_factory=list)
     escalations: list[ClockRow] = field(default_factory=list)
+    others: list[tuple[str, list[WaitingItem]]] = field(default_factory=list)  # from other apps' sources
     sign_off_roles: frozenset[str] = frozenset()
     can_route: bool = False
 
     @property
     def count(self) -> int:
-        return sum(1 for c in self.criteria if c["yours"]) + len(self.routing_drafts) + len(self.escalations)
+        return (
+            sum(1 for c in self.criteria if c["yours"])
+            + len(self.routing_drafts)
+            + len(self.escalations)
+            + sum(len(items) for _, items in self.others)
+        )
 
 
 def decisions_for(user: User) -> Decisions:
@@ -197,6 +204,7 @@ def decisions_for(user: User) -> Decisions:
         criteria=criteria,
         routing_drafts=routing,
         escalations=escalations,
+        others=waiting_for(user, limit=SHOWN),
         sign_off_roles=roles,
         can_route=can_route,
     )

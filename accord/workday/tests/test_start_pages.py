@@ -132,3 +132,30 @@ def test_start_pages_cost_the_same_queries_whatever_the_rows(personas, client_fo
     before = count()
     add(12, 9)
     assert count() == before
+
+
+def test_other_apps_add_what_waits_for_a_decision_through_the_seam(personas, client_for):
+    from accord.core import waiting
+    from accord.core.waiting import WaitingItem, register_waiting_source
+
+    saved = dict(waiting._sources)
+    try:
+        register_waiting_source(
+            "Plan items to approve",
+            lambda user: (
+                [WaitingItem("Q3 webinar series", "/planning/items/4/", "drafted by Mona")]
+                if user.has_role("sales_head")
+                else []
+            ),
+        )
+        sams = client_for(personas.sam).get("/decisions/").content.decode()
+        assert (
+            "Plan items to approve" in sams
+            and "Q3 webinar series" in sams
+            and 'href="/planning/items/4/"' in sams
+        )
+        monas = client_for(personas.mona).get("/decisions/").content.decode()
+        assert "Plan items to approve" in monas and "Q3 webinar series" not in monas
+    finally:
+        waiting._sources.clear()
+        waiting._sources.update(saved)
