@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -90,8 +91,13 @@ def mark_all_read(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:inbox")
 
 
-@login_required
 def unread_count_partial(request: HttpRequest) -> HttpResponse:
+    """The bell's count. Polled by HTMX: once the session has ended it answers 286 (HTMX stops polling)
+    rather than the sign-in page, which would be swapped into the top bar."""
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponse(status=286)
+        return redirect_to_login(request.get_full_path())
     return render(
         request, "notifications/_unread_count.html", {"unread": unread_count(user=signed_in_user(request))}
     )
