@@ -41,7 +41,6 @@ from accord.qualification.services import criteria_draft_create, criteria_draft_
 from accord.routing.services import rule_add, rule_set_activate, rule_set_create
 
 DEMO_PASSWORD = "accord-demo-2026"
-APP_URL = "http://127.0.0.1:8000"
 LOGINS_FILE = "demo-logins.txt"
 
 # username, first, last, roles, team key, manager username, job title
@@ -373,7 +372,7 @@ def logins_write(logins: list[tuple[str, str, str]]) -> Path:
     """The demo logins, also written to DATA_DIR for whoever set the demo up."""
     path = Path(settings.DATA_DIR) / LOGINS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"Accord demo at {APP_URL}", "", f"{'username':<10} {'role':<16} password"]
+    lines = [f"Accord demo at {settings.SITE_URL}/", "", f"{'username':<10} {'role':<16} password"]
     lines += [f"{username:<10} {roles:<16} {password}" for username, roles, password in logins]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

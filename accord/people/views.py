@@ -32,6 +32,7 @@ from accord.people.auth_security import (
     login_locked_until,
 )
 from accord.people.models import Role, TotpDevice
+from accord.people.navigation import start_page_for
 from accord.people.totp import (
     totp_device_confirm,
     totp_device_remove,
@@ -40,14 +41,12 @@ from accord.people.totp import (
     totp_verify,
 )
 
-# Everyone starts at the leads page; it shows each person the leads their roles give access to.
-START_PAGE = "/leads/"
-
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
-    """Signed-in people go to their start page, everyone else to the sign-in page."""
+    """Signed-in people go to their role's start page (accord.people.navigation.START_PAGES), everyone
+    else to the sign-in page."""
     if request.user.is_authenticated:
-        return redirect(START_PAGE)
+        return redirect(start_page_for(signed_in_user(request).role_set))
     return redirect("login")
 
 

@@ -11,7 +11,12 @@ class RoutingConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import pre_delete
 
+        from accord.leads.registry import LeadPanel, register_lead_panel
+        from accord.routing.lead_page import lead_reassign_context
         from accord.routing.receivers import user_pre_delete_reroute
+
+        # Managers, the sales head and admins reassign a lead from its page.
+        register_lead_panel(LeadPanel("routing/_lead_reassign.html", lead_reassign_context, order=20))
 
         # Deleting a user (admin, shell) bypasses every service and would leave their leads ownerless
         # (Lead.owner is SET_NULL). This one receiver is the safety net that re-routes them first.

@@ -13,4 +13,5 @@ urlpatterns = [
     path("routing/v<int:version>/dry-run/", views.dry_run, name="dry_run"),
     path("routing/rules/<int:rule_id>/remove/", views.rule_remove, name="rule_remove"),
     path("routing/rules/<int:rule_id>/move/", views.rule_move, name="rule_move"),
+    path("leads/<int:lead_id>/reassign", views.lead_reassign_page, name="lead_reassign"),
 ]

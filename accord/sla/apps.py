@@ -10,9 +10,23 @@ class SlaConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: these modules need the app registry ready (models).
+        from accord.core.notify import register_notification_kind
         from accord.core.periodic import Periodic, register_periodic
-        from accord.leads.registry import register_lead_prefetch
+        from accord.leads.registry import (
+            LeadPanel,
+            TimelineStory,
+            register_lead_panel,
+            register_lead_prefetch,
+            register_timeline_story,
+        )
+        from accord.sla import lead_page
         from accord.sla.selectors import open_clocks_prefetch
+        from accord.sla.services import MENTION_KIND
+
+        register_notification_kind(MENTION_KIND, "Mentioned in a note")
+        # The lead page is where a rep works: accept, log, reject and notes; the timeline tells SLA's events.
+        register_lead_panel(LeadPanel("sla/_lead_work.html", lead_page.lead_work_context, order=10))
+        register_timeline_story(TimelineStory(lead_page.STORY_TYPES, lead_page.describe, lead_page.prepare))
 
         register_periodic(
             Periodic(

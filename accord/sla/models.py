@@ -379,3 +379,21 @@ class ExternalReview(BaseModel):
     @property
     def is_pending(self) -> bool:
         return self.verdict == ExternalVerdict.PENDING
+
+
+class Note(BaseModel):
+    """A note someone wrote on a lead. The people it names with @username are told (``note_add``)."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="note_lead_time")]
+
+    def __str__(self) -> str:
+        return f"Note on lead {self.lead_id} by {self.author_id}"
