@@ -63,6 +63,11 @@ class SlaPolicyForm(forms.ModelForm):
             "recycle_after_hours": "Give a breached lead to a teammate after (business hours)",
         }
 
+    def _get_validation_exclusions(self) -> set[str]:
+        # "One default policy" is kept by the service, which takes the flag from the old default when
+        # this one becomes the default; the form must not refuse that as a clash.
+        return {*super()._get_validation_exclusions(), "is_default"}
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for name in ("accept_hours", "first_touch_hours", "next_touch_hours", "escalate_after_hours"):
