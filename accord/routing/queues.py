@@ -66,12 +66,12 @@ def queues_for(*, user: User) -> QuerySet[Queue]:
 
 
 def assignees_for(user: User) -> QuerySet[User]:
-    """Whom the user may hand a lead to: admins and the sales head every active rep and manager; a
-    manager themselves and the active reps they manage."""
+    """Whom the user may hand a lead to: themselves (a claim); admins and the sales head also every
+    active rep and manager; a manager the active reps and managers they manage."""
     people = User.objects.filter(is_active=True).select_related("team").order_by("first_name", "username")
     sales = Q(roles__role__in=[Role.SALES_REP, Role.SALES_MANAGER])
     if user.has_role(*access.ACT_ON_ALL_ROLES):
-        return people.filter(sales).distinct()
+        return people.filter(sales | Q(pk=user.pk)).distinct()
     return people.filter(Q(pk=user.pk) | (Q(pk__in=access.managed_user_ids(user)) & sales)).distinct()
 
 

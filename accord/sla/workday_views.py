@@ -94,7 +94,7 @@ def task_new(request: HttpRequest, lead_id: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except ApplicationError as exc:
-        if exc.status_code == 404:
+        if exc.status_code in (403, 404):  # not theirs to act on: the error page says who may
             raise
         messages.error(request, exc.message)
     else:
@@ -111,7 +111,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         task = follow_up_done(task_id=task_id, user=user)
     except ApplicationError as exc:
-        if exc.status_code == 404:
+        if exc.status_code in (403, 404):  # not theirs to act on: the error page says who may
             raise
         messages.error(request, exc.message)
     else:
