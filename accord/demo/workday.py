@@ -43,11 +43,20 @@ class DemoCampaign:
 
 
 CAMPAIGNS: tuple[DemoCampaign, ...] = (
-    DemoCampaign("Paid search: clinical & finance software", CampaignChannel.PAID_SEARCH, "paid-search",
-                 "Website demo form", 3800),  # fmt: skip
-    DemoCampaign("Webinar programme", CampaignChannel.WEBINAR, "webinar-programme", "Webinar registrations", 2200),
+    DemoCampaign(
+        "Paid search: clinical & finance software",
+        CampaignChannel.PAID_SEARCH,
+        "paid-search",
+        "Website demo form",
+        3800,
+    ),
+    DemoCampaign(
+        "Webinar programme", CampaignChannel.WEBINAR, "webinar-programme", "Webinar registrations", 2200
+    ),
     DemoCampaign("Partner co-marketing", CampaignChannel.PARTNER, "partner-comarketing", "Partner API", 1500),
-    DemoCampaign("Trade shows: HIMSS & Money20/20", CampaignChannel.EVENT, "trade-shows", "Trade show list", 5200),
+    DemoCampaign(
+        "Trade shows: HIMSS & Money20/20", CampaignChannel.EVENT, "trade-shows", "Trade show list", 5200
+    ),
 )
 UTM_BY_SOURCE = {c.source: c.utm for c in CAMPAIGNS}
 
@@ -89,16 +98,29 @@ def campaigns_create(*, now: datetime, actor: User) -> None:
         if spec.channel == CampaignChannel.EVENT:
             for months_ago, amount in ((9, 31000), (3, 27000)):
                 day = _month_start(first_month, 12 - months_ago) + timedelta(days=10)
-                cost_line_add(campaign=campaign, amount=amount, actor=actor, incurred_on=day,
-                              note="Booth, travel and badge scanning", event_channel=Channel.SYSTEM)  # fmt: skip
+                cost_line_add(
+                    campaign=campaign,
+                    amount=amount,
+                    actor=actor,
+                    incurred_on=day,
+                    note="Booth, travel and badge scanning",
+                    event_channel=Channel.SYSTEM,
+                )
             continue
         for month in range(13):
             start = _month_start(first_month, month)
             if start > now.date():
                 break
             end = min(_month_start(first_month, month + 1) - timedelta(days=1), now.date())
-            cost_line_add(campaign=campaign, amount=spec.monthly_cost, actor=actor, period_start=start,
-                          period_end=end, note="Monthly spend", event_channel=Channel.SYSTEM)  # fmt: skip
+            cost_line_add(
+                campaign=campaign,
+                amount=spec.monthly_cost,
+                actor=actor,
+                period_start=start,
+                period_end=end,
+                note="Monthly spend",
+                event_channel=Channel.SYSTEM,
+            )
 
 
 def _month_start(first: date, months: int) -> date:
@@ -140,9 +162,15 @@ def _inquiries_record() -> None:
     )
     Event.objects.bulk_create(
         [
-            Event(type="lead.stage_changed", subject_type="lead", subject_id=lead_id, channel=Channel.SYSTEM,
-                  stage=Stage.INQUIRY, occurred_at=first - timedelta(seconds=1),
-                  payload={"from": "", "to": Stage.INQUIRY, "reason": "First contact"})  # fmt: skip
+            Event(
+                type="lead.stage_changed",
+                subject_type="lead",
+                subject_id=lead_id,
+                channel=Channel.SYSTEM,
+                stage=Stage.INQUIRY,
+                occurred_at=first - timedelta(seconds=1),
+                payload={"from": "", "to": Stage.INQUIRY, "reason": "First contact"},
+            )
             for lead_id, first in firsts
         ],
         batch_size=1000,
@@ -194,15 +222,29 @@ def _touches_record(rng: random.Random, now: datetime, histories: list[_History]
                 if number == 0
                 else (TouchOutcome.MEETING_BOOKED, TouchOutcome.CONNECTED)
             )
-            touches.append(Touch(lead=h.lead, user=h.lead.owner, kind=TouchKind.CALL if number == 0 else
-                                 rng.choice((TouchKind.EMAIL, TouchKind.MEETING)), outcome=outcome,
-                                 note=TOUCH_NOTES.get(outcome, ""), occurred_at=at, channel=Channel.PAGE))  # fmt: skip
+            touches.append(
+                Touch(
+                    lead=h.lead,
+                    user=h.lead.owner,
+                    kind=TouchKind.CALL if number == 0 else rng.choice((TouchKind.EMAIL, TouchKind.MEETING)),
+                    outcome=outcome,
+                    note=TOUCH_NOTES.get(outcome, ""),
+                    occurred_at=at,
+                    channel=Channel.PAGE,
+                )
+            )
     Touch.objects.bulk_create(touches, batch_size=1000)
     Event.objects.bulk_create(
         [
-            Event(type="lead.touched", subject_type="lead", subject_id=t.lead_id, channel=Channel.PAGE,
-                  actor=t.user, occurred_at=t.occurred_at,
-                  payload={"touch": t.pk, "kind": t.kind, "outcome": t.outcome, "clocks_met": []})  # fmt: skip
+            Event(
+                type="lead.touched",
+                subject_type="lead",
+                subject_id=t.lead_id,
+                channel=Channel.PAGE,
+                actor=t.user,
+                occurred_at=t.occurred_at,
+                payload={"touch": t.pk, "kind": t.kind, "outcome": t.outcome, "clocks_met": []},
+            )
             for t in touches
         ],
         batch_size=1000,
@@ -221,7 +263,8 @@ def _accept_clocks_record(rng: random.Random, now: datetime, histories: list[_Hi
     for h in histories:
         if h.assigned_at < since:
             continue
-        calendar = calendars.get(h.lead.owner.team_id) if h.lead.owner else None
+        team_id = h.lead.owner.team_id if h.lead.owner else None
+        calendar = calendars.get(team_id) if team_id is not None else None
         if calendar is None:
             continue
         # The deadline counts the team's business hours, as a live clock does.
@@ -229,15 +272,30 @@ def _accept_clocks_record(rng: random.Random, now: datetime, histories: list[_Hi
         if due <= h.assigned_at:
             continue
         met = h.entered.get(Stage.SAL)
-        clock = SlaClock(lead=h.lead, kind=ClockKind.ACCEPT, policy=policy, owner=h.lead.owner,
-                         started_at=h.assigned_at, due_at=due,
-                         remind_at=due - timedelta(minutes=policy.reminder_before_minutes))  # fmt: skip
+        clock = SlaClock(
+            lead=h.lead,
+            kind=ClockKind.ACCEPT,
+            policy=policy,
+            owner=h.lead.owner,
+            started_at=h.assigned_at,
+            due_at=due,
+            remind_at=due - timedelta(minutes=policy.reminder_before_minutes),
+        )
         if met is not None:
             clock.met_at = met
-            clock.reminded_at = clock.remind_at if met > clock.remind_at else None
-            accepted.append(Event(type="lead.accepted", subject_type="lead", subject_id=h.lead.pk,
-                                  channel=Channel.PAGE, actor=h.lead.owner, occurred_at=met,
-                                  payload={"owner": h.lead.owner_id}))  # fmt: skip
+            remind_at = due - timedelta(minutes=policy.reminder_before_minutes)
+            clock.reminded_at = remind_at if met > remind_at else None
+            accepted.append(
+                Event(
+                    type="lead.accepted",
+                    subject_type="lead",
+                    subject_id=h.lead.pk,
+                    channel=Channel.PAGE,
+                    actor=h.lead.owner,
+                    occurred_at=met,
+                    payload={"owner": h.lead.owner_id},
+                )
+            )
         elif h.lead.stage != Stage.MQL:
             continue  # it went elsewhere (nurture, rejected): its clock was stopped, nothing to show
         if (met is not None and met > due) or (met is None and due < now):
@@ -264,23 +322,57 @@ def _breaches_record(clocks: list[SlaClock]) -> None:
             managers[owner.pk] = managers_of(owner).filter(roles__role=Role.SALES_MANAGER).first()
         manager = managers[owner.pk]
         payload = {"clock": clock.pk, "kind": clock.kind, "owner": owner.pk}
-        events.append(Event(type="sla.breached", subject_type="lead", subject_id=clock.lead_id, channel=Channel.TASK,
-                            occurred_at=clock.breached_at, payload={**payload, "due_at": clock.due_at.isoformat(),
-                            "manager": manager.pk if manager else None}))  # fmt: skip
+        events.append(
+            Event(
+                type="sla.breached",
+                subject_type="lead",
+                subject_id=clock.lead_id,
+                channel=Channel.TASK,
+                occurred_at=clock.breached_at,
+                payload={
+                    **payload,
+                    "due_at": clock.due_at.isoformat(),
+                    "manager": manager.pk if manager else None,
+                },
+            )
+        )
         lead_name = str(clock.lead)
-        notes.append(Notification(user=owner, kind="sla_breach", subject=f"Missed: accept {lead_name}",
-                                  body="The accept deadline passed; your manager was told.",
-                                  url=f"/leads/{clock.lead_id}/", lead_id=clock.lead_id, emailed_at=clock.breached_at,
-                                  read_at=clock.met_at))  # fmt: skip
+        notes.append(
+            Notification(
+                user=owner,
+                kind="sla_breach",
+                subject=f"Missed: accept {lead_name}",
+                body="The accept deadline passed; your manager was told.",
+                url=f"/leads/{clock.lead_id}/",
+                lead_id=clock.lead_id,
+                emailed_at=clock.breached_at,
+                read_at=clock.met_at,
+            )
+        )
         if manager is not None:
             at = clock.breached_at + timedelta(hours=4)
-            events.append(Event(type="sla.escalated", subject_type="lead", subject_id=clock.lead_id,
-                                channel=Channel.TASK, occurred_at=at, payload={**payload, "level": 1, "to": manager.pk}))  # fmt: skip
-            notes.append(Notification(user=manager, kind="sla_escalation",
-                                      subject=f"Escalated to you: {owner} missed accepting {lead_name}",
-                                      body="Step in or reassign the lead.", url=f"/leads/{clock.lead_id}/",
-                                      lead_id=clock.lead_id, emailed_at=at,
-                                      read_at=clock.met_at if clock.met_at and clock.met_at > at else None))  # fmt: skip
+            events.append(
+                Event(
+                    type="sla.escalated",
+                    subject_type="lead",
+                    subject_id=clock.lead_id,
+                    channel=Channel.TASK,
+                    occurred_at=at,
+                    payload={**payload, "level": 1, "to": manager.pk},
+                )
+            )
+            notes.append(
+                Notification(
+                    user=manager,
+                    kind="sla_escalation",
+                    subject=f"Escalated to you: {owner} missed accepting {lead_name}",
+                    body="Step in or reassign the lead.",
+                    url=f"/leads/{clock.lead_id}/",
+                    lead_id=clock.lead_id,
+                    emailed_at=at,
+                    read_at=clock.met_at if clock.met_at and clock.met_at > at else None,
+                )
+            )
     Event.objects.bulk_create(events, batch_size=1000)
     Notification.objects.bulk_create(notes, batch_size=1000)
     # Notifications are dated by when they were sent, not when the demo ran.
@@ -298,11 +390,22 @@ def _deals_record(rng: random.Random, now: datetime, histories: list[_History]) 
             continue
         account = h.lead.account or _account_for(h.lead)
         amount = Decimal(rng.randrange(12, 160) * 1000)
-        deal = Deal(name=f"{account.name}: {h.lead.full_name or h.lead.email}", account=account, contact=h.lead,
-                    owner=h.lead.owner, amount=amount, currency="USD", created_by=h.lead.owner)  # fmt: skip
+        deal = Deal(
+            name=f"{account.name}: {h.lead.full_name or h.lead.email}",
+            account=account,
+            contact=h.lead,
+            owner=h.lead.owner,
+            amount=amount,
+            currency="USD",
+            created_by=h.lead.owner,
+        )
         won_at = h.entered.get(Stage.CUSTOMER)
         if won_at is not None:
-            deal.stage, deal.closed_at, deal.won_reason = DealStage.WON, won_at, "Best fit for their workflow."
+            deal.stage, deal.closed_at, deal.won_reason = (
+                DealStage.WON,
+                won_at,
+                "Best fit for their workflow.",
+            )
         elif now - opened > timedelta(days=60) and rng.random() < 0.75:
             deal.stage, deal.lost_reason = DealStage.LOST, rng.choice(LOSS_REASONS)
             deal.closed_at = min(opened + timedelta(days=rng.uniform(25, 60)), now - timedelta(days=1))
@@ -313,26 +416,53 @@ def _deals_record(rng: random.Random, now: datetime, histories: list[_History]) 
     Deal.objects.bulk_create([d for d, _ in deals], batch_size=500)
     events: list[Event] = []
     for deal, opened in deals:
-        Deal.objects.filter(pk=deal.pk).update(created_at=opened)  # opened when the lead became an opportunity
+        Deal.objects.filter(pk=deal.pk).update(
+            created_at=opened
+        )  # opened when the lead became an opportunity
         common = {"amount": str(deal.amount), "currency": deal.currency, "contact": deal.contact_id}
-        events.append(Event(type="deal.created", subject_type="deal", subject_id=deal.pk, channel=Channel.PAGE,
-                            actor=deal.owner, occurred_at=opened,
-                            payload={**common, "lead": deal.contact_id, "account": deal.account_id,
-                                     "owner": deal.owner_id}))  # fmt: skip
+        events.append(
+            Event(
+                type="deal.created",
+                subject_type="deal",
+                subject_id=deal.pk,
+                channel=Channel.PAGE,
+                actor=deal.owner,
+                occurred_at=opened,
+                payload={
+                    **common,
+                    "lead": deal.contact_id,
+                    "account": deal.account_id,
+                    "owner": deal.owner_id,
+                },
+            )
+        )
         if deal.stage in (DealStage.WON, DealStage.LOST):
             reason = deal.won_reason if deal.stage == DealStage.WON else deal.lost_reason
-            events.append(Event(type=f"deal.{deal.stage}", subject_type="deal", subject_id=deal.pk,
-                                channel=Channel.PAGE, actor=deal.owner, occurred_at=deal.closed_at,
-                                payload={**common, "reason": reason, "owner": deal.owner_id,
-                                         "account": deal.account_id}))  # fmt: skip
+            events.append(
+                Event(
+                    type=f"deal.{deal.stage}",
+                    subject_type="deal",
+                    subject_id=deal.pk,
+                    channel=Channel.PAGE,
+                    actor=deal.owner,
+                    occurred_at=deal.closed_at or opened,
+                    payload={**common, "reason": reason, "owner": deal.owner_id, "account": deal.account_id},
+                )
+            )
     Event.objects.bulk_create(events, batch_size=1000)
     stages = [d.stage for d, _ in deals]
-    return stages.count(DealStage.WON), stages.count(DealStage.LOST), len(stages) - stages.count(DealStage.WON) - stages.count(DealStage.LOST)
+    return (
+        stages.count(DealStage.WON),
+        stages.count(DealStage.LOST),
+        len(stages) - stages.count(DealStage.WON) - stages.count(DealStage.LOST),
+    )
 
 
 def _account_for(lead: Lead) -> Account:
     name = lead.company or lead.email.split("@")[-1]
-    account, _ = Account.objects.get_or_create(name_key=name.lower(), defaults={"name": name, "owner": lead.owner})
+    account, _ = Account.objects.get_or_create(
+        name_key=name.lower(), defaults={"name": name, "owner": lead.owner}
+    )
     Lead.objects.filter(pk=lead.pk).update(account=account)
     return account
 
@@ -343,17 +473,36 @@ def _tasks_record(rng: random.Random, now: datetime, users: dict[str, User]) -> 
     notes: list[Notification] = []
     for username in ("noah", "grace", "omar", "julia", "ben", "aisha"):
         rep = users[username]
-        leads = list(Lead.objects.filter(owner=rep, stage__in=[Stage.SAL, Stage.SQL]).order_by("-stage_changed_at")[:3])
-        for lead, offset in zip(leads, (timedelta(hours=-20), timedelta(hours=3), timedelta(days=6)), strict=False):
+        leads = list(
+            Lead.objects.filter(owner=rep, stage__in=[Stage.SAL, Stage.SQL]).order_by("-stage_changed_at")[:3]
+        )
+        for lead, offset in zip(
+            leads, (timedelta(hours=-20), timedelta(hours=3), timedelta(days=6)), strict=False
+        ):
             due = (now + offset).replace(minute=0, second=0, microsecond=0)
             reminded = due - REMIND_BEFORE < now
-            task = FollowUp(lead=lead, assignee=rep, created_by=rep, title=rng.choice(TASK_TITLES), due_at=due,
-                            remind_at=min(due - REMIND_BEFORE, due), reminded_at=due - REMIND_BEFORE if reminded else None)  # fmt: skip
+            task = FollowUp(
+                lead=lead,
+                assignee=rep,
+                created_by=rep,
+                title=rng.choice(TASK_TITLES),
+                due_at=due,
+                remind_at=min(due - REMIND_BEFORE, due),
+                reminded_at=due - REMIND_BEFORE if reminded else None,
+            )
             tasks.append(task)
             if reminded:
-                notes.append(Notification(user=rep, kind=TASK_DUE_KIND, subject=f"Task due: {task.title} ({lead})",
-                                          body=f"Follow up with {lead}.", url=f"/leads/{lead.pk}/", lead=lead,
-                                          emailed_at=due - REMIND_BEFORE))  # fmt: skip
+                notes.append(
+                    Notification(
+                        user=rep,
+                        kind=TASK_DUE_KIND,
+                        subject=f"Task due: {task.title} ({lead})",
+                        body=f"Follow up with {lead}.",
+                        url=f"/leads/{lead.pk}/",
+                        lead=lead,
+                        emailed_at=due - REMIND_BEFORE,
+                    )
+                )
     FollowUp.objects.bulk_create(tasks)
     Notification.objects.bulk_create(notes)
     return len(tasks)
@@ -363,4 +512,3 @@ def _absence_record(now: datetime, users: dict[str, User]) -> None:
     """Omar is on holiday next week: routing passes him over then."""
     start = (now + timedelta(days=7 - now.weekday())).date()
     Absence.objects.create(user=users["omar"], start=start, end=start + timedelta(days=4), reason="Holiday")
-

@@ -238,8 +238,8 @@ def leads_visible_to(user: Viewer) -> QuerySet[Any]:
     """Leads a user may see.
 
     Marketing, heads, executives and admins see every lead. A rep or manager sees their own leads,
-    their team's, and those of everyone they manage; a manager also the leads waiting in a queue. Anyone else sees none. Merged-away leads and
-    leads in the trash are hidden from everyone.
+    their team's, and those of everyone they manage; a manager also the leads waiting in a queue. Anyone
+    else sees none. Merged-away leads and leads in the trash are hidden from everyone.
     """
     live = _model("leads.Lead").objects.live().filter(trash__isnull=True)
     roles = _roles(user)
@@ -544,8 +544,10 @@ def follow_ups_actionable_by(user: Viewer) -> QuerySet[Any]:
     return follow_ups_visible_to(user)
 
 
-FOLLOW_UP_REFUSALS = {"act": "Only the task's assignee, the people who manage them, the sales head and admins may "
-                      "change this task."}
+FOLLOW_UP_REFUSALS = {
+    "act": "Only the task's assignee, the people who manage them, the sales head and admins may "
+    "change this task."
+}
 
 
 def access_follow_up_by_id(user: Viewer, task_id: int, *, lock: bool = False) -> Any:

@@ -22,7 +22,9 @@ class MeOut(Schema):
     roles: list[str]
     team: str | None
     manager: str | None
-    calendar_feed_url: str = Field(description="Your iCalendar feed (tasks, SLA deadlines, meetings); secret.")
+    calendar_feed_url: str = Field(
+        description="Your iCalendar feed (tasks, SLA deadlines, meetings); secret."
+    )
     mail_in_address: str  # registered by the notifications app (accord.people.profile)
 
 

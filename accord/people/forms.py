@@ -15,7 +15,7 @@ class AbsenceForm(forms.Form):
     reason = forms.CharField(max_length=120, required=False, help_text="Optional: holiday, training, …")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end and end < start:
             self.add_error("end", "The last day away comes before the first.")

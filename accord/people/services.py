@@ -156,7 +156,12 @@ def absence_create(*, actor: User, person: User, start: date, end: date, reason:
         subject=person,
         actor=actor,
         channel=Channel.PAGE,
-        payload={"user": str(person), "start": start.isoformat(), "end": end.isoformat(), "reason": absence.reason},
+        payload={
+            "user": str(person),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "reason": absence.reason,
+        },
     )
     return absence
 
@@ -172,7 +177,11 @@ def absence_delete(*, actor: User, absence_id: int) -> None:
         subject=absence.user,
         actor=actor,
         channel=Channel.PAGE,
-        payload={"user": str(absence.user), "start": absence.start.isoformat(), "end": absence.end.isoformat()},
+        payload={
+            "user": str(absence.user),
+            "start": absence.start.isoformat(),
+            "end": absence.end.isoformat(),
+        },
     )
     absence.delete()
 
@@ -222,7 +231,8 @@ def team_save(
         team = access.access_team_by_id(actor, team.pk)
         if manager != team.manager and not actor.has_role(*access.TEAM_ADMIN_ROLES):
             raise AccessDenied(
-                "Only the sales head and admins choose a team's manager.", detail={"manager": "not yours to change"}
+                "Only the sales head and admins choose a team's manager.",
+                detail={"manager": "not yours to change"},
             )
     name = (name or "").strip()
     if not name:
@@ -250,7 +260,9 @@ def team_holiday_add(*, actor: User, team: Team, day: date, name: str = "") -> T
     if day is None:
         raise ApplicationError("Give the day of the holiday.", detail={"day": "is required"})
     if TeamHoliday.objects.filter(team=team, day=day).exists():
-        raise Conflict(f"{day:%d %b %Y} is already a holiday of {team}.", detail={"day": "is already a holiday"})
+        raise Conflict(
+            f"{day:%d %b %Y} is already a holiday of {team}.", detail={"day": "is already a holiday"}
+        )
     return TeamHoliday.objects.create(team=team, day=day, name=(name or "").strip()[:120])
 
 

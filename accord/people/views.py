@@ -16,8 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import ApplicationError
 from accord.core.ratelimit import rate_limit_hit
@@ -304,7 +304,9 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your calendar has a new address: the old one no longer works.")
         return redirect("calendar")
     return render(
-        request, "people/calendar.html", {"feed_url": calendar_feed_url(user=user), "feed": calendar_feed_for(user=user)}
+        request,
+        "people/calendar.html",
+        {"feed_url": calendar_feed_url(user=user), "feed": calendar_feed_for(user=user)},
     )
 
 

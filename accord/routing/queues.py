@@ -13,6 +13,7 @@ clock and notifies them exactly as a routed lead does.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
@@ -31,8 +32,8 @@ BULK_MAX = 200
 PAGE_SIZE = 50
 
 
-def queues_can_work(user: object) -> bool:
-    return access.is_signed_in(user) and user.has_role(*QUEUE_WORKER_ROLES)  # type: ignore[union-attr]
+def queues_can_work(user: Any) -> bool:
+    return access.is_signed_in(user) and user.has_role(*QUEUE_WORKER_ROLES)
 
 
 # --- reads ------------------------------------------------------------------------------------------
@@ -142,13 +143,17 @@ def rep_capacity_set(
         access.access_team_by_id(actor, rep.team_id)
     for name, value in (("daily_limit", daily_limit), ("weekly_limit", weekly_limit)):
         if value is not None and value < 0:
-            raise ApplicationError("A limit cannot be negative; leave it empty for no limit.", detail={name: "< 0"})
+            raise ApplicationError(
+                "A limit cannot be negative; leave it empty for no limit.", detail={name: "< 0"}
+            )
     if daily_limit is not None and weekly_limit is not None and weekly_limit < daily_limit:
         raise ApplicationError(
             "The weekly limit is below the daily one.", detail={"weekly_limit": "is below daily_limit"}
         )
     if weight is None or not 1 <= weight <= 100:
-        raise ApplicationError("The weight is a whole number from 1 to 100.", detail={"weight": "out of range"})
+        raise ApplicationError(
+            "The weight is a whole number from 1 to 100.", detail={"weight": "out of range"}
+        )
     capacity, _ = RepCapacity.objects.get_or_create(user=rep)
     capacity.daily_limit, capacity.weekly_limit = daily_limit, weekly_limit
     capacity.weight, capacity.accepts_leads = weight, accepts_leads

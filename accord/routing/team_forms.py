@@ -3,7 +3,7 @@ a holiday and an absence. Each form checks its input; the services check who may
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -17,15 +17,17 @@ WEEKDAYS = [("1", "Mon"), ("2", "Tue"), ("3", "Wed"), ("4", "Thu"), ("5", "Fri")
 class AssignForm(forms.Form):
     """Leads ticked on the queue page (or one lead from its page) and whom they go to."""
 
-    leads = forms.TypedMultipleChoiceField(coerce=int, label="Leads", error_messages={"required": "Tick at least one lead."})
+    leads = forms.TypedMultipleChoiceField(
+        coerce=int, label="Leads", error_messages={"required": "Tick at least one lead."}
+    )
     to = forms.TypedChoiceField(coerce=int, label="Give to")
     reason = forms.CharField(max_length=500, required=False, label="Reason (optional)")
 
     def __init__(self, *args: Any, assignees: list[User], lead_ids: list[int] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [(u.pk, str(u)) for u in assignees]
+        cast(forms.ChoiceField, self.fields["to"]).choices = [(u.pk, str(u)) for u in assignees]
         # Any id may be ticked; the service answers for each one (seen, still waiting, yours to assign).
-        self.fields["leads"].choices = [(str(i), str(i)) for i in (lead_ids or [])]
+        cast(forms.ChoiceField, self.fields["leads"]).choices = [(str(i), str(i)) for i in (lead_ids or [])]
 
     def clean_leads(self) -> list[int]:
         return [int(i) for i in self.cleaned_data["leads"]]
@@ -34,18 +36,25 @@ class AssignForm(forms.Form):
 class TeamForm(forms.Form):
     name = forms.CharField(max_length=120)
     kind = forms.ChoiceField(choices=TeamKind.choices, label="Organised by")
-    segment = forms.CharField(max_length=120, required=False, help_text="The vertical, customer group or territory.")
+    segment = forms.CharField(
+        max_length=120, required=False, help_text="The vertical, customer group or territory."
+    )
     manager = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
-    time_zone = forms.CharField(max_length=64, initial="UTC", help_text="e.g. Europe/London, America/New_York.")
+    time_zone = forms.CharField(
+        max_length=64, initial="UTC", help_text="e.g. Europe/London, America/New_York."
+    )
     work_start = forms.TimeField(label="Working day starts", widget=forms.TimeInput(attrs={"type": "time"}))
     work_end = forms.TimeField(label="Working day ends", widget=forms.TimeInput(attrs={"type": "time"}))
     workdays = forms.MultipleChoiceField(
-        choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, label="Working days", initial=["1", "2", "3", "4", "5"]
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        label="Working days",
+        initial=["1", "2", "3", "4", "5"],
     )
 
     def __init__(self, *args: Any, can_choose_manager: bool = True, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["manager"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["manager"]).queryset = (
             User.objects.filter(is_active=True, roles__role__in=[Role.SALES_MANAGER, Role.SALES_HEAD])
             .distinct()
             .order_by("first_name", "username")
@@ -54,7 +63,7 @@ class TeamForm(forms.Form):
             self.fields["manager"].disabled = True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("work_start"), data.get("work_end")
         if start and end and end <= start:
             self.add_error("work_end", "The working day must end after it starts.")
@@ -68,7 +77,7 @@ class CapacityForm(forms.Form):
     accepts_leads = forms.BooleanField(required=False, initial=True, label="Takes new leads")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         daily, weekly = data.get("daily_limit"), data.get("weekly_limit")
         if daily is not None and weekly is not None and weekly < daily:
             self.add_error("weekly_limit", "The weekly limit is below the daily one.")
@@ -89,4 +98,4 @@ class MemberAbsenceForm(AbsenceForm):
 
     def __init__(self, *args: Any, people: list[User], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["person"].choices = [(u.pk, str(u)) for u in people]
+        cast(forms.ChoiceField, self.fields["person"]).choices = [(u.pk, str(u)) for u in people]

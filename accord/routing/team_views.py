@@ -17,7 +17,13 @@ from accord.core.errors import ApplicationError
 from accord.people import access
 from accord.people.access import signed_in_user
 from accord.people.models import Absence, Team, User
-from accord.people.services import absence_create, absence_delete, team_holiday_add, team_holiday_remove, team_save
+from accord.people.services import (
+    absence_create,
+    absence_delete,
+    team_holiday_add,
+    team_holiday_remove,
+    team_save,
+)
 from accord.routing import queues
 from accord.routing.team_forms import AssignForm, CapacityForm, HolidayForm, MemberAbsenceForm, TeamForm
 
@@ -76,12 +82,15 @@ def queue_assign(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     to_user = User.objects.get(pk=form.cleaned_data["to"])
     try:
         result = queues.leads_assign(
-            actor=user, lead_ids=form.cleaned_data["leads"], to_user=to_user, reason=form.cleaned_data["reason"]
+            actor=user,
+            lead_ids=form.cleaned_data["leads"],
+            to_user=to_user,
+            reason=form.cleaned_data["reason"],
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -135,7 +144,7 @@ def _team_save_from(form: TeamForm, user: User, team: Team | None) -> Team | Non
             name=data["name"],
             kind=data["kind"],
             segment=data["segment"],
-            manager=data["manager"] if "manager" in data else (team.manager if team else None),
+            manager=data.get("manager", team.manager if team else None),
             time_zone=data["time_zone"].strip(),
             work_start=data["work_start"],
             work_end=data["work_end"],
@@ -208,7 +217,9 @@ def _team_render(request: HttpRequest, user: User, team: Team, **forms: Any) -> 
             ],
             "holidays": team.holidays.order_by("day"),
             "holiday_form": forms.get("holiday_form") or HolidayForm(),
-            "absences": Absence.objects.filter(user_id__in=member_ids).select_related("user").order_by("start")[:100],
+            "absences": Absence.objects.filter(user_id__in=member_ids)
+            .select_related("user")
+            .order_by("start")[:100],
             "absence_form": forms.get("absence_form") or MemberAbsenceForm(people=[m for m, _ in members]),
         },
     )
@@ -241,7 +252,9 @@ def team_capacity(request: HttpRequest, team_id: int, user_id: int) -> HttpRespo
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{rep}: {label + ': ' if label else ''}{' '.join(errors)}")
+            messages.error(
+                request, f"{rep}: {label + ': ' if label else ''}{' '.join(str(e) for e in errors)}"
+            )
     return redirect("routing:team", team_id=team.pk)
 
 
@@ -253,7 +266,9 @@ def team_holiday_new(request: HttpRequest, team_id: int) -> HttpResponse:
     form = HolidayForm(request.POST)
     if form.is_valid():
         try:
-            holiday = team_holiday_add(actor=user, team=team, day=form.cleaned_data["day"], name=form.cleaned_data["name"])
+            holiday = team_holiday_add(
+                actor=user, team=team, day=form.cleaned_data["day"], name=form.cleaned_data["name"]
+            )
             messages.success(request, f"{holiday.day:%d %b %Y} is now a holiday of {team}.")
             return redirect("routing:team", team_id=team.pk)
         except ApplicationError as exc:
@@ -309,4 +324,3 @@ def team_absence_delete(request: HttpRequest, team_id: int, absence_id: int) -> 
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("routing:team", team_id=team.pk)
-

@@ -13,13 +13,13 @@ class SlaConfig(AppConfig):
         from accord.core.calendar_feed import register_calendar_source
         from accord.core.notify import register_notification_kind
         from accord.core.periodic import Periodic, register_periodic
+        from accord.leads.registry import register_lead_prefetch
         from accord.sla.follow_ups import (
             TASK_DUE_KIND,
             TASK_DUE_LABEL,
             calendar_sla_deadlines_for,
             calendar_tasks_for,
         )
-        from accord.leads.registry import register_lead_prefetch
         from accord.sla.selectors import open_clocks_prefetch
 
         register_periodic(
@@ -30,7 +30,9 @@ class SlaConfig(AppConfig):
                 time(4, 0),
             ),
             # Follow-up task reminders: one sweep of the tasks whose reminder time has come.
-            Periodic("follow-up-reminders", "accord.sla.tasks.follow_ups_remind_due_task", timedelta(minutes=5)),
+            Periodic(
+                "follow-up-reminders", "accord.sla.tasks.follow_ups_remind_due_task", timedelta(minutes=5)
+            ),
         )
         register_notification_kind(TASK_DUE_KIND, TASK_DUE_LABEL)
         register_calendar_source("tasks", calendar_tasks_for)

@@ -67,10 +67,13 @@ def follow_up_create(
     lead = access_lead_by_id(user, lead_id, action="act")
     title = (title or "").strip()
     if not title:
-        raise ApplicationError("Say what to do, e.g. 'Call back about the pilot'.", detail={"title": "is required"})
+        raise ApplicationError(
+            "Say what to do, e.g. 'Call back about the pilot'.", detail={"title": "is required"}
+        )
     if len(title) > TITLE_MAX:
         raise ApplicationError(
-            f"Keep the task to {TITLE_MAX} characters; put the rest in the note.", detail={"title": "is too long"}
+            f"Keep the task to {TITLE_MAX} characters; put the rest in the note.",
+            detail={"title": "is too long"},
         )
     if due_at is None or timezone.is_naive(due_at):
         raise ApplicationError(
@@ -78,10 +81,14 @@ def follow_up_create(
         )
     now = timezone.now()
     if due_at < now - timedelta(minutes=1):
-        raise ApplicationError("The due time has already passed; pick a later one.", detail={"due_at": "is past"})
+        raise ApplicationError(
+            "The due time has already passed; pick a later one.", detail={"due_at": "is past"}
+        )
     assignee = assignee or user
     if assignee.pk != user.pk:
-        if not (is_signed_in(assignee) and manages(user, assignee)) and not user.has_role("admin", "sales_head"):
+        if not (is_signed_in(assignee) and manages(user, assignee)) and not user.has_role(
+            "admin", "sales_head"
+        ):
             raise ApplicationError(
                 f"You may set tasks only for yourself or for people you manage, not for {assignee}.",
                 detail={"assignee": "is not someone you manage"},

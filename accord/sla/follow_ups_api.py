@@ -78,7 +78,9 @@ def task_out(task: FollowUp) -> dict[str, Any]:
 
 @router.get("/tasks", response=TaskListOut, summary="Follow-up tasks you see, soonest due first")
 def list_tasks(request: HttpRequest, query: Query[TaskQuery]) -> dict[str, Any]:
-    tasks = follow_ups_for(user=signed_in_user(request), include_done=query.include_done, lead_id=query.lead_id)
+    tasks = follow_ups_for(
+        user=signed_in_user(request), include_done=query.include_done, lead_id=query.lead_id
+    )
     return offset_page(tasks, limit=query.limit, offset=query.offset, row=task_out)
 
 

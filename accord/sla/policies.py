@@ -65,11 +65,12 @@ class SlaPolicyForm(forms.ModelForm):
 
     def _get_validation_exclusions(self) -> set[str]:
         # "One default policy" is kept by the service, which takes the flag from the old default when
-        # this one becomes the default; the form must not refuse that as a clash.
-        return {*super()._get_validation_exclusions(), "is_default"}
+        # this one becomes the default; the form must not refuse that as a clash. (Django's own hook,
+        # missing from the type stubs.)
+        return {*super()._get_validation_exclusions(), "is_default"}  # type: ignore[misc]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for name in ("accept_hours", "first_touch_hours", "next_touch_hours", "escalate_after_hours"):
             value = data.get(name)
             if value is not None and value <= 0:
@@ -87,7 +88,9 @@ def sla_policy_save(*, actor: User, form: SlaPolicyForm) -> SlaPolicy:
         raise AccessDenied("Only the sales head and admins change SLA policies.")
     policy: SlaPolicy = form.save(commit=False)
     if policy.is_default:
-        SlaPolicy.objects.select_for_update().filter(is_default=True).exclude(pk=policy.pk).update(is_default=False)
+        SlaPolicy.objects.select_for_update().filter(is_default=True).exclude(pk=policy.pk).update(
+            is_default=False
+        )
     elif policy.pk and not SlaPolicy.objects.filter(is_default=True).exclude(pk=policy.pk).exists():
         was_default = SlaPolicy.objects.filter(pk=policy.pk, is_default=True).exists()
         if was_default:

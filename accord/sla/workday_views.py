@@ -21,7 +21,6 @@ from accord.sla.follow_ups import follow_up_create, follow_up_done
 from accord.sla.models import SlaPolicy
 from accord.sla.policies import SlaPolicyForm, sla_policies_can_edit, sla_policies_can_read, sla_policy_save
 
-
 # --- SLA policies ---------------------------------------------------------------------------------------
 
 
@@ -56,7 +55,9 @@ def policy_edit(request: HttpRequest, policy_id: int | None = None) -> HttpRespo
             field = next(iter(exc.detail), None) if exc.detail else None
             form.add_error(field if field in form.fields else None, exc.message)
         else:
-            messages.success(request, f"SLA policy {saved} saved; it applies to deadlines started from now on.")
+            messages.success(
+                request, f"SLA policy {saved} saved; it applies to deadlines started from now on."
+            )
             return redirect("sla:policies")
     return render(request, "sla/policy_form.html", {"form": form, "policy": policy})
 
@@ -90,7 +91,10 @@ def task_new(request: HttpRequest, lead_id: int) -> HttpResponse:
         due_at = timezone.make_aware(due_at, timezone.get_current_timezone())
     try:
         task = follow_up_create(
-            lead_id=lead_id, user=user, title=request.POST.get("title", ""), due_at=due_at,
+            lead_id=lead_id,
+            user=user,
+            title=request.POST.get("title", ""),
+            due_at=due_at,
             note=request.POST.get("note", ""),
         )
     except ApplicationError as exc:

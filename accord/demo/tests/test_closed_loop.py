@@ -64,7 +64,10 @@ def test_the_marketing_dashboard_shows_what_qualified_leads_cost_and_convert(dem
 def test_the_sales_dashboard_shows_the_whole_funnel_acceptance_and_sla(demo, period):
     board = dashboard_build("sales", period=period)
     funnel = {r[0]: r[1] for r in board.table("funnel").rows}
-    assert all(funnel[stage] > 0 for stage in ("Inquiries", "MQLs", "SALs", "SQLs", "Opportunities", "Won (customers)"))
+    assert all(
+        funnel[stage] > 0
+        for stage in ("Inquiries", "MQLs", "SALs", "SQLs", "Opportunities", "Won (customers)")
+    )
     assert all(r[1] > 0 for r in board.table("acceptance").rows)
     sla = board.table("sla")
     on_time, breached = row(sla, "All teams")[1:3]

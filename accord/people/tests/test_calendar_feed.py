@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from icalendar import Calendar
 
-from accord.core.calendar_feed import CalendarEntry, register_calendar_source
 from accord.core import calendar_feed as feed_registry
+from accord.core.calendar_feed import CalendarEntry, register_calendar_source
 from accord.people.calendar_feeds import calendar_feed_for, calendar_feed_owner, calendar_feed_path
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +25,9 @@ def meetings():
         yield CalendarEntry(uid=f"meeting-1-{user.pk}@accord", title="Team meeting: spring tactics",
                             starts_at=datetime(2026, 3, 12, 14, 0, tzinfo=UTC),
                             ends_at=datetime(2026, 3, 12, 15, 0, tzinfo=UTC), url="/planning/meetings/1/")  # fmt: skip
-        yield CalendarEntry(uid="launch-1@accord", title="Launch: webinar series", starts_at=date(2026, 3, 20))
+        yield CalendarEntry(
+            uid="launch-1@accord", title="Launch: webinar series", starts_at=date(2026, 3, 20)
+        )
 
     register_calendar_source("test_meetings", source)
     yield

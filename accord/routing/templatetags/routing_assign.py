@@ -19,7 +19,7 @@ register = template.Library()
 @register.inclusion_tag("routing/_assign_form.html", takes_context=True)
 def lead_assign_form(context: dict[str, Any], lead: Any) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
+    user: Any = getattr(request, "user", None)
     allowed = bool(
         user is not None
         and queues_can_work(user)

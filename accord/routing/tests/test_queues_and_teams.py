@@ -54,7 +54,10 @@ def test_a_manager_assigns_many_leads_to_a_rep_who_is_told(personas):
     leads = [queued_lead() for _ in range(3)]
 
     result = leads_assign(
-        actor=personas.mike, lead_ids=[lead.pk for lead in leads], to_user=personas.bob, reason="Bob covers these"
+        actor=personas.mike,
+        lead_ids=[lead.pk for lead in leads],
+        to_user=personas.bob,
+        reason="Bob covers these",
     )
 
     assert len(result.assigned) == 3
@@ -115,7 +118,12 @@ def test_the_queue_page_lists_and_assigns_the_ticked_leads(client, personas):
 
     answer = client.post(
         "/queues/assign/",
-        {"leads": [lead.pk for lead in leads], "give": "1", "to_choice": personas.carol.pk, "next": "/queues/"},
+        {
+            "leads": [lead.pk for lead in leads],
+            "give": "1",
+            "to_choice": personas.carol.pk,
+            "next": "/queues/",
+        },
     )
     assert answer.status_code == 302 and answer["Location"] == "/queues/"
     assert Lead.objects.filter(owner=personas.carol).count() == 2
@@ -149,7 +157,9 @@ def test_the_queue_page_is_for_managers(client, personas):
 def test_a_rep_who_marks_themself_away_is_passed_over_by_round_robin(client, personas):
     active_rules({"target_team": personas.health})
     client.force_login(personas.bob)
-    answer = client.post("/account/away/", {"start": "2026-03-10", "end": "2026-03-12", "reason": "Trade fair"})
+    answer = client.post(
+        "/account/away/", {"start": "2026-03-10", "end": "2026-03-12", "reason": "Trade fair"}
+    )
     assert answer.status_code == 302
     assert Absence.objects.filter(user=personas.bob, start=date(2026, 3, 10)).exists()
 
@@ -161,12 +171,18 @@ def test_a_rep_who_marks_themself_away_is_passed_over_by_round_robin(client, per
 @time_machine.travel(TODAY, tick=False)
 def test_an_absence_is_checked(personas):
     with pytest.raises(ApplicationError, match="comes before"):
-        absence_create(actor=personas.bob, person=personas.bob, start=date(2026, 3, 12), end=date(2026, 3, 11))
+        absence_create(
+            actor=personas.bob, person=personas.bob, start=date(2026, 3, 12), end=date(2026, 3, 11)
+        )
     with pytest.raises(AccessDenied):
-        absence_create(actor=personas.bob, person=personas.carol, start=date(2026, 3, 12), end=date(2026, 3, 13))
+        absence_create(
+            actor=personas.bob, person=personas.carol, start=date(2026, 3, 12), end=date(2026, 3, 13)
+        )
     absence_create(actor=personas.mike, person=personas.carol, start=date(2026, 3, 12), end=date(2026, 3, 13))
     with pytest.raises(ApplicationError, match="already away"):
-        absence_create(actor=personas.carol, person=personas.carol, start=date(2026, 3, 13), end=date(2026, 3, 20))
+        absence_create(
+            actor=personas.carol, person=personas.carol, start=date(2026, 3, 13), end=date(2026, 3, 20)
+        )
 
 
 # --- team settings -------------------------------------------------------------------------------------
@@ -212,14 +228,23 @@ def test_capacity_and_holidays_are_set_on_the_team_page(client, personas):
         {f"{prefix}-daily_limit": "3", f"{prefix}-weekly_limit": "10", f"{prefix}-weight": "2"},
     )
     capacity = RepCapacity.objects.get(user=personas.bob)
-    assert (capacity.daily_limit, capacity.weekly_limit, capacity.weight, capacity.accepts_leads) == (3, 10, 2, False)
+    assert (capacity.daily_limit, capacity.weekly_limit, capacity.weight, capacity.accepts_leads) == (
+        3,
+        10,
+        2,
+        False,
+    )
 
     client.post(f"/teams/{personas.health.pk}/holidays/", {"day": "2026-12-24", "name": "Christmas Eve"})
     assert TeamHoliday.objects.filter(team=personas.health, day=date(2026, 12, 24)).exists()
     # Charlie is in another team: his capacity is not Mike's to set.
-    assert client.post(
-        f"/teams/{personas.finance.pk}/capacity/{personas.charlie.pk}/", {f"m{personas.charlie.pk}-weight": "1"}
-    ).status_code == 403
+    assert (
+        client.post(
+            f"/teams/{personas.finance.pk}/capacity/{personas.charlie.pk}/",
+            {f"m{personas.charlie.pk}-weight": "1"},
+        ).status_code
+        == 403
+    )
 
 
 def test_capacity_is_checked(personas):

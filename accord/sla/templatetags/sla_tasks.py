@@ -16,7 +16,7 @@ register = template.Library()
 @register.inclusion_tag("sla/_follow_up_form.html", takes_context=True)
 def lead_follow_ups(context: dict[str, Any], lead: Any) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
+    user: Any = getattr(request, "user", None)
     signed_in = access.is_signed_in(user)
     return {
         "lead": lead,
@@ -31,7 +31,7 @@ def lead_follow_ups(context: dict[str, Any], lead: Any) -> dict[str, Any]:
 @register.inclusion_tag("sla/_tasks_due.html", takes_context=True)
 def tasks_due_today(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
-    user = getattr(request, "user", None)
+    user: Any = getattr(request, "user", None)
     return {
         "tasks_due": tasks_due_for(user=user) if access.is_signed_in(user) else None,
         "request": request,

@@ -10,8 +10,8 @@ import time_machine
 from django.core import mail
 
 from accord.core.calendar_feed import calendar_entries
-from accord.core.models import Event
 from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
+from accord.core.models import Event
 from accord.leads.models import Stage
 from accord.notifications.models import Notification
 from accord.routing.tests.factories import make_lead
@@ -40,7 +40,9 @@ def bob_lead(personas):
 
 @time_machine.travel(NOW, tick=False)
 def test_a_rep_sets_a_task_on_their_lead(personas, bob_lead):
-    task = follow_up_create(lead_id=bob_lead.pk, user=personas.bob, title=" Call back about the pilot ", due_at=at(26))
+    task = follow_up_create(
+        lead_id=bob_lead.pk, user=personas.bob, title=" Call back about the pilot ", due_at=at(26)
+    )
 
     assert task.assignee == personas.bob and task.title == "Call back about the pilot"
     assert task.remind_at == at(26) - timedelta(minutes=15)
@@ -59,9 +61,13 @@ def test_a_task_needs_a_title_a_future_time_and_a_lead_the_person_may_act_on(per
     with pytest.raises(NotFound):  # Charlie, in another team, does not see it at all
         follow_up_create(lead_id=bob_lead.pk, user=personas.charlie, title="Call", due_at=at(1))
     with pytest.raises(ApplicationError, match="only for yourself or for people you manage"):
-        follow_up_create(lead_id=bob_lead.pk, user=personas.bob, title="Call", due_at=at(1), assignee=personas.carol)
+        follow_up_create(
+            lead_id=bob_lead.pk, user=personas.bob, title="Call", due_at=at(1), assignee=personas.carol
+        )
     # Bob's manager sets one for Bob.
-    task = follow_up_create(lead_id=bob_lead.pk, user=personas.mike, title="Call", due_at=at(1), assignee=personas.bob)
+    task = follow_up_create(
+        lead_id=bob_lead.pk, user=personas.mike, title="Call", due_at=at(1), assignee=personas.bob
+    )
     assert task.assignee == personas.bob and task.created_by == personas.mike
     assert FollowUp.objects.count() == 1
 
@@ -97,7 +103,9 @@ def test_a_task_done_before_its_reminder_is_not_reminded(personas, bob_lead):
 
 @time_machine.travel(NOW, tick=False)
 def test_tasks_due_today_list_overdue_and_todays_and_count_the_later_ones(personas, bob_lead):
-    FollowUp.objects.create(lead=bob_lead, assignee=personas.bob, title="Overdue", due_at=at(-30), remind_at=at(-30))
+    FollowUp.objects.create(
+        lead=bob_lead, assignee=personas.bob, title="Overdue", due_at=at(-30), remind_at=at(-30)
+    )
     follow_up_create(lead_id=bob_lead.pk, user=personas.bob, title="Today", due_at=at(5))
     follow_up_create(lead_id=bob_lead.pk, user=personas.bob, title="Next week", due_at=at(24 * 7))
     follow_up_create(lead_id=bob_lead.pk, user=personas.mike, title="Mike's own", due_at=at(3))
@@ -110,7 +118,9 @@ def test_tasks_due_today_list_overdue_and_todays_and_count_the_later_ones(person
 
 @time_machine.travel(NOW, tick=False)
 def test_the_inbox_shows_the_tasks_due_today_and_done_works_from_there(client, personas, bob_lead):
-    task = follow_up_create(lead_id=bob_lead.pk, user=personas.bob, title="Send the pricing sheet", due_at=at(3))
+    task = follow_up_create(
+        lead_id=bob_lead.pk, user=personas.bob, title="Send the pricing sheet", due_at=at(3)
+    )
     client.force_login(personas.bob)
     page = client.get("/inbox/")
     assert b"Tasks due today" in page.content and b"Send the pricing sheet" in page.content
@@ -127,14 +137,21 @@ def test_a_task_is_set_from_the_lead_page(client, personas, bob_lead):
     client.force_login(personas.bob)
     page = client.get(f"/leads/{bob_lead.pk}/")
     assert b'id="follow-up-form"' in page.content
-    answer = client.post(f"/tasks/leads/{bob_lead.pk}/", {"title": "Call Tuesday", "due_at": "2026-03-17T10:00"})
+    answer = client.post(
+        f"/tasks/leads/{bob_lead.pk}/", {"title": "Call Tuesday", "due_at": "2026-03-17T10:00"}
+    )
     assert answer.status_code == 302
     assert FollowUp.objects.get().title == "Call Tuesday"
 
-    bad = client.post(f"/tasks/leads/{bob_lead.pk}/", {"title": "Call", "due_at": "next tuesday"}, follow=True)
+    bad = client.post(
+        f"/tasks/leads/{bob_lead.pk}/", {"title": "Call", "due_at": "next tuesday"}, follow=True
+    )
     assert b"Give the due date and time" in bad.content
     client.force_login(personas.charlie)
-    assert client.post(f"/tasks/leads/{bob_lead.pk}/", {"title": "x", "due_at": "2026-03-17T10:00"}).status_code == 404
+    assert (
+        client.post(f"/tasks/leads/{bob_lead.pk}/", {"title": "x", "due_at": "2026-03-17T10:00"}).status_code
+        == 404
+    )
 
 
 # --- API ----------------------------------------------------------------------------------------------

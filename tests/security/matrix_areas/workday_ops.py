@@ -54,7 +54,9 @@ def _reassign_bobs_to_carol(w: Any, page: Any) -> str:
     from accord.campaigns.tests.factories import LeadFactory
     from accord.leads.models import Stage
 
-    lead = LeadFactory(email=f"bobs{next(_seq)}@matrix.example", owner=w.p.bob, stage=Stage.SAL, company="Bob's")
+    lead = LeadFactory(
+        email=f"bobs{next(_seq)}@matrix.example", owner=w.p.bob, stage=Stage.SAL, company="Bob's"
+    )
     response = page.post("/queues/assign/", {"leads": [lead.pk], "give": "1", "to_choice": w.p.carol.pk,
                                              "reason": "Bob is away", "next": f"/leads/{lead.pk}/"})  # fmt: skip
     return _owner_after(lead, response, expected_owner=w.p.carol.pk, moved="moved", kept="kept")
@@ -62,7 +64,8 @@ def _reassign_bobs_to_carol(w: Any, page: Any) -> str:
 
 def _team_form(w: Any) -> dict[str, Any]:
     return {"name": "Team Health", "kind": "vertical", "segment": "Healthcare", "manager": w.p.mike.pk,
-            "time_zone": "Europe/Berlin", "work_start": "08:00", "work_end": "17:00", "workdays": ["1", "2", "3", "4", "5"]}  # fmt: skip
+            "time_zone": "Europe/Berlin", "work_start": "08:00", "work_end": "17:00",
+            "workdays": ["1", "2", "3", "4", "5"]}  # fmt: skip
 
 
 def _days_ahead(days: int) -> str:
@@ -72,15 +75,19 @@ def _days_ahead(days: int) -> str:
 
 
 def _fresh_holiday(w: Any) -> Any:
-    from accord.people.models import TeamHoliday
     from django.utils import timezone
 
-    return TeamHoliday.objects.create(team=w.p.health, day=timezone.localdate() + timedelta(days=400 + next(_seq)))
+    from accord.people.models import TeamHoliday
+
+    return TeamHoliday.objects.create(
+        team=w.p.health, day=timezone.localdate() + timedelta(days=400 + next(_seq))
+    )
 
 
 def _fresh_absence(user: Any) -> Any:
-    from accord.people.models import Absence
     from django.utils import timezone
+
+    from accord.people.models import Absence
 
     start = timezone.localdate() + timedelta(days=500 + 3 * next(_seq))
     return Absence.objects.create(user=user, start=start, end=start + timedelta(days=1))
@@ -155,7 +162,8 @@ MATRIX: dict[str, Check] = {
               page_post(lambda w: f"/teams/{w.p.health.pk}/holidays/{_fresh_holiday(w).pk}/remove/")),
     "team: mark bob away on Team Health's page":
         Check("403   403   403  403   ok   403   ok  403     403 ok",
-              page_post(lambda w: f"/teams/{w.p.health.pk}/absences/", lambda w: {**_absence_days(w), "person": w.p.bob.pk})),
+              page_post(lambda w: f"/teams/{w.p.health.pk}/absences/",
+                        lambda w: {**_absence_days(w), "person": w.p.bob.pk})),
     "team: remove a fresh absence of bob's on Team Health's page":
         Check("403   403   403  403   ok   403   ok  403     403 ok",
               page_post(lambda w: f"/teams/{w.p.health.pk}/absences/{_fresh_absence(w.p.bob).pk}/remove/")),
@@ -175,7 +183,8 @@ MATRIX: dict[str, Check] = {
               page_post(lambda w: "/sla/policies/new/", lambda w: _policy_form(f"Matrix new {next(_seq)}"))),
     "SLA policy: change one":
         Check("403   403   403  403   403  403   ok  403     403 ok",
-              page_post(lambda w: f"/sla/policies/{_policy(w).pk}/", lambda w: _policy_form(f"Matrix changed {next(_seq)}"))),
+              page_post(lambda w: f"/sla/policies/{_policy(w).pk}/",
+                        lambda w: _policy_form(f"Matrix changed {next(_seq)}"))),
     # --- follow-up tasks: on leads one acts on; done by the assignee and those above them -------------------
     "task: set one on bob's lead on its page":
         Check("403   403   ok   403   ok   404   ok  404     403 ok",
