@@ -200,12 +200,15 @@ class TasksDue:
     overdue: int
     later: int
     now: datetime
+    day_start: datetime  # the start of the person's today: earlier tasks show their date, not only the time
 
 
 def tasks_due_for(*, user: User, limit: int = 10, now: datetime | None = None) -> TasksDue:
     """The user's own open tasks due by the end of their day, for the inbox (three small queries)."""
     now = now or timezone.now()
-    end_of_day = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=0)
+    local = timezone.localtime(now)
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    end_of_day = local.replace(hour=23, minute=59, second=59, microsecond=0)
     mine = FollowUp.objects.filter(assignee=user, done_at__isnull=True, lead__in=Lead.objects.live())
     rows = list(mine.filter(due_at__lte=end_of_day).select_related("lead").order_by("due_at", "id")[:limit])
     return TasksDue(
@@ -213,6 +216,7 @@ def tasks_due_for(*, user: User, limit: int = 10, now: datetime | None = None) -
         overdue=mine.filter(due_at__lt=now).count(),
         later=mine.filter(due_at__gt=end_of_day).count(),
         now=now,
+        day_start=day_start,
     )
 
 
