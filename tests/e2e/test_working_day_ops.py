@@ -119,3 +119,16 @@ def test_a_rep_marks_themself_away_and_the_next_lead_goes_to_a_teammate(page, li
     page.wait_for_selector(".message-success")
     assert not Absence.objects.filter(user=personas.bob).exists()
     assert personas.bob in {lead_route(lead=make_lead(company=f"Back {n}")).owner for n in range(2)}
+
+
+def test_the_working_day_pages_fit_a_phone(page, live_server, personas, sign_in):
+    from accord.sla.models import SlaPolicy
+
+    SlaPolicy.objects.create(name="Standard", is_default=True)
+    lead = make_lead(owner=personas.bob, stage=Stage.SAL, first_name="Vera", last_name="Park", company="Acme Health")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, personas.sam, personas.password)
+    for path in ("/queues/", "/teams/", f"/teams/{personas.health.pk}/", "/teams/new/", "/sla/policies/",
+                 "/sla/policies/new/", "/account/away/", "/account/calendar/", f"/leads/{lead.pk}/"):  # fmt: skip
+        page.goto(f"{live_server.url}{path}")
+        assert no_sideways_scroll(page), path
