@@ -125,7 +125,9 @@ def test_the_working_day_pages_fit_a_phone(page, live_server, personas, sign_in)
     from accord.sla.models import SlaPolicy
 
     SlaPolicy.objects.create(name="Standard", is_default=True)
-    lead = make_lead(owner=personas.bob, stage=Stage.SAL, first_name="Vera", last_name="Park", company="Acme Health")
+    lead = make_lead(
+        owner=personas.bob, stage=Stage.SAL, first_name="Vera", last_name="Park", company="Acme Health"
+    )
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, personas.sam, personas.password)
     for path in ("/queues/", "/teams/", f"/teams/{personas.health.pk}/", "/teams/new/", "/sla/policies/",
