@@ -27,16 +27,14 @@ NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One demo for the module (it takes a while), built at a pinned moment."""
-    from django.conf import settings
+    """One demo for the module (it takes a while), built at a pinned moment; emptied afterwards."""
+    from django.core.management import call_command
+    from django.test import override_settings
 
-    settings.DATA_DIR = tmp_path_factory.mktemp("demo")
-    with django_db_blocker.unblock(), time_machine.travel(NOW, tick=False):
-        demo_build(seed=7, leads=600, now=NOW)
-    yield
-    with django_db_blocker.unblock():
-        from django.core.management import call_command
-
+    with override_settings(DATA_DIR=tmp_path_factory.mktemp("demo")), django_db_blocker.unblock():
+        with time_machine.travel(NOW, tick=False):
+            demo_build(seed=7, leads=600, now=NOW)
+        yield
         call_command("flush", "--no-input", verbosity=0)
 
 
