@@ -31,6 +31,7 @@ from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, O
 from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
+from accord.demo.workday import UTM_BY_SOURCE, campaigns_create, closed_loop_build
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
@@ -358,10 +359,12 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         sources = {name: source_create(name=name, kind=kind) for name, kind, _ in DEMO_SOURCES}
         _criteria_create(users["mona"], users["samuel"])
         _routing_create(teams, users["samuel"])
+        campaigns_create(now=now, actor=users["lena"])
         result.submissions, result.leads = _leads_create(rng, leads, now, sources, users)
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
         _communications_create(rng, now, users)
+        closed_loop_build(rng=rng, now=now, users=users)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)
@@ -550,6 +553,7 @@ def _submission(person: _Person, activity: str, source_name: str) -> dict[str, A
         "state": person.state,
         "country": person.company.country,
         "lead_source": source_name,
+        "utm_campaign": UTM_BY_SOURCE.get(source_name, ""),
         "activity": activity,
     }
 
