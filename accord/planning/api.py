@@ -449,12 +449,19 @@ class CommentOut(Schema):
     response={201: CommentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Comment on a plan item in a team's preview",
 )
-def comment_item(request: HttpRequest, preview_id: int, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+def comment_item(request: HttpRequest, preview_id: int, payload: CommentIn) -> HttpResponse:
     user = signed_in_user(request)
     preview = sel.preview_get(user=user, preview_id=preview_id)
     item = sel.plan_item_get(user=user, item_id=payload.item)
-    comment = services.item_comment_add(preview=preview, item=item, actor=user, body=payload.body, channel=Channel.API)
-    return 201, {"id": comment.pk, "item": item.pk, "author": user.username, "body": comment.body, "created_at": comment.created_at}
+
+    def run() -> tuple[int, Any]:
+        comment = services.item_comment_add(preview=preview, item=item, actor=user, body=payload.body, channel=Channel.API)
+        out = {"id": comment.pk, "item": item.pk, "author": user.username, "body": comment.body,
+               "created_at": comment.created_at}  # fmt: skip
+        return 201, CommentOut.model_validate(out).model_dump(mode="json")
+
+    body = {"preview": preview_id, **payload.model_dump(mode="json")}
+    return idempotent_response(request, operation="plan_item_comment", body=body, call=run)
 
 
 @router.post(
@@ -523,12 +530,18 @@ def disagreement_out(d: Disagreement) -> dict[str, Any]:
     response={201: DisagreementOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Raise a disagreement on a plan item",
 )
-def raise_disagreement(request: HttpRequest, item_id: int, payload: DisagreementIn) -> tuple[int, dict[str, Any]]:
+def raise_disagreement(request: HttpRequest, item_id: int, payload: DisagreementIn) -> HttpResponse:
     user = signed_in_user(request)
     item = sel.plan_item_get(user=user, item_id=item_id)
     preview = sel.preview_get(user=user, preview_id=payload.preview) if payload.preview else None
-    d = services.disagreement_raise(item=item, actor=user, body=payload.body, preview=preview, channel=Channel.API)
-    return 201, disagreement_out(sel.disagreement_get(user=user, disagreement_id=d.pk))
+
+    def run() -> tuple[int, Any]:
+        d = services.disagreement_raise(item=item, actor=user, body=payload.body, preview=preview, channel=Channel.API)
+        out = disagreement_out(sel.disagreement_get(user=user, disagreement_id=d.pk))
+        return 201, DisagreementOut.model_validate(out).model_dump(mode="json")
+
+    body = {"item": item_id, **payload.model_dump(mode="json")}
+    return idempotent_response(request, operation="plan_disagreement_raise", body=body, call=run)
 
 
 @router.get("/disagreements/{disagreement_id}", response={200: DisagreementOut, 404: ErrorOut}, summary="A disagreement and its history")
