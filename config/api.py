@@ -33,8 +33,8 @@ from accord.deals.api import router as deals_router
 from accord.leads.api import router as leads_router
 from accord.notifications.api import router as notifications_router
 from accord.people.api import router as people_router
-from accord.planning.api import router as planning_router
 from accord.people.models import ApiToken
+from accord.planning.api import router as planning_router
 from accord.privacy.api import router as privacy_router
 from accord.qualification.api import router as qualification_router
 from accord.reporting.api import router as reporting_router

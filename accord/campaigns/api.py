@@ -88,7 +88,9 @@ class CampaignIn(Schema):
         "",
         description="Required for a launch starting in a fiscal quarter's last month or a month's last week.",
     )
-    benefit_for_sales: str = Field("", description="What's in it for sales; required before a launch goes live.")
+    benefit_for_sales: str = Field(
+        "", description="What's in it for sales; required before a launch goes live."
+    )
 
 
 class CampaignPatch(Schema):

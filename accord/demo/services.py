@@ -31,13 +31,13 @@ from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, O
 from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
+from accord.demo.planning import planning_demo_build
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
 from accord.leads.submissions import channel_of_source
 from accord.people.models import Role, Team, TeamHoliday, TeamKind, User
 from accord.people.services import user_create
-from accord.demo.planning import planning_demo_build
 from accord.qualification.services import criteria_draft_create, criteria_draft_update, criteria_sign_off
 from accord.routing.services import rule_add, rule_set_activate, rule_set_create
 

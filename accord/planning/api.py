@@ -17,9 +17,8 @@ from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.people.access import signed_in_user
 from accord.people.models import Team, User
-from accord.planning import figures
+from accord.planning import figures, services
 from accord.planning import selectors as sel
-from accord.planning import services
 from accord.planning.models import Disagreement, Goal, Plan, VersionKind
 
 router = Router(tags=["planning"])
@@ -31,7 +30,9 @@ router = Router(tags=["planning"])
 class GoalProgressOut(Schema):
     value: Decimal | None
     target: Decimal
-    percent: Decimal | None = Field(description="Share of the target reached (lower-is-better metrics: target ÷ value).")
+    percent: Decimal | None = Field(
+        description="Share of the target reached (lower-is-better metrics: target ÷ value)."
+    )
     note: str
 
 
@@ -49,7 +50,9 @@ class GoalOut(Schema):
     team: int | None
     plan: int | None
     serves: list[int]
-    progress: GoalProgressOut | None = Field(description="Live, from the records, when Accord measures the metric.")
+    progress: GoalProgressOut | None = Field(
+        description="Live, from the records, when Accord measures the metric."
+    )
     reported_progress: Decimal | None
 
 
@@ -75,7 +78,9 @@ class GoalIn(Schema):
     owner: str | int | None = Field(None, description="Username or user id.")
     team: int | None = None
     plan: int | None = None
-    serves: list[int] = Field(default_factory=list, description="Ids of the sales goals a marketing goal serves.")
+    serves: list[int] = Field(
+        default_factory=list, description="Ids of the sales goals a marketing goal serves."
+    )
 
 
 class GoalQuery(Schema):
@@ -103,7 +108,12 @@ def goal_out(goal: Goal) -> dict[str, Any]:
         "plan": goal.plan_id,
         "serves": [g.pk for g in goal.serves.all()],
         "progress": (
-            {"value": progress.value, "target": progress.target, "percent": progress.percent, "note": progress.note}
+            {
+                "value": progress.value,
+                "target": progress.target,
+                "percent": progress.percent,
+                "note": progress.note,
+            }
             if progress.measured
             else None
         ),
@@ -112,7 +122,7 @@ def goal_out(goal: Goal) -> dict[str, Any]:
 
 
 def _user(value: str | int | None, field: str = "owner") -> User | None:
-    if value in (None, ""):
+    if value is None or value == "":
         return None
     found = (
         User.objects.filter(pk=value, is_active=True).first()
@@ -133,7 +143,9 @@ def _team(team_id: int | None) -> Team | None:
     return team
 
 
-@router.get("/goals", response={200: GoalListOut, 403: ErrorOut}, summary="Goals of both sides, with live progress")
+@router.get(
+    "/goals", response={200: GoalListOut, 403: ErrorOut}, summary="Goals of both sides, with live progress"
+)
 def list_goals(request: HttpRequest, query: Query[GoalQuery]) -> dict[str, Any]:
     user = sel.require_reader(signed_in_user(request))
     goals = sel.goal_list(user=user, side=query.side or "", start=query.start, end=query.end)
@@ -145,7 +157,9 @@ def get_goal(request: HttpRequest, goal_id: int) -> dict[str, Any]:
     return goal_out(sel.goal_get(user=signed_in_user(request), goal_id=goal_id))
 
 
-@router.post("/goals", response={201: GoalOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="Set a SMART goal")
+@router.post(
+    "/goals", response={201: GoalOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}, summary="Set a SMART goal"
+)
 def create_goal(request: HttpRequest, payload: GoalIn) -> HttpResponse:
     user = signed_in_user(request)
 
@@ -153,7 +167,9 @@ def create_goal(request: HttpRequest, payload: GoalIn) -> HttpResponse:
         serves = list(sel.goals_visible_to(user).filter(pk__in=payload.serves))
         missing = set(payload.serves) - {g.pk for g in serves}
         if missing:
-            raise ApplicationError(f"No goals {sorted(missing)}.", detail={"serves": "unknown ids"}, status=422)
+            raise ApplicationError(
+                f"No goals {sorted(missing)}.", detail={"serves": "unknown ids"}, status=422
+            )
         goal = services.goal_create(
             actor=user,
             side=payload.side or "",
@@ -169,9 +185,13 @@ def create_goal(request: HttpRequest, payload: GoalIn) -> HttpResponse:
             serves=serves,
             channel=Channel.API,
         )
-        return 201, GoalOut.model_validate(goal_out(sel.goal_get(user=user, goal_id=goal.pk))).model_dump(mode="json")
+        return 201, GoalOut.model_validate(goal_out(sel.goal_get(user=user, goal_id=goal.pk))).model_dump(
+            mode="json"
+        )
 
-    return idempotent_response(request, operation="goal_create", body=payload.model_dump(mode="json"), call=run)
+    return idempotent_response(
+        request, operation="goal_create", body=payload.model_dump(mode="json"), call=run
+    )
 
 
 # --- plans ---------------------------------------------------------------------------------------------
@@ -182,7 +202,9 @@ class PlanItemIn(Schema):
 
     kind: Literal["strategy", "target", "budget"]
     title: str
-    key: str = Field("", description="Names the same item in the pre-plan and the plan; defaults to the title.")
+    key: str = Field(
+        "", description="Names the same item in the pre-plan and the plan; defaults to the title."
+    )
     amount: Decimal | None = Field(None, description="A target's number or a budget line's money.")
     description: str = ""
     involves_sales: bool = True
@@ -263,7 +285,9 @@ class PlanIn(Schema):
     executive_sponsor: str | int | None = Field(None, description="Username or user id.")
     target_threshold_pct: int = Field(20, description="A target moved by more than this % is drastic.")
     budget_threshold_pct: int = Field(15, description="A budget line moved by more than this % is drastic.")
-    escalation_business_days: int = Field(3, description="Business days at each level before a disagreement climbs.")
+    escalation_business_days: int = Field(
+        3, description="Business days at each level before a disagreement climbs."
+    )
     attribution_model: str = "linear"
     pre_plan: list[PlanItemIn] | None = None
     plan: list[PlanItemIn] | None = None
@@ -284,27 +308,43 @@ def _specs(items: list[PlanItemIn] | None) -> list[services.ItemSpec] | None:
     if items is None:
         return None
     return [
-        services.ItemSpec(kind=i.kind, title=i.title, amount=i.amount, key=i.key, description=i.description,
-                          involves_sales=i.involves_sales, benefit_for_sales=i.benefit_for_sales,
-                          campaign_ids=tuple(i.campaigns))  # fmt: skip
+        services.ItemSpec(
+            kind=i.kind,
+            title=i.title,
+            amount=i.amount,
+            key=i.key,
+            description=i.description,
+            involves_sales=i.involves_sales,
+            benefit_for_sales=i.benefit_for_sales,
+            campaign_ids=tuple(i.campaigns),
+        )
         for i in items
     ]
 
 
 def _item_out(item: Any) -> dict[str, Any]:
     return {
-        "id": item.pk, "kind": item.kind, "key": item.key, "title": item.title, "amount": item.amount,
-        "description": item.description, "involves_sales": item.involves_sales,
-        "benefit_for_sales": item.benefit_for_sales, "campaigns": [c.pk for c in item.campaigns.all()],
-    }  # fmt: skip
+        "id": item.pk,
+        "kind": item.kind,
+        "key": item.key,
+        "title": item.title,
+        "amount": item.amount,
+        "description": item.description,
+        "involves_sales": item.involves_sales,
+        "benefit_for_sales": item.benefit_for_sales,
+        "campaigns": [c.pk for c in item.campaigns.all()],
+    }
 
 
 def plan_summary(plan: Plan) -> dict[str, Any]:
     return {
-        "id": plan.pk, "name": plan.name, "fiscal_year": plan.fiscal_year, "status": plan.status,
+        "id": plan.pk,
+        "name": plan.name,
+        "fiscal_year": plan.fiscal_year,
+        "status": plan.status,
         "executive_sponsor": plan.executive_sponsor.username if plan.executive_sponsor else None,
         "published_at": plan.published_at,
-    }  # fmt: skip
+    }
 
 
 def plan_out(plan: Plan) -> dict[str, Any]:
@@ -317,11 +357,23 @@ def plan_out(plan: Plan) -> dict[str, Any]:
         "pre_plan": [_item_out(i) for i in sel.version_items(plan, VersionKind.PRE_PLAN)],
         "plan": [_item_out(i) for i in sel.version_items(plan, VersionKind.PLAN)],
         "drastic_changes": [
-            {"id": c.pk, "key": c.key, "kind": c.kind, "title": c.title, "before": c.before, "after": c.after,
-             "explanation": c.explanation, "explained_at": c.explained_at, "acknowledged_at": c.acknowledged_at}
+            {
+                "id": c.pk,
+                "key": c.key,
+                "kind": c.kind,
+                "title": c.title,
+                "before": c.before,
+                "after": c.after,
+                "explanation": c.explanation,
+                "explained_at": c.explained_at,
+                "acknowledged_at": c.acknowledged_at,
+            }
             for c in plan.drastic_changes.all()
-        ],  # fmt: skip
-        "previews": [{"id": p.pk, "team": p.team.name, "done_at": p.done_at} for p in plan.previews.select_related("team")],
+        ],
+        "previews": [
+            {"id": p.pk, "team": p.team.name, "done_at": p.done_at}
+            for p in plan.previews.select_related("team")
+        ],
         "open_disagreements": plan.disagreements.filter(status="open").count(),
         "publish_blockers": sel.publish_blockers(plan),
     }
@@ -330,30 +382,50 @@ def plan_out(plan: Plan) -> dict[str, Any]:
 @router.get("/plans", response={200: PlanListOut, 403: ErrorOut}, summary="Plans")
 def list_plans(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     user = sel.require_reader(signed_in_user(request))
-    return offset_page(sel.plans_visible_to(user).order_by("-fiscal_year", "name", "id"), limit=query.limit,
-                       offset=query.offset, row=plan_summary)  # fmt: skip
+    return offset_page(
+        sel.plans_visible_to(user).order_by("-fiscal_year", "name", "id"),
+        limit=query.limit,
+        offset=query.offset,
+        row=plan_summary,
+    )
 
 
-@router.get("/plans/{plan_id}", response={200: PlanOut, 404: ErrorOut}, summary="One plan: versions, changes, previews")
+@router.get(
+    "/plans/{plan_id}",
+    response={200: PlanOut, 404: ErrorOut},
+    summary="One plan: versions, changes, previews",
+)
 def get_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     return plan_out(sel.plan_get(user=signed_in_user(request), plan_id=plan_id))
 
 
-@router.post("/plans", response={201: PlanOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut}, summary="Create a plan (marketing)")
+@router.post(
+    "/plans",
+    response={201: PlanOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Create a plan (marketing)",
+)
 def create_plan(request: HttpRequest, payload: PlanIn) -> HttpResponse:
     user = signed_in_user(request)
 
     def run() -> tuple[int, Any]:
         plan = services.plan_create(
-            actor=user, name=payload.name, fiscal_year=payload.fiscal_year,
+            actor=user,
+            name=payload.name,
+            fiscal_year=payload.fiscal_year,
             executive_sponsor=_user(payload.executive_sponsor, "executive_sponsor"),
-            target_threshold_pct=payload.target_threshold_pct, budget_threshold_pct=payload.budget_threshold_pct,
-            escalation_business_days=payload.escalation_business_days, attribution_model=payload.attribution_model,
-            pre_plan=_specs(payload.pre_plan), plan_items=_specs(payload.plan), channel=Channel.API,
-        )  # fmt: skip
+            target_threshold_pct=payload.target_threshold_pct,
+            budget_threshold_pct=payload.budget_threshold_pct,
+            escalation_business_days=payload.escalation_business_days,
+            attribution_model=payload.attribution_model,
+            pre_plan=_specs(payload.pre_plan),
+            plan_items=_specs(payload.plan),
+            channel=Channel.API,
+        )
         return 201, PlanOut.model_validate(plan_out(plan)).model_dump(mode="json")
 
-    return idempotent_response(request, operation="plan_create", body=payload.model_dump(mode="json"), call=run)
+    return idempotent_response(
+        request, operation="plan_create", body=payload.model_dump(mode="json"), call=run
+    )
 
 
 @router.put(
@@ -361,10 +433,14 @@ def create_plan(request: HttpRequest, payload: PlanIn) -> HttpResponse:
     response={200: PlanOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Replace the items of the pre-plan or the plan",
 )
-def set_version(request: HttpRequest, plan_id: int, kind: Literal["pre_plan", "plan"], payload: VersionIn) -> dict[str, Any]:
+def set_version(
+    request: HttpRequest, plan_id: int, kind: Literal["pre_plan", "plan"], payload: VersionIn
+) -> dict[str, Any]:
     user = signed_in_user(request)
     plan = sel.plan_get(user=user, plan_id=plan_id)
-    services.plan_version_set(plan=plan, actor=user, kind=kind, items=_specs(payload.items) or [], channel=Channel.API)
+    services.plan_version_set(
+        plan=plan, actor=user, kind=kind, items=_specs(payload.items) or [], channel=Channel.API
+    )
     return plan_out(sel.plan_get(user=user, plan_id=plan_id))
 
 
@@ -375,7 +451,9 @@ def set_version(request: HttpRequest, plan_id: int, kind: Literal["pre_plan", "p
 )
 def publish_plan(request: HttpRequest, plan_id: int) -> dict[str, Any]:
     user = signed_in_user(request)
-    plan = services.plan_publish(plan=sel.plan_get(user=user, plan_id=plan_id), actor=user, channel=Channel.API)
+    plan = services.plan_publish(
+        plan=sel.plan_get(user=user, plan_id=plan_id), actor=user, channel=Channel.API
+    )
     return plan_out(plan)
 
 
@@ -392,8 +470,12 @@ class ExplainIn(Schema):
 )
 def explain_change(request: HttpRequest, change_id: int, payload: ExplainIn) -> Any:
     user = signed_in_user(request)
-    change = services.drastic_change_explain(change=sel.drastic_change_get(user=user, change_id=change_id), actor=user,
-                                             explanation=payload.explanation, channel=Channel.API)  # fmt: skip
+    change = services.drastic_change_explain(
+        change=sel.drastic_change_get(user=user, change_id=change_id),
+        actor=user,
+        explanation=payload.explanation,
+        channel=Channel.API,
+    )
     return change
 
 
@@ -404,8 +486,9 @@ def explain_change(request: HttpRequest, change_id: int, payload: ExplainIn) -> 
 )
 def acknowledge_change(request: HttpRequest, change_id: int) -> Any:
     user = signed_in_user(request)
-    return services.drastic_change_acknowledge(change=sel.drastic_change_get(user=user, change_id=change_id), actor=user,
-                                               channel=Channel.API)  # fmt: skip
+    return services.drastic_change_acknowledge(
+        change=sel.drastic_change_get(user=user, change_id=change_id), actor=user, channel=Channel.API
+    )
 
 
 class PreviewsIn(Schema):
@@ -424,7 +507,9 @@ def send_previews(request: HttpRequest, plan_id: int, payload: PreviewsIn) -> li
     plan = sel.plan_get(user=user, plan_id=plan_id)
     teams = list(Team.objects.filter(pk__in=payload.teams))
     if len(teams) != len(set(payload.teams)):
-        raise ApplicationError("Some of those teams do not exist.", detail={"teams": "unknown ids"}, status=422)
+        raise ApplicationError(
+            "Some of those teams do not exist.", detail={"teams": "unknown ids"}, status=422
+        )
     previews = services.previews_send(plan=plan, actor=user, teams=teams, channel=Channel.API)
     return [{"id": p.pk, "team": p.team.name, "done_at": p.done_at} for p in previews]
 
@@ -455,9 +540,16 @@ def comment_item(request: HttpRequest, preview_id: int, payload: CommentIn) -> H
     item = sel.plan_item_get(user=user, item_id=payload.item)
 
     def run() -> tuple[int, Any]:
-        comment = services.item_comment_add(preview=preview, item=item, actor=user, body=payload.body, channel=Channel.API)
-        out = {"id": comment.pk, "item": item.pk, "author": user.username, "body": comment.body,
-               "created_at": comment.created_at}  # fmt: skip
+        comment = services.item_comment_add(
+            preview=preview, item=item, actor=user, body=payload.body, channel=Channel.API
+        )
+        out = {
+            "id": comment.pk,
+            "item": item.pk,
+            "author": user.username,
+            "body": comment.body,
+            "created_at": comment.created_at,
+        }
         return 201, CommentOut.model_validate(out).model_dump(mode="json")
 
     body = {"preview": preview_id, **payload.model_dump(mode="json")}
@@ -471,8 +563,9 @@ def comment_item(request: HttpRequest, preview_id: int, payload: CommentIn) -> H
 )
 def mark_preview_done(request: HttpRequest, preview_id: int) -> dict[str, Any]:
     user = signed_in_user(request)
-    preview = services.preview_mark_done(preview=sel.preview_get(user=user, preview_id=preview_id), actor=user,
-                                         channel=Channel.API)  # fmt: skip
+    preview = services.preview_mark_done(
+        preview=sel.preview_get(user=user, preview_id=preview_id), actor=user, channel=Channel.API
+    )
     return {"id": preview.pk, "team": preview.team.name, "done_at": preview.done_at}
 
 
@@ -514,15 +607,31 @@ def disagreement_out(d: Disagreement) -> dict[str, Any]:
         return user.username if user else None
 
     return {
-        "id": d.pk, "plan": d.plan_id, "item": d.item_id, "raised_by": d.raised_by.username, "body": d.body,
-        "status": d.status, "level": d.level, "assignee": name(d.assignee), "due_at": d.due_at,
-        "resolution": d.resolution, "resolved_by": name(d.resolved_by), "resolved_at": d.resolved_at,
+        "id": d.pk,
+        "plan": d.plan_id,
+        "item": d.item_id,
+        "raised_by": d.raised_by.username,
+        "body": d.body,
+        "status": d.status,
+        "level": d.level,
+        "assignee": name(d.assignee),
+        "due_at": d.due_at,
+        "resolution": d.resolution,
+        "resolved_by": name(d.resolved_by),
+        "resolved_at": d.resolved_at,
         "history": [
-            {"kind": s.kind, "at": s.at, "actor": name(s.actor), "assignee": name(s.assignee), "level": s.level,
-             "due_at": s.due_at, "note": s.note}
+            {
+                "kind": s.kind,
+                "at": s.at,
+                "actor": name(s.actor),
+                "assignee": name(s.assignee),
+                "level": s.level,
+                "due_at": s.due_at,
+                "note": s.note,
+            }
             for s in d.steps.select_related("actor", "assignee")
         ],
-    }  # fmt: skip
+    }
 
 
 @router.post(
@@ -536,7 +645,9 @@ def raise_disagreement(request: HttpRequest, item_id: int, payload: Disagreement
     preview = sel.preview_get(user=user, preview_id=payload.preview) if payload.preview else None
 
     def run() -> tuple[int, Any]:
-        d = services.disagreement_raise(item=item, actor=user, body=payload.body, preview=preview, channel=Channel.API)
+        d = services.disagreement_raise(
+            item=item, actor=user, body=payload.body, preview=preview, channel=Channel.API
+        )
         out = disagreement_out(sel.disagreement_get(user=user, disagreement_id=d.pk))
         return 201, DisagreementOut.model_validate(out).model_dump(mode="json")
 
@@ -544,9 +655,15 @@ def raise_disagreement(request: HttpRequest, item_id: int, payload: Disagreement
     return idempotent_response(request, operation="plan_disagreement_raise", body=body, call=run)
 
 
-@router.get("/disagreements/{disagreement_id}", response={200: DisagreementOut, 404: ErrorOut}, summary="A disagreement and its history")
+@router.get(
+    "/disagreements/{disagreement_id}",
+    response={200: DisagreementOut, 404: ErrorOut},
+    summary="A disagreement and its history",
+)
 def get_disagreement(request: HttpRequest, disagreement_id: int) -> dict[str, Any]:
-    return disagreement_out(sel.disagreement_get(user=signed_in_user(request), disagreement_id=disagreement_id))
+    return disagreement_out(
+        sel.disagreement_get(user=signed_in_user(request), disagreement_id=disagreement_id)
+    )
 
 
 class ResolveIn(Schema):
@@ -563,5 +680,7 @@ class ResolveIn(Schema):
 def resolve_disagreement(request: HttpRequest, disagreement_id: int, payload: ResolveIn) -> dict[str, Any]:
     user = signed_in_user(request)
     d = sel.disagreement_get(user=user, disagreement_id=disagreement_id)
-    services.disagreement_resolve(disagreement=d, actor=user, resolution=payload.resolution, channel=Channel.API)
+    services.disagreement_resolve(
+        disagreement=d, actor=user, resolution=payload.resolution, channel=Channel.API
+    )
     return disagreement_out(sel.disagreement_get(user=user, disagreement_id=disagreement_id))

@@ -35,4 +35,6 @@ class PlanningConfig(AppConfig):
             ),
         )
         register_calendar_source("planning", planning_calendar_entries)
-        register_nav_link(NavLink("Planning", "/planning/", ALL_RECORDS_ROLES | SALES_FLOOR_ROLES), after="Campaigns")
+        register_nav_link(
+            NavLink("Planning", "/planning/", ALL_RECORDS_ROLES | SALES_FLOOR_ROLES), after="Campaigns"
+        )

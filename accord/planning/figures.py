@@ -17,7 +17,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
@@ -55,18 +54,26 @@ INTERNAL = "Internal: revenue figure, not for use outside the company."
 def period_moments(start: date, end: date) -> tuple[datetime, datetime]:
     """``start..end`` (days inclusive, site time zone) as half-open aware moments."""
     zone = timezone.get_current_timezone()
-    return datetime.combine(start, time.min, tzinfo=zone), datetime.combine(end + timedelta(days=1), time.min, tzinfo=zone)
+    return datetime.combine(start, time.min, tzinfo=zone), datetime.combine(
+        end + timedelta(days=1), time.min, tzinfo=zone
+    )
 
 
 def _team_member_ids(goal: Goal) -> list[int] | None:
     if goal.team_id is None:
         return None
-    return list(User.objects.filter(Q(team_id=goal.team_id) | Q(managed_teams=goal.team_id)).values_list("pk", flat=True))
+    return list(
+        User.objects.filter(Q(team_id=goal.team_id) | Q(managed_teams=goal.team_id)).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def stage_entries(stage: str, start: date, end: date, owners: list[int] | None = None) -> QuerySet[Event]:
     since, until = period_moments(start, end)
-    events = Event.objects.filter(subject_type="lead", stage=stage, occurred_at__gte=since, occurred_at__lt=until)
+    events = Event.objects.filter(
+        subject_type="lead", stage=stage, occurred_at__gte=since, occurred_at__lt=until
+    )
     if owners is not None:
         events = events.filter(subject_id__in=Lead.objects.filter(owner_id__in=owners).values("pk"))
     return events
@@ -74,7 +81,9 @@ def stage_entries(stage: str, start: date, end: date, owners: list[int] | None =
 
 def won_deals(start: date, end: date, owners: list[int] | None = None) -> QuerySet[Deal]:
     since, until = period_moments(start, end)
-    deals = Deal.objects.filter(stage=DealStage.WON, closed_at__gte=since, closed_at__lt=until, currency=CURRENCY)
+    deals = Deal.objects.filter(
+        stage=DealStage.WON, closed_at__gte=since, closed_at__lt=until, currency=CURRENCY
+    )
     if owners is not None:
         deals = deals.filter(owner_id__in=owners)
     return deals
@@ -97,7 +106,9 @@ def marketing_cost(start: date, end: date, campaign_ids: list[int] | None = None
     return total
 
 
-def sla_met(start: date, end: date, owners: list[int] | None = None, now: datetime | None = None) -> tuple[int, int]:
+def sla_met(
+    start: date, end: date, owners: list[int] | None = None, now: datetime | None = None
+) -> tuple[int, int]:
     """(met on time, breached) of clocks due in the period, as the SLA compliance figure counts them."""
     since, until = period_moments(start, end)
     now = now or timezone.now()
@@ -106,9 +117,15 @@ def sla_met(start: date, end: date, owners: list[int] | None = None, now: dateti
         clocks = clocks.filter(owner_id__in=owners)
     on_time = Q(met_at__isnull=False, met_at__lte=F("due_at"))
     met = clocks.filter(on_time).count()
-    breached = clocks.exclude(on_time).filter(
-        Q(breached_at__isnull=False) | Q(met_at__isnull=False) | Q(stopped_at__isnull=True, due_at__lte=now)
-    ).count()
+    breached = (
+        clocks.exclude(on_time)
+        .filter(
+            Q(breached_at__isnull=False)
+            | Q(met_at__isnull=False)
+            | Q(stopped_at__isnull=True, due_at__lte=now)
+        )
+        .count()
+    )
     return met, breached
 
 
@@ -127,7 +144,9 @@ def _ratio(numerator: Decimal, denominator: Decimal, places: str = "0.01") -> De
     return (numerator / denominator).quantize(Decimal(places))
 
 
-def metric_value(metric: str, start: date, end: date, owners: list[int] | None = None, model: str = attribution.LINEAR) -> Decimal | None:
+def metric_value(
+    metric: str, start: date, end: date, owners: list[int] | None = None, model: str = attribution.LINEAR
+) -> Decimal | None:
     """One measured metric over ``start..end`` (None when it has no value, e.g. a ratio over nothing)."""
     if metric == Metric.MQLS:
         return Decimal(stage_entries(Stage.MQL, start, end).count())
@@ -154,7 +173,9 @@ def metric_value(metric: str, start: date, end: date, owners: list[int] | None =
         return Decimal(comments.values("item_id").distinct().count())
     if metric == Metric.MEETINGS_ATTENDED:
         since, until = period_moments(start, end)
-        rows = Attendance.objects.filter(attended=True, meeting__starts_at__gte=since, meeting__starts_at__lt=until)
+        rows = Attendance.objects.filter(
+            attended=True, meeting__starts_at__gte=since, meeting__starts_at__lt=until
+        )
         if owners is not None:
             rows = rows.filter(user_id__in=owners)
         return Decimal(rows.count())
@@ -215,7 +236,11 @@ class Roi:
 
 
 def _costed_campaigns(start: date, end: date) -> dict[int, Decimal]:
-    ids = set(CostLine.objects.filter(period_end__gte=start, period_start__lte=end, currency=CURRENCY).values_list("campaign_id", flat=True))
+    ids = set(
+        CostLine.objects.filter(period_end__gte=start, period_start__lte=end, currency=CURRENCY).values_list(
+            "campaign_id", flat=True
+        )
+    )
     return campaign_costs(campaign_ids=ids, start=start, end=end, include_children=False)
 
 
@@ -226,12 +251,14 @@ def roi(start: date, end: date, model: str = attribution.LINEAR, plan: Plan | No
     costs = _costed_campaigns(start, end)
     credited = attributed_revenue(model=model, start=start, end=end, group_by="campaign")
     revenue: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for row in credited.rows:
-        if row.currency == CURRENCY and row.campaign_id is not None:
-            revenue[row.campaign_id] += row.revenue
+    for credited_row in credited.rows:
+        if credited_row.currency == CURRENCY and credited_row.campaign_id is not None:
+            revenue[credited_row.campaign_id] += credited_row.revenue
     ids = set(costs) | set(revenue)
     campaigns = {c.pk: c for c in Campaign.objects.filter(pk__in=ids).only("pk", "name", "channel")}
-    result = Roi(model=model, label=attribution.LABELS[model], caveat=attribution.CAVEATS[model], start=start, end=end)
+    result = Roi(
+        model=model, label=attribution.LABELS[model], caveat=attribution.CAVEATS[model], start=start, end=end
+    )
     channels: dict[str, RoiRow] = {}
     for pk in sorted(ids, key=lambda i: campaigns[i].name if i in campaigns else ""):
         campaign = campaigns.get(pk)
@@ -239,20 +266,32 @@ def roi(start: date, end: date, model: str = attribution.LINEAR, plan: Plan | No
             continue
         row = RoiRow(key=pk, label=campaign.name, revenue=revenue.get(pk, ZERO), cost=costs.get(pk, ZERO))
         result.by_campaign.append(row)
-        channel = channels.setdefault(campaign.channel, RoiRow(key=campaign.channel, label=campaign.get_channel_display()))
+        channel = channels.setdefault(
+            campaign.channel, RoiRow(key=campaign.channel, label=campaign.get_channel_display())
+        )
         channel.revenue += row.revenue
         channel.cost += row.cost
     result.by_channel = sorted(channels.values(), key=lambda r: r.label)
     result.revenue = sum((r.revenue for r in result.by_campaign), ZERO)
     result.cost = marketing_cost(start, end)
     if plan is not None:
-        items = PlanItem.objects.filter(version__plan=plan, version__kind=VersionKind.PLAN, kind=ItemKind.STRATEGY).prefetch_related("campaigns")
+        items = PlanItem.objects.filter(
+            version__plan=plan, version__kind=VersionKind.PLAN, kind=ItemKind.STRATEGY
+        ).prefetch_related("campaigns")
         for item in items:
             linked = [c.pk for c in item.campaigns.all()]
-            own = campaign_costs(campaign_ids=linked, start=start, end=end, include_children=False) if linked else {}
+            own = (
+                campaign_costs(campaign_ids=linked, start=start, end=end, include_children=False)
+                if linked
+                else {}
+            )
             result.by_strategy.append(
-                RoiRow(key=item.key, label=item.title, revenue=sum((revenue.get(c, ZERO) for c in linked), ZERO),
-                       cost=sum(own.values(), ZERO))  # fmt: skip
+                RoiRow(
+                    key=item.key,
+                    label=item.title,
+                    revenue=sum((revenue.get(c, ZERO) for c in linked), ZERO),
+                    cost=sum(own.values(), ZERO),
+                )
             )
     return result
 
@@ -297,9 +336,13 @@ def lifetime_value(until: date | None = None) -> Ltv:
     deals = Deal.objects.filter(stage=DealStage.WON, currency=CURRENCY)
     if until is not None:
         deals = deals.filter(closed_at__lt=period_moments(until, until)[1])
-    totals = {row["account_id"]: row["total"] for row in deals.values("account_id").annotate(total=Sum("amount"))}
+    totals = {
+        row["account_id"]: row["total"] for row in deals.values("account_id").annotate(total=Sum("amount"))
+    }
     first_contact: dict[int, int] = {}
-    for account_id, contact_id in deals.order_by("account_id", "closed_at", "id").values_list("account_id", "contact_id"):
+    for account_id, contact_id in deals.order_by("account_id", "closed_at", "id").values_list(
+        "account_id", "contact_id"
+    ):
         first_contact.setdefault(account_id, contact_id)
     sources = dict(Lead.objects.filter(pk__in=first_contact.values()).values_list("pk", "source__name"))
     first_campaign: dict[int, str] = {}
@@ -326,9 +369,13 @@ def lifetime_value(until: date | None = None) -> Ltv:
     def ordered(rows: dict[str, LtvRow]) -> list[LtvRow]:
         return sorted(rows.values(), key=lambda r: (-(r.value or 0), r.key))
 
-    return Ltv(by_source=ordered(groups["source"]), by_first_campaign=ordered(groups["campaign"]),
-               by_segment=ordered(groups["segment"]), customers=len(totals),
-               revenue=sum(totals.values(), ZERO))  # fmt: skip
+    return Ltv(
+        by_source=ordered(groups["source"]),
+        by_first_campaign=ordered(groups["campaign"]),
+        by_segment=ordered(groups["segment"]),
+        customers=len(totals),
+        revenue=sum(totals.values(), ZERO),
+    )
 
 
 # --- prospect profile match -----------------------------------------------------------------------------
@@ -340,7 +387,9 @@ class ProfileMatch:
     customers_matching: int
     pipeline: int
     pipeline_matching: int
-    differences: dict[str, list[tuple[str, int, int, bool]]]  # dimension -> (value, customers, pipeline, in profile)
+    differences: dict[
+        str, list[tuple[str, int, int, bool]]
+    ]  # dimension -> (value, customers, pipeline, in profile)
 
     @staticmethod
     def share(part: int, whole: int) -> Decimal | None:
@@ -390,7 +439,9 @@ def profile_match(profile: ProspectProfile) -> ProfileMatch:
     """What share of current customers (accounts with a won deal) and of open pipeline (accounts with an
     open deal) match the profile, and how they spread by vertical, size band and region."""
     customers = Account.objects.filter(deals__stage=DealStage.WON).distinct()
-    pipeline = Account.objects.filter(deals__stage__in=[DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION]).distinct()
+    pipeline = Account.objects.filter(
+        deals__stage__in=[DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION]
+    ).distinct()
     condition = profile_condition(profile)
     differences: dict[str, list[tuple[str, int, int, bool]]] = {}
     wanted_industries = {i.lower() for i in profile.industries}
@@ -444,7 +495,9 @@ class PromiseScore:
         return (Decimal(self.kept_on_time * 100) / self.due).quantize(Decimal("0.1")) if self.due else None
 
 
-def promises_kept_per_quarter(promises: QuerySet[Promise], quarters: int = 4, today: date | None = None) -> list[PromiseScore]:
+def promises_kept_per_quarter(
+    promises: QuerySet[Promise], quarters: int = 4, today: date | None = None
+) -> list[PromiseScore]:
     """Promises due in each of the last ``quarters`` fiscal quarters, and how many were kept by their
     due day (in the site's time zone)."""
     calendar = fiscal_calendar()
@@ -454,8 +507,11 @@ def promises_kept_per_quarter(promises: QuerySet[Promise], quarters: int = 4, to
     for _ in range(quarters):
         first, last = calendar.quarter_bounds(day)
         due = promises.filter(due_on__gte=first, due_on__lte=last)
-        kept = sum(1 for kept_at, due_on in due.exclude(kept_at__isnull=True).values_list("kept_at", "due_on")
-                   if timezone.localtime(kept_at).date() <= due_on)  # fmt: skip
+        kept = sum(
+            1
+            for kept_at, due_on in due.exclude(kept_at__isnull=True).values_list("kept_at", "due_on")
+            if timezone.localtime(kept_at).date() <= due_on
+        )
         scores.append(PromiseScore(label=calendar.label(first), due=due.count(), kept_on_time=kept))
         day = first - timedelta(days=1)
     return scores
@@ -494,7 +550,9 @@ def _sourced_leads_of(person: User, lead_ids: list[int]) -> set[int]:
     """Of ``lead_ids``, those whose first touch came through a campaign ``person`` owns."""
     first: dict[int, int | None] = {}
     for lead_id, campaign_id in (
-        Touchpoint.objects.filter(lead_id__in=lead_ids).order_by("lead_id", "occurred_at", "id").values_list("lead_id", "campaign_id")
+        Touchpoint.objects.filter(lead_id__in=lead_ids)
+        .order_by("lead_id", "occurred_at", "id")
+        .values_list("lead_id", "campaign_id")
     ):
         first.setdefault(lead_id, campaign_id)
     owned = set(Campaign.objects.filter(owner=person).values_list("pk", flat=True))
@@ -516,51 +574,130 @@ def performance_statement(person: User, start: date, end: date) -> Statement:
     if roles & {Role.MARKETING, Role.MARKETING_HEAD}:
         sql_events = list(stage_entries(Stage.SQL, start, end).values_list("subject_id", flat=True))
         mine = _sourced_leads_of(person, sql_events)
-        figures.append(Figure("qualified_leads", "Qualified leads (SQL) from my campaigns", len(mine),
-                              [Record(f"Lead {pk}", f"/leads/{pk}/") for pk in sorted(mine)[:RECORD_LIMIT]]))  # fmt: skip
+        figures.append(
+            Figure(
+                "qualified_leads",
+                "Qualified leads (SQL) from my campaigns",
+                len(mine),
+                [Record(f"Lead {pk}", f"/leads/{pk}/") for pk in sorted(mine)[:RECORD_LIMIT]],
+            )
+        )
         won = list(qualified_leads_won(start, end).values_list("pk", "contact_id", "amount", "name"))
         sourced = _sourced_leads_of(person, [c for _, c, _, _ in won])
         closed = [(pk, amount, name) for pk, contact, amount, name in won if contact in sourced]
         records = [Record(name, f"/deals/{pk}/") for pk, _, name in closed[:RECORD_LIMIT]]
-        figures.append(Figure("closed_qualified_leads", "Closed, qualified leads from my campaigns", len(closed), records))
-        figures.append(Figure("closed_revenue", f"Revenue of those deals ({CURRENCY})",
-                              sum((a for _, a, _ in closed), ZERO), records, internal=True))  # fmt: skip
+        figures.append(
+            Figure(
+                "closed_qualified_leads", "Closed, qualified leads from my campaigns", len(closed), records
+            )
+        )
+        figures.append(
+            Figure(
+                "closed_revenue",
+                f"Revenue of those deals ({CURRENCY})",
+                sum((a for _, a, _ in closed), ZERO),
+                records,
+                internal=True,
+            )
+        )
     if roles & {Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD}:
-        clocks = SlaClock.objects.filter(owner=person, due_at__gte=since, due_at__lt=until).order_by("due_at", "id")
-        on_time = [c for c in clocks.only("pk", "lead_id", "met_at", "due_at") if c.met_at and c.met_at <= c.due_at]
+        clocks = SlaClock.objects.filter(owner=person, due_at__gte=since, due_at__lt=until).order_by(
+            "due_at", "id"
+        )
+        on_time = [
+            c for c in clocks.only("pk", "lead_id", "met_at", "due_at") if c.met_at and c.met_at <= c.due_at
+        ]
         met, breached = sla_met(start, end, [person.pk])
-        figures.append(Figure("sla_met", "Marketing leads followed up on time (SLA clocks met)", met,
-                              [Record(f"Lead {c.lead_id}", f"/leads/{c.lead_id}/") for c in on_time[:RECORD_LIMIT]]))  # fmt: skip
-        missed_ids = list(clocks.exclude(pk__in=[c.pk for c in on_time]).values_list("lead_id", flat=True)[:RECORD_LIMIT])
-        figures.append(Figure("sla_missed", "SLA deadlines missed", breached,
-                              [Record(f"Lead {pk}", f"/leads/{pk}/") for pk in missed_ids]))  # fmt: skip
-        accepted = list(Event.objects.filter(type="lead.accepted", actor=person, occurred_at__gte=since,
-                                             occurred_at__lt=until).values_list("subject_id", flat=True))  # fmt: skip
-        figures.append(Figure("accepted", "Marketing leads accepted", len(accepted),
-                              [Record(f"Lead {pk}", f"/leads/{pk}/") for pk in accepted[:RECORD_LIMIT]]))  # fmt: skip
-    comments = ItemComment.objects.filter(author=person, created_at__gte=since, created_at__lt=until).select_related("item")
+        figures.append(
+            Figure(
+                "sla_met",
+                "Marketing leads followed up on time (SLA clocks met)",
+                met,
+                [Record(f"Lead {c.lead_id}", f"/leads/{c.lead_id}/") for c in on_time[:RECORD_LIMIT]],
+            )
+        )
+        missed_ids = list(
+            clocks.exclude(pk__in=[c.pk for c in on_time]).values_list("lead_id", flat=True)[:RECORD_LIMIT]
+        )
+        figures.append(
+            Figure(
+                "sla_missed",
+                "SLA deadlines missed",
+                breached,
+                [Record(f"Lead {pk}", f"/leads/{pk}/") for pk in missed_ids],
+            )
+        )
+        accepted = list(
+            Event.objects.filter(
+                type="lead.accepted", actor=person, occurred_at__gte=since, occurred_at__lt=until
+            ).values_list("subject_id", flat=True)
+        )
+        figures.append(
+            Figure(
+                "accepted",
+                "Marketing leads accepted",
+                len(accepted),
+                [Record(f"Lead {pk}", f"/leads/{pk}/") for pk in accepted[:RECORD_LIMIT]],
+            )
+        )
+    comments = ItemComment.objects.filter(
+        author=person, created_at__gte=since, created_at__lt=until
+    ).select_related("item")
     items = {c.item_id: c for c in comments}
-    figures.append(Figure("items_commented", "Plan items commented in previews", len(items),
-                          [Record(c.item.title, f"/planning/previews/{c.preview_id}/") for c in list(items.values())[:RECORD_LIMIT]]))  # fmt: skip
+    figures.append(
+        Figure(
+            "items_commented",
+            "Plan items commented in previews",
+            len(items),
+            [
+                Record(c.item.title, f"/planning/previews/{c.preview_id}/")
+                for c in list(items.values())[:RECORD_LIMIT]
+            ],
+        )
+    )
     done = Preview.objects.filter(done_by=person, done_at__gte=since, done_at__lt=until)
-    figures.append(Figure("previews_done", "Plan previews marked done", done.count(),
-                          [Record(str(p.team), f"/planning/previews/{p.pk}/") for p in done.select_related("team")[:RECORD_LIMIT]]))  # fmt: skip
-    attended = Attendance.objects.filter(user=person, attended=True, meeting__starts_at__gte=since,
-                                         meeting__starts_at__lt=until).select_related("meeting")  # fmt: skip
-    figures.append(Figure("meetings_attended", "Planning meetings attended", attended.count(),
-                          [Record(a.meeting.title, f"/planning/meetings/{a.meeting_id}/") for a in attended[:RECORD_LIMIT]]))  # fmt: skip
+    figures.append(
+        Figure(
+            "previews_done",
+            "Plan previews marked done",
+            done.count(),
+            [
+                Record(str(p.team), f"/planning/previews/{p.pk}/")
+                for p in done.select_related("team")[:RECORD_LIMIT]
+            ],
+        )
+    )
+    attended = Attendance.objects.filter(
+        user=person, attended=True, meeting__starts_at__gte=since, meeting__starts_at__lt=until
+    ).select_related("meeting")
+    figures.append(
+        Figure(
+            "meetings_attended",
+            "Planning meetings attended",
+            attended.count(),
+            [Record(a.meeting.title, f"/planning/meetings/{a.meeting_id}/") for a in attended[:RECORD_LIMIT]],
+        )
+    )
     promises = Promise.objects.filter(owner=person, due_on__gte=start, due_on__lte=end)
     kept = [p for p in promises if p.kept_at and timezone.localtime(p.kept_at).date() <= p.due_on]
     if promises.exists():
-        figures.append(Figure("promises_kept", "Promises to sales kept on time", f"{len(kept)} of {promises.count()}",
-                              [Record(p.title, "/planning/promises/") for p in kept[:RECORD_LIMIT]]))  # fmt: skip
+        figures.append(
+            Figure(
+                "promises_kept",
+                "Promises to sales kept on time",
+                f"{len(kept)} of {promises.count()}",
+                [Record(p.title, "/planning/promises/") for p in kept[:RECORD_LIMIT]],
+            )
+        )
     return Statement(person=person, start=start, end=end, figures=figures)
 
 
 def shareable_results(plan: Plan, start: date, end: date) -> list[tuple[str, int | str]]:
     """Plan results for the wider company: activity measures only (D5: revenue claims are left to
     sales' own figures)."""
-    strategies = PlanItem.objects.filter(version__plan=plan, version__kind=VersionKind.PLAN, kind=ItemKind.STRATEGY)
+    strategies = PlanItem.objects.filter(
+        version__plan=plan, version__kind=VersionKind.PLAN, kind=ItemKind.STRATEGY
+    )
     since, until = period_moments(start, end)
     campaigns = Campaign.objects.filter(plan_items__in=strategies).distinct()
     touches = Touchpoint.objects.filter(campaign__in=campaigns, occurred_at__gte=since, occurred_at__lt=until)

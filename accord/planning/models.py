@@ -51,7 +51,9 @@ class Goal(BaseModel):
     title = models.CharField(max_length=200)
     metric = models.CharField(max_length=32, choices=Metric.choices)
     unit = models.CharField(
-        max_length=80, blank=True, help_text="For a custom metric: what is counted (e.g. creative reviews done)."
+        max_length=80,
+        blank=True,
+        help_text="For a custom metric: what is counted (e.g. creative reviews done).",
     )
     target = models.DecimalField(max_digits=16, decimal_places=2)
     period_start = models.DateField()
@@ -63,7 +65,11 @@ class Goal(BaseModel):
     plan = models.ForeignKey("Plan", null=True, blank=True, on_delete=models.SET_NULL, related_name="goals")
     serves = models.ManyToManyField("self", symmetrical=False, blank=True, related_name="served_by")
     reported_progress = models.DecimalField(
-        max_digits=16, decimal_places=2, null=True, blank=True, help_text="For a custom metric: the count so far."
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="For a custom metric: the count so far.",
     )
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -71,7 +77,9 @@ class Goal(BaseModel):
         ordering = ["period_start", "side", "title", "id"]
         indexes = [models.Index(fields=["side", "period_start"], name="goal_side_period")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")), name="goal_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")), name="goal_period_order"
+            ),
             models.CheckConstraint(condition=models.Q(target__gt=0), name="goal_target_positive"),
         ]
 
@@ -154,7 +162,11 @@ class PlanItem(BaseModel):
     key = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
     amount = models.DecimalField(
-        max_digits=16, decimal_places=2, null=True, blank=True, help_text="A target's number or a budget line's money."
+        max_digits=16,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="A target's number or a budget line's money.",
     )
     description = models.TextField(blank=True)
     involves_sales = models.BooleanField(default=True)
@@ -189,7 +201,9 @@ class DrasticChange(BaseModel):
     explanation = models.TextField(blank=True)
     explained_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     explained_at = models.DateTimeField(null=True, blank=True)
-    acknowledged_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -257,7 +271,9 @@ class Disagreement(BaseModel):
     item = models.ForeignKey(PlanItem, on_delete=models.CASCADE, related_name="disagreements")
     raised_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     body = models.TextField()
-    status = models.CharField(max_length=10, choices=DisagreementStatus.choices, default=DisagreementStatus.OPEN)
+    status = models.CharField(
+        max_length=10, choices=DisagreementStatus.choices, default=DisagreementStatus.OPEN
+    )
     level = models.PositiveSmallIntegerField(default=1, help_text="1 = the first person asked to decide.")
     assignee = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     due_at = models.DateTimeField(null=True, blank=True)
@@ -310,7 +326,9 @@ class Meeting(BaseModel):
     kind = models.CharField(max_length=16, choices=MeetingKind.choices)
     title = models.CharField(max_length=200)
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings")
-    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     starts_at = models.DateTimeField(db_index=True)
     agenda = models.TextField(blank=True)
     notes = models.TextField(blank=True)
@@ -382,9 +400,13 @@ class Promise(BaseModel):
     owner = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="planning_promises")
     due_on = models.DateField(db_index=True)
     made_in = models.CharField(max_length=12, choices=PromiseSource.choices, default=PromiseSource.MEETING)
-    meeting = models.ForeignKey(Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises")
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises"
+    )
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="promises")
-    team = models.ForeignKey("people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    team = models.ForeignKey(
+        "people.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     kept_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -405,7 +427,9 @@ class ProspectProfile(BaseModel):
     countries = models.JSONField(default=list, blank=True)
     min_size = models.PositiveIntegerField(null=True, blank=True)
     max_size = models.PositiveIntegerField(null=True, blank=True)
-    rationale = models.TextField(blank=True, help_text="Why next year's prospect differs from today's customers.")
+    rationale = models.TextField(
+        blank=True, help_text="Why next year's prospect differs from today's customers."
+    )
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:

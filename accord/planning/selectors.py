@@ -38,12 +38,14 @@ PLAN_EDITOR_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 # Sales leadership acknowledges marketing's explanations of drastic changes.
 SALES_LEAD_ROLES = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD})
 # Who sets goals of each side.
-GOAL_SETTER_ROLES = {
+GOAL_SETTER_ROLES: dict[str, frozenset[str]] = {
     Side.MARKETING: frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD}),
     Side.SALES: frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD}),
 }
 # Who calls planning meetings (the heads' pre-planning meeting, a team's tactics meeting).
-MEETING_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD})
+MEETING_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD}
+)
 # Who reads planning at all: every role (a signed-in person without a role sees nothing).
 READER_ROLES = frozenset(Role.values)
 # Revenue figures (ROI, lifetime value, revenue in the statements) are internal: as for attribution.
@@ -175,7 +177,9 @@ def publish_blockers(plan: Plan) -> list[str]:
         blockers.append("The plan has no plan version yet.")
     for change in plan.drastic_changes.all():
         if not change.explained_at:
-            blockers.append(f"Marketing has not explained the drastic change “{change.title}” ({change.get_kind_display().lower()}).")
+            blockers.append(
+                f"Marketing has not explained the drastic change “{change.title}” ({change.get_kind_display().lower()})."
+            )
         elif not change.acknowledged_at:
             blockers.append(f"Sales has not acknowledged the explanation of “{change.title}”.")
     open_count = plan.disagreements.filter(status=DisagreementStatus.OPEN).count()
@@ -243,7 +247,9 @@ def can_resolve(user: Any, disagreement: Disagreement) -> bool:
 def disagreements_waiting_on(user: Any) -> QuerySet[Disagreement]:
     if not is_signed_in(user):
         return Disagreement.objects.none()
-    return Disagreement.objects.filter(status=DisagreementStatus.OPEN, assignee=user).select_related("item", "plan")
+    return Disagreement.objects.filter(status=DisagreementStatus.OPEN, assignee=user).select_related(
+        "item", "plan"
+    )
 
 
 # --- meetings, promises, profiles ---------------------------------------------------------------------
@@ -274,9 +280,11 @@ def can_run_meeting(user: Any, meeting: Meeting) -> bool:
 
 
 def action_item_get(*, user: Any, action_id: int) -> ActionItem:
-    action = ActionItem.objects.select_related("meeting").filter(
-        pk=action_id, meeting__in=meetings_visible_to(user)
-    ).first()
+    action = (
+        ActionItem.objects.select_related("meeting")
+        .filter(pk=action_id, meeting__in=meetings_visible_to(user))
+        .first()
+    )
     if action is None:
         raise NotFound(f"Action item {action_id} was not found.", detail={"id": action_id})
     return action

@@ -147,29 +147,42 @@ def goal_create(
     """A new SMART goal; a marketing goal may serve sales goals. Refuses (422) naming what is missing."""
     if side not in Side.values:
         raise ApplicationError(
-            "Say whose goal this is: side must be sales or marketing.", detail={"side": "sales or marketing"}, status=422
+            "Say whose goal this is: side must be sales or marketing.",
+            detail={"side": "sales or marketing"},
+            status=422,
         )
     _require(sel.can_set_goal(actor, side), f"Your role may not set {side} goals.")
     problems = goal_smart_problems(
-        metric=metric, unit=_clean(unit), target=target, period_start=period_start, period_end=period_end, owner=owner
+        metric=metric,
+        unit=_clean(unit),
+        target=target,
+        period_start=period_start,
+        period_end=period_end,
+        owner=owner,
     )
     if problems:
         raise _smart_refusal(problems)
     if serves and side != Side.MARKETING:
         raise ApplicationError(
-            "Only a marketing goal serves sales goals.", detail={"serves": "only for marketing goals"}, status=422
+            "Only a marketing goal serves sales goals.",
+            detail={"serves": "only for marketing goals"},
+            status=422,
         )
     wrong = [g.pk for g in serves if g.side != Side.SALES]
     if wrong:
         raise ApplicationError(
-            "A marketing goal serves sales goals only.", detail={"serves": f"not sales goals: {wrong}"}, status=422
+            "A marketing goal serves sales goals only.",
+            detail={"serves": f"not sales goals: {wrong}"},
+            status=422,
         )
+    # goal_smart_problems refused every missing part; this tells the type checker.
+    assert metric and owner and period_start and period_end
     goal = Goal.objects.create(
         side=side,
         title=_clean(title) or f"{Metric(metric).label} {target}",
         metric=metric,
         unit=_clean(unit),
-        target=_number(target),
+        target=_number(target) or Decimal(0),
         period_start=period_start,
         period_end=period_end,
         owner=owner,
@@ -183,7 +196,12 @@ def goal_create(
         subject=goal,
         actor=actor,
         channel=channel,
-        payload={"side": side, "metric": metric, "target": str(goal.target), "serves": [g.pk for g in serves]},
+        payload={
+            "side": side,
+            "metric": metric,
+            "target": str(goal.target),
+            "serves": [g.pk for g in serves],
+        },
     )
     return goal
 
@@ -191,12 +209,17 @@ def goal_create(
 @transaction.atomic
 def goal_progress_report(*, goal: Goal, actor: User, value: Any) -> Goal:
     """Record the count so far of a goal Accord does not measure itself."""
-    _require(sel.can_change_goal(actor, goal), "Only the goal's owner, their managers and its side's leads may update it.")
+    _require(
+        sel.can_change_goal(actor, goal),
+        "Only the goal's owner, their managers and its side's leads may update it.",
+    )
     if goal.is_measured:
         raise Conflict("Accord measures this goal's progress itself.", detail={"metric": goal.metric})
     number = _number(value)
     if number is None or number < 0:
-        raise ApplicationError("Progress must be a number, zero or more.", detail={"value": "not a number"}, status=422)
+        raise ApplicationError(
+            "Progress must be a number, zero or more.", detail={"value": "not a number"}, status=422
+        )
     goal.reported_progress = number
     goal.save(update_fields=["reported_progress", "updated_at"])
     event_record(type="planning.goal_progress", subject=goal, actor=actor, payload={"value": str(number)})
@@ -227,22 +250,32 @@ def _check_items(items: Sequence[ItemSpec]) -> list[ItemSpec]:
         where = f"items[{index}]"
         if item.kind not in ItemKind.values:
             raise ApplicationError(
-                f"Item {index + 1}: kind must be strategy, target or budget.", detail={where: "unknown kind"}, status=422
+                f"Item {index + 1}: kind must be strategy, target or budget.",
+                detail={where: "unknown kind"},
+                status=422,
             )
         title = _clean(item.title)
         if not title:
-            raise ApplicationError(f"Item {index + 1} needs a title.", detail={where: "title missing"}, status=422)
+            raise ApplicationError(
+                f"Item {index + 1} needs a title.", detail={where: "title missing"}, status=422
+            )
         if item.kind in (ItemKind.TARGET, ItemKind.BUDGET) and (item.amount is None or item.amount < 0):
             noun = "number" if item.kind == ItemKind.TARGET else "amount of money"
             raise ApplicationError(
-                f"Item {index + 1} ({title}) needs a {noun}, zero or more.", detail={where: "amount missing"}, status=422
+                f"Item {index + 1} ({title}) needs a {noun}, zero or more.",
+                detail={where: "amount missing"},
+                status=422,
             )
         key = slugify(item.key or title)[:80]
         if not key:
-            raise ApplicationError(f"Item {index + 1} needs a key made of letters or digits.", detail={where: "key"}, status=422)
+            raise ApplicationError(
+                f"Item {index + 1} needs a key made of letters or digits.", detail={where: "key"}, status=422
+            )
         if key in keys:
             raise ApplicationError(
-                f"Two items share the key {key!r}; give each item its own.", detail={where: "duplicate key"}, status=422
+                f"Two items share the key {key!r}; give each item its own.",
+                detail={where: "duplicate key"},
+                status=422,
             )
         keys.add(key)
         checked.append(
@@ -280,13 +313,22 @@ def plan_create(
     if not _clean(name):
         raise ApplicationError("A plan needs a name.", detail={"name": "missing"}, status=422)
     if not 2000 <= int(fiscal_year) <= 2100:
-        raise ApplicationError("The fiscal year must be a year such as 2027.", detail={"fiscal_year": "out of range"}, status=422)
-    for field, value in (("target_threshold_pct", target_threshold_pct), ("budget_threshold_pct", budget_threshold_pct)):
+        raise ApplicationError(
+            "The fiscal year must be a year such as 2027.", detail={"fiscal_year": "out of range"}, status=422
+        )
+    for field, value in (
+        ("target_threshold_pct", target_threshold_pct),
+        ("budget_threshold_pct", budget_threshold_pct),
+    ):
         if not 0 <= int(value) <= 1000:
-            raise ApplicationError(f"{field} must be a percentage from 0 to 1000.", detail={field: "out of range"}, status=422)
+            raise ApplicationError(
+                f"{field} must be a percentage from 0 to 1000.", detail={field: "out of range"}, status=422
+            )
     if not 1 <= int(escalation_business_days) <= 60:
         raise ApplicationError(
-            "Disagreements must climb after 1 to 60 business days.", detail={"escalation_business_days": "out of range"}, status=422
+            "Disagreements must climb after 1 to 60 business days.",
+            detail={"escalation_business_days": "out of range"},
+            status=422,
         )
     if attribution_model not in attribution.MODELS:
         raise ApplicationError(
@@ -304,7 +346,9 @@ def plan_create(
         attribution_model=attribution_model,
         created_by=actor,
     )
-    event_record(type="planning.plan_created", subject=plan, actor=actor, channel=channel, payload={"name": plan.name})
+    event_record(
+        type="planning.plan_created", subject=plan, actor=actor, channel=channel, payload={"name": plan.name}
+    )
     if pre_plan is not None:
         plan_version_set(plan=plan, actor=actor, kind=VersionKind.PRE_PLAN, items=pre_plan, channel=channel)
     if plan_items is not None:
@@ -346,7 +390,11 @@ def plan_version_set(
     version.save(update_fields=["updated_at"])
     drastic_changes_refresh(plan=plan)
     event_record(
-        type="planning.version_set", subject=plan, actor=actor, channel=channel, payload={"kind": kind, "items": len(checked)}
+        type="planning.version_set",
+        subject=plan,
+        actor=actor,
+        channel=channel,
+        payload={"kind": kind, "items": len(checked)},
     )
     return version
 
@@ -438,38 +486,63 @@ def _sales_leads() -> Iterable[User]:
 
 
 @transaction.atomic
-def drastic_change_explain(*, change: DrasticChange, actor: User, explanation: str, channel: str = Channel.PAGE) -> DrasticChange:
+def drastic_change_explain(
+    *, change: DrasticChange, actor: User, explanation: str, channel: str = Channel.PAGE
+) -> DrasticChange:
     """Marketing explains a drastic change; a new explanation needs sales' acknowledgement again."""
     sel.require_editor(actor, "explain plan changes")
     _require_draft(change.plan)
     text = _clean(explanation)
     if not text:
-        raise ApplicationError("Write the explanation sales will read.", detail={"explanation": "missing"}, status=422)
+        raise ApplicationError(
+            "Write the explanation sales will read.", detail={"explanation": "missing"}, status=422
+        )
     change = DrasticChange.objects.select_for_update().get(pk=change.pk)
     change.explanation, change.explained_by, change.explained_at = text, actor, timezone.now()
     change.acknowledged_at, change.acknowledged_by = None, None
     change.save()
-    event_record(type="planning.change_explained", subject=change.plan, actor=actor, channel=channel,
-                 payload={"change": change.pk, "kind": change.kind, "key": change.key})  # fmt: skip
+    event_record(
+        type="planning.change_explained",
+        subject=change.plan,
+        actor=actor,
+        channel=channel,
+        payload={"change": change.pk, "kind": change.kind, "key": change.key},
+    )
     for lead in _sales_leads():
-        notify(user=lead, kind="plan_change_explained", subject=f"Plan change explained: {change.title}",
-               body=text, url=f"/planning/plans/{change.plan_id}/diff/")  # fmt: skip
+        notify(
+            user=lead,
+            kind="plan_change_explained",
+            subject=f"Plan change explained: {change.title}",
+            body=text,
+            url=f"/planning/plans/{change.plan_id}/diff/",
+        )
     return change
 
 
 @transaction.atomic
-def drastic_change_acknowledge(*, change: DrasticChange, actor: User, channel: str = Channel.PAGE) -> DrasticChange:
+def drastic_change_acknowledge(
+    *, change: DrasticChange, actor: User, channel: str = Channel.PAGE
+) -> DrasticChange:
     """Sales leadership acknowledges marketing's explanation of a drastic change."""
-    _require(sel.can_acknowledge(actor), "Only sales managers, the sales head and admins acknowledge plan changes.")
+    _require(
+        sel.can_acknowledge(actor), "Only sales managers, the sales head and admins acknowledge plan changes."
+    )
     _require_draft(change.plan)
     change = DrasticChange.objects.select_for_update().get(pk=change.pk)
     if not change.explained_at:
-        raise Conflict("Marketing has not explained this change yet: there is nothing to acknowledge.",
-                       detail={"explanation": "missing"})  # fmt: skip
+        raise Conflict(
+            "Marketing has not explained this change yet: there is nothing to acknowledge.",
+            detail={"explanation": "missing"},
+        )
     change.acknowledged_by, change.acknowledged_at = actor, timezone.now()
     change.save(update_fields=["acknowledged_by", "acknowledged_at", "updated_at"])
-    event_record(type="planning.change_acknowledged", subject=change.plan, actor=actor, channel=channel,
-                 payload={"change": change.pk})  # fmt: skip
+    event_record(
+        type="planning.change_acknowledged",
+        subject=change.plan,
+        actor=actor,
+        channel=channel,
+        payload={"change": change.pk},
+    )
     return change
 
 
@@ -482,7 +555,9 @@ def plan_publish(*, plan: Plan, actor: User, channel: str = Channel.PAGE) -> Pla
     _require_draft(plan)
     blockers = sel.publish_blockers(plan)
     if blockers:
-        raise Conflict("The plan cannot be published yet: " + " ".join(blockers), detail={"blockers": blockers})
+        raise Conflict(
+            "The plan cannot be published yet: " + " ".join(blockers), detail={"blockers": blockers}
+        )
     plan.status, plan.published_at, plan.published_by = PlanStatus.PUBLISHED, timezone.now(), actor
     plan.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     event_record(type="planning.plan_published", subject=plan, actor=actor, channel=channel)
@@ -493,7 +568,9 @@ def plan_publish(*, plan: Plan, actor: User, channel: str = Channel.PAGE) -> Pla
 
 
 @transaction.atomic
-def previews_send(*, plan: Plan, actor: User, teams: Sequence[Team], channel: str = Channel.PAGE) -> list[Preview]:
+def previews_send(
+    *, plan: Plan, actor: User, teams: Sequence[Team], channel: str = Channel.PAGE
+) -> list[Preview]:
     """Submit the plan to each sales team: a preview per team, and a notification to its members."""
     sel.require_editor(actor, "submit plans to sales")
     _require_draft(plan)
@@ -511,57 +588,92 @@ def previews_send(*, plan: Plan, actor: User, teams: Sequence[Team], channel: st
         previews.append(preview)
         if not created:
             continue
-        event_record(type="planning.preview_sent", subject=plan, actor=actor, channel=channel, payload={"team": team.pk})
+        event_record(
+            type="planning.preview_sent",
+            subject=plan,
+            actor=actor,
+            channel=channel,
+            payload={"team": team.pk},
+        )
         for member in sel.team_members(team):
-            notify(user=member, kind="plan_preview", subject=f"Plan preview to comment: {plan.name}",
-                   body=f"Marketing submitted {plan.name} to {team.name}. Comment on its items; "
-                   "your team lead marks the preview done.", url=f"/planning/previews/{preview.pk}/")  # fmt: skip
+            notify(
+                user=member,
+                kind="plan_preview",
+                subject=f"Plan preview to comment: {plan.name}",
+                body=f"Marketing submitted {plan.name} to {team.name}. Comment on its items; "
+                "your team lead marks the preview done.",
+                url=f"/planning/previews/{preview.pk}/",
+            )
     return previews
 
 
 def _item_in_plan(item: PlanItem, plan: Plan) -> None:
     if item.version.plan_id != plan.pk:
-        raise ApplicationError("That item belongs to another plan.", detail={"item": "other plan"}, status=422)
+        raise ApplicationError(
+            "That item belongs to another plan.", detail={"item": "other plan"}, status=422
+        )
 
 
 @transaction.atomic
-def item_comment_add(*, preview: Preview, item: PlanItem, actor: User, body: str, channel: str = Channel.PAGE) -> ItemComment:
+def item_comment_add(
+    *, preview: Preview, item: PlanItem, actor: User, body: str, channel: str = Channel.PAGE
+) -> ItemComment:
     """A team member's comment on a plan item in their team's preview."""
-    _require(sel.can_comment_on_preview(actor, preview),
-             "Only the team's members and managers, marketing and admins comment on this preview.")  # fmt: skip
+    _require(
+        sel.can_comment_on_preview(actor, preview),
+        "Only the team's members and managers, marketing and admins comment on this preview.",
+    )
     _item_in_plan(item, preview.plan)
     _require_draft(preview.plan)
     text = _clean(body)
     if not text:
         raise ApplicationError("Write the comment.", detail={"body": "missing"}, status=422)
     comment = ItemComment.objects.create(item=item, preview=preview, author=actor, body=text)
-    event_record(type="planning.item_commented", subject=preview.plan, actor=actor, channel=channel,
-                 payload={"item": item.pk, "preview": preview.pk})  # fmt: skip
+    event_record(
+        type="planning.item_commented",
+        subject=preview.plan,
+        actor=actor,
+        channel=channel,
+        payload={"item": item.pk, "preview": preview.pk},
+    )
     return comment
 
 
 @transaction.atomic
 def preview_mark_done(*, preview: Preview, actor: User, channel: str = Channel.PAGE) -> Preview:
     """The team lead says the team has gone through the preview."""
-    _require(sel.can_mark_preview_done(actor, preview), "Only the team's lead, those above them and admins mark the preview done.")
+    _require(
+        sel.can_mark_preview_done(actor, preview),
+        "Only the team's lead, those above them and admins mark the preview done.",
+    )
     preview = Preview.objects.select_for_update().get(pk=preview.pk)
     if preview.done_at is None:
         preview.done_by, preview.done_at = actor, timezone.now()
         preview.save(update_fields=["done_by", "done_at", "updated_at"])
-        event_record(type="planning.preview_done", subject=preview.plan, actor=actor, channel=channel,
-                     payload={"preview": preview.pk})  # fmt: skip
+        event_record(
+            type="planning.preview_done",
+            subject=preview.plan,
+            actor=actor,
+            channel=channel,
+            payload={"preview": preview.pk},
+        )
     return preview
 
 
 def _notify_decider(disagreement: Disagreement, escalated: bool) -> None:
     if disagreement.assignee is None:
         return
-    due = timezone.localtime(disagreement.due_at).strftime("%Y-%m-%d %H:%M") if disagreement.due_at else "soon"
+    due = (
+        timezone.localtime(disagreement.due_at).strftime("%Y-%m-%d %H:%M") if disagreement.due_at else "soon"
+    )
     how = "climbed to you" if escalated else "is waiting on you"
-    notify(user=disagreement.assignee, kind="plan_disagreement",
-           subject=f"Plan disagreement {how}: {disagreement.item.title}",
-           body=f"{disagreement.raised_by} disagrees: {disagreement.body}\nDecide by {due}.",
-           url=f"/planning/disagreements/{disagreement.pk}/")  # fmt: skip
+    notify(
+        user=disagreement.assignee,
+        kind="plan_disagreement",
+        subject=f"Plan disagreement {how}: {disagreement.item.title}",
+        body=f"{disagreement.raised_by} disagrees: {disagreement.body}\nDecide by {due}.",
+        url=f"/planning/disagreements/{disagreement.pk}/",
+    )
 
 
 @transaction.atomic
@@ -588,10 +700,23 @@ def disagreement_raise(
     disagreement = Disagreement.objects.create(
         plan=plan, item=item, raised_by=actor, body=text, assignee=assignee, due_at=due_at, level=1
     )
-    DisagreementStep.objects.create(disagreement=disagreement, kind=StepKind.RAISED, at=now, actor=actor,
-                                    assignee=assignee, level=1, due_at=due_at, note=text)  # fmt: skip
-    event_record(type="planning.disagreement_raised", subject=disagreement, actor=actor, channel=channel,
-                 payload={"item": item.pk, "assignee": getattr(assignee, "pk", None)})  # fmt: skip
+    DisagreementStep.objects.create(
+        disagreement=disagreement,
+        kind=StepKind.RAISED,
+        at=now,
+        actor=actor,
+        assignee=assignee,
+        level=1,
+        due_at=due_at,
+        note=text,
+    )
+    event_record(
+        type="planning.disagreement_raised",
+        subject=disagreement,
+        actor=actor,
+        channel=channel,
+        payload={"item": item.pk, "assignee": getattr(assignee, "pk", None)},
+    )
     _notify_decider(disagreement, escalated=False)
     return disagreement
 
@@ -601,7 +726,11 @@ def disagreement_escalate(*, disagreement: Disagreement, now: datetime | None = 
     resolved, or already at the top, stays). Returns whether it climbed."""
     now = now or timezone.now()
     with transaction.atomic():
-        d = Disagreement.objects.select_for_update().select_related("plan", "raised_by", "item").get(pk=disagreement.pk)
+        d = (
+            Disagreement.objects.select_for_update()
+            .select_related("plan", "raised_by", "item")
+            .get(pk=disagreement.pk)
+        )
         if d.status != DisagreementStatus.OPEN or d.due_at is None or d.due_at > now:
             return False
         chain = decision_chain(d.raised_by, d.plan.executive_sponsor)
@@ -614,11 +743,21 @@ def disagreement_escalate(*, disagreement: Disagreement, now: datetime | None = 
         d.assignee, d.level = above, d.level + 1
         d.due_at = due_for(above, d.due_at, d.plan.escalation_business_days)
         d.save(update_fields=["assignee", "level", "due_at", "updated_at"])
-        DisagreementStep.objects.create(disagreement=d, kind=StepKind.ESCALATED, at=now, assignee=above,
-                                        level=d.level, due_at=d.due_at,
-                                        note=f"Not resolved in {d.plan.escalation_business_days} business days.")  # fmt: skip
-        event_record(type="planning.disagreement_escalated", subject=d, channel=Channel.TASK,
-                     payload={"level": d.level, "assignee": above.pk})  # fmt: skip
+        DisagreementStep.objects.create(
+            disagreement=d,
+            kind=StepKind.ESCALATED,
+            at=now,
+            assignee=above,
+            level=d.level,
+            due_at=d.due_at,
+            note=f"Not resolved in {d.plan.escalation_business_days} business days.",
+        )
+        event_record(
+            type="planning.disagreement_escalated",
+            subject=d,
+            channel=Channel.TASK,
+            payload={"level": d.level, "assignee": above.pk},
+        )
         _notify_decider(d, escalated=True)
     return True
 
@@ -638,11 +777,15 @@ def disagreements_escalate_due(*, now: datetime | None = None) -> int:
 
 
 @transaction.atomic
-def disagreement_resolve(*, disagreement: Disagreement, actor: User, resolution: str, channel: str = Channel.PAGE) -> Disagreement:
+def disagreement_resolve(
+    *, disagreement: Disagreement, actor: User, resolution: str, channel: str = Channel.PAGE
+) -> Disagreement:
     """Someone with authority decides; the decision and its history are kept."""
     d = Disagreement.objects.select_for_update().select_related("plan").get(pk=disagreement.pk)
-    _require(sel.can_resolve(actor, d),
-             "Only the person this disagreement waits on, those above them, the plan's sponsor and admins resolve it.")  # fmt: skip
+    _require(
+        sel.can_resolve(actor, d),
+        "Only the person this disagreement waits on, those above them, the plan's sponsor and admins resolve it.",
+    )
     if d.status != DisagreementStatus.OPEN:
         raise Conflict("This disagreement is already resolved.", detail={"status": d.status})
     text = _clean(resolution)
@@ -651,8 +794,16 @@ def disagreement_resolve(*, disagreement: Disagreement, actor: User, resolution:
     now = timezone.now()
     d.status, d.resolution, d.resolved_by, d.resolved_at = DisagreementStatus.RESOLVED, text, actor, now
     d.save(update_fields=["status", "resolution", "resolved_by", "resolved_at", "updated_at"])
-    DisagreementStep.objects.create(disagreement=d, kind=StepKind.RESOLVED, at=now, actor=actor, level=d.level, note=text)
-    event_record(type="planning.disagreement_resolved", subject=d, actor=actor, channel=channel, payload={"level": d.level})
+    DisagreementStep.objects.create(
+        disagreement=d, kind=StepKind.RESOLVED, at=now, actor=actor, level=d.level, note=text
+    )
+    event_record(
+        type="planning.disagreement_resolved",
+        subject=d,
+        actor=actor,
+        channel=channel,
+        payload={"level": d.level},
+    )
     return d
 
 
@@ -675,9 +826,14 @@ def meeting_create(
 ) -> Meeting:
     """A pre-planning meeting (agenda from the template) or a team's meeting on the tactics that involve
     it (the team's members invited, the plan items attached)."""
-    _require(sel.can_call_meetings(actor), "Only marketing, sales managers, the heads and admins call planning meetings.")
+    _require(
+        sel.can_call_meetings(actor),
+        "Only marketing, sales managers, the heads and admins call planning meetings.",
+    )
     if kind not in MeetingKind.values:
-        raise ApplicationError("A meeting is a pre-planning or a team meeting.", detail={"kind": "unknown"}, status=422)
+        raise ApplicationError(
+            "A meeting is a pre-planning or a team meeting.", detail={"kind": "unknown"}, status=422
+        )
     if starts_at is None:
         raise ApplicationError("Say when the meeting starts.", detail={"starts_at": "missing"}, status=422)
     if kind == MeetingKind.TEAM and team is None:
@@ -685,7 +841,8 @@ def meeting_create(
     default = PRE_PLANNING_AGENDA if kind == MeetingKind.PRE_PLANNING else TEAM_MEETING_AGENDA
     meeting = Meeting.objects.create(
         kind=kind,
-        title=_clean(title) or ("Pre-planning meeting" if kind == MeetingKind.PRE_PLANNING else f"{team} tactics meeting"),
+        title=_clean(title)
+        or ("Pre-planning meeting" if kind == MeetingKind.PRE_PLANNING else f"{team} tactics meeting"),
         plan=plan,
         team=team,
         starts_at=starts_at,
@@ -699,13 +856,17 @@ def meeting_create(
         if plan is not None:
             _item_in_plan(item, plan)
     meeting.items.set(items)
-    event_record(type="planning.meeting_created", subject=meeting, actor=actor, channel=channel, payload={"kind": kind})
+    event_record(
+        type="planning.meeting_created", subject=meeting, actor=actor, channel=channel, payload={"kind": kind}
+    )
     return meeting
 
 
 def _require_runner(actor: User, meeting: Meeting) -> None:
-    _require(sel.can_run_meeting(actor, meeting),
-             "Only whoever called the meeting, the team's managers, the heads and admins record it.")  # fmt: skip
+    _require(
+        sel.can_run_meeting(actor, meeting),
+        "Only whoever called the meeting, the team's managers, the heads and admins record it.",
+    )
 
 
 @transaction.atomic
@@ -718,7 +879,9 @@ def attendance_record(*, meeting: Meeting, actor: User, present: Sequence[User])
         Attendance.objects.get_or_create(meeting=meeting, user=user)
     meeting.attendance.update(attended=False)
     meeting.attendance.filter(user_id__in=present_ids).update(attended=True)
-    event_record(type="planning.attendance", subject=meeting, actor=actor, payload={"present": sorted(present_ids)})
+    event_record(
+        type="planning.attendance", subject=meeting, actor=actor, payload={"present": sorted(present_ids)}
+    )
     return list(meeting.attendance.select_related("user"))
 
 
@@ -733,7 +896,9 @@ def decision_add(*, meeting: Meeting, actor: User, text: str) -> Decision:
 
 
 @transaction.atomic
-def action_item_add(*, meeting: Meeting, actor: User, title: str, owner: User | None, due_on: date | None) -> ActionItem:
+def action_item_add(
+    *, meeting: Meeting, actor: User, title: str, owner: User | None, due_on: date | None
+) -> ActionItem:
     _require_runner(actor, meeting)
     problems = {}
     if not _clean(title):
@@ -743,8 +908,11 @@ def action_item_add(*, meeting: Meeting, actor: User, title: str, owner: User | 
     if due_on is None:
         problems["due_on"] = "missing"
     if problems:
-        raise ApplicationError("An action item needs what, who and by when: " + ", ".join(problems) + " missing.",
-                               detail=problems, status=422)  # fmt: skip
+        raise ApplicationError(
+            "An action item needs what, who and by when: " + ", ".join(problems) + " missing.",
+            detail=problems,
+            status=422,
+        )
     assert owner is not None and due_on is not None
     action = ActionItem.objects.create(meeting=meeting, title=_clean(title), owner=owner, due_on=due_on)
     event_record(type="planning.action_item", subject=meeting, actor=actor, payload={"action": action.pk})
@@ -753,12 +921,16 @@ def action_item_add(*, meeting: Meeting, actor: User, title: str, owner: User | 
 
 @transaction.atomic
 def action_item_done(*, action: ActionItem, actor: User) -> ActionItem:
-    _require(action.owner_id == actor.pk or sel.can_run_meeting(actor, action.meeting),
-             "Only the action's owner and whoever runs the meeting mark it done.")  # fmt: skip
+    _require(
+        action.owner_id == actor.pk or sel.can_run_meeting(actor, action.meeting),
+        "Only the action's owner and whoever runs the meeting mark it done.",
+    )
     if action.done_at is None:
         action.done_at = timezone.now()
         action.save(update_fields=["done_at", "updated_at"])
-        event_record(type="planning.action_done", subject=action.meeting, actor=actor, payload={"action": action.pk})
+        event_record(
+            type="planning.action_done", subject=action.meeting, actor=actor, payload={"action": action.pk}
+        )
     return action
 
 
@@ -789,18 +961,36 @@ def promise_make(
     if made_in not in PromiseSource.values:
         problems["made_in"] = "unknown"
     if problems:
-        raise ApplicationError("A promise needs " + "; ".join(problems.values()) + ".", detail=problems, status=422)
+        raise ApplicationError(
+            "A promise needs " + "; ".join(problems.values()) + ".", detail=problems, status=422
+        )
     assert owner is not None and due_on is not None
-    promise = Promise.objects.create(title=_clean(title), owner=owner, due_on=due_on, made_in=made_in, meeting=meeting,
-                                     plan=plan or (meeting.plan if meeting else None),
-                                     team=team or (meeting.team if meeting else None), created_by=actor)  # fmt: skip
-    event_record(type="planning.promise_made", subject=promise, actor=actor, channel=channel, payload={"due_on": due_on.isoformat()})
+    promise = Promise.objects.create(
+        title=_clean(title),
+        owner=owner,
+        due_on=due_on,
+        made_in=made_in,
+        meeting=meeting,
+        plan=plan or (meeting.plan if meeting else None),
+        team=team or (meeting.team if meeting else None),
+        created_by=actor,
+    )
+    event_record(
+        type="planning.promise_made",
+        subject=promise,
+        actor=actor,
+        channel=channel,
+        payload={"due_on": due_on.isoformat()},
+    )
     return promise
 
 
 @transaction.atomic
 def promise_keep(*, promise: Promise, actor: User, channel: str = Channel.PAGE) -> Promise:
-    _require(sel.can_keep_promise(actor, promise), "Only the promise's owner, their managers, the marketing head and admins mark it kept.")
+    _require(
+        sel.can_keep_promise(actor, promise),
+        "Only the promise's owner, their managers, the marketing head and admins mark it kept.",
+    )
     if promise.kept_at is None:
         promise.kept_at = timezone.now()
         promise.save(update_fields=["kept_at", "updated_at"])
@@ -814,16 +1004,23 @@ def promises_remind(*, today: date | None = None, days_ahead: int = 3) -> int:
 
     today = today or timezone.localdate()
     sent = 0
-    due = Promise.objects.filter(kept_at__isnull=True, reminded_at__isnull=True,
-                                 due_on__lte=today + timedelta(days=days_ahead)).select_related("owner")  # fmt: skip
+    due = Promise.objects.filter(
+        kept_at__isnull=True, reminded_at__isnull=True, due_on__lte=today + timedelta(days=days_ahead)
+    ).select_related("owner")
     for promise in due:
         with transaction.atomic():
-            claimed = Promise.objects.filter(pk=promise.pk, reminded_at__isnull=True).update(reminded_at=timezone.now())
+            claimed = Promise.objects.filter(pk=promise.pk, reminded_at__isnull=True).update(
+                reminded_at=timezone.now()
+            )
             if not claimed:
                 continue
-            notify(user=promise.owner, kind="promise_due", subject=f"Promise to sales due {promise.due_on}: {promise.title}",
-                   body="Mark it kept when it is done; promises kept on time are counted per quarter.",
-                   url="/planning/promises/")  # fmt: skip
+            notify(
+                user=promise.owner,
+                kind="promise_due",
+                subject=f"Promise to sales due {promise.due_on}: {promise.title}",
+                body="Mark it kept when it is done; promises kept on time are counted per quarter.",
+                url="/planning/promises/",
+            )
             sent += 1
     return sent
 
@@ -854,12 +1051,25 @@ def profile_create(
     if not _clean(name):
         raise ApplicationError("Name the profile.", detail={"name": "missing"}, status=422)
     if min_size is not None and max_size is not None and max_size < min_size:
-        raise ApplicationError("The largest size is below the smallest.", detail={"max_size": "below min_size"}, status=422)
+        raise ApplicationError(
+            "The largest size is below the smallest.", detail={"max_size": "below min_size"}, status=422
+        )
     inds, ctrs = _words(industries), _words(countries)
     if not (inds or ctrs or min_size is not None or max_size is not None):
-        raise ApplicationError("Give at least one criterion: verticals, regions or a size band.",
-                               detail={"industries": "no criteria"}, status=422)  # fmt: skip
-    profile = ProspectProfile.objects.create(name=_clean(name), industries=inds, countries=ctrs, min_size=min_size,
-                                             max_size=max_size, rationale=_clean(rationale), plan=plan, created_by=actor)  # fmt: skip
+        raise ApplicationError(
+            "Give at least one criterion: verticals, regions or a size band.",
+            detail={"industries": "no criteria"},
+            status=422,
+        )
+    profile = ProspectProfile.objects.create(
+        name=_clean(name),
+        industries=inds,
+        countries=ctrs,
+        min_size=min_size,
+        max_size=max_size,
+        rationale=_clean(rationale),
+        plan=plan,
+        created_by=actor,
+    )
     event_record(type="planning.profile_created", subject=profile, actor=actor)
     return profile

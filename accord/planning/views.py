@@ -5,28 +5,27 @@ is a 404."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accord.audit.exports import csv_response
 from accord.core.calendar import fiscal_quarter_current
 from accord.core.calendar_feed import calendar_entries
-from accord.audit.exports import csv_response
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.people.access import manages, signed_in_user
 from accord.people.models import Role, User
-from accord.planning import figures, forms
+from accord.planning import figures, forms, services
 from accord.planning import selectors as sel
-from accord.planning import services
 from accord.planning.models import Goal, MeetingKind, Side, VersionKind
 
 PAGE_SIZE = 50
@@ -75,10 +74,15 @@ def _quarter_or(form: forms.PeriodForm) -> tuple[date, date]:
 def home(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     plans = sel.plans_visible_to(user).order_by("-fiscal_year", "name", "id")[:PAGE_SIZE]
-    return render(request, "planning/home.html", {
-        "plans": plans, "can_edit": sel.can_edit_plans(user),
-        "waiting": sel.disagreements_waiting_on(user)[:20],
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/home.html",
+        {
+            "plans": plans,
+            "can_edit": sel.can_edit_plans(user),
+            "waiting": sel.disagreements_waiting_on(user)[:20],
+        },
+    )
 
 
 @login_required
@@ -90,10 +94,19 @@ def goals_page(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
 
             def create() -> None:
-                services.goal_create(actor=user, side=data["side"], title=data["title"], metric=data["metric"] or None,
-                                     unit=data["unit"], target=data["target"], period_start=data["period_start"],
-                                     period_end=data["period_end"], owner=data["owner"], team=data["team"],
-                                     serves=list(data["serves"] or []))  # fmt: skip
+                services.goal_create(
+                    actor=user,
+                    side=data["side"],
+                    title=data["title"],
+                    metric=data["metric"] or None,
+                    unit=data["unit"],
+                    target=data["target"],
+                    period_start=data["period_start"],
+                    period_end=data["period_end"],
+                    owner=data["owner"],
+                    team=data["team"],
+                    serves=list(data["serves"] or []),
+                )
 
             if _run(request, create, "Goal set."):
                 return redirect("planning:goals")
@@ -106,13 +119,27 @@ def goals_page(request: HttpRequest) -> HttpResponse:
     marketing = [g for g in goals if g.side == Side.MARKETING]
     rows = []
     for goal in sales:
-        rows.append({"sales": goal, "sales_progress": figures.goal_progress(goal),
-                     "marketing": [(m, figures.goal_progress(m)) for m in marketing if goal in m.serves.all()]})  # fmt: skip
+        rows.append(
+            {
+                "sales": goal,
+                "sales_progress": figures.goal_progress(goal),
+                "marketing": [(m, figures.goal_progress(m)) for m in marketing if goal in m.serves.all()],
+            }
+        )
     unlinked = [(m, figures.goal_progress(m)) for m in marketing if not m.serves.all()]
-    return render(request, "planning/goals.html", {
-        "rows": rows, "unlinked": unlinked, "form": form, "period": period, "start": start, "end": end,
-        "can_set": sel.can_set_goal(user, Side.SALES) or sel.can_set_goal(user, Side.MARKETING),
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/goals.html",
+        {
+            "rows": rows,
+            "unlinked": unlinked,
+            "form": form,
+            "period": period,
+            "start": start,
+            "end": end,
+            "can_set": sel.can_set_goal(user, Side.SALES) or sel.can_set_goal(user, Side.MARKETING),
+        },
+    )
 
 
 @login_required
@@ -124,8 +151,11 @@ def goal_progress_page(request: HttpRequest, goal_id: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Progress must be a number, zero or more.")
     else:
-        _run(request, lambda: services.goal_progress_report(goal=goal, actor=user, value=form.cleaned_data["value"]),
-             "Progress recorded.")  # fmt: skip
+        _run(
+            request,
+            lambda: services.goal_progress_report(goal=goal, actor=user, value=form.cleaned_data["value"]),
+            "Progress recorded.",
+        )
     return redirect("planning:goals")
 
 
@@ -195,13 +225,27 @@ def plan_item_add(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _found(lambda: sel.plan_get(user=user, plan_id=plan_id))
     form = forms.ItemForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Check the item: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(
+            request,
+            "Check the item: "
+            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+        )
         return redirect("planning:plan", plan.pk)
     data = form.cleaned_data
-    spec = services.ItemSpec(kind=data["kind"], title=data["title"], key=data["key"], amount=data["amount"],
-                             involves_sales=data["involves_sales"], benefit_for_sales=data["benefit_for_sales"],
-                             campaign_ids=tuple(c.pk for c in data["campaigns"]))  # fmt: skip
-    _run(request, lambda: services.plan_item_add(plan=plan, actor=user, kind=data["version"], spec=spec), "Item added.")
+    spec = services.ItemSpec(
+        kind=data["kind"],
+        title=data["title"],
+        key=data["key"],
+        amount=data["amount"],
+        involves_sales=data["involves_sales"],
+        benefit_for_sales=data["benefit_for_sales"],
+        campaign_ids=tuple(c.pk for c in data["campaigns"]),
+    )
+    _run(
+        request,
+        lambda: services.plan_item_add(plan=plan, actor=user, kind=data["version"], spec=spec),
+        "Item added.",
+    )
     return redirect("planning:plan", plan.pk)
 
 
@@ -212,7 +256,11 @@ def previews_send(request: HttpRequest, plan_id: int) -> HttpResponse:
     plan = _found(lambda: sel.plan_get(user=user, plan_id=plan_id))
     form = forms.PreviewsForm(request.POST)
     teams = list(form.cleaned_data["teams"]) if form.is_valid() else []
-    _run(request, lambda: services.previews_send(plan=plan, actor=user, teams=teams), "Plan submitted to the sales teams.")
+    _run(
+        request,
+        lambda: services.previews_send(plan=plan, actor=user, teams=teams),
+        "Plan submitted to the sales teams.",
+    )
     return redirect("planning:plan", plan.pk)
 
 
@@ -235,14 +283,27 @@ def plan_diff(request: HttpRequest, plan_id: int) -> HttpResponse:
     rows = []
     for key in sorted(set(before) | set(after), key=lambda k: ((after.get(k) or before[k]).kind, k)):
         old, new = before.get(key), after.get(key)
-        state = "added" if old is None else "dropped" if new is None else "changed" if (
-            old.amount != new.amount or old.title != new.title) else "same"  # fmt: skip
+        state = (
+            "added"
+            if old is None
+            else "dropped"
+            if new is None
+            else "changed"
+            if (old.amount != new.amount or old.title != new.title)
+            else "same"
+        )
         rows.append({"key": key, "old": old, "new": new, "state": state, "change": changes.get(key)})
-    return render(request, "planning/diff.html", {
-        "plan": plan, "rows": rows, "changes": list(changes.values()),
-        "can_explain": sel.can_edit_plans(user) and plan.status == "draft",
-        "can_acknowledge": sel.can_acknowledge(user) and plan.status == "draft",
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/diff.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "changes": list(changes.values()),
+            "can_explain": sel.can_edit_plans(user) and plan.status == "draft",
+            "can_acknowledge": sel.can_acknowledge(user) and plan.status == "draft",
+        },
+    )
 
 
 @login_required
@@ -251,8 +312,11 @@ def change_explain(request: HttpRequest, change_id: int) -> HttpResponse:
     user = _reader(request)
     change = _found(lambda: sel.drastic_change_get(user=user, change_id=change_id))
     text = request.POST.get("text", "")
-    _run(request, lambda: services.drastic_change_explain(change=change, actor=user, explanation=text),
-         "Explanation saved; sales is asked to acknowledge it.")  # fmt: skip
+    _run(
+        request,
+        lambda: services.drastic_change_explain(change=change, actor=user, explanation=text),
+        "Explanation saved; sales is asked to acknowledge it.",
+    )
     return redirect("planning:diff", change.plan_id)
 
 
@@ -261,7 +325,11 @@ def change_explain(request: HttpRequest, change_id: int) -> HttpResponse:
 def change_acknowledge(request: HttpRequest, change_id: int) -> HttpResponse:
     user = _reader(request)
     change = _found(lambda: sel.drastic_change_get(user=user, change_id=change_id))
-    _run(request, lambda: services.drastic_change_acknowledge(change=change, actor=user), "Explanation acknowledged.")
+    _run(
+        request,
+        lambda: services.drastic_change_acknowledge(change=change, actor=user),
+        "Explanation acknowledged.",
+    )
     return redirect("planning:diff", change.plan_id)
 
 
@@ -280,12 +348,21 @@ def preview_page(request: HttpRequest, preview_id: int) -> HttpResponse:
     open_by_item: dict[int, list[Any]] = {}
     for d in preview.plan.disagreements.select_related("assignee", "raised_by"):
         open_by_item.setdefault(d.item_id, []).append(d)
-    rows = [{"item": i, "comments": by_item.get(i.pk, []), "disagreements": open_by_item.get(i.pk, [])} for i in items]
-    return render(request, "planning/preview.html", {
-        "preview": preview, "plan": preview.plan, "rows": rows,
-        "can_comment": sel.can_comment_on_preview(user, preview) and preview.plan.status == "draft",
-        "can_mark_done": sel.can_mark_preview_done(user, preview) and preview.done_at is None,
-    })  # fmt: skip
+    rows = [
+        {"item": i, "comments": by_item.get(i.pk, []), "disagreements": open_by_item.get(i.pk, [])}
+        for i in items
+    ]
+    return render(
+        request,
+        "planning/preview.html",
+        {
+            "preview": preview,
+            "plan": preview.plan,
+            "rows": rows,
+            "can_comment": sel.can_comment_on_preview(user, preview) and preview.plan.status == "draft",
+            "can_mark_done": sel.can_mark_preview_done(user, preview) and preview.done_at is None,
+        },
+    )
 
 
 @login_required
@@ -294,8 +371,13 @@ def preview_comment(request: HttpRequest, preview_id: int) -> HttpResponse:
     user = _reader(request)
     preview = _found(lambda: sel.preview_get(user=user, preview_id=preview_id))
     item = _found(lambda: sel.plan_item_get(user=user, item_id=int(request.POST.get("item") or 0)))
-    _run(request, lambda: services.item_comment_add(preview=preview, item=item, actor=user, body=request.POST.get("body", "")),
-         "Comment added.")  # fmt: skip
+    _run(
+        request,
+        lambda: services.item_comment_add(
+            preview=preview, item=item, actor=user, body=request.POST.get("body", "")
+        ),
+        "Comment added.",
+    )
     return redirect("planning:preview", preview.pk)
 
 
@@ -305,8 +387,13 @@ def preview_disagree(request: HttpRequest, preview_id: int) -> HttpResponse:
     user = _reader(request)
     preview = _found(lambda: sel.preview_get(user=user, preview_id=preview_id))
     item = _found(lambda: sel.plan_item_get(user=user, item_id=int(request.POST.get("item") or 0)))
-    _run(request, lambda: services.disagreement_raise(item=item, actor=user, body=request.POST.get("body", ""), preview=preview),
-         "Disagreement raised: it goes up the chain of command until someone decides.")  # fmt: skip
+    _run(
+        request,
+        lambda: services.disagreement_raise(
+            item=item, actor=user, body=request.POST.get("body", ""), preview=preview
+        ),
+        "Disagreement raised: it goes up the chain of command until someone decides.",
+    )
     return redirect("planning:preview", preview.pk)
 
 
@@ -323,10 +410,15 @@ def preview_done(request: HttpRequest, preview_id: int) -> HttpResponse:
 def disagreement_page(request: HttpRequest, disagreement_id: int) -> HttpResponse:
     user = _reader(request)
     d = _found(lambda: sel.disagreement_get(user=user, disagreement_id=disagreement_id))
-    return render(request, "planning/disagreement.html", {
-        "d": d, "steps": d.steps.select_related("actor", "assignee"),
-        "can_resolve": d.status == "open" and sel.can_resolve(user, d),
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/disagreement.html",
+        {
+            "d": d,
+            "steps": d.steps.select_related("actor", "assignee"),
+            "can_resolve": d.status == "open" and sel.can_resolve(user, d),
+        },
+    )
 
 
 @login_required
@@ -334,8 +426,13 @@ def disagreement_page(request: HttpRequest, disagreement_id: int) -> HttpRespons
 def disagreement_resolve(request: HttpRequest, disagreement_id: int) -> HttpResponse:
     user = _reader(request)
     d = _found(lambda: sel.disagreement_get(user=user, disagreement_id=disagreement_id))
-    _run(request, lambda: services.disagreement_resolve(disagreement=d, actor=user, resolution=request.POST.get("text", "")),
-         "Disagreement resolved.")  # fmt: skip
+    _run(
+        request,
+        lambda: services.disagreement_resolve(
+            disagreement=d, actor=user, resolution=request.POST.get("text", "")
+        ),
+        "Disagreement resolved.",
+    )
     return redirect("planning:disagreement", d.pk)
 
 
@@ -345,7 +442,9 @@ def disagreement_resolve(request: HttpRequest, disagreement_id: int) -> HttpResp
 @login_required
 def meetings_page(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
-    page = Paginator(sel.meetings_visible_to(user).order_by("-starts_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(sel.meetings_visible_to(user).order_by("-starts_at", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "planning/meetings.html", {"page": page, "can_call": sel.can_call_meetings(user)})
 
 
@@ -354,16 +453,29 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     if not sel.can_call_meetings(user):
         raise PermissionDenied("Only marketing, sales managers, the heads and admins call planning meetings.")
-    form = forms.MeetingForm(request.POST or None, initial={"kind": request.GET.get("kind", MeetingKind.PRE_PLANNING)})
+    form = forms.MeetingForm(
+        request.POST or None, initial={"kind": request.GET.get("kind", MeetingKind.PRE_PLANNING)}
+    )
     if request.method == "POST" and form.is_valid():
         data, created = form.cleaned_data, {}
         plan = data["plan"]
-        items = [i for i in sel.version_items(plan, VersionKind.PLAN) if i.involves_sales] if plan and data["team"] else []
+        items = (
+            [i for i in sel.version_items(plan, VersionKind.PLAN) if i.involves_sales]
+            if plan and data["team"]
+            else []
+        )
 
         def create() -> None:
-            created["m"] = services.meeting_create(actor=user, kind=data["kind"], title=data["title"], starts_at=data["starts_at"],
-                                                   plan=plan, team=data["team"], attendees=list(data["attendees"]),
-                                                   items=items)  # fmt: skip
+            created["m"] = services.meeting_create(
+                actor=user,
+                kind=data["kind"],
+                title=data["title"],
+                starts_at=data["starts_at"],
+                plan=plan,
+                team=data["team"],
+                attendees=list(data["attendees"]),
+                items=items,
+            )
 
         if _run(request, create, "Meeting created with its agenda."):
             return redirect("planning:meeting", created["m"].pk)
@@ -374,13 +486,22 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     user = _reader(request)
     meeting = _found(lambda: sel.meeting_get(user=user, meeting_id=meeting_id))
-    return render(request, "planning/meeting.html", {
-        "meeting": meeting, "attendance": meeting.attendance.select_related("user"),
-        "decisions": meeting.decisions.all(), "actions": meeting.action_items.select_related("owner"),
-        "promises": meeting.promises.select_related("owner"), "items": meeting.items.all(),
-        "can_run": sel.can_run_meeting(user, meeting), "action_form": forms.ActionForm(),
-        "promise_form": forms.PromiseForm(), "user": user,
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/meeting.html",
+        {
+            "meeting": meeting,
+            "attendance": meeting.attendance.select_related("user"),
+            "decisions": meeting.decisions.all(),
+            "actions": meeting.action_items.select_related("owner"),
+            "promises": meeting.promises.select_related("owner"),
+            "items": meeting.items.all(),
+            "can_run": sel.can_run_meeting(user, meeting),
+            "action_form": forms.ActionForm(),
+            "promise_form": forms.PromiseForm(),
+            "user": user,
+        },
+    )
 
 
 @login_required
@@ -393,20 +514,47 @@ def meeting_record(request: HttpRequest, meeting_id: int) -> HttpResponse:
     if what == "attendance":
         ids = [int(v) for v in request.POST.getlist("present") if v.isdigit()]
         present = list(User.objects.filter(pk__in=ids))
-        _run(request, lambda: services.attendance_record(meeting=meeting, actor=user, present=present), "Attendance saved.")
+        _run(
+            request,
+            lambda: services.attendance_record(meeting=meeting, actor=user, present=present),
+            "Attendance saved.",
+        )
     elif what == "decision":
-        _run(request, lambda: services.decision_add(meeting=meeting, actor=user, text=request.POST.get("text", "")), "Decision recorded.")
+        _run(
+            request,
+            lambda: services.decision_add(meeting=meeting, actor=user, text=request.POST.get("text", "")),
+            "Decision recorded.",
+        )
     elif what == "action":
         form = forms.ActionForm(request.POST)
         data = form.cleaned_data if form.is_valid() else {}
-        _run(request, lambda: services.action_item_add(meeting=meeting, actor=user, title=data.get("title", ""),
-                                                       owner=data.get("owner"), due_on=data.get("due_on")), "Action item added.")  # fmt: skip
+        _run(
+            request,
+            lambda: services.action_item_add(
+                meeting=meeting,
+                actor=user,
+                title=data.get("title", ""),
+                owner=data.get("owner"),
+                due_on=data.get("due_on"),
+            ),
+            "Action item added.",
+        )
     elif what == "promise":
-        form = forms.PromiseForm(request.POST)
-        data = form.cleaned_data if form.is_valid() else {}
-        _run(request, lambda: services.promise_make(actor=user, title=data.get("title", ""), owner=data.get("owner"),
-                                                    due_on=data.get("due_on"), made_in=data.get("made_in", "meeting"),
-                                                    meeting=meeting, team=data.get("team")), "Promise recorded.")  # fmt: skip
+        promise_form = forms.PromiseForm(request.POST)
+        data = promise_form.cleaned_data if promise_form.is_valid() else {}
+        _run(
+            request,
+            lambda: services.promise_make(
+                actor=user,
+                title=data.get("title", ""),
+                owner=data.get("owner"),
+                due_on=data.get("due_on"),
+                made_in=data.get("made_in", "meeting"),
+                meeting=meeting,
+                team=data.get("team"),
+            ),
+            "Promise recorded.",
+        )
     else:
         messages.error(request, "Choose what to record: attendance, a decision, an action item or a promise.")
     return redirect("planning:meeting", meeting.pk)
@@ -427,16 +575,35 @@ def promises_page(request: HttpRequest) -> HttpResponse:
     form = forms.PromiseForm(request.POST or None)
     if request.method == "POST":
         data = form.cleaned_data if form.is_valid() else {}
-        if _run(request, lambda: services.promise_make(actor=user, title=data.get("title", ""), owner=data.get("owner"),
-                                                       due_on=data.get("due_on"), made_in=data.get("made_in", "other"),
-                                                       team=data.get("team")), "Promise recorded."):  # fmt: skip
+        if _run(
+            request,
+            lambda: services.promise_make(
+                actor=user,
+                title=data.get("title", ""),
+                owner=data.get("owner"),
+                due_on=data.get("due_on"),
+                made_in=data.get("made_in", "other"),
+                team=data.get("team"),
+            ),
+            "Promise recorded.",
+        ):
             return redirect("planning:promises")
     promises = sel.promises_visible_to(user)
-    page = Paginator(promises.order_by("kept_at", "due_on", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "planning/promises.html", {
-        "page": page, "form": form, "can_make": sel.can_edit_plans(user),
-        "scores": figures.promises_kept_per_quarter(promises), "today": timezone.localdate(), "user": user,
-    })  # fmt: skip
+    page = Paginator(promises.order_by("kept_at", "due_on", "id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "planning/promises.html",
+        {
+            "page": page,
+            "form": form,
+            "can_make": sel.can_edit_plans(user),
+            "scores": figures.promises_kept_per_quarter(promises),
+            "today": timezone.localdate(),
+            "user": user,
+        },
+    )
 
 
 @login_required
@@ -466,16 +633,24 @@ def profiles_page(request: HttpRequest) -> HttpResponse:
                 return redirect("planning:profile", created["p"].pk)
         else:
             messages.error(request, "Check the profile's fields.")
-    return render(request, "planning/profiles.html", {
-        "profiles": sel.profiles_visible_to(user)[:100], "form": form, "can_edit": sel.can_edit_plans(user),
-    })  # fmt: skip
+    return render(
+        request,
+        "planning/profiles.html",
+        {
+            "profiles": sel.profiles_visible_to(user)[:100],
+            "form": form,
+            "can_edit": sel.can_edit_plans(user),
+        },
+    )
 
 
 @login_required
 def profile_page(request: HttpRequest, profile_id: int) -> HttpResponse:
     user = _reader(request)
     profile = _found(lambda: sel.profile_get(user=user, profile_id=profile_id))
-    return render(request, "planning/profile.html", {"profile": profile, "match": figures.profile_match(profile)})
+    return render(
+        request, "planning/profile.html", {"profile": profile, "match": figures.profile_match(profile)}
+    )
 
 
 # --- calendar, statement, shareable export -------------------------------------------------------------
@@ -485,9 +660,13 @@ def profile_page(request: HttpRequest, profile_id: int) -> HttpResponse:
 def calendar_page(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
     today = timezone.localdate()
-    start = timezone.make_aware(timezone.datetime.combine(today - timedelta(days=7), timezone.datetime.min.time()))
+    start = timezone.make_aware(datetime.combine(today - timedelta(days=7), time.min))
     end = start + timedelta(days=120)
-    return render(request, "planning/calendar.html", {"entries": calendar_entries(user, start, end)[:300], "start": start, "end": end})
+    return render(
+        request,
+        "planning/calendar.html",
+        {"entries": calendar_entries(user, start, end)[:300], "start": start, "end": end},
+    )
 
 
 def _statement_for(request: HttpRequest) -> tuple[figures.Statement, forms.PeriodForm]:
@@ -508,37 +687,61 @@ def _statement_for(request: HttpRequest) -> tuple[figures.Statement, forms.Perio
 @login_required
 def statement_page(request: HttpRequest) -> HttpResponse:
     statement, form = _statement_for(request)
-    return render(request, "planning/statement.html", {"s": statement, "form": form, "query": request.GET.urlencode()})
+    return render(
+        request, "planning/statement.html", {"s": statement, "form": form, "query": request.GET.urlencode()}
+    )
 
 
 @login_required
-def statement_csv(request: HttpRequest) -> HttpResponse:
+def statement_csv(request: HttpRequest) -> HttpResponseBase:
     statement, _ = _statement_for(request)
     site = request.build_absolute_uri("/").rstrip("/")
     rows: list[list[Any]] = []
     for figure in statement.figures:
-        base = [statement.person.username, statement.start, statement.end, figure.label, figure.value,
-                "internal" if figure.internal else ""]  # fmt: skip
+        base = [
+            statement.person.username,
+            statement.start,
+            statement.end,
+            figure.label,
+            figure.value,
+            "internal" if figure.internal else "",
+        ]
         if not figure.records:
             rows.append([*base, "", ""])
         rows.extend([*base, record.label, site + record.url] for record in figure.records)
     filename = f"statement-{statement.person.username}-{statement.start}-{statement.end}.csv"
     header = ["person", "from", "to", "figure", "value", "internal", "record", "link"]
-    return csv_response(filename, header, rows, user=_reader(request), what="joint performance statement",
-                        filters={"person": statement.person.pk, "start": str(statement.start), "end": str(statement.end)})  # fmt: skip
+    return csv_response(
+        filename,
+        header,
+        rows,
+        user=_reader(request),
+        what="joint performance statement",
+        filters={"person": statement.person.pk, "start": str(statement.start), "end": str(statement.end)},
+    )
 
 
 @login_required
-def shareable_csv(request: HttpRequest, plan_id: int) -> HttpResponse:
+def shareable_csv(request: HttpRequest, plan_id: int) -> HttpResponseBase:
     user = _reader(request)
     plan = _found(lambda: sel.plan_get(user=user, plan_id=plan_id))
     quarter = fiscal_quarter_current()
     form = forms.PeriodForm(request.GET or None)
-    start, end = _quarter_or(form) if form.is_valid() and form.cleaned_data.get("start") else (quarter.first, quarter.last)
+    start, end = (
+        _quarter_or(form)
+        if form.is_valid() and form.cleaned_data.get("start")
+        else (quarter.first, quarter.last)
+    )
     rows: list[list[Any]] = [[label, value] for label, value in figures.shareable_results(plan, start, end)]
     rows.append(["Note", "Activity measures only: revenue results are reported by sales."])
-    return csv_response(f"plan-{plan.pk}-results.csv", ["measure", "value"], rows, user=user,
-                        what="shareable plan results", filters={"plan": plan.pk})  # fmt: skip
+    return csv_response(
+        f"plan-{plan.pk}-results.csv",
+        ["measure", "value"],
+        rows,
+        user=user,
+        what="shareable plan results",
+        filters={"plan": plan.pk},
+    )
 
 
 urlpatterns = [

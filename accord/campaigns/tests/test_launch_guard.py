@@ -44,7 +44,9 @@ def create(client, **fields):
         (date(2027, 1, 31), True),  # the last day of January
     ],
 )
-def test_the_guard_follows_the_fiscal_calendar_and_month_ends(personas, api_client_for, fiscal_february, day, guarded):
+def test_the_guard_follows_the_fiscal_calendar_and_month_ends(
+    personas, api_client_for, fiscal_february, day, guarded
+):
     response = create(api_client_for(personas.alice), start_date=day.isoformat())
     if guarded:
         assert response.status_code == 422, response.content
@@ -55,7 +57,9 @@ def test_the_guard_follows_the_fiscal_calendar_and_month_ends(personas, api_clie
         assert response.status_code == 201, response.content
 
 
-def test_the_message_names_the_fiscal_quarter_and_an_override_reason_lets_it_through(personas, api_client_for, fiscal_february):
+def test_the_message_names_the_fiscal_quarter_and_an_override_reason_lets_it_through(
+    personas, api_client_for, fiscal_february
+):
     alice = api_client_for(personas.alice)
     refused = create(alice, start_date="2027-04-02")
     assert "last month of FY2028 Q1" in refused.json()["message"]
@@ -78,18 +82,29 @@ def test_a_campaign_that_is_not_a_launch_is_not_guarded(personas, api_client_for
 def test_a_launch_cannot_go_live_without_its_benefit_for_sales(personas, api_client_for):
     alice = api_client_for(personas.alice)
     created = create(alice, start_date="2027-02-10").json()
-    live = alice.patch(f"/api/v1/campaigns/{created['id']}", json.dumps({"status": "active"}), content_type="application/json")
+    live = alice.patch(
+        f"/api/v1/campaigns/{created['id']}",
+        json.dumps({"status": "active"}),
+        content_type="application/json",
+    )
     assert live.status_code == 422
     assert "benefit_for_sales" in live.json()["detail"]
-    live = alice.patch(f"/api/v1/campaigns/{created['id']}", json.dumps({"status": "active", "benefit_for_sales": "Warm leads"}),
-                       content_type="application/json")  # fmt: skip
+    live = alice.patch(
+        f"/api/v1/campaigns/{created['id']}",
+        json.dumps({"status": "active", "benefit_for_sales": "Warm leads"}),
+        content_type="application/json",
+    )
     assert live.status_code == 200
 
 
 def test_moving_a_launch_into_the_last_month_by_a_change_is_guarded_too(personas, api_client_for):
     alice = api_client_for(personas.alice)
     created = create(alice, start_date="2027-02-10").json()
-    moved = alice.patch(f"/api/v1/campaigns/{created['id']}", json.dumps({"start_date": "2027-03-02"}), content_type="application/json")
+    moved = alice.patch(
+        f"/api/v1/campaigns/{created['id']}",
+        json.dumps({"start_date": "2027-03-02"}),
+        content_type="application/json",
+    )
     assert moved.status_code == 422
 
 
@@ -97,6 +112,8 @@ def test_launch_timing_warning_uses_is_last_month_of_quarter():
     from accord.campaigns.services import launch_timing_warning
 
     october_year = FiscalCalendar(10)  # Oct-Dec, Jan-Mar, Apr-Jun, Jul-Sep
-    assert launch_timing_warning(date(2027, 12, 1), october_year).startswith("2027-12-01 falls in the last month of FY2028 Q1")
+    assert launch_timing_warning(date(2027, 12, 1), october_year).startswith(
+        "2027-12-01 falls in the last month of FY2028 Q1"
+    )
     assert launch_timing_warning(date(2027, 11, 1), october_year) == ""
     assert "last week" in launch_timing_warning(date(2027, 11, 24), october_year)

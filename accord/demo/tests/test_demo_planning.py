@@ -24,7 +24,9 @@ def test_the_demo_has_a_joint_plan_with_its_workflow_under_way(settings, tmp_pat
     assert publish_blockers(plan)  # unexplained changes and an open disagreement: not publishable yet
     assert set(Disagreement.objects.values_list("status", flat=True)) == {"open", "resolved"}
     assert Goal.objects.filter(side="marketing", serves__isnull=False).exists()
-    assert Meeting.objects.filter(kind="pre_planning").exists() and Meeting.objects.filter(kind="team").exists()
+    assert (
+        Meeting.objects.filter(kind="pre_planning").exists() and Meeting.objects.filter(kind="team").exists()
+    )
     assert Promise.objects.filter(kept_at__isnull=False).exists() and ProspectProfile.objects.exists()
     launches = Campaign.objects.filter(is_launch=True)
     assert launches.count() == 2 and launches.exclude(override_reason="").count() == 1

@@ -28,7 +28,9 @@ def test_a_disagreement_climbs_level_by_level_counting_business_days_and_holiday
     plan, preview = plan_previewed(personas, days=2, sponsor=personas.eve)
     item = plan.versions.get(kind="plan").items.get(key="sqls")
     with time_machine.travel(FRIDAY_3PM, tick=False):
-        d = disagreement_raise(item=item, actor=personas.bob, body="400 SQLs is too many for us", preview=preview)
+        d = disagreement_raise(
+            item=item, actor=personas.bob, body="400 SQLs is too many for us", preview=preview
+        )
     # Bob's manager first. Team Health works 09:00-18:00: Fri 3h, Mon is a holiday, Tue 9h, Wed 6h.
     assert (d.assignee, d.level, d.due_at) == (personas.mike, 1, at(13))
 

@@ -34,29 +34,67 @@ def records(personas):
         Campaign.objects.create(name="Events", channel=CampaignChannel.EVENT, utm_campaign="events"),
     ]
     for campaign, amount in zip(campaigns, ("9000.00", "4500.00", "3100.00"), strict=True):
-        CostLine.objects.create(campaign=campaign, amount=Decimal(amount), period_start=date(2027, 1, 1), period_end=date(2027, 1, 30))
+        CostLine.objects.create(
+            campaign=campaign,
+            amount=Decimal(amount),
+            period_start=date(2027, 1, 1),
+            period_end=date(2027, 1, 30),
+        )
     # A line running past the quarter: only its days inside count (62 days, 31 in the quarter).
-    CostLine.objects.create(campaign=campaigns[2], amount=Decimal("620.00"), period_start=date(2027, 3, 1), period_end=date(2027, 5, 1))
-    sources = [Source.objects.create(name="Web form", public_key="k1"), Source.objects.create(name="Import", public_key="k2")]
+    CostLine.objects.create(
+        campaign=campaigns[2],
+        amount=Decimal("620.00"),
+        period_start=date(2027, 3, 1),
+        period_end=date(2027, 5, 1),
+    )
+    sources = [
+        Source.objects.create(name="Web form", public_key="k1"),
+        Source.objects.create(name="Import", public_key="k2"),
+    ]
     industries = ["Healthcare", "Finance", "Retail"]
     for n in range(40):
-        lead = LeadFactory(email=f"p{n}@x.example", owner=rng.choice([personas.bob, personas.carol, personas.charlie]),
-                           source=rng.choice(sources))  # fmt: skip
+        lead = LeadFactory(
+            email=f"p{n}@x.example",
+            owner=rng.choice([personas.bob, personas.carol, personas.charlie]),
+            source=rng.choice(sources),
+        )
         at = datetime(2026, 12, 1, tzinfo=UTC) + timedelta(hours=rng.randint(0, 24 * 150))
         for stage in ["inquiry", "mql", "sal", "sql"][: rng.randint(1, 4)]:
-            Event.objects.create(type="lead.stage_changed", subject_type="lead", subject_id=lead.pk, stage=stage, occurred_at=at)
+            Event.objects.create(
+                type="lead.stage_changed",
+                subject_type="lead",
+                subject_id=lead.pk,
+                stage=stage,
+                occurred_at=at,
+            )
             at += timedelta(hours=rng.randint(1, 300))
         touches = rng.randint(0, 3)
         for t in range(touches):
             campaign = rng.choice(campaigns)
-            TouchpointFactory(lead=lead, campaign=campaign, channel=campaign.channel,
-                              occurred_at=datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=t * 10 + n % 7))  # fmt: skip
+            TouchpointFactory(
+                lead=lead,
+                campaign=campaign,
+                channel=campaign.channel,
+                occurred_at=datetime(2026, 12, 1, tzinfo=UTC) + timedelta(days=t * 10 + n % 7),
+            )
         if n % 3 == 0:
-            account = Account.objects.create(name=f"Acc {n}", name_key=f"acc {n}", industry=rng.choice(industries), size=rng.randint(10, 2000))
+            account = Account.objects.create(
+                name=f"Acc {n}",
+                name_key=f"acc {n}",
+                industry=rng.choice(industries),
+                size=rng.randint(10, 2000),
+            )
             for k in range(rng.randint(1, 2)):
                 closed = datetime(2026, 11, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 170))
-                deal = Deal.objects.create(name=f"D{n}-{k}", account=account, contact=lead, owner=lead.owner,
-                                           amount=Decimal(rng.choice([600, 1200, 3000])), stage="won", closed_at=closed)  # fmt: skip
+                deal = Deal.objects.create(
+                    name=f"D{n}-{k}",
+                    account=account,
+                    contact=lead,
+                    owner=lead.owner,
+                    amount=Decimal(rng.choice([600, 1200, 3000])),
+                    stage="won",
+                    closed_at=closed,
+                )
                 Deal.objects.filter(pk=deal.pk).update(created_at=datetime(2027, 1, 15, tzinfo=UTC))
     return campaigns
 
@@ -82,20 +120,47 @@ def plain_cost(lines, campaign_id):
     return total
 
 
-def test_goal_progress_roi_and_lifetime_value_on_the_plan_page_equal_the_raw_records(personas, client_for, records):
+def test_goal_progress_roi_and_lifetime_value_on_the_plan_page_equal_the_raw_records(
+    personas, client_for, records
+):
     from accord.campaigns.models import CostLine, Touchpoint
     from accord.core.models import Event
     from accord.deals.models import Deal
     from accord.planning.services import ItemSpec, goal_create, plan_create
 
     campaigns = records
-    plan = plan_create(actor=personas.alice, name="Plan", fiscal_year=2027, attribution_model="linear",
-                       plan_items=[ItemSpec(kind="strategy", title="Demand", key="demand",
-                                            campaign_ids=(campaigns[0].pk, campaigns[1].pk))])  # fmt: skip
-    sqls = goal_create(actor=personas.alice, side="marketing", metric="sqls", target=10, period_start=START, period_end=END,
-                       owner=personas.alice, plan=plan)  # fmt: skip
-    revenue = goal_create(actor=personas.sam, side="sales", metric="won_revenue", target=10000, period_start=START,
-                          period_end=END, owner=personas.sam, plan=plan, team=personas.health)  # fmt: skip
+    plan = plan_create(
+        actor=personas.alice,
+        name="Plan",
+        fiscal_year=2027,
+        attribution_model="linear",
+        plan_items=[
+            ItemSpec(
+                kind="strategy", title="Demand", key="demand", campaign_ids=(campaigns[0].pk, campaigns[1].pk)
+            )
+        ],
+    )
+    sqls = goal_create(
+        actor=personas.alice,
+        side="marketing",
+        metric="sqls",
+        target=10,
+        period_start=START,
+        period_end=END,
+        owner=personas.alice,
+        plan=plan,
+    )
+    revenue = goal_create(
+        actor=personas.sam,
+        side="sales",
+        metric="won_revenue",
+        target=10000,
+        period_start=START,
+        period_end=END,
+        owner=personas.sam,
+        plan=plan,
+        team=personas.health,
+    )
     with time_machine.travel(datetime(2027, 4, 10, tzinfo=UTC), tick=False):
         response = client_for(personas.mona).get(f"/planning/plans/{plan.pk}/")
     assert response.status_code == 200
@@ -106,7 +171,9 @@ def test_goal_progress_roi_and_lifetime_value_on_the_plan_page_equal_the_raw_rec
     expected_sqls = sum(1 for e in events if e.stage == "sql" and SINCE <= e.occurred_at < UNTIL)
     deals = list(Deal.objects.all())
     health = {personas.bob.pk, personas.carol.pk, personas.mike.pk}
-    expected_revenue = sum(d.amount for d in deals if d.stage == "won" and SINCE <= d.closed_at < UNTIL and d.owner_id in health)
+    expected_revenue = sum(
+        d.amount for d in deals if d.stage == "won" and SINCE <= d.closed_at < UNTIL and d.owner_id in health
+    )
     progress = {goal.pk: p for goal, p in context["goals"]}
     assert progress[sqls.pk].value == expected_sqls > 0
     assert progress[revenue.pk].value == expected_revenue > 0
@@ -121,7 +188,9 @@ def test_goal_progress_roi_and_lifetime_value_on_the_plan_page_equal_the_raw_rec
     by_campaign = {row.key: row for row in roi.by_campaign}
     for campaign in campaigns:
         row = by_campaign[campaign.pk]
-        assert abs(Fraction(row.revenue) - credit[campaign.pk]) <= Fraction(len(won), 100)  # cents split exactly
+        assert abs(Fraction(row.revenue) - credit[campaign.pk]) <= Fraction(
+            len(won), 100
+        )  # cents split exactly
         assert Fraction(row.cost) == plain_cost(lines, campaign.pk)
         assert row.roi == (row.revenue / row.cost).quantize(Decimal("0.01"))
     (strategy,) = roi.by_strategy
@@ -129,7 +198,7 @@ def test_goal_progress_roi_and_lifetime_value_on_the_plan_page_equal_the_raw_rec
     assert strategy.revenue == by_campaign[campaigns[0].pk].revenue + by_campaign[campaigns[1].pk].revenue
     assert Fraction(roi.cost) == sum(plain_cost(lines, c.pk) for c in campaigns)
     html = response.content.decode()
-    assert f'<strong>{roi.roi}</strong>' in html and "Internal" in html
+    assert f"<strong>{roi.roi}</strong>" in html and "Internal" in html
 
     # Lifetime value by segment: every won deal (up to the period's end) per account, averaged per vertical.
     per_account: dict[int, Decimal] = defaultdict(Decimal)

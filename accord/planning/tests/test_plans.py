@@ -24,8 +24,11 @@ def post(client, url, body=None):
 
 
 def make_plan(client, plan_items, **extra):
-    response = post(client, "/api/v1/plans", {"name": "FY2027 plan", "fiscal_year": 2027, "pre_plan": PRE_PLAN,
-                                              "plan": plan_items, **extra})  # fmt: skip
+    response = post(
+        client,
+        "/api/v1/plans",
+        {"name": "FY2027 plan", "fiscal_year": 2027, "pre_plan": PRE_PLAN, "plan": plan_items, **extra},
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -50,21 +53,34 @@ def test_a_drastic_change_blocks_publishing_until_explained_and_acknowledged(per
     items.append({"kind": "strategy", "key": "podcast", "title": "Podcast"})  # a strategy added
     plan = make_plan(alice, items)
     kinds = sorted((c["key"], c["kind"]) for c in plan["drastic_changes"])
-    assert kinds == [("events", "budget_moved"), ("podcast", "strategy_added"), ("print", "strategy_dropped"),
-                     ("sqls", "target_moved")]  # fmt: skip
+    assert kinds == [
+        ("events", "budget_moved"),
+        ("podcast", "strategy_added"),
+        ("print", "strategy_dropped"),
+        ("sqls", "target_moved"),
+    ]
     blocked = post(alice, f"/api/v1/plans/{plan['id']}/publish")
     assert blocked.status_code == 409
     assert "not explained" in blocked.json()["message"]
     for change in plan["drastic_changes"]:
         # Sales cannot acknowledge what marketing has not explained.
         assert post(sam, f"/api/v1/plan-changes/{change['id']}/acknowledge").status_code == 409
-        assert post(sam, f"/api/v1/plan-changes/{change['id']}/explain", {"explanation": "x"}).status_code == 403
-        explained = post(alice, f"/api/v1/plan-changes/{change['id']}/explain", {"explanation": "Budget moved to events."})
+        assert (
+            post(sam, f"/api/v1/plan-changes/{change['id']}/explain", {"explanation": "x"}).status_code == 403
+        )
+        explained = post(
+            alice, f"/api/v1/plan-changes/{change['id']}/explain", {"explanation": "Budget moved to events."}
+        )
         assert explained.status_code == 200
     still = post(alice, f"/api/v1/plans/{plan['id']}/publish")
     assert still.status_code == 409 and "not acknowledged" in still.json()["message"]
     for change in plan["drastic_changes"]:
-        assert post(api_client_for(personas.alice), f"/api/v1/plan-changes/{change['id']}/acknowledge").status_code == 403
+        assert (
+            post(
+                api_client_for(personas.alice), f"/api/v1/plan-changes/{change['id']}/acknowledge"
+            ).status_code
+            == 403
+        )
         assert post(sam, f"/api/v1/plan-changes/{change['id']}/acknowledge").status_code == 200
     assert post(alice, f"/api/v1/plans/{plan['id']}/publish").status_code == 200
 
@@ -80,10 +96,19 @@ def test_changing_the_plan_again_asks_for_a_new_explanation(personas, api_client
     post(alice, f"/api/v1/plan-changes/{change['id']}/explain", {"explanation": "Bigger market."})
     post(sam, f"/api/v1/plan-changes/{change['id']}/acknowledge")
     items[0]["amount"] = "700"
-    again = alice.put(f"/api/v1/plans/{plan['id']}/versions/plan", json.dumps({"items": items}), content_type="application/json")
+    again = alice.put(
+        f"/api/v1/plans/{plan['id']}/versions/plan",
+        json.dumps({"items": items}),
+        content_type="application/json",
+    )
     assert again.status_code == 200
     row = DrasticChange.objects.get(plan_id=plan["id"])
-    assert (row.before, row.after, row.explained_at, row.acknowledged_at) == (Decimal("400"), Decimal("700"), None, None)
+    assert (row.before, row.after, row.explained_at, row.acknowledged_at) == (
+        Decimal("400"),
+        Decimal("700"),
+        None,
+        None,
+    )
     assert post(alice, f"/api/v1/plans/{plan['id']}/publish").status_code == 409
 
 
@@ -99,14 +124,25 @@ def test_an_open_disagreement_blocks_publishing_until_resolved(personas, api_cli
     plan = make_plan(alice, PRE_PLAN, executive_sponsor="eve")
     previews = post(alice, f"/api/v1/plans/{plan['id']}/previews", {"teams": [personas.health.pk]}).json()
     item = plan["plan"][0]["id"]
-    raised = post(mike, f"/api/v1/plan-items/{item}/disagreements", {"body": "Too many SQLs", "preview": previews[0]["id"]})
+    raised = post(
+        mike,
+        f"/api/v1/plan-items/{item}/disagreements",
+        {"body": "Too many SQLs", "preview": previews[0]["id"]},
+    )
     assert raised.status_code == 201, raised.content
     assert raised.json()["assignee"] == "sam"
     blocked = post(alice, f"/api/v1/plans/{plan['id']}/publish")
     assert blocked.status_code == 409 and "disagreement" in blocked.json()["message"]
     # Neither the raiser's peer nor marketing decides; the sales head it waits on does.
-    assert post(alice, f"/api/v1/disagreements/{raised.json()['id']}/resolve", {"resolution": "no"}).status_code == 403
-    resolved = post(api_client_for(personas.sam), f"/api/v1/disagreements/{raised.json()['id']}/resolve", {"resolution": "Keep 400."})
+    assert (
+        post(alice, f"/api/v1/disagreements/{raised.json()['id']}/resolve", {"resolution": "no"}).status_code
+        == 403
+    )
+    resolved = post(
+        api_client_for(personas.sam),
+        f"/api/v1/disagreements/{raised.json()['id']}/resolve",
+        {"resolution": "Keep 400."},
+    )
     assert resolved.status_code == 200
     assert [s["kind"] for s in resolved.json()["history"]] == ["raised", "resolved"]
     assert post(alice, f"/api/v1/plans/{plan['id']}/publish").status_code == 200

@@ -49,7 +49,11 @@ def _change(w: Any, explained: bool = False) -> Any:
     from accord.planning.services import drastic_change_explain
 
     change = _plan(w, drastic=True).drastic_changes.get()
-    return drastic_change_explain(change=change, actor=w.p.alice, explanation="Bigger market") if explained else change
+    return (
+        drastic_change_explain(change=change, actor=w.p.alice, explanation="Bigger market")
+        if explained
+        else change
+    )
 
 
 def _disagreement(w: Any) -> Any:
@@ -64,13 +68,17 @@ def _meeting(w: Any) -> Any:
 
     from accord.planning.services import meeting_create
 
-    return meeting_create(actor=w.p.mona, kind="pre_planning", title="Matrix meeting", starts_at=timezone.now())
+    return meeting_create(
+        actor=w.p.mona, kind="pre_planning", title="Matrix meeting", starts_at=timezone.now()
+    )
 
 
 def _action(w: Any) -> Any:
     from accord.planning.services import action_item_add
 
-    return action_item_add(meeting=_meeting(w), actor=w.p.mona, title="Send deck", owner=w.p.bob, due_on=date(2027, 1, 5))
+    return action_item_add(
+        meeting=_meeting(w), actor=w.p.mona, title="Send deck", owner=w.p.bob, due_on=date(2027, 1, 5)
+    )
 
 
 def _promise(w: Any) -> Any:
@@ -86,7 +94,14 @@ def _custom_goal(w: Any) -> Any:
                        period_start=date(2027, 1, 1), period_end=date(2027, 3, 31), owner=w.p.alice)  # fmt: skip
 
 
-GOAL = {"side": "marketing", "metric": "mqls", "target": 50, "period_start": "2027-01-01", "period_end": "2027-03-31", "owner": "alice"}
+GOAL = {
+    "side": "marketing",
+    "metric": "mqls",
+    "target": 50,
+    "period_start": "2027-01-01",
+    "period_end": "2027-03-31",
+    "owner": "alice",
+}
 SALES_GOAL = {**GOAL, "side": "sales", "metric": "won_revenue", "owner": "sam"}
 
 #                     alice mona  bob carol mike fiona sam charlie eve root
@@ -195,7 +210,9 @@ def _comment_api(w: Any, api: Any) -> Any:
 
     preview = _preview(w)
     body = {"item": _item(preview).pk, "body": "Looks good"}
-    return api.post(f"/api/v1/previews/{preview.pk}/comments", json.dumps(body), content_type="application/json")
+    return api.post(
+        f"/api/v1/previews/{preview.pk}/comments", json.dumps(body), content_type="application/json"
+    )
 
 
 def _disagree_api(w: Any, api: Any) -> Any:
@@ -203,12 +220,18 @@ def _disagree_api(w: Any, api: Any) -> Any:
 
     preview = _preview(w)
     body = {"body": "Too many", "preview": preview.pk}
-    return api.post(f"/api/v1/plan-items/{_item(preview).pk}/disagreements", json.dumps(body), content_type="application/json")
+    return api.post(
+        f"/api/v1/plan-items/{_item(preview).pk}/disagreements",
+        json.dumps(body),
+        content_type="application/json",
+    )
 
 
 def _preview_page_post(w: Any, page: Any, what: str) -> Any:
     preview = _preview(w)
-    return page.post(f"/planning/previews/{preview.pk}/{what}/", {"item": _item(preview).pk, "body": "Matrix"})
+    return page.post(
+        f"/planning/previews/{preview.pk}/{what}/", {"item": _item(preview).pk, "body": "Matrix"}
+    )
 
 
 API_WRITE_ROWS: dict[str, str] = {
