@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import annotated_types
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
@@ -22,6 +23,10 @@ from accord.planning import selectors as sel
 from accord.planning.models import Disagreement, Goal, Plan, VersionKind
 
 router = Router(tags=["planning"])
+
+MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not failed on in the database
+Id = Annotated[int, annotated_types.Ge(1), annotated_types.Le(MAX_ID)]
+Number = Annotated[Decimal, annotated_types.Ge(0), annotated_types.Le(Decimal("99999999999999.99"))]
 
 
 # --- goals ---------------------------------------------------------------------------------------------
@@ -72,15 +77,13 @@ class GoalIn(Schema):
     title: str = ""
     metric: str | None = None
     unit: str = Field("", description="For metric 'custom': what is counted.")
-    target: Decimal | None = None
+    target: Annotated[Decimal, annotated_types.Le(Decimal("99999999999999.99"))] | None = None
     period_start: date | None = None
     period_end: date | None = Field(None, description="The deadline.")
-    owner: str | int | None = Field(None, description="Username or user id.")
-    team: int | None = None
-    plan: int | None = None
-    serves: list[int] = Field(
-        default_factory=list, description="Ids of the sales goals a marketing goal serves."
-    )
+    owner: str | Id | None = Field(None, description="Username or user id.")
+    team: Id | None = None
+    plan: Id | None = None
+    serves: list[Id] = []  # ids of the sales goals a marketing goal serves
 
 
 class GoalQuery(Schema):
@@ -122,13 +125,15 @@ def goal_out(goal: Goal) -> dict[str, Any]:
 
 
 def _user(value: str | int | None, field: str = "owner") -> User | None:
+    """A user by id or username; anything else, or an inactive user, is a 422 naming the field."""
     if value is None or value == "":
         return None
-    found = (
-        User.objects.filter(pk=value, is_active=True).first()
-        if isinstance(value, int) or str(value).isdigit()
-        else User.objects.filter(username=value, is_active=True).first()
-    )
+    text = str(value)
+    if text.isascii() and text.isdigit():
+        number = int(text)
+        found = User.objects.filter(pk=number, is_active=True).first() if number <= MAX_ID else None
+    else:
+        found = User.objects.filter(username=text, is_active=True).first()
     if found is None:
         raise ApplicationError(f"No active user {value!r}.", detail={field: "unknown"}, status=422)
     return found
@@ -205,11 +210,11 @@ class PlanItemIn(Schema):
     key: str = Field(
         "", description="Names the same item in the pre-plan and the plan; defaults to the title."
     )
-    amount: Decimal | None = Field(None, description="A target's number or a budget line's money.")
+    amount: Number | None = Field(None, description="A target's number or a budget line's money.")
     description: str = ""
     involves_sales: bool = True
     benefit_for_sales: str = ""
-    campaigns: list[int] = Field(default_factory=list)
+    campaigns: list[Id] = []
 
 
 class PlanItemOut(Schema):
@@ -281,12 +286,16 @@ class PlanIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str
-    fiscal_year: int
-    executive_sponsor: str | int | None = Field(None, description="Username or user id.")
-    target_threshold_pct: int = Field(20, description="A target moved by more than this % is drastic.")
-    budget_threshold_pct: int = Field(15, description="A budget line moved by more than this % is drastic.")
+    fiscal_year: int = Field(ge=2000, le=2100)
+    executive_sponsor: str | Id | None = Field(None, description="Username or user id.")
+    target_threshold_pct: int = Field(
+        20, ge=0, le=1000, description="A target moved by more than this % is drastic."
+    )
+    budget_threshold_pct: int = Field(
+        15, ge=0, le=1000, description="A budget line moved by more than this % is drastic."
+    )
     escalation_business_days: int = Field(
-        3, description="Business days at each level before a disagreement climbs."
+        3, ge=1, le=60, description="Business days at each level before a disagreement climbs."
     )
     attribution_model: str = "linear"
     pre_plan: list[PlanItemIn] | None = None
@@ -494,7 +503,7 @@ def acknowledge_change(request: HttpRequest, change_id: int) -> Any:
 class PreviewsIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    teams: list[int]
+    teams: list[Id]
 
 
 @router.post(
@@ -517,7 +526,7 @@ def send_previews(request: HttpRequest, plan_id: int, payload: PreviewsIn) -> li
 class CommentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    item: int
+    item: Id
     body: str
 
 
@@ -573,7 +582,7 @@ class DisagreementIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str
-    preview: int | None = Field(None, description="The team preview it was raised in.")
+    preview: Id | None = Field(None, description="The team preview it was raised in.")
 
 
 class DisagreementStepOut(Schema):
