@@ -165,6 +165,8 @@ def metric_value(
         return _ratio(Decimal(met * 100), Decimal(met + breached), "0.1")
     if metric == Metric.MARKETING_ROI:
         return roi_total(start, end, model)
+    if metric == Metric.LIFETIME_VALUE:
+        return lifetime_value(end).value
     if metric == Metric.PREVIEWS_COMMENTED:
         since, until = period_moments(start, end)
         comments = ItemComment.objects.filter(created_at__gte=since, created_at__lt=until)

@@ -31,6 +31,7 @@ class Metric(models.TextChoices):
     COST_PER_QUALIFIED_LEAD = "cost_per_qualified_lead", "Cost per qualified lead (SQL)"
     SLA_MET_PCT = "sla_met_pct", "SLA met on time (%)"
     MARKETING_ROI = "marketing_roi", "Marketing ROI (attributed revenue ÷ cost)"
+    LIFETIME_VALUE = "lifetime_value", "Customer lifetime value"
     PREVIEWS_COMMENTED = "previews_commented", "Plan items commented in previews"
     MEETINGS_ATTENDED = "meetings_attended", "Planning meetings attended"
     CUSTOM = "custom", "Another measure (counted by hand)"
