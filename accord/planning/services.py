@@ -11,10 +11,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accord.campaigns import attribution
+from accord.campaigns.models import Campaign
 from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
@@ -373,20 +375,45 @@ def plan_version_set(
     _require_draft(plan)
     checked = _check_items(items)
     version, _ = PlanVersion.objects.get_or_create(plan=plan, kind=kind)
-    version.items.all().delete()
-    for spec in checked:
-        item = PlanItem.objects.create(
-            version=version,
-            kind=spec.kind,
-            key=spec.key,
-            title=spec.title,
-            amount=spec.amount,
-            description=spec.description,
-            involves_sales=spec.involves_sales,
-            benefit_for_sales=spec.benefit_for_sales,
+    # Items are matched by key and changed in place, so the comments and disagreements on an item that
+    # stays keep pointing at it; an item sales has discussed is never removed with its history.
+    keys = {spec.key for spec in checked}
+    leaving = version.items.exclude(key__in=keys)
+    discussed = sorted(
+        leaving.filter(Q(comments__isnull=False) | Q(disagreements__isnull=False))
+        .values_list("title", flat=True)
+        .distinct()
+    )
+    if discussed:
+        raise Conflict(
+            f"Sales has commented on or disagreed with {', '.join(discussed)}: keep the item (change its number or "
+            "description) so the discussion stays with it.",
+            detail={"items": discussed},
         )
-        if spec.campaign_ids:
-            item.campaigns.set(spec.campaign_ids)
+    leaving.delete()
+    unknown = {c for spec in checked for c in spec.campaign_ids} - set(
+        Campaign.objects.filter(pk__in=[c for spec in checked for c in spec.campaign_ids]).values_list(
+            "pk", flat=True
+        )
+    )
+    if unknown:
+        raise ApplicationError(
+            f"No campaigns {sorted(unknown)}.", detail={"campaigns": "unknown ids"}, status=422
+        )
+    for spec in checked:
+        item, _ = PlanItem.objects.update_or_create(
+            version=version,
+            key=spec.key,
+            defaults={
+                "kind": spec.kind,
+                "title": spec.title,
+                "amount": spec.amount,
+                "description": spec.description,
+                "involves_sales": spec.involves_sales,
+                "benefit_for_sales": spec.benefit_for_sales,
+            },
+        )
+        item.campaigns.set(spec.campaign_ids)
     version.save(update_fields=["updated_at"])
     drastic_changes_refresh(plan=plan)
     event_record(

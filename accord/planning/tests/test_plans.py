@@ -154,3 +154,35 @@ def test_only_marketing_creates_and_publishes_plans(personas, api_client_for):
     assert post(api_client_for(personas.bob), "/api/v1/plans", body).status_code == 403
     plan = post(api_client_for(personas.mona), "/api/v1/plans", {**body, "plan": PRE_PLAN}).json()
     assert post(api_client_for(personas.sam), f"/api/v1/plans/{plan['id']}/publish").status_code == 403
+
+
+def test_changing_the_plan_keeps_the_discussion_of_its_items(personas, api_client_for):
+    from accord.planning.models import ItemComment
+
+    alice, bob = api_client_for(personas.alice), api_client_for(personas.bob)
+    plan = make_plan(alice, PRE_PLAN)
+    (preview,) = post(alice, f"/api/v1/plans/{plan['id']}/previews", {"teams": [personas.health.pk]}).json()
+    sqls = next(i for i in plan["plan"] if i["key"] == "sqls")
+    assert (
+        post(
+            bob, f"/api/v1/previews/{preview['id']}/comments", {"item": sqls["id"], "body": "Ambitious"}
+        ).status_code
+        == 201
+    )
+    items = [dict(i) for i in PRE_PLAN]
+    items[0]["amount"] = "420"
+    changed = alice.put(
+        f"/api/v1/plans/{plan['id']}/versions/plan",
+        json.dumps({"items": items}),
+        content_type="application/json",
+    )
+    assert changed.status_code == 200
+    assert ItemComment.objects.get().item_id == sqls["id"]  # the same item, changed in place
+    dropped = alice.put(
+        f"/api/v1/plans/{plan['id']}/versions/plan",
+        json.dumps({"items": items[1:]}),
+        content_type="application/json",
+    )
+    assert dropped.status_code == 409
+    assert "SQLs" in dropped.json()["message"]
+    assert ItemComment.objects.count() == 1
