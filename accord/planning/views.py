@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.audit.exports import csv_response
-from accord.core.calendar import fiscal_quarter_current
+from accord.core.calendar import fiscal_calendar, fiscal_quarter_current
 from accord.core.calendar_feed import calendar_entries
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.people.access import manages, signed_in_user
@@ -58,6 +58,14 @@ def _run(request: HttpRequest, call: Callable[[], Any], success: str) -> bool:
         return False
     messages.success(request, success)
     return True
+
+
+def fiscal_year_bounds(year: int) -> tuple[date, date]:
+    """First and last day of fiscal year ``year`` (named by the calendar year in which it ends)."""
+    month = fiscal_calendar().start_month
+    if month == 1:
+        return date(year, 1, 1), date(year, 12, 31)
+    return date(year - 1, month, 1), date(year, month, 1) - timedelta(days=1)
 
 
 def _quarter_or(form: forms.PeriodForm) -> tuple[date, date]:
@@ -183,7 +191,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = _reader(request)
     plan = _found(lambda: sel.plan_get(user=user, plan_id=plan_id))
-    start, end = date(plan.fiscal_year, 1, 1), date(plan.fiscal_year, 12, 31)
+    start, end = fiscal_year_bounds(plan.fiscal_year)
     quarter = fiscal_quarter_current()
     period = forms.PeriodForm(request.GET or None)
     if period.is_valid() and period.cleaned_data.get("start"):

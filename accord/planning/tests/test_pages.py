@@ -160,3 +160,14 @@ def test_the_calendar_shows_launches_meetings_and_deadlines(personas, client_for
     assert "Promised to sales: Battlecards by March" in page
     assert "Pre-planning" in mona
     assert "Decide: disagreement on SQLs" in mike
+
+
+def test_a_plan_s_fiscal_year_follows_the_organisation_s_start_month(db):
+    from accord.core.models import Organization
+    from accord.planning.views import fiscal_year_bounds
+
+    assert fiscal_year_bounds(2027) == (date(2027, 1, 1), date(2027, 12, 31))
+    org = Organization.current()
+    org.fiscal_year_start_month = 7
+    org.save()
+    assert fiscal_year_bounds(2027) == (date(2026, 7, 1), date(2027, 6, 30))
