@@ -121,7 +121,12 @@ def test_every_app_declares_its_periodic_work_in_ready():
             timedelta(hours=1),
             None,
         ),
-        ("planning-promises-remind", "accord.planning.tasks.promises_remind_task", timedelta(days=1), time(7, 0)),
+        (
+            "planning-promises-remind",
+            "accord.planning.tasks.promises_remind_task",
+            timedelta(days=1),
+            time(7, 0),
+        ),
     }
 
 
