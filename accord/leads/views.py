@@ -296,6 +296,8 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
         )
         if payload.get("subject"):
             lines.append(f"Subject: {payload['subject']}")
+        if payload.get("benefit_for_sales"):
+            lines.append(f"What's in it for sales: {payload['benefit_for_sales']}")
     else:
         headline = event.type.replace(".", " ").replace("_", " ").capitalize()
         if who:
