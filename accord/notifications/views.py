@@ -104,7 +104,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preferences_save(request: HttpRequest) -> HttpResponse:
     changed = 0
-    for kind in NotificationKind.values:
+    for kind, _label in notification_kinds():
         mode = request.POST.get(f"mode_{kind}")
         if mode is None:
             continue
