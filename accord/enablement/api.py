@@ -13,7 +13,9 @@ from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from accord.core.api_support import ErrorOut, offset_page
+from accord.core.errors import NotFound
+from accord.enablement.files import kind_for, stream_file
+from accord.core.api_support import ErrorOut, json_response, offset_page
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.enablement.models import BRIEF_QUESTIONS, Brief, BriefSubject, Decision, Gate, Material, SalesStage
@@ -25,6 +27,7 @@ from accord.enablement.selectors import (
     library_search,
     material_get,
     material_list,
+    version_visible,
 )
 from accord.enablement.services import (
     MaterialSpec,
@@ -33,6 +36,7 @@ from accord.enablement.services import (
     brief_create,
     material_comment_add,
     material_create,
+    material_opened,
     material_publish,
     material_submit_review,
     publish_blockers,
@@ -261,7 +265,7 @@ def _version_out(material: Material, version: Any) -> dict[str, Any] | None:
         "original_name": version.original_name,
         "size": version.size,
         "url": version.url,
-        "download_url": reverse("enablement:version_file", args=[material.pk, version.pk]) if version.file else None,
+        "download_url": f"/api/v1/materials/{material.pk}/versions/{version.number}/file" if version.file else None,
         "preview_status": version.preview_status,
         "preview_note": version.preview_note,
     }
@@ -317,13 +321,36 @@ def get_material(request: HttpRequest, material_id: int) -> dict[str, Any]:
     return material_out(material_get(user=signed_in_user(request), material_id=material_id))
 
 
+@router.get(
+    "/materials/{material_id}/versions/{version_number}/file",
+    response={200: None, 404: ErrorOut},
+    summary="Download a version's file (streamed to those who may see it)",
+)
+def download_material(request: HttpRequest, material_id: int, version_number: int) -> HttpResponse:
+    user = signed_in_user(request)
+    material = material_get(user=user, material_id=material_id)
+    found = material.versions.filter(number=version_number).values_list("pk", flat=True).first()
+    if found is None:
+        raise NotFound(f"Material {material_id} has no version {version_number}.", detail={"version": version_number})
+    version = version_visible(user=user, material=material, version_id=found)
+    if not version.file:
+        raise NotFound("This version is a link, not a file.", detail={"url": version.url})
+    if version.pk == material.published_version_id:
+        material_opened(material=material, user=user)
+    kind = kind_for(version.content_type)
+    return stream_file(version.file, content_type=version.content_type, name=version.original_name,
+                       inline=bool(kind and kind.inline))  # fmt: skip
+
+
 @router.post(
     "/materials",
     response={201: MaterialOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Create a material: a multipart upload (field 'file') or a link (field 'url')",
 )
 def create_material(
-    request: HttpRequest, payload: Form[MaterialForm], file: File[UploadedFile] | None = None
+    request: HttpRequest,
+    payload: Form[MaterialForm],
+    file: UploadedFile | None = File(None, description="The file: PDF, image or office document."),  # noqa: B008
 ) -> HttpResponse:
     user = signed_in_user(request)
     data = payload.model_dump(mode="json")
@@ -403,19 +430,15 @@ class CommentOut(Schema):
     response={201: CommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Comment on a material in review, anchored to a page or a quoted passage",
 )
-def comment_material(request: HttpRequest, material_id: int, payload: CommentIn) -> tuple[int, dict[str, Any]]:
+def comment_material(request: HttpRequest, material_id: int, payload: CommentIn) -> HttpResponse:
     user = signed_in_user(request)
     comment = material_comment_add(material=material_get(user=user, material_id=material_id), user=user,
                                    body=payload.body, page=payload.page, quote=payload.quote, channel=Channel.API)  # fmt: skip
-    return 201, {
-        "id": comment.pk,
-        "author": user.username,
-        "body": comment.body,
-        "page": comment.page,
-        "quote": comment.quote,
-        "within_window": comment.within_window,
-        "created_at": comment.created_at,
-    }
+    out = CommentOut.model_validate({
+        "id": comment.pk, "author": user.username, "body": comment.body, "page": comment.page,
+        "quote": comment.quote, "within_window": comment.within_window, "created_at": comment.created_at,
+    })  # fmt: skip
+    return json_response(request, out.model_dump(mode="json"), status=201)
 
 
 class ApprovalIn(Schema):
@@ -438,16 +461,15 @@ class ApprovalOut(Schema):
     response={201: ApprovalOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Decide a blocking gate (compliance or legal) on the current version",
 )
-def approve_material(request: HttpRequest, material_id: int, payload: ApprovalIn) -> tuple[int, dict[str, Any]]:
+def approve_material(request: HttpRequest, material_id: int, payload: ApprovalIn) -> HttpResponse:
     user = signed_in_user(request)
     approval = approval_decide(material=material_get(user=user, material_id=material_id), user=user,
                                gate=payload.gate, decision=payload.decision, note=payload.note, channel=Channel.API)  # fmt: skip
-    return 201, {
-        "gate": approval.gate,
-        "decision": approval.decision,
-        "decided_by": user.username,
+    out = ApprovalOut.model_validate({
+        "gate": approval.gate, "decision": approval.decision, "decided_by": user.username,
         "material_status": Material.objects.values_list("status", flat=True).get(pk=material_id),
-    }
+    })  # fmt: skip
+    return json_response(request, out.model_dump(mode="json"), status=201)
 
 
 class PublishIn(Schema):

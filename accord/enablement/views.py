@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
-from accord.enablement.files import kind_for
+from accord.enablement.files import kind_for, stream_file
 from accord.enablement.forms import (
     ApprovalForm,
     BriefForm,
@@ -372,14 +372,6 @@ def material_retire_page(request: HttpRequest, material_id: int) -> HttpResponse
                 "Retired: it left the library and its share links stopped working.", _material_back(material.pk))  # fmt: skip
 
 
-def _stream(field: Any, *, content_type: str, name: str, inline: bool) -> FileResponse:
-    response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=not inline, filename=name)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
 def version_file(request: HttpRequest, material_id: int, version_id: int) -> HttpResponse:
     """The file of a version, streamed to someone who may see it (never a public URL)."""
@@ -393,7 +385,7 @@ def version_file(request: HttpRequest, material_id: int, version_id: int) -> Htt
     if version.pk == material.published_version_id:
         material_opened(material=material, user=user)
     kind = kind_for(version.content_type)
-    return _stream(version.file, content_type=version.content_type or "application/octet-stream",
+    return stream_file(version.file, content_type=version.content_type or "application/octet-stream",
                    name=version.original_name or "material", inline=bool(kind and kind.inline))  # fmt: skip
 
 
@@ -403,10 +395,10 @@ def version_preview(request: HttpRequest, material_id: int, version_id: int) -> 
     material: Material = _or_404(lambda: material_get(user=user, material_id=material_id))
     version = _or_404(lambda: version_visible(user=user, material=material, version_id=version_id))
     if version.preview:
-        return _stream(version.preview, content_type="image/png", name="preview.png", inline=True)
+        return stream_file(version.preview, content_type="image/png", name="preview.png", inline=True)
     kind = kind_for(version.content_type)
     if version.file and kind is not None and kind.is_image:  # no thumbnail made: the image itself, scaled by the page
-        return _stream(version.file, content_type=version.content_type, name=version.original_name, inline=True)
+        return stream_file(version.file, content_type=version.content_type, name=version.original_name, inline=True)
     raise Http404("No preview.")
 
 
@@ -516,7 +508,7 @@ def public_share(request: HttpRequest, token: str) -> HttpResponse:
     if version.url:
         return HttpResponseRedirect(version.url)
     kind = kind_for(version.content_type)
-    return _stream(version.file, content_type=version.content_type, name=version.original_name, inline=bool(kind and kind.inline))
+    return stream_file(version.file, content_type=version.content_type, name=version.original_name, inline=bool(kind and kind.inline))
 
 
 # --- the committee and positioning rounds ------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""The library: tracked share links (a prospect's view is an event on the lead), ratings, a rep's own
+material going through review, and the reports (unused, most used, best rated, used in won deals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import time_machine
+from django.test import Client
+
+from accord.campaigns.tests.factories import LeadFactory
+from accord.core.events import events_for
+from accord.deals.models import Deal, DealStage
+from accord.enablement.models import MaterialOrigin, MaterialStatus, Share
+from accord.enablement.selectors import library_report
+from accord.enablement.services import (
+    material_publish,
+    material_retire,
+    material_submit_review,
+    rating_set,
+    reviews_remind_and_close,
+    share_create,
+)
+from accord.enablement.tests.conftest import PDF_BYTES
+from accord.leads.models import Account
+
+START = datetime(2027, 3, 1, 10, 0, tzinfo=UTC)
+
+
+def _published(enable, make_material, **spec):
+    with time_machine.travel(START, tick=False):
+        material = make_material(**spec)
+        material_submit_review(material=material, user=enable.alice)
+    with time_machine.travel(START + timedelta(days=3), tick=False):
+        reviews_remind_and_close()
+        material_publish(material=material, user=enable.alice, change_note="New")
+    return material
+
+
+def test_a_prospect_opening_a_share_link_is_an_event_on_the_lead(enable, make_material):
+    material = _published(enable, make_material)
+    lead = LeadFactory(email="pat@clinic.example", owner=enable.bob)
+    with time_machine.travel(START + timedelta(days=4), tick=False):
+        share = share_create(material=material, user=enable.bob, lead_id=lead.pk)
+        response = Client().get(f"/m/{share.token}")
+        assert response.status_code == 200 and b"".join(response.streaming_content) == PDF_BYTES
+        Client().get(f"/m/{share.token}")  # again within the hour: counted, one event
+    with time_machine.travel(START + timedelta(days=4, hours=2), tick=False):
+        Client().get(f"/m/{share.token}")
+    share.refresh_from_db()
+    assert share.views == 3
+    viewed = [e for e in events_for(lead) if e.type == "material.viewed"]
+    assert len(viewed) == 2 and viewed[0].payload["material"] == material.pk
+    assert Client().get("/m/not-a-token").status_code == 404
+    material_retire(material=material, user=enable.alice, reason="Outdated")
+    assert Client().get(f"/m/{share.token}").status_code == 404
+
+
+def test_a_reps_own_material_goes_through_review_before_it_reaches_the_library(enable, make_material, client_for):
+    material = make_material(user=enable.carol, title="My objection handler", url="https://docs.example/handler")
+    assert material.origin == MaterialOrigin.SALES and material.owner == enable.carol
+    assert client_for(enable.bob).get(f"/enablement/materials/{material.pk}/").status_code == 404  # bob: not yet
+    material_submit_review(material=material, user=enable.carol)
+    assert material.__class__.objects.get(pk=material.pk).status == MaterialStatus.IN_REVIEW
+    assert client_for(enable.bob).get(f"/enablement/materials/{material.pk}/").status_code == 200  # the committee
+
+
+def test_the_reports_show_unused_most_used_best_rated_and_used_in_won_deals(enable, make_material):
+    p = enable
+    used = _published(enable, make_material, title="Used deck")
+    unused = _published(enable, make_material, title="Dusty deck")
+    lead = LeadFactory(email="buyer@clinic.example", owner=p.bob)
+    account = Account.objects.create(name="Clinic", name_key="clinic", owner=p.bob)
+    with time_machine.travel(START + timedelta(days=5), tick=False):
+        share_create(material=used, user=p.bob, lead_id=lead.pk)
+        rating_set(material=used, user=p.bob, usefulness=5, missing="A pricing comparison")
+        rating_set(material=unused, user=p.carol, usefulness=2)
+        Deal.objects.create(name="Clinic deal", account=account, contact=lead, owner=p.bob, amount=Decimal("100"),
+                            stage=DealStage.WON, closed_at=START + timedelta(days=5, hours=1))  # fmt: skip
+    with time_machine.travel(START + timedelta(days=6), tick=False):
+        report = library_report(user=p.mona)
+    assert [m.title for m in report.unused] == ["Dusty deck"]
+    assert [(m.title, m.shared) for m in report.most_used] == [("Used deck", 1)]
+    assert [m.title for m in report.best_rated] == ["Used deck", "Dusty deck"]
+    assert [(m.title, m.won_deals) for m in report.used_in_won_deals] == [("Used deck", 1)]
+    assert [r.missing for r in report.missing] == ["A pricing comparison"]
+
+
+def test_pages_of_the_library_and_the_workspace_answer_each_role(enable, make_material, client_for):
+    material = _published(enable, make_material, title="Claims deck", product="Claims")
+    carol = client_for(enable.carol)
+    page = carol.get("/library/", {"product": "Claims"})
+    assert page.status_code == 200 and "Claims deck" in page.content.decode()
+    assert carol.get(f"/library/{material.pk}/").status_code == 200
+    assert carol.get("/library/reports/").status_code == 403
+    assert client_for(enable.mike).get("/library/reports/").status_code == 200
+    assert client_for(enable.eve).get("/enablement/").status_code == 403
+    for url in ("/enablement/", "/enablement/briefs/", "/enablement/committee/", "/enablement/positioning/",
+                f"/enablement/materials/{material.pk}/", "/enablement/materials/new/", "/enablement/briefs/new/"):  # fmt: skip
+        assert client_for(enable.alice).get(url).status_code == 200, url
+    response = carol.post(f"/library/{material.pk}/rate", {"usefulness": "4", "missing": "ROI numbers"})
+    assert response.status_code == 302
+    assert Share.objects.count() == 0
