@@ -11,6 +11,7 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.notify import notification_kinds
 from accord.notifications.mail_in import mail_in_address_for
 from accord.notifications.models import (
     CopyScope,
