@@ -56,75 +56,148 @@ def _pdf(name: str) -> SimpleUploadedFile:
 
 def enablement_demo_create(*, users: dict[str, User], now: datetime) -> None:
     """Fill enablement for the demo users (``users`` by username, as the demo builds them)."""
-    marketing, head, rep, rep2, finance_rep = users["lena"], users["mona"], users["noah"], users["grace"], users["julia"]
+    marketing, head, rep, rep2, finance_rep = (
+        users["lena"],
+        users["mona"],
+        users["noah"],
+        users["grace"],
+        users["julia"],
+    )
     Approver.objects.create(user=users["elena"], gate=Gate.LEGAL)  # the demo's executive stands in for legal
     Approver.objects.create(user=users["adrian"], gate=Gate.COMPLIANCE)
     year = now.year
-    committee_set(user=head, name=f"FY{year}", starts_on=date(year, 1, 1), ends_on=date(year, 12, 31),
-                  member_ids=[rep.pk, finance_rep.pk])  # fmt: skip
+    committee_set(
+        user=head,
+        name=f"FY{year}",
+        starts_on=date(year, 1, 1),
+        ends_on=date(year, 12, 31),
+        member_ids=[rep.pk, finance_rep.pk],
+    )
 
-    claims = brief_create(user=marketing, title="Claims Automation 3.0", product="Claims Automation",
-                          subject="product", texts=_CLAIMS)  # fmt: skip
+    claims = brief_create(
+        user=marketing,
+        title="Claims Automation 3.0",
+        product="Claims Automation",
+        subject="product",
+        texts=_CLAIMS,
+    )
     brief_agree(brief=claims, user=marketing)
     brief_agree(brief=claims, user=rep)
     analytics_texts = {name: "" for name, _ in BRIEF_QUESTIONS + BRIEF_OUTCOMES}
-    analytics_texts.update(benefits_whom="Finance teams of hospital groups.",
-                           what_it_does="Shows where revenue leaks across the revenue cycle.")  # fmt: skip
-    brief_create(user=marketing, title="Revenue Cycle Analytics", product="Revenue Cycle Analytics",
-                 subject="product", texts=analytics_texts)  # fmt: skip
+    analytics_texts.update(
+        benefits_whom="Finance teams of hospital groups.",
+        what_it_does="Shows where revenue leaks across the revenue cycle.",
+    )
+    brief_create(
+        user=marketing,
+        title="Revenue Cycle Analytics",
+        product="Revenue Cycle Analytics",
+        subject="product",
+        texts=analytics_texts,
+    )
 
     battlecard = material_create(
         user=marketing,
-        spec=MaterialSpec(title="Claims Automation battlecard", brief_id=claims.pk, product="Claims Automation",
-                          stage="evaluation", vertical="Healthcare", competitor="Cernex",
-                          questions="How do you handle payer-specific rules?\nCan auditors see why a claim was held?",
-                          description="One page against Cernex: where we win, the traps to set, the proof points."),
-        upload=_pdf("claims-battlecard.pdf"), note="First edition",
-    )  # fmt: skip
+        spec=MaterialSpec(
+            title="Claims Automation battlecard",
+            brief_id=claims.pk,
+            product="Claims Automation",
+            stage="evaluation",
+            vertical="Healthcare",
+            competitor="Cernex",
+            questions="How do you handle payer-specific rules?\nCan auditors see why a claim was held?",
+            description="One page against Cernex: where we win, the traps to set, the proof points.",
+        ),
+        upload=_pdf("claims-battlecard.pdf"),
+        note="First edition",
+    )
     calculator = material_create(
         user=marketing,
-        spec=MaterialSpec(title="Denials ROI calculator", brief_id=claims.pk, product="Claims Automation",
-                          stage="proposal", vertical="Healthcare", customer_facing=False,
-                          questions="What will we save?", description="Put the prospect's denial rate in; get the payback."),
+        spec=MaterialSpec(
+            title="Denials ROI calculator",
+            brief_id=claims.pk,
+            product="Claims Automation",
+            stage="proposal",
+            vertical="Healthcare",
+            customer_facing=False,
+            questions="What will we save?",
+            description="Put the prospect's denial rate in; get the payback.",
+        ),
         url="https://meridian.example/tools/denials-roi",
-    )  # fmt: skip
+    )
     for material in (battlecard, calculator):
         material_submit_review(material=material, user=marketing)
-    material_comment_add(material=battlecard, user=rep, body="Lead with the audit trail: it is what CFOs ask first.",
-                         page=1)  # fmt: skip
-    material_comment_add(material=battlecard, user=finance_rep, body="Say 'payer' rather than 'insurer' for US buyers.",
-                         quote="insurer rules")  # fmt: skip
+    material_comment_add(
+        material=battlecard, user=rep, body="Lead with the audit trail: it is what CFOs ask first.", page=1
+    )
+    material_comment_add(
+        material=battlecard,
+        user=finance_rep,
+        body="Say 'payer' rather than 'insurer' for US buyers.",
+        quote="insurer rules",
+    )
     reviews_remind_and_close()
     for material in (battlecard, calculator):
-        material_publish(material=material, user=marketing,
-                         change_note="New for the Claims Automation 3.0 launch: the story the committee asked for, up front.")  # fmt: skip
+        material_publish(
+            material=material,
+            user=marketing,
+            change_note="New for the Claims Automation 3.0 launch: the story the committee asked for, up front.",
+        )
 
     case_study = material_create(
         user=users["tomas"],
-        spec=MaterialSpec(title="St. Anne's Hospital case study", brief_id=claims.pk, product="Claims Automation",
-                          stage="closing", vertical="Healthcare", needs_legal=True,
-                          questions="Who else uses it like us?"),
-        upload=_pdf("st-annes-case-study.pdf"), note="Draft approved by the customer's PR team",
-    )  # fmt: skip
+        spec=MaterialSpec(
+            title="St. Anne's Hospital case study",
+            brief_id=claims.pk,
+            product="Claims Automation",
+            stage="closing",
+            vertical="Healthcare",
+            needs_legal=True,
+            questions="Who else uses it like us?",
+        ),
+        upload=_pdf("st-annes-case-study.pdf"),
+        note="Draft approved by the customer's PR team",
+    )
     material_submit_review(material=case_study, user=users["tomas"])
     material_create(
         user=rep2,
-        spec=MaterialSpec(title="Objection handling: 'we already have a clearinghouse'", product="Claims Automation",
-                          stage="discovery", vertical="Healthcare", questions="We already have a clearinghouse."),
+        spec=MaterialSpec(
+            title="Objection handling: 'we already have a clearinghouse'",
+            product="Claims Automation",
+            stage="discovery",
+            vertical="Healthcare",
+            questions="We already have a clearinghouse.",
+        ),
         url="https://meridian.example/notes/clearinghouse-objection",
-    )  # fmt: skip
+    )
 
-    for user, score, missing in ((rep, 5, ""), (rep2, 4, "A version for finance buyers"), (finance_rep, 3, "Banking examples")):
+    for user, score, missing in (
+        (rep, 5, ""),
+        (rep2, 4, "A version for finance buyers"),
+        (finance_rep, 3, "Banking examples"),
+    ):
         rating_set(material=battlecard, user=user, usefulness=score, missing=missing)
         material_opened(material=battlecard, user=user)
     lead = Lead.objects.filter(owner=rep, merged_into__isnull=True).order_by("pk").first()
     if lead is not None:
         share_create(material=battlecard, user=rep, lead_id=lead.pk)
 
-    round_ = positioning_round_open(user=marketing, product="Revenue Cycle Analytics", deadline=now + timedelta(days=5),
-                                    question="Which current customers would buy it first?")  # fmt: skip
-    positioning_answer_set(round_id=round_.pk, user=rep, against_existing_line="The dashboard on top of Claims Automation, "
-                           "sold to the CFO rather than the revenue-cycle director.",
-                           expected_objections="'Our BI team already builds these reports.'")  # fmt: skip
-    positioning_answer_set(round_id=round_.pk, user=finance_rep, against_existing_line="A separate product for hospital "
-                           "groups with several billing systems.", expected_objections="Data access and integration effort.")  # fmt: skip
+    round_ = positioning_round_open(
+        user=marketing,
+        product="Revenue Cycle Analytics",
+        deadline=now + timedelta(days=5),
+        question="Which current customers would buy it first?",
+    )
+    positioning_answer_set(
+        round_id=round_.pk,
+        user=rep,
+        against_existing_line="The dashboard on top of Claims Automation, "
+        "sold to the CFO rather than the revenue-cycle director.",
+        expected_objections="'Our BI team already builds these reports.'",
+    )
+    positioning_answer_set(
+        round_id=round_.pk,
+        user=finance_rep,
+        against_existing_line="A separate product for hospital groups with several billing systems.",
+        expected_objections="Data access and integration effort.",
+    )

@@ -7,18 +7,26 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.urls import reverse
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
-from accord.core.errors import NotFound
-from accord.enablement.files import kind_for, stream_file
 from accord.core.api_support import ErrorOut, json_response, offset_page
+from accord.core.errors import NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
-from accord.enablement.models import BRIEF_QUESTIONS, Brief, BriefSubject, Decision, Gate, Material, SalesStage
+from accord.enablement.files import kind_for, stream_file
+from accord.enablement.models import (
+    BRIEF_QUESTIONS,
+    Brief,
+    BriefSubject,
+    Decision,
+    Gate,
+    Material,
+    SalesStage,
+)
 from accord.enablement.selectors import (
     LibraryFilters,
     MaterialFilters,
@@ -157,9 +165,17 @@ def create_brief(request: HttpRequest, payload: BriefIn) -> HttpResponse:
 
     def run() -> tuple[int, Any]:
         texts = {k: v for k, v in data.items() if k not in ("title", "subject", "product")}
-        brief = brief_create(user=user, title=data["title"], subject=data["subject"], product=data["product"],
-                             texts=texts, channel=Channel.API)  # fmt: skip
-        return 201, BriefOut.model_validate(brief_out(brief_get(user=user, brief_id=brief.pk))).model_dump(mode="json")
+        brief = brief_create(
+            user=user,
+            title=data["title"],
+            subject=data["subject"],
+            product=data["product"],
+            texts=texts,
+            channel=Channel.API,
+        )
+        return 201, BriefOut.model_validate(brief_out(brief_get(user=user, brief_id=brief.pk))).model_dump(
+            mode="json"
+        )
 
     return idempotent_response(request, operation="brief_create", body=data, call=run)
 
@@ -265,7 +281,9 @@ def _version_out(material: Material, version: Any) -> dict[str, Any] | None:
         "original_name": version.original_name,
         "size": version.size,
         "url": version.url,
-        "download_url": f"/api/v1/materials/{material.pk}/versions/{version.number}/file" if version.file else None,
+        "download_url": f"/api/v1/materials/{material.pk}/versions/{version.number}/file"
+        if version.file
+        else None,
         "preview_status": version.preview_status,
         "preview_note": version.preview_note,
     }
@@ -303,7 +321,9 @@ def material_out(material: Material) -> dict[str, Any]:
         "current_version": _version_out(material, material.current_version),
         "in_library": material.in_library,
         "published_at": material.published_at,
-        "publish_blockers": publish_blockers(material) if material.status in ("in_review", "approved") else [],
+        "publish_blockers": publish_blockers(material)
+        if material.status in ("in_review", "approved")
+        else [],
         "updated_at": material.updated_at,
     }
 
@@ -311,7 +331,8 @@ def material_out(material: Material) -> dict[str, Any]:
 @router.get("/materials", response=MaterialListOut, summary="List materials you may see")
 def list_materials(request: HttpRequest, query: Query[MaterialQuery]) -> dict[str, Any]:
     materials = material_list(
-        user=signed_in_user(request), filters=MaterialFilters(status=query.status or "", q=query.q or "", mine=query.mine)
+        user=signed_in_user(request),
+        filters=MaterialFilters(status=query.status or "", q=query.q or "", mine=query.mine),
     )
     return offset_page(materials, limit=query.limit, offset=query.offset, row=material_out)
 
@@ -326,20 +347,26 @@ def get_material(request: HttpRequest, material_id: int) -> dict[str, Any]:
     response={200: None, 404: ErrorOut},
     summary="Download a version's file (streamed to those who may see it)",
 )
-def download_material(request: HttpRequest, material_id: int, version_number: int) -> HttpResponse:
+def download_material(request: HttpRequest, material_id: int, version_number: int) -> HttpResponseBase:
     user = signed_in_user(request)
     material = material_get(user=user, material_id=material_id)
     found = material.versions.filter(number=version_number).values_list("pk", flat=True).first()
     if found is None:
-        raise NotFound(f"Material {material_id} has no version {version_number}.", detail={"version": version_number})
+        raise NotFound(
+            f"Material {material_id} has no version {version_number}.", detail={"version": version_number}
+        )
     version = version_visible(user=user, material=material, version_id=found)
     if not version.file:
         raise NotFound("This version is a link, not a file.", detail={"url": version.url})
     if version.pk == material.published_version_id:
         material_opened(material=material, user=user)
     kind = kind_for(version.content_type)
-    return stream_file(version.file, content_type=version.content_type, name=version.original_name,
-                       inline=bool(kind and kind.inline))  # fmt: skip
+    return stream_file(
+        version.file,
+        content_type=version.content_type,
+        name=version.original_name,
+        inline=bool(kind and kind.inline),
+    )
 
 
 @router.post(
@@ -350,7 +377,7 @@ def download_material(request: HttpRequest, material_id: int, version_number: in
 def create_material(
     request: HttpRequest,
     payload: Form[MaterialForm],
-    file: UploadedFile | None = File(None, description="The file: PDF, image or office document."),  # noqa: B008
+    file: UploadedFile | None = File(None, description="The file: PDF, image or office document."),
 ) -> HttpResponse:
     user = signed_in_user(request)
     data = payload.model_dump(mode="json")
@@ -363,13 +390,21 @@ def create_material(
 
     def run() -> tuple[int, Any]:
         spec = MaterialSpec(
-            title=payload.title, description=payload.description, brief_id=payload.brief,
-            customer_facing=payload.customer_facing, needs_compliance=payload.needs_compliance,
-            needs_legal=payload.needs_legal, product=payload.product, stage=payload.stage or "",
-            vertical=payload.vertical, competitor=payload.competitor, questions=payload.questions,
-        )  # fmt: skip
-        material = material_create(user=user, spec=spec, upload=file, url=payload.url, note=payload.note,
-                                   channel=Channel.API)  # fmt: skip
+            title=payload.title,
+            description=payload.description,
+            brief_id=payload.brief,
+            customer_facing=payload.customer_facing,
+            needs_compliance=payload.needs_compliance,
+            needs_legal=payload.needs_legal,
+            product=payload.product,
+            stage=payload.stage or "",
+            vertical=payload.vertical,
+            competitor=payload.competitor,
+            questions=payload.questions,
+        )
+        material = material_create(
+            user=user, spec=spec, upload=file, url=payload.url, note=payload.note, channel=Channel.API
+        )
         out = material_out(material_get(user=user, material_id=material.pk))
         return 201, MaterialOut.model_validate(out).model_dump(mode="json")
 
@@ -393,8 +428,9 @@ class ReviewStartOut(Schema):
 )
 def submit_review_material(request: HttpRequest, material_id: int) -> dict[str, Any]:
     user = signed_in_user(request)
-    started = material_submit_review(material=material_get(user=user, material_id=material_id), user=user,
-                                     channel=Channel.API)  # fmt: skip
+    started = material_submit_review(
+        material=material_get(user=user, material_id=material_id), user=user, channel=Channel.API
+    )
     review = started.review
     return {
         "material": material_id,
@@ -432,12 +468,25 @@ class CommentOut(Schema):
 )
 def comment_material(request: HttpRequest, material_id: int, payload: CommentIn) -> HttpResponse:
     user = signed_in_user(request)
-    comment = material_comment_add(material=material_get(user=user, material_id=material_id), user=user,
-                                   body=payload.body, page=payload.page, quote=payload.quote, channel=Channel.API)  # fmt: skip
-    out = CommentOut.model_validate({
-        "id": comment.pk, "author": user.username, "body": comment.body, "page": comment.page,
-        "quote": comment.quote, "within_window": comment.within_window, "created_at": comment.created_at,
-    })  # fmt: skip
+    comment = material_comment_add(
+        material=material_get(user=user, material_id=material_id),
+        user=user,
+        body=payload.body,
+        page=payload.page,
+        quote=payload.quote,
+        channel=Channel.API,
+    )
+    out = CommentOut.model_validate(
+        {
+            "id": comment.pk,
+            "author": user.username,
+            "body": comment.body,
+            "page": comment.page,
+            "quote": comment.quote,
+            "within_window": comment.within_window,
+            "created_at": comment.created_at,
+        }
+    )
     return json_response(request, out.model_dump(mode="json"), status=201)
 
 
@@ -463,12 +512,22 @@ class ApprovalOut(Schema):
 )
 def approve_material(request: HttpRequest, material_id: int, payload: ApprovalIn) -> HttpResponse:
     user = signed_in_user(request)
-    approval = approval_decide(material=material_get(user=user, material_id=material_id), user=user,
-                               gate=payload.gate, decision=payload.decision, note=payload.note, channel=Channel.API)  # fmt: skip
-    out = ApprovalOut.model_validate({
-        "gate": approval.gate, "decision": approval.decision, "decided_by": user.username,
-        "material_status": Material.objects.values_list("status", flat=True).get(pk=material_id),
-    })  # fmt: skip
+    approval = approval_decide(
+        material=material_get(user=user, material_id=material_id),
+        user=user,
+        gate=payload.gate,
+        decision=payload.decision,
+        note=payload.note,
+        channel=Channel.API,
+    )
+    out = ApprovalOut.model_validate(
+        {
+            "gate": approval.gate,
+            "decision": approval.decision,
+            "decided_by": user.username,
+            "material_status": Material.objects.values_list("status", flat=True).get(pk=material_id),
+        }
+    )
     return json_response(request, out.model_dump(mode="json"), status=201)
 
 
@@ -485,8 +544,12 @@ class PublishIn(Schema):
 )
 def publish_material(request: HttpRequest, material_id: int, payload: PublishIn) -> dict[str, Any]:
     user = signed_in_user(request)
-    material_publish(material=material_get(user=user, material_id=material_id), user=user,
-                     change_note=payload.change_note, channel=Channel.API)  # fmt: skip
+    material_publish(
+        material=material_get(user=user, material_id=material_id),
+        user=user,
+        change_note=payload.change_note,
+        channel=Channel.API,
+    )
     return material_out(material_get(user=user, material_id=material_id))
 
 
@@ -553,10 +616,13 @@ def library_item_out(material: Any) -> dict[str, Any]:
 @router.get("/library", response=LibraryListOut, summary="Search the library (published material)")
 def search_library(request: HttpRequest, query: Query[LibraryQuery]) -> dict[str, Any]:
     filters = LibraryFilters(
-        q=(query.q or "").strip(), product=(query.product or "").strip(), stage=query.stage or "",
-        vertical=(query.vertical or "").strip(), competitor=(query.competitor or "").strip(),
+        q=(query.q or "").strip(),
+        product=(query.product or "").strip(),
+        stage=query.stage or "",
+        vertical=(query.vertical or "").strip(),
+        competitor=(query.competitor or "").strip(),
         question=(query.question or "").strip(),
-    )  # fmt: skip
+    )
     return offset_page(
         library_search(user=signed_in_user(request), filters=filters),
         limit=query.limit,

@@ -23,7 +23,11 @@ class EnablementConfig(AppConfig):
         # Reminders before the committee's deadline, and a sweep that closes reviews and positioning
         # rounds whose deadline task was lost (each deadline also has its own task).
         register_periodic(
-            Periodic("enablement-review-reminders", "accord.enablement.tasks.reviews_remind_task", timedelta(hours=1))
+            Periodic(
+                "enablement-review-reminders",
+                "accord.enablement.tasks.reviews_remind_task",
+                timedelta(hours=1),
+            )
         )
         register_calendar_source("enablement", calendar_entries_for)
         register_nav_link(NavLink("Library", "/library/"), after="Campaigns")

@@ -30,6 +30,8 @@ def business_days_after(calendar: BusinessCalendar, moment: datetime, days: int)
     return calendar.add_business_hours(moment, working_day_hours(calendar) * days)
 
 
-def review_deadline(reviewers: Iterable[User], submitted_at: datetime, days: int = REVIEW_BUSINESS_DAYS) -> datetime:
+def review_deadline(
+    reviewers: Iterable[User], submitted_at: datetime, days: int = REVIEW_BUSINESS_DAYS
+) -> datetime:
     calendars = [user_calendar(user) for user in reviewers] or [default_calendar()]
     return max(business_days_after(calendar, submitted_at, days) for calendar in calendars)

@@ -69,7 +69,9 @@ DOCX = FileKind(
 )
 XLSX = FileKind("Excel workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
 PPTX = FileKind(
-    "PowerPoint presentation", "application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"
+    "PowerPoint presentation",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "pptx",
 )
 ODT = FileKind("OpenDocument text", "application/vnd.oasis.opendocument.text", "odt")
 ODS = FileKind("OpenDocument spreadsheet", "application/vnd.oasis.opendocument.spreadsheet", "ods")
@@ -163,7 +165,9 @@ def check_upload(upload: Any) -> CheckedFile:
     for chunk in iter(lambda: upload.read(1024 * 1024), b""):
         digest.update(chunk)
     upload.seek(0)
-    return CheckedFile(kind=kind, size=size, sha256=digest.hexdigest(), name=_safe_name(upload.name or "", kind))
+    return CheckedFile(
+        kind=kind, size=size, sha256=digest.hexdigest(), name=_safe_name(upload.name or "", kind)
+    )
 
 
 def kind_for(content_type: str) -> FileKind | None:
@@ -192,14 +196,27 @@ def _pdf_first_page(data: bytes) -> PreviewResult:
         target = Path(work) / "page"
         try:
             subprocess.run(
-                [tool, "-f", "1", "-l", "1", "-png", "-singlefile", "-scale-to", str(PREVIEW_WIDTH),
-                 str(source), str(target)],
+                [
+                    tool,
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-png",
+                    "-singlefile",
+                    "-scale-to",
+                    str(PREVIEW_WIDTH),
+                    str(source),
+                    str(target),
+                ],
                 check=True,
                 capture_output=True,
                 timeout=PDFTOPPM_TIMEOUT_SECONDS,
-            )  # fmt: skip
+            )
         except (subprocess.SubprocessError, OSError) as exc:
-            return PreviewResult(None, f"No preview: the PDF could not be rendered ({exc.__class__.__name__}).")
+            return PreviewResult(
+                None, f"No preview: the PDF could not be rendered ({exc.__class__.__name__})."
+            )
         made = target.with_suffix(".png")
         if not made.exists():
             return PreviewResult(None, "No preview: the PDF renderer made no image.")
@@ -240,8 +257,12 @@ def preview_file(png: bytes, name: str) -> ContentFile[bytes]:
 def stream_file(field: Any, *, content_type: str, name: str, inline: bool) -> FileResponse:
     """A stored file streamed to someone already checked: never sniffed by the browser, never cached by a
     shared cache, and sandboxed so an active document cannot run in Accord's origin."""
-    response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=not inline, filename=name)
+    response = FileResponse(
+        field.open("rb"), content_type=content_type, as_attachment=not inline, filename=name
+    )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -27,20 +27,29 @@ class MaterialForm(forms.Form):
     title = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"id": "material-title"}))
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     brief = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Built on the brief")
-    file = forms.FileField(required=False, help_text="PDF, image or office document.",
-                           widget=forms.ClearableFileInput(attrs={"id": "material-file"}))  # fmt: skip
+    file = forms.FileField(
+        required=False,
+        help_text="PDF, image or office document.",
+        widget=forms.ClearableFileInput(attrs={"id": "material-file"}),
+    )
     url = forms.URLField(required=False, label="Or a link", assume_scheme="https")
     note = forms.CharField(required=False, max_length=500, label="About this version")
-    customer_facing = forms.BooleanField(required=False, initial=True, label="Customer-facing (goes to the sales committee)")
+    customer_facing = forms.BooleanField(
+        required=False, initial=True, label="Customer-facing (goes to the sales committee)"
+    )
     needs_compliance = forms.BooleanField(required=False, label="Needs compliance approval")
-    needs_legal = forms.BooleanField(required=False, label="Needs legal approval",
-                                     widget=forms.CheckboxInput(attrs={"id": "material-needs-legal"}))  # fmt: skip
+    needs_legal = forms.BooleanField(
+        required=False,
+        label="Needs legal approval",
+        widget=forms.CheckboxInput(attrs={"id": "material-needs-legal"}),
+    )
     product = forms.CharField(max_length=120, required=False)
     stage = forms.ChoiceField(choices=[("", "—"), *SalesStage.choices], required=False, label="Sales stage")
     vertical = forms.CharField(max_length=120, required=False)
     competitor = forms.CharField(max_length=120, required=False)
-    questions = forms.CharField(required=False, label="Customer questions it answers",
-                                widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    questions = forms.CharField(
+        required=False, label="Customer questions it answers", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, briefs=(), **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -55,9 +64,15 @@ class VersionForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "id": "comment-body"}), label="Comment")
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.NumberInput(attrs={"id": "comment-page"}))
-    quote = forms.CharField(max_length=500, required=False, label="Or quote the passage",
-                            widget=forms.TextInput(attrs={"id": "comment-quote"}))  # fmt: skip
+    page = forms.IntegerField(
+        min_value=1, required=False, widget=forms.NumberInput(attrs={"id": "comment-page"})
+    )
+    quote = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Or quote the passage",
+        widget=forms.TextInput(attrs={"id": "comment-quote"}),
+    )
 
 
 class ApprovalForm(forms.Form):
@@ -67,8 +82,10 @@ class ApprovalForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    change_note = forms.CharField(label="What is new or changed, and why (the whole sales team is told)",
-                                  widget=forms.Textarea(attrs={"rows": 2, "id": "publish-note"}))  # fmt: skip
+    change_note = forms.CharField(
+        label="What is new or changed, and why (the whole sales team is told)",
+        widget=forms.Textarea(attrs={"rows": 2, "id": "publish-note"}),
+    )
 
 
 class RetireForm(forms.Form):
@@ -92,7 +109,9 @@ class ShareForm(forms.Form):
 
 class RatingForm(forms.Form):
     usefulness = forms.TypedChoiceField(coerce=int, choices=[(i, str(i)) for i in range(1, 6)])
-    missing = forms.CharField(required=False, label="What is missing?", widget=forms.Textarea(attrs={"rows": 2}))
+    missing = forms.CharField(
+        required=False, label="What is missing?", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class CommitteeForm(forms.Form):
@@ -109,14 +128,20 @@ class CommitteeForm(forms.Form):
 class PositioningRoundForm(forms.Form):
     product = forms.CharField(max_length=120, label="New product")
     deadline = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    question = forms.CharField(required=False, label="Anything else to ask (not copy, not price)",
-                               widget=forms.Textarea(attrs={"rows": 2}))  # fmt: skip
+    question = forms.CharField(
+        required=False,
+        label="Anything else to ask (not copy, not price)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class PositioningAnswerForm(forms.Form):
-    against_existing_line = forms.CharField(label="How would you position it against our existing line?",
-                                            widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
-    expected_objections = forms.CharField(label="Which objections do you expect?", widget=forms.Textarea(attrs={"rows": 3}))
+    against_existing_line = forms.CharField(
+        label="How would you position it against our existing line?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    expected_objections = forms.CharField(
+        label="Which objections do you expect?", widget=forms.Textarea(attrs={"rows": 3})
+    )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 

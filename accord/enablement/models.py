@@ -3,6 +3,8 @@ the library's share links, usage and ratings, and positioning input rounds."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -64,7 +66,9 @@ class Brief(BaseModel):
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     marketing_agreed_at = models.DateTimeField(null=True, blank=True)
-    sales_agreed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    sales_agreed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     sales_agreed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -126,13 +130,17 @@ class Material(BaseModel):
 
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
-    brief = models.ForeignKey(Brief, null=True, blank=True, on_delete=models.PROTECT, related_name="materials")
+    brief = models.ForeignKey(
+        Brief, null=True, blank=True, on_delete=models.PROTECT, related_name="materials"
+    )
     kind = models.CharField(max_length=8, choices=MaterialKind.choices)
     owner = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="enablement_materials")
     origin = models.CharField(max_length=12, choices=MaterialOrigin.choices, default=MaterialOrigin.MARKETING)
     status = models.CharField(max_length=12, choices=MaterialStatus.choices, default=MaterialStatus.DRAFT)
     customer_facing = models.BooleanField(default=True)
-    needs_compliance = models.BooleanField(default=False, help_text="Compliance must approve before publishing.")
+    needs_compliance = models.BooleanField(
+        default=False, help_text="Compliance must approve before publishing."
+    )
     needs_legal = models.BooleanField(default=False, help_text="Legal must approve before publishing.")
     product = models.CharField(max_length=120, blank=True)
     stage = models.CharField(max_length=16, choices=SalesStage.choices, blank=True)
@@ -172,11 +180,11 @@ class Material(BaseModel):
         return self.published_version_id is not None and self.retired_at is None
 
     def required_gates(self) -> list[str]:
-        gates = []
+        gates: list[str] = []
         if self.needs_compliance:
-            gates.append(Gate.COMPLIANCE)
+            gates.append(Gate.COMPLIANCE.value)
         if self.needs_legal:
-            gates.append(Gate.LEGAL)
+            gates.append(Gate.LEGAL.value)
         return gates
 
 
@@ -197,7 +205,9 @@ class MaterialVersion(BaseModel):
     )
     original_name = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=120, blank=True)
-    file_kind = models.CharField(max_length=40, blank=True, help_text="What the content is (PDF, PNG image ...).")
+    file_kind = models.CharField(
+        max_length=40, blank=True, help_text="What the content is (PDF, PNG image ...)."
+    )
     size = models.PositiveBigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
     url = models.URLField(max_length=1000, blank=True)
@@ -228,13 +238,17 @@ class Committee(BaseModel):
     name = models.CharField(max_length=120, help_text="The plan period, e.g. 'FY2027 H1'.")
     starts_on = models.DateField()
     ends_on = models.DateField()
-    members = models.ManyToManyField(USER, related_name="enablement_committees")
+    members: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        USER, related_name="enablement_committees"
+    )
     chosen_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-starts_on", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="committee_period_order")
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="committee_period_order"
+            )
         ]
 
     def __str__(self) -> str:
@@ -255,7 +269,9 @@ class CommitteeReview(BaseModel):
     material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="reviews")
     version = models.ForeignKey(MaterialVersion, on_delete=models.CASCADE, related_name="reviews")
     committee = models.ForeignKey(Committee, null=True, on_delete=models.SET_NULL, related_name="reviews")
-    reviewers = models.ManyToManyField(USER, related_name="enablement_reviews")
+    reviewers: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        USER, related_name="enablement_reviews"
+    )
     submitted_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField()
     deadline = models.DateTimeField()
@@ -407,12 +423,16 @@ class Rating(BaseModel):
     material = models.ForeignKey(Material, on_delete=models.CASCADE, related_name="ratings")
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     usefulness = models.PositiveSmallIntegerField()
-    missing = models.TextField(blank=True, help_text="What is missing from this material, or from the library.")
+    missing = models.TextField(
+        blank=True, help_text="What is missing from this material, or from the library."
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["material", "user"], name="rating_one_per_person"),
-            models.CheckConstraint(condition=Q(usefulness__gte=1, usefulness__lte=5), name="rating_one_to_five"),
+            models.CheckConstraint(
+                condition=Q(usefulness__gte=1, usefulness__lte=5), name="rating_one_to_five"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -424,7 +444,9 @@ class PositioningRound(BaseModel):
     existing line and which objections they expect. Not copy, not price. Open until its deadline."""
 
     product = models.CharField(max_length=120)
-    question = models.TextField(blank=True, help_text="Anything marketing wants to ask besides the two questions.")
+    question = models.TextField(
+        blank=True, help_text="Anything marketing wants to ask besides the two questions."
+    )
     deadline = models.DateTimeField()
     opened_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -67,7 +67,7 @@ class MaterialFilters:
     mine: bool = False
 
 
-def material_list(*, user: User, filters: MaterialFilters = MaterialFilters()) -> QuerySet[Material]:  # noqa: B008
+def material_list(*, user: User, filters: MaterialFilters = MaterialFilters()) -> QuerySet[Material]:
     materials = materials_visible_to(user).select_related("owner", "brief", "current_version")
     if filters.status:
         materials = materials.filter(status=filters.status)
@@ -135,7 +135,7 @@ class LibraryFilters:
     question: str = ""
 
 
-def library_search(*, user: User, filters: LibraryFilters = LibraryFilters()) -> QuerySet[Material]:  # noqa: B008
+def library_search(*, user: User, filters: LibraryFilters = LibraryFilters()) -> QuerySet[Material]:
     """Published, not retired material the user sees, newest first, narrowed by the filters.
 
     Product, stage, vertical and competitor are exact, case-insensitive matches on indexed columns;
@@ -159,7 +159,9 @@ def library_search(*, user: User, filters: LibraryFilters = LibraryFilters()) ->
         materials = materials.filter(questions__icontains=filters.question)
     if filters.q:
         materials = materials.filter(
-            Q(title__icontains=filters.q) | Q(description__icontains=filters.q) | Q(questions__icontains=filters.q)
+            Q(title__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+            | Q(questions__icontains=filters.q)
         )
     return materials.order_by("-published_at", "-id")
 
@@ -168,7 +170,9 @@ def library_facets() -> dict[str, list[str]]:
     """The values the library's filters offer (distinct, from published material; a few hundred at most)."""
     live = Material.objects.filter(published_version__isnull=False, retired_at__isnull=True)
     return {
-        field: sorted(v for v in live.exclude(**{field: ""}).values_list(field, flat=True).distinct()[:200] if v)
+        field: sorted(
+            v for v in live.exclude(**{field: ""}).values_list(field, flat=True).distinct()[:200] if v
+        )
         for field in ("product", "vertical", "competitor")
     }
 
@@ -185,7 +189,9 @@ def my_shares(*, user: User, material: Material | None = None) -> list[Share]:
 
 
 def committee_list() -> list[Committee]:
-    return list(Committee.objects.prefetch_related("members").select_related("chosen_by").order_by("-starts_on")[:50])
+    return list(
+        Committee.objects.prefetch_related("members").select_related("chosen_by").order_by("-starts_on")[:50]
+    )
 
 
 def reviews_waiting_for(user: User) -> list[CommitteeReview]:
@@ -206,8 +212,9 @@ def approvals_waiting_for(user: User) -> list[Material]:
     if "legal" in gates:
         condition |= Q(needs_legal=True)
     return list(
-        Material.objects.filter(condition, status__in=[MaterialStatus.IN_REVIEW, MaterialStatus.APPROVED])
-        .order_by("updated_at")[:50]
+        Material.objects.filter(
+            condition, status__in=[MaterialStatus.IN_REVIEW, MaterialStatus.APPROVED]
+        ).order_by("updated_at")[:50]
     )
 
 
@@ -257,9 +264,11 @@ def library_report(*, user: User, days: int = REPORT_DAYS, now: datetime | None 
         .order_by("-won_deals", "title")[:REPORT_ROWS]
     )
     missing = list(
-        Rating.objects.filter(material__in=live).exclude(missing="").select_related("material", "user")
+        Rating.objects.filter(material__in=live)
+        .exclude(missing="")
+        .select_related("material", "user")
         .order_by("-updated_at")[:REPORT_ROWS]
-    )  # fmt: skip
+    )
     return LibraryReport(since, unused, most_used, best_rated, used_in_won, missing)
 
 

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,7 +116,8 @@ def _url(value: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ApplicationError(
-            "A link must be a full web address starting with http:// or https://.", detail={"url": "not a web address"}
+            "A link must be a full web address starting with http:// or https://.",
+            detail={"url": "not a web address"},
         )
     return url
 
@@ -139,15 +140,24 @@ def _material_url(material: Material) -> str:
 
 
 @transaction.atomic
-def brief_create(*, user: User, title: str, subject: str = BriefSubject.COLLATERAL, product: str = "",
-                 texts: dict[str, str] | None = None, channel: str = Channel.PAGE) -> Brief:  # fmt: skip
+def brief_create(
+    *,
+    user: User,
+    title: str,
+    subject: str = BriefSubject.COLLATERAL,
+    product: str = "",
+    texts: dict[str, str] | None = None,
+    channel: str = Channel.PAGE,
+) -> Brief:
     """Marketing drafts a brief: the seven answers, what is in it for sales, and the agreed outcomes."""
     if not user.has_role(*ENABLEMENT_EDITOR_ROLES):
         raise AccessDenied("Marketing drafts briefs; sales add to them and accept them.")
     texts = texts or {}
     unknown = set(texts) - set(BRIEF_TEXT_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown brief fields: {', '.join(sorted(unknown))}.", detail={f: "unknown" for f in unknown})
+        raise ApplicationError(
+            f"Unknown brief fields: {', '.join(sorted(unknown))}.", detail={f: "unknown" for f in unknown}
+        )
     brief = Brief(
         title=_text(title, field="title", required=True, max_length=200),
         subject=_choice(subject or BriefSubject.COLLATERAL, field="subject", choices=BriefSubject),
@@ -157,7 +167,9 @@ def brief_create(*, user: User, title: str, subject: str = BriefSubject.COLLATER
     )
     brief.full_clean()
     brief.save()
-    event_record(type="brief.created", subject=brief, actor=user, channel=channel, payload={"title": brief.title})
+    event_record(
+        type="brief.created", subject=brief, actor=user, channel=channel, payload={"title": brief.title}
+    )
     return brief
 
 
@@ -171,14 +183,23 @@ def _brief_for_change(user: User, brief_id: int) -> Brief:
 
 
 @transaction.atomic
-def brief_update(*, brief: Brief, user: User, texts: dict[str, str], title: str | None = None,
-                 product: str | None = None, channel: str = Channel.PAGE) -> Brief:  # fmt: skip
+def brief_update(
+    *,
+    brief: Brief,
+    user: User,
+    texts: dict[str, str],
+    title: str | None = None,
+    product: str | None = None,
+    channel: str = Channel.PAGE,
+) -> Brief:
     """Marketing drafts, sales adds. A change to the text clears both acceptances: what was agreed is
     no longer what the brief says."""
     brief = _brief_for_change(user, brief.pk)
     unknown = set(texts) - set(BRIEF_TEXT_FIELDS)
     if unknown:
-        raise ApplicationError(f"Unknown brief fields: {', '.join(sorted(unknown))}.", detail={f: "unknown" for f in unknown})
+        raise ApplicationError(
+            f"Unknown brief fields: {', '.join(sorted(unknown))}.", detail={f: "unknown" for f in unknown}
+        )
     changed: list[str] = []
     for name, value in texts.items():
         new = _text(value, field=name)
@@ -211,7 +232,7 @@ def brief_update(*, brief: Brief, user: User, texts: dict[str, str], title: str 
 def brief_side_of(*, brief: Brief, user: User) -> str | None:
     """Which side ``user`` accepts for: "marketing" (the brief's marketing owner or the marketing head),
     "sales" (a salesperson), or None."""
-    if user.pk == brief.owner_id and user.has_role(*MARKETING_ROLES) or user.has_role(Role.MARKETING_HEAD):
+    if (user.pk == brief.owner_id and user.has_role(*MARKETING_ROLES)) or user.has_role(Role.MARKETING_HEAD):
         return "marketing"
     if user.has_role(*SALES_ROLES):
         return "sales"
@@ -280,7 +301,8 @@ def _version_make(*, material: Material, user: User, upload: Any, url: str, note
     has_file, has_url = upload is not None, bool((url or "").strip())
     if has_file == has_url:
         raise ApplicationError(
-            "Give either a file or a link (not both, not neither).", detail={"file": "file or url", "url": "file or url"}
+            "Give either a file or a link (not both, not neither).",
+            detail={"file": "file or url", "url": "file or url"},
         )
     number = (material.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = MaterialVersion(
@@ -314,13 +336,22 @@ def _version_make(*, material: Material, user: User, upload: Any, url: str, note
 
 
 @transaction.atomic
-def material_create(*, user: User, spec: MaterialSpec, upload: Any = None, url: str = "", note: str = "",
-                    channel: str = Channel.PAGE) -> Material:  # fmt: skip
+def material_create(
+    *,
+    user: User,
+    spec: MaterialSpec,
+    upload: Any = None,
+    url: str = "",
+    note: str = "",
+    channel: str = Channel.PAGE,
+) -> Material:
     """A new material (a file checked by its content, or a link) as a draft with its first version.
 
     Marketing makes material; a salesperson may submit their own, which goes through the same review."""
     if not user.has_role(*BRIEF_WRITER_ROLES):
-        raise AccessDenied("Marketing makes material; sales may submit their own. Executives read the library.")
+        raise AccessDenied(
+            "Marketing makes material; sales may submit their own. Executives read the library."
+        )
     brief = None
     if spec.brief_id is not None:
         brief = briefs_visible_to(user).filter(pk=spec.brief_id).first()
@@ -351,14 +382,26 @@ def material_create(*, user: User, spec: MaterialSpec, upload: Any = None, url: 
         subject=material,
         actor=user,
         channel=channel,
-        payload={"version": version.number, "kind": material.kind, "origin": material.origin, "brief": material.brief_id},
+        payload={
+            "version": version.number,
+            "kind": material.kind,
+            "origin": material.origin,
+            "brief": material.brief_id,
+        },
     )
     return material
 
 
 @transaction.atomic
-def material_version_add(*, material: Material, user: User, upload: Any = None, url: str = "", note: str = "",
-                         channel: str = Channel.PAGE) -> MaterialVersion:  # fmt: skip
+def material_version_add(
+    *,
+    material: Material,
+    user: User,
+    upload: Any = None,
+    url: str = "",
+    note: str = "",
+    channel: str = Channel.PAGE,
+) -> MaterialVersion:
     """A new version. It goes back to draft and through review again; a published material keeps
     serving its published version in the library meanwhile."""
     material = access_material_by_id(user, material.pk, action="act", lock=True)
@@ -375,9 +418,12 @@ def material_version_add(*, material: Material, user: User, upload: Any = None, 
     material.status = MaterialStatus.DRAFT
     material.save(update_fields=["current_version", "kind", "status", "updated_at"])
     event_record(
-        type="material.version_added", subject=material, actor=user, channel=channel,
+        type="material.version_added",
+        subject=material,
+        actor=user,
+        channel=channel,
         payload={"version": version.number, "note": version.note},
-    )  # fmt: skip
+    )
     return version
 
 
@@ -404,8 +450,15 @@ def material_preview_generate(*, version_id: int) -> str:
 
 
 @transaction.atomic
-def committee_set(*, user: User, name: str, starts_on: date, ends_on: date, member_ids: list[int],
-                  channel: str = Channel.PAGE) -> Committee:  # fmt: skip
+def committee_set(
+    *,
+    user: User,
+    name: str,
+    starts_on: date,
+    ends_on: date,
+    member_ids: list[int],
+    channel: str = Channel.PAGE,
+) -> Committee:
     """Choose the sales committee of a plan period: one or two reps."""
     if not user.has_role(*COMMITTEE_CHOOSER_ROLES):
         raise AccessDenied("The marketing head and the sales head choose the sales committee.")
@@ -419,7 +472,8 @@ def committee_set(*, user: User, name: str, starts_on: date, ends_on: date, memb
     members = list(User.objects.filter(pk__in=ids, is_active=True, roles__role=Role.SALES_REP).distinct())
     if len(members) != len(ids):
         raise ApplicationError(
-            "Committee members must be active sales reps.", detail={"members": "not all are active sales reps"}
+            "Committee members must be active sales reps.",
+            detail={"members": "not all are active sales reps"},
         )
     overlapping = Committee.objects.filter(starts_on__lte=ends_on, ends_on__gte=starts_on).first()
     if overlapping is not None:
@@ -427,13 +481,22 @@ def committee_set(*, user: User, name: str, starts_on: date, ends_on: date, memb
             f"{overlapping} already covers {overlapping.starts_on} to {overlapping.ends_on}; periods do not overlap.",
             detail={"period": "overlaps"},
         )
-    committee = Committee(name=_text(name, field="name", required=True, max_length=120), starts_on=starts_on,
-                          ends_on=ends_on, chosen_by=user)  # fmt: skip
+    committee = Committee(
+        name=_text(name, field="name", required=True, max_length=120),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        chosen_by=user,
+    )
     committee.full_clean()
     committee.save()
     committee.members.set(members)
-    event_record(type="committee.chosen", subject=committee, actor=user, channel=channel,
-                 payload={"members": [m.pk for m in members], "starts_on": str(starts_on), "ends_on": str(ends_on)})  # fmt: skip
+    event_record(
+        type="committee.chosen",
+        subject=committee,
+        actor=user,
+        channel=channel,
+        payload={"members": [m.pk for m in members], "starts_on": str(starts_on), "ends_on": str(ends_on)},
+    )
     return committee
 
 
@@ -441,9 +504,23 @@ def committee_for(day: date) -> Committee | None:
     return Committee.objects.filter(starts_on__lte=day, ends_on__gte=day).prefetch_related("members").first()
 
 
+def _current_version_id(material: Material) -> int:
+    if material.current_version_id is None:
+        raise Conflict("This material has no version yet.", detail={"version": "missing"})
+    return material.current_version_id
+
+
+def _published_version_id(material: Material) -> int:
+    if material.published_version_id is None:
+        raise NotFound("This material is not in the library.", detail={"id": material.pk})
+    return material.published_version_id
+
+
 def _open_review(material: Material) -> CommitteeReview | None:
     return (
-        CommitteeReview.objects.filter(material=material, version_id=material.current_version_id, outcome=ReviewOutcome.OPEN)
+        CommitteeReview.objects.filter(
+            material=material, version_id=_current_version_id(material), outcome=ReviewOutcome.OPEN
+        )
         .order_by("-submitted_at")
         .first()
     )
@@ -454,7 +531,7 @@ def _gate_state(material: Material) -> dict[str, str]:
     state: dict[str, str] = {}
     for gate in material.required_gates():
         latest = (
-            Approval.objects.filter(version_id=material.current_version_id, gate=gate)
+            Approval.objects.filter(version_id=_current_version_id(material), gate=gate)
             .order_by("-created_at", "-id")
             .values_list("decision", flat=True)
             .first()
@@ -472,8 +549,13 @@ def _settle(material: Material, *, actor: User | None, channel: str) -> None:
         return
     material.status = MaterialStatus.APPROVED
     material.save(update_fields=["status", "updated_at"])
-    event_record(type="material.approved", subject=material, actor=actor, channel=channel,
-                 payload={"version": material.current_version_id})  # fmt: skip
+    event_record(
+        type="material.approved",
+        subject=material,
+        actor=actor,
+        channel=channel,
+        payload={"version": material.current_version_id},
+    )
 
 
 @dataclass(frozen=True)
@@ -502,9 +584,14 @@ def material_submit_review(*, material: Material, user: User, channel: str = Cha
         committee = committee_for(timezone.localdate(now))
         reviewers = list(committee.members.all()) if committee else []
         review = CommitteeReview.objects.create(
-            material=material, version_id=material.current_version_id, committee=committee, submitted_by=user,
-            submitted_at=now, deadline=review_deadline(reviewers, now), business_days=REVIEW_BUSINESS_DAYS,
-        )  # fmt: skip
+            material=material,
+            version_id=_current_version_id(material),
+            committee=committee,
+            submitted_by=user,
+            submitted_at=now,
+            deadline=review_deadline(reviewers, now),
+            business_days=REVIEW_BUSINESS_DAYS,
+        )
         review.reviewers.set(reviewers)
     material.status = MaterialStatus.IN_REVIEW
     material.save(update_fields=["status", "updated_at"])
@@ -524,11 +611,15 @@ def material_submit_review(*, material: Material, user: User, channel: str = Cha
     url = _material_url(material)
     if review is not None:
         for reviewer in review.reviewers.all():
-            notify(user=reviewer, kind=MATERIAL_REVIEW, url=url,
-                   subject=f"Preview before {timezone.localtime(review.deadline):%a %d %b %H:%M}: {material.title}",
-                   body=f"{user} sent {material.title!r} to the sales committee. Comment by "
-                        f"{timezone.localtime(review.deadline):%Y-%m-%d %H:%M}; your comments advise marketing, "
-                        "who decides.")  # fmt: skip
+            notify(
+                user=reviewer,
+                kind=MATERIAL_REVIEW,
+                url=url,
+                subject=f"Preview before {timezone.localtime(review.deadline):%a %d %b %H:%M}: {material.title}",
+                body=f"{user} sent {material.title!r} to the sales committee. Comment by "
+                f"{timezone.localtime(review.deadline):%Y-%m-%d %H:%M}; your comments advise marketing, "
+                "who decides.",
+            )
         review_id, deadline = review.pk, review.deadline
 
         def enqueue() -> None:
@@ -540,15 +631,26 @@ def material_submit_review(*, material: Material, user: User, channel: str = Cha
     for approver in User.objects.filter(
         is_active=True, enablement_gates__gate__in=material.required_gates()
     ).distinct():
-        notify(user=approver, kind=MATERIAL_APPROVAL, url=url, subject=f"Waiting for your approval: {material.title}",
-               body=f"{material.title!r} needs your decision before it can be published.")  # fmt: skip
+        notify(
+            user=approver,
+            kind=MATERIAL_APPROVAL,
+            url=url,
+            subject=f"Waiting for your approval: {material.title}",
+            body=f"{material.title!r} needs your decision before it can be published.",
+        )
     if review is None:
         _settle(material, actor=user, channel=channel)
-    return ReviewStart(material=material, review=review, deadline=review.deadline if review else None,
-                       business_days=REVIEW_BUSINESS_DAYS)  # fmt: skip
+    return ReviewStart(
+        material=material,
+        review=review,
+        deadline=review.deadline if review else None,
+        business_days=REVIEW_BUSINESS_DAYS,
+    )
 
 
-def _close_review(review: CommitteeReview, *, outcome: str, now: datetime, actor: User | None, channel: str) -> None:
+def _close_review(
+    review: CommitteeReview, *, outcome: str, now: datetime, actor: User | None, channel: str
+) -> None:
     review.outcome = outcome
     review.closed_at = now
     review.save(update_fields=["outcome", "closed_at", "updated_at"])
@@ -559,13 +661,21 @@ def _close_review(review: CommitteeReview, *, outcome: str, now: datetime, actor
         subject=material,
         actor=actor,
         channel=channel,
-        payload={"review": review.pk, "outcome": outcome, "comments": comments,
-                 "proceeded_without_comments": outcome == ReviewOutcome.NO_COMMENTS},
-    )  # fmt: skip
+        payload={
+            "review": review.pk,
+            "outcome": outcome,
+            "comments": comments,
+            "proceeded_without_comments": outcome == ReviewOutcome.NO_COMMENTS,
+        },
+    )
     what = ReviewOutcome(outcome).label
-    notify(user=material.owner, kind=MATERIAL_REVIEW_CLOSED, url=_material_url(material),
-           subject=f"Committee review closed: {material.title}",
-           body=f"{what}. {comments} comment(s). The committee advises; you decide.")  # fmt: skip
+    notify(
+        user=material.owner,
+        kind=MATERIAL_REVIEW_CLOSED,
+        url=_material_url(material),
+        subject=f"Committee review closed: {material.title}",
+        body=f"{what}. {comments} comment(s). The committee advises; you decide.",
+    )
     _settle(material, actor=actor, channel=channel)
 
 
@@ -590,22 +700,31 @@ def reviews_remind_and_close(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     reminded = closed = 0
     due_soon = CommitteeReview.objects.filter(
-        outcome=ReviewOutcome.OPEN, reminded_at__isnull=True, deadline__gt=now, deadline__lte=now + REMIND_BEFORE
+        outcome=ReviewOutcome.OPEN,
+        reminded_at__isnull=True,
+        deadline__gt=now,
+        deadline__lte=now + REMIND_BEFORE,
     ).select_related("material")
     for review in due_soon[:500]:
         with transaction.atomic():
-            claimed = CommitteeReview.objects.filter(pk=review.pk, reminded_at__isnull=True).update(reminded_at=now)
+            claimed = CommitteeReview.objects.filter(pk=review.pk, reminded_at__isnull=True).update(
+                reminded_at=now
+            )
             if not claimed:
                 continue
             commented = set(review.comments.values_list("author_id", flat=True))
             for reviewer in review.reviewers.exclude(pk__in=commented):
-                notify(user=reviewer, kind=MATERIAL_REVIEW_REMINDER, url=_material_url(review.material),
-                       subject=f"Comments due {timezone.localtime(review.deadline):%a %H:%M}: {review.material.title}",
-                       body="The committee's window closes soon. After it, the review proceeds without your comments.")  # fmt: skip
+                notify(
+                    user=reviewer,
+                    kind=MATERIAL_REVIEW_REMINDER,
+                    url=_material_url(review.material),
+                    subject=f"Comments due {timezone.localtime(review.deadline):%a %H:%M}: {review.material.title}",
+                    body="The committee's window closes soon. After it, the review proceeds without your comments.",
+                )
                 reminded += 1
-    for review_id in CommitteeReview.objects.filter(outcome=ReviewOutcome.OPEN, deadline__lte=now).values_list(
-        "pk", flat=True
-    )[:500]:
+    for review_id in CommitteeReview.objects.filter(
+        outcome=ReviewOutcome.OPEN, deadline__lte=now
+    ).values_list("pk", flat=True)[:500]:
         if review_close_due(review_id=review_id, now=now) != "not open":
             closed += 1
     return {"reminded": reminded, "closed": closed}
@@ -622,8 +741,15 @@ def may_comment(*, material: Material, user: User) -> bool:
 
 
 @transaction.atomic
-def material_comment_add(*, material: Material, user: User, body: str, page: int | None = None, quote: str = "",
-                         channel: str = Channel.PAGE) -> MaterialComment:  # fmt: skip
+def material_comment_add(
+    *,
+    material: Material,
+    user: User,
+    body: str,
+    page: int | None = None,
+    quote: str = "",
+    channel: str = Channel.PAGE,
+) -> MaterialComment:
     """A comment anchored to a page or a quoted passage. The committee advises: comments never block."""
     material = access_material_by_id(user, material.pk, action="view", lock=True)
     if not may_comment(material=material, user=user):
@@ -642,21 +768,40 @@ def material_comment_add(*, material: Material, user: User, body: str, page: int
         raise ApplicationError("Pages are counted from 1.", detail={"page": "must be 1 or more"})
     if page is None and not quote:
         raise ApplicationError(
-            "Anchor the comment: give the page it is about, or quote the passage.", detail={"page": "or quote is required"}
+            "Anchor the comment: give the page it is about, or quote the passage.",
+            detail={"page": "or quote is required"},
         )
     now = timezone.now()
     review = _open_review(material) or (
-        CommitteeReview.objects.filter(material=material, version_id=material.current_version_id).order_by("-submitted_at").first()
+        CommitteeReview.objects.filter(material=material, version_id=material.current_version_id)
+        .order_by("-submitted_at")
+        .first()
     )
     comment = MaterialComment.objects.create(
-        material=material, version_id=material.current_version_id, review=review, author=user, body=text, page=page,
-        quote=quote, within_window=review is None or now <= review.deadline,
-    )  # fmt: skip
-    event_record(type="material.commented", subject=material, actor=user, channel=channel,
-                 payload={"comment": comment.pk, "page": page, "quote": quote, "within_window": comment.within_window})  # fmt: skip
+        material=material,
+        version_id=_current_version_id(material),
+        review=review,
+        author=user,
+        body=text,
+        page=page,
+        quote=quote,
+        within_window=review is None or now <= review.deadline,
+    )
+    event_record(
+        type="material.commented",
+        subject=material,
+        actor=user,
+        channel=channel,
+        payload={"comment": comment.pk, "page": page, "quote": quote, "within_window": comment.within_window},
+    )
     if material.owner_id != user.pk:
-        notify(user=material.owner, kind=MATERIAL_COMMENT, url=_material_url(material),
-               subject=f"{user} commented on {material.title}", body=f"{comment.anchor}: {text}")  # fmt: skip
+        notify(
+            user=material.owner,
+            kind=MATERIAL_COMMENT,
+            url=_material_url(material),
+            subject=f"{user} commented on {material.title}",
+            body=f"{comment.anchor}: {text}",
+        )
     if review is not None and review.is_open:
         reviewers = set(review.reviewers.values_list("pk", flat=True))
         commented = set(review.comments.values_list("author_id", flat=True))
@@ -666,14 +811,17 @@ def material_comment_add(*, material: Material, user: User, body: str, page: int
 
 
 @transaction.atomic
-def approval_decide(*, material: Material, user: User, gate: str, decision: str, note: str = "",
-                    channel: str = Channel.PAGE) -> Approval:  # fmt: skip
+def approval_decide(
+    *, material: Material, user: User, gate: str, decision: str, note: str = "", channel: str = Channel.PAGE
+) -> Approval:
     """A blocking gate (compliance or legal) decides on the current version. Only its approvers may;
     the committee cannot, and marketing cannot publish past a gate that has not approved."""
     _choice(gate, field="gate", choices=Gate)
     _choice(decision, field="decision", choices=Decision)
     if not gate or not decision:
-        raise ApplicationError("Name the gate and the decision.", detail={"gate": "required", "decision": "required"})
+        raise ApplicationError(
+            "Name the gate and the decision.", detail={"gate": "required", "decision": "required"}
+        )
     material = access_material_by_id(user, material.pk, action="view", lock=True)
     if not Approver.objects.filter(user=user, gate=gate).exists():
         raise AccessDenied(
@@ -681,7 +829,9 @@ def approval_decide(*, material: Material, user: User, gate: str, decision: str,
             detail={"gate": gate},
         )
     if gate not in material.required_gates():
-        raise Conflict(f"This material does not need {Gate(gate).label.lower()} approval.", detail={"gate": gate})
+        raise Conflict(
+            f"This material does not need {Gate(gate).label.lower()} approval.", detail={"gate": gate}
+        )
     if material.status not in (MaterialStatus.IN_REVIEW, MaterialStatus.APPROVED):
         raise Conflict(
             f"Gates decide on material in review; this one is {material.get_status_display().lower()}.",
@@ -689,16 +839,32 @@ def approval_decide(*, material: Material, user: User, gate: str, decision: str,
         )
     if decision == Decision.REJECTED and not (note or "").strip():
         raise ApplicationError("Say what must change.", detail={"note": "is required to ask for changes"})
-    approval = Approval.objects.create(material=material, version_id=material.current_version_id, gate=gate,
-                                       decision=decision, decided_by=user, note=_text(note, field="note", max_length=5000))  # fmt: skip
-    event_record(type="material.gate_decided", subject=material, actor=user, channel=channel,
-                 payload={"gate": gate, "decision": decision, "version": material.current_version_id})  # fmt: skip
+    approval = Approval.objects.create(
+        material=material,
+        version_id=_current_version_id(material),
+        gate=gate,
+        decision=decision,
+        decided_by=user,
+        note=_text(note, field="note", max_length=5000),
+    )
+    event_record(
+        type="material.gate_decided",
+        subject=material,
+        actor=user,
+        channel=channel,
+        payload={"gate": gate, "decision": decision, "version": material.current_version_id},
+    )
     if decision == Decision.REJECTED and material.status == MaterialStatus.APPROVED:
         material.status = MaterialStatus.IN_REVIEW
         material.save(update_fields=["status", "updated_at"])
     _settle(material, actor=user, channel=channel)
-    notify(user=material.owner, kind=MATERIAL_COMMENT, url=_material_url(material),
-           subject=f"{Gate(gate).label} {Decision(decision).label.lower()}: {material.title}", body=approval.note)  # fmt: skip
+    notify(
+        user=material.owner,
+        kind=MATERIAL_COMMENT,
+        url=_material_url(material),
+        subject=f"{Gate(gate).label} {Decision(decision).label.lower()}: {material.title}",
+        body=approval.note,
+    )
     return approval
 
 
@@ -708,7 +874,9 @@ def publish_blockers(material: Material) -> list[str]:
     for gate, state in _gate_state(material).items():
         label = Gate(gate).label
         if state == "missing":
-            reasons.append(f"{label} approval is missing (a blocking gate; the committee cannot override it).")
+            reasons.append(
+                f"{label} approval is missing (a blocking gate; the committee cannot override it)."
+            )
         elif state == Decision.REJECTED:
             reasons.append(f"{label} asked for changes (a blocking gate).")
     review = _open_review(material)
@@ -720,7 +888,9 @@ def publish_blockers(material: Material) -> list[str]:
 
 
 @transaction.atomic
-def material_publish(*, material: Material, user: User, change_note: str, channel: str = Channel.PAGE) -> Material:
+def material_publish(
+    *, material: Material, user: User, change_note: str, channel: str = Channel.PAGE
+) -> Material:
     """Publish the current version to the library and tell the whole sales team what is new or changed
     and why. Refused (409) while a blocking approval is missing or the committee's window is open."""
     material = access_material_by_id(user, material.pk, action="decide", lock=True)
@@ -736,7 +906,8 @@ def material_publish(*, material: Material, user: User, change_note: str, channe
         raise Conflict("Not published: " + " ".join(blockers), detail={"blockers": blockers})
     if not note:
         raise ApplicationError(
-            "Say what is new or changed, and why: the whole sales team is told.", detail={"change_note": "is required"}
+            "Say what is new or changed, and why: the whole sales team is told.",
+            detail={"change_note": "is required"},
         )
     first = material.published_version_id is None
     now = timezone.now()
@@ -746,15 +917,27 @@ def material_publish(*, material: Material, user: User, change_note: str, channe
     material.retired_at = None
     material.save(update_fields=["status", "published_version", "published_at", "retired_at", "updated_at"])
     version = material.current_version
-    event_record(type="material.published", subject=material, actor=user, channel=channel,
-                 payload={"version": version.number if version else None, "new": first, "change_note": note})  # fmt: skip
+    event_record(
+        type="material.published",
+        subject=material,
+        actor=user,
+        channel=channel,
+        payload={"version": version.number if version else None, "new": first, "change_note": note},
+    )
     subject = f"{'New in the library' if first else 'Updated in the library'}: {material.title}"
-    lines = [f"{'New' if first else 'Changed'}: {material.title}" + (f" (version {version.number})" if version else ""),
-             f"Why: {note}"]  # fmt: skip
+    lines = [
+        f"{'New' if first else 'Changed'}: {material.title}"
+        + (f" (version {version.number})" if version else ""),
+        f"Why: {note}",
+    ]
     if material.brief_id and material.brief and material.brief.is_agreed:
         brief = material.brief
-        lines += [f"Brand message: {brief.brand_message}", f"Value proposition: {brief.value_proposition}",
-                  f"Differentiation: {brief.differentiation}", f"What is in it for you: {brief.whats_in_it_for_sales}"]  # fmt: skip
+        lines += [
+            f"Brand message: {brief.brand_message}",
+            f"Value proposition: {brief.value_proposition}",
+            f"Differentiation: {brief.differentiation}",
+            f"What is in it for you: {brief.whats_in_it_for_sales}",
+        ]
     body = "\n".join(lines)
     url = reverse("enablement:library_material", args=[material.pk])
     for person in _sales_people():
@@ -774,7 +957,9 @@ def material_retire(*, material: Material, user: User, reason: str, channel: str
     material.status = MaterialStatus.RETIRED
     material.retired_at = timezone.now()
     material.save(update_fields=["status", "retired_at", "updated_at"])
-    event_record(type="material.retired", subject=material, actor=user, channel=channel, payload={"reason": why})
+    event_record(
+        type="material.retired", subject=material, actor=user, channel=channel, payload={"reason": why}
+    )
     return material
 
 
@@ -807,7 +992,9 @@ def share_sender(lead: Any) -> SenderPreview:
     """The campaigns' rule (C3): the lead's rep when they consented to send under their name, else the
     company's address. The notifications app decides (``accord.campaigns.sending.sender_for``)."""
     choice = sending.sender_for(lead)
-    return SenderPreview(from_email=choice.from_email, under_rep_name=choice.user is not None, reason=choice.reason)
+    return SenderPreview(
+        from_email=choice.from_email, under_rep_name=choice.user is not None, reason=choice.reason
+    )
 
 
 def share_url(share: Share) -> str:
@@ -815,8 +1002,15 @@ def share_url(share: Share) -> str:
 
 
 @transaction.atomic
-def share_create(*, material: Material, user: User, lead_id: int, send_email: bool = False, message: str = "",
-                 channel: str = Channel.PAGE) -> Share:  # fmt: skip
+def share_create(
+    *,
+    material: Material,
+    user: User,
+    lead_id: int,
+    send_email: bool = False,
+    message: str = "",
+    channel: str = Channel.PAGE,
+) -> Share:
     """A tracked link to a library material for one lead the user works. With ``send_email`` it is
     mailed to the lead, under the rep's name only when the rep consented (else from the company)."""
     material = _in_library(user, material.pk)
@@ -831,29 +1025,59 @@ def share_create(*, material: Material, user: User, lead_id: int, send_email: bo
                 detail={"lead": refusal},
             )
     now = timezone.now()
-    share = Share.objects.create(material=material, version_id=material.published_version_id, lead=lead,
-                                 shared_by=user, token=secrets.token_urlsafe(24))  # fmt: skip
+    share = Share.objects.create(
+        material=material,
+        version_id=_published_version_id(material),
+        lead=lead,
+        shared_by=user,
+        token=secrets.token_urlsafe(24),
+    )
     MaterialUse.objects.create(material=material, kind=UseKind.SHARED, user=user, lead=lead, at=now)
-    event_record(type="material.shared", subject=lead, actor=user, channel=channel,
-                 payload={"material": material.pk, "title": material.title, "share": share.pk})  # fmt: skip
+    event_record(
+        type="material.shared",
+        subject=lead,
+        actor=user,
+        channel=channel,
+        payload={"material": material.pk, "title": material.title, "share": share.pk},
+    )
     if send_email:
         sender = share_sender(lead)
         share.from_email, share.under_rep_name, share.sender_reason = (
-            sender.from_email, sender.under_rep_name, sender.reason[:300],
-        )  # fmt: skip
+            sender.from_email,
+            sender.under_rep_name,
+            sender.reason[:300],
+        )
         note = _text(message, field="message", max_length=2000)
         body = (f"{note}\n\n" if note else "") + f"{material.title}: {share_url(share)}\n"
-        email = EmailMessage(header_clean(material.title, max_length=200), body, sender.from_email, [lead.email],
-                             headers=sending.unsubscribe_headers(lead))  # fmt: skip
+        email = EmailMessage(
+            header_clean(material.title, max_length=200),
+            body,
+            sender.from_email,
+            [lead.email],
+            headers=sending.unsubscribe_headers(lead),
+        )
         try:
             email.send()
         except (OSError, smtplib.SMTPException) as exc:
-            raise ApplicationError(f"The email could not be sent: {exc}", detail={"email": "failed"}, status=502) from None
+            raise ApplicationError(
+                f"The email could not be sent: {exc}", detail={"email": "failed"}, status=502
+            ) from None
         share.emailed_at = now
-        share.save(update_fields=["from_email", "under_rep_name", "sender_reason", "emailed_at", "updated_at"])
-        event_record(type="material.emailed", subject=lead, actor=user, channel=channel,
-                     payload={"share": share.pk, "from_email": sender.from_email, "under_rep_name": sender.under_rep_name,
-                              "sender_reason": sender.reason})  # fmt: skip
+        share.save(
+            update_fields=["from_email", "under_rep_name", "sender_reason", "emailed_at", "updated_at"]
+        )
+        event_record(
+            type="material.emailed",
+            subject=lead,
+            actor=user,
+            channel=channel,
+            payload={
+                "share": share.pk,
+                "from_email": sender.from_email,
+                "under_rep_name": sender.under_rep_name,
+                "sender_reason": sender.reason,
+            },
+        )
     return share
 
 
@@ -861,7 +1085,12 @@ def share_create(*, material: Material, user: User, lead_id: int, send_email: bo
 def share_view(*, token: str, now: datetime | None = None) -> Share:
     """A prospect opened a share link: count it, and record it on the lead (at most hourly per link)."""
     now = now or timezone.now()
-    share = Share.objects.select_for_update().select_related("material", "version", "lead").filter(token=token).first()
+    share = (
+        Share.objects.select_for_update()
+        .select_related("material", "version", "lead")
+        .filter(token=token)
+        .first()
+    )
     if share is None or not share.material.in_library:
         raise NotFound("This link is not valid, or the material is no longer available.")
     first_in_a_while = share.last_viewed_at is None or now - share.last_viewed_at >= VIEW_EVENT_EVERY
@@ -870,13 +1099,19 @@ def share_view(*, token: str, now: datetime | None = None) -> Share:
     )
     if first_in_a_while:
         MaterialUse.objects.create(material=share.material, kind=UseKind.VIEWED, lead=share.lead, at=now)
-        event_record(type="material.viewed", subject=share.lead, channel=Channel.EMAIL if share.emailed_at else Channel.SYSTEM,
-                     payload={"material": share.material_id, "title": share.material.title, "share": share.pk})  # fmt: skip
+        event_record(
+            type="material.viewed",
+            subject=share.lead,
+            channel=Channel.EMAIL if share.emailed_at else Channel.SYSTEM,
+            payload={"material": share.material_id, "title": share.material.title, "share": share.pk},
+        )
     return share
 
 
 @transaction.atomic
-def rating_set(*, material: Material, user: User, usefulness: int, missing: str = "", channel: str = Channel.PAGE) -> Rating:
+def rating_set(
+    *, material: Material, user: User, usefulness: int, missing: str = "", channel: str = Channel.PAGE
+) -> Rating:
     """A rep rates how useful a library material is (1-5) and says what is missing. One per person."""
     material = _in_library(user, material.pk)
     if not user.has_role(*SALES_ROLES, *ENABLEMENT_EDITOR_ROLES):
@@ -884,14 +1119,23 @@ def rating_set(*, material: Material, user: User, usefulness: int, missing: str 
     try:
         score = int(usefulness)
     except (TypeError, ValueError):
-        raise ApplicationError("Rate usefulness from 1 to 5.", detail={"usefulness": "not a number"}) from None
+        raise ApplicationError(
+            "Rate usefulness from 1 to 5.", detail={"usefulness": "not a number"}
+        ) from None
     if not 1 <= score <= 5:
         raise ApplicationError("Rate usefulness from 1 to 5.", detail={"usefulness": "must be 1 to 5"})
     rating, _ = Rating.objects.update_or_create(
-        material=material, user=user, defaults={"usefulness": score, "missing": _text(missing, field="missing", max_length=2000)}
+        material=material,
+        user=user,
+        defaults={"usefulness": score, "missing": _text(missing, field="missing", max_length=2000)},
     )
-    event_record(type="material.rated", subject=material, actor=user, channel=channel,
-                 payload={"usefulness": score, "missing": rating.missing})  # fmt: skip
+    event_record(
+        type="material.rated",
+        subject=material,
+        actor=user,
+        channel=channel,
+        payload={"usefulness": score, "missing": rating.missing},
+    )
     return rating
 
 
@@ -899,8 +1143,9 @@ def rating_set(*, material: Material, user: User, usefulness: int, missing: str 
 
 
 @transaction.atomic
-def positioning_round_open(*, user: User, product: str, deadline: datetime, question: str = "",
-                           channel: str = Channel.PAGE) -> PositioningRound:  # fmt: skip
+def positioning_round_open(
+    *, user: User, product: str, deadline: datetime, question: str = "", channel: str = Channel.PAGE
+) -> PositioningRound:
     """Ask sales how they would position a new product against the line and which objections they
     expect (not copy, not price), by a deadline."""
     if not user.has_role(*ENABLEMENT_EDITOR_ROLES):
@@ -909,16 +1154,29 @@ def positioning_round_open(*, user: User, product: str, deadline: datetime, ques
         raise ApplicationError("The deadline needs a time zone.", detail={"deadline": "naive"})
     if deadline <= timezone.now():
         raise ApplicationError("The deadline must be in the future.", detail={"deadline": "in the past"})
-    round_ = PositioningRound.objects.create(product=_text(product, field="product", required=True, max_length=120),
-                                             question=_text(question, field="question", max_length=2000),
-                                             deadline=deadline, opened_by=user)  # fmt: skip
-    event_record(type="positioning.opened", subject=round_, actor=user, channel=channel,
-                 payload={"product": round_.product, "deadline": deadline.isoformat()})  # fmt: skip
+    round_ = PositioningRound.objects.create(
+        product=_text(product, field="product", required=True, max_length=120),
+        question=_text(question, field="question", max_length=2000),
+        deadline=deadline,
+        opened_by=user,
+    )
+    event_record(
+        type="positioning.opened",
+        subject=round_,
+        actor=user,
+        channel=channel,
+        payload={"product": round_.product, "deadline": deadline.isoformat()},
+    )
     url = reverse("enablement:positioning_round", args=[round_.pk])
     for person in _sales_people():
-        notify(user=person, kind=POSITIONING_ROUND, url=url, subject=f"Your view on positioning {round_.product}",
-               body=f"How would you position {round_.product} against our line, and which objections do you expect? "
-                    f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}. Not copy, not price.")  # fmt: skip
+        notify(
+            user=person,
+            kind=POSITIONING_ROUND,
+            url=url,
+            subject=f"Your view on positioning {round_.product}",
+            body=f"How would you position {round_.product} against our line, and which objections do you expect? "
+            f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}. Not copy, not price.",
+        )
     round_id = round_.pk
     _after_commit(lambda: _enqueue_round_close(round_id, deadline))
     return round_
@@ -931,8 +1189,15 @@ def _enqueue_round_close(round_id: int, deadline: datetime) -> None:
 
 
 @transaction.atomic
-def positioning_answer_set(*, round_id: int, user: User, against_existing_line: str, expected_objections: str,
-                           notes: str = "", channel: str = Channel.PAGE) -> PositioningAnswer:  # fmt: skip
+def positioning_answer_set(
+    *,
+    round_id: int,
+    user: User,
+    against_existing_line: str,
+    expected_objections: str,
+    notes: str = "",
+    channel: str = Channel.PAGE,
+) -> PositioningAnswer:
     """A salesperson's answer (changeable until the deadline)."""
     round_ = positioning_rounds_visible_to(user).select_for_update().filter(pk=round_id).first()
     if round_ is None:
@@ -940,16 +1205,29 @@ def positioning_answer_set(*, round_id: int, user: User, against_existing_line: 
     if not user.has_role(*SALES_ROLES):
         raise AccessDenied("Sales answer positioning rounds; marketing reads and summarises them.")
     if not round_.is_open or timezone.now() >= round_.deadline:
-        raise Conflict("This round is closed: its deadline has passed.", detail={"deadline": round_.deadline.isoformat()})
+        raise Conflict(
+            "This round is closed: its deadline has passed.", detail={"deadline": round_.deadline.isoformat()}
+        )
     answer, created = PositioningAnswer.objects.update_or_create(
-        round=round_, respondent=user,
+        round=round_,
+        respondent=user,
         defaults={
-            "against_existing_line": _text(against_existing_line, field="against_existing_line", required=True, max_length=5000),
-            "expected_objections": _text(expected_objections, field="expected_objections", required=True, max_length=5000),
+            "against_existing_line": _text(
+                against_existing_line, field="against_existing_line", required=True, max_length=5000
+            ),
+            "expected_objections": _text(
+                expected_objections, field="expected_objections", required=True, max_length=5000
+            ),
             "notes": _text(notes, field="notes", max_length=5000),
         },
-    )  # fmt: skip
-    event_record(type="positioning.answered", subject=round_, actor=user, channel=channel, payload={"changed": not created})
+    )
+    event_record(
+        type="positioning.answered",
+        subject=round_,
+        actor=user,
+        channel=channel,
+        payload={"changed": not created},
+    )
     return answer
 
 
@@ -965,15 +1243,23 @@ def positioning_round_close_due(*, round_id: int, now: datetime | None = None) -
     round_.closed_at = now
     round_.save(update_fields=["closed_at", "updated_at"])
     answers = round_.answers.count()
-    event_record(type="positioning.closed", subject=round_, channel=Channel.TASK, payload={"answers": answers})
-    notify(user=round_.opened_by, kind=POSITIONING_CLOSED, url=reverse("enablement:positioning_round", args=[round_.pk]),
-           subject=f"Positioning input closed: {round_.product} ({answers} answers)",
-           body=f"{answers} salespeople answered. Read the summary of their positioning and expected objections.")  # fmt: skip
+    event_record(
+        type="positioning.closed", subject=round_, channel=Channel.TASK, payload={"answers": answers}
+    )
+    notify(
+        user=round_.opened_by,
+        kind=POSITIONING_CLOSED,
+        url=reverse("enablement:positioning_round", args=[round_.pk]),
+        subject=f"Positioning input closed: {round_.product} ({answers} answers)",
+        body=f"{answers} salespeople answered. Read the summary of their positioning and expected objections.",
+    )
     return "closed"
 
 
 @transaction.atomic
-def positioning_summary_set(*, round_id: int, user: User, summary: str, channel: str = Channel.PAGE) -> PositioningRound:
+def positioning_summary_set(
+    *, round_id: int, user: User, summary: str, channel: str = Channel.PAGE
+) -> PositioningRound:
     """Marketing's written summary of what sales said."""
     round_ = positioning_rounds_visible_to(user).select_for_update().filter(pk=round_id).first()
     if round_ is None:
@@ -988,6 +1274,9 @@ def positioning_summary_set(*, round_id: int, user: User, summary: str, channel:
 
 def positioning_rounds_close_due(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
-    ids = list(PositioningRound.objects.filter(closed_at__isnull=True, deadline__lte=now).values_list("pk", flat=True)[:200])
+    ids = list(
+        PositioningRound.objects.filter(closed_at__isnull=True, deadline__lte=now).values_list(
+            "pk", flat=True
+        )[:200]
+    )
     return sum(1 for round_id in ids if positioning_round_close_due(round_id=round_id, now=now) == "closed")
-

@@ -22,7 +22,6 @@ from accord.notifications.models import (
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
     NotificationPreference,
     SenderConsent,
 )

@@ -17,7 +17,6 @@ from accord.notifications.models import (
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
 )
 from accord.notifications.selectors import (
     account_control_for,

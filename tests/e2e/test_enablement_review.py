@@ -24,7 +24,9 @@ def test_a_material_goes_from_its_brief_through_the_committee_and_legal_into_the
     p = personas
     lena = user_with_roles("lena", Role.EXECUTIVE)
     Approver.objects.create(user=lena, gate="legal")
-    committee = Committee.objects.create(name="This period", starts_on=date(2000, 1, 1), ends_on=date(2099, 12, 31))
+    committee = Committee.objects.create(
+        name="This period", starts_on=date(2000, 1, 1), ends_on=date(2099, 12, 31)
+    )
     committee.members.set([p.bob])
     texts = {name: f"{label} (answered)" for name, label in BRIEF_QUESTIONS + BRIEF_OUTCOMES}
     texts["value_proposition"] = "Claims settled in days, not weeks"
@@ -37,7 +39,9 @@ def test_a_material_goes_from_its_brief_through_the_committee_and_legal_into_the
     page.goto(f"{live_server.url}/enablement/materials/new/")
     page.fill("#material-title", "Claims battlecard for hospitals")
     page.select_option("#id_brief", str(brief.pk))
-    page.set_input_files("#material-file", files=[{"name": "battlecard.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    page.set_input_files(
+        "#material-file", files=[{"name": "battlecard.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
     page.check("#material-needs-legal")
     page.fill("#id_product", "Claims")
     page.click("#save-material")
@@ -71,7 +75,10 @@ def test_a_material_goes_from_its_brief_through_the_committee_and_legal_into_the
     # Marketing publishes, saying what is new and why.
     sign_in(page, p.alice, p.password)
     page.goto(f"{live_server.url}/enablement/materials/{material.pk}/")
-    page.fill("#publish-note", "New: the hospital battlecard, with the audit trail up front as the committee advised.")
+    page.fill(
+        "#publish-note",
+        "New: the hospital battlecard, with the audit trail up front as the committee advised.",
+    )
     page.click("#publish-material")
     page.wait_for_selector("#material-status[data-status=published]")
     sign_out(page)

@@ -15,8 +15,11 @@ ANSWERS = {name: f"{label} answered" for name, label in BRIEF_QUESTIONS}
 
 def test_a_brief_is_agreed_when_its_marketing_owner_and_a_salesperson_accept(enable, api_client_for):
     alice, bob = api_client_for(enable.alice), api_client_for(enable.bob)
-    response = alice.post("/api/v1/briefs", {"title": "Claims module", "product": "Claims", **ANSWERS,
-                                             "brand_message": "Claims, done"}, content_type="application/json")  # fmt: skip
+    response = alice.post(
+        "/api/v1/briefs",
+        {"title": "Claims module", "product": "Claims", **ANSWERS, "brand_message": "Claims, done"},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     brief = response.json()
     assert brief["agreed"] is False and brief["missing_answers"] == []
@@ -25,15 +28,22 @@ def test_a_brief_is_agreed_when_its_marketing_owner_and_a_salesperson_accept(ena
     assert agreed["agreed"] is True and agreed["marketing_acceptance"]["by"] == "alice"
     assert api_client_for(enable.eve).post(f"/api/v1/briefs/{brief['id']}/agree").status_code == 403
     listed = bob.get("/api/v1/briefs").json()
-    assert listed["count"] == 1 and listed["results"][0]["whats_in_it_for_sales"] == ANSWERS["whats_in_it_for_sales"]
+    assert (
+        listed["count"] == 1
+        and listed["results"][0]["whats_in_it_for_sales"] == ANSWERS["whats_in_it_for_sales"]
+    )
 
 
 def test_a_brief_with_open_questions_cannot_be_accepted_and_only_marketing_drafts(enable, api_client_for):
-    response = api_client_for(enable.bob).post("/api/v1/briefs", {"title": "Mine"}, content_type="application/json")
+    response = api_client_for(enable.bob).post(
+        "/api/v1/briefs", {"title": "Mine"}, content_type="application/json"
+    )
     assert response.status_code == 403
-    created = api_client_for(enable.alice).post(
-        "/api/v1/briefs", {"title": "Thin", "benefits_whom": "CFOs"}, content_type="application/json"
-    ).json()
+    created = (
+        api_client_for(enable.alice)
+        .post("/api/v1/briefs", {"title": "Thin", "benefits_whom": "CFOs"}, content_type="application/json")
+        .json()
+    )
     response = api_client_for(enable.bob).post(f"/api/v1/briefs/{created['id']}/agree")
     assert response.status_code == 409
     assert "What is in it for sales?" in response.json()["detail"]["missing"]
@@ -50,8 +60,10 @@ def test_changing_an_agreed_brief_clears_both_acceptances(enable, agreed_brief):
 
 def test_materials_are_created_by_multipart_upload_or_by_link(enable, api_client_for, agreed_brief):
     alice = api_client_for(enable.alice)
-    response = alice.post("/api/v1/materials", {"title": "Deck", "brief": agreed_brief.pk, "needs_legal": "true",
-                                                "file": pdf_upload("deck.pdf")})  # fmt: skip
+    response = alice.post(
+        "/api/v1/materials",
+        {"title": "Deck", "brief": agreed_brief.pk, "needs_legal": "true", "file": pdf_upload("deck.pdf")},
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["current_version"]["file_kind"] == "PDF document" and body["needs_legal"] is True
@@ -60,7 +72,12 @@ def test_materials_are_created_by_multipart_upload_or_by_link(enable, api_client
     assert link.status_code == 201 and link.json()["kind"] == "link"
     bad = alice.post("/api/v1/materials", {"title": "Fake", "file": pdf_upload("x.pdf", b"not a pdf at all")})
     assert bad.status_code == 400 and bad.json()["detail"] == {"file": "unaccepted content"}
-    assert api_client_for(enable.eve).post("/api/v1/materials", {"title": "Exec", "url": "https://e.x"}).status_code == 403
+    assert (
+        api_client_for(enable.eve)
+        .post("/api/v1/materials", {"title": "Exec", "url": "https://e.x"})
+        .status_code
+        == 403
+    )
     download = alice.get(body["current_version"]["download_url"])
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF_BYTES
     assert api_client_for(enable.carol).get(body["current_version"]["download_url"]).status_code == 404
@@ -70,14 +87,28 @@ def test_comments_through_the_api_are_anchored(enable, make_material, api_client
     material = make_material()
     material_submit_review(material=material, user=enable.alice)
     bob = api_client_for(enable.bob)
-    missing = bob.post(f"/api/v1/materials/{material.pk}/comments", {"body": "Hm"}, content_type="application/json")
+    missing = bob.post(
+        f"/api/v1/materials/{material.pk}/comments", {"body": "Hm"}, content_type="application/json"
+    )
     assert missing.status_code == 400
-    made = bob.post(f"/api/v1/materials/{material.pk}/comments", {"body": "Say 'hospital'", "quote": "clinic"},
-                    content_type="application/json")  # fmt: skip
-    assert made.status_code == 201 and made.json()["quote"] == "clinic" and made.json()["within_window"] is True
-    assert api_client_for(enable.carol).post(
-        f"/api/v1/materials/{material.pk}/comments", {"body": "x", "page": 1}, content_type="application/json"
-    ).status_code == 404
+    made = bob.post(
+        f"/api/v1/materials/{material.pk}/comments",
+        {"body": "Say 'hospital'", "quote": "clinic"},
+        content_type="application/json",
+    )
+    assert (
+        made.status_code == 201 and made.json()["quote"] == "clinic" and made.json()["within_window"] is True
+    )
+    assert (
+        api_client_for(enable.carol)
+        .post(
+            f"/api/v1/materials/{material.pk}/comments",
+            {"body": "x", "page": 1},
+            content_type="application/json",
+        )
+        .status_code
+        == 404
+    )
 
 
 def _publish(enable, make_material, **spec):
@@ -92,8 +123,16 @@ def _publish(enable, make_material, **spec):
 
 
 def test_the_library_searches_and_filters_published_material_only(enable, make_material, api_client_for):
-    claims = _publish(enable, make_material, title="Claims battlecard", product="Claims", stage="evaluation",
-                      vertical="Healthcare", competitor="Acme", questions="Does it integrate with Epic?")  # fmt: skip
+    claims = _publish(
+        enable,
+        make_material,
+        title="Claims battlecard",
+        product="Claims",
+        stage="evaluation",
+        vertical="Healthcare",
+        competitor="Acme",
+        questions="Does it integrate with Epic?",
+    )
     _publish(enable, make_material, title="Billing one-pager", product="Billing", vertical="Finance")
     make_material(title="Claims draft", product="Claims")  # a draft: never in the library
     carol = api_client_for(enable.carol)

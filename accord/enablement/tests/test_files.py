@@ -17,7 +17,9 @@ from accord.enablement.tests.conftest import PDF_BYTES, PNG_BYTES, docx_bytes, p
 
 def test_content_decides_what_a_file_is_not_its_name(make_material):
     with pytest.raises(ApplicationError, match="content is not one Accord accepts"):
-        make_material(upload=SimpleUploadedFile("looks-like.pdf", b"MZ\x90\x00 an executable", "application/pdf"))
+        make_material(
+            upload=SimpleUploadedFile("looks-like.pdf", b"MZ\x90\x00 an executable", "application/pdf")
+        )
     with pytest.raises(ApplicationError, match="content is not one Accord accepts"):
         make_material(upload=SimpleUploadedFile("page.pdf", b"<svg onload=alert(1)>", "application/pdf"))
     material = make_material(upload=SimpleUploadedFile("notes.txt", docx_bytes(), "text/plain"))
@@ -70,7 +72,9 @@ def test_with_pdftoppm_the_first_page_becomes_the_preview(make_material):
     assert version.preview_status in (PreviewStatus.READY, PreviewStatus.NONE)
 
 
-def test_an_image_is_previewed_by_a_thumbnail_or_shown_scaled_when_pillow_is_missing(enable, make_material, client_for):
+def test_an_image_is_previewed_by_a_thumbnail_or_shown_scaled_when_pillow_is_missing(
+    enable, make_material, client_for
+):
     material = make_material(upload=SimpleUploadedFile("diagram.bin", PNG_BYTES, "application/octet-stream"))
     version = material.current_version
     assert version.file_kind == "PNG image"
@@ -79,7 +83,9 @@ def test_an_image_is_previewed_by_a_thumbnail_or_shown_scaled_when_pillow_is_mis
     try:
         import PIL  # noqa: F401
     except ImportError:
-        assert version.preview_status == PreviewStatus.NONE and "Pillow is not installed" in version.preview_note
+        assert (
+            version.preview_status == PreviewStatus.NONE and "Pillow is not installed" in version.preview_note
+        )
         response = client_for(enable.alice).get(
             f"/enablement/materials/{material.pk}/versions/{version.pk}/preview"
         )
@@ -91,9 +97,11 @@ def test_an_image_is_previewed_by_a_thumbnail_or_shown_scaled_when_pillow_is_mis
 def test_the_storage_is_the_materials_entry_when_configured(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
-        "materials": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                      "OPTIONS": {"location": str(tmp_path / "bucket")}},
-    }  # fmt: skip
+        "materials": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "bucket")},
+        },
+    }
     from django.core.files.storage import storages
 
     storages._storages = {}  # the handler caches backends; the settings just changed

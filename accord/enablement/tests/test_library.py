@@ -57,13 +57,21 @@ def test_a_prospect_opening_a_share_link_is_an_event_on_the_lead(enable, make_ma
     assert Client().get(f"/m/{share.token}").status_code == 404
 
 
-def test_a_reps_own_material_goes_through_review_before_it_reaches_the_library(enable, make_material, client_for):
-    material = make_material(user=enable.carol, title="My objection handler", url="https://docs.example/handler")
+def test_a_reps_own_material_goes_through_review_before_it_reaches_the_library(
+    enable, make_material, client_for
+):
+    material = make_material(
+        user=enable.carol, title="My objection handler", url="https://docs.example/handler"
+    )
     assert material.origin == MaterialOrigin.SALES and material.owner == enable.carol
-    assert client_for(enable.bob).get(f"/enablement/materials/{material.pk}/").status_code == 404  # bob: not yet
+    assert (
+        client_for(enable.bob).get(f"/enablement/materials/{material.pk}/").status_code == 404
+    )  # bob: not yet
     material_submit_review(material=material, user=enable.carol)
     assert material.__class__.objects.get(pk=material.pk).status == MaterialStatus.IN_REVIEW
-    assert client_for(enable.bob).get(f"/enablement/materials/{material.pk}/").status_code == 200  # the committee
+    assert (
+        client_for(enable.bob).get(f"/enablement/materials/{material.pk}/").status_code == 200
+    )  # the committee
 
 
 def test_the_reports_show_unused_most_used_best_rated_and_used_in_won_deals(enable, make_material):
@@ -76,8 +84,15 @@ def test_the_reports_show_unused_most_used_best_rated_and_used_in_won_deals(enab
         share_create(material=used, user=p.bob, lead_id=lead.pk)
         rating_set(material=used, user=p.bob, usefulness=5, missing="A pricing comparison")
         rating_set(material=unused, user=p.carol, usefulness=2)
-        Deal.objects.create(name="Clinic deal", account=account, contact=lead, owner=p.bob, amount=Decimal("100"),
-                            stage=DealStage.WON, closed_at=START + timedelta(days=5, hours=1))  # fmt: skip
+        Deal.objects.create(
+            name="Clinic deal",
+            account=account,
+            contact=lead,
+            owner=p.bob,
+            amount=Decimal("100"),
+            stage=DealStage.WON,
+            closed_at=START + timedelta(days=5, hours=1),
+        )
     with time_machine.travel(START + timedelta(days=6), tick=False):
         report = library_report(user=p.mona)
     assert [m.title for m in report.unused] == ["Dusty deck"]
@@ -96,8 +111,15 @@ def test_pages_of_the_library_and_the_workspace_answer_each_role(enable, make_ma
     assert carol.get("/library/reports/").status_code == 403
     assert client_for(enable.mike).get("/library/reports/").status_code == 200
     assert client_for(enable.eve).get("/enablement/").status_code == 403
-    for url in ("/enablement/", "/enablement/briefs/", "/enablement/committee/", "/enablement/positioning/",
-                f"/enablement/materials/{material.pk}/", "/enablement/materials/new/", "/enablement/briefs/new/"):  # fmt: skip
+    for url in (
+        "/enablement/",
+        "/enablement/briefs/",
+        "/enablement/committee/",
+        "/enablement/positioning/",
+        f"/enablement/materials/{material.pk}/",
+        "/enablement/materials/new/",
+        "/enablement/briefs/new/",
+    ):
         assert client_for(enable.alice).get(url).status_code == 200, url
     response = carol.post(f"/library/{material.pk}/rate", {"usefulness": "4", "missing": "ROI numbers"})
     assert response.status_code == 302

@@ -31,9 +31,13 @@ def published(smtp_server, enable, make_material, agreed_brief, django_capture_o
     with time_machine.travel(MONDAY, tick=False):
         material = make_material(brief_id=agreed_brief.pk, product="Claims", vertical="Healthcare")
         material_submit_review(material=material, user=enable.alice)
-        material_comment_add(material=material, user=enable.bob, body="Lead with the audit trail", quote="fast claims")
+        material_comment_add(
+            material=material, user=enable.bob, body="Lead with the audit trail", quote="fast claims"
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            material_publish(material=material, user=enable.alice, change_note="Answers the audit question reps hear")
+            material_publish(
+                material=material, user=enable.alice, change_note="Answers the audit question reps hear"
+            )
     return material
 
 
@@ -55,7 +59,9 @@ def test_without_consent_a_shared_material_is_not_sent_under_the_reps_name(enabl
         share = share_create(material=published, user=enable.bob, lead_id=lead.pk, send_email=True)
     to_lead = smtp_server.to("pat@clinic.example")
     assert len(to_lead) == 1
-    under_bobs_name = [m for m in to_lead if enable.bob.email in m.mail_from or enable.bob.email in str(m.message["From"])]
+    under_bobs_name = [
+        m for m in to_lead if enable.bob.email in m.mail_from or enable.bob.email in str(m.message["From"])
+    ]
     assert under_bobs_name == []
     assert to_lead[0].mail_from == settings.DEFAULT_FROM_EMAIL
     assert share.under_rep_name is False and "has not agreed" in share.sender_reason
@@ -63,7 +69,9 @@ def test_without_consent_a_shared_material_is_not_sent_under_the_reps_name(enabl
     assert emailed[0].payload["under_rep_name"] is False
 
 
-def test_with_consent_it_goes_out_under_the_reps_name_and_the_share_says_so(enable, published, smtp_server, client_for):
+def test_with_consent_it_goes_out_under_the_reps_name_and_the_share_says_so(
+    enable, published, smtp_server, client_for
+):
     sender_consent_grant(user=enable.bob)
     lead = LeadFactory(email="sam@clinic.example", owner=enable.bob)
     share = share_create(material=published, user=enable.bob, lead_id=lead.pk, send_email=True)
@@ -72,13 +80,17 @@ def test_with_consent_it_goes_out_under_the_reps_name_and_the_share_says_so(enab
     assert share.under_rep_name is True and "agreed on" in share.sender_reason
     page = client_for(enable.bob).get(f"/library/{published.pk}/").content.decode()
     assert "emailed under your name" in page
-    preview = client_for(enable.bob).get("/library/sender", {"lead_email": "sam@clinic.example"}).content.decode()
+    preview = (
+        client_for(enable.bob).get("/library/sender", {"lead_email": "sam@clinic.example"}).content.decode()
+    )
     assert "Goes out under" in preview and "agreed on" in preview
     preferences = client_for(enable.bob).get("/notifications/preferences/").content.decode()
     assert "shared from the library" in preferences
 
 
-def test_a_rep_shares_only_with_leads_they_work_and_never_to_someone_who_unsubscribed(enable, published, smtp_server):
+def test_a_rep_shares_only_with_leads_they_work_and_never_to_someone_who_unsubscribed(
+    enable, published, smtp_server
+):
     carols = LeadFactory(email="c@clinic.example", owner=enable.carol)
     with pytest.raises(AccessDenied):
         share_create(material=published, user=enable.bob, lead_id=carols.pk)

@@ -31,16 +31,22 @@ def in_review(enable, make_material):
     return material
 
 
-def test_the_committees_objection_does_not_block_but_a_missing_legal_approval_does(enable, in_review, api_client_for):
+def test_the_committees_objection_does_not_block_but_a_missing_legal_approval_does(
+    enable, in_review, api_client_for
+):
     p = enable
     with time_machine.travel(MONDAY + timedelta(hours=2), tick=False):
-        comment = material_comment_add(material=in_review, user=p.bob, body="Too generic for hospitals", page=2)
+        comment = material_comment_add(
+            material=in_review, user=p.bob, body="Too generic for hospitals", page=2
+        )
         assert comment.within_window
         review = CommitteeReview.objects.get(material=in_review)
         assert review.outcome == ReviewOutcome.ALL_COMMENTED  # bob is the whole committee
 
         response = api_client_for(p.alice).post(
-            f"/api/v1/materials/{in_review.pk}/publish", {"change_note": "First version"}, content_type="application/json"
+            f"/api/v1/materials/{in_review.pk}/publish",
+            {"change_note": "First version"},
+            content_type="application/json",
         )
         assert response.status_code == 409
         assert "Legal approval is missing" in response.json()["message"]
@@ -54,7 +60,9 @@ def test_the_committees_objection_does_not_block_but_a_missing_legal_approval_do
         approval_decide(material=in_review, user=p.lena, gate="legal", decision="approved")
         assert Material.objects.get(pk=in_review.pk).status == MaterialStatus.APPROVED
         response = api_client_for(p.alice).post(
-            f"/api/v1/materials/{in_review.pk}/publish", {"change_note": "First version"}, content_type="application/json"
+            f"/api/v1/materials/{in_review.pk}/publish",
+            {"change_note": "First version"},
+            content_type="application/json",
         )
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "published" and response.json()["in_library"] is True
@@ -65,7 +73,9 @@ def test_legal_asking_for_changes_blocks_publishing(enable, in_review):
         reviews_remind_and_close()
         with pytest.raises(ApplicationError, match="Say what must change"):
             approval_decide(material=in_review, user=enable.lena, gate="legal", decision="rejected")
-        approval_decide(material=in_review, user=enable.lena, gate="legal", decision="rejected", note="Claim on p.3")
+        approval_decide(
+            material=in_review, user=enable.lena, gate="legal", decision="rejected", note="Claim on p.3"
+        )
         with pytest.raises(Conflict, match="Legal asked for changes"):
             material_publish(material=in_review, user=enable.alice, change_note="x")
 
@@ -97,8 +107,9 @@ def test_a_rep_cannot_publish_and_comments_need_an_anchor(enable, in_review):
         material_comment_add(material=in_review, user=enable.carol, body="x", page=1)
 
 
-def test_no_comments_by_the_deadline_the_review_proceeds_and_that_is_recorded(enable, make_material, run_due_tasks,
-                                                                            django_capture_on_commit_callbacks):  # fmt: skip
+def test_no_comments_by_the_deadline_the_review_proceeds_and_that_is_recorded(
+    enable, make_material, run_due_tasks, django_capture_on_commit_callbacks
+):
     with time_machine.travel(MONDAY, tick=False), django_capture_on_commit_callbacks(execute=True):
         material = make_material()
         started = material_submit_review(material=material, user=enable.alice)

@@ -27,7 +27,9 @@ def _setup(w: Any) -> Any:
         return w
     from accord.enablement.models import Approver, Committee
 
-    committee = Committee.objects.create(name="Matrix period", starts_on=date(2000, 1, 1), ends_on=date(2099, 12, 31))
+    committee = Committee.objects.create(
+        name="Matrix period", starts_on=date(2000, 1, 1), ends_on=date(2099, 12, 31)
+    )
     committee.members.set([w.p.bob])
     Approver.objects.create(user=w.p.mona, gate="legal")
     w.enablement_ready = True
@@ -42,7 +44,12 @@ def fresh_brief(w: Any) -> Any:
 
 def fresh_material(w: Any, *, owner: Any = None, review: bool = False, legal: bool = False,
                    customer_facing: bool = True, publish: bool = False) -> Any:  # fmt: skip
-    from accord.enablement.services import MaterialSpec, material_create, material_publish, material_submit_review
+    from accord.enablement.services import (
+        MaterialSpec,
+        material_create,
+        material_publish,
+        material_submit_review,
+    )
 
     _setup(w)
     material = material_create(
@@ -67,7 +74,9 @@ def fresh_round(w: Any) -> Any:
 
     from accord.enablement.services import positioning_round_open
 
-    return positioning_round_open(user=w.p.alice, product="Matrix product", deadline=timezone.now() + timedelta(days=30))
+    return positioning_round_open(
+        user=w.p.alice, product="Matrix product", deadline=timezone.now() + timedelta(days=30)
+    )
 
 
 def _share_effect(w: Any, page: Any) -> str:
@@ -82,6 +91,7 @@ def _create_by_link(w: Any, page: Any, api: Any) -> Any:
     return api.post("/api/v1/materials", {"title": "Matrix link", "url": "https://example.com/link"})
 
 
+# fmt: off
 #                     alice mona  bob carol mike fiona sam charlie eve root
 MATRIX: dict[str, Check] = {
     # --- briefs: every role reads; marketing drafts; the marketing owner (or head) and sales accept ----------
@@ -147,6 +157,7 @@ MATRIX: dict[str, Check] = {
     "positioning round: summarise a fresh one (marketing)":
         Check("ok    ok    403  403   403  403   403 403     403 ok", page_post(lambda w: f"/enablement/positioning/{fresh_round(w).pk}/summary", {"summary": "Matrix"})),
 }
+# fmt: on
 
 API_WRITE_ROWS: dict[str, str] = {
     "POST /api/v1/briefs": "brief: create in the API (marketing drafts)",
