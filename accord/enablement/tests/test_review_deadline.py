@@ -51,3 +51,17 @@ def test_the_api_returns_the_deadline_in_business_days(enable, make_material, ap
     body = response.json()
     assert body["deadline"].startswith("2027-03-10T15:00:00")
     assert body["business_days"] == 2 and body["reviewers"] == ["bob"] and body["committee_review"] is True
+
+
+def test_the_committees_deadline_is_in_the_reviewers_calendar(enable, make_material):
+    from datetime import timedelta
+
+    from accord.core.calendar_feed import calendar_entries
+
+    with time_machine.travel(datetime(2027, 3, 1, 10, 0, tzinfo=UTC), tick=False):
+        material = make_material(title="Calendar deck")
+        started = material_submit_review(material=material, user=enable.alice)
+    window = (started.deadline - timedelta(days=1), started.deadline + timedelta(days=1))
+    mine = [e for e in calendar_entries(enable.bob, *window) if e.kind == "enablement"]
+    assert [(e.title, e.starts_at) for e in mine] == [("Committee comments due: Calendar deck", started.deadline)]
+    assert [e for e in calendar_entries(enable.carol, *window) if e.kind == "enablement"] == []
