@@ -43,7 +43,15 @@ class BriefAdmin(ReadOnlyAdmin):
 
 @admin.register(Material)
 class MaterialAdmin(ReadOnlyAdmin):
-    list_display = ("title", "status", "owner", "customer_facing", "needs_compliance", "needs_legal", "published_at")
+    list_display = (
+        "title",
+        "status",
+        "owner",
+        "customer_facing",
+        "needs_compliance",
+        "needs_legal",
+        "published_at",
+    )
     list_filter = ("status", "customer_facing", "needs_legal", "needs_compliance")
     search_fields = ("title", "product")
     list_select_related = ("owner",)

@@ -478,3 +478,20 @@ class PositioningAnswer(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.respondent} on {self.round}"
+
+
+class TeamNotice(BaseModel):
+    """A message for the whole sales team (a publication, a positioning round), sent by the worker.
+
+    ``sent_at`` is claimed with a compare-and-set before anyone is notified, in the same transaction as
+    the notifications, so a task that runs twice notifies each person once."""
+
+    kind = models.CharField(max_length=32)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    recipients = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"To the sales team: {self.subject}"

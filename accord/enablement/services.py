@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import secrets
 import smtplib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,7 +17,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,6 +54,7 @@ from accord.enablement.models import (
     ReviewOutcome,
     SalesStage,
     Share,
+    TeamNotice,
     UseKind,
 )
 from accord.enablement.notifications import (
@@ -126,7 +126,7 @@ def _after_commit(callback: Any) -> None:
     transaction.on_commit(callback, robust=True)
 
 
-def _sales_people() -> Iterable[User]:
+def _sales_people() -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, roles__role__in=list(SALES_ROLES)).distinct().order_by("username")
     )
@@ -134,6 +134,37 @@ def _sales_people() -> Iterable[User]:
 
 def _material_url(material: Material) -> str:
     return reverse("enablement:material", args=[material.pk])
+
+
+def sales_team_notice(*, kind: str, subject: str, body: str, url: str) -> TeamNotice:
+    """Tell every active salesperson, from the worker after this transaction commits (the request does
+    not grow with the size of the sales team)."""
+    notice = TeamNotice.objects.create(kind=kind, subject=subject[:200], body=body, url=url)
+    notice_id = notice.pk
+
+    def enqueue() -> None:
+        from accord.enablement.tasks import sales_team_notice_task
+
+        sales_team_notice_task.enqueue(notice_id)
+
+    _after_commit(enqueue)
+    return notice
+
+
+@transaction.atomic
+def sales_team_notice_send(*, notice_id: int) -> int:
+    """Notify every active salesperson of one notice, once (the claim and the notifications commit
+    together). Returns how many were notified (0 when another run sent it)."""
+    claimed = TeamNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(sent_at=timezone.now())
+    if not claimed:
+        return 0
+    notice = TeamNotice.objects.get(pk=notice_id)
+    count = 0
+    for person in _sales_people().iterator(chunk_size=500):
+        notify(user=person, kind=notice.kind, subject=notice.subject, body=notice.body, url=notice.url)
+        count += 1
+    TeamNotice.objects.filter(pk=notice_id).update(recipients=count)
+    return count
 
 
 # --- briefs -------------------------------------------------------------------------------------------------
@@ -940,8 +971,7 @@ def material_publish(
         ]
     body = "\n".join(lines)
     url = reverse("enablement:library_material", args=[material.pk])
-    for person in _sales_people():
-        notify(user=person, kind=MATERIAL_PUBLISHED, subject=subject, body=body, url=url)
+    sales_team_notice(kind=MATERIAL_PUBLISHED, subject=subject, body=body, url=url)
     return material
 
 
@@ -1168,15 +1198,13 @@ def positioning_round_open(
         payload={"product": round_.product, "deadline": deadline.isoformat()},
     )
     url = reverse("enablement:positioning_round", args=[round_.pk])
-    for person in _sales_people():
-        notify(
-            user=person,
-            kind=POSITIONING_ROUND,
-            url=url,
-            subject=f"Your view on positioning {round_.product}",
-            body=f"How would you position {round_.product} against our line, and which objections do you expect? "
-            f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}. Not copy, not price.",
-        )
+    sales_team_notice(
+        kind=POSITIONING_ROUND,
+        url=url,
+        subject=f"Your view on positioning {round_.product}",
+        body=f"How would you position {round_.product} against our line, and which objections do you expect? "
+        f"Answer by {timezone.localtime(deadline):%Y-%m-%d %H:%M}. Not copy, not price.",
+    )
     round_id = round_.pk
     _after_commit(lambda: _enqueue_round_close(round_id, deadline))
     return round_

@@ -38,3 +38,11 @@ def positioning_round_close_task(round_id: int) -> str:
     from accord.enablement.services import positioning_round_close_due
 
     return positioning_round_close_due(round_id=round_id)
+
+
+@task()
+def sales_team_notice_task(notice_id: int) -> int:
+    """Tell the whole sales team (a publication, a positioning round); once, however often it runs."""
+    from accord.enablement.services import sales_team_notice_send
+
+    return sales_team_notice_send(notice_id=notice_id)

@@ -26,6 +26,8 @@ def test_sales_answer_until_the_deadline_and_marketing_gets_the_summary(
     p = enable
     with time_machine.travel(START, tick=False), django_capture_on_commit_callbacks(execute=True):
         round_ = positioning_round_open(user=p.alice, product="Claims AI", deadline=START + timedelta(days=5))
+    with time_machine.travel(START, tick=False):
+        assert "sales_team_notice_task" in run_due_tasks()
     assert Notification.objects.filter(kind="positioning_round", user=p.bob).count() == 1
     with time_machine.travel(START + timedelta(days=1), tick=False):
         positioning_answer_set(

@@ -27,7 +27,9 @@ SALES = ("bob", "carol", "charlie", "mike", "fiona", "sam")
 
 
 @pytest.fixture
-def published(smtp_server, enable, make_material, agreed_brief, django_capture_on_commit_callbacks):
+def published(
+    smtp_server, enable, make_material, agreed_brief, django_capture_on_commit_callbacks, run_due_tasks
+):
     with time_machine.travel(MONDAY, tick=False):
         material = make_material(brief_id=agreed_brief.pk, product="Claims", vertical="Healthcare")
         material_submit_review(material=material, user=enable.alice)
@@ -38,6 +40,7 @@ def published(smtp_server, enable, make_material, agreed_brief, django_capture_o
             material_publish(
                 material=material, user=enable.alice, change_note="Answers the audit question reps hear"
             )
+        assert "sales_team_notice_task" in run_due_tasks()  # the worker tells the team
     return material
 
 
@@ -51,6 +54,16 @@ def test_publishing_emails_every_salesperson_what_is_new_and_why(enable, publish
     assert "Why: Answers the audit question reps hear" in to_carol.body
     assert "Value proposition: Cuts claim handling time in half" in to_carol.body
     assert f"/library/{published.pk}/" in to_carol.body
+
+
+def test_the_team_notice_is_sent_once_however_often_the_task_runs(enable, published, smtp_server):
+    from accord.enablement.models import TeamNotice
+    from accord.enablement.services import sales_team_notice_send
+
+    notice = TeamNotice.objects.get(kind="material_published")
+    assert notice.sent_at is not None and notice.recipients == len(SALES)
+    assert sales_team_notice_send(notice_id=notice.pk) == 0
+    assert len(smtp_server.to(enable.bob.email)) == 1
 
 
 def test_without_consent_a_shared_material_is_not_sent_under_the_reps_name(enable, published, smtp_server):

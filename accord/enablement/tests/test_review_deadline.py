@@ -63,5 +63,7 @@ def test_the_committees_deadline_is_in_the_reviewers_calendar(enable, make_mater
         started = material_submit_review(material=material, user=enable.alice)
     window = (started.deadline - timedelta(days=1), started.deadline + timedelta(days=1))
     mine = [e for e in calendar_entries(enable.bob, *window) if e.kind == "enablement"]
-    assert [(e.title, e.starts_at) for e in mine] == [("Committee comments due: Calendar deck", started.deadline)]
+    assert [(e.title, e.starts_at) for e in mine] == [
+        ("Committee comments due: Calendar deck", started.deadline)
+    ]
     assert [e for e in calendar_entries(enable.carol, *window) if e.kind == "enablement"] == []
