@@ -94,6 +94,18 @@ def test_a_material_goes_from_its_brief_through_the_committee_and_legal_into_the
     assert "Claims settled in days, not weeks" in page.inner_text("#brief-message")
     assert page.get_attribute("#open-material", "href").endswith("/file")
 
+    # Before sharing, the rep sees under whose name an email would go: carol never agreed to send under
+    # her name, so it would go from the company's address.
+    from accord.leads.models import Lead, Stage
+
+    Lead.objects.create(email="vera@stanne.example", email_key="vera@stanne.example", first_name="Vera",
+                        company="St. Anne's", stage=Stage.SAL, owner=p.carol)  # fmt: skip
+    page.fill("#id_lead_email", "vera@stanne.example")
+    page.dispatch_event("#id_lead_email", "change")
+    page.wait_for_selector("#share-sender")
+    assert "from the company's address" in page.inner_text("#share-sender")
+    assert "has not agreed" in page.inner_text("#share-sender")
+
     # The pages fit a phone.
     page.set_viewport_size({"width": 390, "height": 844})
     for url in ("/library/", f"/library/{material.pk}/", f"/enablement/materials/{material.pk}/"):
