@@ -108,19 +108,24 @@ def gates_of(user: User) -> set[str]:
     return set(Approver.objects.filter(user=user).values_list("gate", flat=True))
 
 
-def version_visible(*, user: User, material: Material, version_id: int) -> Any:
-    """A version of a material the user sees. Outside marketing, the owner, the reviewers and the
-    approvers, only the version in the library is served."""
-    version = material.versions.filter(pk=version_id).first()
-    if version is None:
-        raise NotFound("No such version.", detail={"version": version_id})
-    privileged = (
+def is_insider(*, user: User, material: Material) -> bool:
+    """Whether ``user`` works on the material (marketing, its owner, a committee reviewer of it, an
+    approver of a gate it needs), as opposed to reading it in the library."""
+    return bool(
         user.has_role(*ENABLEMENT_EDITOR_ROLES)
         or material.owner_id == user.pk
         or CommitteeReview.objects.filter(material=material, reviewers=user).exists()
         or Approver.objects.filter(user=user, gate__in=material.required_gates()).exists()
     )
-    if not privileged and version.pk != material.published_version_id:
+
+
+def version_visible(*, user: User, material: Material, version_id: int) -> Any:
+    """A version of a material the user sees. Outside the material's insiders (``is_insider``), only
+    the version in the library is served."""
+    version = material.versions.filter(pk=version_id).first()
+    if version is None:
+        raise NotFound("No such version.", detail={"version": version_id})
+    if version.pk != material.published_version_id and not is_insider(user=user, material=material):
         raise NotFound("No such version.", detail={"version": version_id})
     return version
 

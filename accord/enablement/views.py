@@ -45,6 +45,7 @@ from accord.enablement.selectors import (
     brief_list,
     committee_list,
     gates_of,
+    is_insider,
     library_facets,
     library_report,
     library_search,
@@ -339,6 +340,10 @@ def material_new(request: HttpRequest) -> HttpResponse:
 def material_detail(request: HttpRequest, material_id: int) -> HttpResponse:
     user = signed_in_user(request)
     material: Material = _or_404(lambda: material_get(user=user, material_id=material_id))
+    if not is_insider(user=user, material=material):
+        # Readers of the library get the library's page: the review's comments and the gates' notes
+        # are for those who work on the material.
+        return redirect("enablement:library_material", material.pk)
     is_editor = user.has_role(*ENABLEMENT_EDITOR_ROLES)
     may_act = is_editor or material.owner_id == user.pk
     reviews = material_reviews(material)

@@ -124,3 +124,32 @@ def test_pages_of_the_library_and_the_workspace_answer_each_role(enable, make_ma
     response = carol.post(f"/library/{material.pk}/rate", {"usefulness": "4", "missing": "ROI numbers"})
     assert response.status_code == 302
     assert Share.objects.count() == 0
+
+
+def test_a_new_version_is_reviewed_while_the_library_keeps_serving_the_published_one(enable, make_material,
+                                                                                    client_for, run_due_tasks):  # fmt: skip
+    from accord.enablement.models import Material, TeamNotice
+    from accord.enablement.services import material_version_add
+    from accord.enablement.tests.conftest import pdf_upload
+
+    material = Material.objects.get(pk=_published(enable, make_material, customer_facing=False).pk)
+    first = material.published_version_id
+    assert first is not None
+    v2 = material_version_add(material=material, user=enable.alice, upload=pdf_upload(data=PDF_BYTES + b"%v2\n"),
+                              note="Adds the 2027 prices")  # fmt: skip
+    material = Material.objects.get(pk=material.pk)
+    assert (
+        material.status == MaterialStatus.DRAFT
+        and material.in_library
+        and material.published_version_id == first
+    )
+    carol = client_for(enable.carol)
+    assert carol.get(f"/enablement/materials/{material.pk}/versions/{v2.pk}/file").status_code == 404
+    assert carol.get(f"/enablement/materials/{material.pk}/versions/{first}/file").status_code == 200
+    assert (
+        carol.get(f"/enablement/materials/{material.pk}/").status_code == 302
+    )  # readers get the library page
+    material_submit_review(material=material, user=enable.alice)
+    material_publish(material=material, user=enable.alice, change_note="2027 prices")
+    assert Material.objects.get(pk=material.pk).published_version_id == v2.pk
+    assert TeamNotice.objects.filter(subject="Updated in the library: Health battlecard").count() == 1
