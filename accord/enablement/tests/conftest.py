@@ -45,7 +45,7 @@ def enable(personas, settings, tmp_path):
     p.colin = user_with_roles("colin", Role.EXECUTIVE)
     Approver.objects.create(user=p.colin, gate=Gate.COMPLIANCE)
     committee = Committee.objects.create(
-        name="FY2027", starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31)
+        name="FY2027", starts_on=date(2000, 1, 1), ends_on=date(2099, 12, 31)
     )
     committee.members.set([p.bob])
     p.committee = committee
