@@ -144,7 +144,9 @@ REFUSAL = {"/api/v1/reports/conversion-facts/{team_id}": 403}
 def _draft_material(w):
     from accord.enablement.services import MaterialSpec, material_create
 
-    return material_create(user=w.user_a, spec=MaterialSpec(title="Acme draft"), url="https://acme.example/deck")
+    return material_create(
+        user=w.user_a, spec=MaterialSpec(title="Acme draft"), url="https://acme.example/deck"
+    )
 
 
 def id_read_paths() -> set[str]:
