@@ -236,7 +236,7 @@ class MaterialOut(Schema):
     current_version: MaterialVersionOut | None
     in_library: bool
     published_at: datetime | None
-    publish_blockers: list[str]
+    publish_blockers: list[str] = Field(description="Why it cannot be published now (left empty in lists).")
     updated_at: datetime
 
 
@@ -289,7 +289,22 @@ def _version_out(material: Material, version: Any) -> dict[str, Any] | None:
     }
 
 
-def material_out(material: Material) -> dict[str, Any]:
+def _brief_summary(brief: Brief | None) -> dict[str, Any] | None:
+    if brief is None:
+        return None
+    return {
+        "id": brief.pk,
+        "title": brief.title,
+        "agreed": brief.is_agreed,
+        "brand_message": brief.brand_message,
+        "value_proposition": brief.value_proposition,
+        "differentiation": brief.differentiation,
+        "whats_in_it_for_sales": brief.whats_in_it_for_sales,
+    }
+
+
+def material_out(material: Material, *, detail: bool = True) -> dict[str, Any]:
+    """One material; lists leave out the publish blockers (a few queries per row)."""
     brief = material.brief
     return {
         "id": material.pk,
@@ -307,17 +322,7 @@ def material_out(material: Material) -> dict[str, Any]:
         "vertical": material.vertical,
         "competitor": material.competitor,
         "questions": material.questions,
-        "brief": None
-        if brief is None
-        else {
-            "id": brief.pk,
-            "title": brief.title,
-            "agreed": brief.is_agreed,
-            "brand_message": brief.brand_message,
-            "value_proposition": brief.value_proposition,
-            "differentiation": brief.differentiation,
-            "whats_in_it_for_sales": brief.whats_in_it_for_sales,
-        },
+        "brief": _brief_summary(brief),
         "current_version": _version_out(material, material.current_version),
         "in_library": material.in_library,
         "published_at": material.published_at,
@@ -334,7 +339,9 @@ def list_materials(request: HttpRequest, query: Query[MaterialQuery]) -> dict[st
         user=signed_in_user(request),
         filters=MaterialFilters(status=query.status or "", q=query.q or "", mine=query.mine),
     )
-    return offset_page(materials, limit=query.limit, offset=query.offset, row=material_out)
+    return offset_page(
+        materials, limit=query.limit, offset=query.offset, row=lambda m: material_out(m, detail=False)
+    )
 
 
 @router.get("/materials/{material_id}", response={200: MaterialOut, 404: ErrorOut}, summary="One material")
@@ -593,7 +600,6 @@ class LibraryListOut(Schema):
 
 
 def library_item_out(material: Any) -> dict[str, Any]:
-    base = material_out(material)
     return {
         "id": material.pk,
         "title": material.title,
@@ -609,7 +615,7 @@ def library_item_out(material: Any) -> dict[str, Any]:
         "rating": round(material.rating, 2) if material.rating is not None else None,
         "ratings": material.ratings_count,
         "url": reverse("enablement:library_material", args=[material.pk]),
-        "brief": base["brief"],
+        "brief": _brief_summary(material.brief),
     }
 
 

@@ -153,3 +153,26 @@ def test_a_new_version_is_reviewed_while_the_library_keeps_serving_the_published
     material_publish(material=material, user=enable.alice, change_note="2027 prices")
     assert Material.objects.get(pk=material.pk).published_version_id == v2.pk
     assert TeamNotice.objects.filter(subject="Updated in the library: Health battlecard").count() == 1
+
+
+def test_the_library_reads_a_fixed_number_of_queries_however_much_is_in_it(enable, make_material, client_for,
+                                                                          api_client_for):  # fmt: skip
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.enablement.models import Material
+
+    def counts() -> tuple[int, int]:
+        page, api = client_for(enable.carol), api_client_for(enable.carol)
+        with CaptureQueriesContext(connection) as on_page:
+            assert page.get("/library/").status_code == 200
+        with CaptureQueriesContext(connection) as in_api:
+            assert api.get("/api/v1/library").status_code == 200
+        return len(on_page), len(in_api)
+
+    _published(enable, make_material, title="One", customer_facing=False)
+    few = counts()
+    for n in range(6):
+        _published(enable, make_material, title=f"More {n}", customer_facing=False)
+    assert Material.objects.filter(published_version__isnull=False).count() == 7
+    assert counts() == few
