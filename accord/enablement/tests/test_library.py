@@ -126,8 +126,9 @@ def test_pages_of_the_library_and_the_workspace_answer_each_role(enable, make_ma
     assert Share.objects.count() == 0
 
 
-def test_a_new_version_is_reviewed_while_the_library_keeps_serving_the_published_one(enable, make_material,
-                                                                                    client_for, run_due_tasks):  # fmt: skip
+def test_a_new_version_is_reviewed_while_the_library_keeps_serving_the_published_one(
+    enable, make_material, client_for, run_due_tasks
+):
     from accord.enablement.models import Material, TeamNotice
     from accord.enablement.services import material_version_add
     from accord.enablement.tests.conftest import pdf_upload
@@ -135,8 +136,12 @@ def test_a_new_version_is_reviewed_while_the_library_keeps_serving_the_published
     material = Material.objects.get(pk=_published(enable, make_material, customer_facing=False).pk)
     first = material.published_version_id
     assert first is not None
-    v2 = material_version_add(material=material, user=enable.alice, upload=pdf_upload(data=PDF_BYTES + b"%v2\n"),
-                              note="Adds the 2027 prices")  # fmt: skip
+    v2 = material_version_add(
+        material=material,
+        user=enable.alice,
+        upload=pdf_upload(data=PDF_BYTES + b"%v2\n"),
+        note="Adds the 2027 prices",
+    )
     material = Material.objects.get(pk=material.pk)
     assert (
         material.status == MaterialStatus.DRAFT
@@ -155,8 +160,9 @@ def test_a_new_version_is_reviewed_while_the_library_keeps_serving_the_published
     assert TeamNotice.objects.filter(subject="Updated in the library: Health battlecard").count() == 1
 
 
-def test_the_library_reads_a_fixed_number_of_queries_however_much_is_in_it(enable, make_material, client_for,
-                                                                          api_client_for):  # fmt: skip
+def test_the_library_reads_a_fixed_number_of_queries_however_much_is_in_it(
+    enable, make_material, client_for, api_client_for
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -176,3 +182,62 @@ def test_the_library_reads_a_fixed_number_of_queries_however_much_is_in_it(enabl
         _published(enable, make_material, title=f"More {n}", customer_facing=False)
     assert Material.objects.filter(published_version__isnull=False).count() == 7
     assert counts() == few
+
+
+def test_brief_and_committee_pages_work_end_to_end(enable, agreed_brief, client_for):
+    from accord.enablement.models import Brief, Committee
+
+    alice = client_for(enable.alice)
+    page = alice.get(f"/enablement/briefs/{agreed_brief.pk}/").content.decode()
+    assert "Cuts claim handling time in half" in page and 'data-agreed="yes"' in page
+    response = alice.post(
+        f"/enablement/briefs/{agreed_brief.pk}/edit",
+        {
+            "title": "Claims module",
+            "subject": "collateral",
+            "product": "Claims",
+            **{
+                name: getattr(agreed_brief, name)
+                for name, _label, _value in agreed_brief.answers() + agreed_brief.outcomes()
+            },
+            "whats_in_it_for_sales": "Shorter cycles and a reference customer",
+        },
+    )
+    assert response.status_code == 302
+    assert not Brief.objects.get(pk=agreed_brief.pk).is_agreed
+    new = alice.post(
+        "/enablement/briefs/new/", {"title": "Billing", "subject": "product", "benefits_whom": "CFOs"}
+    )
+    assert new.status_code == 302 and Brief.objects.filter(title="Billing").exists()
+
+    Committee.objects.all().delete()
+    sam = client_for(enable.sam)
+    response = sam.post(
+        "/enablement/committee/",
+        {
+            "name": "FY2030 H1",
+            "starts_on": "2030-01-01",
+            "ends_on": "2030-06-30",
+            "members": [enable.bob.pk, enable.carol.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert sorted(u.username for u in Committee.objects.get(name="FY2030 H1").members.all()) == [
+        "bob",
+        "carol",
+    ]
+    three = sam.post(
+        "/enablement/committee/",
+        {
+            "name": "Too many",
+            "starts_on": "2031-01-01",
+            "ends_on": "2031-06-30",
+            "members": [enable.bob.pk, enable.carol.pk, enable.charlie.pk],
+        },
+    )
+    assert three.status_code == 200 and "one or two reps" in three.content.decode()
+    manager = sam.post(
+        "/enablement/committee/",
+        {"name": "Manager", "starts_on": "2032-01-01", "ends_on": "2032-06-30", "members": [enable.mike.pk]},
+    )
+    assert manager.status_code == 200 and Committee.objects.count() == 1
