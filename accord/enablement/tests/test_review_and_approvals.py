@@ -140,3 +140,16 @@ def test_reviewers_who_have_not_commented_are_reminded_once_before_the_deadline(
         assert reviews_remind_and_close()["reminded"] == 0
     assert Notification.objects.filter(user=enable.bob, kind="material_review_reminder").count() == 1
     assert Notification.objects.filter(user=enable.bob, kind="material_review").count() == 1
+
+
+def test_the_audit_trail_keeps_status_changes_and_who_decides_the_gates(enable, in_review):
+    from accord.audit.models import ChangeRecord
+
+    gate_records = ChangeRecord.objects.filter(object_type="enablement.approver")
+    assert gate_records.filter(is_configuration=True).count() == 2  # lena (legal) and colin (compliance)
+    statuses = [
+        record.changes["status"]
+        for record in ChangeRecord.objects.filter(object_type="enablement.material", object_id=str(in_review.pk))
+        if "status" in record.changes
+    ]
+    assert ["draft", "in_review"] in statuses, statuses
