@@ -14,7 +14,7 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut, json_response, offset_page
-from accord.core.errors import NotFound
+from accord.core.errors import ApplicationError, NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.enablement.files import kind_for, stream_file
@@ -256,6 +256,8 @@ class MaterialQuery(Schema):
 
 
 class MaterialForm(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     title: str = Field(max_length=200)
     description: str = ""
     brief: int | None = Field(None, description="The brief the material is built on.")
@@ -380,6 +382,10 @@ def download_material(request: HttpRequest, material_id: int, version_number: in
     "/materials",
     response={201: MaterialOut, 400: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="Create a material: a multipart upload (field 'file') or a link (field 'url')",
+    # The form's fields only: an unknown field (an owner, a status) is refused, as for JSON bodies.
+    openapi_extra={
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}}
+    },
 )
 def create_material(
     request: HttpRequest,
@@ -387,6 +393,14 @@ def create_material(
     file: UploadedFile | None = File(None, description="The file: PDF, image or office document."),
 ) -> HttpResponse:
     user = signed_in_user(request)
+    unknown = sorted(set(request.POST) - set(MaterialForm.model_fields) - {"csrfmiddlewaretoken"})
+    unknown += sorted(set(request.FILES) - {"file"})
+    if unknown:
+        raise ApplicationError(
+            f"Unknown fields: {', '.join(unknown)}.",
+            detail=dict.fromkeys(unknown, "unknown field"),
+            status=422,
+        )
     data = payload.model_dump(mode="json")
     if file is not None:
         digest = hashlib.sha256()

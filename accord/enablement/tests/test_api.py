@@ -68,6 +68,10 @@ def test_materials_are_created_by_multipart_upload_or_by_link(enable, api_client
     body = response.json()
     assert body["current_version"]["file_kind"] == "PDF document" and body["needs_legal"] is True
     assert body["brief"]["value_proposition"] == "Cuts claim handling time in half"
+    sneaky = alice.post(
+        "/api/v1/materials", {"title": "W", "url": "https://example.com/w", "status": "published"}
+    )
+    assert sneaky.status_code == 422 and sneaky.json()["detail"] == {"status": "unknown field"}
     link = alice.post("/api/v1/materials", {"title": "Webinar", "url": "https://example.com/webinar"})
     assert link.status_code == 201 and link.json()["kind"] == "link"
     bad = alice.post("/api/v1/materials", {"title": "Fake", "file": pdf_upload("x.pdf", b"not a pdf at all")})

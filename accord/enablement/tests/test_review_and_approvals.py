@@ -149,7 +149,9 @@ def test_the_audit_trail_keeps_status_changes_and_who_decides_the_gates(enable, 
     assert gate_records.filter(is_configuration=True).count() == 2  # lena (legal) and colin (compliance)
     statuses = [
         record.changes["status"]
-        for record in ChangeRecord.objects.filter(object_type="enablement.material", object_id=str(in_review.pk))
+        for record in ChangeRecord.objects.filter(
+            object_type="enablement.material", object_id=str(in_review.pk)
+        )
         if "status" in record.changes
     ]
     assert ["draft", "in_review"] in statuses, statuses
