@@ -432,7 +432,7 @@ def create_material(
     return idempotent_response(request, operation="material_create", body=data, call=run)
 
 
-class ReviewStartOut(Schema):
+class MaterialReviewStartOut(Schema):
     material: int
     status: str
     committee_review: bool = Field(description="Customer-facing material goes to the sales committee.")
@@ -444,7 +444,7 @@ class ReviewStartOut(Schema):
 
 @router.post(
     "/materials/{material_id}/submit-review",
-    response={200: ReviewStartOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: MaterialReviewStartOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Send a draft to review; returns the committee's deadline (two business days)",
 )
 def submit_review_material(request: HttpRequest, material_id: int) -> dict[str, Any]:
@@ -464,7 +464,7 @@ def submit_review_material(request: HttpRequest, material_id: int) -> dict[str, 
     }
 
 
-class CommentIn(Schema):
+class MaterialCommentIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str
@@ -472,7 +472,7 @@ class CommentIn(Schema):
     quote: str = Field("", max_length=500, description="Or the passage it is about, quoted.")
 
 
-class CommentOut(Schema):
+class MaterialCommentOut(Schema):
     id: int
     author: str
     body: str
@@ -484,10 +484,10 @@ class CommentOut(Schema):
 
 @router.post(
     "/materials/{material_id}/comments",
-    response={201: CommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: MaterialCommentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Comment on a material in review, anchored to a page or a quoted passage",
 )
-def comment_material(request: HttpRequest, material_id: int, payload: CommentIn) -> HttpResponse:
+def comment_material(request: HttpRequest, material_id: int, payload: MaterialCommentIn) -> HttpResponse:
     user = signed_in_user(request)
     comment = material_comment_add(
         material=material_get(user=user, material_id=material_id),
@@ -497,7 +497,7 @@ def comment_material(request: HttpRequest, material_id: int, payload: CommentIn)
         quote=payload.quote,
         channel=Channel.API,
     )
-    out = CommentOut.model_validate(
+    out = MaterialCommentOut.model_validate(
         {
             "id": comment.pk,
             "author": user.username,
@@ -511,7 +511,7 @@ def comment_material(request: HttpRequest, material_id: int, payload: CommentIn)
     return json_response(request, out.model_dump(mode="json"), status=201)
 
 
-class ApprovalIn(Schema):
+class MaterialApprovalIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     gate: Gate
@@ -519,7 +519,7 @@ class ApprovalIn(Schema):
     note: str = ""
 
 
-class ApprovalOut(Schema):
+class MaterialApprovalOut(Schema):
     gate: str
     decision: str
     decided_by: str
@@ -528,10 +528,10 @@ class ApprovalOut(Schema):
 
 @router.post(
     "/materials/{material_id}/approvals",
-    response={201: ApprovalOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={201: MaterialApprovalOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Decide a blocking gate (compliance or legal) on the current version",
 )
-def approve_material(request: HttpRequest, material_id: int, payload: ApprovalIn) -> HttpResponse:
+def approve_material(request: HttpRequest, material_id: int, payload: MaterialApprovalIn) -> HttpResponse:
     user = signed_in_user(request)
     approval = approval_decide(
         material=material_get(user=user, material_id=material_id),
@@ -541,7 +541,7 @@ def approve_material(request: HttpRequest, material_id: int, payload: ApprovalIn
         note=payload.note,
         channel=Channel.API,
     )
-    out = ApprovalOut.model_validate(
+    out = MaterialApprovalOut.model_validate(
         {
             "gate": approval.gate,
             "decision": approval.decision,
@@ -552,7 +552,7 @@ def approve_material(request: HttpRequest, material_id: int, payload: ApprovalIn
     return json_response(request, out.model_dump(mode="json"), status=201)
 
 
-class PublishIn(Schema):
+class MaterialPublishIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     change_note: str = Field(description="What is new or changed, and why: the whole sales team is told.")
@@ -563,7 +563,7 @@ class PublishIn(Schema):
     response={200: MaterialOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Publish to the library (409 while a blocking approval is missing)",
 )
-def publish_material(request: HttpRequest, material_id: int, payload: PublishIn) -> dict[str, Any]:
+def publish_material(request: HttpRequest, material_id: int, payload: MaterialPublishIn) -> dict[str, Any]:
     user = signed_in_user(request)
     material_publish(
         material=material_get(user=user, material_id=material_id),
@@ -577,7 +577,7 @@ def publish_material(request: HttpRequest, material_id: int, payload: PublishIn)
 # --- the library -----------------------------------------------------------------------------------------------
 
 
-class LibraryQuery(Schema):
+class MaterialLibraryQuery(Schema):
     q: str | None = Field(None, description="Words in the title, description or questions answered.")
     product: str | None = None
     stage: SalesStage | None = None
@@ -634,7 +634,7 @@ def library_item_out(material: Any) -> dict[str, Any]:
 
 
 @router.get("/library", response=LibraryListOut, summary="Search the library (published material)")
-def search_library(request: HttpRequest, query: Query[LibraryQuery]) -> dict[str, Any]:
+def search_library(request: HttpRequest, query: Query[MaterialLibraryQuery]) -> dict[str, Any]:
     filters = LibraryFilters(
         q=(query.q or "").strip(),
         product=(query.product or "").strip(),

@@ -127,6 +127,10 @@ ID_READS = {
     "/api/v1/campaigns/{campaign_id}": None,
     # Communications and their A/B results are read by marketing, sales and executives alike.
     "/api/v1/communications/{communication_id}": None,
+    # Joint planning is shared work: everyone with a role reads goals, plans and their disagreements.
+    "/api/v1/goals/{goal_id}": None,
+    "/api/v1/plans/{plan_id}": None,
+    "/api/v1/disagreements/{disagreement_id}": None,
     # Briefs are the shared message: every role reads every brief.
     "/api/v1/briefs/{brief_id}": None,
     # A draft material is its owner's and marketing's until it is published.
