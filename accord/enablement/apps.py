@@ -15,7 +15,6 @@ class EnablementConfig(AppConfig):
         from accord.core.periodic import Periodic, register_periodic
         from accord.enablement.notifications import KINDS
         from accord.enablement.selectors import calendar_entries_for
-        from accord.people.access import BRIEF_WRITER_ROLES
         from accord.people.navigation import NavLink, register_nav_link
 
         for value, label in KINDS:
@@ -30,5 +29,5 @@ class EnablementConfig(AppConfig):
             )
         )
         register_calendar_source("enablement", calendar_entries_for)
+        # One link: the library (in the "More" menu); its page leads marketing and sales to the workspace.
         register_nav_link(NavLink("Library", "/library/"), after="Campaigns")
-        register_nav_link(NavLink("Enablement", "/enablement/", BRIEF_WRITER_ROLES), after="Library")

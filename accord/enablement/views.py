@@ -548,6 +548,7 @@ def library(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
             "facets": library_facets(),
             "can_submit": user.has_role(*SALES_ROLES),
+            "can_work": user.has_role(*BRIEF_WRITER_ROLES),
             "can_report": user.has_role(*REPORT_ROLES),
         },
     )
