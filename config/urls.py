@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("accord.campaigns.urls")),
     path("", include("accord.deals.urls")),
     path("", include("accord.planning.urls")),
+    path("", include("accord.enablement.urls")),
     path("", include("accord.reporting.urls")),
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),

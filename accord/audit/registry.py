@@ -245,6 +245,35 @@ TRACKED: tuple[Tracked, ...] = (
             "lost_reason",
         ),
     ),
+    # Enablement: who decides the blocking gates is configuration; briefs and materials are content.
+    Tracked("enablement.Approver", ("user", "gate"), configuration=True),
+    Tracked("enablement.Committee", ("name", "starts_on", "ends_on", "chosen_by"), configuration=True),
+    Tracked(
+        "enablement.Brief",
+        (
+            "title",
+            "product",
+            "owner",
+            "brand_message",
+            "value_proposition",
+            "differentiation",
+            "whats_in_it_for_sales",
+            "marketing_agreed_by",
+            "sales_agreed_by",
+        ),
+    ),
+    Tracked(
+        "enablement.Material",
+        (
+            "title",
+            "owner",
+            "status",
+            "customer_facing",
+            "needs_compliance",
+            "needs_legal",
+            "published_version",
+        ),
+    ),
 )
 
 # Never stored whatever a registry entry says: names that hold secrets anywhere in Accord.
