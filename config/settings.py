@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "accord.campaigns",
     "accord.deals",
     "accord.intake",
+    "accord.intelligence",
+    "accord.knowledge",
     "accord.reporting",
     "accord.webhooks",
     "accord.privacy",

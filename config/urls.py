@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("accord.notifications.urls")),
     path("", include("accord.campaigns.urls")),
     path("", include("accord.deals.urls")),
+    path("", include("accord.intelligence.urls")),
+    path("", include("accord.knowledge.urls")),
     path("", include("accord.reporting.urls")),
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),

@@ -31,6 +31,7 @@ from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, O
 from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
+from accord.demo.intelligence import demo_intelligence_build
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
@@ -363,6 +364,7 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
         _communications_create(rng, now, users)
+        demo_intelligence_build(users=users, rng=rng, now=now)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)

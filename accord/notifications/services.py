@@ -16,12 +16,12 @@ from django.utils import timezone
 from accord.core.errors import ApplicationError
 from accord.core.events import event_record
 from accord.core.mail_headers import header_clean
+from accord.core.notify import notification_kinds
 from accord.notifications.models import (
     CommunicationCopyRequest,
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
     NotificationPreference,
     SenderConsent,
 )
@@ -54,7 +54,7 @@ def notify(
     ``already_emailed``: the caller emails the same content itself (e.g. the mail-in reply), so the
     row is marked emailed and neither an immediate email nor the digest repeats it.
     """
-    if kind not in NotificationKind.values:
+    if kind not in dict(notification_kinds()):  # built-in kinds and those apps registered
         raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
     notification = Notification(
         user=user,
@@ -223,7 +223,7 @@ def notifications_mark_all_read(*, user: User) -> int:
 @transaction.atomic
 def notification_preference_set(*, user: User, kind: str, mode: str) -> NotificationPreference:
     """Choose how ``kind`` notifications reach the user by email."""
-    if kind not in NotificationKind.values:
+    if kind not in dict(notification_kinds()):  # built-in kinds and those apps registered
         raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
     if mode not in EmailMode.values:
         raise ApplicationError(

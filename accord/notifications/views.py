@@ -11,12 +11,12 @@ from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.notify import notification_kinds
 from accord.notifications.mail_in import mail_in_address_for
 from accord.notifications.models import (
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
 )
 from accord.notifications.selectors import (
     account_control_for,
@@ -104,7 +104,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preferences_save(request: HttpRequest) -> HttpResponse:
     changed = 0
-    for kind in NotificationKind.values:
+    for kind, _label in notification_kinds():
         mode = request.POST.get(f"mode_{kind}")
         if mode is None:
             continue

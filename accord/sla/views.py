@@ -34,6 +34,7 @@ from accord.sla.scorecards import (
     scorecards_for,
 )
 from accord.sla.services import lead_accept, lead_reject, touch_log
+from accord.sla.touch_answers import touch_answers_form_part, touch_answers_from_form
 
 
 def _load(link: OneClick) -> tuple[User, Lead, SlaClock | None]:
@@ -70,8 +71,9 @@ def one_click_touch(request: HttpRequest, token: str) -> HttpResponse:
 # --- the rep inbox -------------------------------------------------------------------------------------
 
 
-def _inbox_choices() -> dict[str, object]:
+def _inbox_choices(user: User) -> dict[str, object]:
     return {
+        "touch_questions": touch_answers_form_part(user=user),
         "reasons": RejectionReason.choices,
         "touch_kinds": TouchKind.choices,
         "outcomes": [(v, label) for v, label in TouchOutcome.choices if v],
@@ -95,7 +97,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "facts": selectors.conversion_facts_for(teams=teams, team_label=team_label),
         "min_sample": selectors.MIN_SAMPLE,
         "now": timezone.now(),
-        **_inbox_choices(),
+        **_inbox_choices(user),
     }
     return render(request, "sla/inbox.html", context)
 
@@ -129,7 +131,7 @@ def _row_response(
         "show_owner": who == selectors.InboxScope.TEAM,
         "who": who,
         "now": timezone.now(),
-        **_inbox_choices(),
+        **_inbox_choices(signed_in_user(request)),
     }
     return render(request, "sla/_inbox_row.html", context, status=status)
 
@@ -157,6 +159,7 @@ def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
                 kind=kind,
                 outcome=request.POST.get("outcome", ""),
                 note=request.POST.get("note", ""),
+                answers=touch_answers_from_form(request.POST),
             )
             notice = f"{TouchKind(kind).label} logged."
     except ApplicationError as exc:
