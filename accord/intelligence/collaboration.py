@@ -158,7 +158,9 @@ def _surveys(scope: PanelScope) -> Any:
 def _scores(survey: PulseSurvey, team_id: int | None) -> list[int]:
     answers: list[dict[str, Any]]
     if survey.anonymous:
-        answers = list(AnonymousSurveyResponse.objects.filter(survey=survey).values_list("answers", flat=True))
+        answers = list(
+            AnonymousSurveyResponse.objects.filter(survey=survey).values_list("answers", flat=True)
+        )
     else:
         named = SurveyResponse.objects.filter(survey=survey)
         if team_id is not None:

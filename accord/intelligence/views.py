@@ -43,11 +43,14 @@ from accord.intelligence.models import (
 from accord.people.access import campaigns_visible_to, deals_visible_to, signed_in_user
 from accord.people.models import Role, Team, User
 
+
+def _refused_or_said(exc: ApplicationError) -> None:
+    """A refusal (403) or a record out of sight (404) is the page's answer; other errors become a message."""
+    if exc.status_code in (403, 404):
+        raise exc
+
+
 PAGE_SIZE = 50
-
-
-def _back(request: HttpRequest, fallback: str) -> HttpResponse:
-    return redirect(fallback)
 
 
 # --- overview and research questions ----------------------------------------------------------------
@@ -101,6 +104,7 @@ def question_create(request: HttpRequest) -> HttpResponse:
             activate=bool(request.POST.get("activate")),
         )
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
         return redirect("intelligence:overview")
     messages.success(
@@ -123,6 +127,7 @@ def question_change(request: HttpRequest, question_id: int) -> HttpResponse:
             services.research_question_activate(user=user, question=question)
             messages.success(request, "Asked in every call and meeting from now.")
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
     return redirect("intelligence:question", question_id=question.pk)
 
@@ -182,6 +187,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
             repeat_quarterly=bool(request.POST.get("repeat_quarterly")),
         )
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
         return redirect("intelligence:surveys")
     messages.success(request, "Survey scheduled.")
@@ -216,6 +222,7 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
                     ),
                 )
         except ApplicationError as exc:
+            _refused_or_said(exc)
             messages.error(request, exc.message)
         return redirect("intelligence:survey_detail", survey_id=survey.pk)
     visible = selectors.survey_results_visible(user, survey)
@@ -315,6 +322,7 @@ def _field_report_post(request: HttpRequest, user: User) -> HttpResponse:
     except ValueError:
         messages.error(request, "That report number is not valid.")
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
     return redirect("intelligence:reports")
 
@@ -390,6 +398,7 @@ def _ride_along_post(request: HttpRequest, user: User) -> HttpResponse:
     except ValueError:
         messages.error(request, "That ride-along or deal is not valid.")
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
     return redirect("intelligence:ride_alongs")
 

@@ -19,6 +19,13 @@ from accord.knowledge.models import QuestionStatus
 from accord.knowledge.search import answers_search
 from accord.people.access import signed_in_user
 
+
+def _refused_or_said(exc: ApplicationError) -> None:
+    """A refusal (403) or a record out of sight (404) is the page's answer; other errors become a message."""
+    if exc.status_code in (403, 404):
+        raise exc
+
+
 PAGE_SIZE = 30
 
 
@@ -65,6 +72,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             user=user, text=request.POST.get("text", ""), resolved_by=resolved_by
         )
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
         return redirect("knowledge:home")
     if resolved_by is not None:
@@ -95,6 +103,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             )
             messages.success(request, "Answered; the rep is told and the next rep will find it.")
         except ApplicationError as exc:
+            _refused_or_said(exc)
             messages.error(request, exc.message)
         return redirect("knowledge:question", question_id=question.pk)
     return render(
@@ -124,6 +133,7 @@ def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
             )
             messages.success(request, "Answer saved; review date moved on.")
         except ApplicationError as exc:
+            _refused_or_said(exc)
             messages.error(request, exc.message)
         return redirect("knowledge:answer", answer_id=answer.pk)
     return render(
@@ -149,6 +159,7 @@ def answer_new(request: HttpRequest) -> HttpResponse:
             review_by=parse_date(request.POST.get("review_by", "") or ""),
         )
     except ApplicationError as exc:
+        _refused_or_said(exc)
         messages.error(request, exc.message)
         return redirect("knowledge:home")
     messages.success(request, "Answer published.")
