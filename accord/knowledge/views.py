@@ -55,7 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def suggest(request: HttpRequest) -> HttpResponse:
     """The answers matching what is typed so far (an HTMX partial)."""
     user = signed_in_user(request)
-    q = request.GET.get("q", "")[:500]
+    # "text" when sent by the ask box itself (its field name), "q" from elsewhere.
+    q = (request.GET.get("text") or request.GET.get("q", ""))[:500]
     hits = answers_search(user=user, query=q, limit=5) if q.strip() else []
     return render(request, "knowledge/_suggestions.html", {"hits": hits, "q": q})
 

@@ -1,4 +1,4 @@
-# ruff: noqa: E501 - the matrix is a table: one row per check, one column per persona
+
 """Access rows for intelligence (research questions, surveys, field reports, ride-alongs, the collaboration
 panel) and knowledge (questions and answers). Each row makes the records it needs, fresh per call."""
 
