@@ -16,7 +16,7 @@ from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.knowledge import selectors, services
 from accord.knowledge.access import access_answer_by_id, access_question_by_id
-from accord.knowledge.models import Answer, Question, QuestionStatus
+from accord.knowledge.models import Answer, AskedQuestionStatus, Question
 from accord.knowledge.search import answers_search
 from accord.people.access import signed_in_user
 
@@ -89,7 +89,7 @@ class QuestionIn(Schema):
 class QuestionOut(Schema):
     id: int
     text: str
-    status: QuestionStatus
+    status: AskedQuestionStatus
     asked_by: str
     owner: str | None
     due_at: datetime | None
@@ -111,7 +111,7 @@ class QuestionListOut(Schema):
 
 
 class QuestionQuery(Schema):
-    status: QuestionStatus | None = None
+    status: AskedQuestionStatus | None = None
     mine: bool = False
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0)

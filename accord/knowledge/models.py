@@ -33,7 +33,7 @@ class Answer(BaseModel):
         return self.review_by < timezone.localdate()
 
 
-class QuestionStatus(models.TextChoices):
+class AskedQuestionStatus(models.TextChoices):
     OPEN = "open", "Waiting for marketing"
     ANSWERED = "answered", "Answered"
     SELF_SERVED = "self_served", "Found an existing answer"
@@ -44,7 +44,9 @@ class Question(BaseModel):
 
     text = models.CharField(max_length=500)
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=12, choices=QuestionStatus.choices, default=QuestionStatus.OPEN)
+    status = models.CharField(
+        max_length=12, choices=AskedQuestionStatus.choices, default=AskedQuestionStatus.OPEN
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -71,4 +73,8 @@ class Question(BaseModel):
 
     @property
     def overdue(self) -> bool:
-        return self.status == QuestionStatus.OPEN and self.due_at is not None and self.due_at < timezone.now()
+        return (
+            self.status == AskedQuestionStatus.OPEN
+            and self.due_at is not None
+            and self.due_at < timezone.now()
+        )

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accord.knowledge.access import answers_visible_to, questions_visible_to
-from accord.knowledge.models import Answer, Question, QuestionStatus
+from accord.knowledge.models import Answer, AskedQuestionStatus, Question
 
 OFTEN_ASKED = 3
 OFTEN_WINDOW_DAYS = 90
@@ -32,7 +32,7 @@ def questions_for(*, user: Any, status: str = "", mine: bool = False) -> QuerySe
 
 def open_queue(*, user: Any) -> QuerySet[Question]:
     """Unanswered questions, the most overdue first."""
-    return questions_for(user=user, status=QuestionStatus.OPEN).order_by("due_at", "pk")
+    return questions_for(user=user, status=AskedQuestionStatus.OPEN).order_by("due_at", "pk")
 
 
 @dataclass(frozen=True)

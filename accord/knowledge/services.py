@@ -17,7 +17,7 @@ from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.core.notify import notify
 from accord.knowledge.access import ANSWER_WRITER_ROLES, require_answer_writer, roles_of
-from accord.knowledge.models import Answer, Question, QuestionStatus
+from accord.knowledge.models import Answer, AskedQuestionStatus, Question
 from accord.knowledge.search import answer_reindex
 from accord.knowledge.tasks import question_deadline_task
 from accord.people.models import Role, User
@@ -34,7 +34,7 @@ def question_owner_pick() -> User | None:
     """The marketer with the fewest open questions (ties by name); the marketing head when no marketer."""
     marketers = User.objects.filter(is_active=True, roles__role=Role.MARKETING).distinct()
     counts = dict(
-        Question.objects.filter(status=QuestionStatus.OPEN, owner__isnull=False)
+        Question.objects.filter(status=AskedQuestionStatus.OPEN, owner__isnull=False)
         .values_list("owner_id")
         .annotate(n=Count("pk"))
         .values_list("owner_id", "n")
@@ -66,7 +66,7 @@ def question_ask(
     now = timezone.now()
     question = Question(text=text, asked_by=user, channel=channel)
     if resolved_by is not None:
-        question.status = QuestionStatus.SELF_SERVED
+        question.status = AskedQuestionStatus.SELF_SERVED
         question.answer = resolved_by
         question.answered_at = now
         question.save()
@@ -187,12 +187,12 @@ def question_answer(
     """Marketing answers a question: with an existing answer, or a new one (which every rep then finds)."""
     require_answer_writer(user)
     question = Question.objects.select_for_update().get(pk=question.pk)
-    if question.status != QuestionStatus.OPEN:
+    if question.status != AskedQuestionStatus.OPEN:
         raise Conflict("This question has been answered already.", detail={"id": question.pk})
     if answer is None:
         answer = answer_create(user=user, title=title or question.text, body=body, review_by=review_by)
     now = timezone.now()
-    question.status = QuestionStatus.ANSWERED
+    question.status = AskedQuestionStatus.ANSWERED
     question.answer = answer
     question.answered_at = now
     question.answered_by = user
@@ -218,7 +218,7 @@ def question_deadline(*, question_id: int) -> bool:
     """At a question's deadline: still open, its owner and the marketing head are told. Idempotent."""
     with transaction.atomic():
         question = Question.objects.select_for_update().filter(pk=question_id).first()
-        if question is None or question.status != QuestionStatus.OPEN or question.overdue_notified_at:
+        if question is None or question.status != AskedQuestionStatus.OPEN or question.overdue_notified_at:
             return False
         if question.due_at and question.due_at > timezone.now():
             return False

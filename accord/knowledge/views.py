@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accord.core.errors import ApplicationError
 from accord.knowledge import selectors, services
 from accord.knowledge.access import ANSWER_WRITER_ROLES, access_answer_by_id, access_question_by_id, roles_of
-from accord.knowledge.models import QuestionStatus
+from accord.knowledge.models import AskedQuestionStatus
 from accord.knowledge.search import answers_search
 from accord.people.access import signed_in_user
 
@@ -88,7 +88,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     user = signed_in_user(request)
     question = access_question_by_id(user, question_id)
-    can_answer = bool(roles_of(user) & ANSWER_WRITER_ROLES) and question.status == QuestionStatus.OPEN
+    can_answer = bool(roles_of(user) & ANSWER_WRITER_ROLES) and question.status == AskedQuestionStatus.OPEN
     if request.method == "POST":
         try:
             existing = None

@@ -115,6 +115,13 @@ def test_every_app_declares_its_periodic_work_in_ready():
             timedelta(minutes=1),
             None,
         ),
+        ("pulse-surveys", "accord.intelligence.tasks.surveys_advance_task", timedelta(hours=1), None),
+        (
+            "knowledge-stale-answers",
+            "accord.knowledge.tasks.answers_flag_stale_task",
+            timedelta(days=1),
+            time(6, 0),
+        ),
     }
 
 
