@@ -12,7 +12,9 @@ class KnowledgeConfig(AppConfig):
         from accord.core.notify import register_notification_kind
         from accord.core.periodic import Periodic, register_periodic
         from accord.knowledge import search
+        from accord.knowledge.views import inbox_ask_panel
         from accord.people.navigation import NavLink, register_nav_link
+        from accord.sla.inbox_panels import register_inbox_panel
 
         search.register()
         register_notification_kind("knowledge_question", "A question to answer, answered, or due for review")
@@ -25,3 +27,4 @@ class KnowledgeConfig(AppConfig):
             )
         )
         register_nav_link(NavLink("Answers", "/knowledge/"), after="Intelligence")
+        register_inbox_panel("knowledge-ask", inbox_ask_panel)

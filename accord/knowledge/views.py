@@ -8,8 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.dateparse import parse_date
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import ApplicationError
@@ -165,6 +167,11 @@ def answer_new(request: HttpRequest) -> HttpResponse:
         return redirect("knowledge:home")
     messages.success(request, "Answer published.")
     return redirect("knowledge:answer", answer_id=answer.pk)
+
+
+def inbox_ask_panel(request: HttpRequest) -> SafeString:
+    """The "Ask marketing" box above the rep inbox (registered with sla in ready())."""
+    return mark_safe(render_to_string("knowledge/_inbox_ask.html", {}, request=request))
 
 
 urlpatterns = [

@@ -25,6 +25,7 @@ from accord.people.access import signed_in_user
 from accord.people.models import User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
+from accord.sla.inbox_panels import inbox_panels_for
 from accord.sla.models import RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.one_click import OneClick, one_click_token_read
 from accord.sla.scorecards import (
@@ -95,6 +96,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "show_owner": scope != selectors.InboxScope.ME,
         "facts": selectors.conversion_facts_for(teams=teams, team_label=team_label),
+        "inbox_panels": inbox_panels_for(request),
         "min_sample": selectors.MIN_SAMPLE,
         "now": timezone.now(),
         **_inbox_choices(user),

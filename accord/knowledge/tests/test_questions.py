@@ -120,3 +120,15 @@ def test_hostile_search_text_is_never_an_error(personas, api_client_for):
         assert api_client_for(personas.bob).get("/api/v1/answers/search", {"q": q}).status_code == 200
     # A NUL no database stores is refused by the API's input guard with a clear 422, not a 500.
     assert api_client_for(personas.bob).get("/api/v1/answers/search", {"q": "\x00"}).status_code == 422
+
+
+def test_reps_ask_from_the_inbox_and_see_answers_there(personas, client_for):
+    answer_create(user=personas.alice, title="Trial length", body="30 days.")
+    client = client_for(personas.bob)
+    inbox = client.get("/inbox/").content.decode()
+    assert 'id="inbox-ask"' in inbox and 'name="csrfmiddlewaretoken"' in inbox
+    assert (
+        "Trial length" in client.get("/knowledge/suggest", {"text": "how long is a trial"}).content.decode()
+    )
+    assert client.post("/knowledge/ask", {"text": "Do we have a reseller programme?"}).status_code == 302
+    assert Question.objects.get().asked_by == personas.bob
