@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from accord.core.calendar import fiscal_calendar
 from accord.core.collaboration import (
@@ -52,6 +53,14 @@ def previous_scope(scope: PanelScope) -> PanelScope:
     return quarter_scope((scope.start - timedelta(days=1)).date(), scope.team_id)
 
 
+def _when(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _day(moment: datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATE_FORMAT")
+
+
 def _lead_url(lead_id: int) -> str:
     return reverse("leads:detail", args=[lead_id])
 
@@ -88,7 +97,7 @@ def acceptance_trace(scope: PanelScope) -> TraceTable:
         (
             (
                 [
-                    f"{e.occurred_at:%Y-%m-%d %H:%M}",
+                    _when(e.occurred_at),
                     f"Lead {e.subject_id}",
                     "Accepted" if e.type == "lead.accepted" else "Rejected",
                     str((e.payload or {}).get("reason", "")),
@@ -129,7 +138,7 @@ def sla_trace(scope: PanelScope) -> TraceTable:
         (
             (
                 [
-                    f"{c.due_at:%Y-%m-%d %H:%M}",
+                    _when(c.due_at),
                     f"Lead {c.lead_id}",
                     c.get_kind_display(),
                     str(c.owner or ""),
@@ -187,7 +196,7 @@ def pulse_trace(scope: PanelScope) -> TraceTable:
             (
                 [
                     survey.title,
-                    f"{survey.closes_at:%Y-%m-%d}",
+                    _day(survey.closes_at),
                     "Yes" if survey.anonymous else "No",
                     str(len(scores)),
                     mean,
@@ -241,7 +250,7 @@ def response_rate_trace(scope: PanelScope) -> TraceTable:
         (
             (
                 [
-                    f"{t.occurred_at:%Y-%m-%d %H:%M}",
+                    _when(t.occurred_at),
                     f"Lead {t.lead_id}",
                     t.get_kind_display(),
                     str(t.user or ""),

@@ -32,6 +32,11 @@ from accord.intelligence.models import (
 )
 from accord.people.models import User
 
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
 # --- research questions ------------------------------------------------------------------------------
 
 
@@ -76,6 +81,10 @@ def question_result(
 class PeriodResult:
     month: datetime
     result: results_math.QuestionResult
+
+    @property
+    def label(self) -> str:
+        return f"{MONTHS[self.month.month - 1]} {self.month.year}"
 
 
 def question_result_by_month(question: ResearchQuestion) -> list[PeriodResult]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -258,6 +258,10 @@ def survey_create(
 ) -> PulseSurvey:
     """Schedule a pulse survey of reps; it opens (and reps are told) at ``opens_at``."""
     require_role(user, SURVEY_WRITER_ROLES, "schedule pulse surveys")
+    # A time without a zone is read as UTC, like every stored time.
+    opens_at, closes_at = (
+        t if timezone.is_aware(t) else timezone.make_aware(t, UTC) for t in (opens_at, closes_at)
+    )
     if closes_at <= opens_at:
         raise ApplicationError("A survey closes after it opens.", detail={"closes_at": "before opens_at"})
     survey = PulseSurvey(

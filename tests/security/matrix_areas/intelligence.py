@@ -11,11 +11,11 @@ from tests.security.matrix_kit import Check, api_get, api_send, page_get, page_p
 
 
 def _question(w: Any, *, active: bool = False) -> Any:
-    from accord.intelligence.models import AskedQuestionStatus, ResearchQuestion
+    from accord.intelligence.models import QuestionStatus, ResearchQuestion
     from accord.intelligence.services import research_question_create
 
     if active:
-        ResearchQuestion.objects.filter(status=AskedQuestionStatus.ACTIVE).update(status=AskedQuestionStatus.CLOSED)
+        ResearchQuestion.objects.filter(status=QuestionStatus.ACTIVE).update(status=QuestionStatus.CLOSED)
     return research_question_create(
         user=w.p.alice, text="Competitor mentioned?", options=["Yes", "No"], activate=active
     )
