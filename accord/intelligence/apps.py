@@ -9,10 +9,12 @@ class IntelligenceConfig(AppConfig):
     verbose_name = "Intelligence"
 
     def ready(self) -> None:
+        from accord.core.calendar_feed import register_calendar_source
         from accord.core.notify import register_notification_kind
         from accord.core.periodic import Periodic, register_periodic
         from accord.intelligence import touch_questions
         from accord.intelligence.collaboration import register_own_figures
+        from accord.intelligence.selectors import ride_along_calendar
         from accord.intelligence.services import touch_answers_take
         from accord.people.models import Role
         from accord.people.navigation import NavLink, register_nav_link
@@ -31,6 +33,7 @@ class IntelligenceConfig(AppConfig):
             Periodic("pulse-surveys", "accord.intelligence.tasks.surveys_advance_task", timedelta(hours=1))
         )
         register_own_figures()
+        register_calendar_source("intelligence", ride_along_calendar)
         register_nav_link(NavLink("Intelligence", "/intelligence/"), after="Campaigns")
         register_nav_link(
             NavLink(

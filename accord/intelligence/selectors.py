@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accord.core.calendar_feed import CalendarEntry
 from accord.core.errors import AccessDenied, NotFound
 from accord.intelligence import results as results_math
 from accord.intelligence.access import SURVEY_RESULT_ROLES, roles_of
@@ -25,12 +26,14 @@ from accord.intelligence.models import (
     QuestionStatus,
     ResearchAnswer,
     ResearchQuestion,
+    RideAlong,
+    RideAlongStatus,
     SurveyItemKind,
     SurveyParticipation,
     SurveyResponse,
     SurveyStatus,
 )
-from accord.people.models import User
+from accord.people.models import Role, User
 
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -113,6 +116,14 @@ def question_result_by_month(question: ResearchQuestion) -> list[PeriodResult]:
 # --- pulse surveys -----------------------------------------------------------------------------------
 
 
+def survey_audience(survey: PulseSurvey) -> QuerySet[User]:
+    """The reps a survey asks: every active rep, or one team's."""
+    reps = User.objects.filter(is_active=True, roles__role=Role.SALES_REP)
+    if survey.team_id:
+        reps = reps.filter(team_id=survey.team_id)
+    return reps.distinct()
+
+
 def surveys_for(user: User) -> QuerySet[PulseSurvey]:
     """Marketing, heads and executives see every survey; reps the open and closed ones of their audience."""
     rows = PulseSurvey.objects.order_by("-opens_at", "-pk")
@@ -167,8 +178,6 @@ def survey_results(*, user: User, survey: PulseSurvey) -> SurveyResults:
     (one answer would be its author's), and free texts come in random order."""
     if not survey_results_visible(user, survey):
         raise AccessDenied("Results are shared with reps when the survey closes.")
-    from accord.intelligence.services import survey_audience
-
     answer_sets = _answer_sets(survey)
     audience = survey_audience(survey).count()
     withheld = survey.anonymous and len(answer_sets) < MIN_ANONYMOUS_RESULTS
@@ -311,3 +320,38 @@ def field_report_themes(*, limit: int = 30) -> list[Theme]:
             )
     themes.sort(key=lambda t: (-t.reports, t.tag_kind, t.tag))
     return themes[:limit]
+
+
+# --- calendar ------------------------------------------------------------------------------------------
+
+
+def ride_along_calendar(user: Any, start: datetime, end: datetime) -> Any:
+    """Accepted ride-alongs with a call date, in the marketer's and the rep's calendars; open pulse
+    surveys' closing days in their reps' calendars."""
+    rows = RideAlong.objects.filter(
+        Q(marketer=user) | Q(rep=user),
+        status=RideAlongStatus.ACCEPTED,
+        call_on__gte=start.date(),
+        call_on__lte=end.date(),
+    ).select_related("rep", "marketer")
+    for ride_along in rows:
+        if ride_along.call_on is None:  # the filter excludes it; this tells the type checker
+            continue
+        other = ride_along.rep if ride_along.marketer_id == user.pk else ride_along.marketer
+        yield CalendarEntry(
+            uid=f"ride-along-{ride_along.pk}@accord",
+            title=f"Ride-along with {other}",
+            starts_at=ride_along.call_on,
+            description=ride_along.reason,
+            url=f"/intelligence/ride-alongs/#ride-along-{ride_along.pk}",
+        )
+    if user.has_role(Role.SALES_REP):
+        for survey in PulseSurvey.objects.filter(
+            status=SurveyStatus.OPEN, closes_at__gte=start, closes_at__lt=end
+        ).filter(Q(team=None) | Q(team_id=user.team_id)):
+            yield CalendarEntry(
+                uid=f"pulse-survey-{survey.pk}@accord",
+                title=f"Pulse survey closes: {survey.title}",
+                starts_at=survey.closes_at,
+                url=f"/intelligence/surveys/{survey.pk}/",
+            )

@@ -53,6 +53,7 @@ from accord.intelligence.models import (
     SurveyResponse,
     SurveyStatus,
 )
+from accord.intelligence.selectors import survey_audience
 from accord.intelligence.tasks import ride_along_expire_task
 from accord.people.models import Role, User
 
@@ -280,13 +281,6 @@ def survey_create(
     if opens_at <= timezone.now():
         survey_open(survey=survey)
     return survey
-
-
-def survey_audience(survey: PulseSurvey) -> Any:
-    reps = User.objects.filter(is_active=True, roles__role=Role.SALES_REP)
-    if survey.team_id:
-        reps = reps.filter(team_id=survey.team_id)
-    return reps.distinct()
 
 
 def _survey_url(survey: PulseSurvey) -> str:

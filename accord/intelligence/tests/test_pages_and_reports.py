@@ -187,3 +187,19 @@ def test_marketing_writes_a_question_from_the_page_and_reps_cannot(personas, cli
         "/intelligence/questions/new", {"text": "Mine?", "options": "Yes\nNo"}, follow=True
     )
     assert "Only" in r.content.decode()
+
+
+def test_an_accepted_ride_along_is_in_both_calendars(personas):
+    from accord.core.calendar_feed import calendar_entries
+
+    with time_machine.travel(NOW, tick=False):
+        asked = services.ride_along_request(user=personas.bob, reason="Hospital CFO call")
+        services.ride_along_decide(
+            user=personas.alice, ride_along_id=asked.pk, accept=True, call_on=date(2026, 5, 20)
+        )
+    for user in (personas.alice, personas.bob):
+        entries = calendar_entries(user, NOW, NOW + timedelta(days=30))
+        assert [e.uid for e in entries if e.kind == "intelligence"] == [f"ride-along-{asked.pk}@accord"]
+    assert not [
+        e for e in calendar_entries(personas.carol, NOW, NOW + timedelta(days=30)) if e.kind == "intelligence"
+    ]
