@@ -65,7 +65,7 @@ class ResearchQuestionListOut(Schema):
 class ResearchQuestionQuery(Schema):
     status: QuestionStatus | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def question_out(question: ResearchQuestion) -> dict[str, Any]:
@@ -309,7 +309,7 @@ class FieldReportQuery(Schema):
     product: str = ""
     corroborated: bool | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def report_out(report: FieldReport) -> dict[str, Any]:
@@ -426,7 +426,7 @@ class SurveyListOut(Schema):
 
 class SurveyQuery(Schema):
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def survey_out(survey: PulseSurvey, user: Any) -> dict[str, Any]:

@@ -114,7 +114,7 @@ class QuestionQuery(Schema):
     status: AskedQuestionStatus | None = None
     mine: bool = False
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 def question_out(question: Question) -> dict[str, Any]:
