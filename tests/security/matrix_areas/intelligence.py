@@ -1,4 +1,3 @@
-
 """Access rows for intelligence (research questions, surveys, field reports, ride-alongs, the collaboration
 panel) and knowledge (questions and answers). Each row makes the records it needs, fresh per call."""
 
