@@ -31,6 +31,8 @@ from accord.core.errors import ApplicationError, ModelValidationError, applicati
 from accord.core.middleware import unavailable_response
 from accord.deals.api import router as deals_router
 from accord.enablement.api import router as enablement_router
+from accord.intelligence.api import router as intelligence_router
+from accord.knowledge.api import router as knowledge_router
 from accord.leads.api import router as leads_router
 from accord.notifications.api import router as notifications_router
 from accord.people.api import router as people_router
@@ -153,6 +155,8 @@ api.add_router("", communications_router)
 api.add_router("", deals_router)
 api.add_router("", planning_router)
 api.add_router("", enablement_router)
+api.add_router("", intelligence_router)
+api.add_router("", knowledge_router)
 api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)

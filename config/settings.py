@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "accord.intake",
     "accord.planning",
     "accord.enablement",
+    "accord.intelligence",
+    "accord.knowledge",
     "accord.reporting",
     "accord.webhooks",
     "accord.workday",

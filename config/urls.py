@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("accord.deals.urls")),
     path("", include("accord.planning.urls")),
     path("", include("accord.enablement.urls")),
+    path("", include("accord.intelligence.urls")),
+    path("", include("accord.knowledge.urls")),
     path("", include("accord.reporting.urls")),
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),

@@ -56,12 +56,24 @@ class RejectIn(Schema):
     note: str = ""
 
 
+class TouchAnswerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    question: int = Field(description="An active research question's id (GET /api/v1/research-questions).")
+    option: str = Field(description="One of the question's options, as listed.")
+
+
 class TouchIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     kind: TouchKind
     outcome: TouchOutcome = TouchOutcome.NONE
     note: str = ""
+    answers: list[TouchAnswerIn] = Field(
+        default_factory=list,
+        description="One-click answers to the active research questions (calls and meetings only).",
+        max_length=10,
+    )
 
 
 class TouchOut(Schema):
@@ -156,6 +168,7 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
             outcome=payload.outcome,
             note=payload.note,
             channel=Channel.API,
+            answers=[answer.model_dump() for answer in payload.answers],
         )
         return 201, TouchOut.model_validate(
             {

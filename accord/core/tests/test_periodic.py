@@ -134,6 +134,13 @@ def test_every_app_declares_its_periodic_work_in_ready():
             timedelta(days=1),
             time(7, 0),
         ),
+        ("pulse-surveys", "accord.intelligence.tasks.surveys_advance_task", timedelta(hours=1), None),
+        (
+            "knowledge-stale-answers",
+            "accord.knowledge.tasks.answers_flag_stale_task",
+            timedelta(days=1),
+            time(6, 0),
+        ),
     }
 
 
