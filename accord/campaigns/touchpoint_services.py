@@ -82,6 +82,18 @@ def campaign_for_utm(value: str | None) -> Campaign | None:
     return Campaign.objects.filter(utm_campaign=key).first()
 
 
+def campaign_for_reference(value: str | None) -> Campaign | None:
+    """The campaign a form's Campaign_ID names: its id in another system (``external_id``), its
+    Accord id, or its utm_campaign key, in that order; None when it names none. Indexed look-ups."""
+    ref = (value or "").strip()
+    if not ref or "\x00" in ref:
+        return None
+    found = Campaign.objects.filter(external_id=ref).first()
+    if found is None and ref.isdigit() and len(ref) < 19:
+        found = Campaign.objects.filter(pk=int(ref)).first()
+    return found or campaign_for_utm(ref)
+
+
 def touchpoint_record(
     *,
     lead: Lead,
@@ -93,6 +105,7 @@ def touchpoint_record(
     activity: str = "",
     utm: dict[str, str] | None = None,
     source: Source | None = None,
+    member_status: str = "",
 ) -> Touchpoint:
     """Record that ``lead`` touched marketing at ``occurred_at``. Idempotent: a repeat returns the first row.
 
@@ -125,6 +138,7 @@ def touchpoint_record(
         intake_channel=intake_channel,
         activity=(activity or "")[:64],
         source=source,
+        member_status=(member_status or "")[:60],
         **utm,
     )
     try:
@@ -144,14 +158,19 @@ def touchpoint_record_from_intake(
     occurred_at: datetime,
     utm: dict[str, str],
     source: Source | None,
+    campaign: Campaign | None = None,
+    member_status: str = "",
 ) -> Touchpoint:
     """The intake pipeline's hook: one touch per submission, linked to the campaign its utm_campaign names.
+
+    ``campaign`` (the one a form's Campaign_ID named) wins over utm_campaign; ``member_status`` is the
+    status the form gave the person in it (Salesforce's default is "Responded").
 
     ``channel`` is the intake channel (form, api, import, email); the kind comes from the activity
     when it names one, else from the intake channel. An unknown utm_campaign still records the touch
     (without a campaign) so nothing the person did is lost.
     """
-    campaign = campaign_for_utm(utm.get("utm_campaign"))
+    campaign = campaign or campaign_for_utm(utm.get("utm_campaign"))
     kind = KIND_BY_ACTIVITY.get(utm_key(activity)) or KIND_BY_INTAKE_CHANNEL.get(
         channel, TouchpointKind.OTHER
     )
@@ -164,6 +183,7 @@ def touchpoint_record_from_intake(
         activity=activity,
         utm=utm,
         source=source,
+        member_status=member_status if campaign else "",
     )
 
 

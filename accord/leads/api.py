@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
+from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
 from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import AccessDenied, ApplicationError
@@ -19,6 +20,7 @@ from accord.leads.models import Lead, Source, SourceKind, Stage
 from accord.leads.normalize import resolve_field
 from accord.leads.registry import lead_prefetches
 from accord.leads.selectors import LeadFilters, lead_get, lead_list
+from accord.leads.services import LEAD_EDITABLE_FIELDS, lead_fields_edit
 from accord.people import access
 from accord.people.access import signed_in_user
 
@@ -43,14 +45,31 @@ class LeadClockOut(Schema):
 class LeadOut(Schema):
     id: int
     email: str
+    salutation: str
     first_name: str
     last_name: str
     company: str
     title: str
     phone: str
+    mobile: str
+    fax: str
+    website: str
+    street: str
+    city: str
+    state: str
+    postal_code: str
     country: str
     industry: str
     company_size: int | None
+    annual_revenue: Decimal | None
+    rating: str
+    lead_source: str
+    message: str
+    utm_source: str
+    utm_medium: str
+    utm_campaign: str
+    utm_term: str
+    utm_content: str
     account: AccountRef | None
     stage: str
     score: int
@@ -59,8 +78,13 @@ class LeadOut(Schema):
     criteria_version: int | None
     explanation: str
     owner: str | None
+    routing_queue: str | None = Field(
+        None, description="The routing queue the lead waits in (no owner yet), by name; null otherwise."
+    )
     source: str | None
     consent: str
+    consent_at: datetime | None
+    consent_text: str
     custom: dict[str, Any]
     clocks: list[LeadClockOut] = Field(default_factory=list, description="Running SLA clocks, soonest first.")
     created_at: datetime
@@ -82,12 +106,19 @@ class LeadIn(Schema):
     title: str | None = None
     company: str | None = None
     phone: str | None = None
+    mobile: str | None = None
+    fax: str | None = None
+    salutation: str | None = None
     website: str | None = None
     industry: str | None = None
     # Strict: true is not a head count and 1 is not a consent answer (lax parsing took both).
     company_size: StrictInt | StrictStr | None = None
+    annual_revenue: StrictInt | StrictFloat | StrictStr | None = None
+    rating: str | None = None
+    street: str | None = None
     city: str | None = None
     state: str | None = None
+    postal_code: str | None = None
     country: str | None = None
     lead_source: str | None = None
     message: str | None = None
@@ -98,6 +129,13 @@ class LeadIn(Schema):
     utm_content: str | None = None
     consent: StrictBool | StrictStr | None = None
     consent_source: str | None = None
+    consent_text: str | None = Field(None, description="The consent wording the person agreed to.")
+    campaign: str | None = Field(
+        None,
+        description="The campaign this lead answers: its id in another system (a Salesforce Campaign_ID), "
+        "its Accord id or its utm_campaign.",
+    )
+    member_status: str | None = Field(None, description="The person's status in that campaign.")
     activity: str | None = Field(
         None, description="What the person did, e.g. demo_request; scored by engagement rules."
     )
@@ -116,14 +154,31 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
     return {
         "id": lead.pk,
         "email": lead.email,
+        "salutation": lead.salutation,
         "first_name": lead.first_name,
         "last_name": lead.last_name,
         "company": lead.company,
         "title": lead.title,
         "phone": lead.phone,
+        "mobile": lead.mobile,
+        "fax": lead.fax,
+        "website": lead.website,
+        "street": lead.street,
+        "city": lead.city,
+        "state": lead.state,
+        "postal_code": lead.postal_code,
         "country": lead.country,
         "industry": lead.industry,
         "company_size": lead.company_size,
+        "annual_revenue": lead.annual_revenue,
+        "rating": lead.rating,
+        "lead_source": lead.lead_source,
+        "message": lead.message,
+        "utm_source": lead.utm_source,
+        "utm_medium": lead.utm_medium,
+        "utm_campaign": lead.utm_campaign,
+        "utm_term": lead.utm_term,
+        "utm_content": lead.utm_content,
         "account": {"id": lead.account.pk, "name": lead.account.name} if lead.account_id else None,
         "stage": lead.stage,
         "score": lead.score,
@@ -132,8 +187,11 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
         "criteria_version": lead.criteria_version.version if lead.criteria_version_id else None,
         "explanation": lead.explanation,
         "owner": lead.owner.username if lead.owner else None,
+        "routing_queue": routing_queue_name(lead),
         "source": lead.source.name if lead.source_id else None,
         "consent": lead.consent,
+        "consent_at": lead.consent_at,
+        "consent_text": lead.consent_text,
         "custom": lead.custom,
         "clocks": [
             {"kind": c.kind, "status": c.status, "due_at": c.due_at} for c in getattr(lead, "open_clocks", ())
@@ -142,6 +200,26 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
         "updated_at": lead.updated_at,
         **extra,
     }
+
+
+def routing_queue_name(lead: Lead) -> str | None:
+    """The queue a lead without an owner waits in, by name (routing's prefetch loads it)."""
+    if lead.owner_id is not None:
+        return None
+    entry = getattr(lead, "routing_entry", _NOT_LOADED)
+    if entry is _NOT_LOADED:
+        entry = next(iter(prefetch_and_get(lead)), None)
+    queue = getattr(entry, "queue", None)
+    return queue.name if queue is not None else None
+
+
+_NOT_LOADED = object()
+
+
+def prefetch_and_get(lead: Lead) -> list[Any]:
+    prefetch_related_objects([lead], *lead_prefetches())
+    entry = getattr(lead, "routing_entry", None)
+    return [entry] if entry is not None else []
 
 
 def api_source(name: str | None) -> Source:
@@ -174,6 +252,10 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     def run() -> tuple[int, Any]:
         data: dict[str, Any] = dict(body)
         source = api_source(data.pop("source", None))
+        if "campaign" in data:
+            data["campaign_ref"] = data.pop("campaign")
+        if "annual_revenue" in data:
+            data["annual_revenue"] = str(data["annual_revenue"])
         custom = data.pop("custom", {}) or {}
         if isinstance(data.get("consent"), bool):
             data["consent"] = "yes" if data["consent"] else "no"
@@ -241,5 +323,67 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
 def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
     lead = lead_get(user=signed_in_user(request), lead_id=lead_id)
+    prefetch_related_objects([lead], *lead_prefetches())
+    return lead_out(lead)
+
+
+class LeadPatchIn(Schema):
+    """The fields to change; those left out stay as they are, an empty string or null clears one.
+
+    Which fields a role may change: the lead's owner, the people who manage them, the sales head and
+    admins change contact and company details; marketing and admins also the email and first-touch
+    attribution (lead source, UTM values). Stage, owner and consent have their own operations.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    salutation: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    title: str | None = None
+    company: str | None = None
+    phone: str | None = None
+    mobile: str | None = None
+    fax: str | None = None
+    website: str | None = None
+    industry: str | None = None
+    company_size: StrictInt | StrictStr | None = None
+    annual_revenue: StrictInt | StrictFloat | StrictStr | None = None
+    rating: str | None = None
+    street: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    message: str | None = None
+    email: str | None = None
+    lead_source: str | None = None
+    utm_source: str | None = None
+    utm_medium: str | None = None
+    utm_campaign: str | None = None
+    utm_term: str | None = None
+    utm_content: str | None = None
+    custom: dict[str, str | int | float | bool | None] | None = Field(
+        None, description="Custom fields to set; null or an empty string removes one."
+    )
+
+
+assert set(LeadPatchIn.model_fields) - {"custom"} == set(LEAD_EDITABLE_FIELDS)
+
+
+@router.patch(
+    "/leads/{lead_id}",
+    response={200: LeadOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change a lead's fields (those your role may edit)",
+)
+def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatchIn) -> dict[str, Any]:
+    """Through the same edit service as the lead's edit page; the audit trail records the change."""
+    body = payload.model_dump(exclude_unset=True)
+    custom = body.pop("custom", None)
+    values = {name: (None if value is None else str(value)) for name, value in body.items()}
+    lead, _ = lead_fields_edit(
+        user=signed_in_user(request), lead_id=lead_id, values=values, custom=custom, channel=Channel.API
+    )
+    lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(pk=lead.pk)
     prefetch_related_objects([lead], *lead_prefetches())
     return lead_out(lead)

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel, Event
-from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
-from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
+from accord.leads.forms import LeadEditForm, LeadFilterForm, SourceForm, StageChangeForm
+from accord.leads.models import CustomFieldLabel, DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
 from accord.leads.selectors import (
     LeadFilters,
@@ -32,6 +32,8 @@ from accord.leads.selectors import (
 )
 from accord.leads.services import (
     duplicate_dismiss,
+    lead_editable_fields,
+    lead_fields_edit,
     lead_merge,
     lead_proposed_change_apply,
     lead_stage_set,
@@ -49,16 +51,23 @@ CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
 # The lead's own fields, in the order the detail and comparison pages show them.
 LEAD_FIELDS: tuple[tuple[str, str], ...] = (
     ("email", "Email"),
+    ("salutation", "Salutation"),
     ("first_name", "First name"),
     ("last_name", "Last name"),
     ("title", "Title"),
     ("company", "Company"),
     ("phone", "Phone"),
+    ("mobile", "Mobile"),
+    ("fax", "Fax"),
     ("website", "Website"),
     ("industry", "Industry"),
     ("company_size", "Company size"),
+    ("annual_revenue", "Annual revenue"),
+    ("rating", "Rating"),
+    ("street", "Street"),
     ("city", "City"),
     ("state", "State"),
+    ("postal_code", "Postal code"),
     ("country", "Country"),
     ("lead_source", "Lead source (as sent)"),
     ("message", "Message"),
@@ -70,6 +79,7 @@ LEAD_FIELDS: tuple[tuple[str, str], ...] = (
     ("consent", "Consent"),
     ("consent_source", "Consent source"),
     ("consent_at", "Consent given at"),
+    ("consent_text", "Consent wording"),
 )
 
 
@@ -83,6 +93,11 @@ def _lead_or_404(user: User, lead_id: int) -> Lead:
 def can_change_stage(user: User, lead: Lead) -> bool:
     """Whether the page offers the stage form (the write checks again through the access layer)."""
     return access.leads_actionable_by(user, "stage").filter(pk=lead.pk).exists()
+
+
+def can_edit(user: User, lead: Lead) -> bool:
+    """Whether the page links to the edit form (the write checks again through the access layer)."""
+    return access.leads_actionable_by(user, "edit").filter(pk=lead.pk).exists()
 
 
 def can_merge(user: User) -> bool:
@@ -226,6 +241,9 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
             lines.append("Custom fields updated")
         if payload.get("account_match"):
             lines.append(f"Account: {str(payload['account_match']).replace('_', ' ')}")
+        if payload.get("campaign"):
+            lines.append(f"Campaign: {payload['campaign']}")
+        lines.extend(str(note) for note in payload.get("notes") or [])
         if "score" in payload:
             fit, engagement = payload.get("fit", 0), payload.get("engagement", 0)
             lines.append(
@@ -234,6 +252,19 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
             )
         if event.stage:
             lines.append(f"Stage set to {_stage_label(event.stage)}")
+    elif event.type == "lead.edited":
+        headline = "Details edited" + (f" by {who}" if who else "")
+        changes = payload.get("changes") or {}
+        if changes:
+            lines.append(
+                "Changed: "
+                + "; ".join(
+                    f"{name.replace('_', ' ')} {_value_words(old)} → {_value_words(new)}"
+                    for name, (old, new) in changes.items()
+                )
+            )
+        if payload.get("custom"):
+            lines.append("Custom fields updated")
     elif event.type == "lead.stage_changed":
         before, after = _stage_label(payload.get("from", "")), _stage_label(payload.get("to", event.stage))
         headline = f"Stage changed from {before} to {after}"
@@ -347,14 +378,25 @@ def _detail_context(
     return {
         "lead": lead,
         "fields": fields,
-        "custom": sorted((lead.custom or {}).items()),
+        "custom": custom_fields_labelled(lead.custom or {}),
         "spans": spans,
         "timeline": timeline,
         "can_apply_proposals": may_apply_proposed_change(user, lead),
         "can_change_stage": allowed,
+        "can_edit": can_edit(user, lead),
         "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
         "stage_label": _stage_label(lead.stage),
     }
+
+
+def custom_fields_labelled(custom: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(label, value) of a lead's custom fields: the label an admin gave the name, else the name."""
+    labels = (
+        dict(CustomFieldLabel.objects.filter(key__in=list(custom)[:500]).values_list("key", "label"))
+        if custom
+        else {}
+    )
+    return sorted(((labels.get(k, k), v) for k, v in custom.items()), key=lambda kv: kv[0].lower())
 
 
 @login_required
@@ -391,6 +433,56 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
             return redirect("leads:detail", lead_id=lead.pk)
     lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead, form), status=422)
+
+
+def _edit_form(user: User, lead: Lead, data: Any = None) -> LeadEditForm:
+    editable = lead_editable_fields(user)
+    initial: dict[str, Any] = {
+        name: "" if getattr(lead, name) is None else str(getattr(lead, name)) for name in editable
+    }
+    labels = dict(
+        CustomFieldLabel.objects.filter(key__in=list(lead.custom or {})[:500]).values_list("key", "label")
+    )
+    custom_labels = [(key, labels.get(key, key)) for key in sorted(lead.custom or {})]
+    initial.update({LeadEditForm.CUSTOM_PREFIX + k: str(v) for k, v in (lead.custom or {}).items()})
+    return LeadEditForm(data, initial=initial, editable=editable, custom_labels=custom_labels)
+
+
+@login_required
+def lead_edit_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Edit a lead's fields (those the person's role may change), through ``lead_fields_edit``."""
+    user = signed_in_user(request)
+    try:
+        lead = access.access_lead_by_id(user, lead_id, action="edit")
+    except NotFound:
+        raise Http404("No such lead.") from None
+    except ApplicationError as exc:  # seen, not theirs to edit (403)
+        raise PermissionDenied(exc.message) from None
+    form = _edit_form(user, lead, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values, custom = form.changed_values()
+            try:
+                lead, changes = lead_fields_edit(
+                    user=user, lead_id=lead.pk, values=values, custom=custom, channel=Channel.PAGE
+                )
+            except ApplicationError as exc:
+                for name, problem in (exc.detail or {}).items():
+                    field = name if name in form.fields else None
+                    form.add_error(field, f"{problem}" if field else f"{name}: {problem}")
+                if not exc.detail:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    "Saved: " + ", ".join(n.replace("_", " ") for n in changes) + "."
+                    if changes
+                    else "Nothing was changed.",
+                )
+                return redirect("leads:detail", lead_id=lead.pk)
+        status = 422
+    return render(request, "leads/edit.html", {"lead": lead, "form": form}, status=status)
 
 
 @login_required
@@ -578,6 +670,7 @@ urlpatterns = [
     path("leads/", lead_list_page, name="list"),
     path("leads/<int:lead_id>/", lead_detail_page, name="detail"),
     path("leads/<int:lead_id>/stage", lead_stage_change, name="stage_set"),
+    path("leads/<int:lead_id>/edit", lead_edit_page, name="edit"),
     path(
         "leads/<int:lead_id>/proposals/<int:proposal_id>/apply",
         lead_proposed_change_apply_view,

@@ -11,7 +11,12 @@ class RoutingConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import pre_delete
 
+        from accord.leads.registry import register_lead_prefetch
         from accord.routing.receivers import user_pre_delete_reroute
+        from accord.routing.selectors import routing_queue_prefetch
+
+        # The lead API names the queue a lead waits in; leads sit below routing and ask through this.
+        register_lead_prefetch(routing_queue_prefetch)
 
         # Deleting a user (admin, shell) bypasses every service and would leave their leads ownerless
         # (Lead.owner is SET_NULL). This one receiver is the safety net that re-routes them first.

@@ -10,11 +10,12 @@ from accord.core.csv_safe import csv_unescape_user_cell
 from accord.core.errors import ApplicationError
 from accord.intake.importing.reading import ImportFileError
 from accord.leads.normalize import (
+    AMOUNT_FIELDS,
     CUSTOM_KEY_RE,
     INTEGER_FIELDS,
     MAX_CUSTOM_FIELDS,
     TEXT_FIELDS,
-    canonical_key,
+    custom_key,
     resolve_field,
 )
 
@@ -27,6 +28,9 @@ ERROR_COLUMNS = ("error_row", "error_line", "error_column", "error", "how_to_fix
 MAPPING_TARGETS: dict[str, str] = {
     **{name: name.replace("_", " ") for name in TEXT_FIELDS},
     **{name: name.replace("_", " ") for name in INTEGER_FIELDS},
+    **{name: name.replace("_", " ") for name in AMOUNT_FIELDS},
+    "campaign_ref": "campaign (id, Salesforce Campaign_ID or utm_campaign)",
+    "member_status": "campaign member status",
     "consent": "consent (yes/no)",
     "consent_at": "consent date",
     "email_opt_out": "email opt-out (yes/no)",
@@ -109,12 +113,15 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
     for column in columns:
         target = chosen.get(column, "")
         if target == CUSTOM_TARGET:
-            target = f"custom.{canonical_key(column)}"
+            target = f"custom.{custom_key(column) or ''}"
+        if target.startswith("custom.") and target != "custom.":
+            # The name the person typed for the column's custom field, with case and spaces evened out.
+            target = f"custom.{custom_key(target[7:], exact=True) or target[7:]}"
         if target.startswith("custom."):
             if not CUSTOM_KEY_RE.match(target[7:]):
                 raise ApplicationError(
                     f"Column {column!r} cannot become custom field {target[7:]!r}: use lower-case letters, "
-                    "digits and _ and start with a letter.",
+                    "digits and _ and start with a letter (at most 63 characters).",
                     detail={"mapping": column},
                 )
         elif target and target not in MAPPING_TARGETS:

@@ -133,11 +133,14 @@ def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_
     out = StringIO()
     call_command("import", "leads", "leads.csv", stdout=out, stderr=err)
     summary = json.loads(out.getvalue())
-    assert (summary["created"], summary["rejected"], summary["error_rows"]) == (1, 3, 3)
+    # A bad company size is dropped with a warning and the row kept; a bad email rejects its row.
+    assert (summary["created"], summary["rejected"], summary["error_rows"]) == (2, 2, 3)
     assert Path(summary["error_file"]).is_absolute()
-    assert f"3 rejected rows, each with what was wrong and how to fix it, are in {summary['error_file']}" in (
-        err.getvalue()
-    )
+    assert (
+        "2 rejected rows and 1 rows imported without a bad value, each with what was wrong and how to fix "
+        f"it, are in {summary['error_file']}"
+    ) in err.getvalue()
+    assert Lead.objects.get(email="cy@gamma.io").company_size is None
 
     with open(summary["error_file"], encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -151,7 +154,9 @@ def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_
     assert by_email["dee@delta.io"]["Phone"] == ""
     # Errors name the user's column, not the lead field behind it.
     assert by_email["cy@gamma.io"]["error_column"] == "Employees"
-    assert by_email["cy@gamma.io"]["error"].startswith("Employees 'lots' is not a whole number")
+    assert by_email["cy@gamma.io"]["error"].startswith(
+        "Warning, row kept: Employees 'lots' is not a whole number"
+    )
     assert by_email["not-an-email"]["error_column"] == "Email"
 
     rows[1:] = [
@@ -162,7 +167,8 @@ def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_
         csv.writer(fh).writerows(rows)
     again = run("leads", summary["error_file"])
 
-    assert (again["created"], again["rejected"], again["error_file"]) == (3, 0, "")
+    # The kept row is updated, not duplicated.
+    assert (again["created"], again["updated"], again["rejected"], again["error_file"]) == (2, 1, 0, "")
     assert sorted(again["ignored_columns"]) == sorted(ERROR_COLUMNS)
     assert Lead.objects.count() == 4
     assert Lead.objects.get(email="bob@beta.io").phone == "+44 20 7946 0001"

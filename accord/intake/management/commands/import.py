@@ -79,8 +79,11 @@ class Command(BaseCommand):
         summary = self._for_the_terminal(summary)
         self.stdout.write(json.dumps(summary, indent=2))
         if summary["error_file"]:
+            kept = summary.get("kept_with_warnings", 0)
             self.stderr.write(
-                f"{summary['error_rows']} rejected rows, each with what was wrong and how to fix it, are in "
+                f"{summary.get('rejected', 0)} rejected rows"
+                + (f" and {kept} rows imported without a bad value" if kept else "")
+                + f", each with what was wrong and how to fix it, are in "
                 f"{summary['error_file']}; correct them there and import that file again."
             )
 
@@ -92,7 +95,11 @@ class Command(BaseCommand):
         summary = dict(summary)
         if summary.get("error_file"):
             summary["error_file"] = str((Path(settings.MEDIA_ROOT) / summary["error_file"]).resolve())
-        summary["error_rows"] = summary.get("rejected", 0) if summary.get("error_file") else 0
+        summary["error_rows"] = (
+            summary.get("rejected", 0) + summary.get("kept_with_warnings", 0)
+            if summary.get("error_file")
+            else 0
+        )
         return summary
 
     def _run_as_job(self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any) -> dict:
