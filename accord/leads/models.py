@@ -271,9 +271,19 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ImportKind(models.TextChoices):
+    """What an import file holds: leads (the bulk engine), or accounts, deals or campaign cost lines."""
+
+    LEADS = "leads", "Leads"
+    ACCOUNTS = "accounts", "Accounts"
+    DEALS = "deals", "Deals"
+    COST_LINES = "cost_lines", "Campaign cost lines"
+
+
 class ImportJob(BaseModel):
     """One CSV import: the file, its column mapping, progress and the report of rejected rows."""
 
+    kind = models.CharField(max_length=16, choices=ImportKind.choices, default=ImportKind.LEADS)
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255)
     encoding = models.CharField(max_length=40, blank=True)

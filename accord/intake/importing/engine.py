@@ -341,6 +341,11 @@ class LeadImport:
             "kept_with_warnings": self.errors.kept,
             "rows": c.rows,
             "ignored_columns": self.plan.ignored,
+            "custom_columns": {
+                column: target[7:]
+                for column, target in zip(self.plan.columns, self.plan.targets, strict=True)
+                if target.startswith("custom.")
+            },
             "encoding": self.encoding_used,
             "error_file": error_file,
             "accounts_created": c.accounts_created,
