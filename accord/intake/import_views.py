@@ -135,7 +135,7 @@ def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
         for row in rows:
             # A custom field under the name the person typed ("Budget (USD)" kept as budget).
             name = request.POST.get(f"name-{row['index']}", "").strip()
-            if name and mapping[row["column"]] in (CUSTOM_TARGET,) or (
+            if (name and mapping[row["column"]] in (CUSTOM_TARGET,)) or (
                 name and mapping[row["column"]].startswith("custom.")
             ):
                 mapping[row["column"]] = f"custom.{name}"

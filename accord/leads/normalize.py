@@ -51,7 +51,11 @@ INTEGER_FIELDS = {"company_size"}
 AMOUNT_FIELDS = {"annual_revenue"}
 # Fields that describe this one submission rather than the person: the activity, the consent given
 # with it, and the campaign it answers (Salesforce's Campaign_ID and member_status).
-SUBMISSION_FIELDS = {"activity", "consent", "consent_at", "campaign_ref", "member_status"}
+SUBMISSION_FIELDS = {"activity", "consent", "consent_at", "campaign_ref", "member_status", "custom_json"}
+# Accord's own CSV export: the custom fields as one JSON column, and read-only facts (stage, score,
+# owner...) in columns named accord_*, which an import names and does not take.
+CUSTOM_JSON_COLUMN = "custom_fields"
+EXPORT_ONLY_PREFIX = "accord_"
 LEAD_FIELDS = [*TEXT_FIELDS, *INTEGER_FIELDS, *AMOUNT_FIELDS, "consent", "consent_at"]
 # Fields whose bad value rejects a submission even on a lenient door (a form, an import row): without
 # a usable email there is no one to keep the rest for.
@@ -299,6 +303,8 @@ def resolve_field(name: str) -> str | None:
 
 def _resolve_field(name: str) -> str | None:
     text = str(name)
+    if canonical_key(text) == CUSTOM_JSON_COLUMN:
+        return "custom_json"
     if text.lower().startswith("custom."):
         custom = custom_key(text[7:], exact=True)
         return f"custom.{custom}" if custom else None
@@ -308,6 +314,10 @@ def _resolve_field(name: str) -> str | None:
     if SALESFORCE_FIELD_ID_RE.match(text.strip()):
         return f"custom.{text.strip()}"
     key = canonical_key(text)
+    if key == CUSTOM_JSON_COLUMN:
+        return "custom_json"
+    if key.startswith(EXPORT_ONLY_PREFIX):
+        return None
     if key in IGNORED_FIELDS:
         return None
     if key == "email_opt_out":
@@ -562,6 +572,27 @@ HUBSPOT_COMPANY_PROPERTIES = {
 }
 
 
+def _custom_from_json(sub: Submission, column: str, value: str, problem: Any) -> None:
+    """The custom fields of Accord's own export, one JSON object in one column, back into custom fields."""
+    import json
+
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        loaded = None
+    if not isinstance(loaded, dict):
+        problem(column, 'is not a JSON object of custom fields such as {"plan": "gold"}')
+        return
+    for key, item in loaded.items():
+        name = custom_key(str(key), exact=True)
+        text = clean_text("" if item is None else item)
+        if name is None or _is_structured(item) or len(text) > 1000:
+            problem(column, f"holds custom field {str(key)[:60]!r}, which cannot be kept (its name or value)")
+            continue
+        if text:
+            sub.custom.setdefault(name, text)
+
+
 def _is_structured(value: Any) -> bool:
     """A dict, or a list holding dicts or lists: JSON a text field cannot take (a flat list can)."""
     if isinstance(value, dict):
@@ -631,6 +662,9 @@ def normalize_submission(
         elif target == "activity":
             if value:
                 sub.activity = re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_")[:64] or "inquiry"
+        elif target == "custom_json":
+            if value:
+                _custom_from_json(sub, str(raw_name), value, problem)
         elif target in ("campaign_ref", "member_status"):
             if value:
                 sub.fields[target] = value[:200]
@@ -649,7 +683,7 @@ def normalize_submission(
                 else:
                     sub.fields[target] = amount
         elif target == "consent":
-            if value:
+            if value and value.lower() != "unknown":  # "unknown" (an export's word) says nothing
                 parsed = _parse_consent(value)
                 if parsed is None:
                     problem("consent", f"{value!r} is not a consent answer; use yes/no (or true/false)")

@@ -6,6 +6,7 @@ Every page reads leads through ``leads_visible_to`` / ``lead_get`` / ``lead_list
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -13,13 +14,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from accord.audit.exports import csv_response
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.models import Channel, Event
+from accord.leads.exports import LEAD_HEADER, lead_rows
 from accord.leads.forms import LeadEditForm, LeadFilterForm, SourceForm, StageChangeForm
 from accord.leads.models import CustomFieldLabel, DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
@@ -107,21 +110,43 @@ def can_merge(user: User) -> bool:
 # --- list --------------------------------------------------------------------------------------------
 
 
-@login_required
-def lead_list_page(request: HttpRequest) -> HttpResponse:
-    """The marketing intake view: recent leads, filters, counts per stage, 50 a page."""
-    user = signed_in_user(request)
+def _lead_filter_form(request: HttpRequest) -> LeadFilterForm:
+    """The list's filters as the list page, its CSV export and the API read them."""
     owner_rows = (
         User.objects.filter(roles__role__in=[Role.SALES_REP, Role.SALES_MANAGER], is_active=True)
         .distinct()
         .order_by("username")
         .values_list("username", "first_name", "last_name")
     )
-    form = LeadFilterForm(
+    return LeadFilterForm(
         request.GET or None,
         source_names=list(Source.objects.order_by("name").values_list("name", flat=True)),
         owner_names=[(u, f"{first} {last}".strip() or u) for u, first, last in owner_rows],
     )
+
+
+@login_required
+def lead_list_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The lead list as filtered, as CSV: every lead the filters match among those one may see
+    (not only the page shown), streamed, formula-escaped and logged as an export."""
+    user = signed_in_user(request)
+    form = _lead_filter_form(request)
+    filters = form.filters() if form.is_bound else LeadFilters()
+    return csv_response(
+        "leads.csv",
+        LEAD_HEADER,
+        lead_rows(lead_list(user=user, filters=filters)),
+        user=user,
+        what="leads",
+        filters={k: v for k, v in asdict(filters).items() if v},
+    )
+
+
+@login_required
+def lead_list_page(request: HttpRequest) -> HttpResponse:
+    """The marketing intake view: recent leads, filters, counts per stage, 50 a page."""
+    user = signed_in_user(request)
+    form = _lead_filter_form(request)
     filters = form.filters() if form.is_bound else LeadFilters()
     leads = lead_list(user=user, filters=filters)
     # Counts per stage for the same filters without the stage itself, so each count is a link.
@@ -668,6 +693,7 @@ def source_list_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("leads/", lead_list_page, name="list"),
+    path("leads/export.csv", lead_list_csv, name="export"),
     path("leads/<int:lead_id>/", lead_detail_page, name="detail"),
     path("leads/<int:lead_id>/stage", lead_stage_change, name="stage_set"),
     path("leads/<int:lead_id>/edit", lead_edit_page, name="edit"),

@@ -74,7 +74,9 @@ def import_job_create(
     except ImportFileError:
         default_storage.delete(job.file.name)
         raise
-    job.mapping = mapping_default(header) if kind == ImportKind.LEADS else record_mapping_default(kind, header)
+    job.mapping = (
+        mapping_default(header) if kind == ImportKind.LEADS else record_mapping_default(kind, header)
+    )
     job.save()
     return job
 

@@ -31,6 +31,7 @@ MAPPING_TARGETS: dict[str, str] = {
     **{name: name.replace("_", " ") for name in AMOUNT_FIELDS},
     "campaign_ref": "campaign (id, Salesforce Campaign_ID or utm_campaign)",
     "member_status": "campaign member status",
+    "custom_json": "custom fields as JSON (Accord's own export)",
     "consent": "consent (yes/no)",
     "consent_at": "consent date",
     "email_opt_out": "email opt-out (yes/no)",
@@ -70,7 +71,7 @@ class ColumnPlan:
     labels: dict[str, str] = field(default_factory=dict)
     # Submission key or lead field -> the user's column that fed it, as errors name it.
     column_names: dict[str, str] = field(default_factory=dict)
-    # A corrected error file: cells the error file escaped (an apostrophe before '=') read unescaped.
+    # A corrected error file or an export: cells Accord escaped (an apostrophe before '=') read unescaped.
     unescape: bool = False
 
     def named(self, errors: dict[str, str]) -> dict[str, str]:
@@ -154,4 +155,12 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
             "columns you do not need on the mapping page (or remove them from the file).",
             detail={"mapping": "too many custom fields"},
         )
-    return ColumnPlan(list(columns), keys, targets, ignored, labels, column_names, is_error_file(columns))
+    return ColumnPlan(
+        list(columns), keys, targets, ignored, labels, column_names, reads_escaped_cells(columns)
+    )
+
+
+def reads_escaped_cells(columns: Sequence[str]) -> bool:
+    """A file Accord wrote (an error file, or an export: its read-only columns are named accord_*),
+    whose cells were formula-escaped: read them unescaped (an apostrophe before '+44 …' goes)."""
+    return is_error_file(columns) or any(c.strip().lower().startswith("accord_") for c in columns)

@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ from accord.audit.context import audit_context
 from accord.audit.models import AuditChannel
 from accord.campaigns.models import Campaign, CostLine
 from accord.campaigns.services import cost_line_add, utm_key
+from accord.core.csv_safe import csv_unescape_user_cell
 from accord.core.currencies import CURRENCIES
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
@@ -283,7 +283,7 @@ def _apply(obj: Any, values: dict[str, Any]) -> bool:
     for name, value in values.items():
         if value in (None, ""):
             continue
-        if getattr(obj, name) != value:
+        if getattr(obj, name, None) != value:  # an unset relation reads as None
             setattr(obj, name, value)
             changed = True
     return changed
@@ -369,9 +369,7 @@ def _deal_upsert(row: _Row, actor: User | None) -> str:
         if domain:
             AccountDomain.objects.get_or_create(domain=domain, defaults={"account": account})
     if account is None:
-        raise RowRejected(
-            {"account_name": "is needed: the contact has no account and the row names none"}
-        )
+        raise RowRejected({"account_name": "is needed: the contact has no account and the row names none"})
     stage = row.values.get("stage", "").strip().lower().replace(" ", "_")
     if stage and stage not in DealStage.values:
         labels = {str(label).lower(): value for value, label in DealStage.choices}
@@ -508,7 +506,11 @@ class RecordImport:
         self.labels = {target: column.strip() for column, target in self.mapping.items() if target}
         if error_path is None:
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-            name = f"job-{job.pk}-errors.csv" if job else f"{kind}-{'dry-run' if dry_run else 'import'}-{stamp}.csv"
+            name = (
+                f"job-{job.pk}-errors.csv"
+                if job
+                else f"{kind}-{'dry-run' if dry_run else 'import'}-{stamp}.csv"
+            )
             error_path = Path(settings.MEDIA_ROOT) / "imports/errors" / name
         self.error_path = error_path
         self.errors = ErrorReport(error_path, header)
@@ -523,7 +525,7 @@ class RecordImport:
             self.errors.add(raw, {"row": raw.problem}, {"row": raw.fix})
             return
         values = {
-            target: raw.cells[i]
+            target: csv_unescape_user_cell(raw.cells[i])
             for i, target in self.columns
             if target and i < len(raw.cells) and raw.cells[i].strip()
         }
