@@ -30,6 +30,7 @@ from accord.core.bodies import json_body_load
 from accord.core.errors import ApplicationError, ModelValidationError, application_error_from_validation
 from accord.core.middleware import unavailable_response
 from accord.deals.api import router as deals_router
+from accord.intake.api import router as intake_router
 from accord.leads.api import router as leads_router
 from accord.notifications.api import router as notifications_router
 from accord.people.api import router as people_router
@@ -151,6 +152,7 @@ api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)
 api.add_router("", audit_router)
+api.add_router("", intake_router)
 
 
 # --- errors: one format, {"message": ..., "detail": {...}} ------------------------------------------------
