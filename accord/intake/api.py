@@ -124,7 +124,7 @@ def import_job_out(job: ImportJob) -> dict[str, Any]:
         "kind": job.kind,
         "status": job.status,
         "original_name": job.original_name,
-        "source": job.source.name if job.source_id else None,
+        "source": job.source.name if job.source else None,
         "mapping": job.mapping or {},
         "rows_total": job.rows_total,
         "rows_done": job.rows_done,

@@ -492,7 +492,7 @@ def account_out(account: Account) -> dict[str, Any]:
         "size": account.size,
         "country": account.country,
         "website": account.website,
-        "owner": account.owner.username if account.owner_id else None,
+        "owner": account.owner.username if account.owner else None,
         "created_at": account.created_at,
         "updated_at": account.updated_at,
     }

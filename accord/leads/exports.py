@@ -43,7 +43,7 @@ def lead_rows(leads: QuerySet[Lead]) -> Iterator[list[Any]]:
             lead.stage,
             lead.score,
             _username(lead.owner),
-            lead.source.name if lead.source_id else "",
-            lead.account.name if lead.account_id else "",
+            lead.source.name if lead.source else "",
+            lead.account.name if lead.account else "",
             lead.created_at,
         ]

@@ -340,24 +340,25 @@ def lead_fields_edit(
             changes[name] = [_plain(old), _plain(value)]
             setattr(lead, name, value)
     if "email" in changes:
-        key = str(new_values["email"]).lower()
-        if Lead.objects.filter(email_key=key).exclude(pk=lead.pk).exists():
+        email_key = str(new_values["email"]).lower()
+        if Lead.objects.filter(email_key=email_key).exclude(pk=lead.pk).exists():
             raise Conflict(
                 f"Another lead already has the email {new_values['email']!r}: merge the two instead.",
                 detail={"email": "taken"},
             )
-        lead.email_key = key
+        lead.email_key = email_key
     if custom:
         merged = dict(lead.custom)
         for raw_key, value in custom.items():
-            key = custom_key(raw_key, exact=True)
-            if key is None:
+            found = custom_key(raw_key, exact=True)
+            if found is None:
                 raise ApplicationError(
                     f"Custom field name {raw_key!r} cannot be used: write letters, digits and _, starting "
                     "with a letter (at most 63 characters).",
                     detail={f"custom.{raw_key}": "not a usable field name"},
                     status=422,
                 )
+            key: str = found
             text = clean_text(value) if value is not None else ""
             if len(text) > 1000:
                 raise ApplicationError(

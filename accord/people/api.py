@@ -92,8 +92,8 @@ def user_out(user: User) -> dict[str, Any]:
         "last_name": user.last_name,
         "title": user.title,
         "roles": sorted({r.role for r in user.roles.all()}),
-        "team": user.team.name if user.team_id else None,
-        "manager": user.manager.username if user.manager_id else None,
+        "team": user.team.name if user.team else None,
+        "manager": user.manager.username if user.manager else None,
         "is_active": user.is_active,
     }
 
@@ -151,7 +151,7 @@ def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
             "name": t.name,
             "kind": t.kind,
             "segment": t.segment,
-            "manager": t.manager.username if t.manager_id else None,
+            "manager": t.manager.username if t.manager else None,
             "time_zone": t.time_zone,
             "work_start": t.work_start,
             "work_end": t.work_end,

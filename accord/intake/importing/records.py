@@ -427,6 +427,7 @@ def _cost_line_upsert(row: _Row, actor: User | None) -> str:
     if amount is None:
         raise RowRejected({"amount": f"{row.values.get('amount', '')!r} is not an amount (e.g. 1200.50)"})
     start = _date(row.values.get("period_start", "").strip(), row, "period_start", required=True)
+    assert start is not None  # required: _date rejected the row otherwise
     end = _date(row.values.get("period_end", "").strip(), row, "period_end") or start
     note = row.text("note", 300)
     currency = _currency(row.values.get("currency", ""), row, campaign.currency)
