@@ -14,7 +14,7 @@ from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 
 from accord.audit.exports import csv_response
 from accord.core.api_support import ErrorOut, offset_page
@@ -153,25 +153,47 @@ def _job(request: HttpRequest, job_id: int) -> ImportJob:
     return job
 
 
+class ImportJobIn(Schema):
+    """The form fields sent with the file (multipart/form-data)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["leads", "accounts", "deals", "cost_lines"] = "leads"
+    source: str = Field("", description="Leads only: the source's name (default: 'CSV import').")
+    encoding: str = Field("", description="The file's encoding, e.g. latin-1 (default UTF-8).")
+    mapping: str = Field("", description='JSON {"column": "field", or "" to skip}; default: by the header.')
+    start: bool = Field(True, description="Start at once (default); false: wait for /imports/{id}/start.")
+
+
 @router.post(
     "/imports",
     response={201: ImportJobOut, 400: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut},
     summary="Upload a CSV file as an import job (and start it)",
+    # The form's fields are these and no others (checked below, as extra="forbid" does for JSON).
+    openapi_extra={
+        "requestBody": {"content": {"multipart/form-data": {"schema": {"additionalProperties": False}}}}
+    },
 )
-def create_import(
-    request: HttpRequest,
-    file: File[UploadedFile],
-    kind: Form[Literal["leads", "accounts", "deals", "cost_lines"]] = "leads",
-    source: Form[str] = "",
-    encoding: Form[str] = "",
-    mapping: Form[str] = "",
-    start: Form[bool] = True,
-) -> HttpResponse:
+def create_import(request: HttpRequest, file: File[UploadedFile], options: Form[ImportJobIn]) -> HttpResponse:
     """The same job the import pages make: the header is matched by name (or ``mapping``, a JSON object
     of column to field, "" to skip), the job runs in the background (``start``, the default) and
     ``GET /imports/{id}`` tells how far it is. With ``start`` false the job waits, as after the mapping
     page, for ``POST /imports/{id}/start``. Honours Idempotency-Key (one job for a retried upload)."""
     user = _importer(request)
+    unknown = sorted((set(request.POST) | set(request.FILES)) - {"file", *ImportJobIn.model_fields})
+    if unknown:
+        raise ApplicationError(
+            f"Unknown form fields: {', '.join(unknown)}; send file, {', '.join(ImportJobIn.model_fields)}.",
+            detail=dict.fromkeys(unknown, "unknown field"),
+            status=422,
+        )
+    kind, source, encoding, mapping, start = (
+        options.kind,
+        options.source,
+        options.encoding,
+        options.mapping,
+        options.start,
+    )
     chosen_source: Source | None = None
     if kind == ImportKind.LEADS:
         if source:

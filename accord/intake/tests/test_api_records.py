@@ -183,3 +183,12 @@ def test_exports_stream_what_one_may_see_as_csv_and_are_logged(personas, acme, a
     assert row["domains"] == "acme.example"
     assert api_client_for(personas.alice).get("/api/v1/exports/planets").status_code == 422
     assert set(ExportRecord.objects.values_list("what", flat=True)) == {"leads", "accounts"}
+
+
+def test_an_import_upload_refuses_form_fields_it_does_not_know(personas, api_client_for):
+    upload = SimpleUploadedFile("a.csv", b"email\na@b.example\n")
+    response = api_client_for(personas.alice).post(
+        "/api/v1/imports", {"file": upload, "created_by": "1", "start": "false"}
+    )
+    assert response.status_code == 422 and response.json()["detail"] == {"created_by": "unknown field"}
+    assert not ImportJob.objects.exists()
