@@ -654,7 +654,13 @@ def normalize_submission(
         if not value and (target in seen):
             continue
         seen[target] = str(raw_name)
-        if target.startswith("custom."):
+        limit = TEXT_FIELDS.get(target)
+        if limit is not None:  # most fields: plain text, checked first
+            if len(value) > limit:
+                problem(target, f"is {len(value)} characters long; at most {limit} fit")
+            elif value:
+                sub.fields[target] = value
+        elif target.startswith("custom."):
             if len(value) > 1000:
                 problem(str(raw_name), f"is {len(value)} characters long; custom fields hold at most 1000")
             else:
@@ -698,11 +704,7 @@ def normalize_submission(
                 else:
                     sub.fields["consent_at"] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         else:
-            limit = TEXT_FIELDS[target]
-            if len(value) > limit:
-                problem(target, f"is {len(value)} characters long; at most {limit} fit")
-            elif value:
-                sub.fields[target] = value
+            raise AssertionError(f"resolve_field gave {target!r}, which no branch takes")
     if len(sub.custom) > MAX_CUSTOM_FIELDS:
         sub.errors["custom"] = (
             f"has {len(sub.custom)} custom fields; at most {MAX_CUSTOM_FIELDS} fit in one submission"
