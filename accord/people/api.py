@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import time
 from typing import Any
 
 from django.db.models import Q
@@ -135,8 +134,8 @@ class TeamOut(Schema):
     segment: str
     manager: str | None
     time_zone: str
-    work_start: time
-    work_end: time
+    work_start: str = Field(description="When the working day starts, HH:MM in the team's time zone.")
+    work_end: str = Field(description="When it ends, HH:MM in the team's time zone.")
     workdays: str = Field(description="ISO weekday digits: 1 = Monday ... 7 = Sunday.")
     members: list[str] = Field(description="Usernames of the active members.")
 
@@ -153,8 +152,8 @@ def list_teams(request: HttpRequest) -> list[dict[str, Any]]:
             "segment": t.segment,
             "manager": t.manager.username if t.manager else None,
             "time_zone": t.time_zone,
-            "work_start": t.work_start,
-            "work_end": t.work_end,
+            "work_start": t.work_start.strftime("%H:%M"),
+            "work_end": t.work_end.strftime("%H:%M"),
             "workdays": t.workdays,
             "members": sorted(m.username for m in t.members.all() if m.is_active),
         }
