@@ -197,6 +197,8 @@ class IntakeTouch:
     occurred_at: datetime
     utm: dict[str, str]
     source_id: int | None = None
+    campaign_ref: str = ""  # the row's Campaign_ID, as campaign_for_reference reads it
+    member_status: str = ""
 
 
 def touchpoints_record_from_intake_bulk(
@@ -204,8 +206,10 @@ def touchpoints_record_from_intake_bulk(
 ) -> int:
     """The bulk form of ``touchpoint_record_from_intake`` for imports: one campaign query, batched inserts.
 
-    Same rules as the single hook (campaign by utm_campaign in any case, kind from the activity, else
-    the intake channel). Repeats are skipped by the unique constraints. Returns how many rows were sent.
+    Same rules as the single hook (the campaign a row's Campaign_ID names, by external id, Accord id or
+    utm_campaign, with its member status, "Responded" by default; else the one its utm_campaign names, in
+    any case; kind from the activity, else the intake channel). Repeats are skipped by the unique
+    constraints. Returns how many rows were sent.
 
     No ``Touchpoint`` instance is built per row: rows go to the database as plain tuples, one
     statement per batch (SQLite ``INSERT OR IGNORE`` with ``executemany``; PostgreSQL ``COPY`` into a
@@ -221,6 +225,7 @@ def touchpoints_record_from_intake_bulk(
             "pk", "utm_campaign", "channel"
         )
     }
+    by_ref: dict[str, tuple[int, str]] | None = None  # loaded at the first row naming a Campaign_ID
     adapt = connection.ops.adapt_datetimefield_value
     stamp = adapt(timezone.now())  # created_at / updated_at, as auto_now(_add) would set them
     moments: dict[datetime, Any] = {}  # an import's touches share one moment: adapt it once
@@ -230,6 +235,21 @@ def touchpoints_record_from_intake_bulk(
     for item in items:
         utm = {k: (v or "").strip()[:200] for k, v in item.utm.items() if k in UTM_FIELDS}
         campaign_id, channel = campaigns.get(utm_key(utm.get("utm_campaign")), (None, None))
+        member_status = ""
+        if item.campaign_ref:
+            if by_ref is None:
+                by_ref = {}
+                for pk, external, channel_value in Campaign.objects.values_list(
+                    "pk", "external_id", "channel"
+                ):
+                    by_ref.setdefault(str(pk), (pk, str(channel_value)))
+                    if external:
+                        by_ref[external] = (pk, str(channel_value))
+            ref = item.campaign_ref.strip()
+            found = by_ref.get(ref) or campaigns.get(utm_key(ref))
+            if found is not None:
+                campaign_id, channel = found
+                member_status = (item.member_status or "Responded")[:60]
         kind = kinds.get((item.activity, item.channel))
         if kind is None:
             kind = kinds[(item.activity, item.channel)] = str(
@@ -254,6 +274,7 @@ def touchpoints_record_from_intake_bulk(
                 utm.get("utm_term", ""),
                 utm.get("utm_content", ""),
                 item.source_id,
+                member_status,
                 stamp,
                 stamp,
             )
@@ -278,6 +299,7 @@ _TOUCHPOINT_COLUMNS = (
     ("utm_term", "text"),
     ("utm_content", "text"),
     ("source_id", "bigint"),
+    ("member_status", "text"),
     ("created_at", "timestamptz"),
     ("updated_at", "timestamptz"),
 )

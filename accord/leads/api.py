@@ -204,23 +204,12 @@ def lead_out(lead: Lead, **extra: Any) -> dict[str, Any]:
 
 
 def routing_queue_name(lead: Lead) -> str | None:
-    """The queue a lead without an owner waits in, by name (routing's prefetch loads it)."""
+    """The queue a lead without an owner waits in, by name. Routing registers the prefetch that loads
+    it (``lead.routing_entry``, None for a lead never routed); every answer here prefetches first."""
     if lead.owner_id is not None:
         return None
-    entry = getattr(lead, "routing_entry", _NOT_LOADED)
-    if entry is _NOT_LOADED:
-        entry = next(iter(prefetch_and_get(lead)), None)
-    queue = getattr(entry, "queue", None)
+    queue = getattr(getattr(lead, "routing_entry", None), "queue", None)
     return queue.name if queue is not None else None
-
-
-_NOT_LOADED = object()
-
-
-def prefetch_and_get(lead: Lead) -> list[Any]:
-    prefetch_related_objects([lead], *lead_prefetches())
-    entry = getattr(lead, "routing_entry", None)
-    return [entry] if entry is not None else []
 
 
 def api_source(name: str | None) -> Source:

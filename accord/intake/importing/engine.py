@@ -934,6 +934,8 @@ class LeadImport:
                     occurred_at=self.now,
                     utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
                     source_id=source_id,
+                    campaign_ref=str(sub.fields.get("campaign_ref") or ""),
+                    member_status=str(sub.fields.get("member_status") or ""),
                 )
 
         new = [(pk, group) for (pk, _, _), (group, _, _, _) in zip(created, new_leads, strict=True)]

@@ -221,3 +221,24 @@ def test_a_full_form_encoded_hubspot_post_is_accepted_whole(source, client):
     (event,) = events_for(lead)
     assert {"hutk", "ipAddress"} <= set(event.payload["ignored_fields"])
     assert_nothing_lost(pairs, lead)
+
+
+def test_an_imported_row_with_a_campaign_id_joins_that_campaign_with_its_member_status(
+    db, tmp_path, settings
+):
+    from accord.intake.importing.engine import leads_import
+
+    settings.MEDIA_ROOT = tmp_path
+    campaign = Campaign.objects.create(name="Clinic webinar", external_id="7015e000000AbCdEFG")
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "Email,Campaign_ID,member_status\n"
+        "a@nordcare.example,7015e000000AbCdEFG,Attended\n"
+        "b@nordcare.example,7015e000000AbCdEFG,\n"
+        "c@nordcare.example,no-such-campaign,Sent\n"
+    )
+    summary = leads_import(path=path, source=None)
+    assert summary["created"] == 3
+    statuses = dict(Touchpoint.objects.filter(campaign=campaign).values_list("lead__email", "member_status"))
+    assert statuses == {"a@nordcare.example": "Attended", "b@nordcare.example": "Responded"}
+    assert Touchpoint.objects.get(lead__email="c@nordcare.example").campaign is None
