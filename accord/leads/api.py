@@ -600,11 +600,12 @@ def create_source(request: HttpRequest, payload: SourceIn) -> HttpResponse:
         raise AccessDenied("Only marketing and admins create intake sources.", status=403)
 
     def run() -> tuple[int, Any]:
-        source = source_create(name=payload.name, kind=payload.kind, success_url=payload.success_url)
-        if payload.allowed_redirect_hosts:
-            source.allowed_redirect_hosts = payload.allowed_redirect_hosts
-            source.full_clean()
-            source.save(update_fields=["allowed_redirect_hosts", "updated_at"])
+        source = source_create(
+            name=payload.name,
+            kind=payload.kind,
+            success_url=payload.success_url,
+            allowed_redirect_hosts=payload.allowed_redirect_hosts,
+        )
         return 201, SourceOut.model_validate(source_out(source, manager=True)).model_dump(mode="json")
 
     return idempotent_response(request, operation="source_create", body=payload.model_dump(), call=run)

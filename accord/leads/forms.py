@@ -72,6 +72,13 @@ class SourceForm(forms.Form):
         assume_scheme="https",
         help_text="Where a browser goes after a successful form post (optional).",
     )
+    allowed_redirect_hosts = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Hosts a form may return to",
+        help_text="Comma-separated, e.g. www.example.com: a form's retURL is followed only to these "
+        "(and the success URL's host), so no one can use this form to redirect elsewhere.",
+    )
 
 
 class LeadEditForm(forms.Form):

@@ -52,8 +52,11 @@ MERGE_FIELDS = (
 
 
 @transaction.atomic
-def source_create(*, name: str, kind: str = SourceKind.FORM, success_url: str = "") -> Source:
-    """A new intake source with its own public form key."""
+def source_create(
+    *, name: str, kind: str = SourceKind.FORM, success_url: str = "", allowed_redirect_hosts: str = ""
+) -> Source:
+    """A new intake source with its own public form key; ``allowed_redirect_hosts`` (comma-separated)
+    are the hosts a form's retURL may send the browser to."""
     name = name.strip()
     if not name:
         raise ApplicationError("A source needs a name.", detail={"name": "is required"})
@@ -64,7 +67,8 @@ def source_create(*, name: str, kind: str = SourceKind.FORM, success_url: str = 
         )
     if Source.objects.filter(name__iexact=name).exists():
         raise Conflict(f"A source named {name!r} already exists.", detail={"name": "taken"})
-    source = Source(name=name, kind=kind, success_url=success_url)
+    hosts = ", ".join(h.strip().lower() for h in allowed_redirect_hosts.split(",") if h.strip())
+    source = Source(name=name, kind=kind, success_url=success_url, allowed_redirect_hosts=hosts)
     source.full_clean()
     source.save()
     return source

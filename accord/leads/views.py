@@ -674,6 +674,7 @@ def source_list_page(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     kind=form.cleaned_data["kind"],
                     success_url=form.cleaned_data["success_url"] or "",
+                    allowed_redirect_hosts=form.cleaned_data["allowed_redirect_hosts"] or "",
                 )
             except ApplicationError as exc:
                 for name, problem in exc.detail.items():

@@ -144,3 +144,14 @@ def test_the_edit_page_says_what_is_wrong(personas, carol_lead, client_for):
     assert "not a whole number of employees" in response.content.decode()
     assert client_for(personas.bob).get(f"/leads/{carol_lead.pk}/edit").status_code == 403
     assert client_for(personas.charlie).get(f"/leads/{carol_lead.pk}/edit").status_code == 404
+
+
+def test_the_sources_page_sets_the_hosts_a_forms_retURL_may_return_to(personas, client_for):
+    from accord.leads.models import Source
+
+    response = client_for(personas.alice).post(
+        "/sources/",
+        {"name": "Website", "kind": "form", "allowed_redirect_hosts": "WWW.Acme.example, acme.example"},
+    )
+    assert response.status_code == 302
+    assert Source.objects.get(name="Website").redirect_hosts() == {"www.acme.example", "acme.example"}
