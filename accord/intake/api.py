@@ -86,11 +86,12 @@ def export_leads(request: HttpRequest, query: Query[LeadExportQuery]) -> HttpRes
 @router.get(
     "/exports/{what}",
     response={200: None, 404: ErrorOut},
-    summary="Accounts, deals, campaigns, cost lines or touches as CSV",
+    summary="Accounts, deals, campaigns, cost lines, touchpoints or logged touches as CSV",
     openapi_extra={"responses": {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def export_records(
-    request: HttpRequest, what: Literal["accounts", "deals", "campaigns", "cost-lines", "touches"]
+    request: HttpRequest,
+    what: Literal["accounts", "deals", "campaigns", "cost-lines", "touches", "logged-touches"],
 ) -> HttpResponse | StreamingHttpResponse:
     """What you may see of one kind of record, streamed and formula-escaped; logged as an export.
     The audit trail's export is at /audit/export.csv (admins and the heads)."""

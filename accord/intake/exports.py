@@ -1,4 +1,5 @@
-"""CSV exports of the records around leads: accounts, deals, campaigns, their cost lines and touches.
+"""CSV exports of the records around leads: accounts, deals, campaigns, their cost lines, touches
+(marketing's touchpoints) and logged touches (reps' calls, emails, meetings and notes).
 The lead list's export is the leads app's (``accord.leads.exports``); the audit trail has its own.
 
 Each export is a header and a generator of rows over the records the person may see (the access
@@ -150,6 +151,21 @@ def touch_rows(user: User) -> Iterator[list[Any]]:
         ]  # fmt: skip
 
 
+LOGGED_TOUCH_HEADER = ("lead_email", "kind", "outcome", "note", "occurred_at", "by", "channel")
+
+
+def logged_touch_rows(user: User) -> Iterator[list[Any]]:
+    """The calls, emails, meetings and notes reps logged, on the leads one sees."""
+    touches = (
+        access.touches_visible_to(user)
+        .select_related("lead", "user")
+        .order_by("occurred_at", "pk")
+        .iterator(chunk_size=CHUNK)
+    )
+    for t in touches:
+        yield [t.lead.email, t.kind, t.outcome, t.note, t.occurred_at, _username(t.user), t.channel]
+
+
 @dataclass(frozen=True)
 class RecordExport:
     """One kind of export: its file name, header and rows for a user."""
@@ -168,4 +184,7 @@ RECORD_EXPORTS: dict[str, RecordExport] = {
         "campaign-cost-lines.csv", "campaign cost lines", COST_LINE_HEADER, cost_line_rows
     ),
     "touches": RecordExport("touches.csv", "touches", TOUCH_HEADER, touch_rows),
+    "logged-touches": RecordExport(
+        "logged-touches.csv", "logged touches", LOGGED_TOUCH_HEADER, logged_touch_rows
+    ),
 }

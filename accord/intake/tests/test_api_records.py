@@ -192,3 +192,23 @@ def test_an_import_upload_refuses_form_fields_it_does_not_know(personas, api_cli
     )
     assert response.status_code == 422 and response.json()["detail"] == {"created_by": "unknown field"}
     assert not ImportJob.objects.exists()
+
+
+def test_every_record_export_answers_with_its_header_and_only_what_one_sees(personas, acme, client_for):
+    from accord.intake.exports import RECORD_EXPORTS
+    from accord.sla.models import Touch
+
+    bob_lead = Lead.objects.get(email="b@acme.example")
+    charlie_lead = Lead.objects.get(email="x@acme.example")
+    from django.utils import timezone
+
+    for lead, user in ((bob_lead, personas.bob), (charlie_lead, personas.charlie)):
+        Touch.objects.create(lead=lead, user=user, kind="call", note="Called", occurred_at=timezone.now())
+    for what, export in RECORD_EXPORTS.items():
+        response = client_for(personas.bob).get(f"/exports/{what}.csv")
+        assert response.status_code == 200, what
+        rows = list(csv.reader(io.StringIO(body(response).decode())))
+        assert tuple(rows[0]) == export.header, what
+    logged = body(client_for(personas.bob).get("/exports/logged-touches.csv")).decode()
+    assert "b@acme.example" in logged and "x@acme.example" not in logged
+    assert client_for(personas.bob).get("/exports/planets.csv").status_code == 404
