@@ -35,12 +35,14 @@ from accord.leads.api import router as leads_router
 from accord.notifications.api import router as notifications_router
 from accord.people.api import router as people_router
 from accord.people.models import ApiToken
+from accord.planning.api import router as planning_router
 from accord.privacy.api import router as privacy_router
 from accord.qualification.api import router as qualification_router
 from accord.reporting.api import router as reporting_router
 from accord.routing.api import router as routing_router
 from accord.sla.api import router as sla_router
 from accord.sla.external_api import router as external_review_router
+from accord.sla.follow_ups_api import router as tasks_router
 from accord.webhooks.api import router as webhooks_router
 
 # --- authentication -----------------------------------------------------------------------------------
@@ -144,10 +146,12 @@ api.add_router("", qualification_router)
 api.add_router("", routing_router)
 api.add_router("", sla_router)
 api.add_router("", external_review_router)
+api.add_router("", tasks_router)
 api.add_router("", notifications_router)
 api.add_router("", campaigns_router)
 api.add_router("", communications_router)
 api.add_router("", deals_router)
+api.add_router("", planning_router)
 api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)

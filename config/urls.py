@@ -18,10 +18,12 @@ urlpatterns = [
     path("", include("accord.notifications.urls")),
     path("", include("accord.campaigns.urls")),
     path("", include("accord.deals.urls")),
+    path("", include("accord.planning.urls")),
     path("", include("accord.reporting.urls")),
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),
     path("", include("accord.audit.urls")),
+    path("", include("accord.workday.urls")),
 ]
 
 # API and public-form errors answer JSON like the endpoints themselves; pages answer pages.

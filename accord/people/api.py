@@ -12,6 +12,7 @@ from pydantic import field_validator
 from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import NotFound
 from accord.people.access import signed_in_user
+from accord.people.calendar_feeds import calendar_feed_url
 from accord.people.models import Team, User
 from accord.people.profile import profile_extras_for
 
@@ -21,12 +22,16 @@ router = Router(tags=["people"])
 class MeOut(Schema):
     id: int
     username: str
+    name: str
     email: str
     first_name: str
     last_name: str
     roles: list[str]
     team: str | None
     manager: str | None
+    calendar_feed_url: str = Field(
+        description="Your iCalendar feed (tasks, SLA deadlines, meetings); secret."
+    )
     mail_in_address: str  # registered by the notifications app (accord.people.profile)
 
 
@@ -36,12 +41,14 @@ def me(request: HttpRequest) -> MeOut:
     return MeOut(
         id=user.pk,
         username=user.username,
+        name=str(user),
         email=user.email,
         first_name=user.first_name,
         last_name=user.last_name,
         roles=sorted(user.role_set),
         team=user.team.name if user.team else None,
         manager=user.manager.username if user.manager else None,
+        calendar_feed_url=calendar_feed_url(user=user),
         **profile_extras_for(user),
     )
 

@@ -78,6 +78,7 @@ def test_every_app_declares_its_periodic_work_in_ready():
             time(3, 0),
         ),
         ("nurture-recheck", "accord.sla.nurture.nurture_recheck_due_task", timedelta(days=1), time(4, 0)),
+        ("follow-up-reminders", "accord.sla.tasks.follow_ups_remind_due_task", timedelta(minutes=5), None),
         (
             "reporting-rollups-refresh",
             "accord.reporting.tasks.rollups_refresh_task",
@@ -114,6 +115,18 @@ def test_every_app_declares_its_periodic_work_in_ready():
             "accord.core.tasks.task_results_requeue_orphaned_task",
             timedelta(minutes=1),
             None,
+        ),
+        (
+            "planning-disagreements-escalate",
+            "accord.planning.tasks.disagreements_escalate_task",
+            timedelta(hours=1),
+            None,
+        ),
+        (
+            "planning-promises-remind",
+            "accord.planning.tasks.promises_remind_task",
+            timedelta(days=1),
+            time(7, 0),
         ),
     }
 

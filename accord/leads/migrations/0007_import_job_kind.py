@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('leads', '0005_lead_form_fields_and_custom_labels'),
+        ('leads', '0006_lead_form_fields_and_custom_labels'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_redundant_indexes'),
+        ('campaigns', '0004_campaign_launch_fields'),
     ]
 
     operations = [
