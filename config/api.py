@@ -31,6 +31,7 @@ from accord.core.errors import ApplicationError, ModelValidationError, applicati
 from accord.core.middleware import unavailable_response
 from accord.deals.api import router as deals_router
 from accord.enablement.api import router as enablement_router
+from accord.intake.api import router as intake_router
 from accord.intelligence.api import router as intelligence_router
 from accord.knowledge.api import router as knowledge_router
 from accord.leads.api import router as leads_router
@@ -161,6 +162,7 @@ api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)
 api.add_router("", audit_router)
+api.add_router("", intake_router)
 
 
 # --- errors: one format, {"message": ..., "detail": {...}} ------------------------------------------------

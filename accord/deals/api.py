@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut, offset_page
+from accord.core.errors import NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.deals.models import Deal, DealStage
@@ -18,7 +19,7 @@ from accord.deals.selectors import DealFilters, deal_get, deal_list
 from accord.deals.services import customer_stage_set, deal_lose, deal_stage_set, deal_win, lead_convert
 from accord.leads.models import Stage
 from accord.leads.selectors import lead_get
-from accord.people.access import signed_in_user
+from accord.people.access import accounts_visible_to, signed_in_user
 
 router = Router(tags=["deals"])
 
@@ -128,6 +129,24 @@ def list_deals(request: HttpRequest, query: Query[DealQuery]) -> dict[str, Any]:
         user=signed_in_user(request),
         filters=DealFilters(stage=query.stage or "", owner=query.owner or "", q=query.q or ""),
     )
+    return offset_page(qs, limit=query.limit, offset=query.offset, row=deal_out)
+
+
+class AccountDealsQuery(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
+@router.get(
+    "/accounts/{account_id}/deals",
+    response={200: DealListOut, 404: ErrorOut},
+    summary="The deals of an account that you may see",
+)
+def account_deals(request: HttpRequest, account_id: int, query: Query[AccountDealsQuery]) -> dict[str, Any]:
+    user = signed_in_user(request)
+    if not accounts_visible_to(user).filter(pk=account_id).exists():
+        raise NotFound("No such account.", detail={"account": account_id})
+    qs = deal_list(user=user, filters=DealFilters()).filter(account_id=account_id)
     return offset_page(qs, limit=query.limit, offset=query.offset, row=deal_out)
 
 

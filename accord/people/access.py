@@ -57,6 +57,11 @@ SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})
 SALES_FLOOR_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
 # Set a lead's lifecycle stage on any lead they see (marketing owns nurture and recycling).
 LEAD_STAGE_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
+# Edit the fields of any lead they see (marketing keeps the data clean across the funnel); others edit
+# the leads they may act on.
+LEAD_EDIT_ALL_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
+# Edit a lead's email and first-touch attribution (source as sent, UTM values): marketing and admins.
+LEAD_ATTRIBUTION_EDIT_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 # Work the duplicates queue and merge leads.
 MERGE_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
 # Reassign a lead they may act on to another rep.
@@ -127,7 +132,7 @@ DASHBOARD_ROLES: dict[str, frozenset[str]] = {
 # Whom the querysets answer: a signed-in user, or the anonymous one (who sees and may do nothing).
 Viewer = User | AnonymousUser
 
-Action = Literal["view", "act", "stage", "reassign", "convert", "merge"]
+Action = Literal["view", "act", "stage", "reassign", "convert", "merge", "edit"]
 
 
 # --- the relations -------------------------------------------------------------------------------------
@@ -265,6 +270,8 @@ def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
       assign the leads waiting in a queue.
     - ``stage`` (set the lifecycle stage by hand): as ``act``, plus marketing on every lead.
     - ``merge`` (the duplicates queue): marketing, the sales head and admins, on every lead.
+    - ``edit`` (change its fields): as ``act``, plus marketing on every lead. Which fields each role
+      may change is ``lead_editable_fields`` (leads.services).
     """
     visible = leads_visible_to(user)
     roles = _roles(user)
@@ -273,6 +280,8 @@ def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
     if action == "merge":
         return visible if roles & MERGE_ROLES else visible.none()
     if action == "stage" and roles & LEAD_STAGE_ROLES:
+        return visible
+    if action == "edit" and roles & LEAD_EDIT_ALL_ROLES:
         return visible
     if action == "convert" and not roles & CONVERT_ROLES:
         return visible.none()
@@ -296,6 +305,8 @@ LEAD_REFUSALS = {
     "stage": "Only marketing, the heads, admins, the lead's owner and the people who manage them may change "
     "its stage.",
     "merge": "Only marketing, the sales head and admins work the duplicates queue.",
+    "edit": "Only marketing, the heads, admins, the lead's owner and the people who manage them may edit this "
+    "lead.",
 }
 
 

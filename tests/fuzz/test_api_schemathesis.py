@@ -122,6 +122,12 @@ ID_READS = {
     "/api/v1/deals/{deal_id}": lambda w: w.deal.pk,
     "/api/v1/audit/{record_id}": lambda w: w.lead_change.pk,
     "/api/v1/reports/conversion-facts/{team_id}": lambda w: w.team_a.pk,
+    "/api/v1/accounts/{account_id}": lambda w: w.account.pk,
+    # Colleagues are read by everyone signed in (names, roles, team; no email addresses).
+    "/api/v1/users/{user_id}": None,
+    # Import jobs are the import desk's (marketing, admins): a manager gets a 403 for every one, owner or
+    # not (the access matrix checks who reads them).
+    "/api/v1/imports/{job_id}": None,
     # Qualification criteria and campaigns are organisation-wide configuration, readable by all.
     "/api/v1/criteria/{criteria_id}": None,
     "/api/v1/campaigns/{campaign_id}": None,
