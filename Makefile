@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-dev
 PYTEST_ARGS ?= -q -n 2
 TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/accord_test
 
-.PHONY: help venv run test test-any-day test-postgres faults chromium faketime lint mypy-baseline bench
+.PHONY: help venv run test test-any-day test-postgres faults chromium faketime lint mypy-baseline bench bench-check
 
 help:
 	@echo "make run            install, migrate, load demo data, serve on http://127.0.0.1:8000 with a worker"
@@ -18,7 +18,8 @@ help:
 	@echo "make test-postgres  the suite on PostgreSQL (TEST_DATABASE_URL=$(TEST_DATABASE_URL))"
 	@echo "make faults        fault tests: killed worker, database restart, full disk, webhook storm"
 	@echo "make lint           ruff check and format check, layers checked by import-linter"
-	@echo "make bench          run the benchmarks in benchmarks/"
+	@echo "make bench          every benchmark in benchmarks/ at small scale, in minutes (FULL=1: full scale)"
+	@echo "make bench-check    quick ratio check against benchmarks/ratios.json (fails on a 3x regression)"
 
 venv: $(STAMP)
 
@@ -84,10 +85,19 @@ lint: venv
 mypy-baseline: venv
 	-ACCORD_DEBUG=true $(BIN)/mypy accord config | $(BIN)/mypy-baseline sync --baseline-path mypy-baseline.txt
 
+# Every benchmarks/*_bench.py with --small (a few minutes in all); FULL=1 runs each at its full scale
+# (hours: 100k-row imports, 1M events). PostgreSQL at BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432).
+BENCH_SCALE := $(if $(FULL),,--small)
 bench: venv
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
 	@found=0; for script in benchmarks/*_bench.py; do \
 		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(BIN)/python "$$script" || exit 1; \
+		echo "== $$script $(BENCH_SCALE)"; $(BIN)/python "$$script" $(BENCH_SCALE) || exit 1; \
 	done; \
 	[ "$$found" = 1 ] || echo "No benchmarks yet: add benchmarks/<topic>_bench.py scripts."
+
+# Ratios measured within one run against benchmarks/ratios.json: fails only when one is more than
+# 3 times worse than its baseline, never on an absolute time (BENCH_CHECK_DB=postgresql to run there).
+BENCH_CHECK_DB ?= sqlite
+bench-check: venv
+	$(BIN)/python benchmarks/ratio_check.py --db $(BENCH_CHECK_DB)

@@ -525,7 +525,12 @@ def main() -> None:
         "--child", nargs=4, metavar=("DB_URL", "DATA", "DUCK_DIR", "PRELOADED"), help=argparse.SUPPRESS
     )
     parser.add_argument("--duck", metavar="DIR", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--small", action="store_true", help="a quick run: 5,000 leads, 50,000 events, one run"
+    )
     args = parser.parse_args()
+    if args.small:
+        args.leads, args.events, args.runs = 5_000, 50_000, 1
     if args.child:
         url, data, duck_dir, preloaded = args.child
         child(url, Path(data), args.runs, Path(duck_dir) if duck_dir != "-" else None, preloaded == "1")

@@ -598,7 +598,12 @@ def main() -> None:
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--tmp", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--small", action="store_true", help="a quick run: 5,000 rows, SQLite and PostgreSQL, one run each"
+    )
     args = parser.parse_args()
+    if args.small:
+        args.rows, args.db, args.runs = 5_000, "both", 1
     if args.child:
         child(args)
         return

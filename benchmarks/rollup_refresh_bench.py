@@ -195,7 +195,14 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--child", nargs=2, metavar=("DB_URL", "DATA"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--small",
+        action="store_true",
+        help="a quick run: 2,000 leads, 20,000 events, batches of 200 and 2,000",
+    )
     args = parser.parse_args()
+    if args.small:
+        args.leads, args.events, args.batches, args.shares = 2_000, 20_000, "200,2000", ""
     batches = [int(b) for b in args.batches.split(",") if b]
     shares = [float(s) for s in args.shares.split(",") if s]
     if args.child:
