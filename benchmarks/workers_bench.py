@@ -214,8 +214,7 @@ class _RqQueue:
         last = max(job.ended_at for job in jobs)
         kinds: dict[str, int] = {}
         for job in jobs:
-            # django-tasks-rq runs every task through one function; the task's path is its first argument.
-            name = str(job.args[0] if job.args else job.func_name).rsplit(".", 1)[-1]
+            name = str(job.func_name).rsplit(".", 1)[-1]  # the task's function
             kinds[name] = kinds.get(name, 0) + 1
         return len(jobs), (last - first).total_seconds(), kinds, failed
 
