@@ -221,6 +221,7 @@ def run_db(db: str, args: argparse.Namespace) -> dict:
             subprocess.run(
                 ["psql", PG_BASE + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False
             )
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _control_socket() -> list[str]:

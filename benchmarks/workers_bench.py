@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -340,6 +341,7 @@ def run_one(db: str, backend: str, args: argparse.Namespace) -> dict:
             import redis
 
             redis.Redis.from_url(f"{REDIS_BASE}/{redis_db}").flushdb()
+        shutil.rmtree(data_dir, ignore_errors=True)
     result.update(db=db, backend=backend)
     by_count: dict[int, list[dict]] = {}
     for run in result["runs"]:
