@@ -30,6 +30,7 @@ from accord.core.bodies import json_body_load
 from accord.core.errors import ApplicationError, ModelValidationError, application_error_from_validation
 from accord.core.middleware import unavailable_response
 from accord.deals.api import router as deals_router
+from accord.deals.pipeline_api import router as pipeline_router
 from accord.leads.api import router as leads_router
 from accord.notifications.api import router as notifications_router
 from accord.people.api import router as people_router
@@ -147,6 +148,7 @@ api.add_router("", notifications_router)
 api.add_router("", campaigns_router)
 api.add_router("", communications_router)
 api.add_router("", deals_router)
+api.add_router("", pipeline_router)
 api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)

@@ -211,6 +211,8 @@ TRACKED: tuple[Tracked, ...] = (
             "lost_reason",
         ),
     ),
+    Tracked("deals.DealLineItem", ("deal", "position", "product", "quantity", "unit_price")),
+    Tracked("deals.StageProbability", ("stage", "probability"), configuration=True),
 )
 
 # Never stored whatever a registry entry says: names that hold secrets anywhere in Accord.

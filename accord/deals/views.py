@@ -58,6 +58,7 @@ def deal_detail_page(request: HttpRequest, deal_id: int) -> HttpResponse:
         "deals/detail.html",
         {
             "deal": deal,
+            "line_items": list(deal.line_items.all()),
             "can_act": deal.is_open and can_act_on_deal(signed_in_user(request), deal),
             "win_form": WinForm(),
             "lose_form": LoseForm(),
