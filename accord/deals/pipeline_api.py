@@ -1,6 +1,5 @@
-"""API for opening and correcting deals (with products), the deal board, the weighted forecast and the
-stage probabilities. Moving a deal is ``POST /deals/{id}/stage`` (accord.deals.api), which the board's
-drag calls through the same service."""
+"""API for the pipeline: the deal board, the weighted forecast and the stage probabilities. Moving a deal
+is ``POST /deals/{id}/stage`` (accord.deals.api): the board's drag runs the same service and checks."""
 
 from __future__ import annotations
 
@@ -8,171 +7,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
 from accord.core.api_support import ErrorOut
-from accord.core.errors import ApplicationError
-from accord.core.idempotency import idempotent_response
-from accord.core.models import Channel
-from accord.deals.api import DealOut, deal_out
-from accord.deals.api import router as deals_router
-from accord.deals.edit_services import UNSET, deal_create, deal_update, stage_probability_set
-from accord.deals.models import Deal
+from accord.deals.edit_services import stage_probability_set
 from accord.deals.pipeline_selectors import deal_board, deal_forecast, stage_probabilities
-from accord.deals.selectors import deal_get
-from accord.leads.selectors import lead_get
 from accord.people.access import signed_in_user
-from accord.people.models import User
 
-# Creating and patching a deal share their paths with listing and reading one (``/deals``,
-# ``/deals/{id}``), so they are added to the deals router: one path, one view, several methods.
-# The pipeline reads have a router of their own, added in config/api.py.
 router = Router(tags=["pipeline"])
-
-
-class DealLineItemIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    product: str = Field(min_length=1, max_length=200)
-    quantity: Decimal = Field(Decimal("1"), gt=0)
-    unit_price: Decimal = Field(ge=0)
-
-
-class DealLineItemOut(Schema):
-    product: str
-    quantity: Decimal
-    unit_price: Decimal
-    total: Decimal
-
-
-class DealWithProductsOut(DealOut):
-    line_items: list[DealLineItemOut]
-
-
-class DealCreateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    contact: int = Field(description="The lead the deal is with (you must be able to act on it).")
-    amount: Decimal | None = Field(None, ge=0, description="Omit when giving line_items: their total.")
-    currency: str = "USD"
-    name: str | None = None
-    stage: str = Field("qualification", description="qualification, proposal or negotiation.")
-    expected_close: date | None = None
-    owner: str | None = Field(None, description="A username; defaults to you.")
-    line_items: list[DealLineItemIn] = Field(default_factory=list, max_length=100)
-
-
-class DealUpdateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str | None = None
-    amount: Decimal | None = Field(None, ge=0)
-    currency: str | None = None
-    stage: str | None = None
-    expected_close: date | None = Field(None, description="Send null to clear it.")
-    owner: str | None = Field(None, description="A username.")
-    line_items: list[DealLineItemIn] | None = Field(
-        None, max_length=100, description="Replaces every product; [] removes them."
-    )
-
-
-def _owner(username: str | None) -> User | None:
-    if not username:
-        return None
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise ApplicationError(f"There is no active user {username}.", detail={"owner": "unknown user"})
-    return user
-
-
-def deal_with_products_out(deal: Deal) -> dict[str, Any]:
-    return {
-        **deal_out(deal),
-        "line_items": [
-            {"product": i.product, "quantity": i.quantity, "unit_price": i.unit_price, "total": i.total}
-            for i in deal.line_items.all()
-        ],
-    }
-
-
-@deals_router.post(
-    "/deals",
-    response={
-        201: DealWithProductsOut,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Open a deal directly for a contact",
-)
-def create_deal(request: HttpRequest, payload: DealCreateIn) -> HttpResponse:
-    user = signed_in_user(request)
-    contact = lead_get(user=user, lead_id=payload.contact)
-
-    def run() -> tuple[int, Any]:
-        deal = deal_create(
-            user=user,
-            contact=contact,
-            amount=payload.amount,
-            currency=payload.currency,
-            name=payload.name,
-            stage=payload.stage,
-            expected_close=payload.expected_close,
-            owner=_owner(payload.owner),
-            line_items=[item.model_dump() for item in payload.line_items],
-            channel=Channel.API,
-        )
-        out = DealWithProductsOut.model_validate(deal_with_products_out(deal_get(user=user, deal_id=deal.pk)))
-        return 201, out.model_dump(mode="json")
-
-    return idempotent_response(
-        request, operation="deal_create", body=payload.model_dump(mode="json"), call=run
-    )
-
-
-@deals_router.patch(
-    "/deals/{deal_id}",
-    response={
-        200: DealWithProductsOut,
-        400: ErrorOut,
-        403: ErrorOut,
-        404: ErrorOut,
-        409: ErrorOut,
-        422: ErrorOut,
-    },
-    summary="Correct an open deal: name, amount, currency, stage, expected close, owner, products",
-)
-def update_deal(request: HttpRequest, deal_id: int, payload: DealUpdateIn) -> dict[str, Any]:
-    user = signed_in_user(request)
-    deal = deal_get(user=user, deal_id=deal_id)
-    given = payload.model_fields_set
-    deal_update(
-        deal=deal,
-        user=user,
-        name=payload.name,
-        amount=payload.amount,
-        currency=payload.currency,
-        stage=payload.stage,
-        expected_close=payload.expected_close if "expected_close" in given else UNSET,
-        owner=_owner(payload.owner) if "owner" in given else UNSET,
-        line_items=[i.model_dump() for i in payload.line_items] if payload.line_items is not None else None,
-        channel=Channel.API,
-    )
-    return deal_with_products_out(deal_get(user=user, deal_id=deal_id))
-
-
-@deals_router.get(
-    "/deals/{deal_id}/line-items",
-    response={200: list[DealLineItemOut], 404: ErrorOut},
-    summary="A deal's products",
-)
-def list_deal_line_items(request: HttpRequest, deal_id: int) -> list[dict[str, Any]]:
-    deal = deal_get(user=signed_in_user(request), deal_id=deal_id)
-    return list(deal_with_products_out(deal)["line_items"])
 
 
 class BoardCardOut(Schema):

@@ -101,8 +101,13 @@ def test_editing_a_deal_records_old_and_new_values_in_events_and_the_audit_trail
     assert (deal.amount, deal.stage, deal.name) == (Decimal("1500.00"), "negotiation", "Acme renewal")
     changes = Event.objects.get(type="deal.updated").payload["changes"]
     assert changes["amount"] == ["1000.00", "1500.00"] and changes["expected_close"] == [None, "2027-01-15"]
-    assert Event.objects.get(type="deal.stage_changed").payload == {"from": "qualification", "to": "negotiation"}
-    record = ChangeRecord.objects.filter(object_type="deals.deal", object_id=deal.pk, action="update").latest("id")
+    assert Event.objects.get(type="deal.stage_changed").payload == {
+        "from": "qualification",
+        "to": "negotiation",
+    }
+    record = ChangeRecord.objects.filter(object_type="deals.deal", object_id=deal.pk, action="update").latest(
+        "id"
+    )
     assert record.changes["amount"] == ["1000.00", "1500.00"] and record.changes["stage"][1] == "negotiation"
 
 

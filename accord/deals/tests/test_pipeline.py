@@ -7,9 +7,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-import time_machine
 
 from accord.campaigns.tests.factories import LeadFactory
 from accord.core.calendar import FiscalCalendar
@@ -45,7 +45,9 @@ def test_the_board_shows_open_deals_by_stage_with_counts_and_totals_for_whom_may
     board = deal_board(user=personas.bob)
     by_stage = {c.stage: c for c in board.columns}
     assert [c.stage for c in board.columns] == ["qualification", "proposal", "negotiation"]
-    assert by_stage["qualification"].count == 1 and by_stage["qualification"].totals == [("USD", Decimal("100"))]
+    assert by_stage["qualification"].count == 1 and by_stage["qualification"].totals == [
+        ("USD", Decimal("100"))
+    ]
     assert by_stage["proposal"].totals == [("EUR", Decimal("70")), ("USD", Decimal("50"))]
     assert by_stage["proposal"].weighted == [("EUR", Decimal("35.00")), ("USD", Decimal("25.00"))]
     assert len(board.movable) == 3
@@ -81,7 +83,9 @@ def test_moving_a_card_with_the_stage_select_and_with_the_drag_request(personas,
         f"/deals/{deal.pk}/move/", {"stage": "proposal"}, headers={"Accept": "application/json"}
     )
     assert refused.status_code == 403 and "owner" in refused.json()["message"]
-    assert client_for(personas.carol).post(f"/deals/{deal.pk}/move/", {"stage": "proposal"}).status_code == 404
+    assert (
+        client_for(personas.carol).post(f"/deals/{deal.pk}/move/", {"stage": "proposal"}).status_code == 404
+    )
     bad = client.post(f"/deals/{deal.pk}/move/", {"stage": "won"}, headers={"Accept": "application/json"})
     assert bad.status_code == 400
     offsite = client.post(f"/deals/{deal.pk}/move/", {"stage": "proposal", "next": "https://evil.example/"})
@@ -104,7 +108,9 @@ def test_the_forecast_weighs_each_deal_by_its_stage_per_quarter_and_owner(person
     stage_probability_set(user=personas.sam, stage="negotiation", probability=90)
     _deal(personas.bob, amount="1000", close=date(2026, 12, 20))  # 20 % -> 200, FY2027 Q3
     _deal(personas.bob, amount="1000", stage=DealStage.NEGOTIATION, close=date(2027, 2, 1))  # 900, Q4
-    _deal(personas.bob, amount="400", stage=DealStage.PROPOSAL, close=date(2026, 9, 30))  # 200, before this quarter
+    _deal(
+        personas.bob, amount="400", stage=DealStage.PROPOSAL, close=date(2026, 9, 30)
+    )  # 200, before this quarter
     _deal(personas.bob, amount="100", stage=DealStage.PROPOSAL)  # 50, no close date
     _deal(personas.bob, amount="9999", close=date(2029, 1, 1))  # beyond the horizon
     _deal(personas.charlie, amount="500", stage=DealStage.PROPOSAL, close=date(2027, 1, 10))  # 250, Q4
@@ -129,7 +135,9 @@ def test_the_forecast_page_and_api(personas, client_for, api_client_for):
     assert "Dec 2026" in html and "200.00 USD" in html
     body = api_client_for(personas.bob).get("/api/v1/pipeline/forecast?period=quarter").json()
     assert body["rows"][0]["owner_username"] == "bob"
-    assert body["rows"][0]["cells"] == [{"period": "FY2026 Q4", "amounts": [{"currency": "USD", "amount": "200.00"}]}]
+    assert body["rows"][0]["cells"] == [
+        {"period": "FY2026 Q4", "amounts": [{"currency": "USD", "amount": "200.00"}]}
+    ]
     board = api_client_for(personas.bob).get("/api/v1/pipeline/board").json()
     assert board["columns"][0]["cards"][0]["movable"] is True and board["columns"][0]["count"] == 1
 
@@ -169,7 +177,9 @@ def test_opening_and_editing_a_deal_in_the_api(personas, api_client_for):
     assert patched.status_code == 200, patched.content
     assert patched.json()["amount"] == "75.00" and patched.json()["expected_close"] is None
     assert patched.json()["line_items"] == []
-    unknown = client.patch(f"/api/v1/deals/{body['id']}", {"owner": "nobody"}, content_type="application/json")
+    unknown = client.patch(
+        f"/api/v1/deals/{body['id']}", {"owner": "nobody"}, content_type="application/json"
+    )
     assert unknown.status_code == 400 and "no active user" in unknown.json()["message"]
     assert client.get(f"/api/v1/deals/{body['id']}/line-items").json() == []
 
