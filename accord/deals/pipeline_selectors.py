@@ -179,11 +179,14 @@ def forecast_periods(*, period: str, today: date, calendar: FiscalCalendar) -> l
                 Period(f"{first:%Y-%m}", f"{first:%b %Y}", first, date.fromordinal(end.toordinal() - 1))
             )
             first = end
-    start = periods[0].first
-    assert start is not None
+    horizon_start = periods[0].first
+    assert horizon_start is not None
     return [
         Period(
-            "overdue", f"Before {start:%d %b %Y} (overdue)", None, date.fromordinal(start.toordinal() - 1)
+            "overdue",
+            f"Before {horizon_start:%d %b %Y} (overdue)",
+            None,
+            date.fromordinal(horizon_start.toordinal() - 1),
         ),
         *periods,
         Period("none", "No close date", None, None),

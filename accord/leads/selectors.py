@@ -23,6 +23,19 @@ def lead_get(*, user: User, lead_id: int) -> Lead:
     return lead
 
 
+def lead_survivor(*, user: User, lead_id: int) -> Lead | None:
+    """The lead that lead ``lead_id`` was merged into, if the user may see it; None otherwise (the old
+    address is then a 404 like any unknown lead). Merges are flattened (``lead_merge`` re-points
+    earlier aliases), so one hop reaches the survivor."""
+    survivor_id = (
+        Lead.objects.filter(pk=lead_id, merged_into__isnull=False).values_list("merged_into_id", flat=True).first()
+    )
+    if survivor_id is None:
+        return None
+    survivor: Lead | None = leads_visible_to(user).filter(pk=survivor_id).first()
+    return survivor
+
+
 @dataclass(frozen=True)
 class LeadFilters:
     email: str = ""

@@ -27,6 +27,7 @@ from accord.leads.selectors import (
     LeadFilters,
     lead_events,
     lead_get,
+    lead_survivor,
     lead_list,
     lead_stage_history,
 )
@@ -359,7 +360,13 @@ def _detail_context(
 
 @login_required
 def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = _lead_or_404(signed_in_user(request), lead_id)
+    user = signed_in_user(request)
+    survivor = lead_survivor(user=user, lead_id=lead_id)
+    if survivor is not None:
+        # A merged lead's old address leads to the lead it was merged into, for good (301).
+        messages.info(request, "That lead was merged into this one.")
+        return redirect(reverse("leads:detail", args=[survivor.pk]), permanent=True)
+    lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead))
 
 
