@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from accord.core.geography import country_code, region_code
+
 if TYPE_CHECKING:
     from accord.leads.models import Lead
     from accord.qualification.engine import Activity
 
 CUSTOM_PREFIX = "custom."
+# Fields holding a country (compared as ISO 3166-1 codes) and a region (ISO 3166-2 where recognised).
+COUNTRY_FIELDS = frozenset({"country", "account.country"})
+REGION_FIELDS = frozenset({"state"})
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,10 @@ def record_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | No
         else:
             record[name] = value if value not in (None, "") else None
     record["email_domain"] = email_domain(record["email"])
+    # "USA", "U.S." and "United States" are one country to the rules; unrecognised text is kept.
+    for name in COUNTRY_FIELDS:
+        record[name] = country_code(record[name]) or record[name]
+    record["state"] = region_code(record["state"], record["country"]) or record["state"]
     if isinstance(custom, Mapping):
         for key, value in custom.items():
             record[CUSTOM_PREFIX + str(key)] = custom_value(value)
