@@ -28,7 +28,9 @@ def lead_survivor(*, user: User, lead_id: int) -> Lead | None:
     address is then a 404 like any unknown lead). Merges are flattened (``lead_merge`` re-points
     earlier aliases), so one hop reaches the survivor."""
     survivor_id = (
-        Lead.objects.filter(pk=lead_id, merged_into__isnull=False).values_list("merged_into_id", flat=True).first()
+        Lead.objects.filter(pk=lead_id, merged_into__isnull=False)
+        .values_list("merged_into_id", flat=True)
+        .first()
     )
     if survivor_id is None:
         return None

@@ -27,9 +27,9 @@ from accord.leads.selectors import (
     LeadFilters,
     lead_events,
     lead_get,
-    lead_survivor,
     lead_list,
     lead_stage_history,
+    lead_survivor,
 )
 from accord.leads.services import (
     duplicate_dismiss,

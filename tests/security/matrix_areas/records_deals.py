@@ -49,6 +49,32 @@ def _forecast_owners(response: Any) -> str:
     return "".join(sorted(found, key="BCX?".index)) or "-"
 
 
+def _movers(w: Any) -> Any:
+    """The world's draft criteria, with one inquiry each of bob's, carol's and charlie's that it would
+    make an MQL (the world's own leads sit at SAL, where criteria no longer move a lead)."""
+    from django.core.cache import cache
+
+    from accord.campaigns.tests.factories import LeadFactory
+    from accord.leads.models import Lead
+
+    for owner, name in ((w.p.bob, "Bob-lead"), (w.p.carol, "Carol-lead"), (w.p.charlie, "Charlie-lead")):
+        email = f"{name.lower()}@movers.example"
+        if not Lead.objects.filter(email=email).exists():
+            LeadFactory(email=email, first_name=name, last_name="", owner=owner, stage="inquiry",
+                        title="VP Sales", company_size=500)  # fmt: skip
+            cache.clear()  # the preview is kept a minute; these leads are new to it
+    return w.criteria
+
+
+def _impact_examples(response: Any) -> str:
+    """Whose leads an impact preview names as examples."""
+    if response.status_code != 200:
+        return outcome(response)
+    text = response.content.decode()
+    names = {"Bob-lead": "B", "Carol-lead": "C", "Charlie-lead": "X"}
+    return "".join(letter for name, letter in names.items() if name in text) or "-"
+
+
 def _new_deal_form(w: Any) -> dict[str, str]:
     return {
         "contact": str(_lead(w.p.carol, "customer").pk), "amount": "1", "currency": "USD", "stage": "qualification",
@@ -104,6 +130,13 @@ MATRIX: dict[str, Check] = {
     "deal: set the stage probabilities on the page (sales head, admins)":
         Check("403   403   403  403   403  403   ok  403     403 ok",
               page_post(lambda w: "/deals/probabilities/", {"qualification": "20", "proposal": "45", "negotiation": "80"})),
+    # --- criteria: everyone signed in reads a draft and its impact (examples only from leads they see) ----
+    "criteria set: read a draft's impact preview on its page":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", page_get(lambda w: f"/criteria/{w.criteria.pk}/impact/")),
+    "criteria set: read a draft's impact preview in the API":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", api_get(lambda w: f"/api/v1/criteria/{w.criteria.pk}/impact")),
+    "criteria set: impact examples show only leads one sees (B bob's, C carol's, X charlie's)":
+        Check("BCX   BCX   BC   BC    BC   X     BCX X       BCX BCX", page_get(lambda w: f"/criteria/{_movers(w).pk}/impact/"), _impact_examples),
 }  # fmt: skip
 
 API_WRITE_ROWS: dict[str, str] = {
@@ -119,4 +152,4 @@ PAGE_WRITE_ROWS: dict[str, str] = {
     "deals:probabilities": "deal: set the stage probabilities on the page (sales head, admins)",
 }
 
-READ_ONLY_PAGES = {"deals:board", "deals:forecast"}
+READ_ONLY_PAGES = {"deals:board", "deals:forecast", "qualification:impact"}
