@@ -132,7 +132,7 @@ def _impact_world(personas):
 
 
 def test_the_impact_preview_counts_moves_each_way_with_examples_and_writes_nothing(personas):
-    draft, vp, director, analyst, working = _impact_world(personas)
+    draft, vp, _director, _analyst, working = _impact_world(personas)
     impact = criteria_impact(criteria_set=draft, user=personas.mona, as_of=NOW)
     assert (impact.evaluated, impact.stage_changed, impact.to_sales, impact.from_sales) == (4, 2, 1, 1)
     moves = {(m.from_stage, m.to_stage): m for m in impact.moves}
