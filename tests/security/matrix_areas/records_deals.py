@@ -75,6 +75,24 @@ def _impact_examples(response: Any) -> str:
     return "".join(letter for name, letter in names.items() if name in text) or "-"
 
 
+def _cost(w: Any) -> Any:
+    from datetime import date
+
+    from accord.campaigns.models import CostLine
+
+    return CostLine.objects.create(campaign=w.campaign, amount=Decimal("10"), currency=w.campaign.currency,
+                                   period_start=date(2026, 3, 1), period_end=date(2026, 3, 1))  # fmt: skip
+
+
+def _campaign_form(w: Any) -> dict[str, str]:
+    c = w.campaign
+    return {
+        "name": f"Spring {next(_seq)}", "channel": c.channel, "status": c.status, "owner": str(c.owner_id or ""),
+        "parent": "", "start_date": "", "end_date": "", "budget": str(c.budget), "currency": c.currency,
+        "utm_campaign": c.utm_campaign, "description": "",
+    }  # fmt: skip
+
+
 def _new_deal_form(w: Any) -> dict[str, str]:
     return {
         "contact": str(_lead(w.p.carol, "customer").pk), "amount": "1", "currency": "USD", "stage": "qualification",
@@ -137,12 +155,24 @@ MATRIX: dict[str, Check] = {
         Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", api_get(lambda w: f"/api/v1/criteria/{w.criteria.pk}/impact")),
     "criteria set: impact examples show only leads one sees (B bob's, C carol's, X charlie's)":
         Check("BCX   BCX   BC   BC    BC   X     BCX X       BCX BCX", page_get(lambda w: f"/criteria/{_movers(w).pk}/impact/"), _impact_examples),
+    # --- campaigns and their costs: marketing and admins correct them, everyone else reads -------------
+    "campaign: edit on its edit page (marketing, admins)":
+        Check("ok    ok    403  403   403  403   403 403     403 ok",
+              page_post(lambda w: f"/campaigns/{w.campaign.pk}/edit/", _campaign_form)),
+    "campaign: correct a cost on its page (marketing, admins)":
+        Check("ok    ok    403  403   403  403   403 403     403 ok",
+              page_post(lambda w: f"/campaigns/{w.campaign.pk}/costs/{_cost(w).pk}/edit/",
+                        {"amount": "12", "period_start": "2026-03-01", "note": "matrix"})),
+    "campaign: correct a cost in the API (marketing, admins)":
+        Check("ok    ok    403  403   403  403   403 403     403 ok",
+              api_send("patch", lambda w: f"/api/v1/campaigns/{w.campaign.pk}/costs/{_cost(w).pk}", {"amount": "13"})),
 }  # fmt: skip
 
 API_WRITE_ROWS: dict[str, str] = {
     "POST /api/v1/deals": "deal: open one for a fresh customer of carol's in the API (sales who act on the contact)",
     "PATCH /api/v1/deals/{deal_id}": "deal: edit a fresh deal of carol's in the API",
     "PUT /api/v1/pipeline/probabilities/{stage}": "deal: set a stage probability in the API (sales head, admins)",
+    "PATCH /api/v1/campaigns/{campaign_id}/costs/{line_id}": "campaign: correct a cost in the API (marketing, admins)",
 }
 
 PAGE_WRITE_ROWS: dict[str, str] = {
@@ -150,6 +180,8 @@ PAGE_WRITE_ROWS: dict[str, str] = {
     "deals:edit": "deal: edit a fresh deal of carol's on its edit page",
     "deals:move": "deal: move a fresh deal of charlie's on the board",
     "deals:probabilities": "deal: set the stage probabilities on the page (sales head, admins)",
+    "campaigns:edit": "campaign: edit on its edit page (marketing, admins)",
+    "campaigns:cost_edit": "campaign: correct a cost on its page (marketing, admins)",
 }
 
 READ_ONLY_PAGES = {"deals:board", "deals:forecast", "qualification:impact"}
