@@ -12,7 +12,7 @@ def test_the_heads_sign_off_a_change_after_reading_its_impact_preview(
 ):
     from accord.leads.models import Lead, Stage
     from accord.qualification.models import CriteriaSet, CriteriaStatus
-    from accord.qualification.services import criteria_draft_create, criteria_draft_update, criteria_rescore
+    from accord.qualification.services import criteria_draft_update, criteria_rescore
     from accord.qualification.tests.factories import criteria_with_rules, lead_create
 
     active = criteria_with_rules(
