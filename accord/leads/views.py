@@ -25,6 +25,7 @@ from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, Source
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
 from accord.leads.selectors import (
     LeadFilters,
+    duplicate_queue,
     lead_events,
     lead_get,
     lead_list,
@@ -441,8 +442,8 @@ def _open_pairs(user: User):
 @login_required
 def duplicate_queue_page(request: HttpRequest) -> HttpResponse:
     _require_merge_role(request)
-    page = Paginator(_open_pairs(signed_in_user(request)), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.object_list})
+    page = duplicate_queue(user=signed_in_user(request), after=(request.GET.get("after") or "")[:40])
+    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.pairs})
 
 
 def _compare_rows(left: Lead, right: Lead) -> list[dict[str, Any]]:

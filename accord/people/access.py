@@ -478,8 +478,18 @@ def import_jobs_actionable_by(user: Viewer) -> QuerySet[Any]:
 def duplicates_visible_to(user: Viewer) -> QuerySet[Any]:
     """Possible duplicates whose leads are both seen by someone who works the queue."""
     pairs = _all("leads.PossibleDuplicate")
-    if not _roles(user) & MERGE_ROLES:
+    roles = _roles(user)
+    if not roles & MERGE_ROLES:
         return pairs.none()
+    if roles & ALL_RECORDS_ROLES:
+        # Every live lead is visible to them: say so row by row (two joins per pair) rather than as
+        # "IN (every visible lead)" twice, so the queue reads its first page off an index and stops.
+        return pairs.filter(
+            lead__merged_into__isnull=True,
+            lead__trash__isnull=True,
+            other__merged_into__isnull=True,
+            other__trash__isnull=True,
+        )
     visible = leads_visible_to(user)
     return pairs.filter(lead__in=visible, other__in=visible)
 
