@@ -10,7 +10,7 @@ temporary directory; PostgreSQL ``accord_bench_dups_<pid>`` on BENCH_PG_URL, def
 postgresql://postgres@127.0.0.1:5432, dropped afterwards) is migrated and loaded with plain SQL:
 ``--leads`` leads, one open possible-duplicate pair per 50 leads and as many resolved ones, 1% of the
 leads merged away and 0.5% in the trash (pairs naming them must not show). Then, each ``--runs``
-times: the page ``/leads/duplicates/`` (first page and page 20) through Django's test client as a
+times: the page ``/leads/duplicates/`` (the first page, and the 20th by its keyset cursor) through Django's test client as a
 marketing user, and the bare query: the page's 50 pairs straight from the table by its index, with
 both leads' names (one SQL statement, no access rules, no template). Output: medians, the page's
 query count, and ratio = page / bare query.
@@ -64,7 +64,17 @@ def load(connection, leads: int, seed: int) -> dict[str, int]:
 
     rng = random.Random(seed)
     cols, defaults = _lead_columns(Lead)
-    explicit = ["id", "created_at", "updated_at", "stage", "email", "email_key", "first_name", "last_name", "company"]
+    explicit = [
+        "id",
+        "created_at",
+        "updated_at",
+        "stage",
+        "email",
+        "email_key",
+        "first_name",
+        "last_name",
+        "company",
+    ]
     fixed = [c for c in cols if c not in explicit]
     names = ["Ann", "Bob", "Cara", "Dev", "Eli", "Fay", "Gus", "Hal", "Ida", "Jo"]
     rows = []
@@ -148,7 +158,13 @@ def child(db_url: str, leads: int, runs: int, seed: int, profile: bool) -> None:
             c.fetchall()
         return time.perf_counter() - t
 
-    for url in ("/leads/duplicates/", "/leads/duplicates/?page=20"):
+    from accord.leads.selectors import duplicate_queue
+
+    after = ""
+    for _ in range(19):  # the cursor of the 20th page, as "Next" 19 times would give it
+        after = duplicate_queue(user=alice, after=after).next_after or after
+    later_url = f"/leads/duplicates/?after={after}"
+    for url in ("/leads/duplicates/", later_url):
         page(url)  # warm
     bare()
     if profile:
@@ -165,7 +181,7 @@ def child(db_url: str, leads: int, runs: int, seed: int, profile: bool) -> None:
     slowest = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[:3]
     reset_queries()
     first = [page("/leads/duplicates/") for _ in range(runs)]
-    later = [page("/leads/duplicates/?page=20") for _ in range(runs)]
+    later = [page(later_url) for _ in range(runs)]
     raw = [bare() for _ in range(runs)]
     result = {
         "db": connection.vendor,
@@ -176,7 +192,9 @@ def child(db_url: str, leads: int, runs: int, seed: int, profile: bool) -> None:
         "bare_ms": round(statistics.median(raw) * 1000, 2),
         "queries": len(ctx.captured_queries),
         "ratio": round(statistics.median(first) / statistics.median(raw), 1),
-        "slowest_queries": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:160]} for q in slowest],
+        "slowest_queries": [
+            {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:160]} for q in slowest
+        ],
     }
     print(json.dumps(result))
 
@@ -186,7 +204,9 @@ def _psql(base: str, sql: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--runs", type=int, default=9)

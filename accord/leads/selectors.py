@@ -57,8 +57,8 @@ def duplicate_queue(*, user: User, after: str = "") -> DuplicatePage:
     """Open possible duplicates the user works, most similar first (keyset pages: ``after`` is the last
     pair's "similarity-id"), in three queries whatever the size of the tables."""
     open_pairs = duplicates_visible_to(user).filter(status=DuplicateStatus.OPEN)
-    open_count = open_pairs[: DUPLICATES_COUNT_CAP + 1].count()
-    ordered = open_pairs.order_by("-similarity", "-id")
+    ordered = open_pairs.order_by("-similarity", "-id")  # the partial index duplicate_open_queue
+    open_count = ordered[: DUPLICATES_COUNT_CAP + 1].count()
     cursor = _cursor(after)
     if cursor is not None:
         similarity, pk = cursor
