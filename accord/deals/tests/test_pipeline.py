@@ -242,3 +242,12 @@ def test_the_forecast_runs_the_same_queries_whatever_the_number_of_deals(persona
     for i in range(20):
         _deal([personas.bob, personas.carol][i % 2], amount="10", close=date(2026, 12, 1 + i))
     assert queries() == few <= 4
+
+
+def test_a_customer_and_a_deal_link_to_a_new_deal_for_whom_may_open_one(personas, client_for):
+    customer = LeadFactory(stage=Stage.CUSTOMER, owner=personas.bob, company="Acme")
+    page = client_for(personas.bob).get(f"/leads/{customer.pk}/").content.decode()
+    assert f'href="/deals/new/?contact={customer.pk}"' in page
+    deal = _deal(personas.bob)
+    assert 'id="new-deal-for-contact"' in client_for(personas.bob).get(f"/deals/{deal.pk}/").content.decode()
+    assert 'id="new-deal-for-contact"' not in client_for(personas.eve).get(f"/deals/{deal.pk}/").content.decode()
