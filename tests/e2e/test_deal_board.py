@@ -60,3 +60,21 @@ def test_a_reader_cannot_drag_and_a_refused_move_goes_back(page, live_server, pe
     page.goto(f"{live_server.url}/deals/board/")
     assert page.locator(f"#deal-card-{deal.pk}").get_attribute("draggable") is None
     assert page.locator(f"#move-{deal.pk}").count() == 0
+
+
+def test_the_pipeline_pages_fit_a_phone(browser, live_server, personas, sign_in):
+    from datetime import date
+
+    deal = _deal(personas.bob, "Acme seats for the whole northern region", "1200")
+    deal.expected_close = date.today()
+    deal.save()
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        sign_in(page, personas.bob, personas.password)
+        for path in ("/deals/board/", "/deals/forecast/", f"/deals/{deal.pk}/edit/", "/deals/probabilities/"):
+            page.goto(f"{live_server.url}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width}px wide"
+    finally:
+        context.close()
