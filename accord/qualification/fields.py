@@ -142,6 +142,18 @@ def custom_value(value: Any) -> str | None:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def country_value(value: Any) -> Any:
+    """A country as the rules compare it: its ISO 3166-1 code when recognised, else as written."""
+    return (country_code(value) or value) if isinstance(value, str) else value
+
+
+def region_value(value: Any, country: Any) -> Any:
+    """A region (state, province) as the rules compare it: its ISO 3166-2 code when recognised."""
+    if not isinstance(value, str):
+        return value
+    return region_code(value, country if isinstance(country, str) else None) or value
+
+
 def record_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | None) -> dict[str, Any]:
     """A record from lead column values (keys as in LEAD_COLUMNS' values) and the custom dict."""
     record: dict[str, Any] = {}
@@ -154,8 +166,8 @@ def record_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | No
     record["email_domain"] = email_domain(record["email"])
     # "USA", "U.S." and "United States" are one country to the rules; unrecognised text is kept.
     for name in COUNTRY_FIELDS:
-        record[name] = country_code(record[name]) or record[name]
-    record["state"] = region_code(record["state"], record["country"]) or record["state"]
+        record[name] = country_value(record[name])
+    record["state"] = region_value(record["state"], record["country"])
     if isinstance(custom, Mapping):
         for key, value in custom.items():
             record[CUSTOM_PREFIX + str(key)] = custom_value(value)
