@@ -282,6 +282,8 @@ TRACKED: tuple[Tracked, ...] = (
             "published_version",
         ),
     ),
+    Tracked("deals.DealLineItem", ("deal", "position", "product", "quantity", "unit_price")),
+    Tracked("deals.StageProbability", ("stage", "probability"), configuration=True),
 )
 
 # Never stored whatever a registry entry says: names that hold secrets anywhere in Accord.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseRedirectBase
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
@@ -19,7 +22,7 @@ from accord.leads.doors import lead_intake
 from accord.leads.models import Account, AccountDomain, Lead, Source, SourceKind, Stage
 from accord.leads.normalize import normalize_domain, resolve_field
 from accord.leads.registry import lead_prefetches
-from accord.leads.selectors import LeadFilters, lead_events, lead_get, lead_list
+from accord.leads.selectors import LeadFilters, lead_events, lead_get, lead_list, lead_survivor
 from accord.leads.services import LEAD_EDITABLE_FIELDS, lead_fields_edit, source_create
 from accord.leads.views import event_story
 from accord.people import access
@@ -310,9 +313,39 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     return offset_page(qs, limit=query.limit, offset=query.offset, row=lead_out)
 
 
-@router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
-def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
-    lead = lead_get(user=signed_in_user(request), lead_id=lead_id)
+class PermanentRedirectJson(HttpResponseRedirectBase):
+    """308 Permanent Redirect (the method is kept) with a JSON body saying where the record went."""
+
+    status_code = 308
+
+
+class LeadMergedOut(Schema):
+    message: str
+    detail: dict[str, Any] = Field(description="merged_into: the surviving lead's id; url: its address.")
+
+
+@router.get(
+    "/leads/{lead_id}",
+    response={200: LeadOut, 308: LeadMergedOut, 404: ErrorOut},
+    summary="One lead (a merged lead's address answers 308 to the lead it was merged into)",
+    description=(
+        "A lead merged into another answers `308 Permanent Redirect` with `Location` set to the surviving "
+        "lead's address and a JSON body naming it (`detail.merged_into`, `detail.url`): clients that follow "
+        "redirects get the survivor, the others read where it went. The survivor must be visible to the "
+        "caller; otherwise the answer is 404, as for any lead they may not see."
+    ),
+)
+def get_lead(request: HttpRequest, lead_id: int) -> Any:
+    user = signed_in_user(request)
+    survivor = lead_survivor(user=user, lead_id=lead_id)
+    if survivor is not None:
+        url = reverse("api:get_lead", kwargs={"lead_id": survivor.pk})
+        body = {
+            "message": f"Lead {lead_id} was merged into lead {survivor.pk}.",
+            "detail": {"merged_into": survivor.pk, "url": url},
+        }
+        return PermanentRedirectJson(url, content=json.dumps(body), content_type="application/json")
+    lead = lead_get(user=user, lead_id=lead_id)
     prefetch_related_objects([lead], *lead_prefetches())
     return lead_out(lead)
 

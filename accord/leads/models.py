@@ -294,6 +294,12 @@ class PossibleDuplicate(BaseModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["lead", "other"], name="duplicate_pair_unique")]
+        indexes = [
+            # The duplicates queue: open pairs, most similar first, read a page at a time.
+            models.Index(
+                fields=["-similarity", "-id"], condition=models.Q(status="open"), name="duplicate_open_queue"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id} ~ {self.other_id} ({self.reason})"

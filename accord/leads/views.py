@@ -29,10 +29,12 @@ from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_pro
 from accord.leads.registry import TimelineStory, lead_panels, timeline_stories_for
 from accord.leads.selectors import (
     LeadFilters,
+    duplicate_queue,
     lead_events,
     lead_get,
     lead_list,
     lead_stage_history,
+    lead_survivor,
 )
 from accord.leads.services import (
     duplicate_dismiss,
@@ -452,7 +454,13 @@ def custom_fields_labelled(custom: dict[str, Any]) -> list[tuple[str, Any]]:
 
 @login_required
 def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = _lead_or_404(signed_in_user(request), lead_id)
+    user = signed_in_user(request)
+    survivor = lead_survivor(user=user, lead_id=lead_id)
+    if survivor is not None:
+        # A merged lead's old address leads to the lead it was merged into, for good (301).
+        messages.info(request, "That lead was merged into this one.")
+        return redirect(reverse("leads:detail", args=[survivor.pk]), permanent=True)
+    lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead))
 
 
@@ -577,8 +585,8 @@ def _open_pairs(user: User):
 @login_required
 def duplicate_queue_page(request: HttpRequest) -> HttpResponse:
     _require_merge_role(request)
-    page = Paginator(_open_pairs(signed_in_user(request)), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.object_list})
+    page = duplicate_queue(user=signed_in_user(request), after=(request.GET.get("after") or "")[:40])
+    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.pairs})
 
 
 def _compare_rows(left: Lead, right: Lead) -> list[dict[str, Any]]:
