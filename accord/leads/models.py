@@ -129,11 +129,13 @@ class AccountNameKey(models.Model):
         from accord.leads.normalize import company_block_keys
 
         if replace:
-            cls.objects.filter(account_id__in=[pk for pk, _ in accounts]).delete()
+            AccountNameKey.objects.filter(account_id__in=[pk for pk, _ in accounts]).delete()
         rows = [
-            cls(account_id=pk, key=key) for pk, name_key in accounts for key in company_block_keys(name_key)
+            AccountNameKey(account_id=pk, key=key)
+            for pk, name_key in accounts
+            for key in company_block_keys(name_key)
         ]
-        cls.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        AccountNameKey.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
 class AccountDomain(models.Model):
