@@ -134,3 +134,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"worker {self.worker_id} on {self.hostname} (pid {self.pid}), seen {self.seen_at:%H:%M:%S}"
+
+
+class FullTextDocument(models.Model):
+    """One searchable record of any app: its type, its id in that app, and the text to search.
+
+    The search index itself lives beside this table and is made by the migration for each engine: a
+    generated ``tsvector`` column with a GIN index on PostgreSQL, an external-content FTS5 table kept in
+    step by triggers on SQLite. ``accord.core.fulltext`` is the only code that reads or writes it.
+    """
+
+    doc_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    title = models.TextField(blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    extra = models.TextField(blank=True, default="", help_text="More words to match, weighted lowest.")
+    indexed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["doc_type", "object_id"], name="fulltext_type_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type} {self.object_id}: {self.title[:40]}"
