@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "accord.webhooks",
     "accord.privacy",
     "accord.audit",
+    "accord.records",
     "accord.demo",  # the top layer: the demo uses every app listed above
 ]
 

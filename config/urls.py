@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),
     path("", include("accord.audit.urls")),
+    path("", include("accord.records.urls")),
 ]
 
 # API and public-form errors answer JSON like the endpoints themselves; pages answer pages.

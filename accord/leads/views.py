@@ -12,17 +12,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
-from accord.core.models import Channel, Event
+from accord.core.listing import ListDefinition, capped_counts, page_of, page_query
+from accord.core.models import Channel, Event, SavedView
 from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
 from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
+from accord.leads.listing import LEAD_LIST
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
+from accord.leads.registry import lead_list_extras
 from accord.leads.selectors import (
     LeadFilters,
     lead_events,
@@ -92,9 +95,57 @@ def can_merge(user: User) -> bool:
 # --- list --------------------------------------------------------------------------------------------
 
 
+STAGE_COUNT_CAP = 1000
+
+
+def list_context(
+    request: HttpRequest, definition: ListDefinition, *, base_query: str = ""
+) -> dict[str, Any]:
+    """The parts of a record list page every list shares: the parsed query, chosen columns, sort links,
+    the conditions in words and the saved views offered (the person's own and the shared ones)."""
+    user = signed_in_user(request)
+    cols, sort, conditions = page_query(request.GET)
+    query = definition.parse(cols=cols, sort=sort, conditions=conditions)
+    keep = request.GET.copy()
+    for name in ("sort", "page"):
+        keep.pop(name, None)
+    columns = [c for c in (definition.column(key) for key in query.columns) if c is not None]
+    headers = []
+    for column in columns:
+        header: dict[str, Any] = {"column": column, "url": "", "state": ""}
+        if column.sort is not None:
+            params = keep.copy()
+            params["sort"] = column.key if query.sort != column.key else f"-{column.key}"
+            header["url"] = "?" + params.urlencode()
+            header["state"] = {column.key: "asc", f"-{column.key}": "desc"}.get(query.sort, "")
+        headers.append(header)
+    views = SavedView.objects.filter(list_name=definition.name).filter(Q(owner=user) | Q(shared=True))
+    current = request.GET.copy()
+    current.pop("page", None)
+    current.pop("view", None)
+    return {
+        "definition": definition,
+        "list_query": query,
+        "columns": columns,
+        "column_headers": headers,
+        "column_keys": set(query.columns),
+        "all_columns": definition.columns,
+        "conditions": [
+            {"condition": c, "words": definition.describe(c)} for c in query.conditions
+        ],
+        "filter_fields": definition.filters,
+        "operators": definition.operator_choices(),
+        "saved_views": list(views.select_related("owner")),
+        "current_view": request.GET.get("view", ""),
+        "current_query": current.urlencode(),
+        "query_errors": query.errors,
+    }
+
+
 @login_required
 def lead_list_page(request: HttpRequest) -> HttpResponse:
-    """The marketing intake view: recent leads, filters, counts per stage, 50 a page."""
+    """The lead list: chosen columns, sorts, filters on any field (custom ones too), saved views, counts
+    that stop at a thousand, 50 rows a page with a capped offset, and bulk actions."""
     user = signed_in_user(request)
     owner_rows = (
         User.objects.filter(roles__role__in=[Role.SALES_REP, Role.SALES_MANAGER], is_active=True)
@@ -102,42 +153,59 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
         .order_by("username")
         .values_list("username", "first_name", "last_name")
     )
+    owner_names = [(u, f"{first} {last}".strip() or u) for u, first, last in owner_rows]
     form = LeadFilterForm(
         request.GET or None,
         source_names=list(Source.objects.order_by("name").values_list("name", flat=True)),
-        owner_names=[(u, f"{first} {last}".strip() or u) for u, first, last in owner_rows],
+        owner_names=owner_names,
     )
     filters = form.filters() if form.is_bound else LeadFilters()
-    leads = lead_list(user=user, filters=filters)
-    # Counts per stage for the same filters without the stage itself, so each count is a link.
-    unstaged = lead_list(
-        user=user,
-        filters=LeadFilters(
-            source=filters.source, owner=filters.owner, q=filters.q, import_job=filters.import_job
+    context = list_context(request, LEAD_LIST)
+    list_query = context["list_query"]
+    leads = LEAD_LIST.apply(lead_list(user=user, filters=filters), list_query, user=user)
+    # Counts per stage for the same filters without the stage itself, so each count is a link; each
+    # stops at STAGE_COUNT_CAP rows (an index range, not a scan of the table).
+    unstaged = LEAD_LIST.apply(
+        lead_list(
+            user=user,
+            filters=LeadFilters(
+                source=filters.source, owner=filters.owner, q=filters.q, import_job=filters.import_job
+            ),
         ),
+        list_query,
+        user=user,
     )
-    counted = dict(unstaged.order_by().values_list("stage").annotate(n=Count("id")))
+    counts = capped_counts(
+        {"": unstaged, **{value: unstaged.filter(stage=value) for value in Stage.values}}, STAGE_COUNT_CAP
+    )
     stage_counts = [
-        {"stage": value, "label": label, "count": counted.get(value, 0), "active": filters.stage == value}
+        {"stage": value, "label": label, "count": counts[value], "active": filters.stage == value}
         for value, label in Stage.choices
-        if counted.get(value) or filters.stage == value
+        if counts[value].n or filters.stage == value
     ]
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    total = counts[""]
+    page = page_of(leads, number=request.GET.get("page"), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "leads": page.object_list,
-        "stage_counts": stage_counts,
-        "total": sum(counted.values()),
-        "filters": filters,
-        "import_job": (
-            ImportJob.objects.filter(pk=filters.import_job).first() if filters.import_job else None
-        ),
-        "query": query.urlencode(),
-        "query_without_stage": _without(request, "stage", "page"),
-    }
+    context.update(
+        {
+            "form": form,
+            "page": page,
+            "leads": page.rows,
+            "stage_counts": stage_counts,
+            "total": total,
+            "count_cap": STAGE_COUNT_CAP,
+            "filters": filters,
+            "owner_names": owner_names,
+            "stage_choices": Stage.choices,
+            "import_job": (
+                ImportJob.objects.filter(pk=filters.import_job).first() if filters.import_job else None
+            ),
+            "query": query.urlencode(),
+            "query_without_stage": _without(request, "stage", "page"),
+            **lead_list_extras(user),
+        }
+    )
     template = (
         "leads/_lead_table.html"
         if getattr(request, "htmx", False) and not request.htmx.boosted
