@@ -217,11 +217,15 @@ class ListDefinition:
 
     # --- applying it ---------------------------------------------------------------------------------
 
-    def apply(self, queryset: QuerySet[Any], query: ListQuery, *, user: Any) -> QuerySet[Any]:
-        """``queryset`` (already narrowed by the access layer) filtered and ordered as asked."""
+    def filter(self, queryset: QuerySet[Any], query: ListQuery, *, user: Any) -> QuerySet[Any]:
+        """``queryset`` (already narrowed by the access layer) with the query's conditions, order kept."""
         for condition in query.conditions:
             queryset = queryset.filter(self._q(condition, user))
-        return queryset.order_by(*self.ordering(query.sort))
+        return queryset
+
+    def apply(self, queryset: QuerySet[Any], query: ListQuery, *, user: Any) -> QuerySet[Any]:
+        """``queryset`` (already narrowed by the access layer) filtered and ordered as asked."""
+        return self.filter(queryset, query, user=user).order_by(*self.ordering(query.sort))
 
     def ordering(self, sort: str) -> list[Any]:
         if not sort:
