@@ -207,7 +207,7 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
         }
     )
     template = (
-        "leads/_lead_table.html"
+        "leads/_lead_results.html"
         if getattr(request, "htmx", False) and not request.htmx.boosted
         else ("leads/list.html")
     )

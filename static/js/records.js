@@ -9,6 +9,9 @@
     if (counter) { counter.textContent = String(checked); }
     var all = form.querySelector("[data-select-all]");
     if (all) { all.checked = boxes.length > 0 && checked === boxes.length; }
+    // The bar appears once something is selected (the rows keep the screen until then).
+    var bar = form.querySelector(".bulk-bar");
+    if (bar) { bar.hidden = checked === 0; }
     var action = form.querySelector("select[name=action]");
     form.querySelectorAll("[data-for-action]").forEach(function (el) {
       el.hidden = !action || el.getAttribute("data-for-action") !== action.value;
