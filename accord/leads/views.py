@@ -16,10 +16,15 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
-from accord.core.listing import ListDefinition, capped_counts, page_of, page_query
+from accord.core.listing import Column, ListDefinition, capped_counts, page_of, page_query
 from accord.core.models import Channel, Event, SavedView
 from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
 from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
@@ -98,6 +103,98 @@ def can_merge(user: User) -> bool:
 STAGE_COUNT_CAP = 1000
 
 
+def _options(choices: list[tuple[str, str]], selected: str) -> SafeString:
+    """<option>s for a select, built once in Python (the filter rows repeat them)."""
+    return format_html_join(
+        "",
+        "<option value=\"{}\"{}>{}</option>",
+        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in choices),
+    )
+
+DASH = mark_safe('<span class="muted">—</span>')
+
+
+def _person_name(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def lead_cells(lead: Lead, columns: list[Column], shown: set[str]) -> list[SafeString]:
+    """One row of the lead list as table cells, built in Python (a template's if-chain per cell costs
+    more than the page's queries)."""
+    cells: list[SafeString] = []
+    for column in columns:
+        key = column.key
+        if key == "name":
+            title = (
+                format_html(' <span class="muted small">· {}</span>', Truncator(lead.title).chars(40))
+                if lead.title and "title" not in shown
+                else ""
+            )
+            cell = format_html(
+                '<td class="cell-name"><a href="{}">{}</a>{}</td>',
+                reverse("leads:detail", args=[lead.pk]),
+                lead.full_name or "(no name)",
+                title,
+            )
+        elif key == "email":
+            cell = format_html('<td class="cell-clip" title="{}">{}</td>', lead.email, lead.email)
+        elif key == "company":
+            account = lead.account.name if lead.account_id and lead.account else ""
+            extra = (
+                format_html(' <span class="muted small">· Account: {}</span>', account)
+                if account and account != lead.company
+                else ""
+            )
+            cell = format_html(
+                '<td class="cell-clip" title="{}">{}{}</td>',
+                f"{lead.company}{' · Account: ' + account if account else ''}",
+                lead.company or "—",
+                extra,
+            )
+        elif key == "source":
+            cell = format_html('<td class="cell-clip">{}</td>', lead.source.name if lead.source_id else "—")
+        elif key == "stage":
+            cell = format_html(
+                '<td><span class="badge badge-{}">{}</span></td>', lead.stage, STAGE_LABELS.get(lead.stage, "")
+            )
+        elif key == "stage_since":
+            cell = format_html(
+                '<td class="small muted">{}</td>',
+                date_format(localtime(lead.stage_changed_at), "SHORT_DATETIME_FORMAT") if lead.stage_changed_at else "—",
+            )
+        elif key == "score":
+            cell = format_html('<td class="num">{}</td>', lead.score)
+        elif key == "company_size":
+            cell = format_html('<td class="num">{}</td>', "—" if lead.company_size is None else lead.company_size)
+        elif key == "owner":
+            cell = (
+                format_html('<td class="cell-clip">{}</td>', _person_name(lead.owner))
+                if lead.owner_id
+                else mark_safe('<td class="cell-clip"><span class="muted">Unassigned</span></td>')
+            )
+        elif key == "why":
+            cell = (
+                format_html(
+                    '<td class="why"><details class="why-pop"><summary title="{}">Why</summary>'
+                    '<div class="why-panel small">{}</div></details></td>',
+                    lead.explanation,
+                    lead.explanation,
+                )
+                if lead.explanation
+                else format_html('<td class="why">{}</td>', DASH)
+            )
+        elif key == "received":
+            at = localtime(lead.created_at)
+            cell = format_html(
+                '<td class="small muted" title="{}">{}</td>', at.isoformat(), date_format(at, "SHORT_DATETIME_FORMAT")
+            )
+        else:  # title, country, industry: the field as it is
+            cell = format_html('<td class="cell-clip">{}</td>', getattr(lead, key, "") or "—")
+        cells.append(cell)
+    return cells
+
+
+
 def list_context(
     request: HttpRequest, definition: ListDefinition, *, base_query: str = ""
 ) -> dict[str, Any]:
@@ -120,6 +217,10 @@ def list_context(
             header["state"] = {column.key: "asc", f"-{column.key}": "desc"}.get(query.sort, "")
         headers.append(header)
     views = SavedView.objects.filter(list_name=definition.name).filter(Q(owner=user) | Q(shared=True))
+    field_choices: list[tuple[str, str]] = [(f.key, f.label) for f in definition.filters]
+    if definition.custom_json:
+        field_choices.append(("custom", "Custom field…"))
+    operator_choices = definition.operator_choices()
     current = request.GET.copy()
     current.pop("page", None)
     current.pop("view", None)
@@ -131,8 +232,20 @@ def list_context(
         "column_keys": set(query.columns),
         "all_columns": definition.columns,
         "conditions": [
-            {"condition": c, "words": definition.describe(c)} for c in query.conditions
+            {
+                "condition": c,
+                "words": definition.describe(c),
+                "custom_name": c.field.removeprefix("custom.") if c.field.startswith("custom.") else "",
+                "field_options": _options(
+                    [("", "(remove this filter)"), *field_choices],
+                    "custom" if c.field.startswith("custom.") else c.field,
+                ),
+                "operator_options": _options(operator_choices, c.op),
+            }
+            for c in query.conditions
         ],
+        "new_field_options": _options([("", "Add a filter…"), *field_choices], ""),
+        "new_operator_options": _options(operator_choices, ""),
         "filter_fields": definition.filters,
         "operators": definition.operator_choices(),
         "saved_views": list(views.select_related("owner")),
@@ -192,6 +305,10 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "leads": page.rows,
+            "rows": [
+                {"lead": lead, "cells": lead_cells(lead, context["columns"], context["column_keys"])}
+                for lead in page.rows
+            ],
             "stage_counts": stage_counts,
             "total": total,
             "count_cap": STAGE_COUNT_CAP,
