@@ -35,6 +35,7 @@ from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
 from accord.leads.submissions import channel_of_source
+from accord.demo.records import records_demo_create
 from accord.people.models import Role, Team, TeamHoliday, TeamKind, User
 from accord.people.services import user_create
 from accord.qualification.services import criteria_draft_create, criteria_draft_update, criteria_sign_off
@@ -363,6 +364,7 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
         _communications_create(rng, now, users)
+        records_demo_create(users)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)

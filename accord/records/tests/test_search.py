@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -66,3 +68,16 @@ def test_as_you_type_answers_a_fragment_and_a_full_page_otherwise(personas, worl
 
 def test_search_asks_anonymous_visitors_to_sign_in(client):
     assert client.get(reverse("records:search"), {"q": "acme"}).status_code == 302
+
+
+def test_accounts_written_in_bulk_are_found_after_a_reindex(personas):
+    from django.core.management import call_command
+
+    from accord.leads.models import Account
+
+    Account.objects.bulk_create([Account(name="Umbrella Labs", name_key="umbrella labs")])  # no save signal
+    assert global_search(user=personas.alice, term="umbrella") == []
+    out = io.StringIO()
+    call_command("search_reindex", stdout=out)
+    assert "1 accounts" in out.getvalue()
+    assert kinds_and_titles(global_search(user=personas.alice, term="umbrella")) == [("Account", "Umbrella Labs")]
