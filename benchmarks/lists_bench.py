@@ -57,7 +57,9 @@ def _prepare(connection) -> dict[str, float]:
     if connection.vendor == "postgresql":  # the generated rows came with their ids
         with connection.cursor() as c:
             for table in ("people_user", "leads_lead", "leads_source", "campaigns_campaign"):
-                c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+                c.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+                )
     with connection.cursor() as c:
         concat = "||"
         c.execute(
@@ -67,11 +69,15 @@ def _prepare(connection) -> dict[str, float]:
         )
     now = timezone.now()
     accounts = [
-        Account(name=f"Company {i} Holdings", name_key=f"company {i} holdings", created_at=now, updated_at=now)
+        Account(
+            name=f"Company {i} Holdings", name_key=f"company {i} holdings", created_at=now, updated_at=now
+        )
         for i in range(n // ACCOUNT_EVERY + 1)
     ]
     Account.objects.bulk_create(accounts, batch_size=5000)
-    fulltext.index_documents("account", (account_document(a) for a in Account.objects.iterator(chunk_size=5000)))
+    fulltext.index_documents(
+        "account", (account_document(a) for a in Account.objects.iterator(chunk_size=5000))
+    )
     with connection.cursor() as c:
         if connection.vendor == "postgresql":
             c.execute(
@@ -211,8 +217,10 @@ def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
             import pstats
 
             profile = cProfile.Profile()
-            profile.runcall(lambda: [call() for _ in range(5)])
-            pstats.Stats(profile, stream=sys.stderr).sort_stats(os.environ.get("LISTS_BENCH_SORT", "cumulative")).print_stats(60)
+            profile.runcall(lambda call=call: [call() for _ in range(5)])
+            pstats.Stats(profile, stream=sys.stderr).sort_stats(
+                os.environ.get("LISTS_BENCH_SORT", "cumulative")
+            ).print_stats(60)
     result["requests"] = measured
     # Plans of the list's main statements, with the values bound by Django (re-built here).
     from accord.leads.listing import LEAD_LIST
@@ -232,7 +240,9 @@ def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
     rq = LEAD_LIST.apply(lead_list(user=rep, filters=LeadFilters()), lq, user=rep)[:51]
     sql, params = rq.query.sql_with_params()
     plans["lead list page, first page (rep)"] = _plan(connection, sql, params)
-    capped = lead_list(user=marketer, filters=LeadFilters()).filter(stage="mql").order_by().values("pk")[:1001]
+    capped = (
+        lead_list(user=marketer, filters=LeadFilters()).filter(stage="mql").order_by().values("pk")[:1001]
+    )
     sql, params = capped.query.sql_with_params()
     plans["capped count of one stage (up to 1,001 rows)"] = _plan(
         connection, f"SELECT COUNT(*) FROM ({sql}) AS capped", params
@@ -249,7 +259,9 @@ def _psql(pg_base: str, sql: str, check: bool = True) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--leads", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--runs", type=int, default=15)

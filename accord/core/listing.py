@@ -168,7 +168,9 @@ class ListDefinition:
         if sort:
             column = self.column(sort.lstrip("-"))
             if column is None or column.sort is None:
-                errors.append(f"The {self.noun} cannot be sorted by {sort.lstrip('-')!r}; newest first instead.")
+                errors.append(
+                    f"The {self.noun} cannot be sorted by {sort.lstrip('-')!r}; newest first instead."
+                )
             else:
                 order = sort
         parsed: list[Condition] = []

@@ -5,12 +5,24 @@ from __future__ import annotations
 
 from accord.core.models import SavedView
 from accord.people.models import User
-from accord.records.services import saved_view_save
 from accord.records.search_index import search_reindex_all
+from accord.records.services import saved_view_save
 
 DEMO_VIEWS = (
-    ("lena", "leads", "My MQLs older than 2 days", "ff=owner&fo=is&fv=me&ff=stage&fo=is&fv=mql&ff=stage_since&fo=older_than_days&fv=2", False),
-    ("lena", "leads", "MQLs waiting more than 2 days", "sort=stage_since&ff=stage&fo=is&fv=mql&ff=stage_since&fo=older_than_days&fv=2", True),
+    (
+        "lena",
+        "leads",
+        "My MQLs older than 2 days",
+        "ff=owner&fo=is&fv=me&ff=stage&fo=is&fv=mql&ff=stage_since&fo=older_than_days&fv=2",
+        False,
+    ),
+    (
+        "lena",
+        "leads",
+        "MQLs waiting more than 2 days",
+        "sort=stage_since&ff=stage&fo=is&fv=mql&ff=stage_since&fo=older_than_days&fv=2",
+        True,
+    ),
     ("lena", "leads", "Unassigned, best score first", "sort=-score&ff=owner&fo=is&fv=none", True),
     ("samuel", "accounts", "Healthcare accounts", "ff=industry&fo=contains&fv=health", True),
 )

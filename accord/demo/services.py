@@ -31,11 +31,11 @@ from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, O
 from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
+from accord.demo.records import records_demo_create
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
 from accord.leads.submissions import channel_of_source
-from accord.demo.records import records_demo_create
 from accord.people.models import Role, Team, TeamHoliday, TeamKind, User
 from accord.people.services import user_create
 from accord.qualification.services import criteria_draft_create, criteria_draft_update, criteria_sign_off

@@ -11,9 +11,9 @@ from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validator
 
 from accord.core.api_support import ErrorOut
-from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_response
+from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count
 from accord.core.models import Channel
 from accord.leads.doors import lead_intake
 from accord.leads.listing import LEAD_LIST
@@ -257,7 +257,9 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     )
     user = signed_in_user(request)
     if any("\x00" in text for text in query.filter):
-        raise ApplicationError("A filter must not contain a NUL character (%00).", detail={"filter": "NUL"}, status=422)
+        raise ApplicationError(
+            "A filter must not contain a NUL character (%00).", detail={"filter": "NUL"}, status=422
+        )
     try:
         list_query = LEAD_LIST.parse_texts(query.filter, sort=query.sort)
     except ListQueryError as exc:
@@ -274,7 +276,6 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         "offset": query.offset,
         "results": [lead_out(lead) for lead in rows],
     }
-
 
 
 @router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")

@@ -27,8 +27,8 @@ from accord.core.errors import ApplicationError, NotFound
 from accord.core.listing import Column, ListDefinition, capped_counts, page_of, page_query
 from accord.core.models import Channel, Event, SavedView
 from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
-from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.listing import LEAD_LIST
+from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
 from accord.leads.registry import lead_list_extras
 from accord.leads.selectors import (
@@ -107,9 +107,10 @@ def _options(choices: list[tuple[str, str]], selected: str) -> SafeString:
     """<option>s for a select, built once in Python (the filter rows repeat them)."""
     return format_html_join(
         "",
-        "<option value=\"{}\"{}>{}</option>",
+        '<option value="{}"{}>{}</option>',
         ((value, mark_safe(" selected") if value == selected else "", label) for value, label in choices),
     )
+
 
 DASH = mark_safe('<span class="muted">—</span>')
 
@@ -152,20 +153,26 @@ def lead_cells(lead: Lead, columns: list[Column], shown: set[str]) -> list[SafeS
                 extra,
             )
         elif key == "source":
-            cell = format_html('<td class="cell-clip">{}</td>', lead.source.name if lead.source_id else "—")
+            cell = format_html('<td class="cell-clip">{}</td>', lead.source.name if lead.source else "—")
         elif key == "stage":
             cell = format_html(
-                '<td><span class="badge badge-{}">{}</span></td>', lead.stage, STAGE_LABELS.get(lead.stage, "")
+                '<td><span class="badge badge-{}">{}</span></td>',
+                lead.stage,
+                STAGE_LABELS.get(lead.stage, ""),
             )
         elif key == "stage_since":
             cell = format_html(
                 '<td class="small muted">{}</td>',
-                date_format(localtime(lead.stage_changed_at), "SHORT_DATETIME_FORMAT") if lead.stage_changed_at else "—",
+                date_format(localtime(lead.stage_changed_at), "SHORT_DATETIME_FORMAT")
+                if lead.stage_changed_at
+                else "—",
             )
         elif key == "score":
             cell = format_html('<td class="num">{}</td>', lead.score)
         elif key == "company_size":
-            cell = format_html('<td class="num">{}</td>', "—" if lead.company_size is None else lead.company_size)
+            cell = format_html(
+                '<td class="num">{}</td>', "—" if lead.company_size is None else lead.company_size
+            )
         elif key == "owner":
             cell = (
                 format_html('<td class="cell-clip">{}</td>', _person_name(lead.owner))
@@ -186,7 +193,9 @@ def lead_cells(lead: Lead, columns: list[Column], shown: set[str]) -> list[SafeS
         elif key == "received":
             at = localtime(lead.created_at)
             cell = format_html(
-                '<td class="small muted" title="{}">{}</td>', at.isoformat(), date_format(at, "SHORT_DATETIME_FORMAT")
+                '<td class="small muted" title="{}">{}</td>',
+                at.isoformat(),
+                date_format(at, "SHORT_DATETIME_FORMAT"),
             )
         else:  # title, country, industry: the field as it is
             cell = format_html('<td class="cell-clip">{}</td>', getattr(lead, key, "") or "—")
@@ -194,10 +203,7 @@ def lead_cells(lead: Lead, columns: list[Column], shown: set[str]) -> list[SafeS
     return cells
 
 
-
-def list_context(
-    request: HttpRequest, definition: ListDefinition, *, base_query: str = ""
-) -> dict[str, Any]:
+def list_context(request: HttpRequest, definition: ListDefinition, *, base_query: str = "") -> dict[str, Any]:
     """The parts of a record list page every list shares: the parsed query, chosen columns, sort links,
     the conditions in words and the saved views offered (the person's own and the shared ones)."""
     user = signed_in_user(request)

@@ -12,8 +12,8 @@ class RecordsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: these modules need the app registry ready (models).
         from accord.leads.registry import register_lead_list_extension
-        from accord.people.navigation import NavLink, register_nav_link
         from accord.people.models import Role
+        from accord.people.navigation import NavLink, register_nav_link
         from accord.records.selectors import register_search_documents
         from accord.records.views import lead_bulk_context
 

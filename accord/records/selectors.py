@@ -18,8 +18,8 @@ from django.urls import reverse
 
 from accord.campaigns.models import Campaign, Touchpoint
 from accord.core import fulltext
-from accord.core.listing import ListQuery, capped_count
 from accord.core.errors import NotFound
+from accord.core.listing import ListQuery, capped_count
 from accord.core.models import Event
 from accord.deals.models import Deal, DealStage
 from accord.leads.listing import ACCOUNT_LIST
@@ -282,7 +282,9 @@ def global_search(*, user: User, term: str, per_group: int = PER_GROUP) -> list[
 
 
 def account_document(account: Account) -> fulltext.Document:
-    return fulltext.Document(account.pk, account.name, account.website, f"{account.industry} {account.country}")
+    return fulltext.Document(
+        account.pk, account.name, account.website, f"{account.industry} {account.country}"
+    )
 
 
 def deal_document(deal: Deal) -> fulltext.Document:

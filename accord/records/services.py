@@ -160,9 +160,7 @@ def leads_bulk_stage(*, actor: User, lead_ids: list[int], stage: str, reason: st
 def leads_bulk_add_to_campaign(*, actor: User, lead_ids: list[int], campaign_id: int | None) -> BulkResult:
     """Add the selected leads to a campaign: a touchpoint of each lead with it, dated now."""
     ids = _ids(lead_ids)
-    campaign = (
-        access.campaigns_actionable_by(actor).filter(pk=campaign_id).first() if campaign_id else None
-    )
+    campaign = access.campaigns_actionable_by(actor).filter(pk=campaign_id).first() if campaign_id else None
     if campaign is None:
         if campaign_id and access.campaigns_visible_to(actor).filter(pk=campaign_id).exists():
             raise AccessDenied("Only marketing and admins add leads to campaigns.")
@@ -288,11 +286,15 @@ def account_merge(*, keep_id: int, merge_id: int, actor: User) -> Account:
     moved: dict[str, int] = {}
     for relation in Account._meta.related_objects:
         if relation.related_model is Account and relation.field.name == "parent":
-            moved["subsidiaries"] = Account.objects.filter(parent=merge).exclude(pk=keep.pk).update(parent=keep)
+            moved["subsidiaries"] = (
+                Account.objects.filter(parent=merge).exclude(pk=keep.pk).update(parent=keep)
+            )
             continue
         if not relation.one_to_many:
             continue
         model, fk = relation.related_model, relation.field.name
+        if isinstance(model, str):  # only a lazy "self" reference, resolved by now
+            continue
         rows = model._default_manager.filter(**{fk: merge})
         try:
             with transaction.atomic():

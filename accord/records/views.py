@@ -105,13 +105,13 @@ def _export_rows(leads: list[Lead]) -> list[list[Any]]:
             lead.last_name,
             lead.title,
             lead.company,
-            lead.account.name if lead.account_id else "",
+            lead.account.name if lead.account else "",
             lead.phone,
             lead.country,
             STAGE_LABELS.get(lead.stage, lead.stage),
             lead.score,
-            lead.owner.username if lead.owner_id else "",
-            lead.source.name if lead.source_id else "",
+            lead.owner.username if lead.owner else "",
+            lead.source.name if lead.source else "",
             lead.created_at,
         ]
         for lead in leads
@@ -235,7 +235,11 @@ def account_list_page(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "rows": [
-                {"account": a, "stage": stages.get(a.pk, ""), "stage_label": STAGE_LABELS.get(stages.get(a.pk, ""), "")}
+                {
+                    "account": a,
+                    "stage": stages.get(a.pk, ""),
+                    "stage_label": STAGE_LABELS.get(stages.get(a.pk, ""), ""),
+                }
                 for a in page.rows
             ],
             "total": capped_count(accounts),
@@ -282,7 +286,9 @@ def _timeline(detail: selectors.AccountDetail) -> list[dict[str, Any]]:
         elif event.type == "account.merged":
             what = f"merged with the duplicate “{payload.get('merged_name', '')}”"
         elif event.type == "account.parent_set":
-            what = f"now belongs to {payload['to']}" if payload.get("to") else "no longer has a parent account"
+            what = (
+                f"now belongs to {payload['to']}" if payload.get("to") else "no longer has a parent account"
+            )
         else:
             what = event.type.split(".", 1)[-1].replace("_", " ")
         entries.append(

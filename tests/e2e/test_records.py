@@ -40,8 +40,14 @@ def test_sort_save_a_view_and_reopen_it(page, live_server, personas, sign_in):
 
 def test_bulk_assign_twenty_leads(page, live_server, personas, sign_in):
     for n in range(24):
-        person_make(f"lead{n:02d}@example.com", first_name=f"Lead{n:02d}", last_name="Example", owner=personas.bob,
-                    company="Example Health", explanation="Title contains VP +30; company size ≥ 200 +30")
+        person_make(
+            f"lead{n:02d}@example.com",
+            first_name=f"Lead{n:02d}",
+            last_name="Example",
+            owner=personas.bob,
+            company="Example Health",
+            explanation="Title contains VP +30; company size ≥ 200 +30",
+        )
     page.set_viewport_size({"width": 1366, "height": 768})
     sign_in(page, personas.sam, personas.password)
     page.goto(f"{live_server.url}/leads/")

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from accord.deals.models import Deal
-from accord.leads.normalize import company_key
 from accord.leads.models import Account, Lead, Stage
+from accord.leads.normalize import company_key
 
 
 def account_make(name: str, **fields: Any) -> Account:

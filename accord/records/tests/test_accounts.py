@@ -21,11 +21,18 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def acme(personas):
     account = account_make("Acme Health", owner=personas.bob, industry="Healthcare")
-    vera = person_make("vera@acme.com", first_name="Vera", owner=personas.bob, account=account, stage=Stage.CUSTOMER)
+    vera = person_make(
+        "vera@acme.com", first_name="Vera", owner=personas.bob, account=account, stage=Stage.CUSTOMER
+    )
     person_make("tom@acme.com", first_name="Tom", owner=personas.bob, account=account)
     deal_make(
-        "Acme renewal", account=account, contact=vera, owner=personas.bob, amount=Decimal("5000"),
-        stage=DealStage.WON, closed_at=timezone.now(),
+        "Acme renewal",
+        account=account,
+        contact=vera,
+        owner=personas.bob,
+        amount=Decimal("5000"),
+        stage=DealStage.WON,
+        closed_at=timezone.now(),
     )
     deal_make("Acme upsell", account=account, contact=vera, owner=personas.bob, amount=Decimal("800"))
     campaign = Campaign.objects.create(name="Spring webinar")
@@ -92,7 +99,9 @@ def test_a_parent_account_is_set_and_a_loop_refused(personas, acme, client):
     client.post(reverse("records:account_parent", args=[acme.pk]), {"parent": group.pk})
     acme.refresh_from_db()
     assert acme.parent_id == group.pk
-    response = client.post(reverse("records:account_parent", args=[group.pk]), {"parent": acme.pk}, follow=True)
+    response = client.post(
+        reverse("records:account_parent", args=[group.pk]), {"parent": acme.pk}, follow=True
+    )
     assert "a company cannot be its own parent" in response.content.decode()
     group.refresh_from_db()
     assert group.parent_id is None

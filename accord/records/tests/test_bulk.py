@@ -65,7 +65,9 @@ def test_a_stage_change_needs_a_reason_and_keeps_it_on_each_lead(personas, team_
     assert set(Lead.objects.filter(pk__in=ids).values_list("stage", flat=True)) == {Stage.MQL}
     post(client, action="stage", ids=ids, stage="nurture", reason="Not ready this quarter")
     assert set(Lead.objects.filter(pk__in=ids).values_list("stage", flat=True)) == {Stage.NURTURE}
-    reasons = Event.objects.filter(type="lead.stage_changed", subject_id__in=ids).values_list("payload", flat=True)
+    reasons = Event.objects.filter(type="lead.stage_changed", subject_id__in=ids).values_list(
+        "payload", flat=True
+    )
     assert {p["reason"] for p in reasons} == {"Not ready this quarter"}
 
 
@@ -76,15 +78,19 @@ def test_marketing_adds_leads_to_a_campaign_once(personas, team_leads, client):
     post(client, action="campaign", ids=ids[:2], campaign=campaign.pk)
     response = post(client, action="campaign", ids=ids, campaign=campaign.pk)
     assert Touchpoint.objects.filter(campaign=campaign).count() == 3
-    assert "Added to the campaign: 1 lead. 2 skipped: already in the campaign." in client.get(
-        response["Location"]
-    ).content.decode()
+    assert (
+        "Added to the campaign: 1 lead. 2 skipped: already in the campaign."
+        in client.get(response["Location"]).content.decode()
+    )
 
 
 def test_a_rep_may_not_add_leads_to_a_campaign(personas, team_leads, client):
     campaign = Campaign.objects.create(name="Spring webinar")
     client.force_login(personas.bob)
-    assert post(client, action="campaign", ids=[team_leads["bob"][0].pk], campaign=campaign.pk).status_code == 403
+    assert (
+        post(client, action="campaign", ids=[team_leads["bob"][0].pk], campaign=campaign.pk).status_code
+        == 403
+    )
     assert not Touchpoint.objects.exists()
 
 

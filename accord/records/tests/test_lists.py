@@ -25,16 +25,31 @@ def people(personas):
         acme = account_make("Acme Health")
         return {
             "vera": person_make(
-                "vera@acme.com", first_name="Vera", last_name="Park", owner=personas.bob, score=80,
-                account=acme, company="Acme Health", custom={"crm_id": "A-7"},
+                "vera@acme.com",
+                first_name="Vera",
+                last_name="Park",
+                owner=personas.bob,
+                score=80,
+                account=acme,
+                company="Acme Health",
+                custom={"crm_id": "A-7"},
                 stage_changed_at=NOW - dt.timedelta(days=5),
             ),
             "cy": person_make(
-                "cy@globex.com", first_name="Cy", last_name="Adams", owner=personas.carol, score=40,
-                stage=Stage.NURTURE, stage_changed_at=NOW,
+                "cy@globex.com",
+                first_name="Cy",
+                last_name="Adams",
+                owner=personas.carol,
+                score=40,
+                stage=Stage.NURTURE,
+                stage_changed_at=NOW,
             ),
             "xan": person_make(
-                "xan@initech.com", first_name="Xan", last_name="Zed", owner=personas.charlie, score=60,
+                "xan@initech.com",
+                first_name="Xan",
+                last_name="Zed",
+                owner=personas.charlie,
+                score=60,
                 stage_changed_at=NOW - dt.timedelta(hours=1),
             ),
         }
@@ -47,10 +62,14 @@ def emails(response) -> list[str]:
 def test_a_column_sorts_both_ways(personas, people, client):
     client.force_login(personas.alice)
     assert emails(client.get(reverse("leads:list"), {"sort": "score"})) == [
-        "cy@globex.com", "xan@initech.com", "vera@acme.com"
+        "cy@globex.com",
+        "xan@initech.com",
+        "vera@acme.com",
     ]
     assert emails(client.get(reverse("leads:list"), {"sort": "-score"})) == [
-        "vera@acme.com", "xan@initech.com", "cy@globex.com"
+        "vera@acme.com",
+        "xan@initech.com",
+        "cy@globex.com",
     ]
     assert emails(client.get(reverse("leads:list"), {"sort": "name"}))[0] == "cy@globex.com"
 
@@ -83,7 +102,11 @@ def test_a_bad_filter_is_explained_and_the_rest_still_applies(personas, people, 
 
 
 def test_my_mqls_older_than_two_days_means_whoever_opens_the_view(personas, people, client):
-    query = {"ff": ["owner", "stage", "stage_since"], "fo": ["is", "is", "older_than_days"], "fv": ["me", "mql", "2"]}
+    query = {
+        "ff": ["owner", "stage", "stage_since"],
+        "fo": ["is", "is", "older_than_days"],
+        "fv": ["me", "mql", "2"],
+    }
     with time_machine.travel(NOW, tick=False):
         client.force_login(personas.bob)
         assert emails(client.get(reverse("leads:list"), query)) == ["vera@acme.com"]
@@ -101,7 +124,11 @@ def test_a_saved_view_reopens_with_its_filters_sort_and_columns(personas, people
     client.force_login(personas.alice)
     response = client.post(
         reverse("records:view_save"),
-        {"list_name": "leads", "name": "Top scores", "query": "sort=-score&cols=name,score&ff=score&fo=gte&fv=50&page=3"},
+        {
+            "list_name": "leads",
+            "name": "Top scores",
+            "query": "sort=-score&cols=name,score&ff=score&fo=gte&fv=50&page=3",
+        },
     )
     view = SavedView.objects.get(name="Top scores")
     assert view.query == "cols=name%2Cscore&sort=-score&ff=score&fo=gte&fv=50"
@@ -114,7 +141,9 @@ def test_a_saved_view_reopens_with_its_filters_sort_and_columns(personas, people
 
 def test_a_personal_view_is_its_owners_and_a_shared_one_everyones(personas, people, client):
     SavedView.objects.create(owner=personas.alice, list_name="leads", name="Mine only", query="stage=mql")
-    SavedView.objects.create(owner=personas.alice, list_name="leads", name="For all", query="stage=mql", shared=True)
+    SavedView.objects.create(
+        owner=personas.alice, list_name="leads", name="For all", query="stage=mql", shared=True
+    )
     client.force_login(personas.bob)
     names = [v.name for v in client.get(reverse("leads:list")).context["saved_views"]]
     assert names == ["For all"]
@@ -133,7 +162,10 @@ def test_only_the_owner_deletes_a_view(personas, people, client):
 
 def test_a_view_with_a_filter_the_list_lacks_is_not_saved(personas, client):
     client.force_login(personas.alice)
-    client.post(reverse("records:view_save"), {"list_name": "leads", "name": "Odd", "query": "ff=shoe_size&fo=is&fv=9"})
+    client.post(
+        reverse("records:view_save"),
+        {"list_name": "leads", "name": "Odd", "query": "ff=shoe_size&fo=is&fv=9"},
+    )
     assert not SavedView.objects.exists()
 
 
@@ -180,7 +212,9 @@ def test_the_list_answers_in_the_same_number_of_queries_for_more_rows(
 
 def test_the_api_filters_and_sorts_with_the_same_definition(personas, people, api_client_for):
     client = api_client_for(personas.alice)
-    answer = client.get("/api/v1/leads", {"filter": ["score:gte:50", "custom.crm_id:not_empty"], "sort": "-score"})
+    answer = client.get(
+        "/api/v1/leads", {"filter": ["score:gte:50", "custom.crm_id:not_empty"], "sort": "-score"}
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert [r["email"] for r in body["results"]] == ["vera@acme.com"]
@@ -194,7 +228,9 @@ def test_the_account_list_sorts_filters_and_shows_only_visible_accounts(personas
     account_make("Globex", industry="Finance", owner=personas.charlie)
     account_make("Initech", industry="Software", owner=personas.bob)
     client.force_login(personas.alice)
-    names = [r["account"].name for r in client.get(reverse("records:accounts"), {"sort": "-name"}).context["rows"]]
+    names = [
+        r["account"].name for r in client.get(reverse("records:accounts"), {"sort": "-name"}).context["rows"]
+    ]
     assert names == ["Initech", "Globex", "Acme Health"]
     filtered = client.get(reverse("records:accounts"), {"ff": "industry", "fo": "is", "fv": "finance"})
     assert [r["account"].name for r in filtered.context["rows"]] == ["Globex"]

@@ -18,8 +18,12 @@ pytestmark = pytest.mark.django_db
 def world(personas):
     acme = account_make("Acme Health", owner=personas.bob, industry="Healthcare")
     globex = account_make("Globex Finance", owner=personas.charlie)
-    vera = person_make("vera@acme.com", first_name="Vera", last_name="Parker", owner=personas.bob, account=acme)
-    xan = person_make("xan@globex.com", first_name="Xan", last_name="Parkinson", owner=personas.charlie, account=globex)
+    vera = person_make(
+        "vera@acme.com", first_name="Vera", last_name="Parker", owner=personas.bob, account=acme
+    )
+    xan = person_make(
+        "xan@globex.com", first_name="Xan", last_name="Parkinson", owner=personas.charlie, account=globex
+    )
     deal_make("Acme renewal", account=acme, contact=vera, owner=personas.bob)
     deal_make("Globex expansion", account=globex, contact=xan, owner=personas.charlie)
     Campaign.objects.create(name="Acme customer day")
@@ -80,4 +84,6 @@ def test_accounts_written_in_bulk_are_found_after_a_reindex(personas):
     out = io.StringIO()
     call_command("search_reindex", stdout=out)
     assert "1 accounts" in out.getvalue()
-    assert kinds_and_titles(global_search(user=personas.alice, term="umbrella")) == [("Account", "Umbrella Labs")]
+    assert kinds_and_titles(global_search(user=personas.alice, term="umbrella")) == [
+        ("Account", "Umbrella Labs")
+    ]

@@ -19,7 +19,9 @@ _seq = itertools.count(1)
 def _lead(owner: Any) -> Any:
     from accord.campaigns.tests.factories import LeadFactory
 
-    return LeadFactory(email=f"records-{next(_seq)}@matrix.example", owner=owner, stage="sal", company="Fresh")
+    return LeadFactory(
+        email=f"records-{next(_seq)}@matrix.example", owner=owner, stage="sal", company="Fresh"
+    )
 
 
 def _account(owner: Any) -> Any:
@@ -65,6 +67,14 @@ def _export(w: Any, page: Any, api: Any) -> Any:
     return page.post("/leads/bulk", {"ids": [w.bob_lead.pk, w.charlie_lead.pk], "action": "export"})
 
 
+def _owned_by_bob(lead: Any) -> bool:
+    return lead.owner is not None and lead.owner.username == "bob"
+
+
+def _nurtured(lead: Any) -> bool:
+    return lead.stage == "nurture"
+
+
 def _in_campaign(lead: Any) -> bool:
     return lead.touchpoints.filter(campaign__name="Spring").exists()
 
@@ -78,7 +88,9 @@ def _in_trash(lead: Any) -> bool:
 def _shared_view(w: Any) -> Any:
     from accord.core.models import SavedView
 
-    return SavedView.objects.create(owner=w.p.alice, list_name="leads", name=f"View {next(_seq)}", shared=True)
+    return SavedView.objects.create(
+        owner=w.p.alice, list_name="leads", name=f"View {next(_seq)}", shared=True
+    )
 
 
 def _merge(w: Any, page: Any, api: Any) -> Any:
@@ -102,9 +114,9 @@ def _found(text: str) -> Any:
 MATRIX: dict[str, Check] = {
     # --- the lead list's bulk actions: each lead through leads_actionable_by --------------------------
     "lead list: bulk-assign a fresh lead of carol's to bob":
-        Check("403   403   403  403   ok   skip  ok  403     403 ok", _assign, _effect(lambda l: l.owner.username == "bob")),
+        Check("403   403   403  403   ok   skip  ok  403     403 ok", _assign, _effect(_owned_by_bob)),
     "lead list: bulk-move a fresh lead of carol's to nurture":
-        Check("ok    ok    skip ok    ok   skip  ok  skip    skip ok", _stage, _effect(lambda l: l.stage == "nurture")),
+        Check("ok    ok    skip ok    ok   skip  ok  skip    skip ok", _stage, _effect(_nurtured)),
     "lead list: bulk-add a fresh lead of bob's to a campaign (marketing, admins)":
         Check("ok    ok    403  403   403  403   403 403     403 ok", _campaign, _effect(_in_campaign)),
     "lead list: bulk-move a fresh lead of bob's to the trash (marketing, heads, admins)":
@@ -117,7 +129,8 @@ MATRIX: dict[str, Check] = {
     # --- saved views -------------------------------------------------------------------------------------
     "saved view: save one (everyone signed in, for themselves)":
         Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok",
-              page_post(lambda w: "/views/", lambda w: {"list_name": "leads", "name": f"V{next(_seq)}", "query": "stage=mql"})),
+              page_post(lambda w: "/views/", lambda w: {"list_name": "leads", "name": f"V{next(_seq)}",
+                                                        "query": "stage=mql"})),
     "saved view: delete alice's shared view (its owner, admins)":
         Check("ok    403   403  403   403  403   403 403     403 ok",
               page_post(lambda w: f"/views/{_shared_view(w).pk}/delete")),
@@ -130,12 +143,14 @@ MATRIX: dict[str, Check] = {
     "account page: set the parent of a fresh account of bob's":
         Check("ok    ok    ok   404   ok   404   ok  404     403 ok", _parent),
     "account page: the list shows bob's account to those who see it":
-        Check("ok    ok    ok   ok    ok   -     ok  -       ok  ok", page_get(lambda w: "/accounts/"), _found("Acme Health")),
+        Check("ok    ok    ok   ok    ok   -     ok  -       ok  ok", page_get(lambda w: "/accounts/"),
+              _found("Acme Health")),
     # --- the top bar's search ---------------------------------------------------------------------------------
     # Charlie's deal is on Acme Health, so "acm" finds his deal (its body holds the account's name),
     # never the account itself.
     "search: an account by part of its name":
-        Check("ok    ok    ok   ok    ok   -     ok  -       ok  ok", page_get(lambda w: "/search/?q=acm"), _found('">Acme Health</a>')),
+        Check("ok    ok    ok   ok    ok   -     ok  -       ok  ok", page_get(lambda w: "/search/?q=acm"),
+              _found('">Acme Health</a>')),
     "search: a lead by the start of its email":
         Check("ok    ok    ok   ok    ok   -     ok  -       ok  ok",
               page_get(lambda w: "/search/?q=bob.lead"), _found("bob.lead@acme.example")),
