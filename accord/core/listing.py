@@ -410,6 +410,18 @@ class Page:
         return self.number - 1
 
 
+def rows_at(queryset: QuerySet[Any], *, offset: int, limit: int) -> list[Any]:
+    """``queryset[offset:offset + limit]`` read in two steps: the ids alone in the list's order (only the
+    filtered table, so the database walks the sort's index and stops at ``limit``), then those rows
+    with their joins (``select_related``, prefetches). Joining first would make the database join every
+    matching row before it sorts and cuts."""
+    ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
+    if not ids:
+        return []
+    found = {row.pk: row for row in queryset.order_by().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def page_of(queryset: QuerySet[Any], *, number: Any, size: int) -> Page:
     """Rows ``(number-1)*size`` on, one row more read to know if a next page exists (no count)."""
     try:
@@ -419,7 +431,7 @@ def page_of(queryset: QuerySet[Any], *, number: Any, size: int) -> Page:
     last_page = MAX_OFFSET // size + 1
     n = min(n, last_page)
     offset = (n - 1) * size
-    rows = list(queryset[offset : offset + size + 1])
+    rows = rows_at(queryset, offset=offset, limit=size + 1)
     has_next = len(rows) > size
     capped = has_next and n >= last_page
     return Page(rows[:size], n, size, has_next and not capped, capped)

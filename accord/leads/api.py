@@ -13,7 +13,7 @@ from pydantic import ConfigDict, StrictBool, StrictInt, StrictStr, field_validat
 from accord.core.api_support import ErrorOut
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.idempotency import idempotent_response
-from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count
+from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count, rows_at
 from accord.core.models import Channel
 from accord.leads.doors import lead_intake
 from accord.leads.listing import LEAD_LIST
@@ -268,7 +268,7 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     if list_query.sort:
         qs = qs.order_by(*LEAD_LIST.ordering(list_query.sort))
     counted = capped_count(qs)
-    rows = list(qs.prefetch_related(*lead_prefetches())[query.offset : query.offset + query.limit])
+    rows = rows_at(qs.prefetch_related(*lead_prefetches()), offset=query.offset, limit=query.limit)
     return {
         "count": counted.n,
         "count_capped": counted.more,

@@ -217,9 +217,14 @@ def global_search(*, user: User, term: str, per_group: int = PER_GROUP) -> list[
         term,
         limit=per_group * 3,
         restrict={
-            "account": access.accounts_visible_to(user),
-            "deal": access.deals_visible_to(user),
-            "campaign": access.campaigns_visible_to(user),
+            name: visible
+            for name, visible in (
+                ("account", access.accounts_visible_to(user)),
+                ("deal", access.deals_visible_to(user)),
+                ("campaign", access.campaigns_visible_to(user)),
+            )
+            # A queryset without a condition is every row (the all-records roles): nothing to restrict.
+            if visible.query.has_filters()
         },
     )
     by_type: dict[str, list[fulltext.Hit]] = defaultdict(list)
