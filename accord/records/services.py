@@ -21,6 +21,7 @@ from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.events import event_record
 from accord.core.listing import page_query
 from accord.core.models import Channel, SavedView
+from accord.deals.listing import DEAL_LIST
 from accord.leads.listing import ACCOUNT_LIST, LEAD_LIST
 from accord.leads.models import Account, Lead, Stage
 from accord.leads.services import lead_stage_set
@@ -29,7 +30,7 @@ from accord.people.models import Role, User
 from accord.privacy.services import lead_delete
 from accord.routing.services import lead_reassign
 
-LISTS = {"leads": LEAD_LIST, "accounts": ACCOUNT_LIST}
+LISTS = {"leads": LEAD_LIST, "accounts": ACCOUNT_LIST, "deals": DEAL_LIST}
 BULK_LIMIT = 500
 
 

@@ -179,7 +179,7 @@ def lead_bulk(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 # --- saved views ---------------------------------------------------------------------------------------
 
-LIST_URLS = {"leads": "leads:list", "accounts": "records:accounts"}
+LIST_URLS = {"leads": "leads:list", "accounts": "records:accounts", "deals": "deals:list"}
 
 
 @login_required

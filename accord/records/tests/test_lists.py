@@ -239,3 +239,25 @@ def test_the_account_list_sorts_filters_and_shows_only_visible_accounts(personas
     assert names == ["Acme Health", "Initech"]
     stages = [r["stage_label"] for r in client.get(reverse("records:accounts")).context["rows"]]
     assert stages == ["MQL", ""]
+
+
+def test_the_deal_list_sorts_filters_and_keeps_to_ones_own_deals(personas, people, client):
+    from decimal import Decimal
+
+    from accord.records.tests.factories import deal_make
+
+    acme = people["vera"].account
+    deal_make("Small", account=acme, contact=people["vera"], owner=personas.bob, amount=Decimal("10"))
+    deal_make("Large", account=acme, contact=people["vera"], owner=personas.bob, amount=Decimal("900"))
+    deal_make("Carol's", account=acme, contact=people["cy"], owner=personas.carol, amount=Decimal("50"))
+    client.force_login(personas.alice)
+    names = [d.name for d in client.get(reverse("deals:list"), {"sort": "-amount"}).context["deals"]]
+    assert names == ["Large", "Carol's", "Small"]
+    filtered = client.get(reverse("deals:list"), {"ff": "amount", "fo": "gte", "fv": "50"})
+    assert sorted(d.name for d in filtered.context["deals"]) == ["Carol's", "Large"]
+    client.force_login(personas.bob)  # a rep does not see a teammate's deals
+    assert sorted(d.name for d in client.get(reverse("deals:list")).context["deals"]) == ["Large", "Small"]
+    response = client.post(
+        reverse("records:view_save"), {"list_name": "deals", "name": "Big ones", "query": "sort=-amount"}
+    )
+    assert response["Location"].startswith("/deals/?sort=-amount&view=")
