@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.listing import capped_count, page_of
-from accord.deals.listing import DEAL_LIST
 from accord.deals.forms import ConvertForm, DealFilterForm, LoseForm, WinForm
+from accord.deals.listing import DEAL_LIST
 from accord.deals.models import Deal
 from accord.deals.selectors import DealFilters, can_act_on_deal, deal_get, deal_list
 from accord.deals.services import CONVERTIBLE_STAGES, deal_lose, deal_win, lead_convert
