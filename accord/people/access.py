@@ -250,7 +250,10 @@ def leads_visible_to(user: Viewer) -> QuerySet[Any]:
     their team's, and those of everyone they manage. Anyone else sees none. Merged-away leads and
     leads in the trash are hidden from everyone.
     """
-    live = _model("leads.Lead").objects.live().filter(trash__isnull=True)
+    # NOT IN (the trash's lead ids), not a LEFT JOIN ... IS NULL: PostgreSQL plans the join as a hash
+    # join, which loses the order of the index a list walks, so every matching lead was read and sorted
+    # for a page of 50 (135 ms against 1 ms at 100k leads); the subquery is hashed once per query.
+    live = _model("leads.Lead").objects.live().exclude(pk__in=_all("privacy.LeadTrash").values("lead_id"))
     roles = _roles(user)
     if roles & ALL_RECORDS_ROLES:
         return live
