@@ -40,6 +40,7 @@ from accord.reporting.api import router as reporting_router
 from accord.routing.api import router as routing_router
 from accord.sla.api import router as sla_router
 from accord.sla.external_api import router as external_review_router
+from accord.sla.follow_ups_api import router as tasks_router
 from accord.webhooks.api import router as webhooks_router
 
 # --- authentication -----------------------------------------------------------------------------------
@@ -143,6 +144,7 @@ api.add_router("", qualification_router)
 api.add_router("", routing_router)
 api.add_router("", sla_router)
 api.add_router("", external_review_router)
+api.add_router("", tasks_router)
 api.add_router("", notifications_router)
 api.add_router("", campaigns_router)
 api.add_router("", communications_router)

@@ -36,7 +36,10 @@ elif not DEBUG and len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
 
 ALLOWED_HOSTS = env_list("ACCORD_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("ACCORD_CSRF_TRUSTED_ORIGINS")
-SITE_URL = env_str("ACCORD_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in emails start with this. Unset, it is the address `accord run` serves (ACCORD_BIND, else :8000).
+_bind_host, _, _bind_port = (env_str("ACCORD_BIND") or "127.0.0.1:8000").rpartition(":")
+_bind_host = "127.0.0.1" if _bind_host in ("", "0.0.0.0", "[::]") else _bind_host
+SITE_URL = env_str("ACCORD_SITE_URL", f"http://{_bind_host}:{_bind_port}").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -63,6 +66,7 @@ INSTALLED_APPS = [
     "accord.intake",
     "accord.reporting",
     "accord.webhooks",
+    "accord.workday",
     "accord.privacy",
     "accord.audit",
     "accord.records",

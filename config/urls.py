@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("accord.webhooks.urls")),
     path("", include("accord.audit.urls")),
     path("", include("accord.records.urls")),
+    path("", include("accord.workday.urls")),
 ]
 
 # API and public-form errors answer JSON like the endpoints themselves; pages answer pages.

@@ -22,6 +22,7 @@ from accord.audit.selectors import (
     change_record_get,
     change_record_list,
 )
+from accord.audit.wording import change_lines
 from accord.core.errors import NotFound
 from accord.people.access import signed_in_user
 
@@ -49,6 +50,7 @@ def change_list_page(request: HttpRequest) -> HttpResponse:
         user=signed_in_user(request), filters=form.filters() if form.is_bound else ChangeFilters()
     )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    change_lines(list(page))  # field labels and names, not codes and ids
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "audit/change_list.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -64,6 +66,7 @@ def change_detail_page(request: HttpRequest, record_id: int) -> HttpResponse:
         record = change_record_get(user=user, record_id=record_id)
     except NotFound:
         raise Http404("No such change.") from None
+    change_lines([record])
     return render(request, "audit/change_detail.html", {"record": record})
 
 

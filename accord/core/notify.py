@@ -44,7 +44,9 @@ def register_notification_kind(value: str, label: str) -> str:
     if len(value) > 32:
         raise ImproperlyConfigured(f"notification kind {value!r} is longer than 32 characters")
     if value in NotificationKind.values and NotificationKind(value).label != label:
-        raise ImproperlyConfigured(f"notification kind {value!r} is already defined as {NotificationKind(value).label!r}")
+        raise ImproperlyConfigured(
+            f"notification kind {value!r} is already defined as {NotificationKind(value).label!r}"
+        )
     _extra_kinds[value] = label
     return value
 
@@ -86,7 +88,9 @@ def notify(
     """Tell ``user`` about ``subject``: the registered sender puts it in their inbox and emails it as
     they prefer. Raises when no sender is registered, so a notification is never dropped silently."""
     if kind not in dict(notification_kinds()):
-        raise ImproperlyConfigured(f"unknown notification kind {kind!r}: register it with register_notification_kind")
+        raise ImproperlyConfigured(
+            f"unknown notification kind {kind!r}: register it with register_notification_kind"
+        )
     if _sender is None:
         raise ImproperlyConfigured(
             "No notification sender is registered: add 'accord.notifications' to INSTALLED_APPS "

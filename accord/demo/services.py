@@ -32,6 +32,7 @@ from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
 from accord.demo.records import records_demo_create
+from accord.demo.workday import UTM_BY_SOURCE, campaigns_create, closed_loop_build
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
 from accord.leads.services import lead_stage_set, source_create
@@ -42,7 +43,6 @@ from accord.qualification.services import criteria_draft_create, criteria_draft_
 from accord.routing.services import rule_add, rule_set_activate, rule_set_create
 
 DEMO_PASSWORD = "accord-demo-2026"
-APP_URL = "http://127.0.0.1:8000"
 LOGINS_FILE = "demo-logins.txt"
 
 # username, first, last, roles, team key, manager username, job title
@@ -360,11 +360,13 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         sources = {name: source_create(name=name, kind=kind) for name, kind, _ in DEMO_SOURCES}
         _criteria_create(users["mona"], users["samuel"])
         _routing_create(teams, users["samuel"])
+        campaigns_create(now=now, actor=users["lena"])
         result.submissions, result.leads = _leads_create(rng, leads, now, sources, users)
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
         _communications_create(rng, now, users)
         records_demo_create(users)
+        closed_loop_build(rng=rng, now=now, users=users)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)
@@ -375,7 +377,7 @@ def logins_write(logins: list[tuple[str, str, str]]) -> Path:
     """The demo logins, also written to DATA_DIR for whoever set the demo up."""
     path = Path(settings.DATA_DIR) / LOGINS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [f"Accord demo at {APP_URL}", "", f"{'username':<10} {'role':<16} password"]
+    lines = [f"Accord demo at {settings.SITE_URL}/", "", f"{'username':<10} {'role':<16} password"]
     lines += [f"{username:<10} {roles:<16} {password}" for username, roles, password in logins]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -553,6 +555,7 @@ def _submission(person: _Person, activity: str, source_name: str) -> dict[str, A
         "state": person.state,
         "country": person.company.country,
         "lead_source": source_name,
+        "utm_campaign": UTM_BY_SOURCE.get(source_name, ""),
         "activity": activity,
     }
 

@@ -2,8 +2,10 @@
 
 People match on the lower-cased email (unique). Accounts match on the email's domain (free-mail
 domains excluded), then the website's domain, then the company name: exactly after normalisation,
-else fuzzily (rapidfuzz) at or above ``ACCORD_COMPANY_MATCH_THRESHOLD``. The per-record pipeline
-and the bulk import use the same ``AccountIndex``, so both doors match the same way.
+else fuzzily (rapidfuzz) at or above ``ACCORD_COMPANY_MATCH_THRESHOLD`` among the names that share a
+blocking key with it (``normalize.company_block_keys``: the first or last four letters of its
+sorted words), so a match costs the same with ten accounts or a million. The per-record
+pipeline and the bulk import use the same ``AccountIndex``, so both doors match the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +19,18 @@ from django.db.models.functions import Lower
 from rapidfuzz import fuzz, process
 
 from accord.leads.models import Account, AccountDomain, Lead
-from accord.leads.normalize import company_key, email_domain, free_mail_domains, normalize_domain
+from accord.leads.normalize import (
+    company_block_keys,
+    company_key,
+    email_domain,
+    free_mail_domains,
+    normalize_domain,
+)
+
+# At most this many candidate names are compared for one fuzzy lookup in the database (the names
+# sharing a blocking key with it, oldest accounts first); a key so common that it reaches the cap is
+# a word like "global", and the other words of the name still bring their own candidates.
+FUZZY_CANDIDATES = 5000
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,8 @@ class AccountIndex:
     def __init__(self) -> None:
         self._domains: dict[str, int] | None = None
         self._names: dict[str, int] | None = None
+        self._blocks: dict[str, list[str]] = {}  # blocking key -> name keys, in the order they were learnt
+        self._order: dict[str, int] = {}  # name key -> when it was learnt (ties go to the earliest)
         self._free = free_mail_domains()
         self.threshold = settings.ACCORD_COMPANY_MATCH_THRESHOLD
 
@@ -49,13 +64,20 @@ class AccountIndex:
         self._domains = dict(AccountDomain.objects.values_list("domain", "account_id"))
         self._names = {}
         for account_id, key in Account.objects.order_by("id").values_list("id", "name_key"):
-            self._names.setdefault(key, account_id)
+            self._learn(key, account_id)
         return self
+
+    def _learn(self, key: str, account_id: int) -> None:
+        if self._names is None or not key or key in self._names:
+            return
+        self._names[key] = account_id
+        self._order[key] = len(self._order)
+        for block in company_block_keys(key):
+            self._blocks.setdefault(block, []).append(key)
 
     def remember(self, account_id: int, *, name_key: str, domain: str = "") -> None:
         """Teach a preloaded index about an account created during the run."""
-        if self._names is not None and name_key:
-            self._names.setdefault(name_key, account_id)
+        self._learn(name_key, account_id)
         if self._domains is not None and domain:
             self._domains.setdefault(domain, account_id)
 
@@ -78,11 +100,23 @@ class AccountIndex:
             return self._names.get(key)
         return Account.objects.filter(name_key=key).order_by("id").values_list("id", flat=True).first()
 
-    def _fuzzy(self, key: str) -> tuple[int, int] | None:
+    def _candidates(self, key: str) -> dict[int, str]:
+        """{account id: name key} of the names sharing a blocking key with ``key``, oldest first."""
+        blocks = company_block_keys(key)
         if self._names is not None:
-            choices: dict[int, str] = {v: k for k, v in self._names.items()}
-        else:
-            choices = dict(Account.objects.exclude(name_key="").values_list("id", "name_key"))
+            names = {name for block in blocks for name in self._blocks.get(block, ())}
+            return {self._names[name]: name for name in sorted(names, key=self._order.__getitem__)}
+        rows = (
+            Account.objects.filter(name_keys__key__in=blocks)
+            .exclude(name_key="")
+            .order_by("id")
+            .values_list("id", "name_key")
+            .distinct()[:FUZZY_CANDIDATES]
+        )
+        return dict(rows)
+
+    def _fuzzy(self, key: str) -> tuple[int, int] | None:
+        choices = self._candidates(key)
         if not choices:
             return None
         best = process.extractOne(key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=self.threshold)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -111,6 +112,40 @@ class Account(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if update_fields is None or "name_key" in update_fields:
+            AccountNameKey.write_for([(self.pk, self.name_key)], replace=not adding)
+
+
+class AccountNameKey(models.Model):
+    """The blocking index of fuzzy company matching: one row per blocking key of an account's name
+    (``normalize.company_block_keys``). Written by ``Account.save`` and, for accounts an import writes
+    in bulk, by the import itself."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="name_keys")
+    key = models.CharField(max_length=8)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "account"], name="account_name_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.account_id}"
+
+    @classmethod
+    def write_for(cls, accounts: list[tuple[int, str]], *, replace: bool = False) -> None:
+        """Index ``accounts`` ((id, name_key) pairs); ``replace`` drops their old keys first."""
+        from accord.leads.normalize import company_block_keys
+
+        if replace:
+            cls.objects.filter(account_id__in=[pk for pk, _ in accounts]).delete()
+        rows = [
+            cls(account_id=pk, key=key) for pk, name_key in accounts for key in company_block_keys(name_key)
+        ]
+        cls.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
 class AccountDomain(models.Model):

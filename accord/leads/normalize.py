@@ -271,6 +271,18 @@ def _company_key(name: str) -> str:
 
 _company_key_cached = functools.lru_cache(maxsize=65536)(_company_key)
 
+
+def company_block_keys(name_key: str) -> set[str]:
+    """The blocking keys of a normalised company name: the first four and the last four letters of its
+    words in sorted order (``"<glob"``, ``">ical"`` for "globex pharmaceutical"). Fuzzy matching
+    compares a name only with the names that share one of these keys, so its cost follows the few
+    similar names, not the number of accounts. Names as similar as the match threshold asks (90: one or
+    two letters apart) keep their start or their end; the word order does not matter, as in the
+    token-sort score itself."""
+    text = " ".join(sorted(name_key.split()))
+    return {"<" + text[:4], ">" + text[-4:]} if text else set()
+
+
 _LEGAL_SUFFIXES = {
     "inc",
     "incorporated",

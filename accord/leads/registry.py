@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -81,3 +82,78 @@ def lead_list_extras(user: Any) -> dict[str, Any]:
     for extension in _lead_list_extensions:
         extras.update(extension(user))
     return extras
+
+
+# --- the lead page: what apps above leads add to it ---------------------------------------------------
+#
+# The lead page is the place of work, but accepting, logging a touch, notes (SLA) or reassigning
+# (routing) belong to apps above leads. They add a panel to the page and tell the timeline how to say
+# their events in plain words, in their AppConfig.ready:
+#
+#     register_lead_panel(LeadPanel("sla/_lead_work.html", lead_work_context, order=10))
+#     register_timeline_story(TimelineStory(frozenset({"lead.touched"}), describe, prepare))
+
+
+@dataclass(frozen=True)
+class LeadPanel:
+    """A part of the lead page: ``context(user, lead)`` gives the template's ``panel`` variables, or None
+    when the panel has nothing for this person on this lead."""
+
+    template: str
+    context: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 50
+
+
+_lead_panels: dict[str, LeadPanel] = {}
+
+
+def register_lead_panel(panel: LeadPanel) -> LeadPanel:
+    _lead_panels[panel.template] = panel
+    return panel
+
+
+def lead_panels(user: Any, lead: Any) -> list[dict[str, Any]]:
+    """The panels to show ``user`` on ``lead``, in order, each a dict with its ``template``."""
+    shown = []
+    for panel in sorted(_lead_panels.values(), key=lambda p: (p.order, p.template)):
+        context = panel.context(user, lead)
+        if context is not None:
+            shown.append({**context, "template": panel.template})
+    return shown
+
+
+Story = tuple[str, list[str]]
+
+
+@dataclass(frozen=True)
+class TimelineStory:
+    """How the timeline tells events of ``types``: ``describe(event, prepared)`` returns a headline and
+    detail lines in plain words (names, not ids; labels, not codes). ``prepare(events)`` runs once per page
+    with every event of those types, to load what they name (people, touches) in a fixed number of queries."""
+
+    types: frozenset[str]
+    describe: Callable[[Any, dict[str, Any]], Story]
+    prepare: Callable[[list[Any]], dict[str, Any]] | None = None
+
+
+_stories: dict[str, TimelineStory] = {}
+
+
+def register_timeline_story(story: TimelineStory) -> TimelineStory:
+    for event_type in story.types:
+        _stories[event_type] = story
+    return story
+
+
+def timeline_stories_for(events: list[Any]) -> dict[str, tuple[TimelineStory, dict[str, Any]]]:
+    """For each event type among ``events`` that an app tells: its story and what it prepared."""
+    found: dict[str, tuple[TimelineStory, dict[str, Any]]] = {}
+    prepared: dict[int, dict[str, Any]] = {}
+    for story in {id(s): s for s in _stories.values()}.values():
+        mine = [e for e in events if e.type in story.types]
+        if not mine:
+            continue
+        prepared[id(story)] = story.prepare(mine) if story.prepare else {}
+        for event_type in story.types:
+            found[event_type] = (story, prepared[id(story)])
+    return found

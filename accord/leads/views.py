@@ -30,7 +30,7 @@ from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
 from accord.leads.listing import LEAD_LIST
 from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
-from accord.leads.registry import lead_list_extras
+from accord.leads.registry import TimelineStory, lead_list_extras, lead_panels, timeline_stories_for
 from accord.leads.selectors import (
     LeadFilters,
     lead_events,
@@ -387,12 +387,19 @@ COMMUNICATION_VERBS = {
 }
 
 
-def event_story(event: Event, lead: Lead) -> dict[str, Any]:
-    """One timeline entry in plain words: a headline and detail lines."""
+def event_story(
+    event: Event, lead: Lead, stories: dict[str, tuple[TimelineStory, dict[str, Any]]] | None = None
+) -> dict[str, Any]:
+    """One timeline entry in plain words: a headline and detail lines. Events of apps above leads are
+    told by the story those apps registered (accord.leads.registry.register_timeline_story)."""
     payload = event.payload or {}
     who = _person(event.actor)
     lines: list[str] = []
-    if event.type == "lead.intake":
+    told = (stories or {}).get(event.type)
+    if told is not None:
+        story, prepared = told
+        headline, lines = story.describe(event, prepared)
+    elif event.type == "lead.intake":
         verb = "First came in" if payload.get("created") else "Came in again"
         headline = (
             f"{verb} through {CHANNEL_LABELS.get(payload.get('channel') or event.channel, event.channel)}"
@@ -441,9 +448,22 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
         if event.stage:
             lines.append(f"Stage set to {_stage_label(event.stage)}")
     elif event.type == "lead.assigned":
-        headline = f"Assigned to {payload.get('owner_name') or payload.get('owner', '?')}"
-        if payload.get("reason"):
-            lines.append(f"Why: {payload['reason']}")
+        owner = payload.get("owner_name") or payload.get("owner")
+        if owner:
+            headline = f"Assigned to {owner}"
+        elif payload.get("queue"):
+            headline = f"Placed in the queue {payload['queue']}"
+        else:
+            headline = "Assigned"
+        if who:
+            headline += f" by {who}"
+        if payload.get("previous_owner"):
+            lines.append(f"Before: {payload['previous_owner']}")
+        # The explanation is in words ("rule 'Health vertical' matched: ..."); the reason is a code.
+        if payload.get("explanation"):
+            lines.append(f"Why: {payload['explanation']}")
+        if payload.get("note"):
+            lines.append(f"Note: {payload['note']}")
     elif event.type == "lead.merged":
         headline = f"Merged with lead #{payload.get('merged_lead')} ({payload.get('merged_email', '')})"
         if who:
@@ -488,7 +508,8 @@ def event_story(event: Event, lead: Lead) -> dict[str, Any]:
         if payload.get("subject"):
             lines.append(f"Subject: {payload['subject']}")
     else:
-        headline = event.type.replace(".", " ").replace("_", " ").capitalize()
+        # An event no app tells: its type in words ("lead.recycle_skipped" -> "Recycle skipped").
+        headline = event.type.split(".", 1)[-1].replace("_", " ").capitalize()
         if who:
             headline += f" by {who}"
         # A higher app's reason code (sla's 'bad_data') comes with the words to show for it.
@@ -532,7 +553,8 @@ def _detail_context(
     allowed = can_change_stage(user, lead)
     events = list(lead_events(lead))
     applied = {e.payload.get("proposal") for e in events if e.type == APPLIED_EVENT and e.payload}
-    timeline = [event_story(e, lead) for e in events]
+    stories = timeline_stories_for(events)
+    timeline = [event_story(e, lead, stories) for e in events]
     for item in timeline:
         item["open_proposal"] = item["event"].type == PROPOSED_EVENT and item["event"].pk not in applied
     return {
@@ -545,6 +567,7 @@ def _detail_context(
         "can_change_stage": allowed,
         "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
         "stage_label": _stage_label(lead.stage),
+        "panels": lead_panels(user, lead),
     }
 
 

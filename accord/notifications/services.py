@@ -16,19 +16,23 @@ from django.utils import timezone
 from accord.core.errors import ApplicationError
 from accord.core.events import event_record
 from accord.core.mail_headers import header_clean
+from accord.core.notify import notification_kinds
 from accord.notifications.models import (
     CommunicationCopyRequest,
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
     NotificationPreference,
     SenderConsent,
 )
 from accord.people.access import accounts_actionable_by
 from accord.people.models import User
+from accord.sla.one_click import one_click_lines_for
 
 logger = logging.getLogger(__name__)
+
+# Notifications that hand someone a lead: their email carries one-click links that log the first touch.
+ONE_CLICK_KINDS = frozenset({"lead_assigned", "lead_recycled"})
 
 
 def email_mode_for(*, user: User, kind: str) -> str:
@@ -54,7 +58,7 @@ def notify(
     ``already_emailed``: the caller emails the same content itself (e.g. the mail-in reply), so the
     row is marked emailed and neither an immediate email nor the digest repeats it.
     """
-    if kind not in NotificationKind.values:
+    if kind not in dict(notification_kinds()):  # the built-in kinds and those apps registered
         raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
     notification = Notification(
         user=user,
@@ -117,6 +121,11 @@ def notification_email_send(*, notification_id: int) -> bool:
         )
         return False
     body = notification.body
+    if notification.kind in ONE_CLICK_KINDS and notification.lead_id:
+        # The lead's new owner answers its deadline from the email (the reminders carry these already).
+        lines = one_click_lines_for(user_id=notification.user_id, lead_id=notification.lead_id)
+        if lines:
+            body = f"{body}\n\n{lines}"
     if notification.url:
         body = f"{body}\n\nOpen in Accord: {_absolute(notification.url)}"
     attempts = notification.email_attempts + 1
@@ -223,7 +232,7 @@ def notifications_mark_all_read(*, user: User) -> int:
 @transaction.atomic
 def notification_preference_set(*, user: User, kind: str, mode: str) -> NotificationPreference:
     """Choose how ``kind`` notifications reach the user by email."""
-    if kind not in NotificationKind.values:
+    if kind not in dict(notification_kinds()):  # the built-in kinds and those apps registered
         raise ApplicationError(f"Unknown notification kind {kind!r}.", detail={"kind": "unknown"})
     if mode not in EmailMode.values:
         raise ApplicationError(

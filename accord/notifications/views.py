@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import ApplicationError, NotFound
+from accord.core.notify import notification_kinds
 from accord.notifications.mail_in import mail_in_address_for
 from accord.notifications.models import (
     CopyScope,
     EmailMode,
     Notification,
-    NotificationKind,
 )
 from accord.notifications.selectors import (
     account_control_for,
@@ -72,13 +73,31 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Open what a notification is about: it is marked read and the browser goes to its page (a POST, so
+    a link preview or a prefetch never marks anything read)."""
+    notification = _mine_or_404(request, notification_id)
+    notification_mark_read(notification=notification, user=signed_in_user(request))
+    target = notification.url
+    if not target.startswith("/") or target.startswith("//"):
+        target = reverse("notifications:inbox")  # only pages of Accord itself
+    return redirect(target)
+
+
+@login_required
+@require_POST
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     notifications_mark_all_read(user=signed_in_user(request))
     return redirect("notifications:inbox")
 
 
-@login_required
 def unread_count_partial(request: HttpRequest) -> HttpResponse:
+    """The bell's count. Polled by HTMX: once the session has ended it answers 286 (HTMX stops polling)
+    rather than the sign-in page, which would be swapped into the top bar."""
+    if not request.user.is_authenticated:
+        if request.htmx:
+            return HttpResponse(status=286)
+        return redirect_to_login(request.get_full_path())
     return render(
         request, "notifications/_unread_count.html", {"unread": unread_count(user=signed_in_user(request))}
     )
@@ -104,7 +123,7 @@ def preferences_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def preferences_save(request: HttpRequest) -> HttpResponse:
     changed = 0
-    for kind in NotificationKind.values:
+    for kind, _label in notification_kinds():
         mode = request.POST.get(f"mode_{kind}")
         if mode is None:
             continue
@@ -190,6 +209,7 @@ urlpatterns = [
     path("notifications/preferences/consents", consent_grant, name="consent_grant"),
     path("notifications/preferences/consents/<int:consent_id>/revoke", consent_revoke, name="consent_revoke"),
     path("notifications/<int:notification_id>/read", mark_read, name="mark_read"),
+    path("notifications/<int:notification_id>/open", open_notification, name="open"),
     path("notifications/read-all", mark_all_read, name="mark_all_read"),
     path("notifications/unread-count", unread_count_partial, name="unread_count"),
 ]

@@ -242,13 +242,17 @@ def _all(label: str) -> QuerySet[Any]:
 
 # --- leads -----------------------------------------------------------------------------------------------
 
+# A lead nobody owns that routing left in a queue (the fallback queue or a rule's): sales managers see
+# it and may claim or assign it (with the sales head and admins, who see and act on every lead).
+WAITING_IN_QUEUE = Q(owner__isnull=True, routing__queue__isnull=False)
+
 
 def leads_visible_to(user: Viewer) -> QuerySet[Any]:
     """Leads a user may see.
 
     Marketing, heads, executives and admins see every lead. A rep or manager sees their own leads,
-    their team's, and those of everyone they manage. Anyone else sees none. Merged-away leads and
-    leads in the trash are hidden from everyone.
+    their team's, and those of everyone they manage; a manager also the leads waiting in a queue. Anyone
+    else sees none. Merged-away leads and leads in the trash are hidden from everyone.
     """
     # NOT IN (the trash's lead ids), not a LEFT JOIN ... IS NULL: PostgreSQL plans the join as a hash
     # join, which loses the order of the index a list walks, so every matching lead was read and sorted
@@ -262,6 +266,8 @@ def leads_visible_to(user: Viewer) -> QuerySet[Any]:
     condition = owned_or_managed(user)
     if isinstance(user, User) and user.team_id:  # roles imply a signed-in user; this tells mypy
         condition |= Q(owner_id__in=team_member_ids(user))
+    if Role.SALES_MANAGER in roles:
+        condition |= WAITING_IN_QUEUE
     return live.filter(condition)
 
 
@@ -271,7 +277,8 @@ def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
     - ``act`` (accept, reject, touch, record an outcome, change a customer stage): the owner and everyone
       who manages the owner; admins and the sales head on every lead.
     - ``convert`` into a deal: as ``act``, for sales roles and admins.
-    - ``reassign``: as ``act``, for sales managers, the sales head and admins.
+    - ``reassign``: as ``act``, for sales managers, the sales head and admins; managers also claim and
+      assign the leads waiting in a queue.
     - ``stage`` (set the lifecycle stage by hand): as ``act``, plus marketing on every lead.
     - ``merge`` (the duplicates queue): marketing, the sales head and admins, on every lead.
     """
@@ -291,6 +298,9 @@ def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
         return visible
     if not roles:
         return visible.none()
+    if action == "reassign" and Role.SALES_MANAGER in roles:
+        # A manager claims leads waiting in a queue, or hands them to a rep they manage.
+        return visible.filter(owned_or_managed(user) | WAITING_IN_QUEUE)
     return visible.filter(owned_or_managed(user))
 
 
@@ -477,6 +487,98 @@ def external_reviews_visible_to(user: Viewer) -> QuerySet[Any]:
     return reviews.filter(lead__in=leads_visible_to(user))
 
 
+# --- teams, their calendars and people's absences ------------------------------------------------------
+
+# Edit every team (hours, holidays, members' capacity and absences) and create teams.
+TEAM_ADMIN_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD})
+
+
+def teams_actionable_by(user: Viewer) -> QuerySet[Team]:
+    """Teams whose working hours, holidays, members' capacity and absences a user may change: admins and
+    the sales head every team; a sales manager the teams they manage (and those below them)."""
+    roles = _roles(user)
+    if roles & TEAM_ADMIN_ROLES:
+        return Team.objects.all()
+    if Role.SALES_MANAGER in roles:
+        return managed_teams(user)
+    return Team.objects.none()
+
+
+def access_team_by_id(user: Viewer, team_id: int) -> Team:
+    """The team ``team_id`` if the user may change it: 404 when it does not exist, 403 when it is not
+    theirs to change."""
+    team = Team.objects.select_related("manager").filter(pk=team_id).first()
+    if team is None or not is_signed_in(user):
+        raise NotFound(f"Team {team_id} was not found.", detail={"id": team_id})
+    if not teams_actionable_by(user).filter(pk=team_id).exists():
+        raise AccessDenied(
+            "Only the team's manager, the sales head and admins may change this team.",
+            detail={"id": team_id, "action": "act"},
+        )
+    return team
+
+
+def absences_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Absences a user may add or remove: their own; a manager also those of everyone they manage;
+    admins and the sales head everyone's."""
+    absences = _all("people.Absence")
+    roles = _roles(user)
+    if not roles and not is_signed_in(user):
+        return absences.none()
+    if roles & TEAM_ADMIN_ROLES:
+        return absences
+    return absences.filter(Q(user_id=user.pk) | Q(user_id__in=managed_user_ids(user)))
+
+
+def may_set_absence_for(user: Viewer, person: User) -> bool:
+    """Whether ``user`` may mark ``person`` away: themselves, someone they manage, or (admins, the sales
+    head) anyone."""
+    if not is_signed_in(user):
+        return False
+    return person.pk == user.pk or bool(_roles(user) & TEAM_ADMIN_ROLES) or manages(user, person)
+
+
+# --- follow-up tasks ------------------------------------------------------------------------------------
+
+
+def follow_ups_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Follow-up tasks: a person sees their own, those of everyone they manage, and (the sales head and
+    admins) every task; always only on leads they see."""
+    tasks = _all("sla.FollowUp")
+    roles = _roles(user)
+    if not roles:
+        return tasks.none()
+    on_visible = tasks.filter(lead__in=leads_visible_to(user))
+    if roles & ACT_ON_ALL_ROLES:
+        return on_visible
+    return on_visible.filter(owned_or_managed(user, owner="assignee"))
+
+
+def follow_ups_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Mark done or change a follow-up task: the same people who see it (its assignee, their managers,
+    the sales head, admins)."""
+    return follow_ups_visible_to(user)
+
+
+FOLLOW_UP_REFUSALS = {
+    "act": "Only the task's assignee, the people who manage them, the sales head and admins may "
+    "change this task."
+}
+
+
+def access_follow_up_by_id(user: Viewer, task_id: int, *, lock: bool = False) -> Any:
+    """The follow-up task ``task_id`` if ``user`` may act on it (404 when unseen)."""
+    return _access_by_id(
+        visible=follow_ups_visible_to(user).select_related("lead", "assignee"),
+        actionable=follow_ups_actionable_by(user),
+        pk=task_id,
+        noun="Task",
+        action="act",
+        refusals=FOLLOW_UP_REFUSALS,
+        lock=lock,
+    )
+
+
 # --- imports, notifications, audit, webhooks and the person's own settings ------------------------------
 
 
@@ -579,6 +681,7 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
     ),
     "sla.externalreview": (external_reviews_visible_to, external_reviews_visible_to),
     "sla.touch": (touches_visible_to, lambda u: touches_visible_to(u).none()),
+    "sla.followup": (follow_ups_visible_to, follow_ups_actionable_by),
     "privacy.leadtrash": (trashed_leads_visible_to, trashed_leads_visible_to),
     "notifications.notification": (notifications_visible_to, notifications_visible_to),
     "notifications.communicationcopyrequest": (copy_requests_visible_to, copy_requests_visible_to),

@@ -204,6 +204,26 @@ class ApiToken(BaseModel):
         return raw, _token_hash(raw)
 
 
+class CalendarFeed(BaseModel):
+    """The secret that opens a person's iCalendar feed (``/calendar/<user id>/<secret>.ics``).
+
+    Calendar apps cannot sign in, so the URL itself is the key: a random secret compared in constant
+    time. It is kept (not only its hash) so the person can copy their URL again; resetting it makes a
+    new secret and the old URL stops working at once.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="calendar_feed")
+    secret = models.CharField(max_length=64)
+    reset_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user.username}: calendar feed"
+
+    @staticmethod
+    def new_secret() -> str:
+        return secrets.token_urlsafe(32)
+
+
 class LoginFailure(models.Model):
     """One failed sign-in for a username from an address; enough of them lock that pair (or the whole
     address, counted across usernames) out a while.

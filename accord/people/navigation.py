@@ -1,4 +1,5 @@
-"""The top navigation: which pages each role sees. One list, read by the base template."""
+"""The top navigation: which pages each role sees, grouped into a few menus so the bar fits a laptop and
+folds into one "Menu" button on a phone. One list, read by the base template; and each role's start page."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ class NavLink:
     label: str
     url: str
     roles: frozenset[str] | None = None  # None: every signed-in person
+    menu: str = ""  # the menu it sits in ("" for its place in GROUPS, or the bar itself)
 
     def visible_to(self, roles: frozenset[str]) -> bool:
         return self.roles is None or bool(self.roles & roles)
@@ -70,6 +72,49 @@ NAV_LINKS: tuple[NavLink, ...] = (
 )
 
 
+# The menus of the top bar, in order. Links not named here sit on the bar itself (Inbox, Leads, Deals,
+# Dashboards...), except links other apps register: those join the menu of the link they follow, else
+# "More". A menu one person sees a single link of is shown as that link.
+GROUPS: dict[str, str] = {
+    "Import": "Marketing",
+    "Duplicates": "Marketing",
+    "Sources": "Marketing",
+    "Campaigns": "Marketing",
+    "Rejections": "Marketing",
+    "Routing": "Sales",
+    "Queues": "Sales",
+    "Scorecards": "Sales",
+    "Criteria": "More",
+    "Glossary": "More",
+    "Plans": "More",
+    "Library": "More",
+    "Intelligence": "More",
+    "Knowledge": "More",
+    "Audit": "Admin",
+    "Webhooks": "Admin",
+    "Privacy": "Admin",
+    "Admin": "Admin",
+}
+MENU_ORDER = ("Marketing", "Sales", "More", "Admin")
+
+# Where each role starts after signing in, the first role a person holds in this order deciding.
+START_PAGES: tuple[tuple[str, str], ...] = (
+    (Role.SALES_REP, "/inbox/"),
+    (Role.SALES_MANAGER, "/team/"),
+    (Role.SALES_HEAD, "/decisions/"),
+    (Role.MARKETING_HEAD, "/decisions/"),
+    (Role.MARKETING, "/desk/"),
+    (Role.EXECUTIVE, "/dashboards/executive/"),
+    (Role.ADMIN, "/decisions/"),
+)
+DEFAULT_START_PAGE = "/leads/"
+
+
+def start_page_for(roles: frozenset[str]) -> str:
+    """The page a person with ``roles`` lands on: the one of their first role in START_PAGES."""
+    return next((url for role, url in START_PAGES if role in roles), DEFAULT_START_PAGE)
+
+
 # Apps above people add their own pages in their AppConfig.ready, after the link they belong beside:
 # ``register_nav_link(NavLink("Plans", "/planning/", ...), after="Campaigns")``.
 _registered: list[tuple[NavLink, str | None]] = []
@@ -90,6 +135,43 @@ def all_nav_links() -> list[NavLink]:
         anchor = after if after in labels else "Glossary"
         links.insert(labels.index(anchor) + (1 if after in labels else 0), link)
     return links
+
+
+def _menu_of(link: NavLink, registered: dict[str, str | None]) -> str:
+    if link.menu:
+        return link.menu
+    if link.label in GROUPS:
+        return GROUPS[link.label]
+    if link.label in registered:  # another app's link: beside the link it follows, else under More
+        after = registered[link.label]
+        return GROUPS.get(after or "", "More")
+    return ""
+
+
+def nav_menus_for(roles: frozenset[str], path: str) -> list[dict[str, object]]:
+    """The top bar for ``roles``: links on the bar first, then the menus (label, links, active).
+    Every link ``nav_for`` gives appears exactly once."""
+    links = nav_for(roles, path)
+    registered = {link.label: after for link, after in _registered}
+    known = {link.label: link for link in all_nav_links()}
+    bar: list[dict[str, object]] = []
+    menus: dict[str, list[dict[str, object]]] = {}
+    for item in links:
+        menu = _menu_of(known[str(item["label"])], registered)
+        if menu:
+            menus.setdefault(menu, []).append(item)
+        else:
+            bar.append(item)
+    order = [*MENU_ORDER, *sorted(set(menus) - set(MENU_ORDER))]
+    for name in order:
+        items = menus.get(name)
+        if not items:
+            continue
+        if len(items) == 1:
+            bar.append(items[0])
+        else:
+            bar.append({"label": name, "links": items, "active": any(i["active"] for i in items)})
+    return bar
 
 
 def nav_for(roles: frozenset[str], path: str) -> list[dict[str, object]]:

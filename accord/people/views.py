@@ -12,10 +12,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.core.errors import ApplicationError
 from accord.core.ratelimit import rate_limit_hit
@@ -31,7 +33,17 @@ from accord.people.auth_security import (
     login_failures_clear,
     login_locked_until,
 )
-from accord.people.models import Role, TotpDevice
+from accord.people.calendar_feeds import (
+    calendar_feed_for,
+    calendar_feed_ics,
+    calendar_feed_owner,
+    calendar_feed_reset,
+    calendar_feed_url,
+)
+from accord.people.forms import AbsenceForm
+from accord.people.models import Absence, Role, TotpDevice
+from accord.people.navigation import start_page_for
+from accord.people.services import absence_create, absence_delete
 from accord.people.totp import (
     totp_device_confirm,
     totp_device_remove,
@@ -40,14 +52,12 @@ from accord.people.totp import (
     totp_verify,
 )
 
-# Everyone starts at the leads page; it shows each person the leads their roles give access to.
-START_PAGE = "/leads/"
-
 
 def home(request: HttpRequest) -> HttpResponseRedirect:
-    """Signed-in people go to their start page, everyone else to the sign-in page."""
+    """Signed-in people go to their role's start page (accord.people.navigation.START_PAGES), everyone
+    else to the sign-in page."""
     if request.user.is_authenticated:
-        return redirect(START_PAGE)
+        return redirect(start_page_for(signed_in_user(request).role_set))
     return redirect("login")
 
 
@@ -240,3 +250,72 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)  # saves, then update_session_auth_hash keeps this session
         messages.success(self.request, "Your password is changed. Your other sessions are signed out.")
         return response
+
+
+# --- the person's own settings: away, calendar feed ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def away_page(request: HttpRequest) -> HttpResponse:
+    """Mark yourself away for a period; routing passes you over then, and your team's page shows it."""
+    user = signed_in_user(request)
+    form = AbsenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            absence = absence_create(
+                actor=user,
+                person=user,
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request,
+                f"You are away {absence.start:%d %b %Y} – {absence.end:%d %b %Y}: new leads go to your teammates then.",
+            )
+            return redirect("away")
+    absences = Absence.objects.filter(user=user, end__gte=timezone.localdate()).order_by("start")[:50]
+    return render(request, "people/away.html", {"form": form, "absences": absences})
+
+
+@require_POST
+@login_required
+def away_remove(request: HttpRequest, absence_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    if not Absence.objects.filter(pk=absence_id, user=user).exists():
+        raise Http404("That absence was not found.")
+    absence_delete(actor=user, absence_id=absence_id)
+    messages.success(request, "Absence removed: routing gives you leads again on those days.")
+    return redirect("away")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """The person's calendar feed URL (to subscribe to in any calendar app) and its reset."""
+    user = signed_in_user(request)
+    if request.method == "POST":
+        calendar_feed_reset(user=user)
+        messages.success(request, "Your calendar has a new address: the old one no longer works.")
+        return redirect("calendar")
+    return render(
+        request,
+        "people/calendar.html",
+        {"feed_url": calendar_feed_url(user=user), "feed": calendar_feed_for(user=user)},
+    )
+
+
+@require_GET
+def calendar_feed(request: HttpRequest, user_id: int, secret: str) -> HttpResponse:
+    """The iCalendar file; the secret in the URL is the key (calendar apps do not sign in)."""
+    owner = calendar_feed_owner(user_id=user_id, secret=secret)
+    if owner is None:
+        raise Http404("There is no calendar at this address (it may have been reset).")
+    response = HttpResponse(calendar_feed_ics(user=owner), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="accord.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -8,15 +8,18 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accord.audit.capture import audit_bulk_created
 from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record, events_bulk_append
 from accord.core.models import Channel, Event
+from accord.core.notify import notify
 from accord.leads.hand_off import HandOff, hand_off
 from accord.leads.models import MARKETING_STAGES, Lead
 from accord.people.models import User
+from accord.qualification.apps import CRITERIA_SIGN_OFF_KIND
 from accord.qualification.bulk import activities_frame, evaluate_frame, explanations, records_frame
 from accord.qualification.engine import RuleInvalid, rule_validate
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOff, SignOffRole
@@ -213,7 +216,31 @@ def criteria_sign_off(
     )
     if set(existing) | {sign_off.role} >= set(SignOffRole.values):
         _criteria_activate(criteria_set=criteria_set, user=user)
+    else:
+        _sign_off_ask_the_others(criteria_set=criteria_set, signed={*existing, sign_off.role}, by=user)
     return sign_off
+
+
+def _sign_off_ask_the_others(*, criteria_set: CriteriaSet, signed: set[str], by: User) -> None:
+    """Tell every active holder of a head's role that has not signed yet that the draft waits for them."""
+    waiting = [role for role in SignOffRole.values if role not in signed]
+    url = reverse("qualification:detail", args=[criteria_set.pk])
+    for person in (
+        User.objects.filter(is_active=True, roles__role__in=waiting)
+        .exclude(pk=by.pk)
+        .distinct()
+        .order_by("pk")
+    ):
+        notify(
+            user=person,
+            kind=CRITERIA_SIGN_OFF_KIND,
+            subject=f"Criteria version {criteria_set.version} waits for your sign-off",
+            body=(
+                f"{by.get_full_name() or by.username} signed version {criteria_set.version} of the qualification "
+                "criteria. It becomes active once you sign it too."
+            ),
+            url=url,
+        )
 
 
 def _criteria_activate(*, criteria_set: CriteriaSet, user: User) -> None:

@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import ApplicationError
-from accord.people.access import signed_in_user
-from accord.routing import selectors, services
+from accord.people.access import access_lead_by_id, signed_in_user
+from accord.routing import lead_page, selectors, services
 from accord.routing.forms import RuleForm, conditions_format
 from accord.routing.models import RoutingRule, RoutingRuleSet
 
@@ -171,3 +172,28 @@ def dry_run(request: HttpRequest, version: int) -> HttpResponse:
     }
     template = "routing/_dry_run.html" if getattr(request, "htmx", False) else "routing/dry_run.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+def lead_reassign_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Reassign from the lead page through ``lead_reassign`` (which checks "may reassign": 404 unseen,
+    403 seen but not theirs to reassign); back to the lead page with what happened."""
+    user = signed_in_user(request)
+    lead = access_lead_by_id(user, lead_id, action="reassign")
+    raw = request.POST.get("to", "")
+    to_user = lead_page.reassign_candidates(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    if to_user is None:
+        messages.error(request, "Choose a rep you may hand this lead to.")
+    else:
+        try:
+            services.lead_reassign(
+                lead=lead, to_user=to_user, reason=request.POST.get("reason", ""), actor=user
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, f"Reassigned to {to_user.get_full_name() or to_user.username}; they have been told."
+            )
+    return redirect(reverse("leads:detail", args=[lead_id]))

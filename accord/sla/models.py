@@ -379,3 +379,71 @@ class ExternalReview(BaseModel):
     @property
     def is_pending(self) -> bool:
         return self.verdict == ExternalVerdict.PENDING
+
+
+class Note(BaseModel):
+    """A note someone wrote on a lead. The people it names with @username are told (``note_add``)."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    mentioned = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["lead", "created_at"], name="note_lead_time")]
+
+    def __str__(self) -> str:
+        return f"Note on lead {self.lead_id} by {self.author_id}"
+
+
+class FollowUp(BaseModel):
+    """A follow-up task on a lead ("call back Tuesday 10:00") for one person, reminded once when it is
+    nearly due. Done tasks keep their row (who did it, when) so the lead's history shows them."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="follow_ups")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    note = models.TextField(blank=True)
+    due_at = models.DateTimeField()
+    remind_at = models.DateTimeField(help_text="When the reminder goes out (a little before the due time).")
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            # A person's open tasks by due time (the inbox, the calendar feed, the API list).
+            models.Index(fields=["assignee", "done_at", "due_at"], name="sla_followup_assignee_due"),
+            # The reminder sweep reads only the open, unreminded tasks whose moment has come.
+            models.Index(
+                fields=["remind_at"],
+                condition=Q(done_at__isnull=True, reminded_at__isnull=True),
+                name="sla_followup_to_remind",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(remind_at__lte=models.F("due_at")), name="sla_followup_remind_not_after_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (due {self.due_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.done_at is None and self.due_at < now

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from accord.core.errors import ApplicationError
-from accord.sla.models import TouchKind
+from accord.sla.models import ClockKind, SlaClock, TouchKind
 
 SALT = "accord.sla.one-click-touch"
 MAX_AGE_SECONDS = 72 * 3600
@@ -55,3 +56,26 @@ def one_click_token_read(token: str) -> OneClick:
         clock_id=int(data["c"]) if data.get("c") is not None else None,
         kind=data["k"],
     )
+
+
+def one_click_lines(clock: SlaClock) -> str:
+    """Lines for an email to the clock's owner: one-click links (from ACCORD_SITE_URL) that log a call or
+    an email and so answer the deadline; on a lead not yet accepted they accept it too."""
+    if clock.owner_id is None:
+        return ""  # nobody to act: no link
+    what = "accepts the lead and logs" if clock.kind == ClockKind.ACCEPT else "logs"
+    links = {
+        kind: settings.SITE_URL
+        + one_click_path(user_id=clock.owner_id, lead_id=clock.lead_id, clock_id=clock.pk, kind=kind)
+        for kind in (TouchKind.CALL, TouchKind.EMAIL)
+    }
+    return (
+        f"Called them? One click {what} the call: {links[TouchKind.CALL]}\n"
+        f"Emailed them? One click {what} the email: {links[TouchKind.EMAIL]}"
+    )
+
+
+def one_click_lines_for(*, user_id: int, lead_id: int) -> str:
+    """``one_click_lines`` for the user's most urgent running deadline on the lead; "" when none runs."""
+    clock = SlaClock.objects.open().filter(lead_id=lead_id, owner_id=user_id).order_by("due_at", "id").first()
+    return one_click_lines(clock) if clock is not None else ""

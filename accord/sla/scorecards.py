@@ -145,6 +145,15 @@ class Scorecard:
     def rejected_for(self, reason: str) -> int:
         return self.rejected_by_reason.get(reason, 0)
 
+    @property
+    def rejected_reasons_in_words(self) -> list[tuple[str, int]]:
+        """The rejections by reason as people read them ("Bad data 1"), never the stored code."""
+        labels = dict(RejectionReason.choices)
+        return [
+            (str(labels.get(code, code.replace("_", " "))), n)
+            for code, n in sorted(self.rejected_by_reason.items())
+        ]
+
     def add(self, other: Scorecard) -> None:
         """Fold a rep's figures into this team row."""
         for name in (

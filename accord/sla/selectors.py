@@ -6,8 +6,21 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from django.db.models import Case, IntegerField, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
@@ -158,18 +171,140 @@ def _inbox_rows(user: User, leads: list[Lead]) -> list[InboxRow]:
     return rows
 
 
+@dataclass(frozen=True)
+class InboxFilters:
+    """What the inbox is narrowed to: words in the name, email or company; a stage; an owner (team view)."""
+
+    q: str = ""
+    stage: str = ""
+    owner: int | None = None
+
+
+class InboxSection:
+    TO_ACCEPT = "to_accept"
+    TODAY = "today"
+    OVERDUE = "overdue"
+    WORKING = "working"
+
+
+# The inbox's sections, in the order the page shows them (the most urgent first). They do not overlap: a
+# lead past a deadline is overdue whatever its stage; otherwise an MQL is to accept, an accepted lead due
+# by the end of today is to touch today, and the rest are being worked.
+INBOX_SECTIONS: tuple[tuple[str, str, str], ...] = (
+    (InboxSection.OVERDUE, "Overdue", "Past a deadline: act now, the owner's manager has been told."),
+    (InboxSection.TO_ACCEPT, "To accept", "New leads assigned to you: accept or reject them."),
+    (InboxSection.TODAY, "To touch today", "Leads you accepted whose next touch is due today."),
+    (InboxSection.WORKING, "Working", "Leads in hand with a later deadline or none."),
+)
+INBOX_PAGE_SIZE = 20
+
+
+@dataclass
+class InboxPart:
+    key: str
+    title: str
+    help: str
+    rows: list[InboxRow]
+    page: int
+    has_next: bool
+
+
+def _inbox_base(user: User, scope: str, filters: InboxFilters) -> QuerySet[Lead]:
+    leads = _inbox_leads(user).filter(stage__in=INBOX_STAGES, owner__isnull=False)
+    if scope == InboxScope.TEAM and dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
+        if not user.has_role(Role.SALES_HEAD, Role.ADMIN):
+            leads = leads.filter(Q(owner=user) | Q(owner__team__manager=user) | Q(owner__manager=user))
+        if filters.owner:
+            leads = leads.filter(owner_id=filters.owner)
+    else:
+        leads = leads.filter(owner=user)
+    if filters.stage in INBOX_STAGES:
+        leads = leads.filter(stage=filters.stage)
+    if filters.q.strip():
+        words = filters.q.strip()
+        leads = leads.filter(
+            Q(email__icontains=words)
+            | Q(company__icontains=words)
+            | Q(first_name__icontains=words)
+            | Q(last_name__icontains=words)
+        )
+    return leads
+
+
+def _inbox_section_filter(leads: QuerySet[Any], section: str) -> QuerySet[Any]:
+    """``leads`` carry the ``next_due`` annotation of ``_inbox_leads``."""
+    now = timezone.now()
+    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+    if section == InboxSection.OVERDUE:
+        return leads.filter(next_due__lte=now)
+    not_overdue = Q(next_due__isnull=True) | Q(next_due__gt=now)
+    if section == InboxSection.TO_ACCEPT:
+        return leads.filter(not_overdue, stage=Stage.MQL)
+    accepted = leads.exclude(stage=Stage.MQL)
+    if section == InboxSection.TODAY:
+        return accepted.filter(next_due__gt=now, next_due__lte=end_of_today)
+    return accepted.filter(Q(next_due__isnull=True) | Q(next_due__gt=end_of_today))
+
+
+def inbox_sections_for(
+    *,
+    user: User,
+    scope: str = InboxScope.ME,
+    filters: InboxFilters | None = None,
+    only: str = "",
+    page: int = 1,
+    page_size: int = INBOX_PAGE_SIZE,
+) -> list[InboxPart]:
+    """The inbox in its four sections, each sorted by deadline (soonest first, leads with no deadline
+    last, the longest waiting first among equals) and cut to a page; ``only`` shows one section at ``page``.
+
+    No counts: each section reads one row past its page to know whether there is more. A fixed number
+    of queries (three per section) whatever the number of leads.
+    """
+    filters = filters or InboxFilters()
+    base = _inbox_base(user, scope, filters)
+    parts = []
+    for key, title, help_text in INBOX_SECTIONS:
+        if only and key != only:
+            continue
+        number = max(page, 1) if key == only else 1
+        start = (number - 1) * page_size
+        leads = list(
+            _inbox_section_filter(base, key).order_by(F("next_due").asc(nulls_last=True), "created_at", "id")[
+                start : start + page_size + 1
+            ]
+        )
+        parts.append(
+            InboxPart(
+                key=key,
+                title=title,
+                help=help_text,
+                rows=_inbox_rows(user, leads[:page_size]),
+                page=number,
+                has_next=len(leads) > page_size,
+            )
+        )
+    return parts
+
+
+def inbox_owner_choices(*, user: User, scope: str) -> list[User]:
+    """The reps the team inbox can be narrowed to: those the user manages (every rep for the sales head
+    and admins, at most 200); none in the user's own inbox."""
+    if scope != InboxScope.TEAM or not dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
+        return []
+    reps = User.objects.filter(roles__role=Role.SALES_REP, is_active=True).distinct()
+    if not user.has_role(Role.SALES_HEAD, Role.ADMIN):
+        reps = reps.filter(pk__in=access.managed_user_ids(user))
+    return list(reps.order_by("first_name", "username")[:200])
+
+
 def inbox_rows_for(*, user: User, scope: str = InboxScope.ME, limit: int = INBOX_LIMIT) -> list[InboxRow]:
     """The user's open leads, most urgent first: breached ones (most overdue first), then the soonest due,
     then leads with no clock running. ``scope`` "team" adds the leads of the reps the user manages.
 
     A fixed number of queries whatever the number of rows.
     """
-    leads = _inbox_leads(user).filter(stage__in=INBOX_STAGES, owner__isnull=False)
-    if scope == InboxScope.TEAM and dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
-        if not user.has_role(Role.SALES_HEAD, Role.ADMIN):
-            leads = leads.filter(Q(owner=user) | Q(owner__team__manager=user) | Q(owner__manager=user))
-    else:
-        leads = leads.filter(owner=user)
+    leads = _inbox_base(user, scope, InboxFilters())
     leads = leads.order_by("overdue", "next_due", "-created_at", "id")[:limit]
     return _inbox_rows(user, list(leads))
 

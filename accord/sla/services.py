@@ -9,6 +9,8 @@ owner is cleared either way.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -24,11 +26,12 @@ from accord.core.models import Channel
 from accord.core.notify import NotificationKind, notify
 from accord.leads.models import Lead, Stage
 from accord.leads.services import lead_stage_set
-from accord.people.access import access_lead_by_id
+from accord.people.access import access_lead_by_id, leads_visible_to
 from accord.people.models import Absence, Role, User
 from accord.sla.matching import PolicyMatch, policy_match
 from accord.sla.models import (
     ClockKind,
+    Note,
     NurtureSource,
     RejectionReason,
     SlaClock,
@@ -38,7 +41,7 @@ from accord.sla.models import (
     TouchOutcome,
 )
 from accord.sla.nurture import nurture_enter
-from accord.sla.one_click import one_click_path
+from accord.sla.one_click import one_click_lines
 from accord.sla.selectors import calendar_for_owner, escalation_chain
 
 # Stages in which sales has taken the lead on: clocks there are about touching it, not accepting it.
@@ -442,13 +445,7 @@ def _local(clock: SlaClock, moment: datetime) -> str:
 
 
 def _one_click_lines(clock: SlaClock) -> str:
-    from django.conf import settings
-
-    link = one_click_path(
-        user_id=clock.owner_id, lead_id=clock.lead_id, clock_id=clock.pk, kind=TouchKind.CALL
-    )
-    what = "accepts the lead and logs a call" if clock.kind == ClockKind.ACCEPT else "logs a call"
-    return f"Called them? One click {what}: {settings.SITE_URL}{link}"
+    return one_click_lines(clock)
 
 
 @transaction.atomic
@@ -664,3 +661,77 @@ def sla_clock_recycle(*, clock_id: int) -> Lead | None:
         body=f"{lead} went to {new_owner} because the deadline to {_what(clock)} it was missed.",
     )
     return lead
+
+
+# --- notes on a lead ------------------------------------------------------------------------------------
+
+MENTION = re.compile(r"(?<![\w.])@([\w.+-]+[\w])")
+MENTION_KIND = "mention"
+MAX_MENTIONS = 10
+NOTE_MAX_LENGTH = 5000
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    note: Note
+    told: list[User]
+    unknown: list[str]  # names that are nobody's username
+    cannot_see: list[User]  # people named who may not see the lead, so were not told
+
+
+@transaction.atomic
+def note_add(*, lead: Lead, user: User, body: str, channel: str = Channel.PAGE) -> NoteAdded:
+    """Write a note on a lead anyone who sees it may read; tell each person named with @username who may
+    see the lead too (named people who may not are listed back, not told)."""
+    body = (body or "").strip()
+    if not body:
+        raise ApplicationError("Write something in the note.", detail={"body": "is required"})
+    if len(body) > NOTE_MAX_LENGTH:
+        raise ApplicationError(
+            f"A note holds at most {NOTE_MAX_LENGTH} characters.", detail={"body": f"over {NOTE_MAX_LENGTH}"}
+        )
+    lead = access_lead_by_id(user, lead.pk, action="view")
+    names = list(dict.fromkeys(m.lower() for m in MENTION.findall(body)))
+    if len(names) > MAX_MENTIONS:
+        raise ApplicationError(
+            f"Name at most {MAX_MENTIONS} people in one note.", detail={"body": "too many @mentions"}
+        )
+    people = (
+        {u.username.lower(): u for u in User.objects.filter(username__in=names, is_active=True)}
+        if names
+        else {}
+    )
+    for name in names:  # usernames are matched as typed, then case-insensitively
+        if name not in people:
+            found = User.objects.filter(username__iexact=name, is_active=True).first()
+            if found is not None:
+                people[name] = found
+    unknown = [n for n in names if n not in people]
+    told: list[User] = []
+    cannot_see: list[User] = []
+    for person in people.values():
+        if person.pk == user.pk:
+            continue
+        (told if leads_visible_to(person).filter(pk=lead.pk).exists() else cannot_see).append(person)
+    note = Note(lead=lead, author=user, body=body)
+    note.full_clean()
+    note.save()
+    note.mentioned.set(told)
+    event_record(
+        type="lead.note_added",
+        subject=lead,
+        actor=user,
+        channel=channel,
+        payload={"note": note.pk, "mentioned": [p.pk for p in told]},
+    )
+    author = user.get_full_name() or user.username
+    for person in told:
+        notify(
+            user=person,
+            kind=MENTION_KIND,
+            lead=lead,
+            url=_lead_url(lead) + f"#note-{note.pk}",
+            subject=f"{author} mentioned you on {lead}",
+            body=body,
+        )
+    return NoteAdded(note=note, told=told, unknown=unknown, cannot_see=cannot_see)

@@ -13,6 +13,7 @@ from django_tasks import task
 from django_tasks.base import Task
 
 from accord.sla import services
+from accord.sla.follow_ups import follow_ups_remind_due
 
 
 def enqueue_at(task_: Task, run_after: datetime, **kwargs: Any) -> None:
@@ -39,3 +40,9 @@ def sla_clock_escalate_task(clock_id: int, level: int) -> bool:
 def sla_clock_recycle_task(clock_id: int) -> int | None:
     lead = services.sla_clock_recycle(clock_id=clock_id)
     return lead.pk if lead is not None else None
+
+
+@task()
+def follow_ups_remind_due_task() -> int:
+    """Remind every follow-up task whose reminder time has come (periodic, every few minutes)."""
+    return follow_ups_remind_due()

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accord.audit.exports import csv_response
 from accord.core.errors import AccessDenied, ApplicationError
 from accord.core.models import Channel
-from accord.leads.models import Lead
-from accord.people.access import signed_in_user
+from accord.leads.models import Lead, Stage
+from accord.people.access import access_lead_by_id, signed_in_user
 from accord.people.models import User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
@@ -33,7 +33,7 @@ from accord.sla.scorecards import (
     scorecards_csv_rows,
     scorecards_for,
 )
-from accord.sla.services import lead_accept, lead_reject, touch_log
+from accord.sla.services import lead_accept, lead_reject, note_add, touch_log
 
 
 def _load(link: OneClick) -> tuple[User, Lead, SlaClock | None]:
@@ -78,17 +78,45 @@ def _inbox_choices() -> dict[str, object]:
     }
 
 
+def _inbox_filters(request: HttpRequest) -> selectors.InboxFilters:
+    owner = request.GET.get("owner", "")
+    return selectors.InboxFilters(
+        q=request.GET.get("q", "")[:100],
+        stage=request.GET.get("stage", ""),
+        owner=int(owner) if owner.isdigit() else None,
+    )
+
+
 @require_GET
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """The inbox in four sections (to accept, to touch today, overdue, working), each sorted by deadline
+    and paged; ``?show=<section>&page=N`` pages through one section."""
     user = signed_in_user(request)
     scopes = selectors.inbox_scopes_for(user)
     scope = request.GET.get("who", selectors.InboxScope.ME)
     if scope not in dict(scopes):
         scope = selectors.InboxScope.ME
+    only = request.GET.get("show", "")
+    if only not in {key for key, _, _ in selectors.INBOX_SECTIONS}:
+        only = ""
+    page = request.GET.get("page", "1")
+    filters = _inbox_filters(request)
     teams, team_label = selectors.conversion_team_for(user)
+    keep = request.GET.copy()
+    for name in ("show", "page"):
+        keep.pop(name, None)
+    owners = selectors.inbox_owner_choices(user=user, scope=scope)
     context = {
-        "rows": selectors.inbox_rows_for(user=user, scope=scope),
+        "sections": selectors.inbox_sections_for(
+            user=user, scope=scope, filters=filters, only=only, page=int(page) if page.isdigit() else 1
+        ),
+        "only": only,
+        "filters": filters,
+        "filtered": bool(filters.q or filters.stage or filters.owner),
+        "keep": keep.urlencode(),
+        "stages": [(value, label) for value, label in Stage.choices if value in selectors.INBOX_STAGES],
+        "owners": owners,
         "scopes": scopes,
         "scope": scope,
         "show_owner": scope != selectors.InboxScope.ME,
@@ -182,6 +210,82 @@ def inbox_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
     return _act(request, lead_id, "touch")
 
 
+# --- the lead page: the same actions, and notes -------------------------------------------------------
+
+
+def _back_to_lead(lead_id: int) -> HttpResponse:
+    return redirect(reverse("leads:detail", args=[lead_id]))
+
+
+def _lead_page_act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
+    """Accept, log or reject from the lead page through the same services as the inbox; back to the page
+    with what happened said in a message."""
+    user = signed_in_user(request)
+    lead = selectors.lead_get_for_action(user=user, lead_id=lead_id)  # 404 unseen, 403 not theirs
+    try:
+        if action == "accept":
+            lead_accept(lead=lead, user=user)
+            messages.success(request, "Accepted. The first-touch clock is running.")
+        elif action == "reject":
+            reason = request.POST.get("reason", "")
+            lead_reject(lead=lead, user=user, reason=reason, note=request.POST.get("note", ""))
+            messages.success(request, f"Rejected ({RejectionReason(reason).label}); sent back to marketing.")
+        else:
+            kind = request.POST.get("kind", TouchKind.CALL)
+            touch_log(
+                lead=lead,
+                user=user,
+                kind=kind,
+                outcome=request.POST.get("outcome", ""),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, f"{TouchKind(kind).label} logged.")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return _back_to_lead(lead_id)
+
+
+@require_POST
+@login_required
+def lead_page_accept(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _lead_page_act(request, lead_id, "accept")
+
+
+@require_POST
+@login_required
+def lead_page_reject(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _lead_page_act(request, lead_id, "reject")
+
+
+@require_POST
+@login_required
+def lead_page_touch(request: HttpRequest, lead_id: int) -> HttpResponse:
+    return _lead_page_act(request, lead_id, "touch")
+
+
+@require_POST
+@login_required
+def lead_page_note(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """A note on the lead; everyone named with @username who may see the lead is told."""
+    user = signed_in_user(request)
+    lead = access_lead_by_id(user, lead_id, action="view")
+    try:
+        added = note_add(lead=lead, user=user, body=request.POST.get("body", ""))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back_to_lead(lead_id)
+    said = "Note added."
+    if added.told:
+        said += " Told " + ", ".join(p.get_full_name() or p.username for p in added.told) + "."
+    messages.success(request, said)
+    if added.cannot_see:
+        names = ", ".join(p.get_full_name() or p.username for p in added.cannot_see)
+        messages.warning(request, f"Not told (they may not see this lead): {names}.")
+    if added.unknown:
+        messages.warning(request, "Nobody is called " + ", ".join(f"@{n}" for n in added.unknown) + ".")
+    return _back_to_lead(lead_id)
+
+
 # --- scorecards --------------------------------------------------------------------------------------
 
 
@@ -245,6 +349,10 @@ urlpatterns = [
     path("inbox/leads/<int:lead_id>/accept", inbox_accept, name="inbox_accept"),
     path("inbox/leads/<int:lead_id>/reject", inbox_reject, name="inbox_reject"),
     path("inbox/leads/<int:lead_id>/touch", inbox_touch, name="inbox_touch"),
+    path("leads/<int:lead_id>/work/accept", lead_page_accept, name="lead_accept"),
+    path("leads/<int:lead_id>/work/reject", lead_page_reject, name="lead_reject"),
+    path("leads/<int:lead_id>/work/touch", lead_page_touch, name="lead_touch"),
+    path("leads/<int:lead_id>/notes", lead_page_note, name="lead_note"),
     path("scorecards/", scorecards_page, name="scorecards"),
     path("scorecards.csv", scorecards_csv_download, name="scorecards_csv"),
     path("feedback/rejections/", rejection_feedback, name="rejections"),

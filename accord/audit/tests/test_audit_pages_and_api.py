@@ -126,3 +126,17 @@ def test_the_changes_of_an_erased_person_read_as_redacted_on_the_api_and_the_pag
     assert client.get(f"/api/v1/audit/{rows[0]['id']}").json()["redacted"] is True
     assert client.get("/api/v1/audit").status_code == 200
     assert client_for(personas.root).get("/audit/").status_code == 200
+
+
+def test_the_pages_say_changes_in_words_with_names_not_ids_or_codes(personas, client_for, changes):
+    lead, _ = changes
+    with audit_context(actor=personas.mike, channel=AuditChannel.PAGE):
+        lead.owner = personas.carol
+        lead.stage = "sal"
+        lead.save()
+    record = ChangeRecord.objects.filter(object_type="leads.lead", object_id=str(lead.pk)).latest("id")
+    for url in ("/audit/", f"/audit/{record.pk}/"):
+        html = client_for(personas.root).get(url).content.decode()
+        assert "Bob" in html and "Carol" in html, url
+        assert f"→ {personas.carol.pk}<" not in html and f"<td>{personas.carol.pk}</td>" not in html, url
+        assert "SAL" in html and "Owner" in html, url

@@ -78,6 +78,7 @@ def test_every_app_declares_its_periodic_work_in_ready():
             time(3, 0),
         ),
         ("nurture-recheck", "accord.sla.nurture.nurture_recheck_due_task", timedelta(days=1), time(4, 0)),
+        ("follow-up-reminders", "accord.sla.tasks.follow_ups_remind_due_task", timedelta(minutes=5), None),
         (
             "reporting-rollups-refresh",
             "accord.reporting.tasks.rollups_refresh_task",

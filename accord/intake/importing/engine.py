@@ -55,7 +55,16 @@ from accord.intake.importing.rows import (
     _json_db,
     ids_reserve,
 )
-from accord.leads.models import Account, AccountDomain, ImportJob, ImportStatus, Lead, Source, Stage
+from accord.leads.models import (
+    Account,
+    AccountDomain,
+    AccountNameKey,
+    ImportJob,
+    ImportStatus,
+    Lead,
+    Source,
+    Stage,
+)
 from accord.leads.normalize import Submission, company_key, normalize_submission
 from accord.leads.submissions import UPDATABLE_FIELDS, lead_apply_fields
 from accord.people.models import User
@@ -469,6 +478,7 @@ class LeadImport:
         self.account_ids = IdPool(Account)
         self.new_accounts: list[tuple[Any, ...]] = []
         self.new_domains: list[tuple[str, int]] = []
+        self.new_name_keys: list[tuple[int, str]] = []  # (account id, name key) for the blocking index
         # One Lead object per surviving lead, shared when two emails lead to the same person.
         survivors: dict[int, Lead] = {}
         changed: dict[int, dict[str, list[Any]]] = {}
@@ -578,6 +588,7 @@ class LeadImport:
         self.new_accounts.append(tuple(values[c] for c in self.account_columns))
         if found.domain:
             self.new_domains.append((found.domain, pk))
+        self.new_name_keys.append((pk, key))
         self.index.remember(pk, name_key=key, domain=found.domain)
         lead.account_id = pk
         self.accounts[pk] = (lead.company, lead.industry, lead.company_size, lead.country)
@@ -597,7 +608,10 @@ class LeadImport:
                 sql = f"INSERT OR IGNORE INTO {table} (domain, account_id) VALUES (%s, %s)"
             with connection.cursor() as cursor:
                 cursor.executemany(sql, self.new_domains)
+        if self.new_name_keys:
+            AccountNameKey.write_for(self.new_name_keys)
         self.new_accounts = []
+        self.new_name_keys = []
         self.new_domains = []
 
     def _write_updates(

@@ -57,3 +57,33 @@ def test_the_api_lists_my_notifications_with_the_unread_count(personas, bobs, ap
     assert client.post(f"/api/v1/notifications/{bobs[0].pk}/read").status_code == 200
     assert client.get("/api/v1/notifications?unread=true").json()["unread"] == 1
     assert api_client_for(personas.carol).post(f"/api/v1/notifications/{bobs[0].pk}/read").status_code == 404
+
+
+def test_the_polled_badge_stops_quietly_once_signed_out(client):
+    assert client.get("/notifications/unread-count", HTTP_HX_REQUEST="true").status_code == 286
+    assert client.get("/notifications/unread-count")["Location"].startswith("/login/")
+
+
+def test_the_bell_is_on_every_page_with_the_count_and_polls_it(client, personas, bobs):
+    client.force_login(personas.bob)
+    html = client.get("/leads/").content.decode()
+    assert 'id="unread-count"' in html and 'data-unread="2"' in html
+    assert 'hx-trigger="every 30s, notifications-changed from:body"' in html
+    assert html.count('id="unread-count"') == 1
+    assert html.count('id="unread-count"') == client.get("/notifications/").content.decode().count(
+        'id="unread-count"'
+    )
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, personas, bobs):
+    bobs[0].url = "/inbox/"
+    bobs[0].save()
+    client.force_login(personas.bob)
+    response = client.post(f"/notifications/{bobs[0].pk}/open")
+    assert response["Location"] == "/inbox/"
+    bobs[0].refresh_from_db()
+    assert bobs[0].read_at is not None
+    bobs[1].url = "https://evil.example/"
+    bobs[1].save()
+    assert client.post(f"/notifications/{bobs[1].pk}/open")["Location"] == "/notifications/"
+    assert client.get(f"/notifications/{bobs[1].pk}/open").status_code == 405

@@ -13,12 +13,14 @@ def test_it_returns_the_caller_for_a_valid_token(personas, api_client_for):
     assert response.json() == {
         "id": personas.bob.pk,
         "username": "bob",
+        "name": "Bob",
         "email": "bob@example.com",
         "first_name": "Bob",
         "last_name": "",
         "roles": ["sales_rep"],
         "team": "Team Health",
         "manager": "mike",
+        "calendar_feed_url": response.json()["calendar_feed_url"],
         "mail_in_address": response.json()["mail_in_address"],
     }
     assert response.json()["mail_in_address"].endswith("@mail.accord.local")

@@ -27,12 +27,12 @@ def test_login_page_renders():
     assert 'class="mainnav"' not in html  # nothing to navigate to before signing in
 
 
-def test_signing_in_goes_home_and_on_to_the_leads_page(personas):
+def test_signing_in_goes_home_and_on_to_the_persons_start_page(personas):
     client = Client()
     response = client.post("/login/", {"username": "alice", "password": personas.password})
     assert response.status_code == 302
     assert response["Location"] == "/"
-    assert client.get("/")["Location"] == "/leads/"
+    assert client.get("/")["Location"] == "/desk/"
 
 
 def test_a_wrong_password_shows_an_error(personas):
@@ -55,11 +55,29 @@ def test_home_sends_anonymous_visitors_to_sign_in():
     assert response["Location"] == "/login/"
 
 
-@pytest.mark.parametrize("who", ["bob", "alice", "mona", "sam", "eve", "root"])
-def test_home_sends_signed_in_people_to_the_leads_page(personas, client_for, who):
+@pytest.mark.parametrize(
+    ("who", "start"),
+    [
+        ("bob", "/inbox/"),  # a rep works their inbox
+        ("mike", "/team/"),  # a manager watches the team's queue and deadlines
+        ("alice", "/desk/"),  # marketing: what came in, and the marketing dashboard
+        ("mona", "/decisions/"),  # the heads: what waits for their decision
+        ("sam", "/decisions/"),
+        ("eve", "/dashboards/executive/"),
+        ("root", "/decisions/"),
+    ],
+)
+def test_home_sends_each_role_to_its_own_start_page(personas, client_for, who, start):
     response = client_for(getattr(personas, who)).get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/leads/"
+    assert response["Location"] == start
+    assert client_for(getattr(personas, who)).get(start).status_code == 200
+
+
+def test_someone_with_no_role_starts_at_the_leads_page():
+    from accord.people.navigation import start_page_for
+
+    assert start_page_for(frozenset()) == "/leads/"
 
 
 def test_logout_needs_a_post(personas, client_for):
@@ -93,7 +111,7 @@ MARKETING_ONLY = {"Import", "Duplicates"}
 def test_navigation_shows_links_by_role(personas, who, shown, hidden, rf):
     from django.template.loader import render_to_string
 
-    from accord.people.navigation import all_nav_links
+    from accord.people.navigation import GROUPS, MENU_ORDER, all_nav_links
 
     user = getattr(personas, who)
     request = rf.get("/criteria/")
@@ -102,9 +120,39 @@ def test_navigation_shows_links_by_role(personas, who, shown, hidden, rf):
     labels = nav_labels(html)
     assert shown <= set(labels)
     assert not hidden & set(labels)
-    # Exactly the links the navigation table gives these roles, in its order.
-    assert labels == [link.label for link in all_nav_links() if link.visible_to(user.role_set)]
+    # Exactly the links the navigation table gives these roles, each once, the bar's own links first.
+    table = [link.label for link in all_nav_links() if link.visible_to(user.role_set)]
+    assert sorted(labels) == sorted(table)
+    bar = [label for label in table if label not in GROUPS]
+    assert labels[: len(bar)] == bar
     assert '<a href="/criteria/" class="active" aria-current="page">Criteria</a>' in html
+    # The bar holds at most the bar's links and the four menus, so it fits one line on a laptop.
+    nav = re.search(r'<nav class="mainnav".*?</nav>', html, re.S).group(0)
+    top_level = nav.count("<summary") + len(bar)
+    assert top_level <= len(bar) + len(MENU_ORDER)
+
+
+def test_links_other_apps_register_join_a_menu_and_fit_the_bar(personas, rf):
+    from django.template.loader import render_to_string
+
+    from accord.people import navigation
+    from accord.people.navigation import NavLink, register_nav_link
+
+    saved = list(navigation._registered)
+    try:
+        register_nav_link(NavLink("Plans", "/planning/"), after="Campaigns")
+        register_nav_link(NavLink("Playbooks", "/playbooks/"), after="Routing")
+        register_nav_link(NavLink("Forecast", "/forecast/"))
+        menus = {m["label"]: m for m in navigation.nav_menus_for(personas.root.role_set, "/playbooks/")}
+        assert {"Plans", "Forecast"} <= {link["label"] for link in menus["More"]["links"]}
+        assert "Playbooks" in [link["label"] for link in menus["Sales"]["links"]]
+        assert menus["Sales"]["active"] is True  # the menu holding the page you are on is marked
+        request = rf.get("/planning/")
+        request.user = personas.bob
+        html = render_to_string("base.html", request=request)
+        assert '<a href="/planning/" class="active" aria-current="page">Plans</a>' in html
+    finally:
+        navigation._registered[:] = saved
 
 
 def test_base_layout_has_user_menu_with_post_sign_out_and_htmx_csrf(personas, rf):

@@ -221,3 +221,16 @@ def test_a_bulk_rescore_leaves_audit_records_of_the_fields_it_changed(personas):
     assert "stage" not in kept and kept["score"][1] == 70
     criteria_rescore(criteria_set=criteria)  # nothing changes: nothing more recorded
     assert ChangeRecord.objects.filter(object_type="leads.lead").count() == 2
+
+
+def test_the_first_sign_off_tells_the_other_head_the_draft_waits_for_them(personas):
+    from accord.notifications.models import Notification
+
+    draft = criteria_with_rules()
+    criteria_sign_off(criteria_set=draft, user=personas.mona)
+    waiting = Notification.objects.get(kind="criteria_sign_off")
+    assert waiting.user == personas.sam
+    assert f"version {draft.version}" in waiting.subject and waiting.url == f"/criteria/{draft.pk}/"
+    assert not Notification.objects.filter(kind="criteria_sign_off", user=personas.mona).exists()
+    criteria_sign_off(criteria_set=draft, user=personas.sam)  # the second sign-off activates: nobody waits
+    assert Notification.objects.filter(kind="criteria_sign_off").count() == 1

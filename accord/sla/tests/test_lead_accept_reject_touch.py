@@ -118,4 +118,4 @@ def test_a_rejection_reads_in_words_on_the_lead_page_never_as_its_code(personas,
     html = client_for(personas.root).get(f"/leads/{assigned.pk}/").content.decode()
     assert "bad_data" not in html
     assert "Reason: rejected by sales: Bad data" in html  # the stage change
-    assert "Reason: Bad data" in html and "Note: typo in email" in html  # the rejection itself
+    assert "Rejected by Bob: Bad data" in html and "Note: typo in email" in html  # the rejection itself

@@ -279,6 +279,7 @@ def test_a_rep_sees_only_their_own_row(client, history):
     assert [r["name"] for r in api["reps"]] == [str(history.bob)]
     assert api["teams"] == []
     assert str(history.carol) not in page
+    assert "Not a fit 1" in page and "not_a_fit" not in page  # reasons in words, never their codes
 
 
 def test_a_manager_sees_their_team_and_heads_see_every_team(client, history):

@@ -43,6 +43,14 @@ def _gunicorn_extra_args() -> list[str]:
     return ["--no-control-socket"] if any(s.name == "control_socket_disable" for s in KNOWN_SETTINGS) else []
 
 
+def served_url(bind: str) -> str:
+    """The address a browser on this machine opens for ``bind`` (host:port): 'http://127.0.0.1:8001/'."""
+    host, _, port = bind.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]"):
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
 # A child that fails this soon after its first start has a setup problem, not a crash.
 FIRST_START_SECONDS = 10.0
 # Seconds between SIGTERM and SIGKILL when Accord stops.
@@ -219,6 +227,10 @@ class Command(BaseCommand):
         if not skip_migrate:
             call_command("migrate", interactive=False, verbosity=1)
 
+        # Links in emails (one-click actions, password resets) are built from ACCORD_SITE_URL. Unset, it
+        # becomes the address served here, so a run on another port does not mail links to :8000.
+        if not os.environ.get("ACCORD_SITE_URL"):
+            os.environ["ACCORD_SITE_URL"] = served_url(bind).rstrip("/")
         web = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", bind, "--workers", str(workers)]
         web += ["--access-logfile", "-", "--graceful-timeout", "10", *_gunicorn_extra_args()]
         children = [Child("web server", web)]
@@ -252,12 +264,10 @@ class Command(BaseCommand):
         self.stderr.flush()
 
     def _announce(self, bind: str) -> None:
-        host, _, port = bind.rpartition(":")
-        if host in ("", "0.0.0.0", "[::]"):
-            host = "127.0.0.1"
-        self.stdout.write(
-            self.style.SUCCESS(f"Accord is running at http://{host}:{port}/  (Ctrl-C stops it)")
-        )
+        self.stdout.write(self.style.SUCCESS(f"Accord is running at {served_url(bind)}  (Ctrl-C stops it)"))
+        site = os.environ.get("ACCORD_SITE_URL", "").rstrip("/")
+        if site and site != served_url(bind).rstrip("/"):
+            self.stdout.write(f"Links in emails point to {site}/ (ACCORD_SITE_URL).")
         logins = demo_logins_path()
         if logins.exists():
             self.stdout.write("Demo logins:")

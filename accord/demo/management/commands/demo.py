@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accord.demo.services import APP_URL, DEMO_PASSWORD, demo_build, demo_exists
+from accord.demo.services import DEMO_PASSWORD, demo_build, demo_exists
 
 
 class Command(BaseCommand):
@@ -41,7 +42,8 @@ class Command(BaseCommand):
                 f"{result.submissions} submissions, {result.duplicates} possible duplicates."
             )
         )
-        self.stdout.write(f"\nOpen {APP_URL} and sign in as one of:\n")
+        # ACCORD_SITE_URL: the address `accord run` serves (it sets it from --bind when unset).
+        self.stdout.write(f"\nOpen {settings.SITE_URL}/ and sign in as one of:\n")
         self.stdout.write(f"  {'username':<10} {'role':<16} password")
         for username, roles, password in result.logins:
             self.stdout.write(f"  {username:<10} {roles:<16} {password}")
