@@ -34,6 +34,7 @@ from accord.leads.api import router as leads_router
 from accord.notifications.api import router as notifications_router
 from accord.people.api import router as people_router
 from accord.people.models import ApiToken
+from accord.planning.api import router as planning_router
 from accord.privacy.api import router as privacy_router
 from accord.qualification.api import router as qualification_router
 from accord.reporting.api import router as reporting_router
@@ -149,6 +150,7 @@ api.add_router("", notifications_router)
 api.add_router("", campaigns_router)
 api.add_router("", communications_router)
 api.add_router("", deals_router)
+api.add_router("", planning_router)
 api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "accord.campaigns",
     "accord.deals",
     "accord.intake",
+    "accord.planning",
     "accord.reporting",
     "accord.webhooks",
     "accord.workday",

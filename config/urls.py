@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("accord.notifications.urls")),
     path("", include("accord.campaigns.urls")),
     path("", include("accord.deals.urls")),
+    path("", include("accord.planning.urls")),
     path("", include("accord.reporting.urls")),
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),

@@ -45,6 +45,9 @@ class CampaignOut(Schema):
     currency: str
     utm_campaign: str
     description: str
+    is_launch: bool
+    override_reason: str
+    benefit_for_sales: str
     cost_to_date: Decimal = Field(description="Cost up to today, child campaigns included.")
     leads_touched: int
 
@@ -80,6 +83,14 @@ class CampaignIn(Schema):
     currency: str = "USD"
     utm_campaign: str = ""
     description: str = ""
+    is_launch: bool = Field(False, description="A launch asks for sales' attention (launch calendar).")
+    override_reason: str = Field(
+        "",
+        description="Required for a launch starting in a fiscal quarter's last month or a month's last week.",
+    )
+    benefit_for_sales: str = Field(
+        "", description="What's in it for sales; required before a launch goes live."
+    )
 
 
 class CampaignPatch(Schema):
@@ -96,6 +107,9 @@ class CampaignPatch(Schema):
     currency: str | None = None
     utm_campaign: str | None = None
     description: str | None = None
+    is_launch: bool | None = None
+    override_reason: str | None = None
+    benefit_for_sales: str | None = None
 
 
 class CostLineIn(Schema):
@@ -146,6 +160,9 @@ def _campaign_out(campaign: Campaign, cost_to_date: Decimal, leads_touched: int)
         "currency": campaign.currency,
         "utm_campaign": campaign.utm_campaign,
         "description": campaign.description,
+        "is_launch": campaign.is_launch,
+        "override_reason": campaign.override_reason,
+        "benefit_for_sales": campaign.benefit_for_sales,
         "cost_to_date": cost_to_date,
         "leads_touched": leads_touched,
     }

@@ -502,6 +502,12 @@ def _deliver_all(
                     "variant": variant.key,
                     "subject": variant.effective_subject,
                     "delivery": delivery.pk,
+                    # What's in it for sales, shown to the rep on the lead's timeline (A8).
+                    **(
+                        {"benefit_for_sales": campaign.benefit_for_sales}
+                        if campaign.benefit_for_sales
+                        else {}
+                    ),
                 },
             )
         result.sent += 1

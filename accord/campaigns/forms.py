@@ -57,6 +57,23 @@ class CampaignForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    is_launch = forms.BooleanField(
+        label="This is a launch (asks for sales' attention)",
+        required=False,
+        help_text="Launches are on the launch calendar; avoid a quarter's last month and a month's last week.",
+    )
+    override_reason = forms.CharField(
+        label="Why launch at a quarter or month end anyway",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Needed only when the launch starts in a quarter's last month or a month's last week; sales sees it.",
+    )
+    benefit_for_sales = forms.CharField(
+        label="What's in it for sales",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One sentence reps will read; required before a launch goes live.",
+    )
 
 
 class CostLineForm(forms.Form):

@@ -58,9 +58,20 @@ class Campaign(BaseModel):
         max_length=200, blank=True, help_text="The utm_campaign value that links touches to this campaign."
     )
     description = models.TextField(blank=True)
+    is_launch = models.BooleanField(
+        default=False, help_text="A launch asks for sales' attention; it is shown on the launch calendar."
+    )
+    override_reason = models.TextField(
+        blank=True,
+        help_text="Why a launch starts at a quarter's or month's end anyway; shown to sales.",
+    )
+    benefit_for_sales = models.TextField(
+        blank=True, help_text="What's in it for sales: required before a launch goes live."
+    )
 
     class Meta:
         ordering = ["-start_date", "name", "id"]
+        indexes = [models.Index(fields=["is_launch", "start_date"], name="campaign_launch_start")]
         constraints = [
             models.UniqueConstraint(
                 fields=["utm_campaign"], condition=~models.Q(utm_campaign=""), name="campaign_utm_unique"

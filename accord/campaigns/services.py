@@ -15,6 +15,7 @@ from accord.campaigns.models import (
     CampaignStatus,
     CostLine,
 )
+from accord.core.calendar import FiscalCalendar, fiscal_calendar
 from accord.core.currencies import currency_check
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
@@ -33,7 +34,13 @@ CAMPAIGN_FIELDS = (
     "currency",
     "utm_campaign",
     "description",
+    "is_launch",
+    "override_reason",
+    "benefit_for_sales",
 )
+
+# A launch in the last week of a month is "at month end" (A6: be sensitive to month- and quarter-end).
+MONTH_END_DAYS = 7
 
 
 def utm_key(value: str | None) -> str:
@@ -104,6 +111,45 @@ def _check_utm(campaign: Campaign) -> None:
         )
 
 
+def launch_timing_warning(start: date | None, calendar: FiscalCalendar | None = None) -> str:
+    """Why a launch starting on ``start`` is badly timed for sales ("" when it is not): the last month
+    of a fiscal quarter, when sales is closing the quarter, or the last week of any month."""
+    if start is None:
+        return ""
+    calendar = calendar or fiscal_calendar()
+    if calendar.is_last_month_of_quarter(start):
+        return (
+            f"{start.isoformat()} falls in the last month of {calendar.label(start)}, when sales is closing "
+            "the quarter"
+        )
+    next_month = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    if (next_month - start).days <= MONTH_END_DAYS:
+        return f"{start.isoformat()} falls in the last week of the month, when sales is closing the month"
+    return ""
+
+
+def _check_launch(campaign: Campaign, calendar: FiscalCalendar | None = None) -> None:
+    """A launch at a quarter's last month or a month's last week needs an override reason (shown to
+    sales); a launch going live needs its benefit for sales."""
+    campaign.override_reason = (campaign.override_reason or "").strip()
+    campaign.benefit_for_sales = (campaign.benefit_for_sales or "").strip()
+    if not campaign.is_launch:
+        return
+    warning = launch_timing_warning(campaign.start_date, calendar)
+    if warning and not campaign.override_reason:
+        raise ApplicationError(
+            f"This launch starts on {warning}: move it, or give an override reason (sales will see it).",
+            detail={"override_reason": "required: " + warning},
+            status=422,
+        )
+    if campaign.status == CampaignStatus.ACTIVE and not campaign.benefit_for_sales:
+        raise ApplicationError(
+            "Say what's in it for sales before the launch goes live.",
+            detail={"benefit_for_sales": "required before launch"},
+            status=422,
+        )
+
+
 @transaction.atomic
 def campaign_create(
     *,
@@ -119,6 +165,9 @@ def campaign_create(
     utm_campaign: str = "",
     status: str = CampaignStatus.PLANNED,
     description: str = "",
+    is_launch: bool = False,
+    override_reason: str = "",
+    benefit_for_sales: str = "",
     event_channel: str = Channel.PAGE,
 ) -> Campaign:
     """A new campaign. A child takes its place under ``parent``; utm_campaign must be unique (any case)."""
@@ -134,8 +183,12 @@ def campaign_create(
         utm_campaign=utm_key(utm_campaign),
         status=status,
         description=description,
+        is_launch=bool(is_launch),
+        override_reason=override_reason or "",
+        benefit_for_sales=benefit_for_sales or "",
     )
     _check_parent(campaign, parent)
+    _check_launch(campaign)
     _check_utm(campaign)
     _full_clean(campaign)
     campaign.save()
@@ -194,6 +247,7 @@ def campaign_update(
         setattr(campaign, field, value)
     if "parent" in changes:
         _check_parent(campaign, changes["parent"])
+    _check_launch(campaign)
     _check_utm(campaign)
     _full_clean(campaign)
     campaign.save()
@@ -222,6 +276,9 @@ def _campaign_payload(campaign: Campaign) -> dict[str, Any]:
         "budget": str(campaign.budget),
         "currency": campaign.currency,
         "utm_campaign": campaign.utm_campaign,
+        "is_launch": campaign.is_launch,
+        "override_reason": campaign.override_reason,
+        "benefit_for_sales": campaign.benefit_for_sales,
     }
 
 

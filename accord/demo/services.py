@@ -31,6 +31,7 @@ from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, O
 from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
+from accord.demo.planning import planning_demo_build
 from accord.demo.records import records_demo_create
 from accord.demo.workday import UTM_BY_SOURCE, campaigns_create, closed_loop_build
 from accord.intake.services import lead_intake
@@ -367,6 +368,7 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         _communications_create(rng, now, users)
         records_demo_create(users)
         closed_loop_build(rng=rng, now=now, users=users)
+        planning_demo_build(users=users, teams=teams, now=now)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)

@@ -507,6 +507,8 @@ def event_story(
         )
         if payload.get("subject"):
             lines.append(f"Subject: {payload['subject']}")
+        if payload.get("benefit_for_sales"):
+            lines.append(f"What's in it for sales: {payload['benefit_for_sales']}")
     else:
         # An event no app tells: its type in words ("lead.recycle_skipped" -> "Recycle skipped").
         headline = event.type.split(".", 1)[-1].replace("_", " ").capitalize()

@@ -127,6 +127,10 @@ ID_READS = {
     "/api/v1/campaigns/{campaign_id}": None,
     # Communications and their A/B results are read by marketing, sales and executives alike.
     "/api/v1/communications/{communication_id}": None,
+    # Joint planning is shared work: everyone with a role reads goals, plans and their disagreements.
+    "/api/v1/goals/{goal_id}": None,
+    "/api/v1/plans/{plan_id}": None,
+    "/api/v1/disagreements/{disagreement_id}": None,
 }
 ADMIN_ONLY = {"/api/v1/audit/{record_id}"}
 # Conversion facts are a dashboard: every dashboard reader (managers included) may read any team's,

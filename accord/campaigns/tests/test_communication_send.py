@@ -204,3 +204,12 @@ def test_a_carriage_return_in_a_company_name_does_not_stop_the_email(personas, s
     [mail] = smtp_server.to(lead.email)
     assert mail.rcpt_tos == [lead.email]
     assert mail.subject == "Last seats for Acme Bcc: x@evil.example"
+
+
+def test_the_lead_timeline_tells_the_rep_what_is_in_it_for_sales(personas, email, smtp_server, client_for):
+    email.campaign.benefit_for_sales = "Attendees arrive with a use case."
+    email.campaign.save()
+    lead = LeadFactory(owner=personas.bob)
+    communication_send(communication=email, actor=personas.alice, lead_ids=[lead.pk])
+    page = client_for(personas.bob).get(f"/leads/{lead.pk}/").content.decode()
+    assert "What&#x27;s in it for sales: Attendees arrive with a use case." in page

@@ -116,6 +116,18 @@ def test_every_app_declares_its_periodic_work_in_ready():
             timedelta(minutes=1),
             None,
         ),
+        (
+            "planning-disagreements-escalate",
+            "accord.planning.tasks.disagreements_escalate_task",
+            timedelta(hours=1),
+            None,
+        ),
+        (
+            "planning-promises-remind",
+            "accord.planning.tasks.promises_remind_task",
+            timedelta(days=1),
+            time(7, 0),
+        ),
     }
 
 

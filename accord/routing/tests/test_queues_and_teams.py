@@ -130,18 +130,18 @@ def test_the_queue_page_lists_and_assigns_the_ticked_leads(client, personas):
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_the_lead_page_offers_a_queued_lead_to_a_manager_to_take(client, personas):
+def test_the_lead_page_offers_a_queued_lead_to_a_manager_to_assign(client, personas):
     lead = queued_lead()
     client.force_login(personas.mike)
     page = client.get(f"/leads/{lead.pk}/")
-    assert page.status_code == 200 and b'id="assign-form"' in page.content
+    assert page.status_code == 200 and b'id="lead-reassign"' in page.content
 
     client.post("/queues/assign/", {"leads": [lead.pk], "to": personas.mike.pk, "next": f"/leads/{lead.pk}/"})
     lead.refresh_from_db()
     assert lead.owner == personas.mike
     client.force_login(personas.bob)  # a rep of the team sees Mike's lead, but assigns nothing
     page = client.get(f"/leads/{lead.pk}/")
-    assert page.status_code == 200 and b'id="assign-form"' not in page.content
+    assert page.status_code == 200 and b'id="lead-reassign"' not in page.content
 
 
 def test_the_queue_page_is_for_managers(client, personas):
