@@ -100,7 +100,6 @@ class User(AbstractUser):
     # ``accord.people.access.managed_user_ids``.
     _role_cache: frozenset[str] | None
     _managed_ids_cache: frozenset[int]
-    _team_ids_cache: frozenset[int]
 
     class Meta:
         ordering = ["username"]
