@@ -101,6 +101,7 @@ def can_merge(user: User) -> bool:
 
 
 STAGE_COUNT_CAP = 1000
+STAGE_BADGE_CAP = 100
 
 
 def _options(choices: list[tuple[str, str]], selected: str) -> SafeString:
@@ -294,13 +295,17 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
         list_query,
         user=user,
     )
-    counts = capped_counts(
-        {"": unstaged, **{value: unstaged.filter(stage=value) for value in Stage.values}}, STAGE_COUNT_CAP
-    )
+    # The stage badges count up to STAGE_BADGE_CAP each, and only over the indexed filters of the bar
+    # (stage, owner, source, import): with a search word or a condition on any field a count per stage
+    # could read the whole table to find that few leads match, so then only the total is counted.
+    plain = not (filters.q or list_query.conditions)
+    by_stage = {value: unstaged.filter(stage=value) for value in Stage.values} if plain else {}
+    counts = capped_counts({"": unstaged}, STAGE_COUNT_CAP)
+    counts.update(capped_counts(by_stage, STAGE_BADGE_CAP))
     stage_counts = [
         {"stage": value, "label": label, "count": counts[value], "active": filters.stage == value}
         for value, label in Stage.choices
-        if counts[value].n or filters.stage == value
+        if value in counts and (counts[value].n or filters.stage == value)
     ]
     total = counts[""]
     page = page_of(leads, number=request.GET.get("page"), size=PAGE_SIZE)
@@ -318,6 +323,7 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
             "stage_counts": stage_counts,
             "total": total,
             "count_cap": STAGE_COUNT_CAP,
+            "badge_cap": STAGE_BADGE_CAP,
             "filters": filters,
             "owner_names": owner_names,
             "stage_choices": Stage.choices,

@@ -154,6 +154,9 @@ def account_detail(*, user: User, account_id: int) -> AccountDetail:
 # --- global search ---------------------------------------------------------------------------------
 
 PER_GROUP = 5
+# How many of the best matches of a kind the search looks at for someone who sees only some records
+# of it: a match ranked below this is not suggested to them (type more of the name).
+SEARCH_WINDOW = 50
 
 
 @dataclass(frozen=True)
@@ -212,21 +215,23 @@ def global_search(*, user: User, term: str, per_group: int = PER_GROUP) -> list[
     if len(term) < 2 or "\x00" in term:
         return []
     results: list[SearchResult] = []
-    hits = fulltext.search(
-        ["account", "deal", "campaign"],
-        term,
-        limit=per_group * 3,
-        restrict={
-            name: visible
-            for name, visible in (
-                ("account", access.accounts_visible_to(user)),
-                ("deal", access.deals_visible_to(user)),
-                ("campaign", access.campaigns_visible_to(user)),
-            )
-            # A queryset without a condition is every row (the all-records roles): nothing to restrict.
-            if visible.query.has_filters()
-        },
-    )
+    visible = {
+        "account": access.accounts_visible_to(user),
+        "deal": access.deals_visible_to(user),
+        "campaign": access.campaigns_visible_to(user),
+    }
+    # A queryset without a condition is every row (the all-records roles): searched whole, in one query.
+    whole = [name for name, qs in visible.items() if not qs.query.has_filters()]
+    hits = fulltext.search(whole, term, limit=per_group * 3) if whole else []
+    for name, qs in visible.items():
+        if name in whole:
+            continue
+        # The best SEARCH_WINDOW matches, then those the person sees (one indexed lookup of at most
+        # SEARCH_WINDOW ids). Sent to the search as a subquery instead, "accounts holding a lead the rep
+        # sees" read every lead of the rep's team for each keystroke (0.5 s at 1M leads).
+        candidates = fulltext.search(name, term, limit=SEARCH_WINDOW)
+        seen = set(qs.filter(pk__in=[h.object_id for h in candidates]).values_list("pk", flat=True))
+        hits += [h for h in candidates if h.object_id in seen]
     by_type: dict[str, list[fulltext.Hit]] = defaultdict(list)
     for hit in hits:
         if len(by_type[hit.doc_type]) < per_group:
