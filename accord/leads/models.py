@@ -254,6 +254,8 @@ class Lead(BaseModel):
             models.Index(fields=["stage", "created_at"], name="lead_stage_created"),
             models.Index(fields=["owner", "created_at"], name="lead_owner_created"),
             models.Index(fields=["score", "created_at"], name="lead_score_created"),
+            # "MQLs, best score first", the list's most common saved view: a stage and a score order.
+            models.Index(fields=["stage", "score", "created_at"], name="lead_stage_score"),
             models.Index(fields=["company", "created_at"], name="lead_company_created"),
             models.Index(fields=["stage_changed_at"], name="lead_stage_changed"),
             # The top bar's search reads names by prefix (accord.records.selectors).
