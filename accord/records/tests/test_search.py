@@ -87,3 +87,22 @@ def test_accounts_written_in_bulk_are_found_after_a_reindex(personas):
     assert kinds_and_titles(global_search(user=personas.alice, term="umbrella")) == [
         ("Account", "Umbrella Labs")
     ]
+
+
+def test_accounts_an_import_creates_are_found_once_it_finishes(personas, monkeypatch):
+    from django.core.files.base import ContentFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.intake.importing import jobs
+    from accord.leads.models import ImportJob
+
+    job = ImportJob(original_name="people.csv", created_by=personas.alice)
+    job.file.save(
+        "people.csv", ContentFile(b"email,first_name,company\nzed@zenithlabs.example,Zed,Zenith Labs\n")
+    )
+    monkeypatch.setattr(jobs, "ANALYZE_AFTER_ROWS", 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert jobs.import_job_run(job_id=job.pk).status == "done"
+    assert kinds_and_titles(global_search(user=personas.alice, term="zenith")) == [("Account", "Zenith Labs")]
+    assert any(q["sql"].startswith("ANALYZE") for q in queries.captured_queries)
