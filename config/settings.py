@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "accord.deals",
     "accord.intake",
     "accord.planning",
+    "accord.enablement",
+    "accord.intelligence",
+    "accord.knowledge",
     "accord.reporting",
     "accord.webhooks",
     "accord.workday",
@@ -265,6 +268,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("ACCORD_MAX_REQUEST_BYTES", 2_621_440, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Enablement material uploads: at most this many bytes each (checked by content, see docs/enablement.md).
+# Files go to STORAGES["materials"] when a deployment adds one (e.g. an S3-compatible bucket), else to
+# the default storage under MEDIA_ROOT.
+ACCORD_MATERIAL_MAX_BYTES = env_int("ACCORD_MATERIAL_MAX_BYTES", 25 * 1024 * 1024, minimum=1024)
 # Bodies anyone may send (public form, incoming lead webhook): at most this many bytes (a source's
 # own, smaller limit still applies). JSON bodies on every door (those two and the REST API) nest at
 # most ACCORD_JSON_MAX_DEPTH levels and hold numbers of at most ACCORD_JSON_MAX_NUMBER_DIGITS digits.

@@ -68,6 +68,13 @@ class Campaign(BaseModel):
     benefit_for_sales = models.TextField(
         blank=True, help_text="What's in it for sales: required before a launch goes live."
     )
+    external_id = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="The campaign's id in another system (a Salesforce Campaign_ID): forms that send it "
+        "put the lead in this campaign.",
+    )
 
     class Meta:
         ordering = ["-start_date", "name", "id"]
@@ -177,6 +184,14 @@ class Touchpoint(BaseModel):
     utm_content = models.CharField(max_length=200, blank=True)
     source = models.ForeignKey(
         "leads.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # db_default: the import's bulk insert names its columns and leaves this one to the database.
+    member_status = models.CharField(
+        max_length=60,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="Campaign member status the form sent (Salesforce member_status).",
     )
 
     class Meta:

@@ -82,6 +82,18 @@ def campaign_for_utm(value: str | None) -> Campaign | None:
     return Campaign.objects.filter(utm_campaign=key).first()
 
 
+def campaign_for_reference(value: str | None) -> Campaign | None:
+    """The campaign a form's Campaign_ID names: its id in another system (``external_id``), its
+    Accord id, or its utm_campaign key, in that order; None when it names none. Indexed look-ups."""
+    ref = (value or "").strip()
+    if not ref or "\x00" in ref:
+        return None
+    found = Campaign.objects.filter(external_id=ref).first()
+    if found is None and ref.isdigit() and len(ref) < 19:
+        found = Campaign.objects.filter(pk=int(ref)).first()
+    return found or campaign_for_utm(ref)
+
+
 def touchpoint_record(
     *,
     lead: Lead,
@@ -93,6 +105,7 @@ def touchpoint_record(
     activity: str = "",
     utm: dict[str, str] | None = None,
     source: Source | None = None,
+    member_status: str = "",
 ) -> Touchpoint:
     """Record that ``lead`` touched marketing at ``occurred_at``. Idempotent: a repeat returns the first row.
 
@@ -125,6 +138,7 @@ def touchpoint_record(
         intake_channel=intake_channel,
         activity=(activity or "")[:64],
         source=source,
+        member_status=(member_status or "")[:60],
         **utm,
     )
     try:
@@ -144,14 +158,19 @@ def touchpoint_record_from_intake(
     occurred_at: datetime,
     utm: dict[str, str],
     source: Source | None,
+    campaign: Campaign | None = None,
+    member_status: str = "",
 ) -> Touchpoint:
     """The intake pipeline's hook: one touch per submission, linked to the campaign its utm_campaign names.
+
+    ``campaign`` (the one a form's Campaign_ID named) wins over utm_campaign; ``member_status`` is the
+    status the form gave the person in it (Salesforce's default is "Responded").
 
     ``channel`` is the intake channel (form, api, import, email); the kind comes from the activity
     when it names one, else from the intake channel. An unknown utm_campaign still records the touch
     (without a campaign) so nothing the person did is lost.
     """
-    campaign = campaign_for_utm(utm.get("utm_campaign"))
+    campaign = campaign or campaign_for_utm(utm.get("utm_campaign"))
     kind = KIND_BY_ACTIVITY.get(utm_key(activity)) or KIND_BY_INTAKE_CHANNEL.get(
         channel, TouchpointKind.OTHER
     )
@@ -164,6 +183,7 @@ def touchpoint_record_from_intake(
         activity=activity,
         utm=utm,
         source=source,
+        member_status=member_status if campaign else "",
     )
 
 
@@ -177,6 +197,8 @@ class IntakeTouch:
     occurred_at: datetime
     utm: dict[str, str]
     source_id: int | None = None
+    campaign_ref: str = ""  # the row's Campaign_ID, as campaign_for_reference reads it
+    member_status: str = ""
 
 
 def touchpoints_record_from_intake_bulk(
@@ -184,8 +206,10 @@ def touchpoints_record_from_intake_bulk(
 ) -> int:
     """The bulk form of ``touchpoint_record_from_intake`` for imports: one campaign query, batched inserts.
 
-    Same rules as the single hook (campaign by utm_campaign in any case, kind from the activity, else
-    the intake channel). Repeats are skipped by the unique constraints. Returns how many rows were sent.
+    Same rules as the single hook (the campaign a row's Campaign_ID names, by external id, Accord id or
+    utm_campaign, with its member status, "Responded" by default; else the one its utm_campaign names, in
+    any case; kind from the activity, else the intake channel). Repeats are skipped by the unique
+    constraints. Returns how many rows were sent.
 
     No ``Touchpoint`` instance is built per row: rows go to the database as plain tuples, one
     statement per batch (SQLite ``INSERT OR IGNORE`` with ``executemany``; PostgreSQL ``COPY`` into a
@@ -201,6 +225,7 @@ def touchpoints_record_from_intake_bulk(
             "pk", "utm_campaign", "channel"
         )
     }
+    by_ref: dict[str, tuple[int, str]] | None = None  # loaded at the first row naming a Campaign_ID
     adapt = connection.ops.adapt_datetimefield_value
     stamp = adapt(timezone.now())  # created_at / updated_at, as auto_now(_add) would set them
     moments: dict[datetime, Any] = {}  # an import's touches share one moment: adapt it once
@@ -210,6 +235,21 @@ def touchpoints_record_from_intake_bulk(
     for item in items:
         utm = {k: (v or "").strip()[:200] for k, v in item.utm.items() if k in UTM_FIELDS}
         campaign_id, channel = campaigns.get(utm_key(utm.get("utm_campaign")), (None, None))
+        member_status = ""
+        if item.campaign_ref:
+            if by_ref is None:
+                by_ref = {}
+                for pk, external, channel_value in Campaign.objects.values_list(
+                    "pk", "external_id", "channel"
+                ):
+                    by_ref.setdefault(str(pk), (pk, str(channel_value)))
+                    if external:
+                        by_ref[external] = (pk, str(channel_value))
+            ref = item.campaign_ref.strip()
+            found = by_ref.get(ref) or campaigns.get(utm_key(ref))
+            if found is not None:
+                campaign_id, channel = found
+                member_status = (item.member_status or "Responded")[:60]
         kind = kinds.get((item.activity, item.channel))
         if kind is None:
             kind = kinds[(item.activity, item.channel)] = str(
@@ -234,6 +274,7 @@ def touchpoints_record_from_intake_bulk(
                 utm.get("utm_term", ""),
                 utm.get("utm_content", ""),
                 item.source_id,
+                member_status,
                 stamp,
                 stamp,
             )
@@ -258,6 +299,7 @@ _TOUCHPOINT_COLUMNS = (
     ("utm_term", "text"),
     ("utm_content", "text"),
     ("source_id", "bigint"),
+    ("member_status", "text"),
     ("created_at", "timestamptz"),
     ("updated_at", "timestamptz"),
 )

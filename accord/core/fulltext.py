@@ -341,19 +341,30 @@ def _search_sqlite(
     parsed: ParsedQuery, match: Literal["all", "any"], where: str, params: list[Any], limit: int
 ) -> list[Hit]:
     weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
-    sql = (
-        f"SELECT d.doc_type, d.object_id, bm25(core_fulltext_fts, {weights}) AS rank, "
-        f"snippet(core_fulltext_fts, -1, char(2), char(3), '…', 16) "
+    fts_query = fts5_query(parsed, match)
+    # Ranked first without snippets: SQLite computes a result column for every row it sorts, and a
+    # snippet re-reads the text; snippets are then made for the returned rows only.
+    ranking = (
+        f"SELECT core_fulltext_fts.rowid, d.doc_type, d.object_id, bm25(core_fulltext_fts, {weights}) AS rank "
         "FROM core_fulltext_fts JOIN core_fulltextdocument d ON d.id = core_fulltext_fts.rowid "
         f"WHERE core_fulltext_fts MATCH %s AND {where} ORDER BY rank LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [fts5_query(parsed, match), *params, limit])
-        rows = cursor.fetchall()
+        cursor.execute(ranking, [fts_query, *params, limit])
+        ranked = cursor.fetchall()
+        snippets: dict[int, str] = {}
+        if ranked:
+            marks = ", ".join(["%s"] * len(ranked))
+            cursor.execute(
+                "SELECT rowid, snippet(core_fulltext_fts, -1, char(2), char(3), '…', 16) FROM core_fulltext_fts "
+                f"WHERE core_fulltext_fts MATCH %s AND rowid IN ({marks})",
+                [fts_query, *(row[0] for row in ranked)],
+            )
+            snippets = dict(cursor.fetchall())
     # bm25 is lower-is-better and negative; turn it round so a higher score ranks higher on both engines.
     return [
-        Hit(doc_type, int(object_id), -float(rank), snippet or "")
-        for doc_type, object_id, rank, snippet in rows
+        Hit(doc_type, int(object_id), -float(rank), snippets.get(rowid) or "")
+        for rowid, doc_type, object_id, rank in ranked
     ]
 
 

@@ -23,7 +23,7 @@ from accord.deals.selectors import DealFilters, can_act_on_deal, deal_get, deal_
 from accord.deals.services import CONVERTIBLE_STAGES, deal_lose, deal_win, lead_convert
 from accord.leads.selectors import lead_get
 from accord.leads.views import list_context
-from accord.people.access import signed_in_user
+from accord.people.access import leads_actionable_by, signed_in_user
 
 PAGE_SIZE = 50
 
@@ -67,6 +67,10 @@ def deal_detail_page(request: HttpRequest, deal_id: int) -> HttpResponse:
         "deals/detail.html",
         {
             "deal": deal,
+            "line_items": list(deal.line_items.all()),
+            "can_open_deal": leads_actionable_by(signed_in_user(request), "convert")
+            .filter(pk=deal.contact_id)
+            .exists(),
             "can_act": deal.is_open and can_act_on_deal(signed_in_user(request), deal),
             "win_form": WinForm(),
             "lose_form": LoseForm(),

@@ -31,6 +31,8 @@ from accord.campaigns.models import CampaignChannel, CampaignStatus, Delivery, O
 from accord.campaigns.services import campaign_create
 from accord.core.events import event_record
 from accord.core.models import Channel, Event, Organization
+from accord.demo.enablement import enablement_demo_create
+from accord.demo.intelligence import demo_intelligence_build
 from accord.demo.planning import planning_demo_build
 from accord.demo.records import records_demo_create
 from accord.demo.workday import UTM_BY_SOURCE, campaigns_create, closed_loop_build
@@ -369,6 +371,8 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         records_demo_create(users)
         closed_loop_build(rng=rng, now=now, users=users)
         planning_demo_build(users=users, teams=teams, now=now)
+        enablement_demo_create(users=users, now=now)
+        demo_intelligence_build(users=users, rng=rng, now=now)
         result.duplicates = PossibleDuplicate.objects.count()
     result.logins = [(u[0], ", ".join(Role(r).label for r in u[3]), DEMO_PASSWORD) for u in DEMO_USERS]
     result.logins_file = logins_write(result.logins)

@@ -30,7 +30,8 @@ from accord.intake.importing.jobs import (
 )
 from accord.intake.importing.mapping import CUSTOM_TARGET, MAPPING_TARGETS, mapping_default
 from accord.intake.importing.reading import csv_sample
-from accord.leads.models import ImportJob, ImportStatus, Source
+from accord.intake.importing.records import RECORD_FIELDS, record_mapping_default
+from accord.leads.models import ImportJob, ImportKind, ImportStatus, Source
 from accord.leads.selectors import import_job_outcome
 from accord.people.access import (
     IMPORT_ROLES,
@@ -41,8 +42,15 @@ from accord.people.access import (
 
 
 class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="The file holds",
+        choices=ImportKind.choices,
+        initial=ImportKind.LEADS,
+        required=False,
+        help_text="Import leads first: deals are linked to their leads by email.",
+    )
     file = forms.FileField(
-        label="CSV file", help_text="The first line names the columns (email is required)."
+        label="CSV file", help_text="The first line names the columns (email is required for leads)."
     )
     source = forms.ModelChoiceField(
         queryset=Source.objects.filter(is_active=True).order_by("name"),
@@ -59,7 +67,7 @@ class ImportUploadForm(forms.Form):
 
 def _require_importer(request: HttpRequest) -> None:
     if not request.user.has_role(*IMPORT_ROLES):  # type: ignore[union-attr]
-        raise PermissionDenied("Only admins and marketing import leads.")
+        raise PermissionDenied("Only admins and marketing import leads and other records.")
 
 
 def _job(request: HttpRequest, job_id: int) -> ImportJob:
@@ -80,6 +88,7 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
                 source=form.cleaned_data["source"] or import_source_default(),
                 encoding=form.cleaned_data["encoding"],
                 actor=signed_in_user(request),
+                kind=form.cleaned_data["kind"] or ImportKind.LEADS,
             )
         except ApplicationError as exc:
             form.add_error("encoding" if "encoding" in exc.detail else "file", exc.message)
@@ -92,7 +101,8 @@ def import_upload_page(request: HttpRequest) -> HttpResponse:
 
 def _mapping_rows(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     header, sample = csv_sample(job.file.path, job.encoding, rows=5)
-    defaults = mapping_default(header)
+    leads = job.kind == ImportKind.LEADS
+    defaults = mapping_default(header) if leads else record_mapping_default(job.kind, header)
     chosen = {**defaults, **(job.mapping or {})}
     rows = []
     for i, column in enumerate(header):
@@ -106,6 +116,8 @@ def _mapping_rows(job: ImportJob) -> tuple[list[dict[str, Any]], list[tuple[str,
                 "samples": [r[i] for r in sample if i < len(r) and r[i].strip()][:3],
             }
         )
+    if not leads:
+        return rows, [("", "— skip this column —"), *RECORD_FIELDS[job.kind].items()]
     choices = [("", "— skip this column —"), (CUSTOM_TARGET, "custom field (named after the column)")]
     choices += list(MAPPING_TARGETS.items())
     return rows, choices
@@ -120,6 +132,13 @@ def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
     error = ""
     if request.method == "POST":
         mapping = {row["column"]: request.POST.get(f"map-{row['index']}", "") for row in rows}
+        for row in rows:
+            # A custom field under the name the person typed ("Budget (USD)" kept as budget).
+            name = request.POST.get(f"name-{row['index']}", "").strip()
+            if (name and mapping[row["column"]] in (CUSTOM_TARGET,)) or (
+                name and mapping[row["column"]].startswith("custom.")
+            ):
+                mapping[row["column"]] = f"custom.{name}"
         try:
             import_job_set_mapping(job=job, mapping=mapping)
         except ApplicationError as exc:
@@ -132,7 +151,14 @@ def import_map_page(request: HttpRequest, job_id: int) -> HttpResponse:
     for row in rows:
         # resolve_field's custom.<key> suggestion is offered as its own option.
         row["options"] = choices if row["target"] in known else [*choices, (row["target"], row["target"])]
-    context = {"job": job, "rows": rows, "choices": choices, "error": error}
+        row["custom_name"] = row["target"][7:] if row["target"].startswith("custom.") else ""
+    context = {
+        "job": job,
+        "rows": rows,
+        "choices": choices,
+        "error": error,
+        "leads": job.kind == ImportKind.LEADS,
+    }
     return render(request, "intake/import_map.html", context, status=422 if error else 200)
 
 

@@ -86,7 +86,30 @@ def _parse_body(request: HttpRequest) -> tuple[dict[str, Any], bool]:
     for key in posted:
         values = posted.getlist(key)
         data[key] = values[0] if len(values) == 1 else ";".join(values)
+    if "hs_context" in data:
+        data.update(_hubspot_context(str(data.pop("hs_context") or ""), data))
     return data, False
+
+
+def _hubspot_context(raw: str, data: dict[str, Any]) -> dict[str, Any]:
+    """HubSpot's form-encoded posts carry the page in a JSON ``hs_context`` field: its page becomes
+    custom fields, its redirectUrl the retURL (checked against the source's hosts like any other)."""
+    try:
+        context = json_body_load(raw.encode())
+    except ApplicationError:
+        return {"hs_context_unreadable": raw[:1000]}
+    if not isinstance(context, dict):
+        return {}
+    out: dict[str, Any] = {}
+    for name, key in (("pageUrl", "page_uri"), ("pageUri", "page_uri"), ("pageName", "page_name")):
+        if isinstance(context.get(name), str) and context[name] and key not in data:
+            out[key] = context[name]
+    if isinstance(context.get("redirectUrl"), str) and not data.get("retURL"):
+        out["retURL"] = context["redirectUrl"]
+    for name in ("hutk", "ipAddress"):
+        if context.get(name):
+            out.setdefault(name, str(context[name]))
+    return out
 
 
 def _safe_redirect(source: Source, requested: str) -> str:

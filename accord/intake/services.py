@@ -27,8 +27,13 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accord.campaigns.touchpoint_services import UTM_FIELDS, touchpoint_record_from_intake
+from accord.campaigns.touchpoint_services import (
+    UTM_FIELDS,
+    campaign_for_reference,
+    touchpoint_record_from_intake,
+)
 from accord.core.events import event_record
+from accord.core.models import Channel
 from accord.leads.hand_off import HandOff, HandOffSummary
 from accord.leads.models import Lead, Source, Stage
 from accord.leads.normalize import Submission
@@ -89,9 +94,23 @@ def lead_intake(
     actor: User | None = None,
     occurred_at: datetime | None = None,
 ) -> IntakeResult:
-    """Take one submission through the whole pipeline. Raises ApplicationError for bad input."""
-    sub = submission_validate(data)
+    """Take one submission through the whole pipeline. Raises ApplicationError for bad input.
+
+    Every door but the API is lenient: a bad optional value (a company size of "lots") is dropped and
+    named on the lead's intake event, and the rest of the submission is kept.
+    """
+    sub = submission_validate(data, lenient=channel != Channel.API)
     now = occurred_at or timezone.now()
+    notes = submission_notes(sub)
+    campaign = None
+    campaign_ref = str(sub.fields.get("campaign_ref") or "")
+    if campaign_ref:
+        campaign = campaign_for_reference(campaign_ref)
+        if campaign is None:
+            notes.append(
+                f"The form named campaign {campaign_ref!r}, which matches no campaign (by its id in "
+                "another system, its Accord id or its utm_campaign); the touch was recorded without it."
+            )
     with transaction.atomic():
         lead, created = _lead_for_update(sub.email_key, sub, source, now)
         # An anonymous post does not overwrite who a protected lead is: it proposes (protection.py).
@@ -144,6 +163,8 @@ def lead_intake(
                 "changes": changes,
                 "account_match": account_note,
                 "ignored_fields": sub.ignored[:50],
+                **({"notes": notes[:50]} if notes else {}),
+                **({"campaign": campaign.name} if campaign else {}),
                 **(evaluation_payload(evaluation) if evaluation else {}),
             },
         )
@@ -164,6 +185,8 @@ def lead_intake(
             occurred_at=now,
             utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
             source=source,
+            campaign=campaign,
+            member_status=str(sub.fields.get("member_status") or ("Responded" if campaign else "")),
         )
         summary = leads_hand_off(
             leads=[
@@ -180,6 +203,14 @@ def lead_intake(
             at=now,
         )
     return IntakeResult(lead, created, changes, account_note, evaluation, summary.duplicates_flagged)
+
+
+def submission_notes(sub: Submission) -> list[str]:
+    """What a submission sent that the lead does not keep as a field, in plain words for its timeline."""
+    notes = [f"Not kept: {name} {why}" for name, why in sub.warnings.items()]
+    if sub.ignored:
+        notes.append("Form settings read and not stored: " + ", ".join(sub.ignored[:30]))
+    return notes
 
 
 def leads_hand_off(*, leads: Sequence[HandOff], at: datetime) -> HandOffSummary:

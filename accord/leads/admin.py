@@ -8,7 +8,23 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from accord.leads.models import Account, AccountDomain, ImportJob, Lead, PossibleDuplicate, Source
+from accord.leads.models import (
+    Account,
+    AccountDomain,
+    CustomFieldLabel,
+    ImportJob,
+    Lead,
+    PossibleDuplicate,
+    Source,
+)
+
+
+@admin.register(CustomFieldLabel)
+class CustomFieldLabelAdmin(admin.ModelAdmin):
+    """Labels for custom fields kept under their own names (a Salesforce 00N… id, a HubSpot property)."""
+
+    list_display = ("key", "label", "updated_at")
+    search_fields = ("key", "label")
 
 
 @admin.register(Source)

@@ -187,12 +187,21 @@ class Lead(BaseModel):
     company = models.CharField(max_length=255, blank=True)
     phone = models.CharField(max_length=50, blank=True)
     phone_key = models.CharField(max_length=20, blank=True, db_index=True)
+    mobile = models.CharField(max_length=50, blank=True)
+    fax = models.CharField(max_length=50, blank=True)
+    salutation = models.CharField(max_length=40, blank=True)
     website = models.CharField(max_length=255, blank=True)
     industry = models.CharField(max_length=120, blank=True)
     company_size = models.PositiveIntegerField(null=True, blank=True)
     city = models.CharField(max_length=100, blank=True)
     state = models.CharField(max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
+    street = models.CharField(max_length=255, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    annual_revenue = models.DecimalField(
+        max_digits=17, decimal_places=2, null=True, blank=True, help_text="The company's annual revenue."
+    )
+    rating = models.CharField(max_length=40, blank=True, help_text="Rating as the form or file named it.")
     lead_source = models.CharField(
         max_length=120, blank=True, help_text="Source as the form or file named it."
     )
@@ -205,6 +214,7 @@ class Lead(BaseModel):
     consent = models.CharField(max_length=10, choices=ConsentStatus.choices, default=ConsentStatus.UNKNOWN)
     consent_source = models.CharField(max_length=200, blank=True)
     consent_at = models.DateTimeField(null=True, blank=True)
+    consent_text = models.TextField(blank=True, help_text="The consent wording the person agreed to.")
     custom = models.JSONField(default=dict, blank=True)
 
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
@@ -271,6 +281,20 @@ class Lead(BaseModel):
         return f"{self.first_name} {self.last_name}".strip()
 
 
+class CustomFieldLabel(BaseModel):
+    """The words a page shows for a custom field kept under its own name (a Salesforce ``00N…`` id or
+    a HubSpot property); the field itself stays under that name in ``Lead.custom``."""
+
+    key = models.CharField(max_length=63, unique=True, help_text="The custom field's name as stored.")
+    label = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.key})"
+
+
 class DuplicateStatus(models.TextChoices):
     OPEN = "open", "Open"
     MERGED = "merged", "Merged"
@@ -293,6 +317,12 @@ class PossibleDuplicate(BaseModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["lead", "other"], name="duplicate_pair_unique")]
+        indexes = [
+            # The duplicates queue: open pairs, most similar first, read a page at a time.
+            models.Index(
+                fields=["-similarity", "-id"], condition=models.Q(status="open"), name="duplicate_open_queue"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id} ~ {self.other_id} ({self.reason})"
@@ -305,9 +335,19 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ImportKind(models.TextChoices):
+    """What an import file holds: leads (the bulk engine), or accounts, deals or campaign cost lines."""
+
+    LEADS = "leads", "Leads"
+    ACCOUNTS = "accounts", "Accounts"
+    DEALS = "deals", "Deals"
+    COST_LINES = "cost_lines", "Campaign cost lines"
+
+
 class ImportJob(BaseModel):
     """One CSV import: the file, its column mapping, progress and the report of rejected rows."""
 
+    kind = models.CharField(max_length=16, choices=ImportKind.choices, default=ImportKind.LEADS)
     file = models.FileField(upload_to="imports/")
     original_name = models.CharField(max_length=255)
     encoding = models.CharField(max_length=40, blank=True)

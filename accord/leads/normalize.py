@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
@@ -24,11 +25,17 @@ TEXT_FIELDS: dict[str, int] = {
     "title": 200,
     "company": 255,
     "phone": 50,
+    "mobile": 50,
+    "fax": 50,
+    "salutation": 40,
     "website": 255,
     "industry": 120,
     "city": 100,
     "state": 100,
     "country": 100,
+    "street": 255,
+    "postal_code": 20,
+    "rating": 40,
     "lead_source": 120,
     "message": 10_000,
     "utm_source": 200,
@@ -37,18 +44,29 @@ TEXT_FIELDS: dict[str, int] = {
     "utm_term": 200,
     "utm_content": 200,
     "consent_source": 200,
+    "consent_text": 2000,
 }
 INTEGER_FIELDS = {"company_size"}
-# Fields that describe this one submission rather than the person.
-SUBMISSION_FIELDS = {"activity", "consent", "consent_at"}
-LEAD_FIELDS = [*TEXT_FIELDS, *INTEGER_FIELDS, "consent", "consent_at"]
+# Money amounts (whole units of the company's currency; "$5,000,000", "5M" and "5000000.00" alike).
+AMOUNT_FIELDS = {"annual_revenue"}
+# Fields that describe this one submission rather than the person: the activity, the consent given
+# with it, and the campaign it answers (Salesforce's Campaign_ID and member_status).
+SUBMISSION_FIELDS = {"activity", "consent", "consent_at", "campaign_ref", "member_status", "custom_json"}
+# Accord's own CSV export: the custom fields as one JSON column, and read-only facts (stage, score,
+# owner...) in columns named accord_*, which an import names and does not take.
+CUSTOM_JSON_COLUMN = "custom_fields"
+EXPORT_ONLY_PREFIX = "accord_"
+LEAD_FIELDS = [*TEXT_FIELDS, *INTEGER_FIELDS, *AMOUNT_FIELDS, "consent", "consent_at"]
+# Fields whose bad value rejects a submission even on a lenient door (a form, an import row): without
+# a usable email there is no one to keep the rest for.
+ESSENTIAL_FIELDS = frozenset({"email"})
 
 # Other names for our fields, from Salesforce web-to-lead, HubSpot forms and common spreadsheets.
 ALIASES: dict[str, str] = {
     # Salesforce web-to-lead
     "first_name": "first_name",
     "last_name": "last_name",
-    "mobile": "phone",
+    "mobile": "mobile",
     "url": "website",
     "zip": "postal_code",
     "employees": "company_size",
@@ -57,17 +75,46 @@ ALIASES: dict[str, str] = {
     "emailoptout": "email_opt_out",
     "lead_source": "lead_source",
     "leadsource": "lead_source",
+    "revenue": "annual_revenue",
+    "annualrevenue": "annual_revenue",
+    "campaign_id": "campaign_ref",
+    "campaignid": "campaign_ref",
+    "member_status": "member_status",
+    "memberstatus": "member_status",
     # HubSpot
     "firstname": "first_name",
     "lastname": "last_name",
     "jobtitle": "title",
-    "mobilephone": "phone",
+    "mobilephone": "mobile",
     "numemployees": "company_size",
     "hs_lead_source": "lead_source",
+    "address": "street",
+    "hs_email_optout": "email_opt_out",
+    "consent_to_process": "consent",
+    # common spreadsheet headers for the fields above
+    "mobile_phone": "mobile",
+    "mobile_number": "mobile",
+    "cell": "mobile",
+    "cell_phone": "mobile",
+    "fax_number": "fax",
+    "street_address": "street",
+    "address_line_1": "street",
+    "postcode": "postal_code",
+    "zip_code": "postal_code",
+    "zipcode": "postal_code",
+    "post_code": "postal_code",
+    "annual_revenue": "annual_revenue",
+    "opted_out": "email_opt_out",
+    "email_opt_out": "email_opt_out",
     # common spreadsheet headers
     "e-mail": "email",
+    "e_mail": "email",
+    "mail": "email",
     "email_address": "email",
     "emailaddress": "email",
+    "e_mail_address": "email",
+    "work_email": "email",
+    "business_email": "email",
     "first": "first_name",
     "given_name": "first_name",
     "last": "last_name",
@@ -78,18 +125,24 @@ ALIASES: dict[str, str] = {
     "organisation": "company",
     "company_name": "company",
     "account": "company",
+    "account_name": "company",
     "phone_number": "phone",
+    "business_phone": "phone",
+    "work_phone": "phone",
     "telephone": "phone",
     "web": "website",
     "company_size": "company_size",
     "size": "company_size",
     "number_of_employees": "company_size",
+    "employee_count": "company_size",
+    "headcount": "company_size",
+    "num_employees": "company_size",
     "source": "lead_source",
     "province": "state",
     "region": "state",
     "activity_type": "activity",
 }
-# Form plumbing that carries no lead data; silently ignored.
+# Form plumbing that carries no lead data: not stored, but named on the lead's intake event.
 IGNORED_FIELDS = {
     "oid",
     "orgid",
@@ -106,15 +159,15 @@ IGNORED_FIELDS = {
     "pagename",
     "g-recaptcha-response",
     "captcha_settings",
-    "campaign_id",
-    "member_status",
-    "postal_code",
-    "street",
-    "fax",
-    "rating",
-    "revenue",
-    "annualrevenue",
-    "salutation",
+    "recaptcha_response",
+    "ipaddress",
+    "ip_address",
+    "submittedat",
+    "submitted_at",
+    "portalid",
+    "formguid",
+    "form_guid",
+    "redirecturl",
 }
 UTM_KEYS = {"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 
@@ -171,7 +224,7 @@ FREE_MAIL_DOMAINS = frozenset(
 EMAIL_RE = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
-CUSTOM_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+CUSTOM_KEY_RE = re.compile(r"^(?:[a-z][a-z0-9_]{0,62}|00N[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?)$")
 # Custom fields one submission may set (HubSpot and Salesforce cap properties per object too): a
 # public form must not be able to grow one lead without bound.
 MAX_CUSTOM_FIELDS = 200
@@ -197,13 +250,47 @@ def free_mail_domains() -> frozenset[str]:
 
 
 def canonical_key(name: str) -> str:
-    """'First Name' / 'first-name' / 'FirstName' -> 'first_name' style lookup key."""
-    key = unicodedata.normalize("NFKC", str(name)).strip().lstrip("\ufeff").lower()
-    key = re.sub(r"[\s\-.]+", "_", key)
+    """'First Name' / 'first-name' / 'FirstName' / 'E-mail' / '# Employees' -> 'first_name' style key.
+
+    Case, spaces, punctuation and accents do not matter: every run of other characters becomes one
+    underscore, so 'E-mail', 'e_mail' and 'Email Address' all find the email field, and 'Budget (USD)'
+    becomes the custom key 'budget_usd'.
+    """
+    text = unicodedata.normalize("NFKC", str(name)).strip().lstrip("\ufeff").lower()
+    text = text.replace("#", " number of ")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    key = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
     if key in ALIASES or key in TEXT_FIELDS or key in INTEGER_FIELDS:
         return ALIASES.get(key, key)
     squashed = key.replace("_", "")
     return ALIASES.get(squashed, key)
+
+
+# A Salesforce custom field's id (15 or 18 characters, "00N" then letters and digits): kept verbatim,
+# case and all, as the custom field's name (Salesforce ids are case-sensitive).
+SALESFORCE_FIELD_ID_RE = re.compile(r"^00N[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$")
+
+
+def custom_key(name: str, *, exact: bool = False) -> str | None:
+    """The custom field name a column or form field is kept under, or None when none can be made.
+
+    A column or form field ('Budget (USD)') is made into a name (budget_usd). A name someone chose
+    (``exact``: the API's custom fields, a name typed on the mapping page) only has its case, spaces,
+    dashes and dots evened out: 'Plan Tier' is plan_tier, and 'Plan Tier!' is refused, not changed.
+    """
+    text = str(name).strip()
+    if SALESFORCE_FIELD_ID_RE.match(text):
+        return text
+    if not text.isprintable():  # a name with control characters is a broken sender's, not a field
+        return None
+    if exact:
+        key = re.sub(r"[\s\-.]+", "_", unicodedata.normalize("NFKC", text).lower())
+        return key if CUSTOM_KEY_RE.match(key) else None
+    key = canonical_key(text)
+    if key and not key[0].isalpha():
+        key = "f_" + key
+    return key[:63] if CUSTOM_KEY_RE.match(key[:63]) else None
 
 
 def resolve_field(name: str) -> str | None:
@@ -215,15 +302,30 @@ def resolve_field(name: str) -> str | None:
 
 
 def _resolve_field(name: str) -> str | None:
-    if str(name).lower().startswith("custom.") or str(name).lower().startswith("custom_"):
-        custom = canonical_key(str(name)[7:])
-        return f"custom.{custom}" if CUSTOM_KEY_RE.match(custom) else None
-    key = canonical_key(name)
-    if key in IGNORED_FIELDS or key in ("email_opt_out",):
-        return key if key == "email_opt_out" else None
-    if key in TEXT_FIELDS or key in INTEGER_FIELDS or key in SUBMISSION_FIELDS:
+    text = str(name)
+    if canonical_key(text) == CUSTOM_JSON_COLUMN:
+        return "custom_json"
+    if text.lower().startswith("custom."):
+        custom = custom_key(text[7:], exact=True)
+        return f"custom.{custom}" if custom else None
+    if text.lower().startswith("custom_"):
+        custom = custom_key(text[7:])
+        return f"custom.{custom}" if custom else None
+    if SALESFORCE_FIELD_ID_RE.match(text.strip()):
+        return f"custom.{text.strip()}"
+    key = canonical_key(text)
+    if key == CUSTOM_JSON_COLUMN:
+        return "custom_json"
+    if key.startswith(EXPORT_ONLY_PREFIX):
+        return None
+    if key in IGNORED_FIELDS:
+        return None
+    if key == "email_opt_out":
         return key
-    return f"custom.{key}" if CUSTOM_KEY_RE.match(key) else None
+    if key in TEXT_FIELDS or key in INTEGER_FIELDS or key in AMOUNT_FIELDS or key in SUBMISSION_FIELDS:
+        return key
+    custom = custom_key(text)
+    return f"custom.{custom}" if custom else None
 
 
 _resolve_field_cached = functools.lru_cache(maxsize=4096)(_resolve_field)
@@ -327,13 +429,19 @@ def clean_text(value: Any) -> str:
 
 @dataclass
 class Submission:
-    """A normalised submission: lead fields, custom fields, activity kind, and what went wrong."""
+    """A normalised submission: lead fields, custom fields, activity kind, and what went wrong.
+
+    ``errors`` refuse the submission. ``warnings`` are values a lenient door (a web form, a CSV row)
+    dropped while keeping the rest: {field: why}; they go on the lead's intake event (and the import's
+    error file), so nothing is lost without a note.
+    """
 
     fields: dict[str, Any] = field(default_factory=dict)
     custom: dict[str, str] = field(default_factory=dict)
     activity: str = "inquiry"
     errors: dict[str, str] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    warnings: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -366,8 +474,35 @@ def _parse_int(raw: str) -> int | None:
     return None
 
 
+_AMOUNT_SUFFIX = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
+
+
+def parse_amount(raw: str) -> Decimal | None:
+    """'$5,000,000', '5M', '5000000.00', '€ 2.5 m' -> a Decimal of whole currency units; None if not one."""
+    text = raw.strip().lower().replace(",", "").replace("_", "").replace(" ", "")
+    text = text.lstrip("$€£¥").removeprefix("usd").removeprefix("eur").removeprefix("gbp")
+    text = text.removesuffix("usd").removesuffix("eur").removesuffix("gbp")
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(k|mm|m|bn|b)?", text)
+    if not match:
+        return None
+    try:
+        value = Decimal(match.group(1)) * _AMOUNT_SUFFIX.get(match.group(2) or "", 1)
+    except InvalidOperation:
+        return None
+    if value >= Decimal("1e15"):
+        return None
+    return value.quantize(Decimal("0.01"))
+
+
 def flatten_hubspot(payload: dict[str, Any]) -> dict[str, Any]:
-    """HubSpot Forms API bodies carry ``{"fields": [{"name": ..., "value": ...}], "context": ...}``."""
+    """HubSpot Forms API bodies, made flat: ``{"fields": [{"name", "value", "objectTypeId"}], "context",
+    "legalConsentOptions", "submittedAt"}``.
+
+    Company properties (objectTypeId ``0-2``) feed the company fields (``name`` is the company) or
+    become custom fields prefixed ``company_``. The context's page becomes ``page_uri``/``page_name``
+    custom fields. ``legalConsentOptions`` with ``consentToProcess`` true (or a communication ticked)
+    is consent, with its text; false or legitimate interest is not consent and leaves it unknown.
+    """
     fields = payload.get("fields")
     if not isinstance(fields, list):
         return payload
@@ -375,18 +510,99 @@ def flatten_hubspot(payload: dict[str, Any]) -> dict[str, Any]:
     for item in fields:
         if isinstance(item, dict) and "name" in item:
             name = str(item["name"])
+            if str(item.get("objectTypeId") or "") == "0-2":
+                name = HUBSPOT_COMPANY_PROPERTIES.get(name.lower(), f"company_{name}")
             # HubSpot sends one entry per checked option of a multi-select.
             flat[name] = f"{flat[name]};{item.get('value', '')}" if name in flat else item.get("value", "")
     context = payload.get("context")
-    if isinstance(context, dict) and context.get("pageUri"):
-        flat.setdefault("page_uri", context["pageUri"])
+    if isinstance(context, dict):
+        if context.get("pageUri"):
+            flat.setdefault("page_uri", context["pageUri"])
+        if context.get("pageName"):
+            flat.setdefault("page_name", context["pageName"])
+        if context.get("hutk"):
+            flat.setdefault("hutk", context["hutk"])
+        if context.get("ipAddress"):
+            flat.setdefault("ipAddress", context["ipAddress"])
+    submitted = payload.get("submittedAt")
+    moment = _epoch_millis(submitted)
+    if moment is not None:
+        flat.setdefault("submittedAt", moment.isoformat())
     consent = payload.get("legalConsentOptions")
     if isinstance(consent, dict):
-        info = consent.get("consent") or {}
-        if isinstance(info, dict) and "consentToProcess" in info:
-            flat.setdefault("consent", "granted" if info.get("consentToProcess") else "denied")
-            flat.setdefault("consent_source", "HubSpot form consent")
+        flat.update(_hubspot_consent(consent, moment))
     return flat
+
+
+def _epoch_millis(value: Any) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    try:
+        millis = int(value)
+    except ValueError:
+        return None
+    if not 0 < millis < 32_503_680_000_000:  # before the year 3000
+        return None
+    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+
+
+def _hubspot_consent(options: dict[str, Any], moment: datetime | None) -> dict[str, Any]:
+    """HubSpot's legalConsentOptions as Accord's consent fields: consent only when it was given."""
+    info = options.get("consent")
+    if isinstance(info, dict):
+        texts = [str(info.get("text") or "").strip()]
+        ticked = False
+        for item in info.get("communications") or []:
+            if isinstance(item, dict) and item.get("value") is True:
+                ticked = True
+                texts.append(str(item.get("text") or "").strip())
+        if info.get("consentToProcess") is True or ticked:
+            out: dict[str, Any] = {
+                "consent": "granted",
+                "consent_source": "HubSpot form consent",
+                "consent_text": "\n".join(t for t in texts if t),
+            }
+            if moment is not None:
+                out["consent_at"] = moment.isoformat()
+            return out
+        return {"hubspot_consent": "not given (consent to process not ticked)"}
+    interest = options.get("legitimateInterest")
+    if isinstance(interest, dict):
+        basis = str(interest.get("legalBasis") or "legitimate interest")
+        return {"hubspot_legal_basis": f"{basis}: {str(interest.get('text') or '').strip()}"[:1000]}
+    return {}
+
+
+# HubSpot company properties (objectTypeId 0-2) that feed the lead's company fields.
+HUBSPOT_COMPANY_PROPERTIES = {
+    "name": "company",
+    "domain": "website",
+    "website": "website",
+    "industry": "industry",
+    "numberofemployees": "company_size",
+    "annualrevenue": "annual_revenue",
+}
+
+
+def _custom_from_json(sub: Submission, column: str, value: str, problem: Any) -> None:
+    """The custom fields of Accord's own export, one JSON object in one column, back into custom fields."""
+    import json
+
+    try:
+        loaded = json.loads(value)
+    except ValueError:
+        loaded = None
+    if not isinstance(loaded, dict):
+        problem(column, 'is not a JSON object of custom fields such as {"plan": "gold"}')
+        return
+    for key, item in loaded.items():
+        name = custom_key(str(key), exact=True)
+        text = clean_text("" if item is None else item)
+        if name is None or _is_structured(item) or len(text) > 1000:
+            problem(column, f"holds custom field {str(key)[:60]!r}, which cannot be kept (its name or value)")
+            continue
+        if text:
+            sub.custom.setdefault(name, text)
 
 
 def _is_structured(value: Any) -> bool:
@@ -396,11 +612,24 @@ def _is_structured(value: Any) -> bool:
     return isinstance(value, list | tuple) and any(isinstance(v, dict | list | tuple) for v in value)
 
 
-def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("email",)) -> Submission:
-    """Map, clean and validate one submission. Never raises for bad data: errors are collected."""
+def normalize_submission(
+    data: dict[str, Any], *, required: tuple[str, ...] = ("email",), lenient: bool = False
+) -> Submission:
+    """Map, clean and validate one submission. Never raises for bad data: errors are collected.
+
+    ``lenient`` (web forms, CSV rows): a bad value of an optional field is dropped with a warning and
+    the rest is kept; only a bad email refuses the submission. Strict (the API): every bad value refuses.
+    """
     sub = Submission()
     seen: dict[str, str] = {}
     opt_out: str | None = None
+
+    def problem(name: str, text: str, target: str | None = None) -> None:
+        if lenient and (target or name) not in ESSENTIAL_FIELDS:
+            sub.warnings[name] = text
+        else:
+            sub.errors[name] = text
+
     for raw_name, raw_value in data.items():
         if raw_name is None:
             continue
@@ -409,6 +638,7 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
             # The names are kept on the intake event: stored text, so no NUL or lone surrogate.
             sub.ignored.append(_LONE_SURROGATE.sub("\ufffd", clean_text(raw_name)))
             continue
+        # A JSON object or broken Unicode is a broken sender, not a bad optional value: refused always.
         if type(raw_value) is not str and _is_structured(raw_value):
             sub.errors[str(raw_name)] = "is a JSON object or a nested list; send the value as text"
             continue
@@ -427,35 +657,54 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
             and value
             and sub.fields.get(target, sub.custom.get(target[7:], "")) not in ("", value)
         ):
-            sub.errors[str(raw_name)] = (
-                f"gives {target} a second, different value; the column {seen[target]!r} already set it"
+            problem(
+                str(raw_name),
+                f"gives {target} a second, different value; the column {seen[target]!r} already set it",
+                target,
             )
             continue
         if not value and (target in seen):
             continue
         seen[target] = str(raw_name)
-        if target.startswith("custom."):
+        limit = TEXT_FIELDS.get(target)
+        if limit is not None:  # most fields: plain text, checked first
+            if len(value) > limit:
+                problem(target, f"is {len(value)} characters long; at most {limit} fit")
+            elif value:
+                sub.fields[target] = value
+        elif target.startswith("custom."):
             if len(value) > 1000:
-                sub.errors[str(raw_name)] = (
-                    f"is {len(value)} characters long; custom fields hold at most 1000"
-                )
+                problem(str(raw_name), f"is {len(value)} characters long; custom fields hold at most 1000")
             else:
                 sub.custom[target[7:]] = value
         elif target == "activity":
             if value:
                 sub.activity = re.sub(r"[^a-z0-9_]+", "_", value.lower()).strip("_")[:64] or "inquiry"
+        elif target == "custom_json":
+            if value:
+                _custom_from_json(sub, str(raw_name), value, problem)
+        elif target in ("campaign_ref", "member_status"):
+            if value:
+                sub.fields[target] = value[:200]
         elif target in INTEGER_FIELDS:
             if value:
                 number = _parse_int(value)
                 if number is None or number > 10_000_000:
-                    sub.errors[target] = f"{value!r} is not a whole number of employees (e.g. 250)"
+                    problem(target, f"{value!r} is not a whole number of employees (e.g. 250)")
                 else:
                     sub.fields[target] = number
-        elif target == "consent":
+        elif target in AMOUNT_FIELDS:
             if value:
+                amount = parse_amount(value)
+                if amount is None:
+                    problem(target, f"{value!r} is not an amount (e.g. 5000000 or 5M)")
+                else:
+                    sub.fields[target] = amount
+        elif target == "consent":
+            if value and value.lower() != "unknown":  # "unknown" (an export's word) says nothing
                 parsed = _parse_consent(value)
                 if parsed is None:
-                    sub.errors["consent"] = f"{value!r} is not a consent answer; use yes/no (or true/false)"
+                    problem("consent", f"{value!r} is not a consent answer; use yes/no (or true/false)")
                 else:
                     sub.fields["consent"] = parsed
         elif target == "consent_at":
@@ -463,25 +712,31 @@ def normalize_submission(data: dict[str, Any], *, required: tuple[str, ...] = ("
                 try:
                     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
                 except ValueError:
-                    sub.errors["consent_at"] = (
-                        f"{value!r} is not an ISO date-time such as 2026-05-01T10:00:00Z"
-                    )
+                    problem("consent_at", f"{value!r} is not an ISO date-time such as 2026-05-01T10:00:00Z")
                 else:
                     sub.fields["consent_at"] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         else:
-            limit = TEXT_FIELDS[target]
-            if len(value) > limit:
-                sub.errors[target] = f"is {len(value)} characters long; at most {limit} fit"
-            elif value:
-                sub.fields[target] = value
+            raise AssertionError(f"resolve_field gave {target!r}, which no branch takes")
     if len(sub.custom) > MAX_CUSTOM_FIELDS:
         sub.errors["custom"] = (
             f"has {len(sub.custom)} custom fields; at most {MAX_CUSTOM_FIELDS} fit in one submission"
         )
     if opt_out is not None and "consent" not in sub.fields:
-        parsed = _parse_consent(opt_out)
-        if parsed is not None:
-            sub.fields["consent"] = "denied" if parsed == "granted" else "granted"
+        # Having opted out is "denied"; not having opted out says nothing: it is never consent.
+        if _parse_consent(opt_out) == "granted":
+            sub.fields["consent"] = "denied"
+            sub.fields.setdefault("consent_source", "Email opt-out")
+        elif opt_out and _parse_consent(opt_out) is None:
+            problem("email_opt_out", f"{opt_out!r} is not an opt-out answer; use yes/no (or 1/0)")
+    if sub.fields.get("consent") != "granted":
+        # Consent text belongs to consent given; with none given it would read as consent.
+        text = sub.fields.pop("consent_text", None)
+        if text:
+            sub.custom.setdefault("consent_text_not_given", text[:1000])
+    if "country" not in sub.fields and sub.custom.get("country_code"):
+        sub.fields["country"] = sub.custom["country_code"][: TEXT_FIELDS["country"]]
+    if "state" not in sub.fields and sub.custom.get("state_code"):
+        sub.fields["state"] = sub.custom["state_code"][: TEXT_FIELDS["state"]]
 
     email = sub.fields.get("email")
     if email is not None:

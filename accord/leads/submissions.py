@@ -9,6 +9,7 @@ both doors decide alike.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from accord.core.errors import ApplicationError
@@ -24,11 +25,18 @@ UPDATABLE_FIELDS = (
     "title",
     "company",
     "phone",
+    "mobile",
+    "fax",
+    "salutation",
     "website",
     "industry",
     "company_size",
+    "annual_revenue",
+    "rating",
+    "street",
     "city",
     "state",
+    "postal_code",
     "country",
     "lead_source",
     "message",
@@ -47,9 +55,13 @@ FIRST_TOUCH_FIELDS = ("lead_source", "utm_source", "utm_medium", "utm_campaign",
 DUPLICATE_KEY_FIELDS = frozenset({"phone", "first_name", "last_name", "account"})
 
 
-def submission_validate(data: dict[str, Any]) -> Submission:
-    """Normalise a raw submission or raise one error that names every bad field."""
-    sub = normalize_submission(data)
+def submission_validate(data: dict[str, Any], *, lenient: bool = False) -> Submission:
+    """Normalise a raw submission or raise one error that names every bad field.
+
+    ``lenient`` (web forms, email): a bad optional value is dropped with a warning instead (see
+    ``normalize_submission``); the API refuses it so its caller can correct it.
+    """
+    sub = normalize_submission(data, lenient=lenient)
     if not sub.ok:
         parts = "; ".join(f"{name} {problem}" for name, problem in sub.errors.items())
         raise ApplicationError(f"The lead was not accepted: {parts}.", detail=sub.errors, status=422)
@@ -63,10 +75,7 @@ def lead_apply_fields(lead: Lead, sub: Submission, *, now: datetime) -> dict[str
     def put(name: str, value: Any) -> None:
         old = getattr(lead, name)
         if value != old:
-            changes[name] = [
-                old.isoformat() if isinstance(old, datetime) else old,
-                value.isoformat() if isinstance(value, datetime) else value,
-            ]
+            changes[name] = [_json_ready(old), _json_ready(value)]
             setattr(lead, name, value)
 
     for name in UPDATABLE_FIELDS:
@@ -91,7 +100,19 @@ def lead_apply_fields(lead: Lead, sub: Submission, *, now: datetime) -> dict[str
             "consent_source",
             sub.fields.get("consent_source") or (lead.source.name if lead.source else "intake"),
         )
+        put("consent_text", sub.fields.get("consent_text") or "")
+    elif consent == "granted" and sub.fields.get("consent_text") and not lead.consent_text:
+        put("consent_text", sub.fields["consent_text"])
     return changes
+
+
+def _json_ready(value: Any) -> Any:
+    """A value as the intake event's JSON payload holds it (date-times and amounts as text)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def lead_link_account(lead: Lead, *, index: AccountIndex | None = None) -> AccountMatch:

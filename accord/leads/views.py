@@ -6,6 +6,7 @@ Every page reads leads through ``leads_visible_to`` / ``lead_get`` / ``lead_list
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -13,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.formats import date_format
@@ -23,23 +24,29 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
+from accord.audit.exports import csv_response
 from accord.core.errors import ApplicationError, NotFound
 from accord.core.listing import Column, ListDefinition, capped_counts, page_of, page_query
 from accord.core.models import Channel, Event, SavedView
-from accord.leads.forms import LeadFilterForm, SourceForm, StageChangeForm
+from accord.leads.exports import LEAD_HEADER, lead_rows
+from accord.leads.forms import LeadEditForm, LeadFilterForm, SourceForm, StageChangeForm
 from accord.leads.listing import LEAD_LIST
-from accord.leads.models import DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
+from accord.leads.models import CustomFieldLabel, DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
 from accord.leads.registry import TimelineStory, lead_list_extras, lead_panels, timeline_stories_for
 from accord.leads.selectors import (
     LeadFilters,
+    duplicate_queue,
     lead_events,
     lead_get,
     lead_list,
     lead_stage_history,
+    lead_survivor,
 )
 from accord.leads.services import (
     duplicate_dismiss,
+    lead_editable_fields,
+    lead_fields_edit,
     lead_merge,
     lead_proposed_change_apply,
     lead_stage_set,
@@ -57,16 +64,23 @@ CHANNEL_LABELS: dict[str, str] = dict(Channel.choices)
 # The lead's own fields, in the order the detail and comparison pages show them.
 LEAD_FIELDS: tuple[tuple[str, str], ...] = (
     ("email", "Email"),
+    ("salutation", "Salutation"),
     ("first_name", "First name"),
     ("last_name", "Last name"),
     ("title", "Title"),
     ("company", "Company"),
     ("phone", "Phone"),
+    ("mobile", "Mobile"),
+    ("fax", "Fax"),
     ("website", "Website"),
     ("industry", "Industry"),
     ("company_size", "Company size"),
+    ("annual_revenue", "Annual revenue"),
+    ("rating", "Rating"),
+    ("street", "Street"),
     ("city", "City"),
     ("state", "State"),
+    ("postal_code", "Postal code"),
     ("country", "Country"),
     ("lead_source", "Lead source (as sent)"),
     ("message", "Message"),
@@ -78,6 +92,7 @@ LEAD_FIELDS: tuple[tuple[str, str], ...] = (
     ("consent", "Consent"),
     ("consent_source", "Consent source"),
     ("consent_at", "Consent given at"),
+    ("consent_text", "Consent wording"),
 )
 
 
@@ -91,6 +106,11 @@ def _lead_or_404(user: User, lead_id: int) -> Lead:
 def can_change_stage(user: User, lead: Lead) -> bool:
     """Whether the page offers the stage form (the write checks again through the access layer)."""
     return access.leads_actionable_by(user, "stage").filter(pk=lead.pk).exists()
+
+
+def can_edit(user: User, lead: Lead) -> bool:
+    """Whether the page links to the edit form (the write checks again through the access layer)."""
+    return access.leads_actionable_by(user, "edit").filter(pk=lead.pk).exists()
 
 
 def can_merge(user: User) -> bool:
@@ -262,23 +282,44 @@ def list_context(request: HttpRequest, definition: ListDefinition, *, base_query
     }
 
 
-@login_required
-def lead_list_page(request: HttpRequest) -> HttpResponse:
-    """The lead list: chosen columns, sorts, filters on any field (custom ones too), saved views, counts
-    that stop at a thousand, 50 rows a page with a capped offset, and bulk actions."""
-    user = signed_in_user(request)
+def _lead_filter_form(request: HttpRequest) -> LeadFilterForm:
+    """The list's filters as the list page, its CSV export and the API read them."""
     owner_rows = (
         User.objects.filter(roles__role__in=[Role.SALES_REP, Role.SALES_MANAGER], is_active=True)
         .distinct()
         .order_by("username")
         .values_list("username", "first_name", "last_name")
     )
-    owner_names = [(u, f"{first} {last}".strip() or u) for u, first, last in owner_rows]
-    form = LeadFilterForm(
+    return LeadFilterForm(
         request.GET or None,
         source_names=list(Source.objects.order_by("name").values_list("name", flat=True)),
-        owner_names=owner_names,
+        owner_names=[(u, f"{first} {last}".strip() or u) for u, first, last in owner_rows],
     )
+
+
+@login_required
+def lead_list_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The lead list as filtered, as CSV: every lead the filters match among those one may see
+    (not only the page shown), streamed, formula-escaped and logged as an export."""
+    user = signed_in_user(request)
+    form = _lead_filter_form(request)
+    filters = form.filters() if form.is_bound else LeadFilters()
+    return csv_response(
+        "leads.csv",
+        LEAD_HEADER,
+        lead_rows(lead_list(user=user, filters=filters)),
+        user=user,
+        what="leads",
+        filters={k: v for k, v in asdict(filters).items() if v},
+    )
+
+
+@login_required
+def lead_list_page(request: HttpRequest) -> HttpResponse:
+    """The lead list: chosen columns, sorts, filters on any field (custom ones too), saved views, counts
+    that stop at a thousand, 50 rows a page with a capped offset, and bulk actions."""
+    user = signed_in_user(request)
+    form = _lead_filter_form(request)
     filters = form.filters() if form.is_bound else LeadFilters()
     context = list_context(request, LEAD_LIST)
     list_query = context["list_query"]
@@ -325,7 +366,6 @@ def lead_list_page(request: HttpRequest) -> HttpResponse:
             "count_cap": STAGE_COUNT_CAP,
             "badge_cap": STAGE_BADGE_CAP,
             "filters": filters,
-            "owner_names": owner_names,
             "stage_choices": Stage.choices,
             "import_job": (
                 ImportJob.objects.filter(pk=filters.import_job).first() if filters.import_job else None
@@ -430,6 +470,9 @@ def event_story(
             lines.append("Custom fields updated")
         if payload.get("account_match"):
             lines.append(f"Account: {str(payload['account_match']).replace('_', ' ')}")
+        if payload.get("campaign"):
+            lines.append(f"Campaign: {payload['campaign']}")
+        lines.extend(str(note) for note in payload.get("notes") or [])
         if "score" in payload:
             fit, engagement = payload.get("fit", 0), payload.get("engagement", 0)
             lines.append(
@@ -438,6 +481,19 @@ def event_story(
             )
         if event.stage:
             lines.append(f"Stage set to {_stage_label(event.stage)}")
+    elif event.type == "lead.edited":
+        headline = "Details edited" + (f" by {who}" if who else "")
+        changes = payload.get("changes") or {}
+        if changes:
+            lines.append(
+                "Changed: "
+                + "; ".join(
+                    f"{name.replace('_', ' ')} {_value_words(old)} → {_value_words(new)}"
+                    for name, (old, new) in changes.items()
+                )
+            )
+        if payload.get("custom"):
+            lines.append("Custom fields updated")
     elif event.type == "lead.stage_changed":
         before, after = _stage_label(payload.get("from", "")), _stage_label(payload.get("to", event.stage))
         headline = f"Stage changed from {before} to {after}"
@@ -568,20 +624,37 @@ def _detail_context(
     return {
         "lead": lead,
         "fields": fields,
-        "custom": sorted((lead.custom or {}).items()),
+        "custom": custom_fields_labelled(lead.custom or {}),
         "spans": spans,
         "timeline": timeline,
         "can_apply_proposals": may_apply_proposed_change(user, lead),
         "can_change_stage": allowed,
+        "can_edit": can_edit(user, lead),
         "stage_form": stage_form or (StageChangeForm(initial={"stage": lead.stage}) if allowed else None),
         "stage_label": _stage_label(lead.stage),
         "panels": lead_panels(user, lead),
     }
 
 
+def custom_fields_labelled(custom: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(label, value) of a lead's custom fields: the label an admin gave the name, else the name."""
+    labels = (
+        dict(CustomFieldLabel.objects.filter(key__in=list(custom)[:500]).values_list("key", "label"))
+        if custom
+        else {}
+    )
+    return sorted(((labels.get(k, k), v) for k, v in custom.items()), key=lambda kv: kv[0].lower())
+
+
 @login_required
 def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = _lead_or_404(signed_in_user(request), lead_id)
+    user = signed_in_user(request)
+    survivor = lead_survivor(user=user, lead_id=lead_id)
+    if survivor is not None:
+        # A merged lead's old address leads to the lead it was merged into, for good (301).
+        messages.info(request, "That lead was merged into this one.")
+        return redirect(reverse("leads:detail", args=[survivor.pk]), permanent=True)
+    lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead))
 
 
@@ -613,6 +686,56 @@ def lead_stage_change(request: HttpRequest, lead_id: int) -> HttpResponse:
             return redirect("leads:detail", lead_id=lead.pk)
     lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead, form), status=422)
+
+
+def _edit_form(user: User, lead: Lead, data: Any = None) -> LeadEditForm:
+    editable = lead_editable_fields(user)
+    initial: dict[str, Any] = {
+        name: "" if getattr(lead, name) is None else str(getattr(lead, name)) for name in editable
+    }
+    labels = dict(
+        CustomFieldLabel.objects.filter(key__in=list(lead.custom or {})[:500]).values_list("key", "label")
+    )
+    custom_labels = [(key, labels.get(key, key)) for key in sorted(lead.custom or {})]
+    initial.update({LeadEditForm.CUSTOM_PREFIX + k: str(v) for k, v in (lead.custom or {}).items()})
+    return LeadEditForm(data, initial=initial, editable=editable, custom_labels=custom_labels)
+
+
+@login_required
+def lead_edit_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Edit a lead's fields (those the person's role may change), through ``lead_fields_edit``."""
+    user = signed_in_user(request)
+    try:
+        lead = access.access_lead_by_id(user, lead_id, action="edit")
+    except NotFound:
+        raise Http404("No such lead.") from None
+    except ApplicationError as exc:  # seen, not theirs to edit (403)
+        raise PermissionDenied(exc.message) from None
+    form = _edit_form(user, lead, request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            values, custom = form.changed_values()
+            try:
+                lead, changes = lead_fields_edit(
+                    user=user, lead_id=lead.pk, values=values, custom=custom, channel=Channel.PAGE
+                )
+            except ApplicationError as exc:
+                for name, problem in (exc.detail or {}).items():
+                    field = name if name in form.fields else None
+                    form.add_error(field, f"{problem}" if field else f"{name}: {problem}")
+                if not exc.detail:
+                    form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    "Saved: " + ", ".join(n.replace("_", " ") for n in changes) + "."
+                    if changes
+                    else "Nothing was changed.",
+                )
+                return redirect("leads:detail", lead_id=lead.pk)
+        status = 422
+    return render(request, "leads/edit.html", {"lead": lead, "form": form}, status=status)
 
 
 @login_required
@@ -656,8 +779,8 @@ def _open_pairs(user: User):
 @login_required
 def duplicate_queue_page(request: HttpRequest) -> HttpResponse:
     _require_merge_role(request)
-    page = Paginator(_open_pairs(signed_in_user(request)), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.object_list})
+    page = duplicate_queue(user=signed_in_user(request), after=(request.GET.get("after") or "")[:40])
+    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.pairs})
 
 
 def _compare_rows(left: Lead, right: Lead) -> list[dict[str, Any]]:
@@ -779,6 +902,7 @@ def source_list_page(request: HttpRequest) -> HttpResponse:
                     name=form.cleaned_data["name"],
                     kind=form.cleaned_data["kind"],
                     success_url=form.cleaned_data["success_url"] or "",
+                    allowed_redirect_hosts=form.cleaned_data["allowed_redirect_hosts"] or "",
                 )
             except ApplicationError as exc:
                 for name, problem in exc.detail.items():
@@ -798,8 +922,10 @@ def source_list_page(request: HttpRequest) -> HttpResponse:
 
 urlpatterns = [
     path("leads/", lead_list_page, name="list"),
+    path("leads/export.csv", lead_list_csv, name="export"),
     path("leads/<int:lead_id>/", lead_detail_page, name="detail"),
     path("leads/<int:lead_id>/stage", lead_stage_change, name="stage_set"),
+    path("leads/<int:lead_id>/edit", lead_edit_page, name="edit"),
     path(
         "leads/<int:lead_id>/proposals/<int:proposal_id>/apply",
         lead_proposed_change_apply_view,

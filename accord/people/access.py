@@ -36,7 +36,7 @@ from typing import Any, Literal, TypeGuard
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from accord.core.errors import AccessDenied, NotFound
@@ -57,6 +57,11 @@ SALES_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD})
 SALES_FLOOR_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
 # Set a lead's lifecycle stage on any lead they see (marketing owns nurture and recycling).
 LEAD_STAGE_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
+# Edit the fields of any lead they see (marketing keeps the data clean across the funnel); others edit
+# the leads they may act on.
+LEAD_EDIT_ALL_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
+# Edit a lead's email and first-touch attribution (source as sent, UTM values): marketing and admins.
+LEAD_ATTRIBUTION_EDIT_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
 # Work the duplicates queue and merge leads.
 MERGE_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_HEAD})
 # Reassign a lead they may act on to another rep.
@@ -127,7 +132,7 @@ DASHBOARD_ROLES: dict[str, frozenset[str]] = {
 # Whom the querysets answer: a signed-in user, or the anonymous one (who sees and may do nothing).
 Viewer = User | AnonymousUser
 
-Action = Literal["view", "act", "stage", "reassign", "convert", "merge"]
+Action = Literal["view", "act", "stage", "reassign", "convert", "merge", "edit"]
 
 
 # --- the relations -------------------------------------------------------------------------------------
@@ -277,6 +282,8 @@ def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
       assign the leads waiting in a queue.
     - ``stage`` (set the lifecycle stage by hand): as ``act``, plus marketing on every lead.
     - ``merge`` (the duplicates queue): marketing, the sales head and admins, on every lead.
+    - ``edit`` (change its fields): as ``act``, plus marketing on every lead. Which fields each role
+      may change is ``lead_editable_fields`` (leads.services).
     """
     visible = leads_visible_to(user)
     roles = _roles(user)
@@ -285,6 +292,8 @@ def leads_actionable_by(user: Viewer, action: Action = "act") -> QuerySet[Any]:
     if action == "merge":
         return visible if roles & MERGE_ROLES else visible.none()
     if action == "stage" and roles & LEAD_STAGE_ROLES:
+        return visible
+    if action == "edit" and roles & LEAD_EDIT_ALL_ROLES:
         return visible
     if action == "convert" and not roles & CONVERT_ROLES:
         return visible.none()
@@ -308,6 +317,8 @@ LEAD_REFUSALS = {
     "stage": "Only marketing, the heads, admins, the lead's owner and the people who manage them may change "
     "its stage.",
     "merge": "Only marketing, the sales head and admins work the duplicates queue.",
+    "edit": "Only marketing, the heads, admins, the lead's owner and the people who manage them may edit this "
+    "lead.",
 }
 
 
@@ -592,8 +603,17 @@ def import_jobs_actionable_by(user: Viewer) -> QuerySet[Any]:
 def duplicates_visible_to(user: Viewer) -> QuerySet[Any]:
     """Possible duplicates whose leads are both seen by someone who works the queue."""
     pairs = _all("leads.PossibleDuplicate")
-    if not _roles(user) & MERGE_ROLES:
+    roles = _roles(user)
+    if not roles & MERGE_ROLES:
         return pairs.none()
+    if roles & ALL_RECORDS_ROLES:
+        # Every live lead is visible to them: say so row by row (two joins per pair) rather than as
+        # "IN (every visible lead)" twice, so the queue reads its first page off an index and stops.
+        trash = _all("privacy.LeadTrash")
+        return pairs.filter(lead__merged_into__isnull=True, other__merged_into__isnull=True).exclude(
+            Exists(trash.filter(lead_id=OuterRef("lead_id")))
+            | Exists(trash.filter(lead_id=OuterRef("other_id")))
+        )
     visible = leads_visible_to(user)
     return pairs.filter(lead__in=visible, other__in=visible)
 
@@ -650,6 +670,109 @@ def webhook_deliveries_visible_to(user: Viewer) -> QuerySet[Any]:
     return _all("webhooks.WebhookDelivery").filter(endpoint__in=webhook_endpoints_visible_to(user))
 
 
+# --- enablement: briefs, materials, committee reviews, positioning rounds --------------------------------
+
+# Draft briefs, make materials, decide on reviews, publish and retire: marketing (and admins).
+ENABLEMENT_EDITOR_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
+# Read briefs and the library; sales add to briefs, comment, rate, share and submit their own material.
+ENABLEMENT_READER_ROLES = frozenset(Role.values)
+# Add to a brief and accept it for their side: marketing and every sales role.
+BRIEF_WRITER_ROLES = ENABLEMENT_EDITOR_ROLES | SALES_ROLES
+# Choose the sales committee of a plan period: the two heads and admins.
+COMMITTEE_CHOOSER_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD})
+
+
+def briefs_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Briefs are the shared message: every signed-in person with a role reads every brief."""
+    briefs = _all("enablement.Brief")
+    return briefs if _roles(user) & ENABLEMENT_READER_ROLES else briefs.none()
+
+
+def briefs_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Marketing drafts, sales adds: marketing, sales and admins change briefs and accept them."""
+    briefs = briefs_visible_to(user)
+    return briefs if _roles(user) & BRIEF_WRITER_ROLES else briefs.none()
+
+
+def materials_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Marketing and admins see every material. Everyone else with a role sees what is in the library
+    (published, not retired), their own material, what is in front of them as a committee reviewer,
+    and what waits for a gate (compliance, legal) they decide."""
+    materials = _all("enablement.Material")
+    roles = _roles(user)
+    if roles & ENABLEMENT_EDITOR_ROLES:
+        return materials
+    if not roles & ENABLEMENT_READER_ROLES:
+        return materials.none()
+    condition = Q(published_version__isnull=False, retired_at__isnull=True) | Q(owner_id=user.pk)
+    condition |= Q(pk__in=_all("enablement.CommitteeReview").filter(reviewers=user.pk).values("material"))
+    gates = set(_all("enablement.Approver").filter(user_id=user.pk).values_list("gate", flat=True))
+    pending = Q(status__in=("in_review", "approved"))
+    if "compliance" in gates:
+        condition |= pending & Q(needs_compliance=True)
+    if "legal" in gates:
+        condition |= pending & Q(needs_legal=True)
+    return materials.filter(condition)
+
+
+def materials_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Change a material, add a version, send it to review: marketing and admins every one, anyone else
+    their own (a rep's own material, submitted so the best is adopted)."""
+    visible = materials_visible_to(user)
+    roles = _roles(user)
+    if roles & ENABLEMENT_EDITOR_ROLES:
+        return visible
+    if not roles:
+        return visible.none()
+    return visible.filter(owner_id=user.pk)
+
+
+MATERIAL_REFUSALS = {
+    "act": "Only marketing, admins and the material's owner may change this material.",
+    "decide": "Only marketing and admins decide on, publish and retire material; the committee advises.",
+}
+
+
+def access_material_by_id(user: Viewer, material_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The material if ``user`` may do ``action``: ``view``, ``act`` (change, new version, submit for
+    review) or ``decide`` (publish, retire: marketing and admins). 404 unseen, 403 seen only."""
+    visible = materials_visible_to(user)
+    if action == "decide":
+        actionable = visible if _roles(user) & ENABLEMENT_EDITOR_ROLES else visible.none()
+    else:
+        actionable = materials_actionable_by(user)
+    return _access_by_id(
+        visible=visible.select_related("brief", "owner", "current_version", "published_version"),
+        actionable=actionable,
+        pk=material_id,
+        noun="Material",
+        action=action,
+        refusals=MATERIAL_REFUSALS,
+        lock=lock,
+    )
+
+
+def material_shares_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Share links: marketing and admins see every one; anyone else those they made."""
+    shares = _all("enablement.Share")
+    roles = _roles(user)
+    if roles & ENABLEMENT_EDITOR_ROLES:
+        return shares
+    return shares.filter(shared_by_id=user.pk) if roles else shares.none()
+
+
+def positioning_rounds_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Positioning rounds: marketing and every sales role (and executives, admins) read them."""
+    rounds = _all("enablement.PositioningRound")
+    return rounds if _roles(user) & ENABLEMENT_READER_ROLES else rounds.none()
+
+
+def positioning_rounds_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Open, summarise and close a round: marketing and admins."""
+    rounds = positioning_rounds_visible_to(user)
+    return rounds if _roles(user) & ENABLEMENT_EDITOR_ROLES else rounds.none()
+
+
 # --- the NetBox-style entry point and the one not-found error --------------------------------------------
 
 Restriction = Callable[[Any], QuerySet[Any]]
@@ -686,6 +809,10 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
     "audit.exportrecord": (export_records_visible_to, lambda u: export_records_visible_to(u).none()),
     "webhooks.webhookendpoint": (webhook_endpoints_visible_to, webhook_endpoints_visible_to),
     "webhooks.webhookdelivery": (webhook_deliveries_visible_to, webhook_deliveries_visible_to),
+    "enablement.brief": (briefs_visible_to, briefs_actionable_by),
+    "enablement.material": (materials_visible_to, materials_actionable_by),
+    "enablement.share": (material_shares_visible_to, material_shares_visible_to),
+    "enablement.positioninground": (positioning_rounds_visible_to, positioning_rounds_actionable_by),
 }
 
 

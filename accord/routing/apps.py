@@ -11,11 +11,15 @@ class RoutingConfig(AppConfig):
         from django.conf import settings
         from django.db.models.signals import pre_delete
 
-        from accord.leads.registry import LeadPanel, register_lead_panel
+        from accord.leads.registry import LeadPanel, register_lead_panel, register_lead_prefetch
         from accord.people.models import Role
         from accord.people.navigation import NavLink, register_nav_link
         from accord.routing.lead_page import lead_reassign_context
         from accord.routing.receivers import user_pre_delete_reroute
+        from accord.routing.selectors import routing_queue_prefetch
+
+        # The lead API names the queue a lead waits in; leads sit below routing and ask through this.
+        register_lead_prefetch(routing_queue_prefetch)
 
         # Managers, the sales head and admins reassign a lead from its page.
         register_lead_panel(LeadPanel("routing/_lead_reassign.html", lead_reassign_context, order=20))

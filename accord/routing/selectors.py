@@ -164,3 +164,9 @@ def rule_set_check(rule_set: RoutingRuleSet, sample_leads: Iterable[Lead] | None
         elif len(matched) > 1:
             overlaps.append(Overlap(lead, matched))
     return RuleSetCheck(len(leads), overlaps, gaps)
+
+
+def routing_queue_prefetch() -> Prefetch:
+    """A lead's routing decision with its queue, into ``lead.routing_entry`` (None when never routed):
+    the lead API names the queue a lead waits in."""
+    return Prefetch("routing", queryset=LeadRouting.objects.select_related("queue"), to_attr="routing_entry")

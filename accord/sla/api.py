@@ -11,12 +11,13 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from accord.core.api_support import ErrorOut
+from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import AccessDenied
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.leads.models import Lead
-from accord.people.access import signed_in_user
+from accord.leads.selectors import lead_get
+from accord.people.access import signed_in_user, touches_visible_to
 from accord.sla.models import ClockStatus, RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.scorecards import PeriodKind, Scorecard, scorecard_period, scorecards_allowed, scorecards_for
 from accord.sla.selectors import lead_get_for_action, sla_clocks_for
@@ -56,12 +57,24 @@ class RejectIn(Schema):
     note: str = ""
 
 
+class TouchAnswerIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    question: int = Field(description="An active research question's id (GET /api/v1/research-questions).")
+    option: str = Field(description="One of the question's options, as listed.")
+
+
 class TouchIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     kind: TouchKind
     outcome: TouchOutcome = TouchOutcome.NONE
     note: str = ""
+    answers: list[TouchAnswerIn] = Field(
+        default_factory=list,
+        description="One-click answers to the active research questions (calls and meetings only).",
+        max_length=10,
+    )
 
 
 class TouchOut(Schema):
@@ -137,6 +150,59 @@ def reject_lead(request: HttpRequest, lead_id: int, payload: RejectIn) -> dict[s
     return lead_action_out(lead.pk)
 
 
+class RepTouchOut(Schema):
+    """One follow-up a rep logged on a lead (a call, an email, a meeting or a note)."""
+
+    id: int
+    kind: str
+    outcome: str
+    note: str
+    occurred_at: datetime
+    by: str | None = Field(description="The username of who logged it.")
+    channel: str
+
+
+class RepTouchListOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    results: list[RepTouchOut]
+
+
+class RepTouchQuery(Schema):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
+@router.get(
+    "/leads/{lead_id}/touches",
+    response={200: RepTouchListOut, 404: ErrorOut},
+    summary="A lead's logged touches, newest first",
+)
+def list_touches(request: HttpRequest, lead_id: int, query: Query[RepTouchQuery]) -> dict[str, Any]:
+    """The calls, emails, meetings and notes logged on a lead you may see (its marketing touches, from
+    campaigns and forms, are at /leads/{lead_id}/touchpoints)."""
+    user = signed_in_user(request)
+    lead = lead_get(user=user, lead_id=lead_id)
+    touches = (
+        touches_visible_to(user).filter(lead=lead).select_related("user").order_by("-occurred_at", "-id")
+    )
+    return offset_page(
+        touches,
+        limit=query.limit,
+        offset=query.offset,
+        row=lambda t: {
+            "id": t.pk,
+            "kind": t.kind,
+            "outcome": t.outcome,
+            "note": t.note,
+            "occurred_at": t.occurred_at,
+            "by": t.user.username if t.user_id else None,
+            "channel": t.channel,
+        },
+    )
+
+
 @router.post(
     "/leads/{lead_id}/touches",
     response={201: TouchOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
@@ -156,6 +222,7 @@ def log_touch(request: HttpRequest, lead_id: int, payload: TouchIn) -> HttpRespo
             outcome=payload.outcome,
             note=payload.note,
             channel=Channel.API,
+            answers=[answer.model_dump() for answer in payload.answers],
         )
         return 201, TouchOut.model_validate(
             {

@@ -10,6 +10,7 @@ owner is cleared either way.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -43,6 +44,7 @@ from accord.sla.models import (
 from accord.sla.nurture import nurture_enter
 from accord.sla.one_click import one_click_lines
 from accord.sla.selectors import calendar_for_owner, escalation_chain
+from accord.sla.touch_answers import TouchAnswer, touch_answers_record
 
 # Stages in which sales has taken the lead on: clocks there are about touching it, not accepting it.
 ACCEPTED_STAGES = frozenset(
@@ -355,10 +357,13 @@ def touch_log(
     note: str = "",
     channel: str = Channel.PAGE,
     occurred_at: datetime | None = None,
+    answers: Sequence[TouchAnswer] = (),
 ) -> Touch:
     """Record a call, email, meeting or note. It meets the first- or next-touch clock and starts the next.
 
     A touch on a lead still awaiting acceptance accepts it first: reaching out is working the lead.
+    ``answers`` (one-click answers to research questions) go to the app that takes them, in this
+    transaction: a refused answer logs no touch.
     """
     if kind not in TouchKind.values:
         raise ApplicationError(
@@ -387,6 +392,7 @@ def touch_log(
     )
     touch.full_clean()
     touch.save()
+    touch_answers_record(touch=touch, user=user, answers=answers)
     met: list[int] = []
     policy: SlaPolicy | None = None
     for clock in (

@@ -25,6 +25,7 @@ from accord.people.access import access_lead_by_id, signed_in_user
 from accord.people.models import User
 from accord.sla import selectors
 from accord.sla.forms import PeriodForm, ScorecardFilterForm
+from accord.sla.inbox_panels import inbox_panels_for
 from accord.sla.models import RejectionReason, SlaClock, TouchKind, TouchOutcome
 from accord.sla.one_click import OneClick, one_click_token_read
 from accord.sla.scorecards import (
@@ -34,6 +35,7 @@ from accord.sla.scorecards import (
     scorecards_for,
 )
 from accord.sla.services import lead_accept, lead_reject, note_add, touch_log
+from accord.sla.touch_answers import touch_answers_form_part, touch_answers_from_form
 
 
 def _load(link: OneClick) -> tuple[User, Lead, SlaClock | None]:
@@ -70,8 +72,9 @@ def one_click_touch(request: HttpRequest, token: str) -> HttpResponse:
 # --- the rep inbox -------------------------------------------------------------------------------------
 
 
-def _inbox_choices() -> dict[str, object]:
+def _inbox_choices(user: User) -> dict[str, object]:
     return {
+        "touch_questions": touch_answers_form_part(user=user),
         "reasons": RejectionReason.choices,
         "touch_kinds": TouchKind.choices,
         "outcomes": [(v, label) for v, label in TouchOutcome.choices if v],
@@ -121,9 +124,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "scope": scope,
         "show_owner": scope != selectors.InboxScope.ME,
         "facts": selectors.conversion_facts_for(teams=teams, team_label=team_label),
+        "inbox_panels": inbox_panels_for(request),
         "min_sample": selectors.MIN_SAMPLE,
         "now": timezone.now(),
-        **_inbox_choices(),
+        **_inbox_choices(user),
     }
     return render(request, "sla/inbox.html", context)
 
@@ -157,7 +161,7 @@ def _row_response(
         "show_owner": who == selectors.InboxScope.TEAM,
         "who": who,
         "now": timezone.now(),
-        **_inbox_choices(),
+        **_inbox_choices(signed_in_user(request)),
     }
     return render(request, "sla/_inbox_row.html", context, status=status)
 
@@ -185,6 +189,7 @@ def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
                 kind=kind,
                 outcome=request.POST.get("outcome", ""),
                 note=request.POST.get("note", ""),
+                answers=touch_answers_from_form(request.POST),
             )
             notice = f"{TouchKind(kind).label} logged."
     except ApplicationError as exc:

@@ -84,8 +84,9 @@ def test_marketing_imports_a_csv_from_upload_to_the_error_file(
         "unchanged": 0,
         "merged": 0,
         "rejected": 2,
+        "kept_with_warnings": 0,
     }
-    assert "Ignored columns: Internal ID" in page.inner_text("main")
+    assert "Columns not imported: Internal ID." in page.inner_text("main")
     rejected = page.locator("section[aria-labelledby=errors-heading] tbody tr")
     assert rejected.count() == 2
     bad_email = rejected.nth(0).locator("td").all_inner_texts()

@@ -122,6 +122,12 @@ ID_READS = {
     "/api/v1/deals/{deal_id}": lambda w: w.deal.pk,
     "/api/v1/audit/{record_id}": lambda w: w.lead_change.pk,
     "/api/v1/reports/conversion-facts/{team_id}": lambda w: w.team_a.pk,
+    "/api/v1/accounts/{account_id}": lambda w: w.account.pk,
+    # Colleagues are read by everyone signed in (names, roles, team; no email addresses).
+    "/api/v1/users/{user_id}": None,
+    # Import jobs are the import desk's (marketing, admins): a manager gets a 403 for every one, owner or
+    # not (the access matrix checks who reads them).
+    "/api/v1/imports/{job_id}": None,
     # Qualification criteria and campaigns are organisation-wide configuration, readable by all.
     "/api/v1/criteria/{criteria_id}": None,
     "/api/v1/campaigns/{campaign_id}": None,
@@ -131,6 +137,10 @@ ID_READS = {
     "/api/v1/goals/{goal_id}": None,
     "/api/v1/plans/{plan_id}": None,
     "/api/v1/disagreements/{disagreement_id}": None,
+    # Briefs are the shared message: every role reads every brief.
+    "/api/v1/briefs/{brief_id}": None,
+    # A draft material is its owner's and marketing's until it is published.
+    "/api/v1/materials/{material_id}": lambda w: _draft_material(w).pk,
 }
 ADMIN_ONLY = {"/api/v1/audit/{record_id}"}
 # Conversion facts are a dashboard: every dashboard reader (managers included) may read any team's,
@@ -139,6 +149,14 @@ OUTSIDER_IS_REP = {"/api/v1/reports/conversion-facts/{team_id}"}
 # Records answer 404 so their existence does not leak; a team's aggregate answers 403, with a
 # message that says nothing of the team.
 REFUSAL = {"/api/v1/reports/conversion-facts/{team_id}": 403}
+
+
+def _draft_material(w):
+    from accord.enablement.services import MaterialSpec, material_create
+
+    return material_create(
+        user=w.user_a, spec=MaterialSpec(title="Acme draft"), url="https://acme.example/deck"
+    )
 
 
 def id_read_paths() -> set[str]:

@@ -74,7 +74,7 @@ MATRIX: dict[str, Check] = {
     "lead: search in the API by someone else's email":
         Check("X     X     -    -     -    X     X   X       X   X",
               api_get(lambda w: "/api/v1/leads?email=charlie.lead@bank.example"), leads_in),
-    # --- accounts have no pages or API of their own: only the admin site -------------------------------
+    # --- accounts: the admin site for admins; the API's rows are in matrix_areas/dropin.py -------------
     "account: read in the admin site":
         Check("login login login login login login login login login ok",
               page_get(lambda w: f"/admin/leads/account/{w.account.pk}/change/")),

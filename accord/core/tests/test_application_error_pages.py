@@ -47,7 +47,7 @@ def test_a_forbidden_page_keeps_the_navigation_and_says_why(personas, client_for
     response = client_for(personas.bob).get("/leads/import/")
     assert response.status_code == 403
     html = response.content.decode()
-    assert "Only admins and marketing import leads." in html
+    assert "Only admins and marketing import leads and other records." in html
     assert 'class="mainnav"' in html and 'href="/leads/"' in html  # the navigation is still there
     assert "You are signed in as <strong>bob</strong>" in html
     assert "403 Forbidden" not in html

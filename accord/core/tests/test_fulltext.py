@@ -81,7 +81,10 @@ def test_types_are_kept_apart_and_searched_together_on_request():
     index_documents(NOTE, [(1, "Renewal playbook", "")])
     index_documents(OTHER, [(1, "Renewal dates", "")])
     assert [(h.doc_type, h.object_id) for h in search(NOTE, "renewal")] == [(NOTE, 1)]
-    assert sorted((h.doc_type, h.object_id) for h in search([NOTE, OTHER], "renewal")) == [(NOTE, 1), (OTHER, 1)]
+    assert sorted((h.doc_type, h.object_id) for h in search([NOTE, OTHER], "renewal")) == [
+        (NOTE, 1),
+        (OTHER, 1),
+    ]
 
 
 def test_restrict_limits_a_type_to_the_ids_or_the_queryset_given(django_user_model):
@@ -204,7 +207,5 @@ def test_the_index_is_the_engines_own():
             cursor.execute("SELECT name FROM sqlite_master WHERE name = 'core_fulltext_fts'")
             assert cursor.fetchone() == ("core_fulltext_fts",)
         else:
-            cursor.execute(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = 'core_fulltext_vector'"
-            )
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'core_fulltext_vector'")
             assert "gin" in cursor.fetchone()[0]

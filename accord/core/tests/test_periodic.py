@@ -66,6 +66,12 @@ def test_a_failing_startup_step_is_logged_and_the_next_one_still_runs(monkeypatc
 def test_every_app_declares_its_periodic_work_in_ready():
     assert {(e.name, e.task, e.every, e.at) for e in periodic.SCHEDULE} == {
         (
+            "enablement-review-reminders",
+            "accord.enablement.tasks.reviews_remind_task",
+            timedelta(hours=1),
+            None,
+        ),
+        (
             "criteria-decay-rescore",
             "accord.qualification.tasks.criteria_rescore_active_task",
             timedelta(days=1),
@@ -127,6 +133,13 @@ def test_every_app_declares_its_periodic_work_in_ready():
             "accord.planning.tasks.promises_remind_task",
             timedelta(days=1),
             time(7, 0),
+        ),
+        ("pulse-surveys", "accord.intelligence.tasks.surveys_advance_task", timedelta(hours=1), None),
+        (
+            "knowledge-stale-answers",
+            "accord.knowledge.tasks.answers_flag_stale_task",
+            timedelta(days=1),
+            time(6, 0),
         ),
     }
 

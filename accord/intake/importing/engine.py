@@ -106,6 +106,8 @@ class ImportCounts:
 _BLANK_LEAD: dict[str, Any] = {
     **dict.fromkeys(UPDATABLE_FIELDS, ""),
     "company_size": None,
+    "annual_revenue": None,
+    "consent_text": "",
     "phone_key": "",
     "consent": "unknown",
     "consent_at": None,
@@ -159,11 +161,15 @@ def _record_column(
     (name, industry, size, country); a test holds this equal to ``record_from_values``.
     """
     from accord.qualification.fields import (
+        COUNTRY_FIELDS,
         CUSTOM_PREFIX,
         FIELDS,
         LEAD_COLUMNS,
+        REGION_FIELDS,
+        country_value,
         custom_value,
         email_domain,
+        region_value,
     )
 
     if name == "email_domain":
@@ -183,7 +189,12 @@ def _record_column(
         values = [getattr(ns, column) for ns in namespaces]
     if FIELDS[name].type == "number":
         return [int(v) if v is not None else None for v in values]
-    return [v if v not in (None, "") else None for v in values]
+    texts = [v if v not in (None, "") else None for v in values]
+    if name in COUNTRY_FIELDS:
+        return [country_value(v) for v in texts]
+    if name in REGION_FIELDS:
+        return [region_value(v, ns.country or None) for v, ns in zip(texts, namespaces, strict=True)]
+    return texts
 
 
 class LeadImport:
@@ -345,8 +356,14 @@ class LeadImport:
             "merged": c.merged,
             "unchanged": c.unchanged,
             "rejected": c.rejected,
+            "kept_with_warnings": self.errors.kept,
             "rows": c.rows,
             "ignored_columns": self.plan.ignored,
+            "custom_columns": {
+                column: target[7:]
+                for column, target in zip(self.plan.columns, self.plan.targets, strict=True)
+                if target.startswith("custom.")
+            },
             "encoding": self.encoding_used,
             "error_file": error_file,
             "accounts_created": c.accounts_created,
@@ -364,11 +381,14 @@ class LeadImport:
                 self.counts.rejected += 1
                 self.errors.add(raw, {"row": raw.problem}, {"row": raw.fix})
                 continue
-            sub = normalize_submission(plan.submission(raw.cells))
+            sub = normalize_submission(plan.submission(raw.cells), lenient=True)
             if not sub.ok:
                 self.counts.rejected += 1
                 self.errors.add(raw, plan.named(sub.errors))
                 continue
+            if sub.warnings:
+                # A bad optional cell: the row is kept without it, and the error file says so.
+                self.errors.add(raw, plan.named(sub.warnings), kept=True)
             key = sub.email_key
             group = groups.get(key)
             if group is None:
@@ -759,7 +779,7 @@ class LeadImport:
         # One template row with the defaults; each lead overwrites its own columns by position.
         template = [self.lead_defaults.get(c) for c in columns]
         at = {c: i for i, c in enumerate(columns)}
-        field_at = [(name, at[name]) for name in UPDATABLE_FIELDS]
+        field_at = [(name, at[name]) for name in (*UPDATABLE_FIELDS, "consent_text")]
         (
             i_id,
             i_email,
@@ -937,6 +957,8 @@ class LeadImport:
                     occurred_at=self.now,
                     utm={name: str(sub.fields.get(name) or "") for name in UTM_FIELDS},
                     source_id=source_id,
+                    campaign_ref=str(sub.fields.get("campaign_ref") or ""),
+                    member_status=str(sub.fields.get("member_status") or ""),
                 )
 
         new = [(pk, group) for (pk, _, _), (group, _, _, _) in zip(created, new_leads, strict=True)]

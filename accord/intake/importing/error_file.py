@@ -26,7 +26,9 @@ _FIXES = (
     ("consent answer", "Write yes or no (or true/false)."),
     ("ISO date-time", "Write the date as 2026-05-01T10:00:00Z."),
     ("second, different value", "Make the two columns agree, or skip one of them in the column mapping."),
+    ("is not an amount", "Write an amount such as 5000000 or 5M."),
 )
+KEPT_FIX = "The row was imported without this value; correct it and import the file again to fill it in."
 
 
 def how_to_fix(field_name: str, message: str) -> str:
@@ -44,6 +46,7 @@ class ErrorReport:
     def __init__(self, path: Path, header: Sequence[str]) -> None:
         self.path = path
         self.count = 0
+        self.kept = 0  # rows imported without a bad optional value (a warning line each)
         self.first: list[dict[str, Any]] = []
         self.width = len(header) - len(ERROR_COLUMNS) if is_error_file(header) else len(header)
         self._drop_old = self.width != len(header)
@@ -62,11 +65,23 @@ class ErrorReport:
             return [""] * self.width
         return [cell_escape(c) for c in cells] + [""] * (self.width - len(cells))
 
-    def add(self, row: RawRow, problems: dict[str, str], fixes: dict[str, str] | None = None) -> None:
+    def add(
+        self,
+        row: RawRow,
+        problems: dict[str, str],
+        fixes: dict[str, str] | None = None,
+        *,
+        kept: bool = False,
+    ) -> None:
+        """One line for a rejected row, or (``kept``) for a row imported without its bad values."""
         fixes = fixes or {}
         fields = "; ".join(problems)
         errors = "; ".join(f"{name} {text}" for name, text in problems.items())
-        fix = " ".join(dict.fromkeys(fixes.get(n) or how_to_fix(n, t) for n, t in problems.items()))
+        if kept:
+            errors = "Warning, row kept: " + errors
+            fix = KEPT_FIX + " " + " ".join(dict.fromkeys(how_to_fix(n, t) for n, t in problems.items()))
+        else:
+            fix = " ".join(dict.fromkeys(fixes.get(n) or how_to_fix(n, t) for n, t in problems.items()))
         self._writer.writerow(
             [
                 *self._cells(row),
@@ -78,9 +93,17 @@ class ErrorReport:
             ]
         )
         self.count += 1
+        self.kept += kept
         if len(self.first) < 20:
             self.first.append(
-                {"row": row.number, "line": row.line, "field": fields, "error": errors, "how_to_fix": fix}
+                {
+                    "row": row.number,
+                    "line": row.line,
+                    "field": fields,
+                    "error": errors,
+                    "how_to_fix": fix,
+                    "kept": kept,
+                }
             )
 
     def close(self) -> None:

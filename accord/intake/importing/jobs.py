@@ -19,7 +19,8 @@ from accord.core.errors import ApplicationError, Conflict
 from accord.intake.importing.engine import ImportTakenOver, LeadImport, leads_import
 from accord.intake.importing.mapping import mapping_default, mapping_plan
 from accord.intake.importing.reading import ImportFileError, csv_header, encoding_check, encoding_resolve
-from accord.leads.models import Account, ImportJob, ImportStatus, Source, SourceKind
+from accord.intake.importing.records import RecordImport, record_mapping_check, record_mapping_default
+from accord.leads.models import Account, ImportJob, ImportKind, ImportStatus, Source, SourceKind
 from accord.people.models import User
 
 logger = logging.getLogger(__name__)
@@ -42,13 +43,26 @@ def import_source_default() -> Source:
 
 
 def import_job_create(
-    *, uploaded: Any, source: Source | None, encoding: str = "", actor: User | None = None
+    *,
+    uploaded: Any,
+    source: Source | None,
+    encoding: str = "",
+    actor: User | None = None,
+    kind: str = ImportKind.LEADS,
 ) -> ImportJob:
-    """Store an uploaded file as a pending import job (the header must be readable)."""
+    """Store an uploaded file as a pending import job (the header must be readable).
+
+    ``kind``: leads (the default), accounts, deals or cost_lines (``records.RecordImport``)."""
+    if kind not in ImportKind.values:
+        raise ApplicationError(
+            f"Unknown import kind {kind!r}; use one of {', '.join(ImportKind.values)}.",
+            detail={"kind": "unknown"},
+        )
     encoding = (encoding or "").strip()
     encoding_resolve(encoding)
     name = os.path.basename(getattr(uploaded, "name", "") or "import.csv")[:255]
     job = ImportJob(
+        kind=kind,
         original_name=name,
         encoding=encoding,
         source=source,
@@ -61,7 +75,9 @@ def import_job_create(
     except ImportFileError:
         default_storage.delete(job.file.name)
         raise
-    job.mapping = mapping_default(header)
+    job.mapping = (
+        mapping_default(header) if kind == ImportKind.LEADS else record_mapping_default(kind, header)
+    )
     job.save()
     return job
 
@@ -71,7 +87,10 @@ def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> Import
     if job.status != ImportStatus.PENDING or job.rows_done:
         raise Conflict("This import has already started; its mapping can no longer change.")
     header = csv_header(job.file.path, job.encoding)
-    mapping_plan(header, mapping)
+    if job.kind == ImportKind.LEADS:
+        mapping_plan(header, mapping)
+    else:
+        record_mapping_check(job.kind, header, mapping)
     job.mapping = {c: mapping.get(c, "") for c in header}
     job.save(update_fields=["mapping", "updated_at"])
     return job
@@ -80,6 +99,19 @@ def import_job_set_mapping(*, job: ImportJob, mapping: dict[str, str]) -> Import
 def import_job_preview(*, job: ImportJob, rows: int = 20) -> dict[str, Any]:
     """A dry run over the whole file: the counts, the first rows as they will be stored, the first errors."""
     error_path = Path(settings.MEDIA_ROOT) / f"imports/errors/job-{job.pk}-preview-errors.csv"
+    if job.kind != ImportKind.LEADS:
+        records = RecordImport(
+            kind=job.kind,
+            path=job.file.path,
+            mapping=job.mapping or None,
+            encoding=job.encoding,
+            dry_run=True,
+            error_path=error_path,
+            keep_preview=rows,
+        )
+        summary = records.run()
+        ImportJob.objects.filter(pk=job.pk).update(rows_total=summary["rows"])
+        return {"summary": summary, "rows": records.preview, "errors": records.errors.first}
     run = LeadImport(
         path=job.file.path,
         source=job.source,
@@ -107,14 +139,26 @@ def import_job_run(*, job_id: int) -> ImportJob:
     if not claimed:
         return job
     try:
-        summary = leads_import(
-            path=job.file.path,
-            source=job.source,
-            mapping=job.mapping or None,
-            encoding=job.encoding,
-            actor=job.created_by,
-            job=job,
-        )
+        if job.kind == ImportKind.LEADS:
+            summary = leads_import(
+                path=job.file.path,
+                source=job.source,
+                mapping=job.mapping or None,
+                encoding=job.encoding,
+                actor=job.created_by,
+                job=job,
+            )
+        else:
+            # Accounts, deals and cost lines: a run again after a failure goes through the whole file,
+            # and rows already imported come out unchanged (they are found, not duplicated).
+            summary = RecordImport(
+                kind=job.kind,
+                path=job.file.path,
+                mapping=job.mapping or None,
+                encoding=job.encoding,
+                actor=job.created_by,
+                job=job,
+            ).run()
     except ImportTakenOver:
         logger.warning("import job %s was taken over by another worker; this run stops", job_id)
         job.refresh_from_db()

@@ -10,11 +10,12 @@ from accord.core.csv_safe import csv_unescape_user_cell
 from accord.core.errors import ApplicationError
 from accord.intake.importing.reading import ImportFileError
 from accord.leads.normalize import (
+    AMOUNT_FIELDS,
     CUSTOM_KEY_RE,
     INTEGER_FIELDS,
     MAX_CUSTOM_FIELDS,
     TEXT_FIELDS,
-    canonical_key,
+    custom_key,
     resolve_field,
 )
 
@@ -27,6 +28,10 @@ ERROR_COLUMNS = ("error_row", "error_line", "error_column", "error", "how_to_fix
 MAPPING_TARGETS: dict[str, str] = {
     **{name: name.replace("_", " ") for name in TEXT_FIELDS},
     **{name: name.replace("_", " ") for name in INTEGER_FIELDS},
+    **{name: name.replace("_", " ") for name in AMOUNT_FIELDS},
+    "campaign_ref": "campaign (id, Salesforce Campaign_ID or utm_campaign)",
+    "member_status": "campaign member status",
+    "custom_json": "custom fields as JSON (Accord's own export)",
     "consent": "consent (yes/no)",
     "consent_at": "consent date",
     "email_opt_out": "email opt-out (yes/no)",
@@ -66,7 +71,7 @@ class ColumnPlan:
     labels: dict[str, str] = field(default_factory=dict)
     # Submission key or lead field -> the user's column that fed it, as errors name it.
     column_names: dict[str, str] = field(default_factory=dict)
-    # A corrected error file: cells the error file escaped (an apostrophe before '=') read unescaped.
+    # A corrected error file or an export: cells Accord escaped (an apostrophe before '=') read unescaped.
     unescape: bool = False
 
     def named(self, errors: dict[str, str]) -> dict[str, str]:
@@ -109,12 +114,15 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
     for column in columns:
         target = chosen.get(column, "")
         if target == CUSTOM_TARGET:
-            target = f"custom.{canonical_key(column)}"
+            target = f"custom.{custom_key(column) or ''}"
+        if target.startswith("custom.") and target != "custom.":
+            # The name the person typed for the column's custom field, with case and spaces evened out.
+            target = f"custom.{custom_key(target[7:], exact=True) or target[7:]}"
         if target.startswith("custom."):
             if not CUSTOM_KEY_RE.match(target[7:]):
                 raise ApplicationError(
                     f"Column {column!r} cannot become custom field {target[7:]!r}: use lower-case letters, "
-                    "digits and _ and start with a letter.",
+                    "digits and _ and start with a letter (at most 63 characters).",
                     detail={"mapping": column},
                 )
         elif target and target not in MAPPING_TARGETS:
@@ -147,4 +155,12 @@ def mapping_plan(columns: Sequence[str], mapping: dict[str, str] | None = None) 
             "columns you do not need on the mapping page (or remove them from the file).",
             detail={"mapping": "too many custom fields"},
         )
-    return ColumnPlan(list(columns), keys, targets, ignored, labels, column_names, is_error_file(columns))
+    return ColumnPlan(
+        list(columns), keys, targets, ignored, labels, column_names, reads_escaped_cells(columns)
+    )
+
+
+def reads_escaped_cells(columns: Sequence[str]) -> bool:
+    """A file Accord wrote (an error file, or an export: its read-only columns are named accord_*),
+    whose cells were formula-escaped: read them unescaped (an apostrophe before '+44 …' goes)."""
+    return is_error_file(columns) or any(c.strip().lower().startswith("accord_") for c in columns)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
@@ -44,6 +45,8 @@ class RowWriter:
 def _iso_default(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, Decimal):  # an amount, as the audit capture stores one (its text)
+        return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 

@@ -6,6 +6,7 @@ import csv
 import json
 import subprocess
 import sys
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -66,8 +67,8 @@ def test_a_dry_run_writes_no_leads_and_no_job(db, tmp_path):
 
 
 def test_it_names_the_problem_for_other_kinds_missing_files_and_bad_encodings(db, tmp_path):
-    with pytest.raises(CommandError, match="only 'leads'"):
-        run("accounts", "x.csv")
+    with pytest.raises(CommandError, match="import one of leads, accounts, deals, cost_lines"):
+        run("planets", "x.csv")
     with pytest.raises(CommandError, match="not a readable file"):
         run("leads", str(tmp_path / "missing.csv"))
     path = tmp_path / "latin.csv"
@@ -133,11 +134,14 @@ def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_
     out = StringIO()
     call_command("import", "leads", "leads.csv", stdout=out, stderr=err)
     summary = json.loads(out.getvalue())
-    assert (summary["created"], summary["rejected"], summary["error_rows"]) == (1, 3, 3)
+    # A bad company size is dropped with a warning and the row kept; a bad email rejects its row.
+    assert (summary["created"], summary["rejected"], summary["error_rows"]) == (2, 2, 3)
     assert Path(summary["error_file"]).is_absolute()
-    assert f"3 rejected rows, each with what was wrong and how to fix it, are in {summary['error_file']}" in (
-        err.getvalue()
-    )
+    assert (
+        "2 rejected rows and 1 rows imported without a bad value, each with what was wrong and how to fix "
+        f"it, are in {summary['error_file']}"
+    ) in err.getvalue()
+    assert Lead.objects.get(email="cy@gamma.io").company_size is None
 
     with open(summary["error_file"], encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh))
@@ -151,7 +155,9 @@ def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_
     assert by_email["dee@delta.io"]["Phone"] == ""
     # Errors name the user's column, not the lead field behind it.
     assert by_email["cy@gamma.io"]["error_column"] == "Employees"
-    assert by_email["cy@gamma.io"]["error"].startswith("Employees 'lots' is not a whole number")
+    assert by_email["cy@gamma.io"]["error"].startswith(
+        "Warning, row kept: Employees 'lots' is not a whole number"
+    )
     assert by_email["not-an-email"]["error_column"] == "Email"
 
     rows[1:] = [
@@ -162,9 +168,30 @@ def test_the_printed_error_file_opens_from_the_current_folder_and_imports_again_
         csv.writer(fh).writerows(rows)
     again = run("leads", summary["error_file"])
 
-    assert (again["created"], again["rejected"], again["error_file"]) == (3, 0, "")
+    # The kept row is updated, not duplicated.
+    assert (again["created"], again["updated"], again["rejected"], again["error_file"]) == (2, 1, 0, "")
     assert sorted(again["ignored_columns"]) == sorted(ERROR_COLUMNS)
     assert Lead.objects.count() == 4
     assert Lead.objects.get(email="bob@beta.io").phone == "+44 20 7946 0001"
     assert Lead.objects.get(email="cy@gamma.io").company_size == 250
     assert Lead.objects.get(email="dee@delta.io").first_name == "=1+2"
+
+
+def test_accounts_deals_and_cost_lines_import_from_the_command_line_and_a_second_run_updates(db, tmp_path):
+    from accord.campaigns.models import Campaign, CostLine
+    from accord.leads.models import Account
+
+    Campaign.objects.create(name="Spring webinar", utm_campaign="spring-webinar", currency="USD")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("Account Name,Domain,Employees\nAcme,acme.example,lots\n")
+    costs = tmp_path / "costs.csv"
+    costs.write_text("Campaign,Cost,Start Date,End Date\nspring-webinar,1200.50,2026-03-01,2026-03-31\n")
+
+    first = run("accounts", str(accounts))
+    assert (first["created"], first["kept_with_warnings"], first["error_rows"]) == (1, 1, 1)
+    assert run("cost_lines", str(costs))["created"] == 1
+    costs.write_text("Campaign,Cost,Start Date,End Date\nspring-webinar,1300,2026-03-01,2026-03-31\n")
+    assert run("cost_lines", str(costs))["updated"] == 1
+    assert run("accounts", str(accounts))["created"] == 0
+    assert Account.objects.count() == 1
+    assert list(CostLine.objects.values_list("amount", flat=True)) == [Decimal("1300.00")]

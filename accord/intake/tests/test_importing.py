@@ -156,8 +156,12 @@ def test_overlong_missing_and_malformed_values_are_reported_with_a_fix(db, tmp_p
         + "fine@acme.com,Fine,Person,Acme,,,,\n"
     )
     summary = leads_import(path=write(tmp_path, text), now=NOW)
-    assert summary["created"] == 1
-    assert summary["rejected"] == 4
+    # A bad optional cell (an overlong title, a company size of 'lots') is dropped with a warning and
+    # the row kept; a missing or bad email rejects the row.
+    assert summary["created"] == 3
+    assert (summary["rejected"], summary["kept_with_warnings"]) == (2, 2)
+    assert Lead.objects.get(email="ada@acme.com").title == ""
+    assert Lead.objects.get(email="ok@acme.com").company_size is None
     rows = errors_of(summary)
     assert rows[0][:5] == ["error_row", "error_line", "error_column", "error", "how_to_fix"]
     assert rows[0][5:] == HEADER.strip().split(",")
@@ -167,8 +171,9 @@ def test_overlong_missing_and_malformed_values_are_reported_with_a_fix(db, tmp_p
     assert "valid email" in by_row["3"][3] and "name@company.com" in by_row["3"][4]
     # The user's column, not the field behind it (company_size).
     assert by_row["4"][2] == "Employees" and by_row["4"][3].startswith(
-        "Employees 'lots' is not a whole number"
+        "Warning, row kept: Employees 'lots' is not a whole number"
     )
+    assert by_row["4"][4].startswith("The row was imported without this value")
     assert "whole number" in by_row["4"][4]
     assert by_row["2"][5:] == ["", "NoEmail", "Person", "Acme", "", "", "", ""]
 
@@ -688,8 +693,10 @@ def test_a_semicolon_separated_file_with_a_comma_in_a_quoted_header_is_still_sem
     text = 'Email;"First Name";"Notes, free text"\nana@acme.com;"Ana, Dr.";x\n'
     summary = leads_import(path=write(tmp_path, text), source=None)
     assert summary["created"] == 1 and summary["rejected"] == 0
-    assert summary["ignored_columns"] == ["Notes, free text"]  # not a usable custom field name
-    assert Lead.objects.get(email="ana@acme.com").first_name == "Ana, Dr."
+    assert summary["ignored_columns"] == []
+    lead = Lead.objects.get(email="ana@acme.com")
+    # The column is kept as a custom field under a name made from its header.
+    assert (lead.first_name, lead.custom) == ("Ana, Dr.", {"notes_free_text": "x"})
 
 
 def test_a_comma_separated_file_with_semicolons_in_its_values_stays_comma_separated(db, tmp_path):

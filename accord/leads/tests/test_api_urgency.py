@@ -53,4 +53,6 @@ def test_the_order_can_be_asked_for_explicitly(personas, api_client_for):
 
 
 def test_the_sla_app_registers_the_running_clocks_a_lead_shows():
-    assert _lead_prefetches == [open_clocks_prefetch]
+    # SLA's running clocks; routing registers the queue a lead waits in beside them.
+    assert open_clocks_prefetch in _lead_prefetches
+    assert {f.__name__ for f in _lead_prefetches} == {"open_clocks_prefetch", "routing_queue_prefetch"}

@@ -23,7 +23,17 @@ from accord.leads.normalize import (
         ("jobtitle", "title"),
         ("numemployees", "company_size"),
         ("employees", "company_size"),
-        ("mobilephone", "phone"),
+        ("mobilephone", "mobile"),
+        ("mobile", "mobile"),
+        ("E-mail", "email"),
+        ("e_mail", "email"),
+        ("Email Address", "email"),
+        ("# Employees", "company_size"),
+        ("Budget (USD)", "custom.budget_usd"),
+        ("00N5e00000ABCDE", "custom.00N5e00000ABCDE"),
+        ("Campaign_ID", "campaign_ref"),
+        ("zip", "postal_code"),
+        ("revenue", "annual_revenue"),
         ("lead_source", "lead_source"),
         ("retURL", None),
         ("oid", None),
@@ -115,7 +125,8 @@ def test_ignored_field_names_are_kept_without_nul_bytes_or_lone_surrogates():
 
 def test_it_turns_an_email_opt_out_into_denied_consent():
     assert normalize_submission({"email": "a@b.co", "emailOptOut": "1"}).fields["consent"] == "denied"
-    assert normalize_submission({"email": "a@b.co", "emailOptOut": "0"}).fields["consent"] == "granted"
+    # Not having opted out is not consent: the answer stays unknown.
+    assert "consent" not in normalize_submission({"email": "a@b.co", "emailOptOut": "0"}).fields
 
 
 def test_it_names_the_activity_in_snake_case():

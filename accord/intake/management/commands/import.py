@@ -1,4 +1,7 @@
-"""``accord import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]``: import leads from CSV.
+"""``accord import leads|accounts|deals|cost_lines FILE.csv [--source NAME] [--dry-run] [--encoding ENC]``.
+
+Imports leads (the default kind everywhere), accounts, deals (linked to leads by email) or campaign
+cost lines from CSV, as the import pages do; a re-import updates rather than duplicates.
 
 Prints the summary as JSON on stdout and exits 0 when the file was processed; rejected rows are in
 the error file the summary names (an absolute path, so it opens from where the command ran, with
@@ -19,14 +22,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accord.core.errors import ApplicationError
 from accord.leads.models import ImportStatus, Source
 
-KINDS = ("leads",)
+KINDS = ("leads", "accounts", "deals", "cost_lines")
 
 
 class Command(BaseCommand):
-    help = "Import a CSV file: `import leads FILE.csv [--source NAME] [--dry-run] [--encoding ENC]`."
+    help = (
+        "Import a CSV file: `import leads|accounts|deals|cost_lines FILE.csv [--source NAME] [--dry-run] "
+        "[--encoding ENC]`."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("kind", help="What the file holds: leads.")
+        parser.add_argument("kind", help="What the file holds: leads, accounts, deals or cost_lines.")
         parser.add_argument("file", help="The CSV file (first line names the columns).")
         parser.add_argument(
             "--source", default="", help="Source name (default: 'CSV import', created on first use)."
@@ -43,7 +49,7 @@ class Command(BaseCommand):
 
         if options["kind"] not in KINDS:
             raise CommandError(
-                f"Cannot import {options['kind']!r}: only 'leads' can be imported "
+                f"Cannot import {options['kind']!r}: import one of {', '.join(KINDS)} "
                 "(accord import leads FILE.csv)."
             )
         path = Path(options["file"])
@@ -68,19 +74,34 @@ class Command(BaseCommand):
         else:
             source = import_source_default()
         try:
-            if options["dry_run"]:
+            if options["dry_run"] and options["kind"] != "leads":
+                from accord.intake.importing.records import records_import
+
+                summary = records_import(
+                    kind=options["kind"],
+                    path=path,
+                    mapping=mapping,
+                    encoding=options["encoding"],
+                    dry_run=True,
+                )
+            elif options["dry_run"]:
                 summary = leads_import(
                     path=path, source=source, mapping=mapping, encoding=options["encoding"], dry_run=True
                 )
             else:
-                summary = self._run_as_job(path, source, mapping, options["encoding"], import_job_run)
+                summary = self._run_as_job(
+                    path, source, mapping, options["encoding"], import_job_run, kind=options["kind"]
+                )
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         summary = self._for_the_terminal(summary)
         self.stdout.write(json.dumps(summary, indent=2))
         if summary["error_file"]:
+            kept = summary.get("kept_with_warnings", 0)
             self.stderr.write(
-                f"{summary['error_rows']} rejected rows, each with what was wrong and how to fix it, are in "
+                f"{summary.get('rejected', 0)} rejected rows"
+                + (f" and {kept} rows imported without a bad value" if kept else "")
+                + f", each with what was wrong and how to fix it, are in "
                 f"{summary['error_file']}; correct them there and import that file again."
             )
 
@@ -92,17 +113,28 @@ class Command(BaseCommand):
         summary = dict(summary)
         if summary.get("error_file"):
             summary["error_file"] = str((Path(settings.MEDIA_ROOT) / summary["error_file"]).resolve())
-        summary["error_rows"] = summary.get("rejected", 0) if summary.get("error_file") else 0
+        summary["error_rows"] = (
+            summary.get("rejected", 0) + summary.get("kept_with_warnings", 0)
+            if summary.get("error_file")
+            else 0
+        )
         return summary
 
-    def _run_as_job(self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any) -> dict:
+    def _run_as_job(
+        self, path: Path, source: Source, mapping: dict | None, encoding: str, run: Any, kind: str = "leads"
+    ) -> dict:
         """Run as an ImportJob (file copied under MEDIA_ROOT) so it shows on the import pages."""
         from accord.intake.importing.jobs import import_job_create
         from accord.intake.importing.reading import encoding_check
 
         encoding_check(path, encoding)  # fail fast, before copying the file
         with open(path, "rb") as fh:
-            job = import_job_create(uploaded=File(fh, name=path.name), source=source, encoding=encoding)
+            job = import_job_create(
+                uploaded=File(fh, name=path.name),
+                source=source if kind == "leads" else None,
+                encoding=encoding,
+                kind=kind,
+            )
         if mapping:
             from accord.intake.importing.jobs import import_job_set_mapping
 

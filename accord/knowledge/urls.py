@@ -1,0 +1,6 @@
+"""Knowledge pages."""
+
+from accord.knowledge import views
+
+app_name = "knowledge"
+urlpatterns = views.urlpatterns
