@@ -59,7 +59,7 @@ _LEAD_FIELDS = (
 
 TRACKED: tuple[Tracked, ...] = (
     Tracked("leads.Lead", _LEAD_FIELDS),
-    Tracked("leads.Account", ("name", "industry", "size", "country", "website", "owner")),
+    Tracked("leads.Account", ("name", "industry", "size", "country", "website", "owner", "parent")),
     Tracked(
         "leads.Source",
         (

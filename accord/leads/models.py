@@ -94,9 +94,21 @@ class Account(BaseModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The company this one belongs to (a subsidiary's group).",
+    )
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["name"], name="account_name"),
+            models.Index(fields=["industry", "name"], name="account_industry_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -215,7 +227,8 @@ class Lead(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
     )
 
-    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.INQUIRY, db_index=True)
+    # Indexed together with created_at (lead_stage_created): a stage filter on the newest-first list.
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.INQUIRY)
     stage_changed_at = models.DateTimeField(null=True, blank=True)
     score = models.IntegerField(default=0)
     fit_score = models.IntegerField(default=0)
@@ -249,6 +262,16 @@ class Lead(BaseModel):
         indexes = [
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
             models.Index(Lower("last_name"), name="lead_last_name_ci"),
+            # The list's filters and sorts (accord.leads.listing): each reads one page of index entries.
+            models.Index(fields=["stage", "created_at"], name="lead_stage_created"),
+            models.Index(fields=["owner", "created_at"], name="lead_owner_created"),
+            models.Index(fields=["score", "created_at"], name="lead_score_created"),
+            # "MQLs, best score first", the list's most common saved view: a stage and a score order.
+            models.Index(fields=["stage", "score", "created_at"], name="lead_stage_score"),
+            models.Index(fields=["company", "created_at"], name="lead_company_created"),
+            models.Index(fields=["stage_changed_at"], name="lead_stage_changed"),
+            # The top bar's search reads names by prefix (accord.records.selectors).
+            models.Index(Lower("first_name"), name="lead_first_name_ci"),
         ]
 
     def __str__(self) -> str:
