@@ -91,10 +91,17 @@ def test_find_an_account_by_typing_part_of_its_name_in_the_top_bar(page, live_se
 
 
 def test_the_record_pages_fit_a_phone(page, live_server, personas, sign_in):
-    acme = account_make("Acme Health International Holdings", industry="Healthcare", website="acmehealth.example")
+    acme = account_make(
+        "Acme Health International Holdings", industry="Healthcare", website="acmehealth.example"
+    )
     for n in range(5):
-        person_make(f"a.very.long.address.{n}@acmehealth-international.example", first_name="Alexandra",
-                    last_name=f"Montgomery-Smythe {n}", account=acme, company="Acme Health International")
+        person_make(
+            f"a.very.long.address.{n}@acmehealth-international.example",
+            first_name="Alexandra",
+            last_name=f"Montgomery-Smythe {n}",
+            account=acme,
+            company="Acme Health International",
+        )
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(page, personas.alice, personas.password)
     for url in ("/leads/", "/accounts/", f"/accounts/{acme.pk}/", "/search/?q=acme"):
