@@ -30,6 +30,7 @@ from accord.core.bodies import json_body_load
 from accord.core.errors import ApplicationError, ModelValidationError, application_error_from_validation
 from accord.core.middleware import unavailable_response
 from accord.deals.api import router as deals_router
+from accord.deals.pipeline_api import router as pipeline_router
 from accord.enablement.api import router as enablement_router
 from accord.intake.api import router as intake_router
 from accord.intelligence.api import router as intelligence_router
@@ -158,6 +159,7 @@ api.add_router("", planning_router)
 api.add_router("", enablement_router)
 api.add_router("", intelligence_router)
 api.add_router("", knowledge_router)
+api.add_router("", pipeline_router)
 api.add_router("", reporting_router)
 api.add_router("", privacy_router)
 api.add_router("", webhooks_router)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "accord.workday",
     "accord.privacy",
     "accord.audit",
+    "accord.records",
     "accord.demo",  # the top layer: the demo uses every app listed above
 ]
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("accord.privacy.urls")),
     path("", include("accord.webhooks.urls")),
     path("", include("accord.audit.urls")),
+    path("", include("accord.records.urls")),
     path("", include("accord.workday.urls")),
 ]
 

@@ -59,7 +59,7 @@ _LEAD_FIELDS = (
 
 TRACKED: tuple[Tracked, ...] = (
     Tracked("leads.Lead", _LEAD_FIELDS),
-    Tracked("leads.Account", ("name", "industry", "size", "country", "website", "owner")),
+    Tracked("leads.Account", ("name", "industry", "size", "country", "website", "owner", "parent")),
     Tracked(
         "leads.Source",
         (
@@ -282,6 +282,8 @@ TRACKED: tuple[Tracked, ...] = (
             "published_version",
         ),
     ),
+    Tracked("deals.DealLineItem", ("deal", "position", "product", "quantity", "unit_price")),
+    Tracked("deals.StageProbability", ("stage", "probability"), configuration=True),
 )
 
 # Never stored whatever a registry entry says: names that hold secrets anywhere in Accord.

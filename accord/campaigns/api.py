@@ -19,11 +19,11 @@ from accord.campaigns.selectors import (
     can_manage_campaigns,
     can_read_attribution,
 )
-from accord.campaigns.services import campaign_create, campaign_update, cost_line_add
+from accord.campaigns.services import campaign_create, campaign_update, cost_line_add, cost_line_update
 from accord.campaigns.touchpoint_selectors import attributed_revenue
 from accord.core.api_support import ErrorOut
 from accord.core.calendar import fiscal_quarter_current
-from accord.core.errors import AccessDenied, ApplicationError
+from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.people.access import signed_in_user
@@ -270,6 +270,33 @@ def add_cost(request: HttpRequest, campaign_id: int, payload: CostLineIn) -> Htt
         return 201, CostLineOut.model_validate(_cost_line_out(line)).model_dump(mode="json")
 
     return idempotent_response(request, operation="cost_line_add", body=body, call=run)
+
+
+class CostLinePatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    amount: Decimal | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    note: str | None = None
+
+
+@router.patch(
+    "/campaigns/{campaign_id}/costs/{line_id}",
+    response={200: CostLineOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Correct a cost line (amount, period, note); the audit trail keeps the old values",
+)
+def update_cost(
+    request: HttpRequest, campaign_id: int, line_id: int, payload: CostLinePatch
+) -> dict[str, Any]:
+    user = signed_in_user(request)
+    campaign = campaign_get(user=user, campaign_id=campaign_id)
+    line = CostLine.objects.filter(pk=line_id, campaign=campaign).first()
+    if line is None:
+        raise NotFound(f"Cost line {line_id} was not found.", detail={"id": line_id})
+    changes = payload.model_dump(exclude_unset=True)
+    line = cost_line_update(cost_line=line, actor=user, event_channel=Channel.API, **changes)
+    return _cost_line_out(line)
 
 
 class AttributionQuery(Schema):

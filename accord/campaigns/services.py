@@ -17,9 +17,10 @@ from accord.campaigns.models import (
 )
 from accord.core.calendar import FiscalCalendar, fiscal_calendar
 from accord.core.currencies import currency_check
-from accord.core.errors import ApplicationError, Conflict
+from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
+from accord.people import access
 from accord.people.models import User
 
 CAMPAIGN_FIELDS = (
@@ -348,3 +349,69 @@ def cost_line_add(
         },
     )
     return line
+
+
+COST_LINE_FIELDS = ("amount", "period_start", "period_end", "note")
+
+
+@transaction.atomic
+def cost_line_update(
+    *, cost_line: CostLine, actor: User, event_channel: str = Channel.PAGE, **changes: Any
+) -> CostLine:
+    """Correct a cost line (amount, period, note). The save leaves a ChangeRecord with the old and new
+    values (accord.audit) and the campaign's history a ``campaign.cost_changed`` event. The currency is
+    the campaign's and does not change; a refund is better entered as a negative line of its own."""
+    unknown = set(changes) - set(COST_LINE_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            f"These fields of a cost cannot be changed: {', '.join(sorted(unknown))}.",
+            detail={f: "unknown" for f in unknown},
+        )
+    # "May act", asked of the access layer: marketing and admins change costs; everyone else reads them.
+    if not access.restrict(CostLine.objects.filter(pk=cost_line.pk), actor, "change").exists():
+        raise AccessDenied(
+            "Only marketing and admins change a campaign's costs.", detail={"id": cost_line.pk}
+        )
+    line = CostLine.objects.select_for_update().select_related("campaign").get(pk=cost_line.pk)
+    before = _cost_line_payload(line)
+    if "amount" in changes:
+        value = _money(changes["amount"], "amount")
+        if value == 0:
+            raise ApplicationError("A cost of zero records nothing.", detail={"amount": "is zero"})
+        line.amount = value
+    for field in ("period_start", "period_end"):
+        if field in changes:
+            if changes[field] is None:
+                raise ApplicationError(
+                    f"A cost needs its {field.replace('_', ' ')}.", detail={field: "is required"}
+                )
+            setattr(line, field, changes[field])
+    if line.period_end < line.period_start:
+        raise ApplicationError(
+            "The period ends before it starts.", detail={"period_end": "before period_start"}
+        )
+    if "note" in changes:
+        line.note = (changes["note"] or "").strip()[:300]
+    after = _cost_line_payload(line)
+    diff = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+    if not diff:
+        return line
+    _full_clean(line)
+    line.save()
+    event_record(
+        type="campaign.cost_changed",
+        subject=line.campaign,
+        actor=actor,
+        channel=event_channel,
+        payload={"cost_line": line.pk, "changes": diff},
+    )
+    return line
+
+
+def _cost_line_payload(line: CostLine) -> dict[str, Any]:
+    return {
+        "amount": str(line.amount),
+        "period_start": line.period_start.isoformat(),
+        "period_end": line.period_end.isoformat(),
+        "note": line.note,
+    }

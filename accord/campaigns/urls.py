@@ -1,6 +1,6 @@
-"""Campaign and attribution pages."""
+"""Campaign and attribution pages, and the pages that correct a campaign and its costs."""
 
-from accord.campaigns import views
+from accord.campaigns import edit_views, views
 
 app_name = "campaigns"
-urlpatterns = views.urlpatterns
+urlpatterns = views.urlpatterns + edit_views.urlpatterns

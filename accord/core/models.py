@@ -158,3 +158,27 @@ class FullTextDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.doc_type} {self.object_id}: {self.title[:40]}"
+
+
+class SavedView(BaseModel):
+    """A list's filters, sort and columns saved under a name ("My MQLs older than 2 days").
+
+    ``query`` is the list page's query string. A shared view is offered to everyone, and each person
+    still sees only the rows the access layer gives them ("me" in a filter means whoever opens it).
+    """
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    list_name = models.CharField(max_length=32, help_text="Which list: leads, deals or accounts.")
+    name = models.CharField(max_length=120)
+    query = models.TextField(blank=True)
+    shared = models.BooleanField(default=False, help_text="Offered to everyone, not only its owner.")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_name", "name"], name="saved_view_name_unique")
+        ]
+        indexes = [models.Index(fields=["list_name", "shared"], name="saved_view_list_shared")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.list_name})"

@@ -13,6 +13,8 @@ class DealsConfig(AppConfig):
         from accord.core.periodic import Periodic, register_periodic
         from accord.deals.selectors import deals_won_between
         from accord.leads.registry import register_won_deals
+        from accord.people.models import Role
+        from accord.people.navigation import NavLink, register_nav_link
 
         register_periodic(
             Periodic(
@@ -24,3 +26,20 @@ class DealsConfig(AppConfig):
         )
         # Revenue attribution (campaigns, a sibling) reads won deals through the leads registry.
         register_won_deals(deals_won_between)
+        register_nav_link(
+            NavLink(
+                "Pipeline",
+                "/deals/board/",
+                frozenset(
+                    {
+                        Role.SALES_REP,
+                        Role.SALES_MANAGER,
+                        Role.SALES_HEAD,
+                        Role.ADMIN,
+                        Role.EXECUTIVE,
+                        Role.MARKETING_HEAD,
+                    }
+                ),
+            ),
+            after="Deals",
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 
@@ -58,6 +60,8 @@ class Deal(BaseModel):
         indexes = [
             models.Index(fields=["stage", "closed_at"], name="deal_stage_closed"),
             models.Index(fields=["owner", "stage"], name="deal_owner_stage"),
+            # The board and the forecast read open deals by stage and expected close.
+            models.Index(fields=["stage", "expected_close"], name="deal_stage_close"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gte=0), name="deal_amount_not_negative"),
@@ -78,3 +82,61 @@ class Deal(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.stage in OPEN_STAGES
+
+
+class DealLineItem(BaseModel):
+    """One product on a deal: quantity times unit price. A deal with line items is worth their total."""
+
+    deal = models.ForeignKey(Deal, on_delete=models.CASCADE, related_name="line_items")
+    position = models.PositiveIntegerField(default=0)
+    product = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=1)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="deal_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0), name="deal_line_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product}: {self.quantity} × {self.unit_price}"
+
+    @property
+    def total(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+# What a stage is worth in the forecast when nobody has configured it (percent).
+DEFAULT_STAGE_PROBABILITIES = {
+    DealStage.QUALIFICATION: 20,
+    DealStage.PROPOSAL: 50,
+    DealStage.NEGOTIATION: 80,
+}
+
+
+class StageProbability(BaseModel):
+    """How likely a deal at an open stage is to be won, in percent: the weight of the forecast."""
+
+    stage = models.CharField(max_length=16, choices=DealStage.choices, unique=True)
+    probability = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["stage"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(probability__lte=100), name="stage_probability_at_most_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    stage__in=[DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION]
+                ),
+                name="stage_probability_open_stage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()}: {self.probability}%"

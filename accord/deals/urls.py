@@ -1,6 +1,7 @@
-"""Deal pages and converting a lead into a deal."""
+"""Deal pages, converting a lead into a deal, opening and editing deals, and the pipeline pages."""
 
-from accord.deals import views
+from accord.deals import edit_views, pipeline_views, views
 
 app_name = "deals"
-urlpatterns = views.urlpatterns
+# The fixed paths (deals/new/, deals/board/) come before deals/<id>/ patterns only by habit: ids are ints.
+urlpatterns = views.urlpatterns + edit_views.urlpatterns + pipeline_views.urlpatterns

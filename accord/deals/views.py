@@ -9,19 +9,21 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
 
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
+from accord.core.listing import capped_count, page_of
 from accord.deals.forms import ConvertForm, DealFilterForm, LoseForm, WinForm
+from accord.deals.listing import DEAL_LIST
 from accord.deals.models import Deal
 from accord.deals.selectors import DealFilters, can_act_on_deal, deal_get, deal_list
 from accord.deals.services import CONVERTIBLE_STAGES, deal_lose, deal_win, lead_convert
 from accord.leads.selectors import lead_get
-from accord.people.access import signed_in_user
+from accord.leads.views import list_context
+from accord.people.access import leads_actionable_by, signed_in_user
 
 PAGE_SIZE = 50
 
@@ -35,19 +37,26 @@ def _deal_or_404(request: HttpRequest, deal_id: int) -> Deal:
 
 @login_required
 def deal_list_page(request: HttpRequest) -> HttpResponse:
+    """Deals one sees: chosen columns, sorts, filters on any field, saved views, a capped count."""
+    user = signed_in_user(request)
     form = DealFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = DealFilters(stage=data.get("stage", ""), owner=data.get("owner", ""), q=data.get("q", ""))
-    page = Paginator(deal_list(user=signed_in_user(request), filters=filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    context = list_context(request, DEAL_LIST)
+    deals = DEAL_LIST.apply(deal_list(user=user, filters=filters), context["list_query"], user=user)
+    page = page_of(deals, number=request.GET.get("page"), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "deals/list.html",
-        {"page": page, "deals": page.object_list, "form": form, "query": query.urlencode()},
+    context.update(
+        {
+            "page": page,
+            "deals": page.rows,
+            "form": form,
+            "query": query.urlencode(),
+            "total": capped_count(deals),
+        }
     )
+    return render(request, "deals/list.html", context)
 
 
 @login_required
@@ -58,6 +67,10 @@ def deal_detail_page(request: HttpRequest, deal_id: int) -> HttpResponse:
         "deals/detail.html",
         {
             "deal": deal,
+            "line_items": list(deal.line_items.all()),
+            "can_open_deal": leads_actionable_by(signed_in_user(request), "convert")
+            .filter(pk=deal.contact_id)
+            .exists(),
             "can_act": deal.is_open and can_act_on_deal(signed_in_user(request), deal),
             "win_form": WinForm(),
             "lose_form": LoseForm(),

@@ -34,6 +34,7 @@ from accord.core.models import Channel, Event, Organization
 from accord.demo.enablement import enablement_demo_create
 from accord.demo.intelligence import demo_intelligence_build
 from accord.demo.planning import planning_demo_build
+from accord.demo.records import records_demo_create
 from accord.demo.workday import UTM_BY_SOURCE, campaigns_create, closed_loop_build
 from accord.intake.services import lead_intake
 from accord.leads.models import Lead, PossibleDuplicate, Source, SourceKind, Stage
@@ -367,6 +368,7 @@ def demo_build(*, seed: int = 2026, leads: int = 1500, now: datetime | None = No
         _pipeline_progress(rng, now, teams, users)
         _created_at_backdate()
         _communications_create(rng, now, users)
+        records_demo_create(users)
         closed_loop_build(rng=rng, now=now, users=users)
         planning_demo_build(users=users, teams=teams, now=now)
         enablement_demo_create(users=users, now=now)

@@ -13,6 +13,7 @@ class EnablementConfig(AppConfig):
         from accord.core.calendar_feed import register_calendar_source
         from accord.core.notify import register_notification_kind
         from accord.core.periodic import Periodic, register_periodic
+        from accord.enablement.collaboration import register_enablement_figures
         from accord.enablement.notifications import KINDS
         from accord.enablement.selectors import calendar_entries_for
         from accord.people.navigation import NavLink, register_nav_link
@@ -31,3 +32,4 @@ class EnablementConfig(AppConfig):
         register_calendar_source("enablement", calendar_entries_for)
         # One link: the library (in the "More" menu); its page leads marketing and sales to the workspace.
         register_nav_link(NavLink("Library", "/library/"), after="Campaigns")
+        register_enablement_figures()  # committee reviews on the collaboration panel

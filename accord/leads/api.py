@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.db.models import Q, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseRedirectBase
+from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
 
 from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.idempotency import idempotent_response
+from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count, rows_at
 from accord.core.models import Channel
 from accord.leads.doors import lead_intake
+from accord.leads.listing import LEAD_LIST
 from accord.leads.models import Account, AccountDomain, Lead, Source, SourceKind, Stage
 from accord.leads.normalize import normalize_domain, resolve_field
 from accord.leads.registry import lead_prefetches
-from accord.leads.selectors import LeadFilters, lead_events, lead_get, lead_list
+from accord.leads.selectors import LeadFilters, lead_events, lead_get, lead_list, lead_survivor
 from accord.leads.services import LEAD_EDITABLE_FIELDS, lead_fields_edit, source_create
 from accord.leads.views import event_story
 from accord.people import access
@@ -145,7 +150,10 @@ class LeadIn(Schema):
 
 
 class LeadListOut(Schema):
-    count: int
+    count: int = Field(
+        description=f"Leads matching, counted up to {COUNT_CAP:,}; count_capped says there are more."
+    )
+    count_capped: bool = Field(False, description=f"True when more than {COUNT_CAP:,} leads match.")
     limit: int
     offset: int
     results: list[LeadOut]
@@ -283,10 +291,26 @@ class LeadQuery(Schema):
         None,
         description="urgency: soonest SLA deadline first (the default with owner=me); newest: newest first.",
     )
+    sort: str | None = Field(
+        None,
+        description="A column of the lead list (name, email, company, stage, stage_since, score, received); "
+        "'-' in front for descending. Overrides order.",
+    )
+    filter: list[str] = Field(
+        default_factory=list,
+        description="Conditions as field:operator:value, all of which must hold, the same as the lead list "
+        "page's filters: e.g. stage:is:mql, stage_since:older_than_days:2, owner:is:me, "
+        "custom.crm_id:is:A-7, company:contains:health, score:gte:60, country:empty.",
+    )
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0, le=1_000_000_000)
+    offset: int = Field(
+        0,
+        ge=0,
+        le=MAX_OFFSET,
+        description=f"At most {MAX_OFFSET:,}: narrow the filters (e.g. received:before:DATE) to go further.",
+    )
 
-    @field_validator("email", "owner", "source", "q")
+    @field_validator("email", "owner", "source", "q", "sort")
     @classmethod
     def no_nul_byte(cls, value: str | None) -> str | None:
         # No stored value holds one, and PostgreSQL refuses it in a query (a 500 otherwise).
@@ -306,13 +330,62 @@ def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
         import_job=query.import_job,
         order=query.order or ("urgency" if query.owner == "me" else "newest"),
     )
-    qs = lead_list(user=signed_in_user(request), filters=filters).prefetch_related(*lead_prefetches())
-    return offset_page(qs, limit=query.limit, offset=query.offset, row=lead_out)
+    user = signed_in_user(request)
+    if any("\x00" in text for text in query.filter):
+        raise ApplicationError(
+            "A filter must not contain a NUL character (%00).", detail={"filter": "NUL"}, status=422
+        )
+    try:
+        list_query = LEAD_LIST.parse_texts(query.filter, sort=query.sort)
+    except ListQueryError as exc:
+        raise ApplicationError(str(exc), detail={"filter": "not understood"}, status=422) from None
+    qs = LEAD_LIST.filter(lead_list(user=user, filters=filters), list_query, user=user)
+    if list_query.sort:
+        qs = qs.order_by(*LEAD_LIST.ordering(list_query.sort))
+    counted = capped_count(qs)
+    rows = rows_at(qs.prefetch_related(*lead_prefetches()), offset=query.offset, limit=query.limit)
+    return {
+        "count": counted.n,
+        "count_capped": counted.more,
+        "limit": query.limit,
+        "offset": query.offset,
+        "results": [lead_out(lead) for lead in rows],
+    }
 
 
-@router.get("/leads/{lead_id}", response={200: LeadOut, 404: ErrorOut}, summary="One lead")
-def get_lead(request: HttpRequest, lead_id: int) -> dict[str, Any]:
-    lead = lead_get(user=signed_in_user(request), lead_id=lead_id)
+class PermanentRedirectJson(HttpResponseRedirectBase):
+    """308 Permanent Redirect (the method is kept) with a JSON body saying where the record went."""
+
+    status_code = 308
+
+
+class LeadMergedOut(Schema):
+    message: str
+    detail: dict[str, Any] = Field(description="merged_into: the surviving lead's id; url: its address.")
+
+
+@router.get(
+    "/leads/{lead_id}",
+    response={200: LeadOut, 308: LeadMergedOut, 404: ErrorOut},
+    summary="One lead (a merged lead's address answers 308 to the lead it was merged into)",
+    description=(
+        "A lead merged into another answers `308 Permanent Redirect` with `Location` set to the surviving "
+        "lead's address and a JSON body naming it (`detail.merged_into`, `detail.url`): clients that follow "
+        "redirects get the survivor, the others read where it went. The survivor must be visible to the "
+        "caller; otherwise the answer is 404, as for any lead they may not see."
+    ),
+)
+def get_lead(request: HttpRequest, lead_id: int) -> Any:
+    user = signed_in_user(request)
+    survivor = lead_survivor(user=user, lead_id=lead_id)
+    if survivor is not None:
+        url = reverse("api:get_lead", kwargs={"lead_id": survivor.pk})
+        body = {
+            "message": f"Lead {lead_id} was merged into lead {survivor.pk}.",
+            "detail": {"merged_into": survivor.pk, "url": url},
+        }
+        return PermanentRedirectJson(url, content=json.dumps(body), content_type="application/json")
+    lead = lead_get(user=user, lead_id=lead_id)
     prefetch_related_objects([lead], *lead_prefetches())
     return lead_out(lead)
 

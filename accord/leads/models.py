@@ -94,9 +94,21 @@ class Account(BaseModel):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
     )
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+        help_text="The company this one belongs to (a subsidiary's group).",
+    )
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["name"], name="account_name"),
+            models.Index(fields=["industry", "name"], name="account_industry_name"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -129,11 +141,13 @@ class AccountNameKey(models.Model):
         from accord.leads.normalize import company_block_keys
 
         if replace:
-            cls.objects.filter(account_id__in=[pk for pk, _ in accounts]).delete()
+            AccountNameKey.objects.filter(account_id__in=[pk for pk, _ in accounts]).delete()
         rows = [
-            cls(account_id=pk, key=key) for pk, name_key in accounts for key in company_block_keys(name_key)
+            AccountNameKey(account_id=pk, key=key)
+            for pk, name_key in accounts
+            for key in company_block_keys(name_key)
         ]
-        cls.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+        AccountNameKey.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
 
 
 class AccountDomain(models.Model):
@@ -213,7 +227,8 @@ class Lead(BaseModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
     )
 
-    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.INQUIRY, db_index=True)
+    # Indexed together with created_at (lead_stage_created): a stage filter on the newest-first list.
+    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.INQUIRY)
     stage_changed_at = models.DateTimeField(null=True, blank=True)
     score = models.IntegerField(default=0)
     fit_score = models.IntegerField(default=0)
@@ -247,6 +262,16 @@ class Lead(BaseModel):
         indexes = [
             models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
             models.Index(Lower("last_name"), name="lead_last_name_ci"),
+            # The list's filters and sorts (accord.leads.listing): each reads one page of index entries.
+            models.Index(fields=["stage", "created_at"], name="lead_stage_created"),
+            models.Index(fields=["owner", "created_at"], name="lead_owner_created"),
+            models.Index(fields=["score", "created_at"], name="lead_score_created"),
+            # "MQLs, best score first", the list's most common saved view: a stage and a score order.
+            models.Index(fields=["stage", "score", "created_at"], name="lead_stage_score"),
+            models.Index(fields=["company", "created_at"], name="lead_company_created"),
+            models.Index(fields=["stage_changed_at"], name="lead_stage_changed"),
+            # The top bar's search reads names by prefix (accord.records.selectors).
+            models.Index(Lower("first_name"), name="lead_first_name_ci"),
         ]
 
     def __str__(self) -> str:
@@ -294,6 +319,12 @@ class PossibleDuplicate(BaseModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["lead", "other"], name="duplicate_pair_unique")]
+        indexes = [
+            # The duplicates queue: open pairs, most similar first, read a page at a time.
+            models.Index(
+                fields=["-similarity", "-id"], condition=models.Q(status="open"), name="duplicate_open_queue"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.lead_id} ~ {self.other_id} ({self.reason})"

@@ -60,6 +60,30 @@ def won_deals(*, since: datetime, until: datetime) -> QuerySet[Any]:
     return _won_deals[0](since=since, until=until)
 
 
+# --- what the lead list page offers from apps above leads ---------------------------------------------
+
+ListExtension = Callable[[Any], dict[str, Any]]
+
+_lead_list_extensions: list[ListExtension] = []
+
+
+def register_lead_list_extension(extension: ListExtension) -> ListExtension:
+    """``extension(user)`` returns context for the lead list page from an app above leads (the bulk
+    actions: assign, add to campaign, move to trash, export, which are routing's, campaigns' and
+    privacy's services). Registering the same function twice keeps one."""
+    if extension not in _lead_list_extensions:
+        _lead_list_extensions.append(extension)
+    return extension
+
+
+def lead_list_extras(user: Any) -> dict[str, Any]:
+    """The registered extensions' context for the lead list page, merged."""
+    extras: dict[str, Any] = {}
+    for extension in _lead_list_extensions:
+        extras.update(extension(user))
+    return extras
+
+
 # --- the lead page: what apps above leads add to it ---------------------------------------------------
 #
 # The lead page is the place of work, but accepting, logging a touch, notes (SLA) or reassigning

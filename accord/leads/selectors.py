@@ -12,8 +12,8 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.utils import timezone
 
 from accord.core.models import Event
-from accord.leads.models import Lead, Stage
-from accord.people.access import access_lead_by_id, leads_visible_to
+from accord.leads.models import DuplicateStatus, Lead, PossibleDuplicate, Stage
+from accord.people.access import access_lead_by_id, duplicates_visible_to, leads_visible_to
 from accord.people.models import User
 
 
@@ -21,6 +21,74 @@ def lead_get(*, user: User, lead_id: int) -> Lead:
     """A lead the user may see, or NotFound (never 403: existence is not disclosed)."""
     lead: Lead = access_lead_by_id(user, lead_id, action="view")
     return lead
+
+
+DUPLICATES_PAGE_SIZE = 50
+# The queue's count stops here: counting every open pair would grow with the table.
+DUPLICATES_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class DuplicatePage:
+    """One page of the duplicates queue, most similar first, with the cursor of the next page."""
+
+    pairs: list[PossibleDuplicate]
+    next_after: str | None
+    open_count: int  # at most DUPLICATES_COUNT_CAP + 1
+    first: bool
+
+    @property
+    def count_capped(self) -> bool:
+        return self.open_count > DUPLICATES_COUNT_CAP
+
+    @property
+    def count_shown(self) -> int:
+        return min(self.open_count, DUPLICATES_COUNT_CAP)
+
+
+def _cursor(after: str) -> tuple[int, int] | None:
+    similarity, _, pk = after.partition("-")
+    if similarity.isdigit() and pk.isdigit():
+        return int(similarity), int(pk)
+    return None
+
+
+def duplicate_queue(*, user: User, after: str = "") -> DuplicatePage:
+    """Open possible duplicates the user works, most similar first (keyset pages: ``after`` is the last
+    pair's "similarity-id"), in three queries whatever the size of the tables."""
+    open_pairs = duplicates_visible_to(user).filter(status=DuplicateStatus.OPEN)
+    ordered = open_pairs.order_by("-similarity", "-id")  # the partial index duplicate_open_queue
+    open_count = ordered[: DUPLICATES_COUNT_CAP + 1].count()
+    cursor = _cursor(after)
+    if cursor is not None:
+        similarity, pk = cursor
+        ordered = ordered.filter(Q(similarity__lt=similarity) | Q(similarity=similarity, id__lt=pk))
+    rows = list(
+        ordered.select_related(
+            "lead", "other", "lead__account", "other__account", "lead__owner", "other__owner"
+        )[: DUPLICATES_PAGE_SIZE + 1]
+    )
+    pairs = rows[:DUPLICATES_PAGE_SIZE]
+    last = pairs[-1] if pairs else None
+    next_after = (
+        f"{last.similarity}-{last.pk}" if last is not None and len(rows) > DUPLICATES_PAGE_SIZE else None
+    )
+    return DuplicatePage(pairs=pairs, next_after=next_after, open_count=open_count, first=cursor is None)
+
+
+def lead_survivor(*, user: User, lead_id: int) -> Lead | None:
+    """The lead that lead ``lead_id`` was merged into, if the user may see it; None otherwise (the old
+    address is then a 404 like any unknown lead). Merges are flattened (``lead_merge`` re-points
+    earlier aliases), so one hop reaches the survivor."""
+    survivor_id = (
+        Lead.objects.filter(pk=lead_id, merged_into__isnull=False)
+        .values_list("merged_into_id", flat=True)
+        .first()
+    )
+    if survivor_id is None:
+        return None
+    survivor: Lead | None = leads_visible_to(user).filter(pk=survivor_id).first()
+    return survivor
 
 
 @dataclass(frozen=True)

@@ -12,27 +12,35 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_POST
 
 from accord.audit.exports import csv_response
 from accord.core.errors import ApplicationError, NotFound
-from accord.core.models import Channel, Event
+from accord.core.listing import Column, ListDefinition, capped_counts, page_of, page_query
+from accord.core.models import Channel, Event, SavedView
 from accord.leads.exports import LEAD_HEADER, lead_rows
 from accord.leads.forms import LeadEditForm, LeadFilterForm, SourceForm, StageChangeForm
+from accord.leads.listing import LEAD_LIST
 from accord.leads.models import CustomFieldLabel, DuplicateStatus, ImportJob, Lead, Source, SourceKind, Stage
 from accord.leads.protection import APPLIED_EVENT, PROPOSED_EVENT, may_apply_proposed_change
-from accord.leads.registry import TimelineStory, lead_panels, timeline_stories_for
+from accord.leads.registry import TimelineStory, lead_list_extras, lead_panels, timeline_stories_for
 from accord.leads.selectors import (
     LeadFilters,
+    duplicate_queue,
     lead_events,
     lead_get,
     lead_list,
     lead_stage_history,
+    lead_survivor,
 )
 from accord.leads.services import (
     duplicate_dismiss,
@@ -111,6 +119,168 @@ def can_merge(user: User) -> bool:
 # --- list --------------------------------------------------------------------------------------------
 
 
+STAGE_COUNT_CAP = 1000
+STAGE_BADGE_CAP = 100
+
+
+def _options(choices: list[tuple[str, str]], selected: str) -> SafeString:
+    """<option>s for a select, built once in Python (the filter rows repeat them)."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((value, mark_safe(" selected") if value == selected else "", label) for value, label in choices),
+    )
+
+
+DASH = mark_safe('<span class="muted">—</span>')
+
+
+def _person_name(user: User | None) -> str:
+    return (user.get_full_name() or user.username) if user is not None else ""
+
+
+def lead_cells(lead: Lead, columns: list[Column], shown: set[str]) -> list[SafeString]:
+    """One row of the lead list as table cells, built in Python (a template's if-chain per cell costs
+    more than the page's queries)."""
+    cells: list[SafeString] = []
+    for column in columns:
+        key = column.key
+        if key == "name":
+            title = (
+                format_html(' <span class="muted small">· {}</span>', Truncator(lead.title).chars(40))
+                if lead.title and "title" not in shown
+                else ""
+            )
+            cell = format_html(
+                '<td class="cell-name"><a href="{}">{}</a>{}</td>',
+                reverse("leads:detail", args=[lead.pk]),
+                lead.full_name or "(no name)",
+                title,
+            )
+        elif key == "email":
+            cell = format_html('<td class="cell-clip" title="{}">{}</td>', lead.email, lead.email)
+        elif key == "company":
+            account = lead.account.name if lead.account_id and lead.account else ""
+            extra = (
+                format_html(' <span class="muted small">· Account: {}</span>', account)
+                if account and account != lead.company
+                else ""
+            )
+            cell = format_html(
+                '<td class="cell-clip" title="{}">{}{}</td>',
+                f"{lead.company}{' · Account: ' + account if account else ''}",
+                lead.company or "—",
+                extra,
+            )
+        elif key == "source":
+            cell = format_html('<td class="cell-clip">{}</td>', lead.source.name if lead.source else "—")
+        elif key == "stage":
+            cell = format_html(
+                '<td><span class="badge badge-{}">{}</span></td>',
+                lead.stage,
+                STAGE_LABELS.get(lead.stage, ""),
+            )
+        elif key == "stage_since":
+            cell = format_html(
+                '<td class="small muted">{}</td>',
+                date_format(localtime(lead.stage_changed_at), "SHORT_DATETIME_FORMAT")
+                if lead.stage_changed_at
+                else "—",
+            )
+        elif key == "score":
+            cell = format_html('<td class="num">{}</td>', lead.score)
+        elif key == "company_size":
+            cell = format_html(
+                '<td class="num">{}</td>', "—" if lead.company_size is None else lead.company_size
+            )
+        elif key == "owner":
+            cell = (
+                format_html('<td class="cell-clip">{}</td>', _person_name(lead.owner))
+                if lead.owner_id
+                else mark_safe('<td class="cell-clip"><span class="muted">Unassigned</span></td>')
+            )
+        elif key == "why":
+            cell = (
+                format_html(
+                    '<td class="why"><details class="why-pop"><summary title="{}">Why</summary>'
+                    '<div class="why-panel small">{}</div></details></td>',
+                    lead.explanation,
+                    lead.explanation,
+                )
+                if lead.explanation
+                else format_html('<td class="why">{}</td>', DASH)
+            )
+        elif key == "received":
+            at = localtime(lead.created_at)
+            cell = format_html(
+                '<td class="small muted" title="{}">{}</td>',
+                at.isoformat(),
+                date_format(at, "SHORT_DATETIME_FORMAT"),
+            )
+        else:  # title, country, industry: the field as it is
+            cell = format_html('<td class="cell-clip">{}</td>', getattr(lead, key, "") or "—")
+        cells.append(cell)
+    return cells
+
+
+def list_context(request: HttpRequest, definition: ListDefinition, *, base_query: str = "") -> dict[str, Any]:
+    """The parts of a record list page every list shares: the parsed query, chosen columns, sort links,
+    the conditions in words and the saved views offered (the person's own and the shared ones)."""
+    user = signed_in_user(request)
+    cols, sort, conditions = page_query(request.GET)
+    query = definition.parse(cols=cols, sort=sort, conditions=conditions)
+    keep = request.GET.copy()
+    for name in ("sort", "page"):
+        keep.pop(name, None)
+    columns = [c for c in (definition.column(key) for key in query.columns) if c is not None]
+    headers = []
+    for column in columns:
+        header: dict[str, Any] = {"column": column, "url": "", "state": ""}
+        if column.sort is not None:
+            params = keep.copy()
+            params["sort"] = column.key if query.sort != column.key else f"-{column.key}"
+            header["url"] = "?" + params.urlencode()
+            header["state"] = {column.key: "asc", f"-{column.key}": "desc"}.get(query.sort, "")
+        headers.append(header)
+    views = SavedView.objects.filter(list_name=definition.name).filter(Q(owner=user) | Q(shared=True))
+    field_choices: list[tuple[str, str]] = [(f.key, f.label) for f in definition.filters]
+    if definition.custom_json:
+        field_choices.append(("custom", "Custom field…"))
+    operator_choices = definition.operator_choices()
+    current = request.GET.copy()
+    current.pop("page", None)
+    current.pop("view", None)
+    return {
+        "definition": definition,
+        "list_query": query,
+        "columns": columns,
+        "column_headers": headers,
+        "column_keys": set(query.columns),
+        "all_columns": definition.columns,
+        "conditions": [
+            {
+                "condition": c,
+                "words": definition.describe(c),
+                "custom_name": c.field.removeprefix("custom.") if c.field.startswith("custom.") else "",
+                "field_options": _options(
+                    [("", "(remove this filter)"), *field_choices],
+                    "custom" if c.field.startswith("custom.") else c.field,
+                ),
+                "operator_options": _options(operator_choices, c.op),
+            }
+            for c in query.conditions
+        ],
+        "new_field_options": _options([("", "Add a filter…"), *field_choices], ""),
+        "new_operator_options": _options(operator_choices, ""),
+        "filter_fields": definition.filters,
+        "operators": definition.operator_choices(),
+        "saved_views": list(views.select_related("owner")),
+        "current_view": request.GET.get("view", ""),
+        "current_query": current.urlencode(),
+        "query_errors": query.errors,
+    }
+
+
 def _lead_filter_form(request: HttpRequest) -> LeadFilterForm:
     """The list's filters as the list page, its CSV export and the API read them."""
     owner_rows = (
@@ -145,42 +315,67 @@ def lead_list_csv(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 
 @login_required
 def lead_list_page(request: HttpRequest) -> HttpResponse:
-    """The marketing intake view: recent leads, filters, counts per stage, 50 a page."""
+    """The lead list: chosen columns, sorts, filters on any field (custom ones too), saved views, counts
+    that stop at a thousand, 50 rows a page with a capped offset, and bulk actions."""
     user = signed_in_user(request)
     form = _lead_filter_form(request)
     filters = form.filters() if form.is_bound else LeadFilters()
-    leads = lead_list(user=user, filters=filters)
-    # Counts per stage for the same filters without the stage itself, so each count is a link.
-    unstaged = lead_list(
-        user=user,
-        filters=LeadFilters(
-            source=filters.source, owner=filters.owner, q=filters.q, import_job=filters.import_job
+    context = list_context(request, LEAD_LIST)
+    list_query = context["list_query"]
+    leads = LEAD_LIST.apply(lead_list(user=user, filters=filters), list_query, user=user)
+    # Counts per stage for the same filters without the stage itself, so each count is a link; each
+    # stops at STAGE_COUNT_CAP rows (an index range, not a scan of the table).
+    unstaged = LEAD_LIST.apply(
+        lead_list(
+            user=user,
+            filters=LeadFilters(
+                source=filters.source, owner=filters.owner, q=filters.q, import_job=filters.import_job
+            ),
         ),
+        list_query,
+        user=user,
     )
-    counted = dict(unstaged.order_by().values_list("stage").annotate(n=Count("id")))
+    # The stage badges count up to STAGE_BADGE_CAP each, and only over the indexed filters of the bar
+    # (stage, owner, source, import): with a search word or a condition on any field a count per stage
+    # could read the whole table to find that few leads match, so then only the total is counted.
+    plain = not (filters.q or list_query.conditions)
+    by_stage = {value: unstaged.filter(stage=value) for value in Stage.values} if plain else {}
+    counts = capped_counts({"": unstaged}, STAGE_COUNT_CAP)
+    counts.update(capped_counts(by_stage, STAGE_BADGE_CAP))
     stage_counts = [
-        {"stage": value, "label": label, "count": counted.get(value, 0), "active": filters.stage == value}
+        {"stage": value, "label": label, "count": counts[value], "active": filters.stage == value}
         for value, label in Stage.choices
-        if counted.get(value) or filters.stage == value
+        if value in counts and (counts[value].n or filters.stage == value)
     ]
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    total = counts[""]
+    page = page_of(leads, number=request.GET.get("page"), size=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {
-        "form": form,
-        "page": page,
-        "leads": page.object_list,
-        "stage_counts": stage_counts,
-        "total": sum(counted.values()),
-        "filters": filters,
-        "import_job": (
-            ImportJob.objects.filter(pk=filters.import_job).first() if filters.import_job else None
-        ),
-        "query": query.urlencode(),
-        "query_without_stage": _without(request, "stage", "page"),
-    }
+    context.update(
+        {
+            "form": form,
+            "page": page,
+            "leads": page.rows,
+            "rows": [
+                {"lead": lead, "cells": lead_cells(lead, context["columns"], context["column_keys"])}
+                for lead in page.rows
+            ],
+            "stage_counts": stage_counts,
+            "total": total,
+            "count_cap": STAGE_COUNT_CAP,
+            "badge_cap": STAGE_BADGE_CAP,
+            "filters": filters,
+            "stage_choices": Stage.choices,
+            "import_job": (
+                ImportJob.objects.filter(pk=filters.import_job).first() if filters.import_job else None
+            ),
+            "query": query.urlencode(),
+            "query_without_stage": _without(request, "stage", "page"),
+            **lead_list_extras(user),
+        }
+    )
     template = (
-        "leads/_lead_table.html"
+        "leads/_lead_results.html"
         if getattr(request, "htmx", False) and not request.htmx.boosted
         else ("leads/list.html")
     )
@@ -452,7 +647,13 @@ def custom_fields_labelled(custom: dict[str, Any]) -> list[tuple[str, Any]]:
 
 @login_required
 def lead_detail_page(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = _lead_or_404(signed_in_user(request), lead_id)
+    user = signed_in_user(request)
+    survivor = lead_survivor(user=user, lead_id=lead_id)
+    if survivor is not None:
+        # A merged lead's old address leads to the lead it was merged into, for good (301).
+        messages.info(request, "That lead was merged into this one.")
+        return redirect(reverse("leads:detail", args=[survivor.pk]), permanent=True)
+    lead = _lead_or_404(user, lead_id)
     return render(request, "leads/detail.html", _detail_context(request, lead))
 
 
@@ -577,8 +778,8 @@ def _open_pairs(user: User):
 @login_required
 def duplicate_queue_page(request: HttpRequest) -> HttpResponse:
     _require_merge_role(request)
-    page = Paginator(_open_pairs(signed_in_user(request)), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.object_list})
+    page = duplicate_queue(user=signed_in_user(request), after=(request.GET.get("after") or "")[:40])
+    return render(request, "leads/duplicates.html", {"page": page, "pairs": page.pairs})
 
 
 def _compare_rows(left: Lead, right: Lead) -> list[dict[str, Any]]:

@@ -95,7 +95,7 @@ def unread_count_partial(request: HttpRequest) -> HttpResponse:
     """The bell's count. Polled by HTMX: once the session has ended it answers 286 (HTMX stops polling)
     rather than the sign-in page, which would be swapped into the top bar."""
     if not request.user.is_authenticated:
-        if request.htmx:
+        if getattr(request, "htmx", False):
             return HttpResponse(status=286)
         return redirect_to_login(request.get_full_path())
     return render(

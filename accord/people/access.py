@@ -36,7 +36,7 @@ from typing import Any, Literal, TypeGuard
 
 from django.apps import apps
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
 from accord.core.errors import AccessDenied, NotFound
@@ -184,6 +184,15 @@ def managed_user_ids(user: Viewer) -> frozenset[int]:
     return result
 
 
+def team_members(user: Viewer) -> QuerySet[User]:
+    """The members of the user's sales team (themselves included), as a subquery: the database filters
+    leads by ``owner_id IN (...)`` while it walks a list's index, where a join to every lead's owner
+    to compare teams made PostgreSQL hash-join and sort every matching lead for one page."""
+    if not is_signed_in(user) or not user.team_id:
+        return User.objects.none()
+    return User.objects.filter(team_id=user.team_id)
+
+
 def managed_users(user: Viewer) -> QuerySet[User]:
     """Everyone ``user`` manages (see ``managed_user_ids``)."""
     return User.objects.filter(pk__in=managed_user_ids(user))
@@ -246,7 +255,10 @@ def leads_visible_to(user: Viewer) -> QuerySet[Any]:
     their team's, and those of everyone they manage; a manager also the leads waiting in a queue. Anyone
     else sees none. Merged-away leads and leads in the trash are hidden from everyone.
     """
-    live = _model("leads.Lead").objects.live().filter(trash__isnull=True)
+    # NOT IN (the trash's lead ids), not a LEFT JOIN ... IS NULL: PostgreSQL plans the join as a hash
+    # join, which loses the order of the index a list walks, so every matching lead was read and sorted
+    # for a page of 50 (135 ms against 1 ms at 100k leads); the subquery is hashed once per query.
+    live = _model("leads.Lead").objects.live().exclude(pk__in=_all("privacy.LeadTrash").values("lead_id"))
     roles = _roles(user)
     if roles & ALL_RECORDS_ROLES:
         return live
@@ -254,7 +266,7 @@ def leads_visible_to(user: Viewer) -> QuerySet[Any]:
         return live.none()
     condition = owned_or_managed(user)
     if isinstance(user, User) and user.team_id:  # roles imply a signed-in user; this tells mypy
-        condition |= Q(owner__team_id=user.team_id)
+        condition |= Q(owner_id__in=team_members(user).values("pk"))
     if Role.SALES_MANAGER in roles:
         condition |= WAITING_IN_QUEUE
     return live.filter(condition)
@@ -357,7 +369,7 @@ def accounts_actionable_by(user: Viewer) -> QuerySet[Any]:
         return accounts.none()
     condition = owned_or_managed(user)
     if isinstance(user, User) and user.team_id:  # roles imply a signed-in user; this tells mypy
-        condition |= Q(owner__team_id=user.team_id)
+        condition |= Q(owner_id__in=team_members(user).values("pk"))
     return accounts.filter(condition)
 
 
@@ -591,8 +603,17 @@ def import_jobs_actionable_by(user: Viewer) -> QuerySet[Any]:
 def duplicates_visible_to(user: Viewer) -> QuerySet[Any]:
     """Possible duplicates whose leads are both seen by someone who works the queue."""
     pairs = _all("leads.PossibleDuplicate")
-    if not _roles(user) & MERGE_ROLES:
+    roles = _roles(user)
+    if not roles & MERGE_ROLES:
         return pairs.none()
+    if roles & ALL_RECORDS_ROLES:
+        # Every live lead is visible to them: say so row by row (two joins per pair) rather than as
+        # "IN (every visible lead)" twice, so the queue reads its first page off an index and stops.
+        trash = _all("privacy.LeadTrash")
+        return pairs.filter(lead__merged_into__isnull=True, other__merged_into__isnull=True).exclude(
+            Exists(trash.filter(lead_id=OuterRef("lead_id")))
+            | Exists(trash.filter(lead_id=OuterRef("other_id")))
+        )
     visible = leads_visible_to(user)
     return pairs.filter(lead__in=visible, other__in=visible)
 

@@ -16,6 +16,9 @@ class PlanningConfig(AppConfig):
         from accord.people.access import ALL_RECORDS_ROLES, SALES_FLOOR_ROLES
         from accord.people.navigation import NavLink, register_nav_link
         from accord.planning.calendar import planning_calendar_entries
+        from accord.planning.collaboration import register_planning_figures
+        from accord.planning.inbox import launches_inbox_panel
+        from accord.sla.inbox_panels import register_inbox_panel
 
         register_notification_kind("plan_preview", "Plan preview to comment")
         register_notification_kind("plan_disagreement", "Plan disagreement for you to decide")
@@ -38,3 +41,6 @@ class PlanningConfig(AppConfig):
         register_nav_link(
             NavLink("Planning", "/planning/", ALL_RECORDS_ROLES | SALES_FLOOR_ROLES), after="Campaigns"
         )
+        # The collaboration panel's planning figures, and what's in it for sales in the rep inbox.
+        register_planning_figures()
+        register_inbox_panel("planning-launches", launches_inbox_panel)

@@ -1,4 +1,4 @@
-"""REST API for qualification criteria: versions, drafts, sign-offs and diffs."""
+"""REST API for qualification criteria: versions, drafts, sign-offs, diffs and the impact preview."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
 from accord.core.api_support import ErrorOut
-from accord.core.errors import NotFound
+from accord.core.errors import Conflict, NotFound
 from accord.core.idempotency import idempotent_response
 from accord.people.access import signed_in_user
 from accord.qualification import services
-from accord.qualification.models import CriteriaSet
+from accord.qualification.impact import criteria_impact
+from accord.qualification.models import CriteriaSet, CriteriaStatus
 from accord.qualification.selectors import criteria_active, criteria_diff, criteria_get, criteria_list
 
 router = Router(tags=["qualification"])
@@ -234,3 +235,65 @@ def diff_criteria(request: HttpRequest, criteria_id: int, against: int) -> dict[
     new = criteria_get(criteria_id=criteria_id)
     old = criteria_get(criteria_id=against)
     return criteria_diff(old, new)
+
+
+class ImpactExampleOut(Schema):
+    id: int
+    name: str
+    company: str
+    score: int | None
+    new_score: int
+    url: str
+
+
+class ImpactMoveOut(Schema):
+    from_stage: str
+    to_stage: str
+    direction: str = Field(description="to_sales (into MQL), from_sales (out of MQL) or other")
+    count: int
+    examples: list[ImpactExampleOut] = Field(description="Up to five, among leads you may see.")
+
+
+class ImpactOut(Schema):
+    version: int
+    evaluated: int = Field(description="Open leads evaluated (customers are left out).")
+    stage_changed: int
+    to_sales: int
+    from_sales: int
+    score_changed: int
+    moves: list[ImpactMoveOut]
+    computed_at: datetime
+
+
+@router.get(
+    "/criteria/{criteria_id}/impact",
+    response={200: ImpactOut, 404: ErrorOut, 409: ErrorOut},
+    summary="What signing a draft would do: open leads that would change stage, by move, with examples",
+)
+def get_criteria_impact(request: HttpRequest, criteria_id: int) -> dict[str, Any]:
+    criteria_set = criteria_get(criteria_id=criteria_id)
+    if criteria_set.status != CriteriaStatus.DRAFT:
+        raise Conflict(
+            f"Version {criteria_set.version} is {criteria_set.status}: only a draft has an impact to preview.",
+            detail={"status": criteria_set.status},
+        )
+    impact = criteria_impact(criteria_set=criteria_set, user=signed_in_user(request))
+    return {
+        "version": impact.version,
+        "evaluated": impact.evaluated,
+        "stage_changed": impact.stage_changed,
+        "to_sales": impact.to_sales,
+        "from_sales": impact.from_sales,
+        "score_changed": impact.score_changed,
+        "moves": [
+            {
+                "from_stage": m.from_stage,
+                "to_stage": m.to_stage,
+                "direction": m.direction,
+                "count": m.count,
+                "examples": m.examples,
+            }
+            for m in impact.moves
+        ],
+        "computed_at": impact.computed_at,
+    }

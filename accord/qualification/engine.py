@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from accord.qualification.fields import ACTIVITY_FIELDS, field_label, field_validate
+from accord.core.geography import country_code, region_code
+from accord.qualification.fields import (
+    ACTIVITY_FIELDS,
+    COUNTRY_FIELDS,
+    REGION_FIELDS,
+    field_label,
+    field_validate,
+)
 
 KINDS = ("fit", "engagement", "disqualifier")
 OPERATORS = (
@@ -357,7 +364,45 @@ def rule_validate(
             raise RuleInvalid(
                 "only engagement rules decay; leave half-life empty", attribute="half_life_days"
             )
-    return _value_clean(operator, value)
+    cleaned = _value_clean(operator, value)
+    if field in COUNTRY_FIELDS:
+        _countries_check(operator, cleaned)
+    return cleaned
+
+
+PLACE_OPERATORS = frozenset({"equals", "not_equals", "in", "present", "absent"})
+
+
+def _countries_check(operator: str, value: Any) -> None:
+    """Country rules compare ISO codes, so every value must be a country the table knows."""
+    if operator not in PLACE_OPERATORS:
+        raise RuleInvalid(
+            "compare countries with 'equals', 'does not equal' or 'is one of' (countries are matched "
+            "as ISO codes, whatever way a lead wrote them)",
+            attribute="operator",
+        )
+    values = value if isinstance(value, list | tuple) else ([value] if operator != "present" else [])
+    unknown = [str(v) for v in values if operator not in VALUELESS_OPERATORS and country_code(str(v)) is None]
+    if unknown:
+        raise RuleInvalid(
+            f"unknown countr{'y' if len(unknown) == 1 else 'ies'} {', '.join(repr(u) for u in unknown)}: "
+            "use a country's name or its ISO code (US, USA, United States)",
+            attribute="value",
+        )
+
+
+def place_value(field: str, value: Any) -> Any:
+    """A rule's value as the records hold it: countries as ISO 3166-1 codes, regions as ISO 3166-2
+    codes where recognised, anything else unchanged."""
+    if isinstance(value, list | tuple):
+        return [place_value(field, v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if field in COUNTRY_FIELDS:
+        return country_code(value) or value
+    if field in REGION_FIELDS:
+        return region_code(value) or value
+    return value
 
 
 def _value_clean(operator: str, value: Any) -> Any:
@@ -403,10 +448,13 @@ def rule_prepare(rule: RuleSpec) -> PreparedRule:
 
 def _rule_prepare(rule: RuleSpec) -> PreparedRule:
     op = rule.operator
-    if op in ("equals", "not_equals", "contains"):
+    if op in ("equals", "not_equals"):
+        return PreparedRule(rule, needle=normalise_text(place_value(rule.field, rule.value)) or "")
+    if op == "contains":
         return PreparedRule(rule, needle=normalise_text(rule.value) or "")
     if op == "in":
-        needles = tuple(dict.fromkeys(t for t in (normalise_text(v) for v in rule.value) if t is not None))
+        values = place_value(rule.field, list(rule.value))
+        needles = tuple(dict.fromkeys(t for t in (normalise_text(v) for v in values) if t is not None))
         return PreparedRule(rule, needles=needles)
     if op == "regex":
         # the pattern was checked against both engines when the rule was saved

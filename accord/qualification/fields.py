@@ -13,11 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from accord.core.geography import country_code, region_code
+
 if TYPE_CHECKING:
     from accord.leads.models import Lead
     from accord.qualification.engine import Activity
 
 CUSTOM_PREFIX = "custom."
+# Fields holding a country (compared as ISO 3166-1 codes) and a region (ISO 3166-2 where recognised).
+COUNTRY_FIELDS = frozenset({"country", "account.country"})
+REGION_FIELDS = frozenset({"state"})
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,18 @@ def custom_value(value: Any) -> str | None:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
+def country_value(value: Any) -> Any:
+    """A country as the rules compare it: its ISO 3166-1 code when recognised, else as written."""
+    return (country_code(value) or value) if isinstance(value, str) else value
+
+
+def region_value(value: Any, country: Any) -> Any:
+    """A region (state, province) as the rules compare it: its ISO 3166-2 code when recognised."""
+    if not isinstance(value, str):
+        return value
+    return region_code(value, country if isinstance(country, str) else None) or value
+
+
 def record_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | None) -> dict[str, Any]:
     """A record from lead column values (keys as in LEAD_COLUMNS' values) and the custom dict."""
     record: dict[str, Any] = {}
@@ -147,6 +164,10 @@ def record_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | No
         else:
             record[name] = value if value not in (None, "") else None
     record["email_domain"] = email_domain(record["email"])
+    # "USA", "U.S." and "United States" are one country to the rules; unrecognised text is kept.
+    for name in COUNTRY_FIELDS:
+        record[name] = country_value(record[name])
+    record["state"] = region_value(record["state"], record["country"])
     if isinstance(custom, Mapping):
         for key, value in custom.items():
             record[CUSTOM_PREFIX + str(key)] = custom_value(value)

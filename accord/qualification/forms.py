@@ -8,8 +8,9 @@ from django import forms
 from django.http import QueryDict
 
 from accord.qualification.engine import NUMERIC_OPERATORS, OPERATORS
-from accord.qualification.fields import ACTIVITY_FIELDS, field_choices
+from accord.qualification.fields import ACTIVITY_FIELDS, CUSTOM_PREFIX, field_choices
 from accord.qualification.models import Operator, RuleKind
+from accord.qualification.selectors import custom_field_keys
 
 RULE_INPUTS = ("kind", "field", "operator", "value", "points", "half_life_days", "label")
 
@@ -118,10 +119,13 @@ def blank_row() -> dict[str, str]:
 
 
 def editor_choices() -> dict[str, Any]:
-    """Choices for the rule table's selects."""
+    """Choices for the rule table's selects: catalogue fields, activity fields and the custom fields
+    leads carry (``custom.<key>``)."""
     operator_labels = dict(Operator.choices)
     return {
         "kinds": RuleKind.choices,
         "operators": [(op, operator_labels.get(op, op)) for op in OPERATORS],
-        "fields": field_choices() + [(name, f"activity {label}") for name, label in ACTIVITY_FIELDS.items()],
+        "fields": field_choices()
+        + [(name, f"activity {label}") for name, label in ACTIVITY_FIELDS.items()]
+        + [(f"{CUSTOM_PREFIX}{key}", f"custom field {key}") for key in custom_field_keys()],
     }

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accord.core.errors import NotFound
-from accord.leads.models import MARKETING_STAGES, Stage
+from accord.leads.models import MARKETING_STAGES, Lead, Stage
 from accord.people import access
 from accord.people.models import User
 from accord.qualification.engine import Activity, CriteriaSpec, Evaluation, RuleSpec, evaluate, rule_describe
-from accord.qualification.fields import lead_activities, lead_record
+from accord.qualification.fields import CUSTOM_PREFIX, lead_activities, lead_record
 from accord.qualification.models import CriteriaRule, CriteriaSet, CriteriaStatus, SignOffRole
-
-if TYPE_CHECKING:
-    from accord.leads.models import Lead
+from accord.qualification.wording import choices_words, points_words, rule_in_words, value_shown
 
 EDITOR_ROLES = access.CRITERIA_EDITOR_ROLES
 SIGNER_ROLES = frozenset({SignOffRole.MARKETING_HEAD, SignOffRole.SALES_HEAD})
@@ -109,6 +107,7 @@ def _rule_key(rule: CriteriaRule) -> tuple[Any, ...]:
 
 
 def _rule_summary(rule: CriteriaRule) -> dict[str, Any]:
+    spec = rule_spec_of(rule)
     return {
         "kind": rule.kind,
         "kind_label": rule.get_kind_display(),  # what the pages show ("Fit points", not "fit")
@@ -118,15 +117,52 @@ def _rule_summary(rule: CriteriaRule) -> dict[str, Any]:
         "points": rule.points,
         "half_life_days": rule.half_life_days,
         "label": rule.label,
-        "text": rule_describe(rule_spec_of(rule)),
+        "text": rule_describe(spec),
+        "words": rule_in_words(spec),  # the condition in words, whatever the label says
+        "effect": points_words(spec),
     }
+
+
+def _items(field: str, value: Any) -> list[str]:
+    values = value if isinstance(value, list | tuple) else [value]
+    return [value_shown(field, v) for v in values]
+
+
+def _differences(before: CriteriaRule, after: CriteriaRule) -> list[dict[str, Any]]:
+    """Each attribute of a paired rule that changed, old and new value in words; for lists, what
+    was added and removed ("Country: added Mexico; removed Germany")."""
+    out: list[dict[str, Any]] = []
+    if before.value != after.value:
+        old_items, new_items = _items(before.field, before.value), _items(after.field, after.value)
+        entry: dict[str, Any] = {
+            "what": "Values" if isinstance(after.value, list) else "Value",
+            "before": choices_words(old_items, "and") or "(none)",
+            "after": choices_words(new_items, "and") or "(none)",
+        }
+        if isinstance(before.value, list) or isinstance(after.value, list):
+            entry["added"] = [i for i in new_items if i not in old_items]
+            entry["removed"] = [i for i in old_items if i not in new_items]
+        out.append(entry)
+    if before.points != after.points:
+        out.append({"what": "Points", "before": f"{before.points:+d}", "after": f"{after.points:+d}"})
+    if before.half_life_days != after.half_life_days:
+        out.append(
+            {
+                "what": "Half-life",
+                "before": f"{before.half_life_days} days" if before.half_life_days else "none",
+                "after": f"{after.half_life_days} days" if after.half_life_days else "none",
+            }
+        )
+    if before.label != after.label:
+        out.append({"what": "Label", "before": before.label or "(none)", "after": after.label or "(none)"})
+    return out
 
 
 def criteria_diff(old: CriteriaSet, new: CriteriaSet) -> dict[str, Any]:
     """What changed from ``old`` to ``new``: rules added, removed or changed, and the threshold.
 
     Rules are paired by (kind, field, operator) in order; a paired rule whose value, points,
-    half-life or label differ is "changed".
+    half-life or label differ is "changed", with each difference's old and new value in words.
     """
     old_rules = list(old.rules.all())
     new_rules = list(new.rules.all())
@@ -138,9 +174,11 @@ def criteria_diff(old: CriteriaSet, new: CriteriaSet) -> dict[str, Any]:
             added.append(_rule_summary(rule))
             continue
         unmatched_old.remove(twin)
-        before, after = _rule_summary(twin), _rule_summary(rule)
-        if before != after:
-            changed.append({"before": before, "after": after})
+        differences = _differences(twin, rule)
+        if differences:
+            changed.append(
+                {"before": _rule_summary(twin), "after": _rule_summary(rule), "differences": differences}
+            )
     return {
         "old_version": old.version,
         "new_version": new.version,
@@ -151,6 +189,21 @@ def criteria_diff(old: CriteriaSet, new: CriteriaSet) -> dict[str, Any]:
         "removed": [_rule_summary(r) for r in unmatched_old],
         "changed": changed,
     }
+
+
+# How many of the newest leads are read to find the custom fields in use (bounded, whatever the table).
+CUSTOM_KEY_SAMPLE = 1000
+
+
+def custom_field_keys() -> list[str]:
+    """The custom field keys rules may use: those on the newest leads and those rules already use."""
+    keys: set[str] = set()
+    for custom in Lead.objects.order_by("-id").values_list("custom", flat=True)[:CUSTOM_KEY_SAMPLE]:
+        if isinstance(custom, dict):
+            keys.update(str(k) for k in custom)
+    used = CriteriaRule.objects.filter(field__startswith=CUSTOM_PREFIX).values_list("field", flat=True)
+    keys.update(f[len(CUSTOM_PREFIX) :] for f in used.distinct())
+    return sorted(keys)
 
 
 def evaluate_lead(

@@ -20,8 +20,10 @@ from accord.qualification.forms import (
     rule_rows_from_post,
     rule_rows_from_rules,
 )
+from accord.qualification.impact import criteria_impact
 from accord.qualification.models import CriteriaSet, CriteriaStatus, SignOffRole
 from accord.qualification.selectors import (
+    criteria_active,
     criteria_diff,
     criteria_get,
     criteria_list,
@@ -31,6 +33,7 @@ from accord.qualification.selectors import (
     user_can_edit_criteria,
     user_sign_off_roles,
 )
+from accord.qualification.wording import points_words, rule_in_words
 
 
 def _get(criteria_id: int) -> CriteriaSet:
@@ -50,7 +53,11 @@ def criteria_list_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "qualification/list.html",
-        {"versions": criteria_list(), "can_edit": user_can_edit_criteria(signed_in_user(request))},
+        {
+            "versions": criteria_list(),
+            "can_edit": user_can_edit_criteria(signed_in_user(request)),
+            "active": criteria_active(),
+        },
     )
 
 
@@ -59,11 +66,17 @@ def criteria_list_page(request: HttpRequest) -> HttpResponse:
 def criteria_new(request: HttpRequest) -> HttpResponse:
     _require_editor(request)
     based_on = None
-    if request.POST.get("based_on"):
+    choice = request.POST.get("based_on", "")
+    if choice == "blank":
+        based_on = None
+    elif choice:
         try:
-            based_on = _get(int(request.POST["based_on"]))
+            based_on = _get(int(choice))
         except ValueError:
             raise Http404("No such criteria version") from None
+    else:
+        # "New draft" starts from the rules in force: changing them is what a new version is for.
+        based_on = criteria_active()
     try:
         draft = services.criteria_draft_create(user=signed_in_user(request), based_on=based_on)
     except ApplicationError as exc:
@@ -93,7 +106,18 @@ def criteria_detail_page(request: HttpRequest, criteria_id: int) -> HttpResponse
         }
         for role, label in SignOffRole.choices
     ]
-    rules = [{"rule": r, "text": rule_describe(rule_spec_of(r))} for r in criteria_set.rules.all()]
+    rules = []
+    for rule in criteria_set.rules.all():
+        spec = rule_spec_of(rule)
+        rules.append(
+            {
+                "rule": rule,
+                "text": rule_describe(spec),
+                "words": rule_in_words(spec),
+                "effect": points_words(spec),
+            }
+        )
+    is_draft = criteria_set.status == CriteriaStatus.DRAFT
     return render(
         request,
         "qualification/detail.html",
@@ -105,8 +129,24 @@ def criteria_detail_page(request: HttpRequest, criteria_id: int) -> HttpResponse
             "can_edit": user_can_edit_criteria(user) and criteria_set.status == CriteriaStatus.DRAFT,
             "can_draft": user_can_edit_criteria(user),
             "previous": criteria_previous(criteria_set),
+            "is_draft": is_draft,
+            "active": criteria_active() if is_draft else None,
+            # Without JavaScript the preview is asked for with ?impact=1 and worked out here.
+            "impact": criteria_impact(criteria_set=criteria_set, user=user)
+            if is_draft and request.GET.get("impact")
+            else None,
         },
     )
+
+
+@login_required
+def criteria_impact_partial(request: HttpRequest, criteria_id: int) -> HttpResponse:
+    """The impact preview of a draft: how many open leads would change stage if it were signed now."""
+    criteria_set = _get(criteria_id)
+    if criteria_set.status != CriteriaStatus.DRAFT:
+        return render(request, "qualification/_impact.html", {"criteria": criteria_set, "impact": None})
+    impact = criteria_impact(criteria_set=criteria_set, user=signed_in_user(request))
+    return render(request, "qualification/_impact.html", {"criteria": criteria_set, "impact": impact})
 
 
 @login_required
@@ -210,8 +250,6 @@ def criteria_diff_page(request: HttpRequest, criteria_id: int) -> HttpResponse:
 
 @login_required
 def glossary_page(request: HttpRequest) -> HttpResponse:
-    from accord.qualification.selectors import criteria_active
-
     return render(
         request, "qualification/glossary.html", {"entries": glossary_entries(), "active": criteria_active()}
     )

@@ -44,6 +44,7 @@ def test_a_website_form_lead_shows_up_for_marketing_with_its_why_and_timeline(
     page.goto(f"{live_server.url}/leads/")
     row = page.locator("#lead-table tbody tr", has_text="vera.park@acmehealth.com")
     assert row.count() == 1
+    row.locator("summary", has_text="Why").click()  # the explanation is one click away
     assert "Title contains VP +30" in row.inner_text()
     assert "MQL" in row.inner_text()
 

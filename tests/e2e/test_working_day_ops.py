@@ -32,6 +32,7 @@ def test_a_manager_claims_one_queued_lead_and_assigns_two_to_a_rep(page, live_se
         assert lead_route(lead=lead).queue is not None  # no rules: they wait in the fallback queue
 
     sign_in(page, personas.mike, personas.password)
+    page.click("nav.mainnav summary:has-text('Sales')")  # Queues sits in the Sales menu
     page.click("nav.mainnav >> text=Queues")
     table = page.locator("#queue-leads")
     for lead in leads:

@@ -161,11 +161,15 @@ def _record_column(
     (name, industry, size, country); a test holds this equal to ``record_from_values``.
     """
     from accord.qualification.fields import (
+        COUNTRY_FIELDS,
         CUSTOM_PREFIX,
         FIELDS,
         LEAD_COLUMNS,
+        REGION_FIELDS,
+        country_value,
         custom_value,
         email_domain,
+        region_value,
     )
 
     if name == "email_domain":
@@ -185,7 +189,12 @@ def _record_column(
         values = [getattr(ns, column) for ns in namespaces]
     if FIELDS[name].type == "number":
         return [int(v) if v is not None else None for v in values]
-    return [v if v not in (None, "") else None for v in values]
+    texts = [v if v not in (None, "") else None for v in values]
+    if name in COUNTRY_FIELDS:
+        return [country_value(v) for v in texts]
+    if name in REGION_FIELDS:
+        return [region_value(v, ns.country or None) for v, ns in zip(texts, namespaces, strict=True)]
+    return texts
 
 
 class LeadImport:

@@ -109,7 +109,7 @@ def test_the_happy_path_from_upload_to_done(personas, django_capture_on_commit_c
 
     progress = client.get(response["Location"]).content.decode()
     assert 'data-status="done"' in progress
-    assert "hx-trigger" not in progress
+    assert 'hx-trigger="every 1s"' not in progress  # a finished job stops polling (the bell still does)
     partial = client.get(reverse("intake:import_progress_partial", args=[job.pk])).content.decode()
     assert 'data-count="created">2<' in partial
     download = client.get(reverse("intake:import_errors", args=[job.pk]))

@@ -257,13 +257,16 @@ def test_a_rep_reads_a_team_lead_but_gets_404_for_anyone_elses(personas, owned, 
     assert bob.get(f"{URL}/999999").status_code == 404
 
 
-def test_a_merged_away_lead_is_not_listed(personas, owned, api_client_for):
+def test_a_merged_away_lead_is_not_listed_and_its_address_leads_to_the_survivor(
+    personas, owned, api_client_for
+):
     from accord.leads.services import lead_merge
 
     lead_merge(keep=owned["bob"], merge=owned["nobody"], actor=personas.alice)
     client = api_client_for(personas.alice)
     assert "n1@umbrella.com" not in emails(client.get(URL))
-    assert client.get(f"{URL}/{owned['nobody'].pk}").status_code == 404
+    response = client.get(f"{URL}/{owned['nobody'].pk}")
+    assert response.status_code == 308 and response["Location"] == f"{URL}/{owned['bob'].pk}"
 
 
 def test_stage_is_not_settable_through_the_api(personas, criteria, api_client_for):

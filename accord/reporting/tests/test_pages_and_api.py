@@ -42,7 +42,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 
 # Measured on the test dataset (page, CSV and API each stay within the page's count).
 # The sales page has one more for velocity (percentiles: a histogram, then the exact stays).
-QUERY_LIMITS = {"marketing": 27, "sales": 24, "executive": 26}
+# Each page counts one query more for the top bar's unread notifications.
+QUERY_LIMITS = {"marketing": 28, "sales": 25, "executive": 27}
 
 
 @pytest.mark.parametrize("kind", ["marketing", "sales", "executive"])
