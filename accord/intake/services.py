@@ -228,6 +228,9 @@ def _submission_apply(
                     explanation=lead.explanation,
                     changes=changes,
                     owner_id=lead.owner_id,
+                    # Nobody else can be on an account made in this transaction: without a phone,
+                    # a new lead there has no possible duplicate.
+                    matches_nobody=created and not lead.phone_key and account_note in ("", "created"),
                 )
             ],
             at=now,
