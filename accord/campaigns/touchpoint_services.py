@@ -106,11 +106,14 @@ def touchpoint_record(
     utm: dict[str, str] | None = None,
     source: Source | None = None,
     member_status: str = "",
+    lead_is_new: bool = False,
 ) -> Touchpoint:
     """Record that ``lead`` touched marketing at ``occurred_at``. Idempotent: a repeat returns the first row.
 
     The marketing channel is, in order: the one given, the campaign's, the one utm_medium names.
     The touchpoint row is itself the record (no extra event): the submission that caused it has its own.
+    ``lead_is_new``: the lead was created in this transaction, so it has no touch yet and no other
+    request can record one for it before this one commits; the row is simply inserted.
     """
     if kind not in TouchpointKind.values:
         raise ApplicationError(
@@ -124,11 +127,12 @@ def touchpoint_record(
         channel = campaign.channel if campaign else channel_from_utm_medium(utm.get("utm_medium"))
     if channel not in CampaignChannel.values:
         raise ApplicationError(f"Unknown channel {channel!r}.", detail={"channel": "unknown"})
-    existing = Touchpoint.objects.filter(
-        lead=lead, kind=kind, occurred_at=occurred_at, campaign=campaign
-    ).first()
-    if existing is not None:
-        return existing
+    if not lead_is_new:
+        existing = Touchpoint.objects.filter(
+            lead=lead, kind=kind, occurred_at=occurred_at, campaign=campaign
+        ).first()
+        if existing is not None:
+            return existing
     touch = Touchpoint(
         lead=lead,
         campaign=campaign,
@@ -141,6 +145,9 @@ def touchpoint_record(
         member_status=(member_status or "")[:60],
         **utm,
     )
+    if lead_is_new:
+        touch.save()
+        return touch
     try:
         with transaction.atomic():
             touch.save()
@@ -160,6 +167,7 @@ def touchpoint_record_from_intake(
     source: Source | None,
     campaign: Campaign | None = None,
     member_status: str = "",
+    lead_is_new: bool = False,
 ) -> Touchpoint:
     """The intake pipeline's hook: one touch per submission, linked to the campaign its utm_campaign names.
 
@@ -184,6 +192,7 @@ def touchpoint_record_from_intake(
         utm=utm,
         source=source,
         member_status=member_status if campaign else "",
+        lead_is_new=lead_is_new,
     )
 
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accord.campaigns.models import Campaign
 from accord.campaigns.touchpoint_services import (
     UTM_FIELDS,
     campaign_for_reference,
@@ -60,30 +62,13 @@ class IntakeResult:
     duplicates_flagged: int = 0
 
 
-def _lead_for_update(
-    email_key: str, sub: Submission, source: Source | None, now: datetime
-) -> tuple[Lead, bool]:
-    """The existing lead for this email (locked), or a new one. Safe under concurrent posts."""
+def _lead_existing(email_key: str) -> Lead | None:
+    """The lead this email belongs to, locked for the rest of the transaction, or None."""
     existing = Lead.objects.select_for_update().filter(email_key=email_key).first()
-    if existing is not None:
-        # An email of a merged lead now belongs to the lead it was merged into.
-        while existing.merged_into_id is not None:
-            existing = Lead.objects.select_for_update().get(pk=existing.merged_into_id)
-        return existing, False
-    lead = Lead(
-        email=sub.fields["email"],
-        email_key=email_key,
-        source=source,
-        stage=Stage.INQUIRY,
-        stage_changed_at=now,
-    )
-    try:
-        with transaction.atomic():
-            lead.save()
-        return lead, True
-    except IntegrityError:
-        # Another request created the same person a moment ago: update that one instead.
-        return Lead.objects.select_for_update().get(email_key=email_key), False
+    # An email of a merged lead now belongs to the lead it was merged into.
+    while existing is not None and existing.merged_into_id is not None:
+        existing = Lead.objects.select_for_update().get(pk=existing.merged_into_id)
+    return existing
 
 
 def lead_intake(
@@ -98,6 +83,11 @@ def lead_intake(
 
     Every door but the API is lenient: a bad optional value (a company size of "lots") is dropped and
     named on the lead's intake event, and the rest of the submission is kept.
+
+    A new lead is matched, scored and staged before it is written, so it is inserted once. Two posts
+    for the same new email at the same moment (PostgreSQL lets both look before either inserts): the
+    loser's insert breaks the email's unique key, its transaction rolls back whole, and it runs again
+    as an update of the lead the winner made. Safe under concurrent posts.
     """
     sub = submission_validate(data, lenient=channel != Channel.API)
     now = occurred_at or timezone.now()
@@ -111,8 +101,46 @@ def lead_intake(
                 f"The form named campaign {campaign_ref!r}, which matches no campaign (by its id in "
                 "another system, its Accord id or its utm_campaign); the touch was recorded without it."
             )
+    run = partial(
+        _submission_apply,
+        sub=sub,
+        channel=channel,
+        source=source,
+        actor=actor,
+        now=now,
+        notes=notes,
+        campaign=campaign,
+    )
+    try:
+        return run()
+    except IntegrityError:
+        if not Lead.objects.filter(email_key=sub.email_key).exists():
+            raise
+        # Another request created the same person a moment ago: update that one instead.
+        return run()
+
+
+def _submission_apply(
+    *,
+    sub: Submission,
+    channel: str,
+    source: Source | None,
+    actor: User | None,
+    now: datetime,
+    notes: list[str],
+    campaign: Campaign | None,
+) -> IntakeResult:
+    """``lead_intake``'s transaction: one submission applied to its lead, new or existing."""
     with transaction.atomic():
-        lead, created = _lead_for_update(sub.email_key, sub, source, now)
+        existing = _lead_existing(sub.email_key)
+        created = existing is None
+        lead = existing or Lead(
+            email=sub.fields["email"],
+            email_key=sub.email_key,
+            source=source,
+            stage=Stage.INQUIRY,
+            stage_changed_at=now,
+        )
         # An anonymous post does not overwrite who a protected lead is: it proposes (protection.py).
         held = (
             {}
@@ -130,6 +158,7 @@ def lead_intake(
             account_note = match.how
             if lead.account_id is not None:
                 changes["account"] = [None, lead.account_id]
+        # A lead not yet written has no events: its activities are this submission's alone.
         evaluation = evaluate_lead(lead, extra_activities=[Activity(sub.activity, channel, now)], as_of=now)
         old_stage = "" if created else lead.stage
         new_stage = next_stage(lead.stage, evaluation) if evaluation else lead.stage
@@ -187,6 +216,7 @@ def lead_intake(
             source=source,
             campaign=campaign,
             member_status=str(sub.fields.get("member_status") or ("Responded" if campaign else "")),
+            lead_is_new=created,
         )
         summary = leads_hand_off(
             leads=[
@@ -198,6 +228,9 @@ def lead_intake(
                     explanation=lead.explanation,
                     changes=changes,
                     owner_id=lead.owner_id,
+                    # Nobody else can be on an account made in this transaction: without a phone,
+                    # a new lead there has no possible duplicate.
+                    matches_nobody=created and not lead.phone_key and account_note in ("", "created"),
                 )
             ],
             at=now,

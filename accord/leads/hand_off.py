@@ -40,15 +40,21 @@ class HandOff:
         explanation: str,
         changes: Mapping[str, Any],
         owner_id: int | None = None,
+        matches_nobody: bool = False,
     ) -> HandOff:
-        """The hand-off of a submission: a new lead, or an update with these ``changes``."""
+        """The hand-off of a submission: a new lead, or an update with these ``changes``.
+
+        ``matches_nobody``: the door knows the lead cannot look like another one (no phone, and no
+        name at an account any other lead is on, e.g. an account made for it in this transaction),
+        so the duplicate check, which would find nothing, is skipped.
+        """
         return cls(
             lead_id=lead_id,
             previous_stage="" if created else previous_stage,
             stage=stage,
             explanation=explanation,
             owner_id=owner_id,
-            check_duplicates=created or not DUPLICATE_KEY_FIELDS.isdisjoint(changes),
+            check_duplicates=not matches_nobody and (created or not DUPLICATE_KEY_FIELDS.isdisjoint(changes)),
         )
 
 

@@ -134,7 +134,11 @@ def lead_link_account(lead: Lead, *, index: AccountIndex | None = None) -> Accou
         website=lead.website,
     )
     if found.domain:
-        AccountDomain.objects.get_or_create(domain=found.domain, defaults={"account": account})
+        # The domain was looked up above and belongs to no account; should a concurrent request
+        # claim it first, the first owner keeps it (one statement, no savepoint).
+        AccountDomain.objects.bulk_create(
+            [AccountDomain(domain=found.domain, account=account)], ignore_conflicts=True
+        )
     index.remember(account.pk, name_key=key, domain=found.domain)
     lead.account = account
     return AccountMatch(account.pk, "created", found.domain)

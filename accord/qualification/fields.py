@@ -207,8 +207,10 @@ def lead_activities(lead: Lead) -> list[Activity]:
     from accord.core.models import Event
     from accord.leads.selectors import lead_timeline_ids
 
+    if lead.pk is None:
+        return []  # a lead not yet written (intake scores a new lead before inserting it)
     # Activities of leads merged into this one are its activities too.
-    subject_ids = lead_timeline_ids(lead) if lead.pk else []
+    subject_ids = lead_timeline_ids(lead)
     rows: Iterable[tuple[Any, str, datetime]] = (
         Event.objects.filter(subject_type="lead", subject_id__in=subject_ids, type=INTAKE_EVENT)
         .order_by("occurred_at", "id")
