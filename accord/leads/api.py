@@ -319,7 +319,7 @@ class LeadQuery(Schema):
         return value
 
 
-@router.get("/leads", response=LeadListOut, summary="List leads you may see")
+@router.get("/leads", response={200: LeadListOut, 422: ErrorOut}, summary="List leads you may see")
 def list_leads(request: HttpRequest, query: Query[LeadQuery]) -> dict[str, Any]:
     filters = LeadFilters(
         email=query.email or "",

@@ -148,8 +148,11 @@ def _menu_of(link: NavLink, registered: dict[str, str | None]) -> str:
     if link.label in GROUPS:
         return GROUPS[link.label]
     if link.label in registered:  # another app's link: beside the link it follows, else under More
-        after = registered[link.label]
-        return GROUPS.get(after or "", "More")
+        after = registered[link.label] or ""
+        if after in GROUPS:
+            return GROUPS[after]
+        # after a link of the bar itself (Leads, Deals...), it sits on the bar too
+        return "" if any(known.label == after for known in all_nav_links()) else "More"
     return ""
 
 
