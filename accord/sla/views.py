@@ -166,6 +166,28 @@ def _row_response(
     return render(request, "sla/_inbox_row.html", context, status=status)
 
 
+def _perform(request: HttpRequest, lead: Lead, user: User, action: str) -> str:
+    """Accept, reject or log a touch on ``lead`` from a posted form (the inbox row's or the lead page's),
+    through the services; what happened, in words. Raises ApplicationError when the step is refused."""
+    if action == "accept":
+        lead_accept(lead=lead, user=user)
+        return "Accepted. The first-touch clock is running."
+    if action == "reject":
+        reason = request.POST.get("reason", "")
+        lead_reject(lead=lead, user=user, reason=reason, note=request.POST.get("note", ""))
+        return f"Rejected ({RejectionReason(reason).label}); sent back to marketing."
+    kind = request.POST.get("kind", TouchKind.CALL)
+    touch_log(
+        lead=lead,
+        user=user,
+        kind=kind,
+        outcome=request.POST.get("outcome", ""),
+        note=request.POST.get("note", ""),
+        answers=touch_answers_from_form(request.POST),
+    )
+    return f"{TouchKind(kind).label} logged."
+
+
 def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
     user = signed_in_user(request)
     try:
@@ -174,24 +196,7 @@ def _act(request: HttpRequest, lead_id: int, action: str) -> HttpResponse:
         return _row_response(request, lead_id, error=exc.message, status=exc.status_code)
     name = str(lead)
     try:
-        if action == "accept":
-            lead_accept(lead=lead, user=user)
-            notice = "Accepted. The first-touch clock is running."
-        elif action == "reject":
-            reason = request.POST.get("reason", "")
-            lead_reject(lead=lead, user=user, reason=reason, note=request.POST.get("note", ""))
-            notice = f"Rejected ({RejectionReason(reason).label}); sent back to marketing."
-        else:
-            kind = request.POST.get("kind", TouchKind.CALL)
-            touch_log(
-                lead=lead,
-                user=user,
-                kind=kind,
-                outcome=request.POST.get("outcome", ""),
-                note=request.POST.get("note", ""),
-                answers=touch_answers_from_form(request.POST),
-            )
-            notice = f"{TouchKind(kind).label} logged."
+        notice = _perform(request, lead, user, action)
     except ApplicationError as exc:
         return _row_response(request, lead_id, error=exc.message, status=exc.status_code, name=name)
     return _row_response(request, lead_id, notice=notice, name=name)
@@ -228,23 +233,7 @@ def _lead_page_act(request: HttpRequest, lead_id: int, action: str) -> HttpRespo
     user = signed_in_user(request)
     lead = selectors.lead_get_for_action(user=user, lead_id=lead_id)  # 404 unseen, 403 not theirs
     try:
-        if action == "accept":
-            lead_accept(lead=lead, user=user)
-            messages.success(request, "Accepted. The first-touch clock is running.")
-        elif action == "reject":
-            reason = request.POST.get("reason", "")
-            lead_reject(lead=lead, user=user, reason=reason, note=request.POST.get("note", ""))
-            messages.success(request, f"Rejected ({RejectionReason(reason).label}); sent back to marketing.")
-        else:
-            kind = request.POST.get("kind", TouchKind.CALL)
-            touch_log(
-                lead=lead,
-                user=user,
-                kind=kind,
-                outcome=request.POST.get("outcome", ""),
-                note=request.POST.get("note", ""),
-            )
-            messages.success(request, f"{TouchKind(kind).label} logged.")
+        messages.success(request, _perform(request, lead, user, action))
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return _back_to_lead(lead_id)
