@@ -23,6 +23,7 @@ from accord.sla.models import (
     TouchOutcome,
 )
 from accord.sla.services import ACCEPTED_STAGES, REJECTABLE_STAGES
+from accord.sla.touch_answers import touch_answers_form_part
 
 
 def lead_work_context(user: User, lead: Lead) -> dict[str, Any] | None:
@@ -46,6 +47,8 @@ def lead_work_context(user: User, lead: Lead) -> dict[str, Any] | None:
         "touch_kinds": TouchKind.choices,
         "outcomes": [(v, label) for v, label in TouchOutcome.choices if v],
         "reasons": RejectionReason.choices,
+        # Research questions answered with the touch, as in the inbox's Log form (none: empty).
+        "touch_questions": touch_answers_form_part(user=user) if can_act else "",
     }
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from accord.intelligence import results as results_math
 from accord.intelligence.models import ResearchAnswer
@@ -92,6 +93,16 @@ def test_the_inbox_log_form_shows_the_questions_and_takes_one_click(personas, qu
     r = client.post(f"/inbox/leads/{lead.pk}/touch?who=me", {"kind": "meeting", f"rq-{question.pk}": "No"})
     assert r.status_code in (200, 302)
     assert ResearchAnswer.objects.get().option == "No"
+
+
+def test_the_lead_page_log_form_shows_the_questions_too(personas, question, lead_for, client_for):
+    lead = lead_for(personas.bob)
+    client = client_for(personas.bob)
+    page = client.get(f"/leads/{lead.pk}/")
+    assert "Did the customer mention Medica?" in page.content.decode()
+    r = client.post(reverse("sla:lead_touch", args=[lead.pk]), {"kind": "call", f"rq-{question.pk}": "Yes"})
+    assert r.status_code == 302
+    assert ResearchAnswer.objects.get().option == "Yes"
 
 
 def test_answering_on_its_own_through_the_api(personas, question, api_client_for):
