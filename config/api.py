@@ -7,11 +7,12 @@ imports what routers share from ``accord.core.api_support``, never this module.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import DataError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -48,6 +49,8 @@ from accord.sla.api import router as sla_router
 from accord.sla.external_api import router as external_review_router
 from accord.sla.follow_ups_api import router as tasks_router
 from accord.webhooks.api import router as webhooks_router
+
+logger = logging.getLogger(__name__)
 
 # --- authentication -----------------------------------------------------------------------------------
 
@@ -245,6 +248,21 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             {"X-CSRFToken": "missing or wrong"},
         )
     return _error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(DataError)
+def on_value_the_database_cannot_store(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A value the schema let through but the database cannot hold (a number past 64 bits, a time zone
+    offset PostgreSQL refuses): the caller's input, so 422 naming it, never a 500. The schemas bound
+    what they can; this is the net under them."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "value out of range"
+    logger.warning("API %s %s: the database refused a value: %s", request.method, request.path, reason)
+    return _error(
+        request,
+        422,
+        f"A value you sent is outside what Accord can store ({reason}). Check the numbers and dates.",
+        {"database": reason},
+    )
 
 
 @api.exception_handler(OperationalError)

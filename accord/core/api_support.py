@@ -9,17 +9,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema
 from ninja.renderers import JSONRenderer
+from pydantic import AfterValidator, Field
 
 from accord.core.errors import ApplicationError
 
 # The root API keeps django-ninja's JSON renderer; answers made here render the same way.
 _RENDERER = JSONRenderer()
+
+
+# Ids are 64-bit: a larger number is refused as input (422), not failed on in the database.
+MAX_ID = 2**63 - 1
+DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _in_utc(value: datetime) -> datetime:
+    # Python takes offsets up to ±23:59; PostgreSQL stores at most ±15:59. The instant is what counts.
+    return value.astimezone(UTC) if value.tzinfo is not None else value
+
+
+# A moment sent with any UTC offset, kept as the same instant in UTC.
+UtcDatetime = Annotated[datetime, AfterValidator(_in_utc)]
 
 
 class ErrorOut(Schema):

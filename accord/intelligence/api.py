@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from accord.core.api_support import ErrorOut, json_response, offset_page
+from accord.core.api_support import DbId, ErrorOut, UtcDatetime, json_response, offset_page
 from accord.core.errors import NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
@@ -395,13 +395,13 @@ class SurveyIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(min_length=1, max_length=120)
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: UtcDatetime
+    closes_at: UtcDatetime
     anonymous: bool = True
     items: list[SurveyItemIO] | None = Field(
         None, description="Leave out for the standard pulse: marketing score, challenges, tools, objections."
     )
-    team: int | None = Field(None, description="Only this team's reps; empty for every rep.")
+    team: DbId | None = Field(None, description="Only this team's reps; empty for every rep.")
     repeat_quarterly: bool = True
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
-from accord.core.api_support import ErrorOut, offset_page
+from accord.core.api_support import MAX_ID, DbId, ErrorOut, UtcDatetime, offset_page
 from accord.core.errors import NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
@@ -45,19 +45,19 @@ class TaskListOut(Schema):
 
 class TaskQuery(Schema):
     include_done: bool = Field(False, description="Also list tasks already done.")
-    lead_id: int | None = Field(None, description="Only the tasks on this lead.")
+    lead_id: DbId | None = Field(None, description="Only the tasks on this lead.")
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class TaskIn(Schema):
     model_config = ConfigDict(extra="forbid")  # mass assignment: unknown fields are a 422
 
-    lead_id: int
+    lead_id: DbId
     title: str = Field(min_length=1, max_length=200)
-    due_at: datetime = Field(description="With its time zone, e.g. 2026-03-03T10:00:00+01:00.")
+    due_at: UtcDatetime = Field(description="With its time zone, e.g. 2026-03-03T10:00:00+01:00.")
     note: str = Field("", max_length=5000)
-    assignee_id: int | None = Field(None, description="Someone you manage; default: you.")
+    assignee_id: DbId | None = Field(None, description="Someone you manage; default: you.")
 
 
 def task_out(task: FollowUp) -> dict[str, Any]:
@@ -120,6 +120,6 @@ def create_task(request: HttpRequest, payload: TaskIn) -> HttpResponse:
     response={200: TaskOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
     summary="Mark a follow-up task done",
 )
-def done_task(request: HttpRequest, task_id: int) -> dict[str, Any]:
+def done_task(request: HttpRequest, task_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
     task = follow_up_done(task_id=task_id, user=signed_in_user(request), channel=Channel.API)
     return task_out(task)

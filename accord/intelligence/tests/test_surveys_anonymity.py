@@ -188,3 +188,24 @@ def test_survey_api_validates_items_and_roles(personas, api_client_for):
     body["items"] = [{"key": "x", "kind": "dance", "label": "?"}]
     r = api_client_for(personas.alice).post("/api/v1/surveys", body, content_type="application/json")
     assert r.status_code == 400 and "dance" in r.json()["message"]
+
+
+def test_a_survey_sent_with_any_utc_offset_is_kept_as_its_instant(personas, api_client_for):
+    # +23:30 is a valid offset for Python and not for PostgreSQL: the moments are stored in UTC.
+    body = {
+        "title": "Far east",
+        "opens_at": "7599-11-14T16:21:51+23:30",
+        "closes_at": "7599-11-20T00:00:00+23:30",
+    }
+    r = api_client_for(personas.alice).post("/api/v1/surveys", body, content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert PulseSurvey.objects.get(title="Far east").opens_at == datetime(
+        7599, 11, 13, 16, 51, 51, tzinfo=UTC
+    )
+    body["team"] = 2**63
+    assert (
+        api_client_for(personas.alice)
+        .post("/api/v1/surveys", body, content_type="application/json")
+        .status_code
+        == 422
+    )

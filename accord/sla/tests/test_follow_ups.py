@@ -211,3 +211,28 @@ def test_the_calendar_holds_the_persons_open_tasks_and_sla_deadlines(personas, b
     assert entries[1].title == f"Task: Call back ({bob_lead})" and entries[1].kind == "tasks"
     assert entries[0].title.startswith("SLA deadline: First touch")
     assert calendar_entries(personas.carol, at(-24), at(24 * 30)) == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_api_refuses_ids_no_database_stores_and_keeps_any_offset_as_its_instant(
+    api_client_for, personas, bob_lead
+):
+    bob = api_client_for(personas.bob)
+    too_big = 2**63
+    assert bob.get(f"/api/v1/tasks?lead_id={too_big}").status_code == 422
+    assert bob.get("/api/v1/tasks?offset=99999999999999999999").status_code == 422
+    assert bob.post(f"/api/v1/tasks/{too_big}/done").status_code == 422
+    refused = bob.post(
+        "/api/v1/tasks",
+        {"lead_id": too_big, "title": "Call back", "due_at": "2026-03-11T10:00:00+00:00"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 422
+    # +23:30 is a valid offset for Python and not for PostgreSQL: the instant is stored in UTC.
+    created = bob.post(
+        "/api/v1/tasks",
+        {"lead_id": bob_lead.pk, "title": "Call back", "due_at": "2026-03-12T10:00:00+23:30"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    assert FollowUp.objects.get().due_at == datetime(2026, 3, 11, 10, 30, tzinfo=UTC)
