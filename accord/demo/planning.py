@@ -4,6 +4,7 @@ pre-planning meeting and a team meeting, promises to sales, a prospect profile a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -72,23 +73,13 @@ def planning_demo_build(*, users: dict[str, User], teams: dict[str, Team], now: 
             kind="strategy", key="print", title="Print advertising in trade journals", involves_sales=False
         ),
     ]
+    # The plan: the pre-plan with new targets and budgets, print advertising dropped, partners added.
+    moved = {"sqls": "1500", "mqls": "4200", "events": "150000", "search": "95000"}
     plan_items = [
-        ItemSpec(kind="target", key="sqls", title="Sales-qualified leads", amount=Decimal("1500")),
-        ItemSpec(kind="target", key="mqls", title="Marketing-qualified leads", amount=Decimal("4200")),
-        ItemSpec(kind="budget", key="events", title="Events and trade shows", amount=Decimal("150000")),
-        ItemSpec(kind="budget", key="search", title="Paid search", amount=Decimal("95000")),
-        ItemSpec(
-            kind="strategy",
-            key="webinars",
-            title="Clinical webinar series",
-            campaign_ids=campaign_ids[:2],
-            benefit_for_sales="Attendees arrive with a use case; reps get the questions they asked.",
-        ),
-        ItemSpec(
-            kind="strategy",
-            key="abm",
-            title="Account-based programme for hospital groups",
-            benefit_for_sales="Named accounts warmed before the first call.",
+        *(
+            replace(item, amount=Decimal(moved[item.key])) if item.key in moved else item
+            for item in pre
+            if item.key != "print"
         ),
         ItemSpec(
             kind="strategy",
