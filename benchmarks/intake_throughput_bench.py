@@ -21,6 +21,13 @@ Steps, per database:
    are compared with the 2xx answers (``lost`` must be 0);
 5. the ratios: target req/s ÷ bare req/s, target p99 ÷ bare p99.
 
+The queued doors (``api_queued``: ``POST /api/v1/submissions``; ``form_queued``: ``POST /f/<key>`` of a
+source with ``queue_submissions`` on) answer once the submission is stored; the task worker (``accord
+worker``, started beside gunicorn as ``accord run`` does) makes the leads in batches. After each
+target's sequential run the benchmark waits until the worker has drained the queue, and reports the
+worker's CPU per request beside the web workers' (for the direct doors it is the routing of the new
+leads), and their sum.
+
 The client is asyncio on the same 2-core machine, so it takes CPU from the server; the same client
 drives every target, which is why only the ratios are compared.
 """
@@ -41,7 +48,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_BASE = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432")
-TARGETS = ("bare", "api", "form")
+TARGETS = ("bare", "api", "form", "api_queued", "form_queued")
+QUEUED = ("api_queued", "form_queued")
 
 
 # --- the load generator ------------------------------------------------------------------------------
@@ -65,9 +73,33 @@ async def _post(
 
 
 class Client:
-    def __init__(self, port: int, token: str, form_key: str) -> None:
-        self.port, self.token, self.form_key = port, token, form_key
+    def __init__(self, port: int, token: str, form_key: str, queued_form_key: str = "") -> None:
+        self.port, self.token, self.form_key, self.queued_form_key = port, token, form_key, queued_form_key
         self.sequence = 0
+
+    async def drained(self, timeout: float = 300.0) -> float:
+        """Wait until the worker has made every queued submission's lead: hand in one more and poll it
+        (the queue is worked oldest first). Returns the seconds waited."""
+        started = time.perf_counter()
+        path, body, content_type, headers = self.request("api_queued")
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Type: {content_type}",
+                f"Content-Length: {len(body)}", "Connection: close", *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        answer = (await reader.read()).split(b"\r\n\r\n", 1)[1]
+        writer.close()
+        status_url = json.loads(answer)["status_url"]
+        while time.perf_counter() - started < timeout:
+            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            head = [f"GET {status_url} HTTP/1.1", "Host: 127.0.0.1", "Connection: close",
+                    f"Authorization: Bearer {self.token}"]  # fmt: skip
+            writer.write(("\r\n".join(head) + "\r\n\r\n").encode())
+            state = json.loads((await reader.read()).split(b"\r\n\r\n", 1)[1])["state"]
+            writer.close()
+            if state != "queued":
+                return time.perf_counter() - started
+            await asyncio.sleep(0.2)
+        raise SystemExit("the worker did not drain the submission queue in time")
 
     def request(self, target: str) -> tuple[str, bytes, str, dict[str, str]]:
         self.sequence += 1
@@ -84,9 +116,18 @@ class Client:
                 "application/json",
                 {"Authorization": f"Bearer {self.token}"},
             )
+        if target == "api_queued":
+            body = {"email": email, "first_name": "Pat", "last_name": f"Bench {n}", "company": f"Company {n % 500}",
+                    "title": "Director of Operations", "country": "US"}  # fmt: skip
+            return (
+                "/api/v1/submissions",
+                json.dumps(body).encode(),
+                "application/json",
+                {"Authorization": f"Bearer {self.token}"},
+            )
         form = f"email={email}&first_name=Pat&last_name=Bench+{n}&company=Company+{n % 500}&title=Director&country=US"
         return (
-            f"/f/{self.form_key}",
+            f"/f/{self.queued_form_key if target == 'form_queued' else self.form_key}",
             form.encode(),
             "application/x-www-form-urlencoded",
             {"Accept": "application/json"},
@@ -131,6 +172,17 @@ def _cpu_of_children(master_pid: int) -> float:
     return total
 
 
+def _cpu_of(pid: int | None) -> float:
+    """User + system CPU seconds of one process (all its threads) and its waited-for children."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- setting a database up -----------------------------------------------------------------------------
 def _env(db_url: str, data_dir: str) -> dict[str, str]:
     env = dict(os.environ)
@@ -159,7 +211,10 @@ with connection.cursor() as c:
     c.execute("CREATE TABLE bench_bare (id {pk}, email varchar(254) NOT NULL, created_at timestamp NOT NULL)")
     if connection.vendor == "postgresql":
         c.execute("ANALYZE")
-print(json.dumps({{"token": raw, "form_key": source.public_key}}))
+from accord.leads.services import source_create
+queued = source_create(name="Benchmark busy form", queue_submissions=True)
+Source.objects.filter(pk=queued.pk).update(rate_limit_per_minute=1_000_000_000)
+print(json.dumps({{"token": raw, "form_key": source.public_key, "queued_form_key": queued.public_key}}))
 """
 
 COUNT = """
@@ -170,7 +225,9 @@ from accord.leads.models import Lead
 with connection.cursor() as c:
     c.execute("SELECT COUNT(*) FROM bench_bare")
     bare = c.fetchone()[0]
-print(json.dumps({"bare": bare, "leads": Lead.objects.filter(email__startswith="bench").count()}))
+from accord.leads.models import QueuedSubmission
+print(json.dumps({"bare": bare, "leads": Lead.objects.filter(email__startswith="bench").count(),
+                  "submissions_waiting": QueuedSubmission.objects.exclude(state="done").count()}))
 """
 
 
@@ -205,15 +262,33 @@ def run_db(db: str, args: argparse.Namespace) -> dict:
              "--backlog", "2048", *_control_socket()],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         )  # fmt: skip
+        targets = getattr(args, "targets", TARGETS)
+        # The task worker, as `accord run` starts it beside the web server: it makes the queued
+        # submissions' leads and routes every new lead; its CPU is counted per lead too.
+        worker = (
+            subprocess.Popen(
+                [sys.executable, "manage.py", "worker"],
+                env=env,
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            if any(t in QUEUED for t in targets)
+            else None
+        )
         try:
-            result = asyncio.run(_measure(server.pid, port, keys, args))
+            result = asyncio.run(_measure(server.pid, port, keys, args, worker.pid if worker else None))
         finally:
             server.terminate()
             server.wait(timeout=30)
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=60)
         stored = _python(COUNT, env)
         answered = result.pop("answered")
         result["lost"] = {"bare": answered["bare"] - stored["bare"],
-                          "leads": answered["api"] + answered["form"] - stored["leads"]}  # fmt: skip
+                          "leads": sum(answered[t] for t in targets if t != "bare") - stored["leads"],
+                          "submissions_not_done": stored["submissions_waiting"]}  # fmt: skip
         result["db"] = db
         return result
     finally:
@@ -241,33 +316,51 @@ async def _wait_for(port: int) -> None:
     raise SystemExit("gunicorn did not start")
 
 
-async def _measure(master: int, port: int, keys: dict, args: argparse.Namespace) -> dict:
+async def _measure(
+    master: int, port: int, keys: dict, args: argparse.Namespace, worker: int | None = None
+) -> dict:
     await _wait_for(port)
-    client = Client(port, keys["token"], keys["form_key"])
+    targets = getattr(args, "targets", TARGETS)
+    client = Client(port, keys["token"], keys["form_key"], keys.get("queued_form_key", ""))
     answered = dict.fromkeys(TARGETS, 0)
-    for target in TARGETS:  # warm every worker up (imports, connections, caches)
+    for target in targets:  # warm every worker up (imports, connections, caches)
         for status, _ in await client.load(target, args.workers * 2, 1.0):
             answered[target] += 200 <= status < 300
+    if worker is not None:
+        await client.drained()
+        answered["api_queued"] += 1
     sequential: dict[str, dict] = {}
-    for target in TARGETS:
-        cpu = _cpu_of_children(master)
+    for target in targets:
+        cpu, worker_cpu = _cpu_of_children(master), _cpu_of(worker)
         started = time.perf_counter()
         results = await client.sequential(target, args.sequential)
         elapsed = time.perf_counter() - started
         cpu = _cpu_of_children(master) - cpu
         ok = [seconds for status, seconds in results if 200 <= status < 300]
         answered[target] += len(ok)
+        drain_s = 0.0
+        if worker is not None:
+            # Everything the worker did for these requests (making queued leads, routing new ones),
+            # waited for to the end; the one extra submission handed in to wait is in it too.
+            drain_s = await client.drained()
+            answered["api_queued"] += 1
+            worker_cpu = _cpu_of(worker) - worker_cpu
+        else:
+            worker_cpu = 0.0
         sequential[target] = {
             "requests": len(results), "ok": len(ok), "per_s": round(len(results) / elapsed, 1),
             "p50_ms": round(_pct(ok, 50) * 1000, 1), "p99_ms": round(_pct(ok, 99) * 1000, 1),
             "server_cpu_ms": round(cpu / max(len(results), 1) * 1000, 1),
+            "worker_cpu_ms": round(worker_cpu / max(len(results), 1) * 1000, 1),
+            "total_cpu_ms": round((cpu + worker_cpu) / max(len(results), 1) * 1000, 1),
+            "drain_wait_s": round(drain_s, 2),
             "statuses": sorted({status for status, _ in results}),
         }  # fmt: skip
     loaded: dict[str, dict[str, dict]] = {}
     for connections in args.concurrency:
-        runs: dict[str, list[dict]] = {t: [] for t in TARGETS}
+        runs: dict[str, list[dict]] = {t: [] for t in targets}
         for _ in range(args.rounds):
-            for target in TARGETS:
+            for target in targets:
                 results = await client.load(target, connections, args.seconds)
                 ok = [seconds for status, seconds in results if 200 <= status < 300]
                 answered[target] += len(ok)
@@ -283,10 +376,13 @@ async def _measure(master: int, port: int, keys: dict, args: argparse.Namespace)
             for target, rs in runs.items()
         }
         bare = loaded[str(connections)]["bare"]
-        for target in ("api", "form"):
+        for target in (t for t in targets if t != "bare"):
             row = loaded[str(connections)][target]
             row["throughput_ratio"] = round(row["per_s"] / bare["per_s"], 2) if bare["per_s"] else None
             row["p99_ratio"] = round(row["p99_ms"] / bare["p99_ms"], 2) if bare["p99_ms"] else None
+    if worker is not None:
+        await client.drained()
+        answered["api_queued"] += 1
     return {"sequential": sequential, "load": loaded, "answered": answered}
 
 
@@ -298,11 +394,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[16, 32])
     parser.add_argument("--seconds", type=float, default=15.0, help="load per target and round")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--targets",
+        type=lambda text: tuple(t for t in text.split(",") if t),
+        default=TARGETS,
+        help=f"comma-separated, of {','.join(TARGETS)} (bare is always measured)",
+    )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (accord run's default)")
     parser.add_argument(
         "--small", action="store_true", help="a quick run: 60 sequential, 32 connections, 5 s"
     )
     args = parser.parse_args()
+    args.targets = ("bare", *(t for t in TARGETS if t in args.targets and t != "bare"))
     if args.small:
         args.seed_leads, args.sequential, args.concurrency, args.seconds, args.rounds = 300, 60, [32], 5.0, 1
     dbs = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
@@ -311,10 +414,14 @@ def main() -> None:
         print(json.dumps(result))
         seq = result["sequential"]
         print(f"\n{db}: sequential client, {args.sequential} requests per target")
-        print("| target | req/s | p50 ms | p99 ms | server CPU ms/request |\n|---|---|---|---|---|")
-        for target in TARGETS:
+        print(
+            "| target | req/s | p50 ms | p99 ms | web CPU ms/request | worker CPU ms/request | total |\n"
+            "|---|---|---|---|---|---|---|"
+        )
+        for target in args.targets:
             s = seq[target]
-            print(f"| {target} | {s['per_s']} | {s['p50_ms']} | {s['p99_ms']} | {s['server_cpu_ms']} |")
+            print(f"| {target} | {s['per_s']} | {s['p50_ms']} | {s['p99_ms']} | {s['server_cpu_ms']} | "
+                  f"{s['worker_cpu_ms']} | {s['total_cpu_ms']} |")  # fmt: skip
         for connections, rows in result["load"].items():
             print(
                 f"\n{db}: {connections} connections, {args.seconds:g} s per target, median of {args.rounds}"
@@ -322,7 +429,7 @@ def main() -> None:
             print(
                 "| target | req/s | p50 ms | p99 ms | errors | req/s ÷ bare | p99 ÷ bare |\n|---|---|---|---|---|---|---|"
             )
-            for target in TARGETS:
+            for target in args.targets:
                 r = rows[target]
                 print(f"| {target} | {r['per_s']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} | "
                       f"{r.get('throughput_ratio', 1.0)} | {r.get('p99_ratio', 1.0)} |")  # fmt: skip

@@ -105,7 +105,15 @@ def measure_intake(db: str) -> float:
     _benchmarks_importable()
     import intake_throughput_bench as tp
 
-    args = argparse.Namespace(seed_leads=100, sequential=40, concurrency=[], seconds=0.0, rounds=1, workers=1)
+    args = argparse.Namespace(
+        seed_leads=100,
+        sequential=40,
+        concurrency=[],
+        seconds=0.0,
+        rounds=1,
+        workers=1,
+        targets=("bare", "api", "form"),
+    )
     result = tp.run_db(db, args)
     seq = result["sequential"]
     if seq["api"]["ok"] != seq["api"]["requests"] or seq["bare"]["ok"] != seq["bare"]["requests"]:

@@ -72,6 +72,7 @@ TRACKED: tuple[Tracked, ...] = (
             "honeypot_field",
             "rate_limit_per_minute",
             "max_body_bytes",
+            "queue_submissions",
             "require_signature",
             "signing_secret",
             "previous_signing_secret",

@@ -1,5 +1,6 @@
 """API for moving records in and out: CSV exports of every main record, import jobs (create from an
-upload, poll, download the error file), and a lead's marketing touches (its touchpoints)."""
+upload, poll, download the error file), queued lead submissions (hand in, poll, retry), and a lead's
+marketing touches (its touchpoints)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,16 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict, field_validator
 
 from accord.audit.exports import csv_response
-from accord.core.api_support import ErrorOut, offset_page
+from accord.core.api_support import MAX_ID, ErrorOut, offset_page
 from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
 from accord.core.idempotency import idempotent_response
+from accord.core.models import Channel
 from accord.intake.exports import RECORD_EXPORTS
 from accord.intake.importing.jobs import import_job_create, import_job_set_mapping, import_source_default
+from accord.intake.queue import submission_enqueue, submission_retry
 from accord.leads.exports import LEAD_HEADER, lead_rows
-from accord.leads.models import ImportJob, ImportKind, Source, Stage
+from accord.leads.lead_in import LeadIn, lead_in_submission
+from accord.leads.models import ImportJob, ImportKind, QueuedSubmission, Source, Stage
 from accord.leads.selectors import LeadFilters, lead_get, lead_list
 from accord.people import access
 from accord.people.access import signed_in_user
@@ -356,3 +360,94 @@ def lead_touchpoints(request: HttpRequest, lead_id: int, query: Query[Touchpoint
             "source": t.source.name if t.source_id else None,
         },
     )
+
+
+# --- queued submissions ---------------------------------------------------------------------------------
+
+
+class SubmissionOut(Schema):
+    id: int
+    state: Literal["queued", "done", "failed"] = Field(
+        description="queued: waiting for the worker; done: the lead is made (lead_id); failed: see error."
+    )
+    received_at: datetime
+    processed_at: datetime | None
+    attempts: int
+    lead_id: int | None = Field(description="The lead made or updated, once done.")
+    lead_created: bool | None = Field(
+        description="True when a new lead was made, false when one was updated."
+    )
+    error: str = Field(description="Why it failed, naming the field; empty otherwise.")
+    status_url: str
+
+
+def submission_out(submission: QueuedSubmission) -> dict[str, Any]:
+    return {
+        "id": submission.pk,
+        "state": submission.state,
+        "received_at": submission.received_at,
+        "processed_at": submission.processed_at,
+        "attempts": submission.attempts,
+        "lead_id": submission.lead_id,
+        "lead_created": submission.lead_created,
+        "error": submission.error,
+        "status_url": f"/api/v1/submissions/{submission.pk}",
+    }
+
+
+@router.post(
+    "/submissions",
+    response={202: SubmissionOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Hand in a lead to be made in the background (answers at once)",
+)
+def create_submission(request: HttpRequest, payload: LeadIn) -> HttpResponse:
+    """The same body as ``POST /leads``, checked the same way (a bad field is a 422 naming it), but
+    answered as soon as it is stored: the worker makes or updates the lead within moments, in
+    batches. Poll ``status_url`` for the lead's id. For callers that send many leads and do not need
+    each one back; honours Idempotency-Key."""
+    user = signed_in_user(request)
+    if not user.has_role(*access.INTAKE_ROLES):
+        raise AccessDenied("Your role may not submit leads.", status=403)
+    body = payload.model_dump(exclude_none=True)
+
+    def run() -> tuple[int, Any]:
+        data, source = lead_in_submission(body)
+        queued = submission_enqueue(data=data, channel=Channel.API, source=source, actor=user)
+        return 202, SubmissionOut.model_validate(submission_out(queued)).model_dump(mode="json")
+
+    return idempotent_response(request, operation="submission_create", body=body, call=run)
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut},
+    summary="A queued submission: waiting, done (with its lead) or failed (with the reason)",
+)
+def get_submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+    user = signed_in_user(request)
+    submission = access.queued_submissions_visible_to(user).filter(pk=_bounded(submission_id)).first()
+    if submission is None:
+        raise NotFound("No such submission.", detail={"submission": submission_id})
+    return submission_out(submission)
+
+
+@router.post(
+    "/submissions/{submission_id}/retry",
+    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Try a failed submission again",
+)
+def retry_submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+    """For the marketing desk and admins, once what refused it is fixed (a rule, a source)."""
+    user = signed_in_user(request)
+    pk = _bounded(submission_id)
+    submission = access.queued_submissions_actionable_by(user).filter(pk=pk).first()
+    if submission is None:
+        if access.queued_submissions_visible_to(user).filter(pk=pk).exists():
+            raise AccessDenied("Only marketing and admins try a failed submission again.", status=403)
+        raise NotFound("No such submission.", detail={"submission": submission_id})
+    return submission_out(submission_retry(submission=submission))
+
+
+def _bounded(pk: int) -> int:
+    """An id past the database's integer range names no row (and PostgreSQL would refuse it)."""
+    return pk if 0 < pk <= MAX_ID else 0

@@ -4,7 +4,8 @@ from django.apps import AppConfig
 
 
 class IntakeConfig(AppConfig):
-    """The conductor of the lead's path (see services.py); it has no models of its own."""
+    """The conductor of the lead's path (see services.py) and the submission queue (queue.py); its
+    tables live in leads."""
 
     name = "accord.intake"
     label = "intake"
@@ -14,6 +15,7 @@ class IntakeConfig(AppConfig):
         # Imported here: these modules need the app registry ready (models).
         from accord.core.periodic import Periodic, register_periodic, register_worker_startup
         from accord.intake.importing import import_jobs_resume_stale
+        from accord.intake.queue import submissions_sweep
         from accord.intake.services import lead_intake, leads_hand_off, leads_route_later
         from accord.leads import doors, hand_off
         from accord.routing import services as routing
@@ -38,3 +40,12 @@ class IntakeConfig(AppConfig):
             )
         )
         register_worker_startup(import_jobs_resume_stale)
+        # Queued submissions left by a stopped worker get a drain every minute and when a worker starts.
+        register_periodic(
+            Periodic(
+                "submissions-sweep",
+                "accord.intake.tasks.submissions_sweep_task",
+                timedelta(minutes=1),
+            )
+        )
+        register_worker_startup(submissions_sweep)

@@ -2,7 +2,9 @@
 
 Takes form-encoded or JSON bodies (HubSpot's ``{"fields": [...]}`` shape too), understands the field
 names of Salesforce web-to-lead and HubSpot forms, drops bot submissions caught by the honeypot, and
-answers with a redirect (``retURL`` / the source's success URL), a thank-you page, or JSON.
+answers with a redirect (``retURL`` / the source's success URL), a thank-you page, or JSON. A source
+with ``queue_submissions`` on answers as soon as the checked submission is stored, and the worker makes
+the lead (``accord.intake.queue``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
 from accord.core.ratelimit import rate_limit_hit
 from accord.core.signing import SIGNATURE_HEADER, signature_verify
+from accord.intake.queue import submission_enqueue
 from accord.intake.services import lead_intake
 from accord.leads.models import Source
 from accord.leads.normalize import flatten_hubspot
@@ -159,7 +162,11 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
         return _respond_ok(request, source, wants_json, redirect_to)
 
     def run() -> tuple[int, Any]:
-        lead_intake(data=data, channel=Channel.FORM, source=source)
+        if source.queue_submissions:
+            # A busy form: checked and stored now, made into a lead by the worker (accord.intake.queue).
+            submission_enqueue(data=data, channel=Channel.FORM, source=source)
+        else:
+            lead_intake(data=data, channel=Channel.FORM, source=source)
         return 200, {"ok": True, "message": "Thank you: your details were received."}
 
     try:

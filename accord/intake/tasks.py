@@ -19,3 +19,19 @@ def import_jobs_resume_stale_task() -> list[int]:
     from accord.intake.importing.jobs import import_jobs_resume_stale
 
     return import_jobs_resume_stale()
+
+
+@task()
+def submissions_drain_task() -> int:
+    """Make the leads of the queued submissions (accord.intake.queue); returns how many were worked."""
+    from accord.intake.queue import submissions_drain
+
+    return submissions_drain()
+
+
+@task()
+def submissions_sweep_task() -> int:
+    """Schedule a drain if submissions wait, and forget old done ones (periodic; accord.intake.queue)."""
+    from accord.intake.queue import submissions_sweep
+
+    return submissions_sweep()

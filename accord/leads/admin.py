@@ -29,8 +29,8 @@ class CustomFieldLabelAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "is_active", "public_key", "created_at")
-    list_filter = ("kind", "is_active")
+    list_display = ("name", "kind", "is_active", "queue_submissions", "public_key", "created_at")
+    list_filter = ("kind", "is_active", "queue_submissions")
     search_fields = ("name", "public_key")
     readonly_fields = ("public_key", "created_at", "updated_at")
 

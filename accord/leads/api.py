@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseRedirectBase
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
-from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr, field_validator
+from pydantic import ConfigDict, StrictFloat, StrictInt, StrictStr, field_validator
 
 from accord.core.api_support import ErrorOut, offset_page
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
@@ -20,9 +20,10 @@ from accord.core.idempotency import idempotent_response
 from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count, rows_at
 from accord.core.models import Channel
 from accord.leads.doors import lead_intake
+from accord.leads.lead_in import LeadIn, lead_in_submission
 from accord.leads.listing import LEAD_LIST
-from accord.leads.models import Account, AccountDomain, Lead, Source, SourceKind, Stage
-from accord.leads.normalize import normalize_domain, resolve_field
+from accord.leads.models import Account, AccountDomain, Lead, Source, Stage
+from accord.leads.normalize import normalize_domain
 from accord.leads.registry import lead_prefetches
 from accord.leads.selectors import LeadFilters, lead_events, lead_get, lead_list, lead_survivor
 from accord.leads.services import LEAD_EDITABLE_FIELDS, lead_fields_edit, source_create
@@ -101,54 +102,6 @@ class LeadCreatedOut(LeadOut):
     created: bool = Field(description="False when the email matched a lead Accord already had.")
 
 
-class LeadIn(Schema):
-    """A lead as another system sends it. Only these fields are accepted; owner and stage are not."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: str
-    first_name: str | None = None
-    last_name: str | None = None
-    title: str | None = None
-    company: str | None = None
-    phone: str | None = None
-    mobile: str | None = None
-    fax: str | None = None
-    salutation: str | None = None
-    website: str | None = None
-    industry: str | None = None
-    # Strict: true is not a head count and 1 is not a consent answer (lax parsing took both).
-    company_size: StrictInt | StrictStr | None = None
-    annual_revenue: StrictInt | StrictFloat | StrictStr | None = None
-    rating: str | None = None
-    street: str | None = None
-    city: str | None = None
-    state: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    lead_source: str | None = None
-    message: str | None = None
-    utm_source: str | None = None
-    utm_medium: str | None = None
-    utm_campaign: str | None = None
-    utm_term: str | None = None
-    utm_content: str | None = None
-    consent: StrictBool | StrictStr | None = None
-    consent_source: str | None = None
-    consent_text: str | None = Field(None, description="The consent wording the person agreed to.")
-    campaign: str | None = Field(
-        None,
-        description="The campaign this lead answers: its id in another system (a Salesforce Campaign_ID), "
-        "its Accord id or its utm_campaign.",
-    )
-    member_status: str | None = Field(None, description="The person's status in that campaign.")
-    activity: str | None = Field(
-        None, description="What the person did, e.g. demo_request; scored by engagement rules."
-    )
-    source: str | None = Field(None, description="Name of an existing source; defaults to 'API'.")
-    custom: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
-
-
 class LeadListOut(Schema):
     count: int = Field(
         description=f"Leads matching, counted up to {COUNT_CAP:,}; count_capped says there are more."
@@ -220,21 +173,6 @@ def routing_queue_name(lead: Lead) -> str | None:
     return queue.name if queue is not None else None
 
 
-def api_source(name: str | None) -> Source:
-    if name:
-        # PostgreSQL refuses a NUL byte even in a WHERE clause; no source can be named with one.
-        source = Source.objects.filter(name=name, is_active=True).first() if "\x00" not in name else None
-        if source is None:
-            raise ApplicationError(
-                f"Unknown source {name!r}: create it first (accord source create NAME) or leave 'source' out.",
-                detail={"source": "unknown"},
-                status=422,
-            )
-        return source
-    source, _ = Source.objects.get_or_create(name="API", defaults={"kind": SourceKind.API})
-    return source
-
-
 @router.post(
     "/leads",
     response={200: LeadCreatedOut, 201: LeadCreatedOut, 400: ErrorOut, 409: ErrorOut, 422: ErrorOut},
@@ -248,25 +186,7 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     body = payload.model_dump(exclude_none=True)
 
     def run() -> tuple[int, Any]:
-        data: dict[str, Any] = dict(body)
-        source = api_source(data.pop("source", None))
-        if "campaign" in data:
-            data["campaign_ref"] = data.pop("campaign")
-        if "annual_revenue" in data:
-            data["annual_revenue"] = str(data["annual_revenue"])
-        custom = data.pop("custom", {}) or {}
-        if isinstance(data.get("consent"), bool):
-            data["consent"] = "yes" if data["consent"] else "no"
-        for key, value in custom.items():
-            if resolve_field(f"custom.{key}") is None:
-                # Forms may carry plumbing to ignore; an API caller named this field on purpose.
-                raise ApplicationError(
-                    f"Custom field name {key!r} cannot be used: write lower-case letters, digits and _, "
-                    "starting with a letter (at most 63 characters).",
-                    detail={f"custom.{key}": "not a usable field name"},
-                    status=422,
-                )
-            data[f"custom.{key}"] = "" if value is None else value
+        data, source = lead_in_submission(body)
         result = lead_intake(data=data, channel=Channel.API, source=source, actor=user)
         lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(
             pk=result.lead.pk
@@ -627,6 +547,11 @@ class SourceOut(Schema):
     form_url: str | None = Field(
         description="Where a website form posts (/f/<key>); shown to those who manage sources."
     )
+    queue_submissions: bool = Field(
+        False,
+        description="Form posts are answered once stored and made into leads by the worker "
+        "(see POST /submissions).",
+    )
     created_at: datetime
 
 
@@ -639,6 +564,11 @@ class SourceIn(Schema):
     allowed_redirect_hosts: str = Field(
         "", max_length=500, description="Comma-separated hosts a form's retURL may send the browser to."
     )
+    queue_submissions: bool = Field(
+        False,
+        description="Answer form posts as soon as they are stored and make the leads in the background "
+        "(the worker, usually within a second): for busy forms.",
+    )
 
 
 def source_out(source: Source, *, manager: bool) -> dict[str, Any]:
@@ -648,6 +578,7 @@ def source_out(source: Source, *, manager: bool) -> dict[str, Any]:
         "kind": source.kind,
         "is_active": source.is_active,
         "form_url": f"/f/{source.public_key}" if manager else None,
+        "queue_submissions": source.queue_submissions,
         "created_at": source.created_at,
     }
 
@@ -678,6 +609,7 @@ def create_source(request: HttpRequest, payload: SourceIn) -> HttpResponse:
             kind=payload.kind,
             success_url=payload.success_url,
             allowed_redirect_hosts=payload.allowed_redirect_hosts,
+            queue_submissions=payload.queue_submissions,
         )
         return 201, SourceOut.model_validate(source_out(source, manager=True)).model_dump(mode="json")
 

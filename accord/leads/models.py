@@ -63,6 +63,11 @@ class Source(BaseModel):
         default=120, help_text="Submissions accepted per minute from one address; more get 429."
     )
     max_body_bytes = models.PositiveIntegerField(default=65536, help_text="Larger posts get 413.")
+    queue_submissions = models.BooleanField(
+        default=False,
+        help_text="Answer a form post as soon as it is stored and make the lead in the background (the "
+        "worker, usually within a second): for busy forms such as webinar sign-ups.",
+    )
     require_signature = models.BooleanField(
         default=False, help_text="Accept only posts signed with the signing secret (server-to-server)."
     )
@@ -371,3 +376,50 @@ class ImportJob(BaseModel):
 
     def __str__(self) -> str:
         return f"Import {self.pk}: {self.original_name} ({self.status})"
+
+
+class SubmissionState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class QueuedSubmission(models.Model):
+    """A submission stored as it arrived, to be made into a lead by the worker (``accord.intake.queue``):
+    form posts to a source with ``queue_submissions`` on, and ``POST /api/v1/submissions``. Its ``data``
+    (the person's details) is emptied once the lead is made; a failed one keeps it to be tried again."""
+
+    received_at = models.DateTimeField()
+    channel = models.CharField(max_length=20)
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    state = models.CharField(max_length=10, choices=SubmissionState.choices, default=SubmissionState.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    lead_created = models.BooleanField(null=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The worker's queue: the waiting ones in arrival order, however many are done.
+            models.Index(fields=["id"], condition=models.Q(state="queued"), name="submission_queued"),
+            models.Index(fields=["state", "processed_at"], name="submission_state_processed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} ({self.state})"
+
+
+class SubmissionDrain(models.Model):
+    """One row: whether a task to work the submission queue is already queued, so that a busy form
+    enqueues one task per batch instead of one per post (``accord.intake.queue``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True)
+    scheduled = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"submission drain ({'scheduled' if self.scheduled else 'idle'})"

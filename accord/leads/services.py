@@ -53,10 +53,16 @@ MERGE_FIELDS = (
 
 @transaction.atomic
 def source_create(
-    *, name: str, kind: str = SourceKind.FORM, success_url: str = "", allowed_redirect_hosts: str = ""
+    *,
+    name: str,
+    kind: str = SourceKind.FORM,
+    success_url: str = "",
+    allowed_redirect_hosts: str = "",
+    queue_submissions: bool = False,
 ) -> Source:
     """A new intake source with its own public form key; ``allowed_redirect_hosts`` (comma-separated)
-    are the hosts a form's retURL may send the browser to."""
+    are the hosts a form's retURL may send the browser to; ``queue_submissions`` answers its form
+    posts once stored and makes the leads in the background."""
     name = name.strip()
     if not name:
         raise ApplicationError("A source needs a name.", detail={"name": "is required"})
@@ -68,7 +74,13 @@ def source_create(
     if Source.objects.filter(name__iexact=name).exists():
         raise Conflict(f"A source named {name!r} already exists.", detail={"name": "taken"})
     hosts = ", ".join(h.strip().lower() for h in allowed_redirect_hosts.split(",") if h.strip())
-    source = Source(name=name, kind=kind, success_url=success_url, allowed_redirect_hosts=hosts)
+    source = Source(
+        name=name,
+        kind=kind,
+        success_url=success_url,
+        allowed_redirect_hosts=hosts,
+        queue_submissions=queue_submissions,
+    )
     source.full_clean()
     source.save()
     return source

@@ -600,6 +600,25 @@ def import_jobs_actionable_by(user: Viewer) -> QuerySet[Any]:
     return import_jobs_visible_to(user)
 
 
+def queued_submissions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Queued submissions: the marketing desk and admins follow every one (they run the forms); any
+    other caller allowed to submit leads follows the ones it handed in."""
+    submissions = _all("leads.QueuedSubmission")
+    if not is_signed_in(user):
+        return submissions.none()
+    if _roles(user) & SOURCE_MANAGER_ROLES:
+        return submissions
+    if _roles(user) & INTAKE_ROLES:
+        return submissions.filter(actor_id=user.pk)
+    return submissions.none()
+
+
+def queued_submissions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Try a failed submission again: the marketing desk and admins, who can fix what refused it."""
+    submissions = _all("leads.QueuedSubmission")
+    return submissions if _roles(user) & SOURCE_MANAGER_ROLES else submissions.none()
+
+
 def duplicates_visible_to(user: Viewer) -> QuerySet[Any]:
     """Possible duplicates whose leads are both seen by someone who works the queue."""
     pairs = _all("leads.PossibleDuplicate")
@@ -784,6 +803,7 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
     "leads.lead": (leads_visible_to, leads_actionable_by),
     "leads.account": (accounts_visible_to, accounts_actionable_by),
     "leads.importjob": (import_jobs_visible_to, import_jobs_actionable_by),
+    "leads.queuedsubmission": (queued_submissions_visible_to, queued_submissions_actionable_by),
     "leads.possibleduplicate": (duplicates_visible_to, duplicates_visible_to),
     "deals.deal": (deals_visible_to, deals_actionable_by),
     "campaigns.campaign": (campaigns_visible_to, campaigns_actionable_by),

@@ -116,6 +116,7 @@ def test_every_app_declares_its_periodic_work_in_ready():
             timedelta(minutes=1),
             None,
         ),
+        ("submissions-sweep", "accord.intake.tasks.submissions_sweep_task", timedelta(minutes=1), None),
         (
             "task-results-orphaned",
             "accord.core.tasks.task_results_requeue_orphaned_task",

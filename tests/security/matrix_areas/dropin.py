@@ -39,6 +39,19 @@ def _start(w: Any, page: Any, api: Any) -> Any:
     return api.post(f"/api/v1/imports/{job.pk}/start", content_type="application/json")
 
 
+def _submission(w: Any, state: str) -> Any:
+    from django.utils import timezone
+
+    from accord.leads.models import QueuedSubmission
+
+    return QueuedSubmission.objects.create(received_at=timezone.now(), channel="api", actor=w.p.alice,
+                                           data={"email": "queued@matrix.example"}, state=state)  # fmt: skip
+
+
+def _retry(w: Any, page: Any, api: Any) -> Any:
+    return api.post(f"/api/v1/submissions/{_submission(w, 'failed').pk}/retry", content_type="application/json")
+
+
 def _records_in(response: Any) -> str:
     """Which of the world's deals (B bob's, C carol's, X charlie's) a deals CSV holds."""
     if response.status_code != 200:
@@ -95,6 +108,14 @@ MATRIX: dict[str, Check] = {
         Check("ok    ok    403  403   403  403   403 403     403 ok", _upload),
     "import job: start a waiting one in the API":
         Check("ok    ok    403  403   403  403   403 403     403 ok", _start),
+    # --- queued submissions: any caller that may submit leads hands in; the desk follows them all -------------
+    "submission: hand in a lead to be made in the background (API)":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      403 ok",
+              api_send("post", lambda w: "/api/v1/submissions", lambda w: {"email": f"queued-{next(_seq)}@matrix.example"})),
+    "submission: read one alice handed in (API)":
+        Check("ok    ok    404  404   404  404   404 404     404 ok", api_get(lambda w: f"/api/v1/submissions/{_submission(w, 'queued').pk}")),
+    "submission: try a failed one of alice's again (API)":
+        Check("ok    ok    404  404   404  404   404 404     404 ok", _retry),
     "import job: read it in the API":
         Check("ok    ok    403  403   403  403   403 403     403 ok", api_get(lambda w: f"/api/v1/imports/{w.import_job.pk}")),
 }  # fmt: skip
@@ -104,6 +125,8 @@ API_WRITE_ROWS: dict[str, str] = {
     "POST /api/v1/sources": "lead: create a source in the API (marketing, admins)",
     "POST /api/v1/imports": "import job: upload a file in the API",
     "POST /api/v1/imports/{job_id}/start": "import job: start a waiting one in the API",
+    "POST /api/v1/submissions": "submission: hand in a lead to be made in the background (API)",
+    "POST /api/v1/submissions/{submission_id}/retry": "submission: try a failed one of alice's again (API)",
 }  # fmt: skip
 
 PAGE_WRITE_ROWS: dict[str, str] = {

@@ -1,0 +1,191 @@
+"""The submission queue: take a submission now, make its lead in the worker, in batches.
+
+A busy form (a webinar's sign-ups, a launch) or an API caller that does not need the lead back can
+hand in submissions faster than the whole pipeline runs per request. ``submission_enqueue`` checks
+the submission as ``lead_intake`` would (a bad email is refused at once, naming the field), stores it
+as it arrived in ``QueuedSubmission`` and answers; the worker's ``submissions_drain`` then runs
+``lead_intake`` on each, oldest first, many per transaction.
+
+- **One task per batch, not per post.** After the post commits, ``drain_schedule`` turns the one-row
+  flag ``SubmissionDrain.scheduled`` from false to true in a single statement; only the post that
+  turned it enqueues the drain task, to run a second later (``GATHER``) so a trickle of posts makes
+  one batch. The drain turns the flag back to false before it looks at the
+  queue a last time, so a submission that committed while the flag was still true is always seen.
+- **Nothing half-written, nothing lost.** Each submission runs in its own savepoint inside the
+  batch's transaction: one that fails (refused by a rule, or a fault) is marked ``failed`` with the
+  reason and its data kept, and may be tried again (``submission_retry``); the others go on. A worker
+  killed mid-batch rolls the batch back whole and the submissions stay queued; the periodic sweep
+  (every minute) and the worker's start enqueue a drain whenever any wait.
+- **Time is the arrival's.** The lead's intake moment is the submission's ``received_at``, so SLA
+  clocks and reports read when the person asked, not when the worker got to it.
+- **Privacy.** A done submission keeps only which lead it made: its data is emptied when the lead is
+  made, and done submissions are deleted after ``KEEP_DONE``.
+- Two workers drain side by side on PostgreSQL (``FOR UPDATE SKIP LOCKED``, batches of ``BATCH``); on
+  SQLite writes take turns anyway, and a batch is ``SQLITE_BATCH`` so the posts waiting for the write
+  lock wait for a few leads, not a hundred.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from accord.core.errors import ApplicationError, Conflict
+from accord.leads.models import QueuedSubmission, Source, SubmissionDrain, SubmissionState
+from accord.leads.submissions import submission_validate
+from accord.people.models import User
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+# On SQLite a batch's transaction holds the database's one write lock, which every post waits for:
+# smaller batches there keep a post's wait short.
+SQLITE_BATCH = 10
+GATHER = timedelta(seconds=1)
+# A drain gives the worker back after this long, with a follow-up queued, so routing and the other
+# tasks of the leads it made are not kept waiting behind a long burst.
+DRAIN_SECONDS = 10.0
+KEEP_DONE = timedelta(days=7)
+FLAG_ID = 1
+
+
+def submission_enqueue(
+    *, data: dict[str, Any], channel: str, source: Source | None, actor: User | None = None
+) -> QueuedSubmission:
+    """Check ``data`` as ``lead_intake`` would (ApplicationError naming each bad field) and store it for
+    the worker. The drain is scheduled once the caller's transaction commits."""
+    from accord.core.models import Channel
+
+    submission_validate(data, lenient=channel != Channel.API)
+    queued = QueuedSubmission.objects.create(
+        received_at=timezone.now(), channel=channel, source=source, actor=actor, data=data
+    )
+    transaction.on_commit(drain_schedule)
+    return queued
+
+
+def drain_schedule() -> bool:
+    """Enqueue the drain task unless one is already queued; True when this call enqueued it."""
+    table = SubmissionDrain._meta.db_table
+    with connection.cursor() as cursor:
+        # Inserts the flag row the first time, turns it from false to true afterwards; changes no row
+        # (rowcount 0) when a drain is already scheduled.
+        cursor.execute(
+            f"INSERT INTO {table} (id, scheduled) VALUES (%s, %s) "
+            f"ON CONFLICT (id) DO UPDATE SET scheduled = %s WHERE {table}.scheduled = %s",
+            [FLAG_ID, True, True, False],
+        )
+        turned = cursor.rowcount == 1
+    if turned:
+        from accord.intake.tasks import submissions_drain_task
+
+        # A moment's wait gathers the posts of a trickle into one batch (one task, one transaction)
+        # instead of a task per post.
+        submissions_drain_task.using(run_after=timezone.now() + GATHER).enqueue()
+    return turned
+
+
+def _flag_clear() -> None:
+    SubmissionDrain.objects.filter(pk=FLAG_ID).update(scheduled=False)
+
+
+def _queued() -> Any:
+    return QueuedSubmission.objects.filter(state=SubmissionState.QUEUED)
+
+
+def submissions_drain(*, batch: int | None = None, seconds: float = DRAIN_SECONDS) -> int:
+    """Make the leads of queued submissions, oldest first; returns how many were worked (done or failed).
+
+    Called by the drain task with the flag set. Before it stops it clears the flag and looks once more,
+    so a submission stored meanwhile is never left without a drain."""
+    batch = batch or (SQLITE_BATCH if connection.vendor == "sqlite" else BATCH)
+    began = time.monotonic()
+    worked = 0
+    while True:
+        count = _drain_batch(batch)
+        worked += count
+        if count:
+            if time.monotonic() - began > seconds:
+                # Give the worker back; the rest goes on in a fresh task after the ones queued meanwhile.
+                _flag_clear()
+                drain_schedule()
+                return worked
+            continue
+        _flag_clear()
+        if not _queued().exists():
+            return worked
+
+
+def _drain_batch(batch: int) -> int:
+    from accord.intake.services import lead_intake
+
+    with transaction.atomic():
+        waiting = _queued().select_related("source", "actor").order_by("id")
+        if connection.features.has_select_for_update_skip_locked:
+            waiting = waiting.select_for_update(skip_locked=True, of=("self",))
+        rows = list(waiting[:batch])
+        for row in rows:
+            row.attempts += 1
+            row.processed_at = timezone.now()
+            try:
+                with transaction.atomic():
+                    result = lead_intake(
+                        data=dict(row.data),
+                        channel=row.channel,
+                        source=row.source,
+                        actor=row.actor,
+                        occurred_at=row.received_at,
+                    )
+            except (OperationalError, InterfaceError):
+                raise  # the database went away: the batch rolls back and stays queued
+            except ApplicationError as exc:
+                row.state, row.error = SubmissionState.FAILED, _error_text(exc)
+            except Exception as exc:  # a fault in one submission must not hold up the rest
+                log.exception("submission %s failed", row.pk)
+                row.state, row.error = SubmissionState.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+            else:
+                row.state, row.error = SubmissionState.DONE, ""
+                row.lead_id, row.lead_created = result.lead.pk, result.created
+                row.data = {}
+        if rows:
+            QueuedSubmission.objects.bulk_update(
+                rows, ["state", "error", "attempts", "processed_at", "lead", "lead_created", "data"]
+            )
+    return len(rows)
+
+
+def _error_text(exc: ApplicationError) -> str:
+    if exc.detail and isinstance(exc.detail, dict):
+        named = "; ".join(f"{name}: {problem}" for name, problem in exc.detail.items())
+        return f"{exc.message} ({named})"[:2000]
+    return exc.message[:2000]
+
+
+def submission_retry(*, submission: QueuedSubmission) -> QueuedSubmission:
+    """Put a failed submission back in the queue (after its cause was fixed: a rule, a source)."""
+    if submission.state != SubmissionState.FAILED:
+        raise Conflict(
+            f"Submission {submission.pk} is {submission.state}; only a failed one can be tried again.",
+            detail={"state": submission.state},
+        )
+    QueuedSubmission.objects.filter(pk=submission.pk).update(state=SubmissionState.QUEUED, error="")
+    transaction.on_commit(drain_schedule)
+    submission.refresh_from_db()
+    return submission
+
+
+def submissions_sweep(*, now: Any = None) -> int:
+    """Periodic and at a worker's start: schedule a drain when submissions wait (a drain lost with a
+    killed worker), and delete done submissions older than ``KEEP_DONE``. Returns how many wait."""
+    now = now or timezone.now()
+    QueuedSubmission.objects.filter(state=SubmissionState.DONE, processed_at__lt=now - KEEP_DONE).delete()
+    waiting = _queued().count()
+    if waiting:
+        _flag_clear()
+        drain_schedule()
+    return waiting

@@ -1,0 +1,240 @@
+"""The submission queue: a busy form or ``POST /api/v1/submissions`` answers once the submission is
+stored, and the worker makes the leads in batches (accord.intake.queue)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import OperationalError
+from django_tasks_db.models import DBTaskResult
+
+from accord.intake import queue
+from accord.intake.tests.test_intake import criteria_make
+from accord.leads.models import Lead, QueuedSubmission, SourceKind, SubmissionDrain, SubmissionState
+from accord.leads.services import source_create
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def criteria(personas):
+    return criteria_make(personas.mona, personas.sam)
+
+
+@pytest.fixture
+def busy_form(db):
+    return source_create(name="Webinar sign-up", kind=SourceKind.FORM, queue_submissions=True)
+
+
+def drains_queued() -> int:
+    return DBTaskResult.objects.filter(task_path__endswith="submissions_drain_task", status="READY").count()
+
+
+def post_form(client, source, capture, **fields):
+    with capture(execute=True):
+        return client.post(f"/f/{source.public_key}", fields)
+
+
+def test_a_busy_form_answers_at_once_and_the_worker_makes_the_leads(
+    criteria, busy_form, client, run_due_tasks, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(NOON, tick=False):
+        for n in range(5):
+            response = post_form(
+                client,
+                busy_form,
+                django_capture_on_commit_callbacks,
+                email=f"guest{n}@acme.com",
+                first_name="Vera",
+                title="VP Care",
+                company_size="450",
+                activity="demo_request",
+            )
+            assert response.status_code == 200
+            assert b"Thank you" in response.content
+    assert not Lead.objects.exists()
+    assert QueuedSubmission.objects.filter(state=SubmissionState.QUEUED).count() == 5
+    # Five posts, one drain task: only the post that turned the flag on enqueued it.
+    assert drains_queued() == 1
+
+    with time_machine.travel(NOON + timedelta(minutes=3), tick=False):
+        assert run_due_tasks().count("submissions_drain_task") == 1
+
+    leads = Lead.objects.order_by("email")
+    assert [lead.email for lead in leads] == [f"guest{n}@acme.com" for n in range(5)]
+    lead = leads[0]
+    assert (lead.first_name, lead.company_size, lead.source, lead.score) == ("Vera", 450, busy_form, 90)
+    # The intake moment is when the person posted, not when the worker got to it.
+    assert lead.stage_changed_at == NOON
+    done = QueuedSubmission.objects.get(lead=lead)
+    assert (done.state, done.lead_created, done.data, done.attempts) == (SubmissionState.DONE, True, {}, 1)
+    assert not SubmissionDrain.objects.get().scheduled
+    # The next post schedules a fresh drain.
+    post_form(client, busy_form, django_capture_on_commit_callbacks, email="late@acme.com")
+    assert drains_queued() == 1
+
+
+def test_a_bad_submission_is_refused_at_once_and_nothing_is_stored(
+    busy_form, client, django_capture_on_commit_callbacks
+):
+    response = client.post(
+        f"/f/{busy_form.public_key}", {"email": "not-an-email"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code in (400, 422)
+    assert "email" in response.json()["detail"]
+    assert not QueuedSubmission.objects.exists()
+
+
+def test_the_api_hands_in_polls_and_gets_the_same_lead_as_the_direct_door(
+    criteria, personas, api_client_for, run_due_tasks, django_capture_on_commit_callbacks
+):
+    api = api_client_for(personas.alice)
+    body = {"email": "ana@acme.com", "first_name": "Ana", "title": "VP Care", "company_size": 450,
+            "activity": "demo_request", "custom": {"webinar": "spring"}}  # fmt: skip
+    with time_machine.travel(NOON, tick=False), django_capture_on_commit_callbacks(execute=True):
+        answer = api.post("/api/v1/submissions", json.dumps(body), content_type="application/json")
+    assert answer.status_code == 202, answer.content
+    queued = answer.json()
+    assert (queued["state"], queued["lead_id"]) == ("queued", None)
+    assert api.get(queued["status_url"]).json()["state"] == "queued"
+
+    with time_machine.travel(NOON + timedelta(seconds=2), tick=False):
+        run_due_tasks()
+    done = api.get(queued["status_url"]).json()
+    assert (done["state"], done["lead_created"], done["error"]) == ("done", True, "")
+
+    direct = api.post(
+        "/api/v1/leads", json.dumps({**body, "email": "bea@acme.com"}), content_type="application/json"
+    )
+    assert direct.status_code == 201
+    made, twin = Lead.objects.get(pk=done["lead_id"]), Lead.objects.get(pk=direct.json()["id"])
+    for name in ("first_name", "title", "company_size", "score", "stage", "source_id", "custom"):
+        assert getattr(made, name) == getattr(twin, name), name
+
+
+def test_the_api_refuses_a_bad_field_naming_it(personas, api_client_for):
+    api = api_client_for(personas.alice)
+    answer = api.post(
+        "/api/v1/submissions",
+        json.dumps({"email": "ana@acme.com", "company_size": "lots"}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
+    assert "company_size" in answer.json()["detail"]
+    assert not QueuedSubmission.objects.exists()
+
+
+def test_an_idempotency_key_hands_in_once(personas, api_client_for):
+    api = api_client_for(personas.alice)
+    body = json.dumps({"email": "ana@acme.com"})
+    first = api.post("/api/v1/submissions", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = api.post("/api/v1/submissions", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.json()["id"] == again.json()["id"]
+    assert QueuedSubmission.objects.count() == 1
+
+
+def test_one_failing_submission_does_not_hold_up_the_batch_and_can_be_tried_again(
+    criteria, busy_form, personas, api_client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    from accord.core.errors import ApplicationError
+    from accord.intake import services
+
+    for email in ("a@acme.com", "refused@acme.com", "c@acme.com"):
+        queue.submission_enqueue(data={"email": email}, channel="form", source=busy_form)
+    real = services.lead_intake
+
+    def refusing(**kwargs):
+        if kwargs["data"]["email"] == "refused@acme.com":
+            raise ApplicationError("Refused by a rule.", detail={"email": "blocked domain"})
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "lead_intake", refusing)
+    assert queue.submissions_drain() == 3
+    assert sorted(Lead.objects.values_list("email", flat=True)) == ["a@acme.com", "c@acme.com"]
+    failed = QueuedSubmission.objects.get(state=SubmissionState.FAILED)
+    assert failed.error == "Refused by a rule. (email: blocked domain)"
+    assert failed.data == {"email": "refused@acme.com"}  # kept, to be tried again
+
+    rep, marketer = api_client_for(personas.bob), api_client_for(personas.alice)
+    assert rep.post(f"/api/v1/submissions/{failed.pk}/retry").status_code == 404  # not the rep's
+    assert marketer.get(f"/api/v1/submissions/{failed.pk}").json()["state"] == "failed"
+    monkeypatch.setattr(services, "lead_intake", real)
+    with django_capture_on_commit_callbacks(execute=True):
+        retried = marketer.post(f"/api/v1/submissions/{failed.pk}/retry")
+    assert retried.json()["state"] == "queued"
+    assert marketer.post(f"/api/v1/submissions/{failed.pk}/retry").status_code == 409
+    queue.submissions_drain()
+    assert Lead.objects.filter(email="refused@acme.com").exists()
+    assert QueuedSubmission.objects.get(pk=failed.pk).attempts == 2
+
+
+def test_a_database_fault_mid_batch_leaves_the_whole_batch_queued(busy_form, monkeypatch):
+    from accord.intake import services
+
+    for email in ("a@acme.com", "b@acme.com"):
+        queue.submission_enqueue(data={"email": email}, channel="form", source=busy_form)
+    real = services.lead_intake
+
+    def cut_off(**kwargs):
+        if kwargs["data"]["email"] == "b@acme.com":
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "lead_intake", cut_off)
+    with pytest.raises(OperationalError):
+        queue.submissions_drain()
+    assert not Lead.objects.exists()
+    assert QueuedSubmission.objects.filter(state=SubmissionState.QUEUED, attempts=0).count() == 2
+
+
+def test_a_submission_stored_while_the_flag_was_still_on_is_not_left_behind(busy_form):
+    # The flag says a drain is queued, but that drain is gone (a killed worker): the sweep sees the
+    # waiting submission and schedules one; the drain clears the flag and looks once more.
+    SubmissionDrain.objects.create(id=queue.FLAG_ID, scheduled=True)
+    QueuedSubmission.objects.create(
+        received_at=NOON, channel="form", source=busy_form, data={"email": "x@acme.com"}
+    )
+    assert queue.drain_schedule() is False  # the flag was on: no second task
+    assert queue.submissions_sweep() == 1
+    assert drains_queued() == 1
+    assert queue.submissions_drain() == 1
+    assert Lead.objects.filter(email="x@acme.com").exists()
+
+
+def test_done_submissions_are_forgotten_after_a_week(busy_form):
+    old = QueuedSubmission.objects.create(
+        received_at=NOON, channel="form", state=SubmissionState.DONE, processed_at=NOON
+    )
+    recent = QueuedSubmission.objects.create(
+        received_at=NOON, channel="form", state=SubmissionState.DONE, processed_at=NOON + timedelta(days=6)
+    )
+    failed = QueuedSubmission.objects.create(
+        received_at=NOON, channel="form", state=SubmissionState.FAILED, processed_at=NOON
+    )
+    queue.submissions_sweep(now=NOON + timedelta(days=8))
+    assert set(QueuedSubmission.objects.values_list("pk", flat=True)) == {recent.pk, failed.pk}
+    assert not QueuedSubmission.objects.filter(pk=old.pk).exists()
+
+
+def test_who_follows_which_submission(personas, api_client_for):
+    bob, carol = api_client_for(personas.bob), api_client_for(personas.carol)
+    mine = bob.post(
+        "/api/v1/submissions", json.dumps({"email": "p@acme.com"}), content_type="application/json"
+    )
+    assert mine.status_code == 202
+    url = mine.json()["status_url"]
+    assert bob.get(url).status_code == 200
+    assert carol.get(url).status_code == 404
+    assert api_client_for(personas.mona).get(url).status_code == 200
+    assert (
+        api_client_for(personas.eve)
+        .post("/api/v1/submissions", json.dumps({"email": "q@acme.com"}), content_type="application/json")
+        .status_code
+        == 403
+    )
+    assert bob.get("/api/v1/submissions/99999999999999999999").status_code in (404, 422)
