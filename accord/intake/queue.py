@@ -153,10 +153,22 @@ def _drain_batch(batch: int) -> int:
                 row.lead_id, row.lead_created = result.lead.pk, result.created
                 row.data = {}
         if rows:
-            QueuedSubmission.objects.bulk_update(
-                rows, ["state", "error", "attempts", "processed_at", "lead", "lead_created", "data"]
-            )
+            _write_outcomes(rows)
     return len(rows)
+
+
+def _write_outcomes(rows: list[QueuedSubmission]) -> None:
+    """One prepared UPDATE for the batch (``bulk_update`` builds a CASE per column and row)."""
+    meta = QueuedSubmission._meta
+    names = ("state", "error", "attempts", "processed_at", "lead", "lead_created", "data")
+    fields = [meta.get_field(name) for name in names]
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    values = [
+        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk]  # type: ignore[union-attr]
+        for row in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {meta.db_table} SET {columns} WHERE id = %s", values)
 
 
 def _error_text(exc: ApplicationError) -> str:

@@ -139,6 +139,8 @@ ID_READS = {
     "/api/v1/disagreements/{disagreement_id}": None,
     # Briefs are the shared message: every role reads every brief.
     "/api/v1/briefs/{brief_id}": None,
+    # A queued submission is its sender's (and the marketing desk's).
+    "/api/v1/submissions/{submission_id}": lambda w: _submission(w).pk,
     # A draft material is its owner's and marketing's until it is published.
     "/api/v1/materials/{material_id}": lambda w: _draft_material(w).pk,
 }
@@ -149,6 +151,16 @@ OUTSIDER_IS_REP = {"/api/v1/reports/conversion-facts/{team_id}"}
 # Records answer 404 so their existence does not leak; a team's aggregate answers 403, with a
 # message that says nothing of the team.
 REFUSAL = {"/api/v1/reports/conversion-facts/{team_id}": 403}
+
+
+def _submission(w):
+    from django.utils import timezone
+
+    from accord.leads.models import QueuedSubmission
+
+    return QueuedSubmission.objects.create(
+        received_at=timezone.now(), channel="api", actor=w.user_a, data={"email": "a.lead@acme.example"}
+    )
 
 
 def _draft_material(w):
