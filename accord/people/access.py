@@ -773,6 +773,450 @@ def positioning_rounds_actionable_by(user: Viewer) -> QuerySet[Any]:
     return rounds if _roles(user) & ENABLEMENT_EDITOR_ROLES else rounds.none()
 
 
+# --- planning: goals, plans, drastic changes, previews, disagreements, meetings, promises, profiles ------
+#
+# Planning is shared work between marketing and sales: every person with a role reads goals, plans,
+# previews, disagreements, meetings, promises and prospect profiles. Writes are narrower; each is below.
+
+# Read planning at all: every role (a signed-in person without a role sees nothing).
+PLANNING_READER_ROLES = frozenset(Role.values)
+# Write plans, their items, previews, explanations of drastic changes, promises and prospect profiles.
+PLAN_EDITOR_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
+# Acknowledge marketing's explanation of a drastic change: sales leadership.
+PLAN_CHANGE_ACKNOWLEDGER_ROLES = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD})
+# Set goals of each side (keyed by ``planning.Side``).
+GOAL_SETTER_ROLES: dict[str, frozenset[str]] = {
+    "marketing": frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD}),
+    "sales": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD}),
+}
+# Call planning meetings (the heads' pre-planning meeting, a team's tactics meeting).
+MEETING_CALLER_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD}
+)
+# Record every meeting (attendance, decisions, action items, promises made in it).
+MEETING_RUN_ALL_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD})
+# Comment on and disagree with the items of every team's preview.
+PREVIEW_COMMENT_ALL_ROLES = PLAN_EDITOR_ROLES | {Role.SALES_HEAD}
+# Raise a disagreement on a plan item outside a team's preview.
+PLAN_DISAGREE_ROLES = PLAN_EDITOR_ROLES | {Role.SALES_HEAD, Role.SALES_MANAGER}
+# Mark every promise kept.
+PROMISE_KEEP_ALL_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD})
+# Revenue figures in planning (ROI, lifetime value, revenue in statements) are internal: as attribution.
+PLANNING_REVENUE_ROLES = ATTRIBUTION_ROLES
+# Read everyone's joint performance statement (others read their own and those of the people they manage).
+STATEMENT_ALL_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE})
+
+
+def may_read_planning(user: Viewer) -> bool:
+    """Whether the user reads planning at all (every role does)."""
+    return bool(_roles(user) & PLANNING_READER_ROLES)
+
+
+def may_edit_plans(user: Viewer) -> bool:
+    """Create and change plans, explain their drastic changes, submit and publish them, record promises
+    outside a meeting and define prospect profiles: marketing and admins."""
+    return bool(_roles(user) & PLAN_EDITOR_ROLES)
+
+
+def may_acknowledge_plan_changes(user: Viewer) -> bool:
+    """Acknowledge explained drastic changes: sales managers, the sales head and admins."""
+    return bool(_roles(user) & PLAN_CHANGE_ACKNOWLEDGER_ROLES)
+
+
+def may_set_goal(user: Viewer, side: str) -> bool:
+    """Set a goal of ``side`` (sales or marketing): that side's leads and admins."""
+    return bool(_roles(user) & GOAL_SETTER_ROLES.get(side, frozenset()))
+
+
+def may_call_meetings(user: Viewer) -> bool:
+    """Call a planning meeting: marketing, sales managers, the heads and admins."""
+    return bool(_roles(user) & MEETING_CALLER_ROLES)
+
+
+def may_read_planning_revenue(user: Viewer) -> bool:
+    """See planning's revenue figures (ROI, lifetime value, revenue in a statement)."""
+    return bool(_roles(user) & PLANNING_REVENUE_ROLES)
+
+
+def may_read_statement_of(user: Viewer, person: User) -> bool:
+    """Read ``person``'s joint performance statement: their own, those of the people they manage, and
+    (admins, the heads, executives) everyone's. Planning readers only."""
+    if not may_read_planning(user):
+        return False
+    return person.pk == user.pk or manages(user, person) or bool(_roles(user) & STATEMENT_ALL_ROLES)
+
+
+def _planning(label: str, user: Viewer) -> QuerySet[Any]:
+    """Every row of a planning model for a planning reader, none for anyone else."""
+    rows = _all(f"planning.{label}")
+    return rows if may_read_planning(user) else rows.none()
+
+
+def goals_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Goals of both sides: every planning reader."""
+    return _planning("Goal", user)
+
+
+def goals_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Record a goal's progress: its owner, everyone who manages the owner, and those who set goals of
+    its side."""
+    visible = goals_visible_to(user)
+    sides = [side for side, roles in GOAL_SETTER_ROLES.items() if _roles(user) & roles]
+    if not is_signed_in(user):
+        return visible.none()
+    return visible.filter(owned_or_managed(user) | Q(side__in=sides))
+
+
+def plans_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Plans: every planning reader."""
+    return _planning("Plan", user)
+
+
+def plans_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Change a plan's versions and items, submit it to sales, publish it: marketing and admins."""
+    plans = plans_visible_to(user)
+    return plans if may_edit_plans(user) else plans.none()
+
+
+def plan_versions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A plan's pre-plan and plan: as the plan."""
+    return _all("planning.PlanVersion").filter(plan__in=plans_visible_to(user))
+
+
+def plan_versions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.PlanVersion").filter(plan__in=plans_actionable_by(user))
+
+
+def plan_items_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A version's items: as the plan."""
+    return _all("planning.PlanItem").filter(version__plan__in=plans_visible_to(user))
+
+
+def plan_items_actionable_by(user: Viewer, action: str = "act") -> QuerySet[Any]:
+    """Plan items a user may ``act`` on (change, as the plan) or ``disagree`` with outside a team's
+    preview (marketing, sales managers, the sales head, admins; in a preview the preview's rule holds)."""
+    visible = plan_items_visible_to(user)
+    if action == "disagree":
+        return visible if _roles(user) & PLAN_DISAGREE_ROLES else visible.none()
+    return visible.filter(version__plan__in=plans_actionable_by(user))
+
+
+def drastic_changes_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Drastic changes from pre-plan to plan: as the plan."""
+    return _all("planning.DrasticChange").filter(plan__in=plans_visible_to(user))
+
+
+def drastic_changes_actionable_by(user: Viewer, action: str = "explain") -> QuerySet[Any]:
+    """``explain`` a drastic change: marketing and admins; ``acknowledge`` the explanation: sales
+    managers, the sales head and admins."""
+    visible = drastic_changes_visible_to(user)
+    if action == "acknowledge":
+        return visible if may_acknowledge_plan_changes(user) else visible.none()
+    return visible if may_edit_plans(user) else visible.none()
+
+
+def previews_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A plan's previews sent to sales teams: as the plan."""
+    return _all("planning.Preview").filter(plan__in=plans_visible_to(user))
+
+
+def _leads_team(user: Viewer, team: str = "team") -> Q:
+    """Rows whose ``team`` is managed by the user or by someone the user manages."""
+    return Q(**{f"{team}__manager_id": user.pk}) | Q(**{f"{team}__manager_id__in": managed_user_ids(user)})
+
+
+def previews_actionable_by(user: Viewer, action: str = "comment") -> QuerySet[Any]:
+    """Previews a user may ``comment`` on (and raise disagreements in): the team's members and manager,
+    whoever manages the team's manager, marketing, the sales head and admins. Mark ``done``: the team's
+    lead (its manager), whoever manages them, and admins."""
+    visible = previews_visible_to(user)
+    roles = _roles(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if action == "done":
+        return visible if Role.ADMIN in roles else visible.filter(_leads_team(user))
+    if roles & PREVIEW_COMMENT_ALL_ROLES:
+        return visible
+    condition = _leads_team(user)
+    if isinstance(user, User) and user.team_id:
+        condition |= Q(team_id=user.team_id)
+    return visible.filter(condition)
+
+
+def item_comments_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Comments on plan items: as the preview they were made in (comments are never changed)."""
+    return _all("planning.ItemComment").filter(preview__in=previews_visible_to(user))
+
+
+def disagreements_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Disagreements on plan items: as the plan."""
+    return _all("planning.Disagreement").filter(plan__in=plans_visible_to(user))
+
+
+def disagreements_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Resolve a disagreement: the person it waits on now, everyone above them, the plan's executive
+    sponsor, and admins."""
+    visible = disagreements_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if Role.ADMIN in _roles(user):
+        return visible
+    return visible.filter(Q(plan__executive_sponsor_id=user.pk) | owned_or_managed(user, owner="assignee"))
+
+
+def disagreement_steps_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A disagreement's history: as the disagreement (steps are never changed)."""
+    return _all("planning.DisagreementStep").filter(disagreement__in=disagreements_visible_to(user))
+
+
+def meetings_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Planning meetings: every planning reader."""
+    return _planning("Meeting", user)
+
+
+def meetings_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Record a meeting (attendance, decisions, action items, promises made in it): whoever called it,
+    the team's manager and those above them, the heads and admins."""
+    visible = meetings_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if _roles(user) & MEETING_RUN_ALL_ROLES:
+        return visible
+    return visible.filter(Q(created_by_id=user.pk) | _leads_team(user))
+
+
+def attendance_visible_to(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Attendance").filter(meeting__in=meetings_visible_to(user))
+
+
+def attendance_actionable_by(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Attendance").filter(meeting__in=meetings_actionable_by(user))
+
+
+def decisions_visible_to(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Decision").filter(meeting__in=meetings_visible_to(user))
+
+
+def decisions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Decision").filter(meeting__in=meetings_actionable_by(user))
+
+
+def action_items_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A meeting's action items: as the meeting."""
+    return _all("planning.ActionItem").filter(meeting__in=meetings_visible_to(user))
+
+
+def action_items_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Mark an action item done: its owner and whoever may record its meeting."""
+    visible = action_items_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    return visible.filter(Q(owner_id=user.pk) | Q(meeting__in=meetings_actionable_by(user)))
+
+
+def promises_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Promises to sales: every planning reader."""
+    return _planning("Promise", user)
+
+
+def promises_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Mark a promise kept: its owner, everyone who manages them, the marketing head and admins."""
+    visible = promises_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if _roles(user) & PROMISE_KEEP_ALL_ROLES:
+        return visible
+    return visible.filter(owned_or_managed(user))
+
+
+def prospect_profiles_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Prospect profiles: every planning reader."""
+    return _planning("ProspectProfile", user)
+
+
+def prospect_profiles_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Define and change prospect profiles: marketing and admins."""
+    profiles = prospect_profiles_visible_to(user)
+    return profiles if may_edit_plans(user) else profiles.none()
+
+
+GOAL_REFUSALS = {"act": "Only the goal's owner, their managers and its side's leads may update it."}
+PLAN_REFUSALS = {
+    "act": "Only marketing and admins may change plans.",
+    "publish": "Only marketing and admins may publish plans.",
+    "preview": "Only marketing and admins may submit plans to sales.",
+}
+PLAN_ITEM_REFUSALS = {
+    "act": PLAN_REFUSALS["act"],
+    "disagree": "Only the team's members and managers, marketing and admins raise disagreements here.",
+}
+DRASTIC_CHANGE_REFUSALS = {
+    "explain": "Only marketing and admins may explain plan changes.",
+    "acknowledge": "Only sales managers, the sales head and admins acknowledge plan changes.",
+}
+PREVIEW_REFUSALS = {
+    "comment": "Only the team's members and managers, marketing and admins comment on this preview.",
+    "disagree": "Only the team's members and managers, marketing and admins raise disagreements here.",
+    "done": "Only the team's lead, those above them and admins mark the preview done.",
+}
+DISAGREEMENT_REFUSALS = {
+    "resolve": "Only the person this disagreement waits on, those above them, the plan's sponsor and admins "
+    "resolve it."
+}
+MEETING_REFUSALS = {
+    "run": "Only whoever called the meeting, the team's managers, the heads and admins record it."
+}
+ACTION_ITEM_REFUSALS = {"done": "Only the action's owner and whoever runs the meeting mark it done."}
+PROMISE_REFUSALS = {
+    "keep": "Only the promise's owner, their managers, the marketing head and admins mark it kept."
+}
+PROSPECT_PROFILE_REFUSALS = {"act": "Only marketing and admins may define prospect profiles."}
+
+
+def access_goal_by_id(user: Viewer, goal_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The goal if ``user`` may ``view`` it or ``act`` on it (record progress); 404 unseen, 403 seen only."""
+    return _access_by_id(
+        visible=goals_visible_to(user).select_related("owner", "team").prefetch_related("serves"),
+        actionable=goals_actionable_by(user),
+        pk=goal_id,
+        noun="Goal",
+        action=action,
+        refusals=GOAL_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_plan_by_id(user: Viewer, plan_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The plan if ``user`` may ``view`` it or change it (``act``, ``preview``: submit to sales,
+    ``publish``: marketing and admins)."""
+    return _access_by_id(
+        visible=plans_visible_to(user).select_related("executive_sponsor"),
+        actionable=plans_actionable_by(user),
+        pk=plan_id,
+        noun="Plan",
+        action=action,
+        refusals=PLAN_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_plan_item_by_id(user: Viewer, item_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The plan item if ``user`` may ``view`` it, ``act`` on it or ``disagree`` with it outside a preview."""
+    return _access_by_id(
+        visible=plan_items_visible_to(user).select_related("version__plan"),
+        actionable=plan_items_actionable_by(user, action),
+        pk=item_id,
+        noun="Plan item",
+        action=action,
+        refusals=PLAN_ITEM_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_drastic_change_by_id(
+    user: Viewer, change_id: int, *, action: str = "explain", lock: bool = False
+) -> Any:
+    """The drastic change if ``user`` may ``view``, ``explain`` or ``acknowledge`` it."""
+    return _access_by_id(
+        visible=drastic_changes_visible_to(user).select_related("plan"),
+        actionable=drastic_changes_actionable_by(user, action),
+        pk=change_id,
+        noun="Change",
+        action=action,
+        refusals=DRASTIC_CHANGE_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_preview_by_id(
+    user: Viewer, preview_id: int, *, action: str = "comment", lock: bool = False
+) -> Any:
+    """The preview if ``user`` may ``view`` it, ``comment`` (or ``disagree``) in it, or mark it ``done``."""
+    return _access_by_id(
+        visible=previews_visible_to(user).select_related("plan", "team", "team__manager", "done_by"),
+        actionable=previews_actionable_by(user, "done" if action == "done" else "comment"),
+        pk=preview_id,
+        noun="Preview",
+        action=action,
+        refusals=PREVIEW_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_disagreement_by_id(
+    user: Viewer, disagreement_id: int, *, action: str = "resolve", lock: bool = False
+) -> Any:
+    """The disagreement if ``user`` may ``view`` or ``resolve`` it."""
+    return _access_by_id(
+        visible=disagreements_visible_to(user).select_related(
+            "plan", "item", "raised_by", "assignee", "resolved_by"
+        ),
+        actionable=disagreements_actionable_by(user),
+        pk=disagreement_id,
+        noun="Disagreement",
+        action=action,
+        refusals=DISAGREEMENT_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_meeting_by_id(user: Viewer, meeting_id: int, *, action: str = "run", lock: bool = False) -> Any:
+    """The meeting if ``user`` may ``view`` it or ``run`` it (record attendance, decisions, actions,
+    promises)."""
+    return _access_by_id(
+        visible=meetings_visible_to(user).select_related("plan", "team"),
+        actionable=meetings_actionable_by(user),
+        pk=meeting_id,
+        noun="Meeting",
+        action=action,
+        refusals=MEETING_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_action_item_by_id(
+    user: Viewer, action_id: int, *, action: str = "done", lock: bool = False
+) -> Any:
+    """The action item if ``user`` may ``view`` it or mark it ``done``."""
+    return _access_by_id(
+        visible=action_items_visible_to(user).select_related("meeting"),
+        actionable=action_items_actionable_by(user),
+        pk=action_id,
+        noun="Action item",
+        action=action,
+        refusals=ACTION_ITEM_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_promise_by_id(user: Viewer, promise_id: int, *, action: str = "keep", lock: bool = False) -> Any:
+    """The promise if ``user`` may ``view`` it or mark it kept (``keep``)."""
+    return _access_by_id(
+        visible=promises_visible_to(user).select_related("owner", "team", "meeting", "plan"),
+        actionable=promises_actionable_by(user),
+        pk=promise_id,
+        noun="Promise",
+        action=action,
+        refusals=PROMISE_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_prospect_profile_by_id(
+    user: Viewer, profile_id: int, *, action: str = "act", lock: bool = False
+) -> Any:
+    """The prospect profile if ``user`` may ``view`` or change it."""
+    return _access_by_id(
+        visible=prospect_profiles_visible_to(user),
+        actionable=prospect_profiles_actionable_by(user),
+        pk=profile_id,
+        noun="Prospect profile",
+        action=action,
+        refusals=PROSPECT_PROFILE_REFUSALS,
+        lock=lock,
+    )
+
+
 # --- the NetBox-style entry point and the one not-found error --------------------------------------------
 
 Restriction = Callable[[Any], QuerySet[Any]]
@@ -813,7 +1257,31 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
     "enablement.material": (materials_visible_to, materials_actionable_by),
     "enablement.share": (material_shares_visible_to, material_shares_visible_to),
     "enablement.positioninground": (positioning_rounds_visible_to, positioning_rounds_actionable_by),
+    "planning.goal": (goals_visible_to, goals_actionable_by),
+    "planning.plan": (plans_visible_to, plans_actionable_by),
+    "planning.planversion": (plan_versions_visible_to, plan_versions_actionable_by),
+    "planning.planitem": (plan_items_visible_to, plan_items_actionable_by),
+    "planning.drasticchange": (drastic_changes_visible_to, drastic_changes_actionable_by),
+    "planning.preview": (previews_visible_to, previews_actionable_by),
+    "planning.itemcomment": (item_comments_visible_to, lambda u: item_comments_visible_to(u).none()),
+    "planning.disagreement": (disagreements_visible_to, disagreements_actionable_by),
+    "planning.disagreementstep": (
+        disagreement_steps_visible_to,
+        lambda u: disagreement_steps_visible_to(u).none(),
+    ),
+    "planning.meeting": (meetings_visible_to, meetings_actionable_by),
+    "planning.attendance": (attendance_visible_to, attendance_actionable_by),
+    "planning.decision": (decisions_visible_to, decisions_actionable_by),
+    "planning.actionitem": (action_items_visible_to, action_items_actionable_by),
+    "planning.promise": (promises_visible_to, promises_actionable_by),
+    "planning.prospectprofile": (prospect_profiles_visible_to, prospect_profiles_actionable_by),
 }
+
+
+# The models whose "may act" depends on the action (their ``*_actionable_by`` takes it).
+ACTION_AWARE = frozenset(
+    {"leads.lead", "deals.deal", "planning.planitem", "planning.drasticchange", "planning.preview"}
+)
 
 
 def restrict(queryset: QuerySet[Any], user: Viewer, action: str = "view") -> QuerySet[Any]:
@@ -828,11 +1296,17 @@ def restrict(queryset: QuerySet[Any], user: Viewer, action: str = "view") -> Que
     visible, actionable = POLICIES[label]
     if action == "view":
         allowed = visible(user)
-    elif label in ("leads.lead", "deals.deal"):
+    elif label in ACTION_AWARE:
         allowed = actionable(user, action)  # type: ignore[call-arg]
     else:
         allowed = actionable(user)
     return queryset.filter(pk__in=allowed.values("pk"))
+
+
+def may_act(user: Viewer, record: Model, action: str = "act") -> bool:
+    """Whether ``user`` may do ``action`` to ``record`` (a registered model's row), by the same rules as
+    ``restrict``: what a page asks to show or hide a form; the write itself asks ``access_<entity>_by_id``."""
+    return restrict(type(record)._default_manager.filter(pk=record.pk), user, action).exists()
 
 
 def _access_by_id(
