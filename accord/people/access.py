@@ -1051,24 +1051,26 @@ PLAN_ITEM_REFUSALS = {
     "disagree": "Only the team's members and managers, marketing and admins raise disagreements here.",
 }
 DRASTIC_CHANGE_REFUSALS = {
+    "act": "Only marketing and admins may explain plan changes.",
     "explain": "Only marketing and admins may explain plan changes.",
     "acknowledge": "Only sales managers, the sales head and admins acknowledge plan changes.",
 }
 PREVIEW_REFUSALS = {
+    "act": "Only the team's members and managers, marketing and admins comment on this preview.",
     "comment": "Only the team's members and managers, marketing and admins comment on this preview.",
     "disagree": "Only the team's members and managers, marketing and admins raise disagreements here.",
     "done": "Only the team's lead, those above them and admins mark the preview done.",
 }
 DISAGREEMENT_REFUSALS = {
-    "resolve": "Only the person this disagreement waits on, those above them, the plan's sponsor and admins "
+    "act": "Only the person this disagreement waits on, those above them, the plan's sponsor and admins "
     "resolve it."
 }
 MEETING_REFUSALS = {
-    "run": "Only whoever called the meeting, the team's managers, the heads and admins record it."
+    "act": "Only whoever called the meeting, the team's managers, the heads and admins record it."
 }
-ACTION_ITEM_REFUSALS = {"done": "Only the action's owner and whoever runs the meeting mark it done."}
+ACTION_ITEM_REFUSALS = {"act": "Only the action's owner and whoever runs the meeting mark it done."}
 PROMISE_REFUSALS = {
-    "keep": "Only the promise's owner, their managers, the marketing head and admins mark it kept."
+    "act": "Only the promise's owner, their managers, the marketing head and admins mark it kept."
 }
 PROSPECT_PROFILE_REFUSALS = {"act": "Only marketing and admins may define prospect profiles."}
 

@@ -953,9 +953,7 @@ def promise_make(
 ) -> Promise:
     """Record a commitment made to sales, with its owner and due date (marketing, or whoever runs the
     meeting it was made in)."""
-    allowed = access.may_edit_plans(actor) or (
-        meeting is not None and access.meetings_actionable_by(actor).filter(pk=meeting.pk).exists()
-    )
+    allowed = access.may_edit_plans(actor) or (meeting is not None and access.may_act(actor, meeting, "run"))
     _require(allowed, "Only marketing, admins and whoever runs the meeting record promises.")
     problems = {}
     if not _clean(title):
