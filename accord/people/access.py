@@ -1219,6 +1219,395 @@ def access_prospect_profile_by_id(
     )
 
 
+# --- intelligence: research questions, pulse surveys, field reports, ride-alongs, the panel ---------------
+#
+# Market intelligence is shared: everyone signed in reads the research questions and their results
+# (aggregates, never who answered what), the field reports, and the pulse surveys meant for them. Who
+# answers is a role (the sales floor answers questions, reps answer surveys); who writes is marketing.
+
+# Write research questions, start and stop asking them: marketing and admins.
+RESEARCH_QUESTION_WRITER_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# Answer research questions in calls and meetings: the sales floor (reps, managers, the sales head).
+RESEARCH_ANSWER_ROLES = SALES_ROLES
+# Schedule and close pulse surveys: marketing and admins.
+SURVEY_WRITER_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# See every survey (scheduled ones too) and read results while a survey runs; others once it has closed.
+SURVEY_RESULT_ROLES = MARKETING_ROLES | {Role.ADMIN, Role.SALES_HEAD, Role.EXECUTIVE}
+# Answer pulse surveys: reps (of the survey's audience).
+SURVEY_RESPONDENT_ROLES = frozenset({Role.SALES_REP})
+# Write and corroborate field reports: everyone but executives.
+FIELD_REPORT_WRITER_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD}
+)
+# Log customer research (trade shows, service calls, market research): marketing and admins.
+CUSTOMER_RESEARCH_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# Ask marketing to join a call: reps and sales managers.
+RIDE_ALONG_REQUESTER_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
+# Accept or decline a ride-along: marketing (one proposed to a marketer: that marketer or the head).
+RIDE_ALONG_DECIDER_ROLES = MARKETING_ROLES
+# Propose the quarter's ride-along rotation: the marketing head and admins.
+RIDE_ALONG_ROTATION_ROLES = frozenset({Role.MARKETING_HEAD, Role.ADMIN})
+# See every ride-along (others: their own, as rep or marketer, and those of the reps they manage).
+ALL_RIDE_ALONGS_ROLES = MARKETING_ROLES | {Role.ADMIN, Role.SALES_HEAD, Role.EXECUTIVE}
+# Read the collaboration panel and the records behind its figures.
+COLLABORATION_PANEL_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
+
+
+def require(allowed: bool, refusal: str) -> None:
+    """A 403 saying who may (``refusal``) unless ``allowed``: how a feature check refuses, before any
+    record is looked up."""
+    if not allowed:
+        raise AccessDenied(refusal)
+
+
+def _only(roles: frozenset[str], doing: str) -> str:
+    labels = ", ".join(sorted(Role(r).label.lower() for r in roles))
+    return f"Only {labels} may {doing}."
+
+
+def require_role(user: Viewer, roles: frozenset[str], doing: str) -> None:
+    """A 403 naming the roles that may ``doing``, before any lookup, for a feature only some roles use."""
+    require(bool(_roles(user) & roles), _only(roles, doing))
+
+
+def may_write_research_questions(user: Viewer) -> bool:
+    """Write research questions, start and stop asking them: marketing and admins."""
+    return bool(_roles(user) & RESEARCH_QUESTION_WRITER_ROLES)
+
+
+def may_answer_research_questions(user: Viewer) -> bool:
+    """Answer the research questions being asked: reps, sales managers, the sales head."""
+    return bool(_roles(user) & RESEARCH_ANSWER_ROLES)
+
+
+def may_schedule_surveys(user: Viewer) -> bool:
+    """Schedule and close pulse surveys: marketing and admins."""
+    return bool(_roles(user) & SURVEY_WRITER_ROLES)
+
+
+def may_answer_surveys(user: Viewer) -> bool:
+    """Answer pulse surveys at all (which ones: ``pulse_surveys_actionable_by(user, "respond")``): reps."""
+    return bool(_roles(user) & SURVEY_RESPONDENT_ROLES)
+
+
+def may_read_survey_results(user: Viewer, survey: Model) -> bool:
+    """A survey's results (aggregates): marketing, the heads, executives and admins while it runs; every
+    reader of the survey once it has closed (results are shared back with the reps)."""
+    if not is_signed_in(user):
+        return False
+    return bool(_roles(user) & SURVEY_RESULT_ROLES) or getattr(survey, "status", "") == "closed"
+
+
+def may_write_field_reports(user: Viewer) -> bool:
+    """Write and corroborate field reports: everyone but executives."""
+    return bool(_roles(user) & FIELD_REPORT_WRITER_ROLES)
+
+
+def may_log_customer_research(user: Viewer) -> bool:
+    """Log customer research (a trade show, a service call, market research): marketing and admins."""
+    return bool(_roles(user) & CUSTOMER_RESEARCH_ROLES)
+
+
+def may_request_ride_alongs(user: Viewer) -> bool:
+    """Ask marketing to join a call: reps and sales managers."""
+    return bool(_roles(user) & RIDE_ALONG_REQUESTER_ROLES)
+
+
+def may_decide_ride_alongs(user: Viewer) -> bool:
+    """Accept or decline ride-alongs at all (which ones: ``ride_alongs_actionable_by(user, "decide")``)."""
+    return bool(_roles(user) & RIDE_ALONG_DECIDER_ROLES)
+
+
+def may_propose_rotation(user: Viewer) -> bool:
+    """Propose the quarter's ride-along rotation: the marketing head and admins."""
+    return bool(_roles(user) & RIDE_ALONG_ROTATION_ROLES)
+
+
+def may_read_collaboration_panel(user: Viewer) -> bool:
+    """The collaboration panel and the records behind its figures: the heads, executives and admins."""
+    return bool(_roles(user) & COLLABORATION_PANEL_ROLES)
+
+
+def _signed_in_rows(label: str, user: Viewer) -> QuerySet[Any]:
+    """Every row of a model for anyone signed in, none for the anonymous user."""
+    rows = _all(label)
+    return rows if is_signed_in(user) else rows.none()
+
+
+def research_questions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Research questions (and their aggregated results): everyone signed in."""
+    return _signed_in_rows("intelligence.ResearchQuestion", user)
+
+
+def research_questions_actionable_by(user: Viewer, action: str = "act") -> QuerySet[Any]:
+    """``act`` (start or stop asking a question): marketing and admins. ``answer`` it: the sales floor
+    (whether it is being asked now is the service's question, a 409)."""
+    visible = research_questions_visible_to(user)
+    if action == "answer":
+        return visible if may_answer_research_questions(user) else visible.none()
+    return visible if may_write_research_questions(user) else visible.none()
+
+
+def research_answers_visible_to(user: Viewer) -> QuerySet[Any]:
+    """One's own answers to research questions. Results are read as aggregates over everyone's answers
+    (``intelligence.selectors``), never row by row: nobody reads who answered what."""
+    rows = _all("intelligence.ResearchAnswer")
+    return rows.filter(rep_id=user.pk) if is_signed_in(user) else rows.none()
+
+
+def pulse_surveys_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Marketing, the heads, executives and admins see every survey; anyone else signed in the open and
+    closed surveys of every rep or of their own team."""
+    surveys = _all("intelligence.PulseSurvey")
+    if not is_signed_in(user):
+        return surveys.none()
+    if _roles(user) & SURVEY_RESULT_ROLES:
+        return surveys
+    return surveys.exclude(status="scheduled").filter(Q(team__isnull=True) | Q(team_id=user.team_id))
+
+
+def pulse_surveys_actionable_by(user: Viewer, action: str = "close") -> QuerySet[Any]:
+    """``respond``: the reps the survey asks (every rep, or its team's), once each (the service counts);
+    ``close`` (or ``act``): marketing and admins."""
+    visible = pulse_surveys_visible_to(user)
+    if action == "respond":
+        if not may_answer_surveys(user):
+            return visible.none()
+        team_id = getattr(user, "team_id", None)
+        return visible.filter(Q(team__isnull=True) | Q(team_id=team_id))
+    return visible if may_schedule_surveys(user) else visible.none()
+
+
+def survey_responses_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Named answers to a survey that is not anonymous: one's own (results are aggregates)."""
+    rows = _all("intelligence.SurveyResponse")
+    return rows.filter(respondent_id=user.pk) if is_signed_in(user) else rows.none()
+
+
+def anonymous_survey_responses_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Answers to an anonymous survey: nobody reads them row by row, not even admins (results are
+    aggregates, withheld below a minimum of answers)."""
+    return _all("intelligence.AnonymousSurveyResponse").none()
+
+
+def survey_participations_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Who has answered a survey: each person their own (so a page can say "answered")."""
+    rows = _all("intelligence.SurveyParticipation")
+    return rows.filter(user_id=user.pk) if is_signed_in(user) else rows.none()
+
+
+def field_reports_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Field reports and customer research: everyone signed in."""
+    return _signed_in_rows("intelligence.FieldReport", user)
+
+
+def field_reports_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Corroborate a field report: everyone but executives (reports are never changed)."""
+    visible = field_reports_visible_to(user)
+    return visible if may_write_field_reports(user) else visible.none()
+
+
+def corroborations_visible_to(user: Viewer) -> QuerySet[Any]:
+    """What backs a report: as the report (corroborations are never changed)."""
+    return _all("intelligence.Corroboration").filter(report__in=field_reports_visible_to(user))
+
+
+def ride_alongs_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Marketing, the heads, executives and admins see every ride-along; anyone else signed in those they
+    are on (as rep or marketer) and those of the reps they manage."""
+    rows = _all("intelligence.RideAlong")
+    if not is_signed_in(user):
+        return rows.none()
+    if _roles(user) & ALL_RIDE_ALONGS_ROLES:
+        return rows
+    return rows.filter(Q(rep_id=user.pk) | Q(marketer_id=user.pk) | Q(rep_id__in=managed_user_ids(user)))
+
+
+def ride_alongs_actionable_by(user: Viewer, action: str = "decide") -> QuerySet[Any]:
+    """``decide`` (accept or decline; also ``act``): marketing, on a request for anyone in marketing or
+    one proposed to themselves; the marketing head on every one. ``complete`` (write the call's notes):
+    the marketer and the rep on the call."""
+    visible = ride_alongs_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if action == "complete":
+        return visible.filter(Q(marketer_id=user.pk) | Q(rep_id=user.pk))
+    if not may_decide_ride_alongs(user):
+        return visible.none()
+    if Role.MARKETING_HEAD in _roles(user):
+        return visible
+    return visible.filter(Q(marketer__isnull=True) | Q(marketer_id=user.pk))
+
+
+RESEARCH_QUESTION_REFUSALS = {
+    "act": _only(RESEARCH_QUESTION_WRITER_ROLES, "start or stop asking research questions"),
+    "answer": _only(RESEARCH_ANSWER_ROLES, "answer research questions"),
+}
+PULSE_SURVEY_REFUSALS = {
+    "act": _only(SURVEY_WRITER_ROLES, "close pulse surveys"),
+    "respond": "This survey is for another team's reps.",
+}
+FIELD_REPORT_REFUSALS = {"act": _only(FIELD_REPORT_WRITER_ROLES, "corroborate field reports")}
+RIDE_ALONG_REFUSALS = {
+    "act": "This ride-along is for the marketer it was proposed to (or the marketing head) to answer.",
+    "complete": "Only the marketer or the rep on the call write its notes.",
+}
+
+
+def access_research_question_by_id(
+    user: Viewer, question_id: int, *, action: str = "act", lock: bool = False
+) -> Any:
+    """The research question if ``user`` may ``view`` it, ``act`` on it (start, stop asking) or
+    ``answer`` it; 404 unseen, 403 seen only."""
+    return _access_by_id(
+        visible=research_questions_visible_to(user).select_related("owner"),
+        actionable=research_questions_actionable_by(user, action),
+        pk=question_id,
+        noun="Research question",
+        action=action,
+        refusals=RESEARCH_QUESTION_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_pulse_survey_by_id(
+    user: Viewer, survey_id: int, *, action: str = "close", lock: bool = False
+) -> Any:
+    """The pulse survey if ``user`` may ``view`` it, ``close`` it or ``respond`` to it."""
+    return _access_by_id(
+        visible=pulse_surveys_visible_to(user),
+        actionable=pulse_surveys_actionable_by(user, action),
+        pk=survey_id,
+        noun="Survey",
+        action=action,
+        refusals=PULSE_SURVEY_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_field_report_by_id(
+    user: Viewer, report_id: int, *, action: str = "corroborate", lock: bool = False
+) -> Any:
+    """The field report if ``user`` may ``view`` or ``corroborate`` it."""
+    return _access_by_id(
+        visible=field_reports_visible_to(user).select_related("author", "campaign"),
+        actionable=field_reports_actionable_by(user),
+        pk=report_id,
+        noun="Field report",
+        action=action,
+        refusals=FIELD_REPORT_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_ride_along_by_id(
+    user: Viewer, ride_along_id: int, *, action: str = "decide", lock: bool = False
+) -> Any:
+    """The ride-along if ``user`` may ``view`` it, ``decide`` on it (accept, decline) or ``complete`` it."""
+    return _access_by_id(
+        visible=ride_alongs_visible_to(user),
+        actionable=ride_alongs_actionable_by(user, action),
+        pk=ride_along_id,
+        noun="Ride-along",
+        action=action,
+        refusals=RIDE_ALONG_REFUSALS,
+        lock=lock,
+    )
+
+
+# --- knowledge: answers reps find, questions reps ask ----------------------------------------------------
+#
+# Everyone signed in reads the answers (marketing and admins also the retired ones) and asks questions;
+# a question is seen by its asker, whoever manages them, marketing, the heads and admins.
+
+# Write answers and answer questions: marketing and admins.
+KNOWLEDGE_WRITER_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# Change every answer (a marketer changes their own): the marketing head and admins.
+KNOWLEDGE_ANSWER_ALL_ROLES = frozenset({Role.MARKETING_HEAD, Role.ADMIN})
+# See every asked question.
+ALL_KNOWLEDGE_QUESTIONS_ROLES = MARKETING_ROLES | {Role.ADMIN, Role.SALES_HEAD, Role.EXECUTIVE}
+KNOWLEDGE_WRITER_REFUSAL = "Only marketing answers questions and writes answers."
+
+
+def may_write_answers(user: Viewer) -> bool:
+    """Write answers and answer asked questions: marketing and admins."""
+    return bool(_roles(user) & KNOWLEDGE_WRITER_ROLES)
+
+
+def knowledge_answers_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Answers: everyone signed in reads those in use; marketing and admins also the retired ones."""
+    rows = _all("knowledge.Answer")
+    if not is_signed_in(user):
+        return rows.none()
+    return rows if may_write_answers(user) else rows.filter(retired=False)
+
+
+def knowledge_answers_actionable_by(user: Viewer, action: str = "act") -> QuerySet[Any]:
+    """``act`` (change, review, retire): its owner (a marketer), the marketing head and admins. ``cite``
+    (count it as what answers a question, one's own or one being answered): whoever sees it."""
+    visible = knowledge_answers_visible_to(user)
+    if action == "cite":
+        return visible
+    if not may_write_answers(user):
+        return visible.none()
+    if _roles(user) & KNOWLEDGE_ANSWER_ALL_ROLES:
+        return visible
+    return visible.filter(owner_id=user.pk)
+
+
+def knowledge_questions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Asked questions: the asker and whoever manages them; marketing, the heads, executives and admins
+    every one."""
+    rows = _all("knowledge.Question")
+    if not is_signed_in(user):
+        return rows.none()
+    if _roles(user) & ALL_KNOWLEDGE_QUESTIONS_ROLES:
+        return rows
+    return rows.filter(owned_or_managed(user, owner="asked_by"))
+
+
+def knowledge_questions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Answer a question: marketing and admins (whether it is still open is the service's 409)."""
+    visible = knowledge_questions_visible_to(user)
+    return visible if may_write_answers(user) else visible.none()
+
+
+KNOWLEDGE_ANSWER_REFUSALS = {
+    "act": "Only the answer's owner, the marketing head and admins change this answer.",
+}
+KNOWLEDGE_QUESTION_REFUSALS = {"act": KNOWLEDGE_WRITER_REFUSAL}
+
+
+def access_knowledge_answer_by_id(
+    user: Viewer, answer_id: int, *, action: str = "act", lock: bool = False
+) -> Any:
+    """The answer if ``user`` may ``view`` it, ``act`` on it (change, review, retire) or ``cite`` it."""
+    return _access_by_id(
+        visible=knowledge_answers_visible_to(user).select_related("owner"),
+        actionable=knowledge_answers_actionable_by(user, action),
+        pk=answer_id,
+        noun="Answer",
+        action=action,
+        refusals=KNOWLEDGE_ANSWER_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_knowledge_question_by_id(
+    user: Viewer, question_id: int, *, action: str = "answer", lock: bool = False
+) -> Any:
+    """The asked question if ``user`` may ``view`` or ``answer`` it."""
+    return _access_by_id(
+        visible=knowledge_questions_visible_to(user).select_related("asked_by", "owner", "answer"),
+        actionable=knowledge_questions_actionable_by(user),
+        pk=question_id,
+        noun="Question",
+        action=action,
+        refusals=KNOWLEDGE_QUESTION_REFUSALS,
+        lock=lock,
+    )
+
+
 # --- the NetBox-style entry point and the one not-found error --------------------------------------------
 
 Restriction = Callable[[Any], QuerySet[Any]]
@@ -1277,12 +1666,45 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
     "planning.actionitem": (action_items_visible_to, action_items_actionable_by),
     "planning.promise": (promises_visible_to, promises_actionable_by),
     "planning.prospectprofile": (prospect_profiles_visible_to, prospect_profiles_actionable_by),
+    "intelligence.researchquestion": (research_questions_visible_to, research_questions_actionable_by),
+    "intelligence.researchanswer": (
+        research_answers_visible_to,
+        lambda u: research_answers_visible_to(u).none(),
+    ),
+    "intelligence.pulsesurvey": (pulse_surveys_visible_to, pulse_surveys_actionable_by),
+    "intelligence.surveyresponse": (
+        survey_responses_visible_to,
+        lambda u: survey_responses_visible_to(u).none(),
+    ),
+    "intelligence.anonymoussurveyresponse": (
+        anonymous_survey_responses_visible_to,
+        anonymous_survey_responses_visible_to,
+    ),
+    "intelligence.surveyparticipation": (
+        survey_participations_visible_to,
+        lambda u: survey_participations_visible_to(u).none(),
+    ),
+    "intelligence.fieldreport": (field_reports_visible_to, field_reports_actionable_by),
+    "intelligence.corroboration": (corroborations_visible_to, lambda u: corroborations_visible_to(u).none()),
+    "intelligence.ridealong": (ride_alongs_visible_to, ride_alongs_actionable_by),
+    "knowledge.answer": (knowledge_answers_visible_to, knowledge_answers_actionable_by),
+    "knowledge.question": (knowledge_questions_visible_to, knowledge_questions_actionable_by),
 }
 
 
 # The models whose "may act" depends on the action (their ``*_actionable_by`` takes it).
 ACTION_AWARE = frozenset(
-    {"leads.lead", "deals.deal", "planning.planitem", "planning.drasticchange", "planning.preview"}
+    {
+        "leads.lead",
+        "deals.deal",
+        "planning.planitem",
+        "planning.drasticchange",
+        "planning.preview",
+        "intelligence.researchquestion",
+        "intelligence.pulsesurvey",
+        "intelligence.ridealong",
+        "knowledge.answer",
+    }
 )
 
 
