@@ -23,6 +23,7 @@ from accord.intelligence.models import (
     ReportTopic,
     ResearchQuestion,
 )
+from accord.people import access
 from accord.people.access import campaigns_visible_to, signed_in_user, touches_visible_to
 
 router = Router(tags=["intelligence"])
@@ -85,8 +86,8 @@ def question_out(question: ResearchQuestion) -> dict[str, Any]:
 @router.get("/research-questions", response=ResearchQuestionListOut, summary="List research questions")
 def list_research_questions(request: HttpRequest, query: Query[ResearchQuestionQuery]) -> dict[str, Any]:
     """Every signed-in person reads them; `status=active` gives the (at most two) asked in calls now."""
-    signed_in_user(request)
-    rows = selectors.research_questions_list(status=query.status)
+    user = signed_in_user(request)
+    rows = selectors.research_questions_list(user=user, status=query.status)
     return offset_page(rows, limit=query.limit, offset=query.offset, row=question_out)
 
 
@@ -122,7 +123,7 @@ def create_research_question(request: HttpRequest, payload: ResearchQuestionIn) 
 )
 def activate_research_question(request: HttpRequest, question_id: int) -> dict[str, Any]:
     user = signed_in_user(request)
-    question = selectors.research_question_get(question_id=question_id)
+    question = access.access_research_question_by_id(user, question_id, action="act")
     return question_out(services.research_question_activate(user=user, question=question))
 
 
@@ -133,7 +134,7 @@ def activate_research_question(request: HttpRequest, question_id: int) -> dict[s
 )
 def close_research_question(request: HttpRequest, question_id: int) -> dict[str, Any]:
     user = signed_in_user(request)
-    question = selectors.research_question_get(question_id=question_id)
+    question = access.access_research_question_by_id(user, question_id, action="act")
     return question_out(services.research_question_close(user=user, question=question))
 
 
@@ -248,8 +249,8 @@ def result_out(result: Any) -> dict[str, Any]:
 )
 def research_question_results(request: HttpRequest, question_id: int) -> dict[str, Any]:
     """Naive and rep-weighted shares, the weighted share's interval, the skew flag and sample sizes."""
-    signed_in_user(request)
-    question = selectors.research_question_get(question_id=question_id)
+    user = signed_in_user(request)
+    question = selectors.research_question_get(user=user, question_id=question_id)
     return {
         "question": question_out(question),
         "overall": result_out(selectors.question_result(question)),
@@ -331,8 +332,9 @@ def report_out(report: FieldReport) -> dict[str, Any]:
 
 @router.get("/field-reports", response=FieldReportListOut, summary="List field reports and customer research")
 def list_field_reports(request: HttpRequest, query: Query[FieldReportQuery]) -> dict[str, Any]:
-    signed_in_user(request)
+    user = signed_in_user(request)
     rows = selectors.field_reports_list(
+        user=user,
         topic=query.topic or "",
         competitor=query.competitor,
         product=query.product,
@@ -359,7 +361,7 @@ def create_field_report(request: HttpRequest, payload: FieldReportIn) -> HttpRes
             )
     corroborates = None
     if payload.corroborates is not None:
-        corroborates = selectors.field_report_get(report_id=payload.corroborates)
+        corroborates = access.access_field_report_by_id(user, payload.corroborates, action="view")
 
     def run() -> tuple[int, Any]:
         report = services.field_report_create(

@@ -1,5 +1,6 @@
 """Reads for intelligence: question results over time, survey results and trends, themes of field
-reports, ride-alongs."""
+reports, ride-alongs. Rows are read through ``accord.people.access``; results and themes are aggregates
+over every answer and report (they name nobody)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accord.core.calendar_feed import CalendarEntry
-from accord.core.errors import AccessDenied, NotFound
+from accord.core.errors import AccessDenied
 from accord.intelligence import results as results_math
-from accord.intelligence.access import SURVEY_RESULT_ROLES, roles_of
 from accord.intelligence.models import (
     MARKETING_SCORE_KEY,
     MIN_ANONYMOUS_RESULTS,
@@ -26,13 +26,12 @@ from accord.intelligence.models import (
     QuestionStatus,
     ResearchAnswer,
     ResearchQuestion,
-    RideAlong,
     RideAlongStatus,
     SurveyItemKind,
-    SurveyParticipation,
     SurveyResponse,
     SurveyStatus,
 )
+from accord.people import access
 from accord.people.models import Role, User
 
 MONTHS = (
@@ -43,19 +42,18 @@ MONTHS = (
 # --- research questions ------------------------------------------------------------------------------
 
 
-def active_questions() -> list[ResearchQuestion]:
-    return list(ResearchQuestion.objects.filter(status=QuestionStatus.ACTIVE).order_by("activated_at", "pk"))
+def active_questions(user: access.Viewer) -> list[ResearchQuestion]:
+    rows = access.research_questions_visible_to(user).filter(status=QuestionStatus.ACTIVE)
+    return list(rows.order_by("activated_at", "pk"))
 
 
-def research_question_get(*, question_id: int) -> ResearchQuestion:
-    question = ResearchQuestion.objects.filter(pk=question_id).first()
-    if question is None:
-        raise NotFound(f"Research question {question_id} was not found.", detail={"id": question_id})
+def research_question_get(*, user: access.Viewer, question_id: int) -> ResearchQuestion:
+    question: ResearchQuestion = access.access_research_question_by_id(user, question_id, action="view")
     return question
 
 
-def research_questions_list(*, status: str | None = None) -> QuerySet[ResearchQuestion]:
-    rows = ResearchQuestion.objects.select_related("owner").order_by("-created_at", "-pk")
+def research_questions_list(*, user: access.Viewer, status: str | None = None) -> QuerySet[ResearchQuestion]:
+    rows = access.research_questions_visible_to(user).select_related("owner").order_by("-created_at", "-pk")
     return rows.filter(status=status) if status else rows
 
 
@@ -126,26 +124,21 @@ def survey_audience(survey: PulseSurvey) -> QuerySet[User]:
 
 def surveys_for(user: User) -> QuerySet[PulseSurvey]:
     """Marketing, heads and executives see every survey; reps the open and closed ones of their audience."""
-    rows = PulseSurvey.objects.order_by("-opens_at", "-pk")
-    if roles_of(user) & SURVEY_RESULT_ROLES:
-        return rows
-    return rows.exclude(status=SurveyStatus.SCHEDULED).filter(Q(team=None) | Q(team_id=user.team_id))
+    return access.pulse_surveys_visible_to(user).order_by("-opens_at", "-pk")
 
 
 def survey_get(*, user: User, survey_id: int) -> PulseSurvey:
-    survey = surveys_for(user).filter(pk=survey_id).first()
-    if survey is None:
-        raise NotFound(f"Survey {survey_id} was not found.", detail={"id": survey_id})
+    survey: PulseSurvey = access.access_pulse_survey_by_id(user, survey_id, action="view")
     return survey
 
 
 def survey_results_visible(user: User, survey: PulseSurvey) -> bool:
     """While a survey runs its results go to marketing and the heads; once closed, to its reps too."""
-    return bool(roles_of(user) & SURVEY_RESULT_ROLES) or survey.status == SurveyStatus.CLOSED
+    return access.may_read_survey_results(user, survey)
 
 
 def survey_has_answered(user: User, survey: PulseSurvey) -> bool:
-    return SurveyParticipation.objects.filter(survey=survey, user=user).exists()
+    return access.survey_participations_visible_to(user).filter(survey=survey).exists()
 
 
 @dataclass(frozen=True)
@@ -246,9 +239,15 @@ def marketing_score_trend(*, limit: int = 8) -> list[ScorePoint]:
 
 
 def field_reports_list(
-    *, topic: str = "", competitor: str = "", product: str = "", corroborated: bool | None = None
+    *,
+    user: access.Viewer,
+    topic: str = "",
+    competitor: str = "",
+    product: str = "",
+    corroborated: bool | None = None,
 ) -> QuerySet[FieldReport]:
-    rows = FieldReport.objects.select_related("author", "campaign").order_by("-created_at", "-pk")
+    rows = access.field_reports_visible_to(user).select_related("author", "campaign")
+    rows = rows.order_by("-created_at", "-pk")
     if topic:
         rows = rows.filter(topic=topic)
     if competitor:
@@ -260,10 +259,8 @@ def field_reports_list(
     return rows
 
 
-def field_report_get(*, report_id: int) -> FieldReport:
-    report = FieldReport.objects.select_related("author", "campaign").filter(pk=report_id).first()
-    if report is None:
-        raise NotFound(f"Field report {report_id} was not found.", detail={"id": report_id})
+def field_report_get(*, user: access.Viewer, report_id: int) -> FieldReport:
+    report: FieldReport = access.access_field_report_by_id(user, report_id, action="view")
     return report
 
 
@@ -328,12 +325,16 @@ def field_report_themes(*, limit: int = 30) -> list[Theme]:
 def ride_along_calendar(user: Any, start: datetime, end: datetime) -> Any:
     """Accepted ride-alongs with a call date, in the marketer's and the rep's calendars; open pulse
     surveys' closing days in their reps' calendars."""
-    rows = RideAlong.objects.filter(
-        Q(marketer=user) | Q(rep=user),
-        status=RideAlongStatus.ACCEPTED,
-        call_on__gte=start.date(),
-        call_on__lte=end.date(),
-    ).select_related("rep", "marketer")
+    rows = (
+        access.ride_alongs_visible_to(user)
+        .filter(
+            Q(marketer=user) | Q(rep=user),
+            status=RideAlongStatus.ACCEPTED,
+            call_on__gte=start.date(),
+            call_on__lte=end.date(),
+        )
+        .select_related("rep", "marketer")
+    )
     for ride_along in rows:
         if ride_along.call_on is None:  # the filter excludes it; this tells the type checker
             continue
@@ -346,9 +347,11 @@ def ride_along_calendar(user: Any, start: datetime, end: datetime) -> Any:
             url=f"/intelligence/ride-alongs/#ride-along-{ride_along.pk}",
         )
     if user.has_role(Role.SALES_REP):
-        for survey in PulseSurvey.objects.filter(
-            status=SurveyStatus.OPEN, closes_at__gte=start, closes_at__lt=end
-        ).filter(Q(team=None) | Q(team_id=user.team_id)):
+        for survey in (
+            access.pulse_surveys_visible_to(user)
+            .filter(status=SurveyStatus.OPEN, closes_at__gte=start, closes_at__lt=end)
+            .filter(Q(team=None) | Q(team_id=user.team_id))
+        ):
             yield CalendarEntry(
                 uid=f"pulse-survey-{survey.pk}@accord",
                 title=f"Pulse survey closes: {survey.title}",

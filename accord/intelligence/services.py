@@ -1,5 +1,6 @@
 """Writes for intelligence: research questions and their answers, pulse surveys, field reports and
-customer research, ride-alongs. Every service checks who may act (accord.intelligence.access)."""
+customer research, ride-alongs. Every service asks ``accord.people.access`` whether the user may do it:
+a feature check for what creates a record, ``access_<entity>_by_id`` for a write to one."""
 
 from __future__ import annotations
 
@@ -15,23 +16,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accord.core.calendar import fiscal_calendar
-from accord.core.errors import AccessDenied, ApplicationError, Conflict, NotFound
+from accord.core.errors import ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.core.notify import notify
-from accord.intelligence.access import (
-    ANSWER_ROLES,
-    QUESTION_WRITER_ROLES,
-    REPORT_WRITER_ROLES,
-    RIDE_ALONG_DECIDER_ROLES,
-    RIDE_ALONG_REQUESTER_ROLES,
-    ROTATION_ROLES,
-    SURVEY_RESPONDENT_ROLES,
-    SURVEY_WRITER_ROLES,
-    access_ride_along_by_id,
-    require_role,
-    roles_of,
-)
 from accord.intelligence.models import (
     MARKETING_SCORE_KEY,
     MAX_ACTIVE_QUESTIONS,
@@ -55,6 +43,7 @@ from accord.intelligence.models import (
 )
 from accord.intelligence.selectors import survey_audience
 from accord.intelligence.tasks import ride_along_expire_task
+from accord.people import access
 from accord.people.models import Role, User
 
 RIDE_ALONG_RESPONSE_HOURS = 24
@@ -84,7 +73,7 @@ def research_question_create(
     min_answers: int = 20,
 ) -> ResearchQuestion:
     """Draft a question for reps (activated now if asked and fewer than two are active)."""
-    require_role(user, QUESTION_WRITER_ROLES, "write research questions")
+    access.require_role(user, access.RESEARCH_QUESTION_WRITER_ROLES, "write research questions")
     text = (text or "").strip()
     if not text:
         raise ApplicationError("The question needs its text.", detail={"text": "required"})
@@ -102,8 +91,7 @@ def research_question_create(
 @transaction.atomic
 def research_question_activate(*, user: User, question: ResearchQuestion) -> ResearchQuestion:
     """Put the question in every call; refused while two others are active."""
-    require_role(user, QUESTION_WRITER_ROLES, "activate research questions")
-    question = ResearchQuestion.objects.select_for_update().get(pk=question.pk)
+    question = access.access_research_question_by_id(user, question.pk, action="act", lock=True)
     if question.status == QuestionStatus.ACTIVE:
         return question
     if question.status == QuestionStatus.CLOSED:
@@ -127,7 +115,7 @@ def research_question_activate(*, user: User, question: ResearchQuestion) -> Res
 @transaction.atomic
 def research_question_close(*, user: User, question: ResearchQuestion) -> ResearchQuestion:
     """Stop asking the question; its results stay."""
-    require_role(user, QUESTION_WRITER_ROLES, "close research questions")
+    question = access.access_research_question_by_id(user, question.pk, action="act", lock=True)
     if question.status != QuestionStatus.CLOSED:
         question.status = QuestionStatus.CLOSED
         question.closed_at = timezone.now()
@@ -146,10 +134,8 @@ def research_answer_record(
     answered_at: datetime | None = None,
 ) -> ResearchAnswer:
     """One rep's answer to an active question, with the touch it was given with (if any)."""
-    require_role(user, ANSWER_ROLES, "answer research questions")
-    question = ResearchQuestion.objects.filter(pk=question_id).first()
-    if question is None:
-        raise NotFound(f"Research question {question_id} was not found.", detail={"question": question_id})
+    access.require_role(user, access.RESEARCH_ANSWER_ROLES, "answer research questions")
+    question = access.access_research_question_by_id(user, question_id, action="answer")
     if question.status != QuestionStatus.ACTIVE:
         raise Conflict(f"“{question.text}” is not being asked now.", detail={"question": question_id})
     if option not in question.options:
@@ -258,7 +244,7 @@ def survey_create(
     repeat_quarterly: bool = True,
 ) -> PulseSurvey:
     """Schedule a pulse survey of reps; it opens (and reps are told) at ``opens_at``."""
-    require_role(user, SURVEY_WRITER_ROLES, "schedule pulse surveys")
+    access.require_role(user, access.SURVEY_WRITER_ROLES, "schedule pulse surveys")
     # A time without a zone is read as UTC, like every stored time.
     opens_at, closes_at = (
         t if timezone.is_aware(t) else timezone.make_aware(t, UTC) for t in (opens_at, closes_at)
@@ -344,12 +330,10 @@ def _clean_answers(survey: PulseSurvey, answers: Mapping[str, Any]) -> dict[str,
 def survey_respond(*, user: User, survey: PulseSurvey, answers: Mapping[str, Any]) -> None:
     """A rep answers a survey once. For an anonymous survey the answer is stored with nothing that
     leads back to the rep, and no event names them."""
-    require_role(user, SURVEY_RESPONDENT_ROLES, "answer pulse surveys")
-    survey = PulseSurvey.objects.select_for_update().get(pk=survey.pk)
+    access.require_role(user, access.SURVEY_RESPONDENT_ROLES, "answer pulse surveys")
+    survey = access.access_pulse_survey_by_id(user, survey.pk, action="respond", lock=True)
     if survey.status != SurveyStatus.OPEN:
         raise Conflict("This survey is not open.", detail={"survey": survey.pk})
-    if not survey_audience(survey).filter(pk=user.pk).exists():
-        raise AccessDenied("This survey is for another team's reps.")
     if SurveyParticipation.objects.filter(survey=survey, user=user).exists():
         raise Conflict("You have answered this survey already.", detail={"survey": survey.pk})
     cleaned = _clean_answers(survey, answers)
@@ -365,8 +349,9 @@ def survey_close(*, survey: PulseSurvey, user: User | None = None) -> PulseSurve
     """Close a survey; its results go back to the reps. An anonymous survey's answers are written again
     in random order with new keys, so not even the database's row order follows who answered when."""
     if user is not None:
-        require_role(user, SURVEY_WRITER_ROLES, "close pulse surveys")
-    survey = PulseSurvey.objects.select_for_update().get(pk=survey.pk)
+        survey = access.access_pulse_survey_by_id(user, survey.pk, action="close", lock=True)
+    else:
+        survey = PulseSurvey.objects.select_for_update().get(pk=survey.pk)
     if survey.status == SurveyStatus.CLOSED:
         return survey
     survey.status = SurveyStatus.CLOSED
@@ -471,11 +456,11 @@ def field_report_create(
 ) -> FieldReport:
     """Report what was heard; a report with a source link counts as corroborated from the start.
     ``corroborates`` names an earlier report this one backs (by another person)."""
-    require_role(user, REPORT_WRITER_ROLES, "write field reports")
-    if origin in RESEARCH_ORIGINS and not roles_of(user) & (RIDE_ALONG_DECIDER_ROLES | {Role.ADMIN}):
-        raise AccessDenied(
-            "Customer research (trade shows, service calls, market research) is logged by marketing."
-        )
+    access.require_role(user, access.FIELD_REPORT_WRITER_ROLES, "write field reports")
+    access.require(
+        origin not in RESEARCH_ORIGINS or access.may_log_customer_research(user),
+        "Customer research (trade shows, service calls, market research) is logged by marketing.",
+    )
     if topic not in ReportTopic.values:
         raise ApplicationError(
             f"Unknown topic {topic!r}.", detail={"topic": f"use one of {', '.join(ReportTopic.values)}"}
@@ -528,7 +513,9 @@ def field_report_corroborate(
     note: str = "",
 ) -> Corroboration:
     """Back a report with another person's report (or marketing's research) or with a source."""
-    require_role(user, REPORT_WRITER_ROLES, "corroborate field reports")
+    report = access.access_field_report_by_id(user, report.pk, action="corroborate")
+    if by_report is not None:
+        by_report = access.access_field_report_by_id(user, by_report.pk, action="view")
     source_url = source_url.strip()
     if by_report is None and not source_url:
         raise ApplicationError(
@@ -571,7 +558,7 @@ def ride_along_request(
     *, user: User, reason: str, deal: Any = None, marketer: User | None = None
 ) -> RideAlong:
     """A rep asks marketing to join a call; marketing has RIDE_ALONG_RESPONSE_HOURS to accept or decline."""
-    require_role(user, RIDE_ALONG_REQUESTER_ROLES, "ask marketing to join a call")
+    access.require_role(user, access.RIDE_ALONG_REQUESTER_ROLES, "ask marketing to join a call")
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("Say what the call is about.", detail={"reason": "required"})
@@ -616,17 +603,10 @@ def ride_along_decide(
     *, user: User, ride_along_id: int, accept: bool, reason: str = "", call_on: Any = None
 ) -> RideAlong:
     """Marketing accepts (and becomes the marketer) or declines (with a reason) a request or a proposal."""
-    require_role(user, RIDE_ALONG_DECIDER_ROLES, "accept or decline ride-alongs")
-    ride_along = access_ride_along_by_id(user, ride_along_id)
-    ride_along = RideAlong.objects.select_for_update().get(pk=ride_along.pk)
+    access.require_role(user, access.RIDE_ALONG_DECIDER_ROLES, "accept or decline ride-alongs")
+    ride_along = access.access_ride_along_by_id(user, ride_along_id, action="decide", lock=True)
     if ride_along.status not in (RideAlongStatus.REQUESTED, RideAlongStatus.PROPOSED):
         raise Conflict(f"This ride-along is already {ride_along.get_status_display().lower()}.")
-    if (
-        ride_along.marketer_id
-        and ride_along.marketer_id != user.pk
-        and not user.has_role(Role.MARKETING_HEAD)
-    ):
-        raise AccessDenied(f"This ride-along is for {ride_along.marketer}.")
     if ride_along.respond_by and ride_along.respond_by < timezone.now():
         ride_along.status = RideAlongStatus.EXPIRED
         ride_along.save(update_fields=["status", "updated_at"])
@@ -678,7 +658,7 @@ def ride_along_expire(*, ride_along_id: int) -> bool:
 def rotation_propose(*, user: User, on: Any = None) -> list[RideAlong]:
     """Propose this quarter's rotation: each marketer without a ride-along this quarter is paired with
     the rep who has had the fewest (ties by name), so every rep is visited in turn."""
-    require_role(user, ROTATION_ROLES, "propose the ride-along rotation")
+    access.require_role(user, access.RIDE_ALONG_ROTATION_ROLES, "propose the ride-along rotation")
     day = on or timezone.localdate()
     calendar = fiscal_calendar()
     quarter = calendar.label(day)
@@ -739,9 +719,7 @@ def ride_along_complete(
     product: str = "",
 ) -> RideAlong:
     """The call took place: its notes are kept and feed the intelligence pages as a field report."""
-    ride_along = access_ride_along_by_id(user, ride_along_id)
-    if user.pk not in (ride_along.marketer_id, ride_along.rep_id):
-        raise AccessDenied("Only the marketer or the rep on the call write its notes.")
+    ride_along = access.access_ride_along_by_id(user, ride_along_id, action="complete", lock=True)
     if ride_along.status != RideAlongStatus.ACCEPTED:
         raise Conflict("Only an accepted ride-along can be completed.")
     notes = (notes or "").strip()

@@ -9,16 +9,16 @@ from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from accord.intelligence.access import ANSWER_ROLES, roles_of
 from accord.intelligence.selectors import active_questions
+from accord.people import access
 
 FIELD_PREFIX = "rq-"
 
 
 def form_part(*, user: Any) -> SafeString:
-    if not roles_of(user) & ANSWER_ROLES:
+    if not access.may_answer_research_questions(user):
         return mark_safe("")
-    questions = active_questions()
+    questions = active_questions(user)
     if not questions:
         return mark_safe("")
     return mark_safe(render_to_string("intelligence/_touch_questions.html", {"questions": questions}))

@@ -1,6 +1,7 @@
 """Intelligence pages: research questions and their results, pulse surveys, field reports and themes,
-ride-alongs, and the collaboration panel. Each view checks access through accord.intelligence.access
-or the services it calls; a refused write comes back as a message on the page it came from."""
+ride-alongs, and the collaboration panel. Each view reads rows and asks who may act through
+``accord.people.access`` (directly, or in the services it calls); a refusal (403) or a record out of sight
+(404) is the page's answer, any other error a message on the page it came from."""
 
 from __future__ import annotations
 
@@ -20,19 +21,6 @@ from django.views.decorators.http import require_GET, require_POST
 from accord.core.collaboration import collaboration_figure
 from accord.core.errors import ApplicationError
 from accord.intelligence import collaboration, selectors, services
-from accord.intelligence.access import (
-    PANEL_ROLES,
-    QUESTION_WRITER_ROLES,
-    REPORT_WRITER_ROLES,
-    RIDE_ALONG_DECIDER_ROLES,
-    RIDE_ALONG_REQUESTER_ROLES,
-    ROTATION_ROLES,
-    SURVEY_RESPONDENT_ROLES,
-    SURVEY_WRITER_ROLES,
-    require_role,
-    ride_alongs_visible_to,
-    roles_of,
-)
 from accord.intelligence.models import (
     ReportOrigin,
     ReportTopic,
@@ -40,8 +28,9 @@ from accord.intelligence.models import (
     SurveyItemKind,
     SurveyStatus,
 )
+from accord.people import access
 from accord.people.access import campaigns_visible_to, deals_visible_to, signed_in_user
-from accord.people.models import Role, Team, User
+from accord.people.models import Team, User
 
 
 def _refused_or_said(exc: ApplicationError) -> None:
@@ -60,16 +49,16 @@ PAGE_SIZE = 50
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    questions = [(q, selectors.question_result(q)) for q in selectors.active_questions()]
+    questions = [(q, selectors.question_result(q)) for q in selectors.active_questions(user)]
     return render(
         request,
         "intelligence/overview.html",
         {
             "questions": questions,
-            "recent_questions": selectors.research_questions_list()[:10],
+            "recent_questions": selectors.research_questions_list(user=user)[:10],
             "themes": selectors.field_report_themes(limit=10),
             "score_trend": selectors.marketing_score_trend(),
-            "can_write_questions": bool(roles_of(user) & QUESTION_WRITER_ROLES),
+            "can_write_questions": access.may_write_research_questions(user),
         },
     )
 
@@ -77,8 +66,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
-    signed_in_user(request)
-    question = selectors.research_question_get(question_id=question_id)
+    user = signed_in_user(request)
+    question = selectors.research_question_get(user=user, question_id=question_id)
     return render(
         request,
         "intelligence/question.html",
@@ -86,7 +75,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
             "question": question,
             "overall": selectors.question_result(question),
             "by_month": selectors.question_result_by_month(question),
-            "can_write": bool(roles_of(signed_in_user(request)) & QUESTION_WRITER_ROLES),
+            "can_write": access.may_act(user, question, "act"),
         },
     )
 
@@ -118,7 +107,7 @@ def question_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def question_change(request: HttpRequest, question_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    question = selectors.research_question_get(question_id=question_id)
+    question = selectors.research_question_get(user=user, question_id=question_id)
     try:
         if request.POST.get("action") == "close":
             services.research_question_close(user=user, question=question)
@@ -146,7 +135,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "surveys": page.object_list,
-            "can_write": bool(roles_of(user) & SURVEY_WRITER_ROLES),
+            "can_write": access.may_schedule_surveys(user),
             "teams": Team.objects.order_by("name"),
             "score_trend": selectors.marketing_score_trend(),
             "now": timezone.now(),
@@ -232,9 +221,8 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
         {
             "survey": survey,
             "answered": selectors.survey_has_answered(user, survey),
-            "can_answer": survey.status == SurveyStatus.OPEN
-            and bool(roles_of(user) & SURVEY_RESPONDENT_ROLES),
-            "can_close": survey.status == SurveyStatus.OPEN and bool(roles_of(user) & SURVEY_WRITER_ROLES),
+            "can_answer": survey.status == SurveyStatus.OPEN and access.may_act(user, survey, "respond"),
+            "can_close": survey.status == SurveyStatus.OPEN and access.may_act(user, survey, "close"),
             "results": selectors.survey_results(user=user, survey=survey) if visible else None,
             "scale": range(1, 6),
         },
@@ -251,6 +239,7 @@ def field_reports(request: HttpRequest) -> HttpResponse:
         return _field_report_post(request, user)
     corroborated = {"yes": True, "no": False}.get(request.GET.get("corroborated", ""))
     rows = selectors.field_reports_list(
+        user=user,
         topic=request.GET.get("topic", "") if request.GET.get("topic", "") in ReportTopic.values else "",
         competitor=request.GET.get("competitor", "")[:80],
         product=request.GET.get("product", "")[:80],
@@ -259,10 +248,9 @@ def field_reports(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    roles = roles_of(user)
     origins = (
         ReportOrigin.choices
-        if roles & (RIDE_ALONG_DECIDER_ROLES | {Role.ADMIN})
+        if access.may_log_customer_research(user)
         else [
             (v, label)
             for v, label in ReportOrigin.choices
@@ -280,7 +268,7 @@ def field_reports(request: HttpRequest) -> HttpResponse:
             "topics": ReportTopic.choices,
             "origins": origins,
             "campaigns": campaigns_visible_to(user).order_by("name")[:200],
-            "can_write": bool(roles & REPORT_WRITER_ROLES),
+            "can_write": access.may_write_field_reports(user),
             "filters": request.GET,
         },
     )
@@ -289,10 +277,12 @@ def field_reports(request: HttpRequest) -> HttpResponse:
 def _field_report_post(request: HttpRequest, user: User) -> HttpResponse:
     try:
         if request.POST.get("action") == "corroborate":
-            report = selectors.field_report_get(report_id=int(request.POST.get("report") or 0))
+            report = access.access_field_report_by_id(
+                user, int(request.POST.get("report") or 0), action="corroborate"
+            )
             by_report = None
             if request.POST.get("by_report"):
-                by_report = selectors.field_report_get(report_id=int(request.POST["by_report"]))
+                by_report = selectors.field_report_get(user=user, report_id=int(request.POST["by_report"]))
             services.field_report_corroborate(
                 user=user,
                 report=report,
@@ -336,19 +326,20 @@ def ride_alongs(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _ride_along_post(request, user)
     rows = (
-        ride_alongs_visible_to(user).select_related("rep", "marketer", "deal").order_by("-created_at", "-pk")
+        access.ride_alongs_visible_to(user)
+        .select_related("rep", "marketer", "deal")
+        .order_by("-created_at", "-pk")
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    roles = roles_of(user)
     return render(
         request,
         "intelligence/ride_alongs.html",
         {
             "page": page,
             "ride_alongs": page.object_list,
-            "can_request": bool(roles & RIDE_ALONG_REQUESTER_ROLES),
-            "can_decide": bool(roles & RIDE_ALONG_DECIDER_ROLES),
-            "can_rotate": bool(roles & ROTATION_ROLES),
+            "can_request": access.may_request_ride_alongs(user),
+            "can_decide": access.may_decide_ride_alongs(user),
+            "can_rotate": access.may_propose_rotation(user),
             "deals": deals_visible_to(user).filter(owner=user).order_by("-created_at")[:100],
             "open_statuses": (RideAlongStatus.REQUESTED, RideAlongStatus.PROPOSED),
             "topics": ReportTopic.choices,
@@ -430,7 +421,7 @@ def _quarter_choices(today: date) -> list[tuple[str, str]]:
 @login_required
 def panel(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    require_role(user, PANEL_ROLES, "see the collaboration panel")
+    access.require_role(user, access.COLLABORATION_PANEL_ROLES, "see the collaboration panel")
     scope, team = _panel_scope(request)
     return render(
         request,
@@ -441,7 +432,7 @@ def panel(request: HttpRequest) -> HttpResponse:
             "team": team,
             "teams": Team.objects.order_by("name"),
             "quarters": _quarter_choices(timezone.localdate()),
-            "rows": collaboration.panel_rows(scope, roles_of(user)),
+            "rows": collaboration.panel_rows(scope, user.role_set),
             "query": request.GET.urlencode(),
         },
     )
@@ -451,9 +442,9 @@ def panel(request: HttpRequest) -> HttpResponse:
 @login_required
 def panel_trace(request: HttpRequest, key: str) -> HttpResponse:
     user = signed_in_user(request)
-    require_role(user, PANEL_ROLES, "see the collaboration panel")
+    access.require_role(user, access.COLLABORATION_PANEL_ROLES, "see the collaboration panel")
     figure = collaboration_figure(key)
-    if figure is None or (figure.roles is not None and not figure.roles & roles_of(user)):
+    if figure is None or (figure.roles is not None and not figure.roles & user.role_set):
         raise Http404("No such figure.")
     scope, team = _panel_scope(request)
     return render(

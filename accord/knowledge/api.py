@@ -15,9 +15,9 @@ from accord.core.fulltext import snippet_text
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
 from accord.knowledge import selectors, services
-from accord.knowledge.access import access_answer_by_id, access_question_by_id
 from accord.knowledge.models import Answer, AskedQuestionStatus, Question
 from accord.knowledge.search import answers_search
+from accord.people import access
 from accord.people.access import signed_in_user
 
 router = Router(tags=["knowledge"])
@@ -149,7 +149,9 @@ def ask_question(request: HttpRequest, payload: QuestionIn) -> HttpResponse:
     """Goes to a marketing owner with a deadline, unless `resolved_by` names an answer that settles it.
     Honours Idempotency-Key."""
     user = signed_in_user(request)
-    resolved_by = access_answer_by_id(user, payload.resolved_by) if payload.resolved_by is not None else None
+    resolved_by = None
+    if payload.resolved_by is not None:
+        resolved_by = access.access_knowledge_answer_by_id(user, payload.resolved_by, action="cite")
 
     def run() -> tuple[int, Any]:
         question = services.question_ask(
@@ -184,8 +186,10 @@ class QuestionAnswerIn(Schema):
 )
 def answer_question(request: HttpRequest, question_id: int, payload: QuestionAnswerIn) -> dict[str, Any]:
     user = signed_in_user(request)
-    question = access_question_by_id(user, question_id)
-    answer = access_answer_by_id(user, payload.answer) if payload.answer is not None else None
+    question = access.access_knowledge_question_by_id(user, question_id, action="answer")
+    answer = None
+    if payload.answer is not None:
+        answer = access.access_knowledge_answer_by_id(user, payload.answer, action="cite")
     question = services.question_answer(
         user=user,
         question=question,

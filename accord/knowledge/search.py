@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from accord.core import fulltext
-from accord.knowledge.access import answers_visible_to
 from accord.knowledge.models import Answer
+from accord.people.access import knowledge_answers_visible_to
 
 DOC_TYPE = "knowledge.answer"
 PHRASINGS_KEPT = 50
@@ -47,7 +47,7 @@ def answers_search(*, user: Any, query: str, limit: int = 5) -> list[AnswerHit]:
     """The answers ``user`` may see best matching ``query``, best first (any word may match; answers
     with more of the words, in the title above all, rank higher)."""
     hits = fulltext.search(
-        DOC_TYPE, query, limit=limit, match="any", restrict={DOC_TYPE: answers_visible_to(user)}
+        DOC_TYPE, query, limit=limit, match="any", restrict={DOC_TYPE: knowledge_answers_visible_to(user)}
     )
     answers = Answer.objects.select_related("owner").in_bulk([h.object_id for h in hits])
     return [AnswerHit(answers[h.object_id], h.score, h.snippet) for h in hits if h.object_id in answers]

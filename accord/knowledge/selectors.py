@@ -10,8 +10,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from accord.knowledge.access import answers_visible_to, questions_visible_to
 from accord.knowledge.models import Answer, AskedQuestionStatus, Question
+from accord.people.access import knowledge_answers_visible_to, knowledge_questions_visible_to
 
 OFTEN_ASKED = 3
 OFTEN_WINDOW_DAYS = 90
@@ -19,7 +19,7 @@ OFTEN_WINDOW_DAYS = 90
 
 def questions_for(*, user: Any, status: str = "", mine: bool = False) -> QuerySet[Question]:
     rows = (
-        questions_visible_to(user)
+        knowledge_questions_visible_to(user)
         .select_related("asked_by", "owner", "answer")
         .order_by("-created_at", "-pk")
     )
@@ -46,7 +46,7 @@ def often_asked(*, user: Any, limit: int = 10) -> list[OftenAsked]:
     piece of material (a brief, a battle card) rather than an answer in a list."""
     since = timezone.now() - timedelta(days=OFTEN_WINDOW_DAYS)
     rows = (
-        answers_visible_to(user)
+        knowledge_answers_visible_to(user)
         .annotate(asked=Count("questions", filter=Q(questions__created_at__gte=since)))
         .filter(asked__gte=OFTEN_ASKED)
         .select_related("owner")
@@ -57,7 +57,7 @@ def often_asked(*, user: Any, limit: int = 10) -> list[OftenAsked]:
 
 def stale_answers(*, user: Any, limit: int = 50) -> QuerySet[Answer]:
     return (
-        answers_visible_to(user)
+        knowledge_answers_visible_to(user)
         .filter(retired=False, review_by__lt=timezone.localdate())
         .select_related("owner")
         .order_by("review_by")[:limit]
@@ -65,4 +65,4 @@ def stale_answers(*, user: Any, limit: int = 50) -> QuerySet[Answer]:
 
 
 def answers_list(*, user: Any) -> QuerySet[Answer]:
-    return answers_visible_to(user).select_related("owner").order_by("-times_asked", "title")
+    return knowledge_answers_visible_to(user).select_related("owner").order_by("-times_asked", "title")

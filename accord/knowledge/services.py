@@ -1,5 +1,6 @@
 """Writes for knowledge: asking a question (sent to a marketing owner with a deadline unless an existing
-answer resolves it), answering it, writing and reviewing answers, and the deadline and review checks."""
+answer resolves it), answering it, writing and reviewing answers, and the deadline and review checks.
+Who may do each is asked of ``accord.people.access``."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.core.notify import notify
-from accord.knowledge.access import ANSWER_WRITER_ROLES, require_answer_writer, roles_of
 from accord.knowledge.models import Answer, AskedQuestionStatus, Question
 from accord.knowledge.search import answer_reindex
 from accord.knowledge.tasks import question_deadline_task
+from accord.people import access
 from accord.people.models import Role, User
 
 ANSWER_HOURS = 24
@@ -63,6 +64,8 @@ def question_ask(
     if not user.is_authenticated:
         raise AccessDenied("Sign in to ask.")
     text = _clean_text(text)
+    if resolved_by is not None:
+        resolved_by = access.access_knowledge_answer_by_id(user, resolved_by.pk, action="cite")
     now = timezone.now()
     question = Question(text=text, asked_by=user, channel=channel)
     if resolved_by is not None:
@@ -122,9 +125,9 @@ def answer_create(
     *, user: User, title: str, body: str, owner: User | None = None, review_by: date | None = None
 ) -> Answer:
     """Write an answer reps can find. Its owner (a marketer) keeps it true until ``review_by``."""
-    require_answer_writer(user)
+    access.require(access.may_write_answers(user), access.KNOWLEDGE_WRITER_REFUSAL)
     owner = owner or user
-    if not owner.has_role(*ANSWER_WRITER_ROLES):
+    if not owner.has_role(*access.KNOWLEDGE_WRITER_ROLES):
         raise ApplicationError(
             f"{owner} cannot own answers: not in marketing.", detail={"owner": "not marketing"}
         )
@@ -152,9 +155,8 @@ def answer_update(
     retired: bool | None = None,
 ) -> Answer:
     """Change or review an answer (a review with no change moves the review date on)."""
-    require_answer_writer(user)
-    if answer.owner_id != user.pk and not roles_of(user) & {Role.MARKETING_HEAD, Role.ADMIN}:
-        raise AccessDenied(f"Only {answer.owner} (its owner) or the marketing head changes this answer.")
+    access.require(access.may_write_answers(user), access.KNOWLEDGE_WRITER_REFUSAL)
+    answer = access.access_knowledge_answer_by_id(user, answer.pk, action="act", lock=True)
     if title is not None:
         answer.title = " ".join(title.split())[:200]
     if body is not None:
@@ -185,11 +187,13 @@ def question_answer(
     review_by: date | None = None,
 ) -> Question:
     """Marketing answers a question: with an existing answer, or a new one (which every rep then finds)."""
-    require_answer_writer(user)
-    question = Question.objects.select_for_update().get(pk=question.pk)
+    access.require(access.may_write_answers(user), access.KNOWLEDGE_WRITER_REFUSAL)
+    question = access.access_knowledge_question_by_id(user, question.pk, action="answer", lock=True)
     if question.status != AskedQuestionStatus.OPEN:
         raise Conflict("This question has been answered already.", detail={"id": question.pk})
-    if answer is None:
+    if answer is not None:
+        answer = access.access_knowledge_answer_by_id(user, answer.pk, action="cite")
+    else:
         answer = answer_create(user=user, title=title or question.text, body=body, review_by=review_by)
     now = timezone.now()
     question.status = AskedQuestionStatus.ANSWERED

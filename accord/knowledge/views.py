@@ -1,5 +1,6 @@
 """Knowledge pages: ask a question with answers appearing while typing, the marketing queue, answers
-with their owners and review dates. Reads go through accord.knowledge.access; writes through services."""
+with their owners and review dates. Reads, and who may act, go through ``accord.people.access``; writes
+through services, which ask it again."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accord.core.errors import ApplicationError
 from accord.knowledge import selectors, services
-from accord.knowledge.access import ANSWER_WRITER_ROLES, access_answer_by_id, access_question_by_id, roles_of
 from accord.knowledge.models import AskedQuestionStatus
 from accord.knowledge.search import answers_search
+from accord.people import access
 from accord.people.access import signed_in_user
 
 
@@ -35,7 +36,7 @@ PAGE_SIZE = 30
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
-    is_marketing = bool(roles_of(user) & ANSWER_WRITER_ROLES)
+    is_marketing = access.may_write_answers(user)
     answers_page = Paginator(selectors.answers_list(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -70,7 +71,9 @@ def ask(request: HttpRequest) -> HttpResponse:
     resolved_by = None
     try:
         if request.POST.get("resolved_by", "").isdigit():
-            resolved_by = access_answer_by_id(user, int(request.POST["resolved_by"]))
+            resolved_by = access.access_knowledge_answer_by_id(
+                user, int(request.POST["resolved_by"]), action="cite"
+            )
         question = services.question_ask(
             user=user, text=request.POST.get("text", ""), resolved_by=resolved_by
         )
@@ -89,13 +92,15 @@ def ask(request: HttpRequest) -> HttpResponse:
 @login_required
 def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    question = access_question_by_id(user, question_id)
-    can_answer = bool(roles_of(user) & ANSWER_WRITER_ROLES) and question.status == AskedQuestionStatus.OPEN
+    question = access.access_knowledge_question_by_id(user, question_id, action="view")
+    can_answer = access.may_act(user, question, "answer") and question.status == AskedQuestionStatus.OPEN
     if request.method == "POST":
         try:
             existing = None
             if request.POST.get("answer", "").isdigit():
-                existing = access_answer_by_id(user, int(request.POST["answer"]))
+                existing = access.access_knowledge_answer_by_id(
+                    user, int(request.POST["answer"]), action="cite"
+                )
             services.question_answer(
                 user=user,
                 question=question,
@@ -123,7 +128,7 @@ def question_detail(request: HttpRequest, question_id: int) -> HttpResponse:
 @login_required
 def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    answer = access_answer_by_id(user, answer_id)
+    answer = access.access_knowledge_answer_by_id(user, answer_id, action="view")
     if request.method == "POST":
         try:
             services.answer_update(
@@ -144,7 +149,7 @@ def answer_detail(request: HttpRequest, answer_id: int) -> HttpResponse:
         "knowledge/answer.html",
         {
             "answer": answer,
-            "can_edit": bool(roles_of(user) & ANSWER_WRITER_ROLES),
+            "can_edit": access.may_act(user, answer, "act"),
             "asked": answer.questions.select_related("asked_by").order_by("-created_at")[:20],
         },
     )

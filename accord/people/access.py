@@ -792,6 +792,841 @@ def positioning_rounds_actionable_by(user: Viewer) -> QuerySet[Any]:
     return rounds if _roles(user) & ENABLEMENT_EDITOR_ROLES else rounds.none()
 
 
+# --- planning: goals, plans, drastic changes, previews, disagreements, meetings, promises, profiles ------
+#
+# Planning is shared work between marketing and sales: every person with a role reads goals, plans,
+# previews, disagreements, meetings, promises and prospect profiles. Writes are narrower; each is below.
+
+# Read planning at all: every role (a signed-in person without a role sees nothing).
+PLANNING_READER_ROLES = frozenset(Role.values)
+# Write plans, their items, previews, explanations of drastic changes, promises and prospect profiles.
+PLAN_EDITOR_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
+# Acknowledge marketing's explanation of a drastic change: sales leadership.
+PLAN_CHANGE_ACKNOWLEDGER_ROLES = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD})
+# Set goals of each side (keyed by ``planning.Side``).
+GOAL_SETTER_ROLES: dict[str, frozenset[str]] = {
+    "marketing": frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD}),
+    "sales": frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD}),
+}
+# Call planning meetings (the heads' pre-planning meeting, a team's tactics meeting).
+MEETING_CALLER_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD}
+)
+# Record every meeting (attendance, decisions, action items, promises made in it).
+MEETING_RUN_ALL_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD})
+# Comment on and disagree with the items of every team's preview.
+PREVIEW_COMMENT_ALL_ROLES = PLAN_EDITOR_ROLES | {Role.SALES_HEAD}
+# Raise a disagreement on a plan item outside a team's preview.
+PLAN_DISAGREE_ROLES = PLAN_EDITOR_ROLES | {Role.SALES_HEAD, Role.SALES_MANAGER}
+# Mark every promise kept.
+PROMISE_KEEP_ALL_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD})
+# Revenue figures in planning (ROI, lifetime value, revenue in statements) are internal: as attribution.
+PLANNING_REVENUE_ROLES = ATTRIBUTION_ROLES
+# Read everyone's joint performance statement (others read their own and those of the people they manage).
+STATEMENT_ALL_ROLES = frozenset({Role.ADMIN, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE})
+
+
+def may_read_planning(user: Viewer) -> bool:
+    """Whether the user reads planning at all (every role does)."""
+    return bool(_roles(user) & PLANNING_READER_ROLES)
+
+
+def may_edit_plans(user: Viewer) -> bool:
+    """Create and change plans, explain their drastic changes, submit and publish them, record promises
+    outside a meeting and define prospect profiles: marketing and admins."""
+    return bool(_roles(user) & PLAN_EDITOR_ROLES)
+
+
+def may_acknowledge_plan_changes(user: Viewer) -> bool:
+    """Acknowledge explained drastic changes: sales managers, the sales head and admins."""
+    return bool(_roles(user) & PLAN_CHANGE_ACKNOWLEDGER_ROLES)
+
+
+def may_set_goal(user: Viewer, side: str) -> bool:
+    """Set a goal of ``side`` (sales or marketing): that side's leads and admins."""
+    return bool(_roles(user) & GOAL_SETTER_ROLES.get(side, frozenset()))
+
+
+def may_call_meetings(user: Viewer) -> bool:
+    """Call a planning meeting: marketing, sales managers, the heads and admins."""
+    return bool(_roles(user) & MEETING_CALLER_ROLES)
+
+
+def may_read_planning_revenue(user: Viewer) -> bool:
+    """See planning's revenue figures (ROI, lifetime value, revenue in a statement)."""
+    return bool(_roles(user) & PLANNING_REVENUE_ROLES)
+
+
+def may_read_statement_of(user: Viewer, person: User) -> bool:
+    """Read ``person``'s joint performance statement: their own, those of the people they manage, and
+    (admins, the heads, executives) everyone's. Planning readers only."""
+    if not may_read_planning(user):
+        return False
+    return person.pk == user.pk or manages(user, person) or bool(_roles(user) & STATEMENT_ALL_ROLES)
+
+
+def _planning(label: str, user: Viewer) -> QuerySet[Any]:
+    """Every row of a planning model for a planning reader, none for anyone else."""
+    rows = _all(f"planning.{label}")
+    return rows if may_read_planning(user) else rows.none()
+
+
+def goals_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Goals of both sides: every planning reader."""
+    return _planning("Goal", user)
+
+
+def goals_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Record a goal's progress: its owner, everyone who manages the owner, and those who set goals of
+    its side."""
+    visible = goals_visible_to(user)
+    sides = [side for side, roles in GOAL_SETTER_ROLES.items() if _roles(user) & roles]
+    if not is_signed_in(user):
+        return visible.none()
+    return visible.filter(owned_or_managed(user) | Q(side__in=sides))
+
+
+def plans_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Plans: every planning reader."""
+    return _planning("Plan", user)
+
+
+def plans_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Change a plan's versions and items, submit it to sales, publish it: marketing and admins."""
+    plans = plans_visible_to(user)
+    return plans if may_edit_plans(user) else plans.none()
+
+
+def plan_versions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A plan's pre-plan and plan: as the plan."""
+    return _all("planning.PlanVersion").filter(plan__in=plans_visible_to(user))
+
+
+def plan_versions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.PlanVersion").filter(plan__in=plans_actionable_by(user))
+
+
+def plan_items_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A version's items: as the plan."""
+    return _all("planning.PlanItem").filter(version__plan__in=plans_visible_to(user))
+
+
+def plan_items_actionable_by(user: Viewer, action: str = "act") -> QuerySet[Any]:
+    """Plan items a user may ``act`` on (change, as the plan) or ``disagree`` with outside a team's
+    preview (marketing, sales managers, the sales head, admins; in a preview the preview's rule holds)."""
+    visible = plan_items_visible_to(user)
+    if action == "disagree":
+        return visible if _roles(user) & PLAN_DISAGREE_ROLES else visible.none()
+    return visible.filter(version__plan__in=plans_actionable_by(user))
+
+
+def drastic_changes_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Drastic changes from pre-plan to plan: as the plan."""
+    return _all("planning.DrasticChange").filter(plan__in=plans_visible_to(user))
+
+
+def drastic_changes_actionable_by(user: Viewer, action: str = "explain") -> QuerySet[Any]:
+    """``explain`` a drastic change: marketing and admins; ``acknowledge`` the explanation: sales
+    managers, the sales head and admins."""
+    visible = drastic_changes_visible_to(user)
+    if action == "acknowledge":
+        return visible if may_acknowledge_plan_changes(user) else visible.none()
+    return visible if may_edit_plans(user) else visible.none()
+
+
+def previews_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A plan's previews sent to sales teams: as the plan."""
+    return _all("planning.Preview").filter(plan__in=plans_visible_to(user))
+
+
+def _leads_team(user: Viewer, team: str = "team") -> Q:
+    """Rows whose ``team`` is managed by the user or by someone the user manages."""
+    return Q(**{f"{team}__manager_id": user.pk}) | Q(**{f"{team}__manager_id__in": managed_user_ids(user)})
+
+
+def previews_actionable_by(user: Viewer, action: str = "comment") -> QuerySet[Any]:
+    """Previews a user may ``comment`` on (and raise disagreements in): the team's members and manager,
+    whoever manages the team's manager, marketing, the sales head and admins. Mark ``done``: the team's
+    lead (its manager), whoever manages them, and admins."""
+    visible = previews_visible_to(user)
+    roles = _roles(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if action == "done":
+        return visible if Role.ADMIN in roles else visible.filter(_leads_team(user))
+    if roles & PREVIEW_COMMENT_ALL_ROLES:
+        return visible
+    condition = _leads_team(user)
+    if isinstance(user, User) and user.team_id:
+        condition |= Q(team_id=user.team_id)
+    return visible.filter(condition)
+
+
+def item_comments_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Comments on plan items: as the preview they were made in (comments are never changed)."""
+    return _all("planning.ItemComment").filter(preview__in=previews_visible_to(user))
+
+
+def disagreements_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Disagreements on plan items: as the plan."""
+    return _all("planning.Disagreement").filter(plan__in=plans_visible_to(user))
+
+
+def disagreements_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Resolve a disagreement: the person it waits on now, everyone above them, the plan's executive
+    sponsor, and admins."""
+    visible = disagreements_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if Role.ADMIN in _roles(user):
+        return visible
+    return visible.filter(Q(plan__executive_sponsor_id=user.pk) | owned_or_managed(user, owner="assignee"))
+
+
+def disagreement_steps_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A disagreement's history: as the disagreement (steps are never changed)."""
+    return _all("planning.DisagreementStep").filter(disagreement__in=disagreements_visible_to(user))
+
+
+def meetings_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Planning meetings: every planning reader."""
+    return _planning("Meeting", user)
+
+
+def meetings_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Record a meeting (attendance, decisions, action items, promises made in it): whoever called it,
+    the team's manager and those above them, the heads and admins."""
+    visible = meetings_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if _roles(user) & MEETING_RUN_ALL_ROLES:
+        return visible
+    return visible.filter(Q(created_by_id=user.pk) | _leads_team(user))
+
+
+def attendance_visible_to(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Attendance").filter(meeting__in=meetings_visible_to(user))
+
+
+def attendance_actionable_by(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Attendance").filter(meeting__in=meetings_actionable_by(user))
+
+
+def decisions_visible_to(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Decision").filter(meeting__in=meetings_visible_to(user))
+
+
+def decisions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    return _all("planning.Decision").filter(meeting__in=meetings_actionable_by(user))
+
+
+def action_items_visible_to(user: Viewer) -> QuerySet[Any]:
+    """A meeting's action items: as the meeting."""
+    return _all("planning.ActionItem").filter(meeting__in=meetings_visible_to(user))
+
+
+def action_items_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Mark an action item done: its owner and whoever may record its meeting."""
+    visible = action_items_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    return visible.filter(Q(owner_id=user.pk) | Q(meeting__in=meetings_actionable_by(user)))
+
+
+def promises_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Promises to sales: every planning reader."""
+    return _planning("Promise", user)
+
+
+def promises_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Mark a promise kept: its owner, everyone who manages them, the marketing head and admins."""
+    visible = promises_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if _roles(user) & PROMISE_KEEP_ALL_ROLES:
+        return visible
+    return visible.filter(owned_or_managed(user))
+
+
+def prospect_profiles_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Prospect profiles: every planning reader."""
+    return _planning("ProspectProfile", user)
+
+
+def prospect_profiles_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Define and change prospect profiles: marketing and admins."""
+    profiles = prospect_profiles_visible_to(user)
+    return profiles if may_edit_plans(user) else profiles.none()
+
+
+GOAL_REFUSALS = {"act": "Only the goal's owner, their managers and its side's leads may update it."}
+PLAN_REFUSALS = {
+    "act": "Only marketing and admins may change plans.",
+    "publish": "Only marketing and admins may publish plans.",
+    "preview": "Only marketing and admins may submit plans to sales.",
+}
+PLAN_ITEM_REFUSALS = {
+    "act": PLAN_REFUSALS["act"],
+    "disagree": "Only the team's members and managers, marketing and admins raise disagreements here.",
+}
+DRASTIC_CHANGE_REFUSALS = {
+    "act": "Only marketing and admins may explain plan changes.",
+    "explain": "Only marketing and admins may explain plan changes.",
+    "acknowledge": "Only sales managers, the sales head and admins acknowledge plan changes.",
+}
+PREVIEW_REFUSALS = {
+    "act": "Only the team's members and managers, marketing and admins comment on this preview.",
+    "comment": "Only the team's members and managers, marketing and admins comment on this preview.",
+    "disagree": "Only the team's members and managers, marketing and admins raise disagreements here.",
+    "done": "Only the team's lead, those above them and admins mark the preview done.",
+}
+DISAGREEMENT_REFUSALS = {
+    "act": "Only the person this disagreement waits on, those above them, the plan's sponsor and admins "
+    "resolve it."
+}
+MEETING_REFUSALS = {
+    "act": "Only whoever called the meeting, the team's managers, the heads and admins record it."
+}
+ACTION_ITEM_REFUSALS = {"act": "Only the action's owner and whoever runs the meeting mark it done."}
+PROMISE_REFUSALS = {
+    "act": "Only the promise's owner, their managers, the marketing head and admins mark it kept."
+}
+PROSPECT_PROFILE_REFUSALS = {"act": "Only marketing and admins may define prospect profiles."}
+
+
+def access_goal_by_id(user: Viewer, goal_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The goal if ``user`` may ``view`` it or ``act`` on it (record progress); 404 unseen, 403 seen only."""
+    return _access_by_id(
+        visible=goals_visible_to(user).select_related("owner", "team").prefetch_related("serves"),
+        actionable=goals_actionable_by(user),
+        pk=goal_id,
+        noun="Goal",
+        action=action,
+        refusals=GOAL_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_plan_by_id(user: Viewer, plan_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The plan if ``user`` may ``view`` it or change it (``act``, ``preview``: submit to sales,
+    ``publish``: marketing and admins)."""
+    return _access_by_id(
+        visible=plans_visible_to(user).select_related("executive_sponsor"),
+        actionable=plans_actionable_by(user),
+        pk=plan_id,
+        noun="Plan",
+        action=action,
+        refusals=PLAN_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_plan_item_by_id(user: Viewer, item_id: int, *, action: str = "act", lock: bool = False) -> Any:
+    """The plan item if ``user`` may ``view`` it, ``act`` on it or ``disagree`` with it outside a preview."""
+    return _access_by_id(
+        visible=plan_items_visible_to(user).select_related("version__plan"),
+        actionable=plan_items_actionable_by(user, action),
+        pk=item_id,
+        noun="Plan item",
+        action=action,
+        refusals=PLAN_ITEM_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_drastic_change_by_id(
+    user: Viewer, change_id: int, *, action: str = "explain", lock: bool = False
+) -> Any:
+    """The drastic change if ``user`` may ``view``, ``explain`` or ``acknowledge`` it."""
+    return _access_by_id(
+        visible=drastic_changes_visible_to(user).select_related("plan"),
+        actionable=drastic_changes_actionable_by(user, action),
+        pk=change_id,
+        noun="Change",
+        action=action,
+        refusals=DRASTIC_CHANGE_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_preview_by_id(
+    user: Viewer, preview_id: int, *, action: str = "comment", lock: bool = False
+) -> Any:
+    """The preview if ``user`` may ``view`` it, ``comment`` (or ``disagree``) in it, or mark it ``done``."""
+    return _access_by_id(
+        visible=previews_visible_to(user).select_related("plan", "team", "team__manager", "done_by"),
+        actionable=previews_actionable_by(user, "done" if action == "done" else "comment"),
+        pk=preview_id,
+        noun="Preview",
+        action=action,
+        refusals=PREVIEW_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_disagreement_by_id(
+    user: Viewer, disagreement_id: int, *, action: str = "resolve", lock: bool = False
+) -> Any:
+    """The disagreement if ``user`` may ``view`` or ``resolve`` it."""
+    return _access_by_id(
+        visible=disagreements_visible_to(user).select_related(
+            "plan", "item", "raised_by", "assignee", "resolved_by"
+        ),
+        actionable=disagreements_actionable_by(user),
+        pk=disagreement_id,
+        noun="Disagreement",
+        action=action,
+        refusals=DISAGREEMENT_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_meeting_by_id(user: Viewer, meeting_id: int, *, action: str = "run", lock: bool = False) -> Any:
+    """The meeting if ``user`` may ``view`` it or ``run`` it (record attendance, decisions, actions,
+    promises)."""
+    return _access_by_id(
+        visible=meetings_visible_to(user).select_related("plan", "team"),
+        actionable=meetings_actionable_by(user),
+        pk=meeting_id,
+        noun="Meeting",
+        action=action,
+        refusals=MEETING_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_action_item_by_id(
+    user: Viewer, action_id: int, *, action: str = "done", lock: bool = False
+) -> Any:
+    """The action item if ``user`` may ``view`` it or mark it ``done``."""
+    return _access_by_id(
+        visible=action_items_visible_to(user).select_related("meeting"),
+        actionable=action_items_actionable_by(user),
+        pk=action_id,
+        noun="Action item",
+        action=action,
+        refusals=ACTION_ITEM_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_promise_by_id(user: Viewer, promise_id: int, *, action: str = "keep", lock: bool = False) -> Any:
+    """The promise if ``user`` may ``view`` it or mark it kept (``keep``)."""
+    return _access_by_id(
+        visible=promises_visible_to(user).select_related("owner", "team", "meeting", "plan"),
+        actionable=promises_actionable_by(user),
+        pk=promise_id,
+        noun="Promise",
+        action=action,
+        refusals=PROMISE_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_prospect_profile_by_id(
+    user: Viewer, profile_id: int, *, action: str = "act", lock: bool = False
+) -> Any:
+    """The prospect profile if ``user`` may ``view`` or change it."""
+    return _access_by_id(
+        visible=prospect_profiles_visible_to(user),
+        actionable=prospect_profiles_actionable_by(user),
+        pk=profile_id,
+        noun="Prospect profile",
+        action=action,
+        refusals=PROSPECT_PROFILE_REFUSALS,
+        lock=lock,
+    )
+
+
+# --- intelligence: research questions, pulse surveys, field reports, ride-alongs, the panel ---------------
+#
+# Market intelligence is shared: everyone signed in reads the research questions and their results
+# (aggregates, never who answered what), the field reports, and the pulse surveys meant for them. Who
+# answers is a role (the sales floor answers questions, reps answer surveys); who writes is marketing.
+
+# Write research questions, start and stop asking them: marketing and admins.
+RESEARCH_QUESTION_WRITER_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# Answer research questions in calls and meetings: the sales floor (reps, managers, the sales head).
+RESEARCH_ANSWER_ROLES = SALES_ROLES
+# Schedule and close pulse surveys: marketing and admins.
+SURVEY_WRITER_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# See every survey (scheduled ones too) and read results while a survey runs; others once it has closed.
+SURVEY_RESULT_ROLES = MARKETING_ROLES | {Role.ADMIN, Role.SALES_HEAD, Role.EXECUTIVE}
+# Answer pulse surveys: reps (of the survey's audience).
+SURVEY_RESPONDENT_ROLES = frozenset({Role.SALES_REP})
+# Write and corroborate field reports: everyone but executives.
+FIELD_REPORT_WRITER_ROLES = frozenset(
+    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_REP, Role.SALES_MANAGER, Role.SALES_HEAD}
+)
+# Log customer research (trade shows, service calls, market research): marketing and admins.
+CUSTOMER_RESEARCH_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# Ask marketing to join a call: reps and sales managers.
+RIDE_ALONG_REQUESTER_ROLES = frozenset({Role.SALES_REP, Role.SALES_MANAGER})
+# Accept or decline a ride-along: marketing (one proposed to a marketer: that marketer or the head).
+RIDE_ALONG_DECIDER_ROLES = MARKETING_ROLES
+# Propose the quarter's ride-along rotation: the marketing head and admins.
+RIDE_ALONG_ROTATION_ROLES = frozenset({Role.MARKETING_HEAD, Role.ADMIN})
+# See every ride-along (others: their own, as rep or marketer, and those of the reps they manage).
+ALL_RIDE_ALONGS_ROLES = MARKETING_ROLES | {Role.ADMIN, Role.SALES_HEAD, Role.EXECUTIVE}
+# Read the collaboration panel and the records behind its figures.
+COLLABORATION_PANEL_ROLES = frozenset({Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD, Role.EXECUTIVE})
+
+
+def require(allowed: bool, refusal: str) -> None:
+    """A 403 saying who may (``refusal``) unless ``allowed``: how a feature check refuses, before any
+    record is looked up."""
+    if not allowed:
+        raise AccessDenied(refusal)
+
+
+def _only(roles: frozenset[str], doing: str) -> str:
+    labels = ", ".join(sorted(Role(r).label.lower() for r in roles))
+    return f"Only {labels} may {doing}."
+
+
+def require_role(user: Viewer, roles: frozenset[str], doing: str) -> None:
+    """A 403 naming the roles that may ``doing``, before any lookup, for a feature only some roles use."""
+    require(bool(_roles(user) & roles), _only(roles, doing))
+
+
+def may_write_research_questions(user: Viewer) -> bool:
+    """Write research questions, start and stop asking them: marketing and admins."""
+    return bool(_roles(user) & RESEARCH_QUESTION_WRITER_ROLES)
+
+
+def may_answer_research_questions(user: Viewer) -> bool:
+    """Answer the research questions being asked: reps, sales managers, the sales head."""
+    return bool(_roles(user) & RESEARCH_ANSWER_ROLES)
+
+
+def may_schedule_surveys(user: Viewer) -> bool:
+    """Schedule and close pulse surveys: marketing and admins."""
+    return bool(_roles(user) & SURVEY_WRITER_ROLES)
+
+
+def may_answer_surveys(user: Viewer) -> bool:
+    """Answer pulse surveys at all (which ones: ``pulse_surveys_actionable_by(user, "respond")``): reps."""
+    return bool(_roles(user) & SURVEY_RESPONDENT_ROLES)
+
+
+def may_read_survey_results(user: Viewer, survey: Model) -> bool:
+    """A survey's results (aggregates): marketing, the heads, executives and admins while it runs; every
+    reader of the survey once it has closed (results are shared back with the reps)."""
+    if not is_signed_in(user):
+        return False
+    return bool(_roles(user) & SURVEY_RESULT_ROLES) or getattr(survey, "status", "") == "closed"
+
+
+def may_write_field_reports(user: Viewer) -> bool:
+    """Write and corroborate field reports: everyone but executives."""
+    return bool(_roles(user) & FIELD_REPORT_WRITER_ROLES)
+
+
+def may_log_customer_research(user: Viewer) -> bool:
+    """Log customer research (a trade show, a service call, market research): marketing and admins."""
+    return bool(_roles(user) & CUSTOMER_RESEARCH_ROLES)
+
+
+def may_request_ride_alongs(user: Viewer) -> bool:
+    """Ask marketing to join a call: reps and sales managers."""
+    return bool(_roles(user) & RIDE_ALONG_REQUESTER_ROLES)
+
+
+def may_decide_ride_alongs(user: Viewer) -> bool:
+    """Accept or decline ride-alongs at all (which ones: ``ride_alongs_actionable_by(user, "decide")``)."""
+    return bool(_roles(user) & RIDE_ALONG_DECIDER_ROLES)
+
+
+def may_propose_rotation(user: Viewer) -> bool:
+    """Propose the quarter's ride-along rotation: the marketing head and admins."""
+    return bool(_roles(user) & RIDE_ALONG_ROTATION_ROLES)
+
+
+def may_read_collaboration_panel(user: Viewer) -> bool:
+    """The collaboration panel and the records behind its figures: the heads, executives and admins."""
+    return bool(_roles(user) & COLLABORATION_PANEL_ROLES)
+
+
+def _signed_in_rows(label: str, user: Viewer) -> QuerySet[Any]:
+    """Every row of a model for anyone signed in, none for the anonymous user."""
+    rows = _all(label)
+    return rows if is_signed_in(user) else rows.none()
+
+
+def research_questions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Research questions (and their aggregated results): everyone signed in."""
+    return _signed_in_rows("intelligence.ResearchQuestion", user)
+
+
+def research_questions_actionable_by(user: Viewer, action: str = "act") -> QuerySet[Any]:
+    """``act`` (start or stop asking a question): marketing and admins. ``answer`` it: the sales floor
+    (whether it is being asked now is the service's question, a 409)."""
+    visible = research_questions_visible_to(user)
+    if action == "answer":
+        return visible if may_answer_research_questions(user) else visible.none()
+    return visible if may_write_research_questions(user) else visible.none()
+
+
+def research_answers_visible_to(user: Viewer) -> QuerySet[Any]:
+    """One's own answers to research questions. Results are read as aggregates over everyone's answers
+    (``intelligence.selectors``), never row by row: nobody reads who answered what."""
+    rows = _all("intelligence.ResearchAnswer")
+    return rows.filter(rep_id=user.pk) if is_signed_in(user) else rows.none()
+
+
+def pulse_surveys_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Marketing, the heads, executives and admins see every survey; anyone else signed in the open and
+    closed surveys of every rep or of their own team."""
+    surveys = _all("intelligence.PulseSurvey")
+    if not is_signed_in(user):
+        return surveys.none()
+    if _roles(user) & SURVEY_RESULT_ROLES:
+        return surveys
+    return surveys.exclude(status="scheduled").filter(Q(team__isnull=True) | Q(team_id=user.team_id))
+
+
+def pulse_surveys_actionable_by(user: Viewer, action: str = "close") -> QuerySet[Any]:
+    """``respond``: the reps the survey asks (every rep, or its team's), once each (the service counts);
+    ``close`` (or ``act``): marketing and admins."""
+    visible = pulse_surveys_visible_to(user)
+    if action == "respond":
+        if not may_answer_surveys(user):
+            return visible.none()
+        team_id = getattr(user, "team_id", None)
+        return visible.filter(Q(team__isnull=True) | Q(team_id=team_id))
+    return visible if may_schedule_surveys(user) else visible.none()
+
+
+def survey_responses_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Named answers to a survey that is not anonymous: one's own (results are aggregates)."""
+    rows = _all("intelligence.SurveyResponse")
+    return rows.filter(respondent_id=user.pk) if is_signed_in(user) else rows.none()
+
+
+def anonymous_survey_responses_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Answers to an anonymous survey: nobody reads them row by row, not even admins (results are
+    aggregates, withheld below a minimum of answers)."""
+    return _all("intelligence.AnonymousSurveyResponse").none()
+
+
+def survey_participations_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Who has answered a survey: each person their own (so a page can say "answered")."""
+    rows = _all("intelligence.SurveyParticipation")
+    return rows.filter(user_id=user.pk) if is_signed_in(user) else rows.none()
+
+
+def field_reports_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Field reports and customer research: everyone signed in."""
+    return _signed_in_rows("intelligence.FieldReport", user)
+
+
+def field_reports_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Corroborate a field report: everyone but executives (reports are never changed)."""
+    visible = field_reports_visible_to(user)
+    return visible if may_write_field_reports(user) else visible.none()
+
+
+def corroborations_visible_to(user: Viewer) -> QuerySet[Any]:
+    """What backs a report: as the report (corroborations are never changed)."""
+    return _all("intelligence.Corroboration").filter(report__in=field_reports_visible_to(user))
+
+
+def ride_alongs_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Marketing, the heads, executives and admins see every ride-along; anyone else signed in those they
+    are on (as rep or marketer) and those of the reps they manage."""
+    rows = _all("intelligence.RideAlong")
+    if not is_signed_in(user):
+        return rows.none()
+    if _roles(user) & ALL_RIDE_ALONGS_ROLES:
+        return rows
+    return rows.filter(Q(rep_id=user.pk) | Q(marketer_id=user.pk) | Q(rep_id__in=managed_user_ids(user)))
+
+
+def ride_alongs_actionable_by(user: Viewer, action: str = "decide") -> QuerySet[Any]:
+    """``decide`` (accept or decline; also ``act``): marketing, on a request for anyone in marketing or
+    one proposed to themselves; the marketing head on every one. ``complete`` (write the call's notes):
+    the marketer and the rep on the call."""
+    visible = ride_alongs_visible_to(user)
+    if not is_signed_in(user):
+        return visible.none()
+    if action == "complete":
+        return visible.filter(Q(marketer_id=user.pk) | Q(rep_id=user.pk))
+    if not may_decide_ride_alongs(user):
+        return visible.none()
+    if Role.MARKETING_HEAD in _roles(user):
+        return visible
+    return visible.filter(Q(marketer__isnull=True) | Q(marketer_id=user.pk))
+
+
+RESEARCH_QUESTION_REFUSALS = {
+    "act": _only(RESEARCH_QUESTION_WRITER_ROLES, "start or stop asking research questions"),
+    "answer": _only(RESEARCH_ANSWER_ROLES, "answer research questions"),
+}
+PULSE_SURVEY_REFUSALS = {
+    "act": _only(SURVEY_WRITER_ROLES, "close pulse surveys"),
+    "respond": "This survey is for another team's reps.",
+}
+FIELD_REPORT_REFUSALS = {"act": _only(FIELD_REPORT_WRITER_ROLES, "corroborate field reports")}
+RIDE_ALONG_REFUSALS = {
+    "act": "This ride-along is for the marketer it was proposed to (or the marketing head) to answer.",
+    "complete": "Only the marketer or the rep on the call write its notes.",
+}
+
+
+def access_research_question_by_id(
+    user: Viewer, question_id: int, *, action: str = "act", lock: bool = False
+) -> Any:
+    """The research question if ``user`` may ``view`` it, ``act`` on it (start, stop asking) or
+    ``answer`` it; 404 unseen, 403 seen only."""
+    return _access_by_id(
+        visible=research_questions_visible_to(user).select_related("owner"),
+        actionable=research_questions_actionable_by(user, action),
+        pk=question_id,
+        noun="Research question",
+        action=action,
+        refusals=RESEARCH_QUESTION_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_pulse_survey_by_id(
+    user: Viewer, survey_id: int, *, action: str = "close", lock: bool = False
+) -> Any:
+    """The pulse survey if ``user`` may ``view`` it, ``close`` it or ``respond`` to it."""
+    return _access_by_id(
+        visible=pulse_surveys_visible_to(user),
+        actionable=pulse_surveys_actionable_by(user, action),
+        pk=survey_id,
+        noun="Survey",
+        action=action,
+        refusals=PULSE_SURVEY_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_field_report_by_id(
+    user: Viewer, report_id: int, *, action: str = "corroborate", lock: bool = False
+) -> Any:
+    """The field report if ``user`` may ``view`` or ``corroborate`` it."""
+    return _access_by_id(
+        visible=field_reports_visible_to(user).select_related("author", "campaign"),
+        actionable=field_reports_actionable_by(user),
+        pk=report_id,
+        noun="Field report",
+        action=action,
+        refusals=FIELD_REPORT_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_ride_along_by_id(
+    user: Viewer, ride_along_id: int, *, action: str = "decide", lock: bool = False
+) -> Any:
+    """The ride-along if ``user`` may ``view`` it, ``decide`` on it (accept, decline) or ``complete`` it."""
+    return _access_by_id(
+        visible=ride_alongs_visible_to(user),
+        actionable=ride_alongs_actionable_by(user, action),
+        pk=ride_along_id,
+        noun="Ride-along",
+        action=action,
+        refusals=RIDE_ALONG_REFUSALS,
+        lock=lock,
+    )
+
+
+# --- knowledge: answers reps find, questions reps ask ----------------------------------------------------
+#
+# Everyone signed in reads the answers (marketing and admins also the retired ones) and asks questions;
+# a question is seen by its asker, whoever manages them, marketing, the heads and admins.
+
+# Write answers and answer questions: marketing and admins.
+KNOWLEDGE_WRITER_ROLES = MARKETING_ROLES | {Role.ADMIN}
+# Change every answer (a marketer changes their own): the marketing head and admins.
+KNOWLEDGE_ANSWER_ALL_ROLES = frozenset({Role.MARKETING_HEAD, Role.ADMIN})
+# See every asked question.
+ALL_KNOWLEDGE_QUESTIONS_ROLES = MARKETING_ROLES | {Role.ADMIN, Role.SALES_HEAD, Role.EXECUTIVE}
+KNOWLEDGE_WRITER_REFUSAL = "Only marketing answers questions and writes answers."
+
+
+def may_write_answers(user: Viewer) -> bool:
+    """Write answers and answer asked questions: marketing and admins."""
+    return bool(_roles(user) & KNOWLEDGE_WRITER_ROLES)
+
+
+def knowledge_answers_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Answers: everyone signed in reads those in use; marketing and admins also the retired ones."""
+    rows = _all("knowledge.Answer")
+    if not is_signed_in(user):
+        return rows.none()
+    return rows if may_write_answers(user) else rows.filter(retired=False)
+
+
+def knowledge_answers_actionable_by(user: Viewer, action: str = "act") -> QuerySet[Any]:
+    """``act`` (change, review, retire): its owner (a marketer), the marketing head and admins. ``cite``
+    (count it as what answers a question, one's own or one being answered): whoever sees it."""
+    visible = knowledge_answers_visible_to(user)
+    if action == "cite":
+        return visible
+    if not may_write_answers(user):
+        return visible.none()
+    if _roles(user) & KNOWLEDGE_ANSWER_ALL_ROLES:
+        return visible
+    return visible.filter(owner_id=user.pk)
+
+
+def knowledge_questions_visible_to(user: Viewer) -> QuerySet[Any]:
+    """Asked questions: the asker and whoever manages them; marketing, the heads, executives and admins
+    every one."""
+    rows = _all("knowledge.Question")
+    if not is_signed_in(user):
+        return rows.none()
+    if _roles(user) & ALL_KNOWLEDGE_QUESTIONS_ROLES:
+        return rows
+    return rows.filter(owned_or_managed(user, owner="asked_by"))
+
+
+def knowledge_questions_actionable_by(user: Viewer) -> QuerySet[Any]:
+    """Answer a question: marketing and admins (whether it is still open is the service's 409)."""
+    visible = knowledge_questions_visible_to(user)
+    return visible if may_write_answers(user) else visible.none()
+
+
+KNOWLEDGE_ANSWER_REFUSALS = {
+    "act": "Only the answer's owner, the marketing head and admins change this answer.",
+}
+KNOWLEDGE_QUESTION_REFUSALS = {"act": KNOWLEDGE_WRITER_REFUSAL}
+
+
+def access_knowledge_answer_by_id(
+    user: Viewer, answer_id: int, *, action: str = "act", lock: bool = False
+) -> Any:
+    """The answer if ``user`` may ``view`` it, ``act`` on it (change, review, retire) or ``cite`` it."""
+    return _access_by_id(
+        visible=knowledge_answers_visible_to(user).select_related("owner"),
+        actionable=knowledge_answers_actionable_by(user, action),
+        pk=answer_id,
+        noun="Answer",
+        action=action,
+        refusals=KNOWLEDGE_ANSWER_REFUSALS,
+        lock=lock,
+    )
+
+
+def access_knowledge_question_by_id(
+    user: Viewer, question_id: int, *, action: str = "answer", lock: bool = False
+) -> Any:
+    """The asked question if ``user`` may ``view`` or ``answer`` it."""
+    return _access_by_id(
+        visible=knowledge_questions_visible_to(user).select_related("asked_by", "owner", "answer"),
+        actionable=knowledge_questions_actionable_by(user),
+        pk=question_id,
+        noun="Question",
+        action=action,
+        refusals=KNOWLEDGE_QUESTION_REFUSALS,
+        lock=lock,
+    )
+
+
 # --- the NetBox-style entry point and the one not-found error --------------------------------------------
 
 Restriction = Callable[[Any], QuerySet[Any]]
@@ -833,7 +1668,64 @@ POLICIES: dict[str, tuple[Restriction, Restriction]] = {
     "enablement.material": (materials_visible_to, materials_actionable_by),
     "enablement.share": (material_shares_visible_to, material_shares_visible_to),
     "enablement.positioninground": (positioning_rounds_visible_to, positioning_rounds_actionable_by),
+    "planning.goal": (goals_visible_to, goals_actionable_by),
+    "planning.plan": (plans_visible_to, plans_actionable_by),
+    "planning.planversion": (plan_versions_visible_to, plan_versions_actionable_by),
+    "planning.planitem": (plan_items_visible_to, plan_items_actionable_by),
+    "planning.drasticchange": (drastic_changes_visible_to, drastic_changes_actionable_by),
+    "planning.preview": (previews_visible_to, previews_actionable_by),
+    "planning.itemcomment": (item_comments_visible_to, lambda u: item_comments_visible_to(u).none()),
+    "planning.disagreement": (disagreements_visible_to, disagreements_actionable_by),
+    "planning.disagreementstep": (
+        disagreement_steps_visible_to,
+        lambda u: disagreement_steps_visible_to(u).none(),
+    ),
+    "planning.meeting": (meetings_visible_to, meetings_actionable_by),
+    "planning.attendance": (attendance_visible_to, attendance_actionable_by),
+    "planning.decision": (decisions_visible_to, decisions_actionable_by),
+    "planning.actionitem": (action_items_visible_to, action_items_actionable_by),
+    "planning.promise": (promises_visible_to, promises_actionable_by),
+    "planning.prospectprofile": (prospect_profiles_visible_to, prospect_profiles_actionable_by),
+    "intelligence.researchquestion": (research_questions_visible_to, research_questions_actionable_by),
+    "intelligence.researchanswer": (
+        research_answers_visible_to,
+        lambda u: research_answers_visible_to(u).none(),
+    ),
+    "intelligence.pulsesurvey": (pulse_surveys_visible_to, pulse_surveys_actionable_by),
+    "intelligence.surveyresponse": (
+        survey_responses_visible_to,
+        lambda u: survey_responses_visible_to(u).none(),
+    ),
+    "intelligence.anonymoussurveyresponse": (
+        anonymous_survey_responses_visible_to,
+        anonymous_survey_responses_visible_to,
+    ),
+    "intelligence.surveyparticipation": (
+        survey_participations_visible_to,
+        lambda u: survey_participations_visible_to(u).none(),
+    ),
+    "intelligence.fieldreport": (field_reports_visible_to, field_reports_actionable_by),
+    "intelligence.corroboration": (corroborations_visible_to, lambda u: corroborations_visible_to(u).none()),
+    "intelligence.ridealong": (ride_alongs_visible_to, ride_alongs_actionable_by),
+    "knowledge.answer": (knowledge_answers_visible_to, knowledge_answers_actionable_by),
+    "knowledge.question": (knowledge_questions_visible_to, knowledge_questions_actionable_by),
 }
+
+
+# The models whose "may act" depends on the action (their ``*_actionable_by`` takes it).
+ACTION_AWARE = frozenset(
+    {
+        "leads.lead",
+        "deals.deal",
+        "planning.planitem",
+        "planning.drasticchange",
+        "planning.preview",
+        "intelligence.researchquestion",
+        "intelligence.pulsesurvey",
+        "intelligence.ridealong",
+        "knowledge.answer",
+    }
+)
 
 
 def restrict(queryset: QuerySet[Any], user: Viewer, action: str = "view") -> QuerySet[Any]:
@@ -848,11 +1740,17 @@ def restrict(queryset: QuerySet[Any], user: Viewer, action: str = "view") -> Que
     visible, actionable = POLICIES[label]
     if action == "view":
         allowed = visible(user)
-    elif label in ("leads.lead", "deals.deal"):
+    elif label in ACTION_AWARE:
         allowed = actionable(user, action)  # type: ignore[call-arg]
     else:
         allowed = actionable(user)
     return queryset.filter(pk__in=allowed.values("pk"))
+
+
+def may_act(user: Viewer, record: Model, action: str = "act") -> bool:
+    """Whether ``user`` may do ``action`` to ``record`` (a registered model's row), by the same rules as
+    ``restrict``: what a page asks to show or hide a form; the write itself asks ``access_<entity>_by_id``."""
+    return restrict(type(record)._default_manager.filter(pk=record.pk), user, action).exists()
 
 
 def _access_by_id(

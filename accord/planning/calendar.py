@@ -10,21 +10,22 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from accord.campaigns.models import Campaign
 from accord.core.calendar_feed import CalendarEntry
-from accord.planning.models import ActionItem, Disagreement, DisagreementStatus, Meeting, Promise
-from accord.planning.selectors import can_read_planning
+from accord.people import access
+from accord.planning.models import DisagreementStatus
 
 LIMIT = 500  # entries per kind in one window: a calendar is read a few months at a time
 
 
 def planning_calendar_entries(user: Any, start: datetime, end: datetime) -> Iterator[CalendarEntry]:
     """Every planning entry of ``user`` between ``start`` and ``end``."""
-    if not can_read_planning(user):
+    if not access.may_read_planning(user):
         return
     first, last = timezone.localtime(start).date(), timezone.localtime(end).date()
-    launches = Campaign.objects.filter(is_launch=True, start_date__gte=first, start_date__lte=last).order_by(
-        "start_date", "id"
+    launches = (
+        access.campaigns_visible_to(user)
+        .filter(is_launch=True, start_date__gte=first, start_date__lte=last)
+        .order_by("start_date", "id")
     )
     for campaign in launches[:LIMIT]:
         assert campaign.start_date is not None  # filtered on it
@@ -47,7 +48,10 @@ def planning_calendar_entries(user: Any, start: datetime, end: datetime) -> Iter
     if user.team_id:
         mine |= Q(team_id=user.team_id)
     meetings = (
-        Meeting.objects.filter(mine, starts_at__gte=start, starts_at__lt=end).distinct().order_by("starts_at")
+        access.meetings_visible_to(user)
+        .filter(mine, starts_at__gte=start, starts_at__lt=end)
+        .distinct()
+        .order_by("starts_at")
     )
     for meeting in meetings[:LIMIT]:
         yield CalendarEntry(
@@ -59,9 +63,11 @@ def planning_calendar_entries(user: Any, start: datetime, end: datetime) -> Iter
             kind="meeting",
             categories=("Meeting",),
         )
-    waiting = Disagreement.objects.filter(
-        assignee=user, status=DisagreementStatus.OPEN, due_at__gte=start, due_at__lt=end
-    ).select_related("item")
+    waiting = (
+        access.disagreements_visible_to(user)
+        .filter(assignee=user, status=DisagreementStatus.OPEN, due_at__gte=start, due_at__lt=end)
+        .select_related("item")
+    )
     for d in waiting[:LIMIT]:
         assert d.due_at is not None
         yield CalendarEntry(
@@ -72,7 +78,9 @@ def planning_calendar_entries(user: Any, start: datetime, end: datetime) -> Iter
             kind="deadline",
             categories=("Deadline",),
         )
-    actions = ActionItem.objects.filter(owner=user, done_at__isnull=True, due_on__gte=first, due_on__lte=last)
+    actions = access.action_items_visible_to(user).filter(
+        owner=user, done_at__isnull=True, due_on__gte=first, due_on__lte=last
+    )
     for action in actions[:LIMIT]:
         yield CalendarEntry(
             uid=f"action-{action.pk}@accord",
@@ -85,7 +93,9 @@ def planning_calendar_entries(user: Any, start: datetime, end: datetime) -> Iter
     promised = Q(owner=user)
     if user.team_id:
         promised |= Q(team_id=user.team_id)
-    promises = Promise.objects.filter(promised, kept_at__isnull=True, due_on__gte=first, due_on__lte=last)
+    promises = access.promises_visible_to(user).filter(
+        promised, kept_at__isnull=True, due_on__gte=first, due_on__lte=last
+    )
     for promise in promises[:LIMIT]:
         yield CalendarEntry(
             uid=f"promise-{promise.pk}@accord",

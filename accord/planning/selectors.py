@@ -1,9 +1,8 @@
-"""Reads for joint planning and who may do what to its records.
+"""Reads for joint planning.
 
-The planning records are shared work between marketing and sales: every signed-in person with a role
-reads goals, plans, previews, meetings, promises and profiles (revenue figures are marked internal
-where they are shown). Writes are narrower and each is written down once here, next to the reads, built
-on the relations of ``accord.people.access`` (``manages``, ``managers_of``, the role groups).
+Who may see and who may act on planning's records is decided in ``accord.people.access`` (the planning
+section: ``goals_visible_to``, ``previews_actionable_by``, ``access_preview_by_id``, ``may_edit_plans``,
+...), like every other record's; the reads here go through it.
 """
 
 from __future__ import annotations
@@ -12,10 +11,10 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from accord.core.errors import AccessDenied, NotFound
+from accord.core.errors import AccessDenied
 from accord.people import access
-from accord.people.access import is_signed_in, manages
-from accord.people.models import Role, Team, User
+from accord.people.access import is_signed_in
+from accord.people.models import Team, User
 from accord.planning.models import (
     ActionItem,
     Disagreement,
@@ -29,66 +28,13 @@ from accord.planning.models import (
     Preview,
     Promise,
     ProspectProfile,
-    Side,
     VersionKind,
 )
 
-# Marketing writes the plan, its items, previews, explanations, promises and the prospect profile.
-PLAN_EDITOR_ROLES = frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD})
-# Sales leadership acknowledges marketing's explanations of drastic changes.
-SALES_LEAD_ROLES = frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD})
-# Who sets goals of each side.
-GOAL_SETTER_ROLES: dict[str, frozenset[str]] = {
-    Side.MARKETING: frozenset({Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD}),
-    Side.SALES: frozenset({Role.ADMIN, Role.SALES_MANAGER, Role.SALES_HEAD}),
-}
-# Who calls planning meetings (the heads' pre-planning meeting, a team's tactics meeting).
-MEETING_ROLES = frozenset(
-    {Role.ADMIN, Role.MARKETING, Role.MARKETING_HEAD, Role.SALES_MANAGER, Role.SALES_HEAD}
-)
-# Who reads planning at all: every role (a signed-in person without a role sees nothing).
-READER_ROLES = frozenset(Role.values)
-# Revenue figures (ROI, lifetime value, revenue in the statements) are internal: as for attribution.
-REVENUE_ROLES = access.ATTRIBUTION_ROLES
-
-
-def _roles(user: Any) -> frozenset[str]:
-    return user.role_set if is_signed_in(user) else frozenset()
-
-
-def can_read_planning(user: Any) -> bool:
-    return bool(_roles(user) & READER_ROLES)
-
-
-def can_edit_plans(user: Any) -> bool:
-    return bool(_roles(user) & PLAN_EDITOR_ROLES)
-
-
-def can_acknowledge(user: Any) -> bool:
-    return bool(_roles(user) & SALES_LEAD_ROLES)
-
-
-def can_set_goal(user: Any, side: str) -> bool:
-    return bool(_roles(user) & GOAL_SETTER_ROLES.get(side, frozenset()))
-
-
-def can_call_meetings(user: Any) -> bool:
-    return bool(_roles(user) & MEETING_ROLES)
-
-
-def can_read_revenue(user: Any) -> bool:
-    return bool(_roles(user) & REVENUE_ROLES)
-
 
 def require_reader(user: Any) -> User:
-    if not can_read_planning(user):
+    if not access.may_read_planning(user):
         raise AccessDenied("Your account has no role: ask an admin for one to read the plans.")
-    return user
-
-
-def require_editor(user: Any, what: str = "change plans") -> User:
-    if not can_edit_plans(user):
-        raise AccessDenied(f"Only marketing and admins may {what}.")
     return user
 
 
@@ -96,14 +42,11 @@ def require_editor(user: Any, what: str = "change plans") -> User:
 
 
 def goals_visible_to(user: Any) -> QuerySet[Goal]:
-    goals = Goal.objects.select_related("owner", "team").prefetch_related("serves")
-    return goals if can_read_planning(user) else goals.none()
+    return access.goals_visible_to(user).select_related("owner", "team").prefetch_related("serves")
 
 
 def goal_get(*, user: Any, goal_id: int) -> Goal:
-    goal = goals_visible_to(user).filter(pk=goal_id).first()
-    if goal is None:
-        raise NotFound(f"Goal {goal_id} was not found.", detail={"id": goal_id})
+    goal: Goal = access.access_goal_by_id(user, goal_id, action="view")
     return goal
 
 
@@ -118,25 +61,15 @@ def goal_list(*, user: Any, side: str = "", start: Any = None, end: Any = None) 
     return goals.order_by("period_start", "side", "title", "id")
 
 
-def can_change_goal(user: Any, goal: Goal) -> bool:
-    """The goal's owner, whoever manages the owner, and those who set goals of its side."""
-    if not is_signed_in(user):
-        return False
-    return goal.owner_id == user.pk or manages(user, goal.owner_id) or can_set_goal(user, goal.side)
-
-
 # --- plans, versions, items, changes ----------------------------------------------------------------------
 
 
 def plans_visible_to(user: Any) -> QuerySet[Plan]:
-    plans = Plan.objects.select_related("executive_sponsor")
-    return plans if can_read_planning(user) else plans.none()
+    return access.plans_visible_to(user).select_related("executive_sponsor")
 
 
 def plan_get(*, user: Any, plan_id: int) -> Plan:
-    plan = plans_visible_to(user).filter(pk=plan_id).first()
-    if plan is None:
-        raise NotFound(f"Plan {plan_id} was not found.", detail={"id": plan_id})
+    plan: Plan = access.access_plan_by_id(user, plan_id, action="view")
     return plan
 
 
@@ -153,20 +86,12 @@ def version_items(plan: Plan, kind: str) -> list[PlanItem]:
 
 
 def plan_item_get(*, user: Any, item_id: int) -> PlanItem:
-    item = (
-        PlanItem.objects.select_related("version__plan")
-        .filter(pk=item_id, version__plan__in=plans_visible_to(user))
-        .first()
-    )
-    if item is None:
-        raise NotFound(f"Plan item {item_id} was not found.", detail={"id": item_id})
+    item: PlanItem = access.access_plan_item_by_id(user, item_id, action="view")
     return item
 
 
 def drastic_change_get(*, user: Any, change_id: int) -> DrasticChange:
-    change = DrasticChange.objects.filter(pk=change_id, plan__in=plans_visible_to(user)).first()
-    if change is None:
-        raise NotFound(f"Change {change_id} was not found.", detail={"id": change_id})
+    change: DrasticChange = access.access_drastic_change_by_id(user, change_id, action="view")
     return change
 
 
@@ -192,56 +117,13 @@ def publish_blockers(plan: Plan) -> list[str]:
 
 
 def preview_get(*, user: Any, preview_id: int) -> Preview:
-    preview = (
-        Preview.objects.select_related("plan", "team", "team__manager", "done_by")
-        .filter(pk=preview_id, plan__in=plans_visible_to(user))
-        .first()
-    )
-    if preview is None:
-        raise NotFound(f"Preview {preview_id} was not found.", detail={"id": preview_id})
+    preview: Preview = access.access_preview_by_id(user, preview_id, action="view")
     return preview
 
 
-def can_comment_on_preview(user: Any, preview: Preview) -> bool:
-    """The team's members and manager, whoever manages the team's manager, marketing and admins."""
-    if not is_signed_in(user):
-        return False
-    if can_edit_plans(user) or user.has_role(Role.SALES_HEAD):
-        return True
-    team: Team = preview.team
-    return user.team_id == team.pk or team.manager_id == user.pk or manages(user, team.manager_id)
-
-
-def can_mark_preview_done(user: Any, preview: Preview) -> bool:
-    """The team lead (the team's manager), whoever manages them, and admins."""
-    if not is_signed_in(user):
-        return False
-    if user.has_role(Role.ADMIN):
-        return True
-    manager_id = preview.team.manager_id
-    return manager_id is not None and (manager_id == user.pk or manages(user, manager_id))
-
-
 def disagreement_get(*, user: Any, disagreement_id: int) -> Disagreement:
-    found = (
-        Disagreement.objects.select_related("plan", "item", "raised_by", "assignee", "resolved_by")
-        .filter(pk=disagreement_id, plan__in=plans_visible_to(user))
-        .first()
-    )
-    if found is None:
-        raise NotFound(f"Disagreement {disagreement_id} was not found.", detail={"id": disagreement_id})
+    found: Disagreement = access.access_disagreement_by_id(user, disagreement_id, action="view")
     return found
-
-
-def can_resolve(user: Any, disagreement: Disagreement) -> bool:
-    """Someone with authority: the person it waits on now, anyone above them, the plan's executive
-    sponsor, and admins."""
-    if not is_signed_in(user):
-        return False
-    if user.has_role(Role.ADMIN) or disagreement.plan.executive_sponsor_id == user.pk:
-        return True
-    assignee_id = disagreement.assignee_id
-    return assignee_id is not None and (assignee_id == user.pk or manages(user, assignee_id))
 
 
 def disagreements_waiting_on(user: Any) -> QuerySet[Disagreement]:
@@ -256,72 +138,34 @@ def disagreements_waiting_on(user: Any) -> QuerySet[Disagreement]:
 
 
 def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
-    meetings = Meeting.objects.select_related("plan", "team")
-    return meetings if can_read_planning(user) else meetings.none()
+    return access.meetings_visible_to(user).select_related("plan", "team")
 
 
 def meeting_get(*, user: Any, meeting_id: int) -> Meeting:
-    meeting = meetings_visible_to(user).filter(pk=meeting_id).first()
-    if meeting is None:
-        raise NotFound(f"Meeting {meeting_id} was not found.", detail={"id": meeting_id})
+    meeting: Meeting = access.access_meeting_by_id(user, meeting_id, action="view")
     return meeting
 
 
-def can_run_meeting(user: Any, meeting: Meeting) -> bool:
-    """Who records attendance, decisions and action items: whoever called it, the team's manager and
-    those above them, the heads and admins."""
-    if not is_signed_in(user):
-        return False
-    if meeting.created_by_id == user.pk or user.has_role(Role.ADMIN, Role.MARKETING_HEAD, Role.SALES_HEAD):
-        return True
-    if meeting.team_id and meeting.team and meeting.team.manager_id:
-        return meeting.team.manager_id == user.pk or manages(user, meeting.team.manager_id)
-    return False
-
-
 def action_item_get(*, user: Any, action_id: int) -> ActionItem:
-    action = (
-        ActionItem.objects.select_related("meeting")
-        .filter(pk=action_id, meeting__in=meetings_visible_to(user))
-        .first()
-    )
-    if action is None:
-        raise NotFound(f"Action item {action_id} was not found.", detail={"id": action_id})
+    action: ActionItem = access.access_action_item_by_id(user, action_id, action="view")
     return action
 
 
 def promises_visible_to(user: Any) -> QuerySet[Promise]:
-    promises = Promise.objects.select_related("owner", "team", "meeting", "plan")
-    return promises if can_read_planning(user) else promises.none()
+    return access.promises_visible_to(user).select_related("owner", "team", "meeting", "plan")
 
 
 def promise_get(*, user: Any, promise_id: int) -> Promise:
-    promise = promises_visible_to(user).filter(pk=promise_id).first()
-    if promise is None:
-        raise NotFound(f"Promise {promise_id} was not found.", detail={"id": promise_id})
+    promise: Promise = access.access_promise_by_id(user, promise_id, action="view")
     return promise
 
 
-def can_keep_promise(user: Any, promise: Promise) -> bool:
-    """The promise's owner, whoever manages them, the marketing head and admins mark it kept."""
-    if not is_signed_in(user):
-        return False
-    return (
-        promise.owner_id == user.pk
-        or manages(user, promise.owner_id)
-        or user.has_role(Role.ADMIN, Role.MARKETING_HEAD)
-    )
-
-
 def profiles_visible_to(user: Any) -> QuerySet[ProspectProfile]:
-    profiles = ProspectProfile.objects.all()
-    return profiles if can_read_planning(user) else profiles.none()
+    return access.prospect_profiles_visible_to(user)
 
 
 def profile_get(*, user: Any, profile_id: int) -> ProspectProfile:
-    profile = profiles_visible_to(user).filter(pk=profile_id).first()
-    if profile is None:
-        raise NotFound(f"Prospect profile {profile_id} was not found.", detail={"id": profile_id})
+    profile: ProspectProfile = access.access_prospect_profile_by_id(user, profile_id, action="view")
     return profile
 
 

@@ -1,4 +1,5 @@
-"""Writes for joint planning. Every write checks who may act (``accord.planning.selectors``), keeps the
+"""Writes for joint planning. Every write asks ``accord.people.access`` whether the person may act on the
+record (or, to create one, use the feature), keeps the
 rules of the issue (SMART goals, drastic changes explained and acknowledged before publishing,
 disagreements that climb the chain of command) and appends an event."""
 
@@ -21,6 +22,7 @@ from accord.core.errors import AccessDenied, ApplicationError, Conflict
 from accord.core.events import event_record
 from accord.core.models import Channel
 from accord.core.notify import notify
+from accord.people import access
 from accord.people.models import Role, Team, User
 from accord.planning import selectors as sel
 from accord.planning.escalation import decision_chain, due_for
@@ -153,7 +155,7 @@ def goal_create(
             detail={"side": "sales or marketing"},
             status=422,
         )
-    _require(sel.can_set_goal(actor, side), f"Your role may not set {side} goals.")
+    _require(access.may_set_goal(actor, side), f"Your role may not set {side} goals.")
     problems = goal_smart_problems(
         metric=metric,
         unit=_clean(unit),
@@ -211,10 +213,7 @@ def goal_create(
 @transaction.atomic
 def goal_progress_report(*, goal: Goal, actor: User, value: Any) -> Goal:
     """Record the count so far of a goal Accord does not measure itself."""
-    _require(
-        sel.can_change_goal(actor, goal),
-        "Only the goal's owner, their managers and its side's leads may update it.",
-    )
+    goal = access.access_goal_by_id(actor, goal.pk, action="act", lock=True)
     if goal.is_measured:
         raise Conflict("Accord measures this goal's progress itself.", detail={"metric": goal.metric})
     number = _number(value)
@@ -311,7 +310,7 @@ def plan_create(
     channel: str = Channel.PAGE,
 ) -> Plan:
     """A new draft plan (marketing), with its pre-plan and plan items when given."""
-    sel.require_editor(actor, "create plans")
+    _require(access.may_edit_plans(actor), "Only marketing and admins may create plans.")
     if not _clean(name):
         raise ApplicationError("A plan needs a name.", detail={"name": "missing"}, status=422)
     if not 2000 <= int(fiscal_year) <= 2100:
@@ -368,10 +367,9 @@ def plan_version_set(
     *, plan: Plan, actor: User, kind: str, items: Sequence[ItemSpec], channel: str = Channel.PAGE
 ) -> PlanVersion:
     """Replace a version's items (the pre-plan or the plan) and work out the drastic changes again."""
-    sel.require_editor(actor, "change plans")
+    plan = access.access_plan_by_id(actor, plan.pk, action="act", lock=True)
     if kind not in VersionKind.values:
         raise ApplicationError("The version is pre_plan or plan.", detail={"kind": "unknown"}, status=422)
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
     _require_draft(plan)
     checked = _check_items(items)
     version, _ = PlanVersion.objects.get_or_create(plan=plan, kind=kind)
@@ -517,7 +515,7 @@ def drastic_change_explain(
     *, change: DrasticChange, actor: User, explanation: str, channel: str = Channel.PAGE
 ) -> DrasticChange:
     """Marketing explains a drastic change; a new explanation needs sales' acknowledgement again."""
-    sel.require_editor(actor, "explain plan changes")
+    change = access.access_drastic_change_by_id(actor, change.pk, action="explain")
     _require_draft(change.plan)
     text = _clean(explanation)
     if not text:
@@ -551,9 +549,7 @@ def drastic_change_acknowledge(
     *, change: DrasticChange, actor: User, channel: str = Channel.PAGE
 ) -> DrasticChange:
     """Sales leadership acknowledges marketing's explanation of a drastic change."""
-    _require(
-        sel.can_acknowledge(actor), "Only sales managers, the sales head and admins acknowledge plan changes."
-    )
+    change = access.access_drastic_change_by_id(actor, change.pk, action="acknowledge")
     _require_draft(change.plan)
     change = DrasticChange.objects.select_for_update().get(pk=change.pk)
     if not change.explained_at:
@@ -577,8 +573,7 @@ def drastic_change_acknowledge(
 def plan_publish(*, plan: Plan, actor: User, channel: str = Channel.PAGE) -> Plan:
     """Publish the plan: refused (409) while a drastic change is unexplained or unacknowledged, or a
     disagreement is open."""
-    sel.require_editor(actor, "publish plans")
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan = access.access_plan_by_id(actor, plan.pk, action="publish", lock=True)
     _require_draft(plan)
     blockers = sel.publish_blockers(plan)
     if blockers:
@@ -599,7 +594,7 @@ def previews_send(
     *, plan: Plan, actor: User, teams: Sequence[Team], channel: str = Channel.PAGE
 ) -> list[Preview]:
     """Submit the plan to each sales team: a preview per team, and a notification to its members."""
-    sel.require_editor(actor, "submit plans to sales")
+    plan = access.access_plan_by_id(actor, plan.pk, action="preview")
     _require_draft(plan)
     version = sel.plan_version(plan, VersionKind.PLAN)
     if version is None or not version.items.exists():
@@ -646,10 +641,7 @@ def item_comment_add(
     *, preview: Preview, item: PlanItem, actor: User, body: str, channel: str = Channel.PAGE
 ) -> ItemComment:
     """A team member's comment on a plan item in their team's preview."""
-    _require(
-        sel.can_comment_on_preview(actor, preview),
-        "Only the team's members and managers, marketing and admins comment on this preview.",
-    )
+    preview = access.access_preview_by_id(actor, preview.pk, action="comment")
     _item_in_plan(item, preview.plan)
     _require_draft(preview.plan)
     text = _clean(body)
@@ -669,11 +661,7 @@ def item_comment_add(
 @transaction.atomic
 def preview_mark_done(*, preview: Preview, actor: User, channel: str = Channel.PAGE) -> Preview:
     """The team lead says the team has gone through the preview."""
-    _require(
-        sel.can_mark_preview_done(actor, preview),
-        "Only the team's lead, those above them and admins mark the preview done.",
-    )
-    preview = Preview.objects.select_for_update().get(pk=preview.pk)
+    preview = access.access_preview_by_id(actor, preview.pk, action="done", lock=True)
     if preview.done_at is None:
         preview.done_by, preview.done_at = actor, timezone.now()
         preview.save(update_fields=["done_by", "done_at", "updated_at"])
@@ -712,10 +700,9 @@ def disagreement_raise(
     plan = item.version.plan
     if preview is not None:
         _item_in_plan(item, preview.plan)
-        allowed = sel.can_comment_on_preview(actor, preview)
+        access.access_preview_by_id(actor, preview.pk, action="disagree")
     else:
-        allowed = sel.can_edit_plans(actor) or actor.has_role(Role.SALES_HEAD, Role.SALES_MANAGER)
-    _require(allowed, "Only the team's members and managers, marketing and admins raise disagreements here.")
+        access.access_plan_item_by_id(actor, item.pk, action="disagree")
     _require_draft(plan)
     text = _clean(body)
     if not text:
@@ -808,11 +795,7 @@ def disagreement_resolve(
     *, disagreement: Disagreement, actor: User, resolution: str, channel: str = Channel.PAGE
 ) -> Disagreement:
     """Someone with authority decides; the decision and its history are kept."""
-    d = Disagreement.objects.select_for_update().select_related("plan").get(pk=disagreement.pk)
-    _require(
-        sel.can_resolve(actor, d),
-        "Only the person this disagreement waits on, those above them, the plan's sponsor and admins resolve it.",
-    )
+    d = access.access_disagreement_by_id(actor, disagreement.pk, action="resolve", lock=True)
     if d.status != DisagreementStatus.OPEN:
         raise Conflict("This disagreement is already resolved.", detail={"status": d.status})
     text = _clean(resolution)
@@ -854,7 +837,7 @@ def meeting_create(
     """A pre-planning meeting (agenda from the template) or a team's meeting on the tactics that involve
     it (the team's members invited, the plan items attached)."""
     _require(
-        sel.can_call_meetings(actor),
+        access.may_call_meetings(actor),
         "Only marketing, sales managers, the heads and admins call planning meetings.",
     )
     if kind not in MeetingKind.values:
@@ -890,10 +873,7 @@ def meeting_create(
 
 
 def _require_runner(actor: User, meeting: Meeting) -> None:
-    _require(
-        sel.can_run_meeting(actor, meeting),
-        "Only whoever called the meeting, the team's managers, the heads and admins record it.",
-    )
+    access.access_meeting_by_id(actor, meeting.pk, action="run")
 
 
 @transaction.atomic
@@ -948,10 +928,7 @@ def action_item_add(
 
 @transaction.atomic
 def action_item_done(*, action: ActionItem, actor: User) -> ActionItem:
-    _require(
-        action.owner_id == actor.pk or sel.can_run_meeting(actor, action.meeting),
-        "Only the action's owner and whoever runs the meeting mark it done.",
-    )
+    action = access.access_action_item_by_id(actor, action.pk, action="done", lock=True)
     if action.done_at is None:
         action.done_at = timezone.now()
         action.save(update_fields=["done_at", "updated_at"])
@@ -976,7 +953,7 @@ def promise_make(
 ) -> Promise:
     """Record a commitment made to sales, with its owner and due date (marketing, or whoever runs the
     meeting it was made in)."""
-    allowed = sel.can_edit_plans(actor) or (meeting is not None and sel.can_run_meeting(actor, meeting))
+    allowed = access.may_edit_plans(actor) or (meeting is not None and access.may_act(actor, meeting, "run"))
     _require(allowed, "Only marketing, admins and whoever runs the meeting record promises.")
     problems = {}
     if not _clean(title):
@@ -1014,10 +991,7 @@ def promise_make(
 
 @transaction.atomic
 def promise_keep(*, promise: Promise, actor: User, channel: str = Channel.PAGE) -> Promise:
-    _require(
-        sel.can_keep_promise(actor, promise),
-        "Only the promise's owner, their managers, the marketing head and admins mark it kept.",
-    )
+    promise = access.access_promise_by_id(actor, promise.pk, action="keep", lock=True)
     if promise.kept_at is None:
         promise.kept_at = timezone.now()
         promise.save(update_fields=["kept_at", "updated_at"])
@@ -1074,7 +1048,7 @@ def profile_create(
     plan: Plan | None = None,
 ) -> ProspectProfile:
     """Next year's ideal prospect as criteria (marketing)."""
-    sel.require_editor(actor, "define prospect profiles")
+    _require(access.may_edit_plans(actor), "Only marketing and admins may define prospect profiles.")
     if not _clean(name):
         raise ApplicationError("Name the profile.", detail={"name": "missing"}, status=422)
     if min_size is not None and max_size is not None and max_size < min_size:

@@ -1,6 +1,6 @@
 """Planning pages. Each page reads through ``accord.planning.selectors`` and writes through
-``accord.planning.services``; a write refused by the rules shows its sentence, a record one may not see
-is a 404."""
+``accord.planning.services``, both asking ``accord.people.access`` who may see and act; a write refused by
+the rules shows its sentence, a record one may not see is a 404."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ from accord.audit.exports import csv_response
 from accord.core.calendar import fiscal_calendar, fiscal_quarter_current
 from accord.core.calendar_feed import calendar_entries
 from accord.core.errors import AccessDenied, ApplicationError, NotFound
-from accord.people.access import manages, signed_in_user
-from accord.people.models import Role, User
+from accord.people import access
+from accord.people.access import signed_in_user
+from accord.people.models import User
 from accord.planning import figures, forms, services
 from accord.planning import selectors as sel
 from accord.planning.models import Goal, MeetingKind, Side, VersionKind
@@ -33,7 +34,7 @@ PAGE_SIZE = 50
 
 def _reader(request: HttpRequest) -> User:
     user = signed_in_user(request)
-    if not sel.can_read_planning(user):
+    if not access.may_read_planning(user):
         raise PermissionDenied("Your account has no role: ask an admin for one to read the plans.")
     return user
 
@@ -87,7 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "planning/home.html",
         {
             "plans": plans,
-            "can_edit": sel.can_edit_plans(user),
+            "can_edit": access.may_edit_plans(user),
             "waiting": sel.disagreements_waiting_on(user)[:20],
         },
     )
@@ -145,7 +146,7 @@ def goals_page(request: HttpRequest) -> HttpResponse:
             "period": period,
             "start": start,
             "end": end,
-            "can_set": sel.can_set_goal(user, Side.SALES) or sel.can_set_goal(user, Side.MARKETING),
+            "can_set": access.may_set_goal(user, Side.SALES) or access.may_set_goal(user, Side.MARKETING),
         },
     )
 
@@ -173,7 +174,7 @@ def goal_progress_page(request: HttpRequest, goal_id: int) -> HttpResponse:
 @login_required
 def plan_new(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
-    if not sel.can_edit_plans(user):
+    if not access.may_edit_plans(user):
         raise PermissionDenied("Only marketing and admins create plans.")
     form = forms.PlanForm(request.POST or None, initial={"fiscal_year": timezone.localdate().year + 1})
     if request.method == "POST" and form.is_valid():
@@ -200,7 +201,7 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
         bounds = plan.goals.order_by("period_start").values_list("period_start", flat=True)
         start = bounds.first() or start
         end = plan.goals.order_by("-period_end").values_list("period_end", flat=True).first() or end
-    show_revenue = sel.can_read_revenue(user)
+    show_revenue = access.may_read_planning_revenue(user)
     promises = plan.promises.all()
     context = {
         "plan": plan,
@@ -210,7 +211,7 @@ def plan_page(request: HttpRequest, plan_id: int) -> HttpResponse:
         "previews": plan.previews.select_related("team", "done_by"),
         "disagreements": plan.disagreements.select_related("item", "assignee", "raised_by")[:50],
         "goals": [(g, figures.goal_progress(g)) for g in plan.goals.select_related("owner")],
-        "can_edit": sel.can_edit_plans(user) and plan.status == "draft",
+        "can_edit": access.may_edit_plans(user) and plan.status == "draft",
         "item_form": forms.ItemForm(),
         "previews_form": forms.PreviewsForm(),
         "start": start,
@@ -308,8 +309,8 @@ def plan_diff(request: HttpRequest, plan_id: int) -> HttpResponse:
             "plan": plan,
             "rows": rows,
             "changes": list(changes.values()),
-            "can_explain": sel.can_edit_plans(user) and plan.status == "draft",
-            "can_acknowledge": sel.can_acknowledge(user) and plan.status == "draft",
+            "can_explain": access.may_edit_plans(user) and plan.status == "draft",
+            "can_acknowledge": access.may_acknowledge_plan_changes(user) and plan.status == "draft",
         },
     )
 
@@ -367,8 +368,8 @@ def preview_page(request: HttpRequest, preview_id: int) -> HttpResponse:
             "preview": preview,
             "plan": preview.plan,
             "rows": rows,
-            "can_comment": sel.can_comment_on_preview(user, preview) and preview.plan.status == "draft",
-            "can_mark_done": sel.can_mark_preview_done(user, preview) and preview.done_at is None,
+            "can_comment": access.may_act(user, preview, "comment") and preview.plan.status == "draft",
+            "can_mark_done": access.may_act(user, preview, "done") and preview.done_at is None,
         },
     )
 
@@ -424,7 +425,7 @@ def disagreement_page(request: HttpRequest, disagreement_id: int) -> HttpRespons
         {
             "d": d,
             "steps": d.steps.select_related("actor", "assignee"),
-            "can_resolve": d.status == "open" and sel.can_resolve(user, d),
+            "can_resolve": d.status == "open" and access.may_act(user, d, "resolve"),
         },
     )
 
@@ -453,13 +454,15 @@ def meetings_page(request: HttpRequest) -> HttpResponse:
     page = Paginator(sel.meetings_visible_to(user).order_by("-starts_at", "id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    return render(request, "planning/meetings.html", {"page": page, "can_call": sel.can_call_meetings(user)})
+    return render(
+        request, "planning/meetings.html", {"page": page, "can_call": access.may_call_meetings(user)}
+    )
 
 
 @login_required
 def meeting_new(request: HttpRequest) -> HttpResponse:
     user = _reader(request)
-    if not sel.can_call_meetings(user):
+    if not access.may_call_meetings(user):
         raise PermissionDenied("Only marketing, sales managers, the heads and admins call planning meetings.")
     form = forms.MeetingForm(
         request.POST or None, initial={"kind": request.GET.get("kind", MeetingKind.PRE_PLANNING)}
@@ -504,7 +507,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "actions": meeting.action_items.select_related("owner"),
             "promises": meeting.promises.select_related("owner"),
             "items": meeting.items.all(),
-            "can_run": sel.can_run_meeting(user, meeting),
+            "can_run": access.may_act(user, meeting, "run"),
             "action_form": forms.ActionForm(),
             "promise_form": forms.PromiseForm(),
             "user": user,
@@ -606,7 +609,7 @@ def promises_page(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "form": form,
-            "can_make": sel.can_edit_plans(user),
+            "can_make": access.may_edit_plans(user),
             "scores": figures.promises_kept_per_quarter(promises),
             "today": timezone.localdate(),
             "user": user,
@@ -647,7 +650,7 @@ def profiles_page(request: HttpRequest) -> HttpResponse:
         {
             "profiles": sel.profiles_visible_to(user)[:100],
             "form": form,
-            "can_edit": sel.can_edit_plans(user),
+            "can_edit": access.may_edit_plans(user),
         },
     )
 
@@ -681,12 +684,7 @@ def _statement_for(request: HttpRequest) -> tuple[figures.Statement, forms.Perio
     user = _reader(request)
     form = forms.PeriodForm(request.GET or None)
     person = (form.cleaned_data.get("person") if form.is_valid() else None) or user
-    allowed = (
-        person.pk == user.pk
-        or manages(user, person)
-        or user.has_role(Role.ADMIN, Role.SALES_HEAD, Role.MARKETING_HEAD, Role.EXECUTIVE)
-    )
-    if not allowed:
+    if not access.may_read_statement_of(user, person):
         raise PermissionDenied("You read your own statement and those of the people you manage.")
     start, end = _quarter_or(form)
     return figures.performance_statement(person, start, end), form

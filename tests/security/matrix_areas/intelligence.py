@@ -1,5 +1,5 @@
 """Access rows for intelligence (research questions, surveys, field reports, ride-alongs, the collaboration
-panel) and knowledge (questions and answers). Each row makes the records it needs, fresh per call."""
+panel); knowledge's are in ``knowledge.py``. Each row makes the records it needs, fresh per call."""
 
 from __future__ import annotations
 
@@ -31,20 +31,6 @@ def _open_survey(w: Any) -> Any:
     )
 
 
-def _bobs_question(w: Any) -> Any:
-    from accord.knowledge.services import question_ask
-
-    return question_ask(user=w.p.bob, text="How long is the free trial?")
-
-
-def _alices_answer(w: Any) -> Any:
-    from accord.knowledge.services import answer_create
-
-    if not hasattr(w, "kb_answer"):
-        w.kb_answer = answer_create(user=w.p.alice, title="Trial length", body="Thirty days.")
-    return w.kb_answer
-
-
 def _ride_along(w: Any) -> Any:
     from accord.intelligence.models import RideAlong
 
@@ -53,6 +39,30 @@ def _ride_along(w: Any) -> Any:
             kind="on_demand", status="requested", rep=w.p.bob, reason="Matrix call"
         )
     return w.ride_along
+
+
+def _fresh_survey(w: Any, **fields: Any) -> Any:
+    from django.utils import timezone
+
+    from accord.intelligence.services import survey_create
+
+    now = timezone.now()
+    return survey_create(
+        user=w.p.alice, title="Matrix pulse", opens_at=now, closes_at=now + timedelta(days=3), **fields
+    )
+
+
+def _bobs_report(w: Any) -> Any:
+    from accord.intelligence.services import field_report_create
+
+    return field_report_create(user=w.p.bob, topic="buzz", summary="Matrix rumour")
+
+
+def _fresh_ride_along(w: Any, **fields: Any) -> Any:
+    from accord.intelligence.models import RideAlong
+
+    values = {"kind": "on_demand", "status": "requested", "rep": w.p.bob, "reason": "Matrix call", **fields}
+    return RideAlong.objects.create(**values)
 
 
 _FUTURE = {"opens_at": "2030-01-01", "closes_at": "2030-01-08", "title": "Matrix pulse"}
@@ -98,6 +108,14 @@ MATRIX: dict[str, Check] = {
         "ok    ok    403  403   403  403   403 403     403 ok",
         page_post(lambda w: f"/intelligence/questions/{_question(w).pk}/change", {"action": "activate"}),
     ),
+    "research question: stop asking it on its page": Check(
+        "ok    ok    403  403   403  403   403 403     403 ok",
+        page_post(lambda w: f"/intelligence/questions/{_question(w).pk}/change", {"action": "close"}),
+    ),
+    "research question: read its page (everyone)": Check(
+        "ok    ok    ok   ok    ok   ok    ok  ok      ok  ok",
+        page_get(lambda w: f"/intelligence/questions/{_question(w).pk}/"),
+    ),
     # --- pulse surveys --------------------------------------------------------------------------------
     "pulse survey: schedule one in the API (marketing, admins)": Check(
         "ok    ok    403  403   403  403   403 403     403 ok",
@@ -130,6 +148,21 @@ MATRIX: dict[str, Check] = {
         "ok    ok    403  403   403  403   ok  403     ok  ok",
         api_get(lambda w: f"/api/v1/surveys/{_open_survey(w).pk}/results"),
     ),
+    "pulse survey: close an open one on its page (marketing, admins)": Check(
+        "ok    ok    403  403   403  403   403 403     403 ok",
+        page_post(lambda w: f"/intelligence/surveys/{_fresh_survey(w).pk}/", {"action": "close"}),
+    ),
+    "pulse survey: read a Team Health survey's page (its team, marketing, heads, executives, admins)": Check(
+        "ok    ok    ok   ok    ok   404   ok  404     ok  ok",
+        page_get(lambda w: f"/intelligence/surveys/{_fresh_survey(w, team=w.p.health).pk}/"),
+    ),
+    "pulse survey: answer a Team Health survey on its page (its reps)": Check(
+        "403   403   ok   ok    403  404   403 404     403 403",
+        page_post(
+            lambda w: f"/intelligence/surveys/{_fresh_survey(w, team=w.p.health).pk}/",
+            {"action": "respond", "marketing_score": "4"},
+        ),
+    ),
     # --- field reports ------------------------------------------------------------------------------
     "field report: write one in the API (everyone but executives)": Check(
         "ok    ok    ok   ok    ok   ok    ok  ok      403 ok",
@@ -138,6 +171,32 @@ MATRIX: dict[str, Check] = {
     "field report: write one on the page": Check(
         "ok    ok    ok   ok    ok   ok    ok  ok      403 ok",
         page_post(lambda w: "/intelligence/reports/", {"topic": "buzz", "summary": "Matrix buzz"}),
+    ),
+    "field report: corroborate bob's on the page (everyone but executives)": Check(
+        "ok    ok    ok   ok    ok   ok    ok  ok      403 ok",
+        page_post(
+            lambda w: "/intelligence/reports/",
+            lambda w: {
+                "action": "corroborate",
+                "report": _bobs_report(w).pk,
+                "source_url": "https://news.example/matrix",
+            },
+        ),
+    ),
+    "field report: back bob's with a new one in the API (everyone but executives)": Check(
+        "ok    ok    ok   ok    ok   ok    ok  ok      403 ok",
+        api_send(
+            "post",
+            lambda w: "/api/v1/field-reports",
+            lambda w: {"topic": "buzz", "summary": "Heard it too", "corroborates": _bobs_report(w).pk},
+        ),
+    ),
+    "field report: log customer research on the page (marketing, admins)": Check(
+        "ok    ok    403  403   403  403   403 403     403 ok",
+        page_post(
+            lambda w: "/intelligence/reports/",
+            {"topic": "buzz", "summary": "Trade show buzz", "origin": "trade_show"},
+        ),
     ),
     # --- ride-alongs ---------------------------------------------------------------------------------
     "ride-along: ask marketing to join a call (reps and managers)": Check(
@@ -151,6 +210,50 @@ MATRIX: dict[str, Check] = {
             lambda w: {"action": "accept", "ride_along": _ride_along(w).pk},
         ),
     ),
+    "ride-along: decline a fresh request of bob's (marketing)": Check(
+        "ok    ok    403  403   403  403   403 403     403 403",
+        page_post(
+            lambda w: "/intelligence/ride-alongs/",
+            lambda w: {"action": "decline", "ride_along": _fresh_ride_along(w).pk, "reason": "Booked"},
+        ),
+    ),
+    "ride-along: accept a rotation slot proposed to alice (alice, the marketing head)": Check(
+        "ok    ok    403  403   403  403   403 403     403 403",
+        page_post(
+            lambda w: "/intelligence/ride-alongs/",
+            lambda w: {
+                "action": "accept",
+                "ride_along": _fresh_ride_along(
+                    w, kind="scheduled", status="proposed", marketer=w.p.alice
+                ).pk,
+            },
+        ),
+    ),
+    "ride-along: accept a rotation slot proposed to mona (mona only)": Check(
+        "403   ok    403  403   403  403   403 403     403 403",
+        page_post(
+            lambda w: "/intelligence/ride-alongs/",
+            lambda w: {
+                "action": "accept",
+                "ride_along": _fresh_ride_along(w, kind="scheduled", status="proposed", marketer=w.p.mona).pk,
+            },
+        ),
+    ),
+    "ride-along: write the notes of bob's call with alice (its marketer and rep)": Check(
+        "ok    403   ok   404   403  404   403 404     403 403",
+        page_post(
+            lambda w: "/intelligence/ride-alongs/",
+            lambda w: {
+                "action": "complete",
+                "ride_along": _fresh_ride_along(w, status="accepted", marketer=w.p.alice).pk,
+                "notes": "They compare us with Medica.",
+            },
+        ),
+    ),
+    "ride-along: propose the quarter's rotation (the marketing head, admins)": Check(
+        "403   ok    403  403   403  403   403 403     403 ok",
+        page_post(lambda w: "/intelligence/ride-alongs/", {"action": "rotate"}),
+    ),
     # --- the collaboration panel --------------------------------------------------------------------
     "collaboration panel: read it (heads, executives, admins)": Check(
         "403   ok    403  403   403  403   ok  403     ok  ok",
@@ -159,39 +262,6 @@ MATRIX: dict[str, Check] = {
     "collaboration panel: read the records behind a figure": Check(
         "403   ok    403  403   403  403   ok  403     ok  ok",
         page_get(lambda w: "/intelligence/collaboration/sla_compliance/"),
-    ),
-    # --- knowledge: everyone asks; marketing answers; a question is seen by its asker, managers, marketing, heads
-    "knowledge question: ask marketing in the API": Check(
-        "ok    ok    ok   ok    ok   ok    ok  ok      ok  ok",
-        api_send("post", lambda w: "/api/v1/questions", {"text": "Is there a reseller programme?"}),
-    ),
-    "knowledge question: answer bob's in the API (marketing)": Check(
-        "ok    ok    403  404   403  404   403 404     403 ok",
-        api_send(
-            "post", lambda w: f"/api/v1/questions/{_bobs_question(w).pk}/answer", {"body": "Thirty days."}
-        ),
-    ),
-    "knowledge question: read bob's on its page": Check(
-        "ok    ok    ok   404   ok   404   ok  404     ok  ok",
-        page_get(lambda w: f"/knowledge/questions/{_bobs_question(w).pk}/"),
-    ),
-    "knowledge question: ask on the page": Check(
-        "ok    ok    ok   ok    ok   ok    ok  ok      ok  ok",
-        page_post(lambda w: "/knowledge/ask", {"text": "Is there a reseller programme?"}),
-    ),
-    "knowledge question: answer bob's on its page (marketing)": Check(
-        "ok    ok    403  404   403  404   403 404     403 ok",
-        page_post(lambda w: f"/knowledge/questions/{_bobs_question(w).pk}/", {"body": "Thirty days."}),
-    ),
-    "knowledge answer: write one on the page (marketing)": Check(
-        "ok    ok    403  403   403  403   403 403     403 ok",
-        page_post(lambda w: "/knowledge/answers/new", {"title": "Reseller programme", "body": "Not yet."}),
-    ),
-    "knowledge answer: review alice's on its page (marketing)": Check(
-        "ok    ok    403  403   403  403   403 403     403 ok",
-        page_post(
-            lambda w: f"/knowledge/answers/{_alices_answer(w).pk}/", {"body": "Thirty days, extendable."}
-        ),
     ),
 }
 
@@ -203,8 +273,6 @@ API_WRITE_ROWS: dict[str, str] = {
     "POST /api/v1/surveys": "pulse survey: schedule one in the API (marketing, admins)",
     "POST /api/v1/surveys/{survey_id}/responses": "pulse survey: answer one in the API (reps)",
     "POST /api/v1/field-reports": "field report: write one in the API (everyone but executives)",
-    "POST /api/v1/questions": "knowledge question: ask marketing in the API",
-    "POST /api/v1/questions/{question_id}/answer": "knowledge question: answer bob's in the API (marketing)",
 }
 
 PAGE_WRITE_ROWS: dict[str, str] = {
@@ -214,10 +282,6 @@ PAGE_WRITE_ROWS: dict[str, str] = {
     "intelligence:survey_detail": "pulse survey: answer one on its page (reps)",
     "intelligence:reports": "field report: write one on the page",
     "intelligence:ride_alongs": "ride-along: ask marketing to join a call (reps and managers)",
-    "knowledge:ask": "knowledge question: ask on the page",
-    "knowledge:question": "knowledge question: answer bob's on its page (marketing)",
-    "knowledge:answer_new": "knowledge answer: write one on the page (marketing)",
-    "knowledge:answer": "knowledge answer: review alice's on its page (marketing)",
 }
 
 READ_ONLY_PAGES = {
@@ -226,6 +290,4 @@ READ_ONLY_PAGES = {
     "intelligence:surveys",
     "intelligence:panel",
     "intelligence:panel_trace",
-    "knowledge:home",
-    "knowledge:suggest",
 }

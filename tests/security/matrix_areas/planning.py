@@ -81,6 +81,29 @@ def _action(w: Any) -> Any:
     )
 
 
+def _team_meeting(w: Any) -> Any:
+    from django.utils import timezone
+
+    from accord.planning.services import meeting_create
+
+    return meeting_create(
+        actor=w.p.alice, kind="team", title="Health tactics", starts_at=timezone.now(), team=w.p.health
+    )
+
+
+def _bobs_promise(w: Any) -> Any:
+    from accord.planning.services import promise_make
+
+    return promise_make(actor=w.p.alice, title="Case study", owner=w.p.bob, due_on=date(2027, 1, 5))
+
+
+def _sales_goal(w: Any) -> Any:
+    from accord.planning.services import goal_create
+
+    return goal_create(actor=w.p.sam, side="sales", metric="custom", unit="joint calls", target=10,
+                       period_start=date(2027, 1, 1), period_end=date(2027, 3, 31), owner=w.p.mike)  # fmt: skip
+
+
 def _promise(w: Any) -> Any:
     from accord.planning.services import promise_make
 
@@ -118,6 +141,11 @@ MATRIX: dict[str, Check] = {
     "plan goal: record progress of alice's custom goal (owner, her managers, marketing's setters)":
         Check("ok    ok    403  403   403  403   403 403     403 ok",
               page_post(lambda w: f"/planning/goals/{_custom_goal(w).pk}/progress/", {"value": "2"})),
+    "plan goal: record progress of mike's custom sales goal (owner, his managers, sales' setters)":
+        Check("403   403   403  403   ok   ok    ok  403     403 ok",
+              page_post(lambda w: f"/planning/goals/{_sales_goal(w).pk}/progress/", {"value": "3"})),
+    "plan goal: read one in the API (every role)":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", api_get(lambda w: f"/api/v1/goals/{_custom_goal(w).pk}")),
     "plan: read a fresh plan in the API (every role)":
         Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", api_get(lambda w: f"/api/v1/plans/{_plan(w).pk}")),
     "plan: read a fresh plan's page (every role)":
@@ -180,6 +208,11 @@ MATRIX: dict[str, Check] = {
     "plan disagreement: resolve bob's in the API (the one it waits on, those above, the sponsor, admins)":
         Check("403   403   403  403   ok   403   ok  403     ok  ok",
               api_send("post", lambda w: f"/api/v1/disagreements/{_disagreement(w).pk}/resolve", {"resolution": "Decided"})),
+    "plan disagreement: raise one on a plan item outside a preview in the API (marketing, sales managers, the sales head, admins)":
+        Check("ok    ok    403  403   ok   ok    ok  403     403 ok",
+              api_send("post", lambda w: f"/api/v1/plan-items/{_item(_preview(w)).pk}/disagreements", {"body": "Too many"})),
+    "plan disagreement: read bob's page (every role)":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", page_get(lambda w: f"/planning/disagreements/{_disagreement(w).pk}/")),
     "plan disagreement: resolve bob's on its page":
         Check("403   403   403  403   ok   403   ok  403     ok  ok",
               page_post(lambda w: f"/planning/disagreements/{_disagreement(w).pk}/resolve/", {"text": "Decided"})),
@@ -189,6 +222,22 @@ MATRIX: dict[str, Check] = {
     "plan meeting: record a decision in mona's meeting (who called it, the heads, admins)":
         Check("403   ok    403  403   403  403   ok  403     403 ok",
               page_post(lambda w: f"/planning/meetings/{_meeting(w).pk}/record/", {"what": "decision", "text": "Go"})),
+    "plan meeting: record attendance in mona's meeting":
+        Check("403   ok    403  403   403  403   ok  403     403 ok",
+              page_post(lambda w: f"/planning/meetings/{_meeting(w).pk}/record/", lambda w: {"what": "attendance", "present": [w.p.bob.pk]})),
+    "plan meeting: add an action item in mona's meeting":
+        Check("403   ok    403  403   403  403   ok  403     403 ok",
+              page_post(lambda w: f"/planning/meetings/{_meeting(w).pk}/record/",
+                        lambda w: {"what": "action", "title": "Deck", "owner": w.p.bob.pk, "due_on": "2027-01-05"})),
+    "plan meeting: record a promise made in mona's meeting (who runs it, or marketing)":
+        Check("ok    ok    403  403   403  403   ok  403     403 ok",
+              page_post(lambda w: f"/planning/meetings/{_meeting(w).pk}/record/",
+                        lambda w: {"what": "promise", "title": "Deck", "owner": w.p.alice.pk, "due_on": "2027-01-05", "made_in": "meeting"})),
+    "plan meeting: record a decision in alice's Team Health meeting (who called it, the team's manager and those above, the heads, admins)":
+        Check("ok    ok    403  403   ok   403   ok  403     403 ok",
+              page_post(lambda w: f"/planning/meetings/{_team_meeting(w).pk}/record/", {"what": "decision", "text": "Go"})),
+    "plan meeting: read mona's meeting page (every role)":
+        Check("ok    ok    ok   ok    ok   ok    ok  ok      ok  ok", page_get(lambda w: f"/planning/meetings/{_meeting(w).pk}/")),
     "plan meeting: mark bob's action item done (its owner, who runs the meeting)":
         Check("403   ok    ok   403   403  403   ok  403     403 ok",
               page_post(lambda w: f"/planning/actions/{_action(w).pk}/done/")),
@@ -199,9 +248,18 @@ MATRIX: dict[str, Check] = {
     "plan promise: mark alice's kept (its owner, the marketing head, admins)":
         Check("ok    ok    403  403   403  403   403 403     403 ok",
               page_post(lambda w: f"/planning/promises/{_promise(w).pk}/keep/")),
+    "plan promise: mark bob's kept (its owner, his managers, the marketing head, admins)":
+        Check("403   ok    ok   403   ok   403   ok  403     403 ok",
+              page_post(lambda w: f"/planning/promises/{_bobs_promise(w).pk}/keep/")),
     "plan profile: define one (marketing, admins)":
         Check("ok    ok    403  403   403  403   403 403     403 ok",
               page_post(lambda w: "/planning/profiles/", {"name": "Hospitals", "industries": "Healthcare"})),
+    "plan statement: read bob's (himself, his managers, the heads, executives, admins)":
+        Check("403   ok    ok   403   ok   403   ok  403     ok  ok",
+              page_get(lambda w: f"/planning/statement/?person={w.p.bob.pk}")),
+    "plan statement: export bob's as CSV":
+        Check("403   ok    ok   403   ok   403   ok  403     ok  ok",
+              page_get(lambda w: f"/planning/statement.csv?person={w.p.bob.pk}")),
 }  # fmt: skip
 
 
