@@ -161,11 +161,10 @@ def _write_outcomes(rows: list[QueuedSubmission]) -> None:
     """One prepared UPDATE for the batch (``bulk_update`` builds a CASE per column and row)."""
     meta = QueuedSubmission._meta
     names = ("state", "error", "attempts", "processed_at", "lead", "lead_created", "data")
-    fields = [meta.get_field(name) for name in names]
-    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
+    fields: list[Any] = [meta.get_field(name) for name in names]
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
     values = [
-        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk]  # type: ignore[union-attr]
-        for row in rows
+        [*(f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields), row.pk] for row in rows
     ]
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {meta.db_table} SET {columns} WHERE id = %s", values)

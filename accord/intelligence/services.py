@@ -598,19 +598,50 @@ def ride_along_request(
     return ride_along
 
 
-@transaction.atomic
 def ride_along_decide(
     *, user: User, ride_along_id: int, accept: bool, reason: str = "", call_on: Any = None
 ) -> RideAlong:
-    """Marketing accepts (and becomes the marketer) or declines (with a reason) a request or a proposal."""
+    """Marketing accepts (and becomes the marketer) or declines (with a reason) a request or a proposal.
+
+    An answer after the deadline expires the ride-along as the deadline task would (kept, with the rep
+    told), and is then refused."""
+    with transaction.atomic():
+        decided = _ride_along_decide(
+            user=user, ride_along_id=ride_along_id, accept=accept, reason=reason, call_on=call_on
+        )
+    if decided is None:
+        with transaction.atomic():
+            _ride_along_expire_late(ride_along_id)
+        raise Conflict("The time to answer has passed; the rep has been told.")
+    return decided
+
+
+def _ride_along_expire_late(ride_along_id: int) -> None:
+    ride_along = RideAlong.objects.select_for_update().get(pk=ride_along_id)
+    if ride_along.status not in (RideAlongStatus.REQUESTED, RideAlongStatus.PROPOSED):
+        return  # decided or expired meanwhile
+    ride_along.status = RideAlongStatus.EXPIRED
+    ride_along.save(update_fields=["status", "updated_at"])
+    event_record(type="ride_along.expired", subject=ride_along)
+    notify(
+        user=ride_along.rep,
+        kind="ride_along",
+        subject="Nobody from marketing answered in time",
+        body=f"Your request “{ride_along.reason[:120]}” expired; your manager can help find someone.",
+        url=_ride_along_url(ride_along),
+    )
+
+
+def _ride_along_decide(
+    *, user: User, ride_along_id: int, accept: bool, reason: str, call_on: Any
+) -> RideAlong | None:
+    """The decision under the row's lock; None when the time to answer has passed."""
     access.require_role(user, access.RIDE_ALONG_DECIDER_ROLES, "accept or decline ride-alongs")
     ride_along = access.access_ride_along_by_id(user, ride_along_id, action="decide", lock=True)
     if ride_along.status not in (RideAlongStatus.REQUESTED, RideAlongStatus.PROPOSED):
         raise Conflict(f"This ride-along is already {ride_along.get_status_display().lower()}.")
     if ride_along.respond_by and ride_along.respond_by < timezone.now():
-        ride_along.status = RideAlongStatus.EXPIRED
-        ride_along.save(update_fields=["status", "updated_at"])
-        raise Conflict("The time to answer has passed; the rep has been told.")
+        return None
     if not accept and not reason.strip():
         raise ApplicationError(
             "Say why you decline, so the rep can ask someone else.", detail={"reason": "required"}

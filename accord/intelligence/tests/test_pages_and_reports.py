@@ -107,6 +107,22 @@ def test_a_ride_along_request_is_accepted_declined_or_expires(
     assert late.status == "expired"
 
 
+def test_an_answer_after_the_deadline_expires_the_request_and_tells_the_rep(personas):
+    from accord.notifications.models import Notification
+
+    with time_machine.travel(NOW, tick=False):
+        asked = services.ride_along_request(user=personas.bob, reason="Hospital CFO call")
+    # The deadline task has not run yet (no worker): the late answer expires it itself, and it stays so.
+    with (
+        time_machine.travel(NOW + timedelta(hours=25), tick=False),
+        pytest.raises(Conflict, match="time to answer has passed"),
+    ):
+        services.ride_along_decide(user=personas.alice, ride_along_id=asked.pk, accept=True)
+    asked.refresh_from_db()
+    assert (asked.status, asked.marketer) == ("expired", None)
+    assert Notification.objects.filter(user=personas.bob, subject__contains="answered in time").count() == 1
+
+
 def test_the_rotation_gives_each_marketer_one_rep_a_quarter(personas, make_rep):
     with time_machine.travel(NOW, tick=False):
         first = services.rotation_propose(user=personas.mona, on=date(2026, 5, 12))

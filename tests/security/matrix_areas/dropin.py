@@ -49,7 +49,9 @@ def _submission(w: Any, state: str) -> Any:
 
 
 def _retry(w: Any, page: Any, api: Any) -> Any:
-    return api.post(f"/api/v1/submissions/{_submission(w, 'failed').pk}/retry", content_type="application/json")
+    return api.post(
+        f"/api/v1/submissions/{_submission(w, 'failed').pk}/retry", content_type="application/json"
+    )
 
 
 def _records_in(response: Any) -> str:
