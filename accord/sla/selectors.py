@@ -271,14 +271,9 @@ def _inbox_clock_owner(user: User, scope: str, filters: InboxFilters) -> int | N
     return user.pk
 
 
-def _inbox_section_clocks(
-    scoped: QuerySet[Lead], owner: int | None, section: str, now: datetime, end_of_today: datetime
-) -> QuerySet[SlaClock]:
-    """The running clocks that place the leads of ``scoped`` in ``section``, in the section's order
-    (soonest deadline first, then the longest waiting lead): each lead's soonest running clock of its
-    owner, one per lead. The index of running clocks by owner and deadline (or by deadline alone for a
-    team) is walked in order and each clock's lead checked by its key, so a page reads about as many
-    clocks as it shows, never every lead of the rep or every clock."""
+def _inbox_running_clocks(scoped: QuerySet[Lead], owner: int | None) -> QuerySet[SlaClock]:
+    """The running clocks that give the leads of ``scoped`` their deadline: each lead's soonest running
+    clock of its owner, one per lead (built once, narrowed per section by ``_inbox_section_clocks``)."""
     clocks = SlaClock.objects.open().filter(lead__owner_id=F("owner_id"))
     if owner is not None:
         clocks = clocks.filter(owner_id=owner)
@@ -287,15 +282,25 @@ def _inbox_section_clocks(
         .filter(lead_id=OuterRef("lead_id"), owner_id=OuterRef("owner_id"))
         .filter(Q(due_at__lt=OuterRef("due_at")) | Q(due_at=OuterRef("due_at"), id__lt=OuterRef("id")))
     )
-    clocks = clocks.filter(Exists(scoped.filter(pk=OuterRef("lead_id")))).filter(~Exists(earlier))
+    return clocks.filter(Exists(scoped.filter(pk=OuterRef("lead_id")))).filter(~Exists(earlier))
+
+
+def _inbox_section_clocks(
+    running: QuerySet[SlaClock], section: str, now: datetime, end_of_today: datetime
+) -> QuerySet[SlaClock]:
+    """The clocks of ``running`` that place their leads in ``section``, in the section's order (soonest
+    deadline first, then the longest waiting lead). The index of running clocks by owner and deadline
+    (or by deadline alone for a team) is walked in order and each clock's lead checked by its key, so a
+    page reads the owner's running clocks in the section's window, never every lead of the rep or every
+    clock."""
     if section == InboxSection.OVERDUE:
-        clocks = clocks.filter(due_at__lte=now)
+        clocks = running.filter(due_at__lte=now)
     elif section == InboxSection.TO_ACCEPT:
-        clocks = clocks.filter(due_at__gt=now, lead__stage=Stage.MQL)
+        clocks = running.filter(due_at__gt=now, lead__stage=Stage.MQL)
     elif section == InboxSection.TODAY:
-        clocks = clocks.filter(due_at__gt=now, due_at__lte=end_of_today).exclude(lead__stage=Stage.MQL)
+        clocks = running.filter(due_at__gt=now, due_at__lte=end_of_today).exclude(lead__stage=Stage.MQL)
     else:
-        clocks = clocks.filter(due_at__gt=end_of_today).exclude(lead__stage=Stage.MQL)
+        clocks = running.filter(due_at__gt=end_of_today).exclude(lead__stage=Stage.MQL)
     return clocks.order_by("due_at", "lead__created_at", "lead_id")
 
 
@@ -374,7 +379,7 @@ def inbox_sections_for(
     """
     filters = filters or InboxFilters()
     scoped = _inbox_scope(user, scope, filters)
-    owner = _inbox_clock_owner(user, scope, filters)
+    running = _inbox_running_clocks(scoped, _inbox_clock_owner(user, scope, filters))
     now = timezone.now()
     end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
     pages: list[tuple[str, str, str, int, list[int]]] = []
@@ -383,7 +388,7 @@ def inbox_sections_for(
             continue
         number = max(page, 1) if key == only else 1
         start, stop = (number - 1) * page_size, number * page_size + 1
-        clocks = _inbox_section_clocks(scoped, owner, key, now, end_of_today)
+        clocks = _inbox_section_clocks(running, key, now, end_of_today)
         ids = list(clocks.values_list("lead_id", flat=True)[start:stop])
         idle = _inbox_section_idle(scoped, key) if len(ids) < stop - start else None
         if idle is not None:
