@@ -333,6 +333,20 @@ INBOX_ROW_FIELDS = (
     "owner",
 )
 
+# What a row shows of a clock and reads to tell its status.
+INBOX_CLOCK_FIELDS = (
+    "id",
+    "lead_id",
+    "owner_id",
+    "kind",
+    "due_at",
+    "remind_at",
+    "breached_at",
+    "met_at",
+    "stopped_at",
+    "policy__reminder_before_minutes",
+)
+
 
 def _inbox_page_leads(ids: set[int]) -> list[Lead]:
     """The leads of a page (ids read through ``_inbox_scope``, so visible), with what their rows show:
@@ -347,9 +361,14 @@ def _inbox_page_leads(ids: set[int]) -> list[Lead]:
         .annotate(last_touch_id=Subquery(last_touch.values("pk")[:1]))
     )
     clocks: dict[int, list[SlaClock]] = {}
-    for clock in (
-        SlaClock.objects.open().filter(lead_id__in=ids).select_related("policy").order_by("due_at", "id")
-    ):
+    running = (
+        SlaClock.objects.open()
+        .filter(lead_id__in=ids)
+        .select_related("policy")
+        .only(*INBOX_CLOCK_FIELDS)
+        .order_by("due_at", "id")
+    )
+    for clock in running:
         clocks.setdefault(clock.lead_id, []).append(clock)
     for lead in leads:
         lead.open_clocks = clocks.get(lead.pk, [])  # type: ignore[attr-defined]
