@@ -15,7 +15,7 @@ from django.template.defaultfilters import date as date_filter
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timesince import timesince, timeuntil
-from django.utils.timezone import template_localtime
+from django.utils.timezone import is_aware, localtime
 
 register = template.Library()
 
@@ -25,7 +25,8 @@ def _e(value: Any) -> str:
 
 
 def _date(value: Any, fmt: str) -> str:
-    return _e(date_filter(template_localtime(value), fmt))
+    """What ``{{ value|date:fmt }}`` draws: the date filter reads an aware moment in the current zone."""
+    return _e(date_filter(localtime(value) if is_aware(value) else value, fmt))
 
 
 def _csrf(token: Any) -> str:
