@@ -89,6 +89,7 @@ def _prepare(connection) -> dict[str, float]:
                 "UPDATE leads_lead SET account_id = (SELECT a.id FROM leads_account a "
                 f"WHERE a.name = 'Company ' || (leads_lead.id / {ACCOUNT_EVERY}) || ' Holdings')"
             )
+    _seed_clocks(connection, now)
     marketer = User.objects.create(username="marketer", first_name="Mara")
     UserRole.objects.create(user=marketer, role="marketing")
     for rep in User.objects.filter(username__startswith="rep"):
@@ -98,6 +99,60 @@ def _prepare(connection) -> dict[str, float]:
     with connection.cursor() as c:
         c.execute("ANALYZE")
     return {"prepare_s": round(prepared, 1), "analyze_s": round(time.perf_counter() - t1, 1)}
+
+
+CLOCK_OPEN_EVERY = 10  # one owned lead in the inbox's stages in 10 has a running clock
+
+
+def _seed_clocks(connection, now) -> None:
+    """SLA clocks and touches, as the inbox reads them: every owned lead in the inbox's stages has a
+    clock (accept for an MQL, first touch for an SAL, next touch later on); one in ten is still running,
+    due from 60 hours ago to 36 hours ahead (overdue, due today, due later), and one in fifty MQLs has a
+    second running clock (first touch, due later); the others were met two hours after the lead came in,
+    with a touch by the owner then."""
+    from accord.sla.models import SlaPolicy
+
+    policy = SlaPolicy.objects.create(name="Default", is_default=True)
+    stages = "('mql', 'sal', 'sql', 'opportunity')"
+    kind = "CASE stage WHEN 'mql' THEN 'accept' WHEN 'sal' THEN 'first_touch' ELSE 'next_touch' END"
+    if connection.vendor == "postgresql":
+        hours = "(id %% 97 - 60) * interval '1 hour'"
+        due_open, start_open = f"%s::timestamptz + {hours}", f"%s::timestamptz + {hours} - interval '8 hours'"
+        plus = lambda col, h: f"{col} + interval '{h} hours'"  # noqa: E731
+        stamp = now
+    else:
+        due_open = "datetime(%s, (id %% 97 - 60) || ' hours')"
+        start_open = "datetime(%s, (id %% 97 - 68) || ' hours')"
+        plus = lambda col, h: f"datetime({col}, '+{h} hours')"  # noqa: E731
+        stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+    cols = (
+        "created_at, updated_at, lead_id, kind, policy_id, owner_id, started_at, due_at, "
+        "escalated_level, met_at, stop_reason"
+    )
+    owned = f"FROM leads_lead WHERE owner_id IS NOT NULL AND stage IN {stages}"
+    with connection.cursor() as c:
+        c.execute(
+            f"INSERT INTO sla_slaclock ({cols}) SELECT created_at, created_at, id, {kind}, %s, owner_id, "
+            f"{start_open}, {due_open}, 0, NULL, '' {owned} AND id %% {CLOCK_OPEN_EVERY} = 0",
+            [policy.pk, stamp, stamp],
+        )
+        c.execute(
+            f"INSERT INTO sla_slaclock ({cols}) SELECT created_at, created_at, id, 'first_touch', %s, "
+            f"owner_id, %s, {plus('%s', 100)}, 0, NULL, '' {owned} AND stage = 'mql' AND id %% 50 = 0",
+            [policy.pk, stamp, stamp],
+        )
+        c.execute(
+            f"INSERT INTO sla_slaclock ({cols}) SELECT created_at, created_at, id, {kind}, %s, owner_id, "
+            f"created_at, {plus('created_at', 8)}, 0, {plus('created_at', 2)}, '' {owned} "
+            f"AND id %% {CLOCK_OPEN_EVERY} <> 0",
+            [policy.pk],
+        )
+        c.execute(
+            "INSERT INTO sla_touch (created_at, updated_at, lead_id, user_id, kind, outcome, note, "
+            f"occurred_at, channel) SELECT created_at, created_at, id, owner_id, 'call', '', '', "
+            f"{plus('created_at', 2)}, 'page' {owned} AND id %% {CLOCK_OPEN_EVERY} <> 0",
+            [],
+        )
 
 
 def _median_ms(call, runs: int) -> float:
@@ -121,7 +176,7 @@ def _plan(connection, sql: str, params) -> str:
     return "\n".join(" | ".join(str(x) for x in row) for row in rows)
 
 
-def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
+def child(db_url: str, data: Path, runs: int, preloaded: bool, only: str = "") -> None:
     os.environ["DATABASE_URL"] = db_url
     # Production mode, as `accord run` serves (DEBUG logs every query and renders templates slower).
     os.environ.setdefault("ACCORD_DEBUG", "false")
@@ -142,22 +197,26 @@ def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
 
     call_command("migrate", verbosity=0)
     result: dict = {"db": connection.vendor}
-    t0 = time.perf_counter()
-    dash._seed_dimensions()
-    lead_cols, lead_defaults = dash._lead_columns(Lead)
-    dash._bulk_load(connection, data, lead_cols, lead_defaults)
-    result["load_s"] = round(time.perf_counter() - t0, 1)
-    result.update(_prepare(connection))
+    if preloaded:  # --keep: the database of an earlier run, migrated to this code, analysed again
+        with connection.cursor() as c:
+            c.execute("ANALYZE")
+    else:
+        t0 = time.perf_counter()
+        dash._seed_dimensions()
+        lead_cols, lead_defaults = dash._lead_columns(Lead)
+        dash._bulk_load(connection, data, lead_cols, lead_defaults)
+        result["load_s"] = round(time.perf_counter() - t0, 1)
+        result.update(_prepare(connection))
     result["leads"] = Lead.objects.count()
 
     marketer = User.objects.get(username="marketer")
     rep = User.objects.get(username="rep5")
-    view = SavedView.objects.create(
+    view, _ = SavedView.objects.get_or_create(
         owner=marketer,
         list_name="leads",
         name="MQLs older than 2 days, best first",
         query="sort=-score&ff=stage&fo=is&fv=mql&ff=stage_since&fo=older_than_days&fv=2",
-        shared=True,
+        defaults={"shared": True},
     )
     as_marketer, as_rep = Client(), Client()
     as_marketer.force_login(marketer)
@@ -192,6 +251,8 @@ def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
             "/search/", {"q": "last12"}, headers={"HX-Request": "true"}
         ),
     }
+    if only:
+        requests = {name: call for name, call in requests.items() if only in name}
     bare_ms = _median_ms(bare, runs * 3)
     result["bare_ms"] = bare_ms
     measured = {}
@@ -201,6 +262,16 @@ def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
         with CaptureQueriesContext(connection) as queries:  # logs the statements even with DEBUG off
             call()
         captured = list(queries.captured_queries)
+        if name.startswith("inbox"):
+            result["inbox_statements"] = [
+                {
+                    "ms": round(float(q["time"]) * 1000, 2),
+                    "sql": q["sql"],
+                    "plan": _plan(connection, q["sql"], None),
+                }
+                for q in captured
+                if any(t in q["sql"] for t in ("leads_lead", "sla_slaclock", "sla_touch", "core_event"))
+            ]
         slowest = max(captured, key=lambda q: float(q["time"]))
         reset_queries()
         ms = _median_ms(call, runs)
@@ -222,6 +293,9 @@ def child(db_url: str, data: Path, runs: int, preloaded: bool) -> None:
                 os.environ.get("LISTS_BENCH_SORT", "cumulative")
             ).print_stats(60)
     result["requests"] = measured
+    if only:
+        print(json.dumps(result), flush=True)
+        return
     # Plans of the list's main statements, with the values bound by Django (re-built here).
     from accord.leads.listing import LEAD_LIST
     from accord.leads.selectors import LeadFilters, lead_list
@@ -268,12 +342,19 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--child", nargs=3, metavar=("DB_URL", "DATA", "PRELOADED"), help=argparse.SUPPRESS)
     parser.add_argument("--small", action="store_true", help="a quick run: 5,000 leads, 5 runs")
+    parser.add_argument("--only", default="", help="measure only the requests whose name contains this")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the loaded databases (SQLite in the data directory, PostgreSQL "
+        "accord_bench_lists_keep_<leads>_<seed>) and start later runs from them, migrated, instead of loading",
+    )
     args = parser.parse_args()
     if args.small:
         args.leads, args.runs = 5_000, 5
     if args.child:
         url, data, preloaded = args.child
-        child(url, Path(data), args.runs, preloaded == "1")
+        child(url, Path(data), args.runs, preloaded == "1", args.only)
         return
     pg_base = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432").rstrip("/")
     data = ROOT / "benchmarks" / "data" / f"lists-{args.leads}-{args.seed}"
@@ -286,14 +367,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="accord-lists-bench-") as tmp:
         for engine in engines:
             name = f"accord_bench_lists_{os.getpid()}"
+            marker = data / f"kept-{engine}"
+            if args.keep:
+                name = f"accord_bench_lists_keep_{args.leads}_{args.seed}"
+            preloaded = args.keep and marker.exists()
             if engine == "sqlite":
-                url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+                url = f"sqlite:///{(data if args.keep else Path(tmp)) / 'bench.sqlite3'}"
+                if args.keep and not preloaded:
+                    (data / "bench.sqlite3").unlink(missing_ok=True)
             else:
-                _psql(pg_base, f"CREATE DATABASE {name}")
+                if args.keep and not preloaded:
+                    _psql(pg_base, f"DROP DATABASE IF EXISTS {name}", check=False)
+                if not preloaded:
+                    _psql(pg_base, f"CREATE DATABASE {name}")
                 url = f"{pg_base}/{name}"
             try:
                 proc = subprocess.run(
-                    [sys.executable, __file__, "--runs", str(args.runs), "--child", url, str(data), "0"],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--runs",
+                        str(args.runs),
+                        "--only",
+                        args.only,
+                        "--child",
+                        url,
+                        str(data),
+                        "1" if preloaded else "0",
+                    ],
                     capture_output=True,
                     text=True,
                     cwd=ROOT,
@@ -304,8 +405,10 @@ def main() -> None:
                 line = proc.stdout.strip().splitlines()[-1]
                 print(line, flush=True)
                 results.append(json.loads(line))
+                if args.keep:
+                    marker.write_text("loaded\n")
             finally:
-                if engine == "postgresql":
+                if engine == "postgresql" and not args.keep:
                     _psql(pg_base, f"DROP DATABASE IF EXISTS {name}", check=False)
     print()
     print(f"{'request':<52} " + " ".join(f"{r['db'] + ' (ms, x bare, queries)':>34}" for r in results))

@@ -265,7 +265,8 @@ class Lead(BaseModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["owner", "stage"], name="lead_owner_stage"),
+            # An owner's leads of one stage, oldest first: the rep inbox's "to accept" section walks it.
+            models.Index(fields=["owner", "stage", "created_at"], name="lead_owner_stage_created"),
             models.Index(Lower("last_name"), name="lead_last_name_ci"),
             # The list's filters and sorts (accord.leads.listing): each reads one page of index entries.
             models.Index(fields=["stage", "created_at"], name="lead_stage_created"),

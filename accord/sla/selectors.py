@@ -4,12 +4,13 @@ of a rep's team (C7) and marketing's rejection feedback (X1). Scorecards live in
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.db.models import (
     Case,
+    Exists,
     F,
     IntegerField,
     Min,
@@ -21,6 +22,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
 from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
@@ -105,6 +107,11 @@ class InboxRow:
     can_reject: bool
     error: str = ""
     notice: str = ""
+    # The row's links (the lead's page, accept, reject, log a touch), made by ``_inbox_rows``.
+    open_url: str = ""
+    accept_url: str = ""
+    reject_url: str = ""
+    touch_url: str = ""
 
     @property
     def is_breached(self) -> bool:
@@ -146,8 +153,22 @@ def _inbox_leads(user: User) -> QuerySet[Lead]:
     )
 
 
+_URL_MARK = "987654321"
+
+
+def _lead_url(name: str) -> Callable[[int], str]:
+    """``reverse(name, args=[lead_id])`` for many leads from one ``reverse``: a page of the inbox links
+    each of its rows four ways, and reversing each link took longer than drawing the row."""
+    pattern = reverse(name, args=[int(_URL_MARK)])
+    before, after = pattern.split(_URL_MARK)
+    return lambda lead_id: f"{before}{lead_id}{after}"
+
+
 def _inbox_rows(user: User, leads: list[Lead]) -> list[InboxRow]:
     from accord.sla.services import ACCEPTED_STAGES, REJECTABLE_STAGES
+
+    open_url, accept_url = _lead_url("leads:detail"), _lead_url("sla:inbox_accept")
+    reject_url, touch_url = _lead_url("sla:inbox_reject"), _lead_url("sla:inbox_touch")
 
     touch_ids = [lead.last_touch_id for lead in leads if getattr(lead, "last_touch_id", None)]
     touches = {t.pk: t for t in Touch.objects.filter(pk__in=touch_ids)} if touch_ids else {}
@@ -166,6 +187,10 @@ def _inbox_rows(user: User, leads: list[Lead]) -> list[InboxRow]:
                 and lead.stage not in ACCEPTED_STAGES
                 and lead.stage != Stage.DISQUALIFIED,
                 can_reject=lead.owner_id is not None and lead.stage in REJECTABLE_STAGES,
+                open_url=open_url(lead.pk),
+                accept_url=accept_url(lead.pk),
+                reject_url=reject_url(lead.pk),
+                touch_url=touch_url(lead.pk),
             )
         )
     return rows
@@ -209,8 +234,10 @@ class InboxPart:
     has_next: bool
 
 
-def _inbox_base(user: User, scope: str, filters: InboxFilters) -> QuerySet[Lead]:
-    leads = _inbox_leads(user).filter(stage__in=INBOX_STAGES, owner__isnull=False)
+def _inbox_scope(user: User, scope: str, filters: InboxFilters) -> QuerySet[Lead]:
+    """The leads the inbox shows (visible, in hand, narrowed by the scope and the filters), plain: no
+    annotation, so it serves as a subquery and as a list that walks an index."""
+    leads = leads_visible_to(user).filter(stage__in=INBOX_STAGES, owner__isnull=False)
     if scope == InboxScope.TEAM and dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
         if not user.has_role(Role.SALES_HEAD, Role.ADMIN):
             leads = leads.filter(Q(owner=user) | Q(owner__team__manager=user) | Q(owner__manager=user))
@@ -231,19 +258,121 @@ def _inbox_base(user: User, scope: str, filters: InboxFilters) -> QuerySet[Lead]
     return leads
 
 
-def _inbox_section_filter(leads: QuerySet[Any], section: str) -> QuerySet[Any]:
-    """``leads`` carry the ``next_due`` annotation of ``_inbox_leads``."""
-    now = timezone.now()
-    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+def _inbox_base(user: User, scope: str, filters: InboxFilters) -> QuerySet[Lead]:
+    """``_inbox_scope`` with the inbox annotations (``next_due``, ``overdue``, the last touch)."""
+    return _inbox_leads(user).filter(pk__in=_inbox_scope(user, scope, filters).values("pk"))
+
+
+def _inbox_clock_owner(user: User, scope: str, filters: InboxFilters) -> int | None:
+    """The one owner whose clocks a section reads, when the scope names one (the user's own inbox, or a
+    rep picked in the team's); None when it spans several (the team's)."""
+    if scope == InboxScope.TEAM and dict(inbox_scopes_for(user)).get(InboxScope.TEAM):
+        return filters.owner or None
+    return user.pk
+
+
+def _inbox_running_clocks(scoped: QuerySet[Lead], owner: int | None) -> QuerySet[SlaClock]:
+    """The running clocks that give the leads of ``scoped`` their deadline: each lead's soonest running
+    clock of its owner, one per lead (built once, narrowed per section by ``_inbox_section_clocks``)."""
+    clocks = SlaClock.objects.open().filter(lead__owner_id=F("owner_id"))
+    if owner is not None:
+        clocks = clocks.filter(owner_id=owner)
+    earlier = (
+        SlaClock.objects.open()
+        .filter(lead_id=OuterRef("lead_id"), owner_id=OuterRef("owner_id"))
+        .filter(Q(due_at__lt=OuterRef("due_at")) | Q(due_at=OuterRef("due_at"), id__lt=OuterRef("id")))
+    )
+    return clocks.filter(Exists(scoped.filter(pk=OuterRef("lead_id")))).filter(~Exists(earlier))
+
+
+def _inbox_section_clocks(
+    running: QuerySet[SlaClock], section: str, now: datetime, end_of_today: datetime
+) -> QuerySet[SlaClock]:
+    """The clocks of ``running`` that place their leads in ``section``, in the section's order (soonest
+    deadline first, then the longest waiting lead). The index of running clocks by owner and deadline
+    (or by deadline alone for a team) is walked in order and each clock's lead checked by its key, so a
+    page reads the owner's running clocks in the section's window, never every lead of the rep or every
+    clock."""
     if section == InboxSection.OVERDUE:
-        return leads.filter(next_due__lte=now)
-    not_overdue = Q(next_due__isnull=True) | Q(next_due__gt=now)
+        clocks = running.filter(due_at__lte=now)
+    elif section == InboxSection.TO_ACCEPT:
+        clocks = running.filter(due_at__gt=now, lead__stage=Stage.MQL)
+    elif section == InboxSection.TODAY:
+        clocks = running.filter(due_at__gt=now, due_at__lte=end_of_today).exclude(lead__stage=Stage.MQL)
+    else:
+        clocks = running.filter(due_at__gt=end_of_today).exclude(lead__stage=Stage.MQL)
+    return clocks.order_by("due_at", "lead__created_at", "lead_id")
+
+
+def _inbox_section_idle(leads: QuerySet[Lead], section: str) -> QuerySet[Lead] | None:
+    """The leads of ``section`` with no running clock (after those with one), longest waiting first: the
+    index of the owner's leads by age, walked until the page is full; None for the sections that hold
+    only leads with a deadline."""
     if section == InboxSection.TO_ACCEPT:
-        return leads.filter(not_overdue, stage=Stage.MQL)
-    accepted = leads.exclude(stage=Stage.MQL)
-    if section == InboxSection.TODAY:
-        return accepted.filter(next_due__gt=now, next_due__lte=end_of_today)
-    return accepted.filter(Q(next_due__isnull=True) | Q(next_due__gt=end_of_today))
+        leads = leads.filter(stage=Stage.MQL)
+    elif section == InboxSection.WORKING:
+        leads = leads.exclude(stage=Stage.MQL)
+    else:
+        return None
+    running = SlaClock.objects.open().filter(lead=OuterRef("pk"), owner_id=OuterRef("owner_id"))
+    return leads.filter(~Exists(running)).order_by("created_at", "id")
+
+
+# What a row shows of its lead (a lead has some sixty columns, custom fields among them).
+INBOX_ROW_FIELDS = (
+    "id",
+    "created_at",
+    "stage",
+    "first_name",
+    "last_name",
+    "email",
+    "company",
+    "title",
+    "score",
+    "utm_campaign",
+    "owner",
+)
+
+# What a row shows of a clock and reads to tell its status.
+INBOX_CLOCK_FIELDS = (
+    "id",
+    "lead_id",
+    "owner_id",
+    "kind",
+    "due_at",
+    "remind_at",
+    "breached_at",
+    "met_at",
+    "stopped_at",
+    "policy__reminder_before_minutes",
+)
+
+
+def _inbox_page_leads(ids: set[int]) -> list[Lead]:
+    """The leads of a page (ids read through ``_inbox_scope``, so visible), with what their rows show:
+    the owner, the running clocks soonest first (``open_clocks``) and the last touch's id."""
+    if not ids:
+        return []
+    last_touch = Touch.objects.filter(lead=OuterRef("pk")).order_by("-occurred_at", "-id")
+    leads = list(
+        Lead.objects.filter(pk__in=ids)
+        .select_related("owner")
+        .only(*INBOX_ROW_FIELDS)
+        .annotate(last_touch_id=Subquery(last_touch.values("pk")[:1]))
+    )
+    clocks: dict[int, list[SlaClock]] = {}
+    running = (
+        SlaClock.objects.open()
+        .filter(lead_id__in=ids)
+        .select_related("policy")
+        .only(*INBOX_CLOCK_FIELDS)
+        .order_by("due_at", "id")
+    )
+    for clock in running:
+        clocks.setdefault(clock.lead_id, []).append(clock)
+    for lead in leads:
+        lead.open_clocks = clocks.get(lead.pk, [])  # type: ignore[attr-defined]
+    return leads
 
 
 def inbox_sections_for(
@@ -259,29 +388,46 @@ def inbox_sections_for(
     last, the longest waiting first among equals) and cut to a page; ``only`` shows one section at ``page``.
 
     No counts: each section reads one row past its page to know whether there is more. A fixed number
-    of queries (three per section) whatever the number of leads.
+    of queries whatever the number of leads: per section, the leads with a running clock (the owner's
+    running clocks walked in deadline order, ``_inbox_section_clocks``), then, for "to accept" and
+    "working" when the page is not full, the leads with none (the owner's leads walked oldest first);
+    then the rows of every section at once (the leads, their clocks, their last touches).
+
+    A lead's deadline here is the soonest running clock of its owner: a clock starts for the lead's
+    owner and stops when the lead changes hands, so this is every running clock of a lead in hand.
     """
     filters = filters or InboxFilters()
-    base = _inbox_base(user, scope, filters)
-    parts = []
+    scoped = _inbox_scope(user, scope, filters)
+    running = _inbox_running_clocks(scoped, _inbox_clock_owner(user, scope, filters))
+    now = timezone.now()
+    end_of_today = timezone.localtime(now).replace(hour=23, minute=59, second=59, microsecond=999999)
+    pages: list[tuple[str, str, str, int, list[int]]] = []
     for key, title, help_text in INBOX_SECTIONS:
         if only and key != only:
             continue
         number = max(page, 1) if key == only else 1
-        start = (number - 1) * page_size
-        leads = list(
-            _inbox_section_filter(base, key).order_by(F("next_due").asc(nulls_last=True), "created_at", "id")[
-                start : start + page_size + 1
-            ]
-        )
+        start, stop = (number - 1) * page_size, number * page_size + 1
+        clocks = _inbox_section_clocks(running, key, now, end_of_today)
+        ids = list(clocks.values_list("lead_id", flat=True)[start:stop])
+        idle = _inbox_section_idle(scoped, key) if len(ids) < stop - start else None
+        if idle is not None:
+            # Leads with no running clock come after those with one: skip what the earlier pages showed.
+            with_clock = start + len(ids) if ids or not start else clocks.count()
+            skip = max(0, start - with_clock)
+            ids += list(idle.values_list("pk", flat=True)[skip : skip + (stop - start) - len(ids)])
+        pages.append((key, title, help_text, number, ids))
+    wanted = {pk for *_, ids in pages for pk in ids[:page_size]}
+    rows = {row.lead.pk: row for row in _inbox_rows(user, _inbox_page_leads(wanted))}
+    parts = []
+    for key, title, help_text, number, ids in pages:
         parts.append(
             InboxPart(
                 key=key,
                 title=title,
                 help=help_text,
-                rows=_inbox_rows(user, leads[:page_size]),
+                rows=[rows[pk] for pk in ids[:page_size] if pk in rows],
                 page=number,
-                has_next=len(leads) > page_size,
+                has_next=len(ids) > page_size,
             )
         )
     return parts

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accord.audit.exports import csv_response
@@ -72,12 +73,21 @@ def one_click_touch(request: HttpRequest, token: str) -> HttpResponse:
 # --- the rep inbox -------------------------------------------------------------------------------------
 
 
+def _options(choices: list[tuple[str, str]]) -> str:
+    """``<option>`` tags for ``choices``, drawn once for every row of the inbox rather than once per row."""
+    return format_html_join("", '<option value="{}">{}</option>', choices)
+
+
 def _inbox_choices(user: User) -> dict[str, object]:
+    outcomes = [(v, label) for v, label in TouchOutcome.choices if v]
     return {
         "touch_questions": touch_answers_form_part(user=user),
         "reasons": RejectionReason.choices,
         "touch_kinds": TouchKind.choices,
-        "outcomes": [(v, label) for v, label in TouchOutcome.choices if v],
+        "outcomes": outcomes,
+        "reason_options": _options(RejectionReason.choices),
+        "touch_kind_options": _options(TouchKind.choices),
+        "outcome_options": _options(outcomes),
     }
 
 
