@@ -287,7 +287,7 @@ def run_db(db: str, args: argparse.Namespace) -> dict:
         stored = _python(COUNT, env)
         answered = result.pop("answered")
         result["lost"] = {"bare": answered["bare"] - stored["bare"],
-                          "leads": sum(answered[t] for t in targets if t != "bare") - stored["leads"],
+                          "leads": sum(n for t, n in answered.items() if t != "bare") - stored["leads"],
                           "submissions_not_done": stored["submissions_waiting"]}  # fmt: skip
         result["db"] = db
         return result

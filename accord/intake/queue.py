@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 BATCH = 100
 # On SQLite a batch's transaction holds the database's one write lock, which every post waits for:
 # smaller batches there keep a post's wait short.
-SQLITE_BATCH = 10
+SQLITE_BATCH = 3
 GATHER = timedelta(seconds=1)
 # A drain gives the worker back after this long, with a follow-up queued, so routing and the other
 # tasks of the leads it made are not kept waiting behind a long burst.
