@@ -4,7 +4,8 @@ create-job CSV [--no-queue | --run-after SECONDS]
                       store CSV as an import job, queue it (to start in SECONDS), print the job id
 deadline SECONDS      give a new lead of a new rep an SLA clock due in SECONDS, queue its breach
                       task for then, print {"clock": id, "due_at": ISO time}
-setup-intake          a marketing user's API token and a form source without rate limit (JSON)
+setup-intake          a marketing user's API token, a form source and a queued form source without
+                      rate limit (JSON)
 run-job ID [LIMIT]    run the job in this process; LIMIT caps the size of any file it writes
                       (RLIMIT_FSIZE, SIGXFSZ ignored so a write fails with EFBIG like a full disk)
 """
@@ -90,8 +91,9 @@ def main(argv: list[str]) -> int:
         user = user_create(username="intake", roles=[Role.MARKETING])
         raw, _ = api_token_create(user=user, name="fault test")
         source = source_create(name="Fault form")
-        Source.objects.filter(pk=source.pk).update(rate_limit_per_minute=1_000_000)
-        print(json.dumps({"token": raw, "form_key": source.public_key}))
+        queued = source_create(name="Fault busy form", queue_submissions=True)
+        Source.objects.filter(pk__in=[source.pk, queued.pk]).update(rate_limit_per_minute=1_000_000)
+        print(json.dumps({"token": raw, "form_key": source.public_key, "queued_form_key": queued.public_key}))
         return 0
     print(__doc__, file=sys.stderr)
     return 2

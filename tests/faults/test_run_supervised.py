@@ -127,6 +127,7 @@ class Instance:
     server: subprocess.Popen | None = None
     answers: list[Answer] = field(default_factory=list)
     stop_traffic: threading.Event = field(default_factory=threading.Event)
+    queued: bool = False  # a third of the posts go to a form whose leads the worker makes
     threads: list[threading.Thread] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -186,7 +187,15 @@ class Instance:
             while not self.stop_traffic.is_set():
                 n += 1
                 email = f"c{number}-n{n}@supervised.example"
-                if n % 2:
+                if n % 3 == 0 and self.queued:
+                    # A busy form: answered once stored, its lead made by the worker.
+                    path = f"/f/{self.keys['queued_form_key']}"
+                    data = urllib.parse.urlencode({"email": email, "first_name": "Ada"}).encode()
+                    headers = {
+                        "Accept": "application/json",
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    }
+                elif n % 2:
                     path = f"/f/{self.keys['form_key']}"
                     data = urllib.parse.urlencode({"email": email, "first_name": "Ada"}).encode()
                     headers = {
@@ -225,6 +234,9 @@ class Instance:
         return (self.server.returncode if self.server else None), (self.data_dir / "run.log").read_text(
             errors="replace"
         )
+
+    def queue_drained(self) -> bool:
+        return self.sql("SELECT COUNT(*) FROM leads_queuedsubmission WHERE state <> 'done'")[0][0] == 0
 
     def assert_every_acknowledged_post_stored_once(self) -> None:
         acknowledged = [a.email for a in self.answers if a.status in (200, 201)]
@@ -269,6 +281,7 @@ def imported_once(instance: Instance, emails: set[str], tag: str) -> bool:
 
 
 def test_a_worker_killed_with_sigkill_is_restarted_while_the_web_keeps_serving(instance, tmp_path):
+    instance.queued = True  # posts to a busy form wait for the worker and are made once it is back
     instance.start()
     first_pid = instance.worker_pid()
     instance.traffic()
@@ -298,6 +311,10 @@ def test_a_worker_killed_with_sigkill_is_restarted_while_the_web_keeps_serving(i
         what="the deadline queued after the kill",
     )
     time.sleep(1)  # traffic goes on after the worker is back
+    instance.stop_traffic.set()
+    for thread in instance.threads:
+        thread.join(90)
+    wait_for(instance.queue_drained, timeout=30, what="the new worker to drain the busy form's posts")
     code, log = instance.stop()
 
     assert new_pid != first_pid
@@ -309,6 +326,7 @@ def test_a_worker_killed_with_sigkill_is_restarted_while_the_web_keeps_serving(i
     assert not refused, refused[:5]
     during = [a for a in instance.answers if a.sent > killed_at]
     assert len(during) > 20
+    assert any(a.path.endswith(instance.keys["queued_form_key"]) for a in during)
     assert all(a.status in (200, 201) for a in instance.answers), sorted({a.status for a in instance.answers})
     instance.assert_every_acknowledged_post_stored_once()
     assert health(instance.base) is None  # both children stopped with it
