@@ -389,6 +389,8 @@ def child(args: argparse.Namespace) -> None:
         import pstats
 
         profile.disable()
+        if os.environ.get("BENCH_PROFILE_OUT"):
+            profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
         pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         pstats.Stats(profile).sort_stats("tottime").print_stats(30)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -225,8 +225,9 @@ class Lead(BaseModel):
     custom = models.JSONField(default=dict, blank=True)
 
     source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    # Indexed by lead_account_name_ci, which leads with it.
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads", db_index=False
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_leads"
@@ -278,6 +279,9 @@ class Lead(BaseModel):
             models.Index(fields=["stage_changed_at"], name="lead_stage_changed"),
             # The top bar's search reads names by prefix (accord.records.selectors).
             models.Index(Lower("first_name"), name="lead_first_name_ci"),
+            # An account's leads, and the possible duplicates by name at an account
+            # (matching.possible_duplicates_among): one seek per (account, last name, first name).
+            models.Index("account", Lower("last_name"), Lower("first_name"), name="lead_account_name_ci"),
         ]
 
     def __str__(self) -> str:
