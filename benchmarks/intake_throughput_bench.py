@@ -107,20 +107,11 @@ class Client:
         email = f"bench{n}.{os.getpid()}@company{n % 500}.example"
         if target == "bare":
             return "/bench/bare", json.dumps({"email": email}).encode(), "application/json", {}
-        if target == "api":
+        if target in ("api", "api_queued"):
             body = {"email": email, "first_name": "Pat", "last_name": f"Bench {n}", "company": f"Company {n % 500}",
                     "title": "Director of Operations", "country": "US"}  # fmt: skip
             return (
-                "/api/v1/leads",
-                json.dumps(body).encode(),
-                "application/json",
-                {"Authorization": f"Bearer {self.token}"},
-            )
-        if target == "api_queued":
-            body = {"email": email, "first_name": "Pat", "last_name": f"Bench {n}", "company": f"Company {n % 500}",
-                    "title": "Director of Operations", "country": "US"}  # fmt: skip
-            return (
-                "/api/v1/submissions",
+                "/api/v1/leads" if target == "api" else "/api/v1/submissions",
                 json.dumps(body).encode(),
                 "application/json",
                 {"Authorization": f"Bearer {self.token}"},

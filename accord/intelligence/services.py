@@ -618,8 +618,12 @@ def ride_along_decide(
 
 def _ride_along_expire_late(ride_along_id: int) -> None:
     ride_along = RideAlong.objects.select_for_update().get(pk=ride_along_id)
-    if ride_along.status not in (RideAlongStatus.REQUESTED, RideAlongStatus.PROPOSED):
-        return  # decided or expired meanwhile
+    if ride_along.status in (RideAlongStatus.REQUESTED, RideAlongStatus.PROPOSED):  # else decided meanwhile
+        _ride_along_expired(ride_along)
+
+
+def _ride_along_expired(ride_along: RideAlong) -> None:
+    """Mark a ride-along nobody answered in time as expired and tell the rep (under its row lock)."""
     ride_along.status = RideAlongStatus.EXPIRED
     ride_along.save(update_fields=["status", "updated_at"])
     event_record(type="ride_along.expired", subject=ride_along)
@@ -672,16 +676,7 @@ def ride_along_expire(*, ride_along_id: int) -> bool:
             return False
         if ride_along.respond_by and ride_along.respond_by > timezone.now():
             return False
-        ride_along.status = RideAlongStatus.EXPIRED
-        ride_along.save(update_fields=["status", "updated_at"])
-        event_record(type="ride_along.expired", subject=ride_along)
-        notify(
-            user=ride_along.rep,
-            kind="ride_along",
-            subject="Nobody from marketing answered in time",
-            body=f"Your request “{ride_along.reason[:120]}” expired; your manager can help find someone.",
-            url=_ride_along_url(ride_along),
-        )
+        _ride_along_expired(ride_along)
         return True
 
 
