@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Path as PathParam
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, field_validator
 
@@ -420,12 +421,14 @@ def create_submission(request: HttpRequest, payload: LeadIn) -> HttpResponse:
 
 @router.get(
     "/submissions/{submission_id}",
-    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="A queued submission: waiting, done (with its lead) or failed (with the reason)",
 )
-def get_submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+def get_submission(
+    request: HttpRequest, submission_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
     user = signed_in_user(request)
-    submission = access.queued_submissions_visible_to(user).filter(pk=_bounded(submission_id)).first()
+    submission = access.queued_submissions_visible_to(user).filter(pk=submission_id).first()
     if submission is None:
         raise NotFound("No such submission.", detail={"submission": submission_id})
     return submission_out(submission)
@@ -433,21 +436,17 @@ def get_submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
 
 @router.post(
     "/submissions/{submission_id}/retry",
-    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: SubmissionOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="Try a failed submission again",
 )
-def retry_submission(request: HttpRequest, submission_id: int) -> dict[str, Any]:
+def retry_submission(
+    request: HttpRequest, submission_id: int = PathParam(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
     """For the marketing desk and admins, once what refused it is fixed (a rule, a source)."""
     user = signed_in_user(request)
-    pk = _bounded(submission_id)
-    submission = access.queued_submissions_actionable_by(user).filter(pk=pk).first()
+    submission = access.queued_submissions_actionable_by(user).filter(pk=submission_id).first()
     if submission is None:
-        if access.queued_submissions_visible_to(user).filter(pk=pk).exists():
+        if access.queued_submissions_visible_to(user).filter(pk=submission_id).exists():
             raise AccessDenied("Only marketing and admins try a failed submission again.", status=403)
         raise NotFound("No such submission.", detail={"submission": submission_id})
     return submission_out(submission_retry(submission=submission))
-
-
-def _bounded(pk: int) -> int:
-    """An id past the database's integer range names no row (and PostgreSQL would refuse it)."""
-    return pk if 0 < pk <= MAX_ID else 0

@@ -36,6 +36,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError, Conflict
+from accord.core.models import Channel
 from accord.leads.models import QueuedSubmission, Source, SubmissionDrain, SubmissionState
 from accord.leads.submissions import submission_validate
 from accord.people.models import User
@@ -59,8 +60,6 @@ def submission_enqueue(
 ) -> QueuedSubmission:
     """Check ``data`` as ``lead_intake`` would (ApplicationError naming each bad field) and store it for
     the worker. The drain is scheduled once the caller's transaction commits."""
-    from accord.core.models import Channel
-
     submission_validate(data, lenient=channel != Channel.API)
     queued = QueuedSubmission.objects.create(
         received_at=timezone.now(), channel=channel, source=source, actor=actor, data=data

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from accord.core.api_support import ErrorOut, offset_page
+from accord.core.api_support import MAX_ID, ErrorOut, offset_page
 from accord.core.errors import ApplicationError
 from accord.core.idempotency import idempotent_response
 from accord.core.models import Channel
@@ -24,7 +24,6 @@ from accord.planning.models import Disagreement, Goal, Plan, VersionKind
 
 router = Router(tags=["planning"])
 
-MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not failed on in the database
 Id = Annotated[int, annotated_types.Ge(1), annotated_types.Le(MAX_ID)]
 Number = Annotated[Decimal, annotated_types.Ge(0), annotated_types.Le(Decimal("99999999999999.99"))]
 

@@ -10,7 +10,7 @@ from ninja import Path, Query, Router, Schema
 from pydantic import ConfigDict, Field
 
 from accord.audit.services import export_record
-from accord.core.api_support import ErrorOut
+from accord.core.api_support import MAX_ID, ErrorOut
 from accord.core.errors import AccessDenied, NotFound
 from accord.core.models import Channel
 from accord.leads.models import Lead
@@ -27,7 +27,6 @@ from accord.privacy.selectors import (
 from accord.privacy.services import lead_delete, lead_restore, lead_unsubscribe, privacy_erase
 
 router = Router(tags=["privacy"])
-MAX_ID = 2**63 - 1  # ids are 64-bit: larger numbers are refused as input, not failed on in the database
 
 
 def _admin_only(request: HttpRequest) -> None:
