@@ -258,7 +258,7 @@ def run_db(db: str, args: argparse.Namespace) -> dict:
         # submissions' leads and routes every new lead; its CPU is counted per lead too.
         worker = (
             subprocess.Popen(
-                [sys.executable, "manage.py", "worker"],
+                [sys.executable, "manage.py", "worker", "--nice", str(args.worker_nice)],
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -392,6 +392,12 @@ def main() -> None:
         help=f"comma-separated, of {','.join(TARGETS)} (bare is always measured)",
     )
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (accord run's default)")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=10,
+        help="the task worker's nice value (accord run's default, ACCORD_WORKER_NICE; 0 as before it)",
+    )
     parser.add_argument(
         "--small", action="store_true", help="a quick run: 60 sequential, 32 connections, 5 s"
     )

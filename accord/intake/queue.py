@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from accord.core.errors import ApplicationError, Conflict
 from accord.core.models import Channel
+from accord.leads.hand_off import HandOff
 from accord.leads.models import QueuedSubmission, Source, SubmissionDrain, SubmissionState
 from accord.leads.submissions import submission_validate
 from accord.people.models import User
@@ -72,8 +73,16 @@ def drain_schedule() -> bool:
     """Enqueue the drain task unless one is already queued; True when this call enqueued it."""
     table = SubmissionDrain._meta.db_table
     with connection.cursor() as cursor:
+        # Under a burst a drain is nearly always scheduled already: a read tells so without a write
+        # (on SQLite, without queueing for the database's one write lock again after the post's own
+        # commit; on PostgreSQL, without every post locking the same row). The read comes after the
+        # post committed, so a drain that clears the flag later still finds this submission.
+        cursor.execute(f"SELECT scheduled FROM {table} WHERE id = %s", [FLAG_ID])
+        flag = cursor.fetchone()
+        if flag is not None and flag[0]:
+            return False
         # Inserts the flag row the first time, turns it from false to true afterwards; changes no row
-        # (rowcount 0) when a drain is already scheduled.
+        # (rowcount 0) when a drain got scheduled since the read.
         cursor.execute(
             f"INSERT INTO {table} (id, scheduled) VALUES (%s, %s) "
             f"ON CONFLICT (id) DO UPDATE SET scheduled = %s WHERE {table}.scheduled = %s",
@@ -121,8 +130,9 @@ def submissions_drain(*, batch: int | None = None, seconds: float = DRAIN_SECOND
 
 
 def _drain_batch(batch: int) -> int:
-    from accord.intake.services import lead_intake
+    from accord.intake.services import lead_intake, leads_hand_off
 
+    hand_offs: list[HandOff] = []
     with transaction.atomic():
         waiting = _queued().select_related("source", "actor").order_by("id")
         if connection.features.has_select_for_update_skip_locked:
@@ -131,6 +141,7 @@ def _drain_batch(batch: int) -> int:
         for row in rows:
             row.attempts += 1
             row.processed_at = timezone.now()
+            mine: list[HandOff] = []
             try:
                 with transaction.atomic():
                     result = lead_intake(
@@ -139,6 +150,7 @@ def _drain_batch(batch: int) -> int:
                         source=row.source,
                         actor=row.actor,
                         occurred_at=row.received_at,
+                        hand_off_into=mine,
                     )
             except (OperationalError, InterfaceError):
                 raise  # the database went away: the batch rolls back and stays queued
@@ -151,6 +163,12 @@ def _drain_batch(batch: int) -> int:
                 row.state, row.error = SubmissionState.DONE, ""
                 row.lead_id, row.lead_created = result.lead.pk, result.created
                 row.data = {}
+                hand_offs.extend(mine[-1:])  # only a submission whose savepoint held
+        if hand_offs:
+            # The batch's leads handed off together: routed by one task, checked for possible
+            # duplicates in one pass (a later lead of the batch may match an earlier one), each
+            # entering nurture at its own submission's time.
+            leads_hand_off(leads=hand_offs, at=timezone.now())
         if rows:
             _write_outcomes(rows)
     return len(rows)

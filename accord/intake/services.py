@@ -78,8 +78,13 @@ def lead_intake(
     source: Source | None = None,
     actor: User | None = None,
     occurred_at: datetime | None = None,
+    hand_off_into: list[HandOff] | None = None,
 ) -> IntakeResult:
     """Take one submission through the whole pipeline. Raises ApplicationError for bad input.
+
+    ``hand_off_into``: a caller that takes many submissions in one transaction (the submission
+    queue's drain) collects each lead's hand-off there and hands them all off at once
+    (``leads_hand_off``: one routing task and one duplicate check for the batch, not one per lead).
 
     Every door but the API is lenient: a bad optional value (a company size of "lots") is dropped and
     named on the lead's intake event, and the rest of the submission is kept.
@@ -110,6 +115,7 @@ def lead_intake(
         now=now,
         notes=notes,
         campaign=campaign,
+        hand_off_into=hand_off_into,
     )
     try:
         return run()
@@ -129,6 +135,7 @@ def _submission_apply(
     now: datetime,
     notes: list[str],
     campaign: Campaign | None,
+    hand_off_into: list[HandOff] | None = None,
 ) -> IntakeResult:
     """``lead_intake``'s transaction: one submission applied to its lead, new or existing."""
     with transaction.atomic():
@@ -218,24 +225,25 @@ def _submission_apply(
             member_status=str(sub.fields.get("member_status") or ("Responded" if campaign else "")),
             lead_is_new=created,
         )
-        summary = leads_hand_off(
-            leads=[
-                HandOff.of_submission(
-                    lead_id=lead.pk,
-                    created=created,
-                    previous_stage=old_stage,
-                    stage=lead.stage,
-                    explanation=lead.explanation,
-                    changes=changes,
-                    owner_id=lead.owner_id,
-                    # Nobody else can be on an account made in this transaction: without a phone,
-                    # a new lead there has no possible duplicate.
-                    matches_nobody=created and not lead.phone_key and account_note in ("", "created"),
-                )
-            ],
+        hand_off = HandOff.of_submission(
+            lead_id=lead.pk,
+            created=created,
+            previous_stage=old_stage,
+            stage=lead.stage,
+            explanation=lead.explanation,
+            changes=changes,
+            owner_id=lead.owner_id,
+            # Nobody else can be on an account made in this transaction: without a phone, a new
+            # lead there has no possible duplicate.
+            matches_nobody=created and not lead.phone_key and account_note in ("", "created"),
             at=now,
         )
-    return IntakeResult(lead, created, changes, account_note, evaluation, summary.duplicates_flagged)
+        flagged = 0
+        if hand_off_into is None:
+            flagged = leads_hand_off(leads=[hand_off], at=now).duplicates_flagged
+        else:
+            hand_off_into.append(hand_off)
+    return IntakeResult(lead, created, changes, account_note, evaluation, flagged)
 
 
 def submission_notes(sub: Submission) -> list[str]:
@@ -264,17 +272,17 @@ def leads_hand_off(*, leads: Sequence[HandOff], at: datetime) -> HandOffSummary:
     ]
     to_route = external_reviews_hold(lead_ids=new_mqls)
     leads_route_later(lead_ids=to_route)
-    nurture = {
-        h.lead_id: h.explanation
-        for h in leads
-        if h.stage == Stage.NURTURE and h.previous_stage != Stage.NURTURE
-    }
-    nurture_tracks_open(reasons=nurture, entered_at=at)
+    nurture: dict[datetime, dict[int, str]] = {}
+    for h in leads:
+        if h.stage == Stage.NURTURE and h.previous_stage != Stage.NURTURE:
+            nurture.setdefault(h.at or at, {})[h.lead_id] = h.explanation
+    for entered_at, reasons in nurture.items():
+        nurture_tracks_open(reasons=reasons, entered_at=entered_at)
     flagged = possible_duplicates_flag(lead_ids=[h.lead_id for h in leads if h.check_duplicates])
     return HandOffSummary(
         routed=to_route,
         held_for_review=sorted(set(new_mqls) - set(to_route)),
-        nurtured=sorted(nurture),
+        nurtured=sorted(pk for reasons in nurture.values() for pk in reasons),
         duplicates_flagged=flagged,
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from accord.core.hooks import Hook
@@ -28,6 +29,9 @@ class HandOff:
     explanation: str = ""  # the scoring's explanation: the reason a nurture track records
     owner_id: int | None = None
     check_duplicates: bool = False  # created, or its phone, name or account changed
+    # When the door took the lead, if not the hand-off's own moment: a batch of queued submissions
+    # hands its leads off together, each entering nurture at its own submission's time.
+    at: datetime | None = None
 
     @classmethod
     def of_submission(
@@ -41,6 +45,7 @@ class HandOff:
         changes: Mapping[str, Any],
         owner_id: int | None = None,
         matches_nobody: bool = False,
+        at: datetime | None = None,
     ) -> HandOff:
         """The hand-off of a submission: a new lead, or an update with these ``changes``.
 
@@ -55,6 +60,7 @@ class HandOff:
             explanation=explanation,
             owner_id=owner_id,
             check_duplicates=not matches_nobody and (created or not DUPLICATE_KEY_FIELDS.isdisjoint(changes)),
+            at=at,
         )
 
 

@@ -85,7 +85,11 @@ def test_accord_run_migrates_serves_runs_the_worker_and_stops_on_ctrl_c(tmp_path
     """The whole front door: a fresh data directory, migrate, gunicorn + worker, demo logins, SIGINT."""
     (tmp_path / "demo-logins.txt").write_text("alice / demo-password (marketing)\n", encoding="utf-8")
     port = _free_port()
-    env = _subprocess_env(tmp_path) | {"ACCORD_BIND": f"127.0.0.1:{port}", "ACCORD_WEB_WORKERS": "1"}
+    env = _subprocess_env(tmp_path) | {
+        "ACCORD_BIND": f"127.0.0.1:{port}",
+        "ACCORD_WEB_WORKERS": "1",
+        "ACCORD_WORKER_NICE": "7",
+    }
     process = subprocess.Popen(
         [sys.executable, "-m", "accord.cli", "run"],
         env=env,
@@ -112,6 +116,9 @@ def test_accord_run_migrates_serves_runs_the_worker_and_stops_on_ctrl_c(tmp_path
                 break
             time.sleep(0.5)
         assert health["status"] == "ok" and health["worker"]["seen_seconds_ago"] < 60, health
+        # The worker runs at a lower CPU priority than the web server (ACCORD_WORKER_NICE).
+        assert _nice_of(process.pid, "accord.cli worker") == os.getpriority(os.PRIO_PROCESS, 0) + 7
+        assert _nice_of(process.pid, "gunicorn") == os.getpriority(os.PRIO_PROCESS, 0)
         assert (tmp_path / "accord.sqlite3").exists()
         login_status, login_page = _get(f"http://127.0.0.1:{port}/login/")
         assert login_status == 200 and b"Sign in to Accord" in login_page
@@ -125,6 +132,22 @@ def test_accord_run_migrates_serves_runs_the_worker_and_stops_on_ctrl_c(tmp_path
     # Both children are gone: nothing listens on the port any more.
     with pytest.raises(OSError):
         _get(f"http://127.0.0.1:{port}/healthz")
+
+
+def _nice_of(parent: int, word: str) -> int:
+    """The nice value of ``parent``'s child process whose command line holds ``word``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == parent and word in command:
+            return int(fields[16])  # field 19 of /proc/<pid>/stat: nice
+    raise AssertionError(f"no child of {parent} runs {word!r}")
 
 
 def test_worker_serves_every_queue_and_does_not_reload_by_default():

@@ -79,6 +79,50 @@ def test_a_busy_form_answers_at_once_and_the_worker_makes_the_leads(
     assert drains_queued() == 1
 
 
+def test_a_batch_is_handed_off_together_each_lead_at_its_own_moment(
+    criteria, busy_form, django_capture_on_commit_callbacks
+):
+    from accord.leads.models import PossibleDuplicate
+    from accord.sla.models import NurtureTrack
+
+    keen = {"first_name": "Vera", "title": "VP Care", "company_size": "450", "activity": "demo_request"}
+    posts = [
+        (NOON, {"email": "vera@acme.com", **keen}),
+        (NOON + timedelta(minutes=1), {"email": "max@acme.com", "phone": "+1 415 555 0100", **keen}),
+        (NOON + timedelta(minutes=2), {"email": "quiet@elsewhere.org", "phone": "+1 415 555 0100"}),
+    ]
+    for moment, data in posts:
+        with time_machine.travel(moment, tick=False):
+            queue.submission_enqueue(data=data, channel="form", source=busy_form)
+    DBTaskResult.objects.all().delete()
+
+    with time_machine.travel(NOON + timedelta(minutes=5), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert queue.submissions_drain(batch=10) == 3
+
+    vera, max_, quiet = (Lead.objects.get(email=data["email"]) for _, data in posts)
+    assert (vera.stage, max_.stage, quiet.stage) == ("mql", "mql", "nurture")
+    # One routing task for the batch's two new MQLs, not a task per lead.
+    routing = list(DBTaskResult.objects.filter(task_path__contains="route_lead"))
+    assert [r.task_path.rsplit(".", 1)[1] for r in routing] == ["route_leads_task"]
+    assert routing[0].args_kwargs["args"] == [[vera.pk, max_.pk]]
+    # The duplicate check ran over the batch: the third lead shares the second's phone.
+    pair = PossibleDuplicate.objects.get()
+    assert (pair.lead_id, pair.other_id) == (max_.pk, quiet.pk)
+    assert pair.reason.startswith("same phone number")
+    # The nurture lead entered its track when its person posted, not when the batch was drained.
+    assert NurtureTrack.objects.get(lead=quiet).entered_at == NOON + timedelta(minutes=2)
+
+
+def test_a_burst_reads_the_flag_instead_of_writing_it(busy_form, django_assert_num_queries):
+    queue.submission_enqueue(data={"email": "first@acme.com"}, channel="form", source=busy_form)
+    assert queue.drain_schedule() is True
+    # A drain is scheduled: the next posts only read the flag (one statement, no write).
+    with django_assert_num_queries(1) as captured:
+        assert queue.drain_schedule() is False
+    assert captured.captured_queries[0]["sql"].lstrip().upper().startswith("SELECT")
+
+
 def test_a_bad_submission_is_refused_at_once_and_nothing_is_stored(
     busy_form, client, django_capture_on_commit_callbacks
 ):

@@ -29,6 +29,9 @@ from accord.core.env import env_int, env_str
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEMO_LOGINS_FILE = "demo-logins.txt"
+# The task worker as `accord run` starts it; it runs at a lower CPU priority (``--nice``,
+# ACCORD_WORKER_NICE), so a burst of requests is answered first and the worker catches up after.
+WORKER_COMMAND = [sys.executable, "-m", "accord.cli", "worker", "--no-startup-delay"]
 
 
 def demo_logins_path() -> Path:
@@ -216,10 +219,25 @@ class Command(BaseCommand):
             help="gunicorn worker processes (env ACCORD_WEB_WORKERS, default 3).",
         )
         parser.add_argument("--no-worker", action="store_true", help="Do not start the task worker.")
+        parser.add_argument(
+            "--worker-nice",
+            type=int,
+            choices=range(20),
+            metavar="0-19",
+            default=env_int("ACCORD_WORKER_NICE", 10, minimum=0, maximum=19),
+            help="The task worker's lower CPU priority (env ACCORD_WORKER_NICE, default 10; 0 for none).",
+        )
         parser.add_argument("--skip-migrate", action="store_true", help="Do not apply migrations first.")
 
     def handle(
-        self, *args: Any, bind: str, workers: int, no_worker: bool, skip_migrate: bool, **options: Any
+        self,
+        *args: Any,
+        bind: str,
+        workers: int,
+        no_worker: bool,
+        skip_migrate: bool,
+        worker_nice: int = 10,
+        **options: Any,
     ) -> None:
         Path(settings.DATA_DIR).mkdir(parents=True, exist_ok=True)
         # WhiteNoise serves vendored files through the finders; an existing root keeps it from warning.
@@ -236,7 +254,7 @@ class Command(BaseCommand):
         children = [Child("web server", web)]
         if not no_worker:
             children.append(
-                Child("task worker", [sys.executable, "-m", "accord.cli", "worker", "--no-startup-delay"])
+                Child("task worker", [*WORKER_COMMAND, "--nice", str(worker_nice)])
             )
 
         stopping = False

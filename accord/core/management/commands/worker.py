@@ -291,6 +291,15 @@ class Command(DbWorkerCommand):
             "--no-periodic", action="store_true", help="Do not enqueue periodic work from this worker."
         )
         parser.add_argument(
+            "--nice",
+            type=int,
+            default=0,
+            choices=range(20),
+            metavar="0-19",
+            help="Lower this worker's CPU priority by this much (os.nice): `accord run` passes "
+            "ACCORD_WORKER_NICE, default 10, so requests go first when both want the CPU.",
+        )
+        parser.add_argument(
             "--periodic-interval",
             type=float,
             default=30.0,
@@ -312,10 +321,13 @@ class Command(DbWorkerCommand):
         exclude_queues: str,
         no_periodic: bool,
         periodic_interval: float,
+        nice: int = 0,
         **options: Any,
     ) -> None:
         # django-tasks-db's handle(), building the outage-proof worker instead of its own.
         self.configure_logging(verbosity)
+        if nice:
+            os.nice(nice)
         if reload and batch:
             log.warning("--reload and --batch cannot be specified together; not reloading.")
             reload = False
