@@ -96,9 +96,11 @@ def test_a_batch_is_handed_off_together_each_lead_at_its_own_moment(
             queue.submission_enqueue(data=data, channel="form", source=busy_form)
     DBTaskResult.objects.all().delete()
 
-    with time_machine.travel(NOON + timedelta(minutes=5), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            assert queue.submissions_drain(batch=10) == 3
+    with (
+        time_machine.travel(NOON + timedelta(minutes=5), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert queue.submissions_drain(batch=10) == 3
 
     vera, max_, quiet = (Lead.objects.get(email=data["email"]) for _, data in posts)
     assert (vera.stage, max_.stage, quiet.stage) == ("mql", "mql", "nurture")

@@ -253,9 +253,7 @@ class Command(BaseCommand):
         web += ["--access-logfile", "-", "--graceful-timeout", "10", *_gunicorn_extra_args()]
         children = [Child("web server", web)]
         if not no_worker:
-            children.append(
-                Child("task worker", [*WORKER_COMMAND, "--nice", str(worker_nice)])
-            )
+            children.append(Child("task worker", [*WORKER_COMMAND, "--nice", str(worker_nice)]))
 
         stopping = False
 
