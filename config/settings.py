@@ -143,7 +143,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
-    _db["CONN_MAX_AGE"] = 0
+    # Each process keeps its connection, as on PostgreSQL: a new SQLite connection reads the whole
+    # schema again on its first statement (a few ms a request with this many tables and indexes).
+    _db["CONN_MAX_AGE"] = env_int("ACCORD_CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
 else:
     _db["CONN_HEALTH_CHECKS"] = True
 _db.setdefault("TEST", {})

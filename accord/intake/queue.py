@@ -48,6 +48,7 @@ BATCH = 100
 # On SQLite a batch's transaction holds the database's one write lock, which every post waits for:
 # smaller batches there keep a post's wait short.
 SQLITE_BATCH = 3
+SQLITE_PAUSE_LONGEST = 0.1
 GATHER = timedelta(seconds=1)
 # A drain gives the worker back after this long, with a follow-up queued, so routing and the other
 # tasks of the leads it made are not kept waiting behind a long burst.
@@ -115,8 +116,15 @@ def submissions_drain(*, batch: int | None = None, seconds: float = DRAIN_SECOND
     began = time.monotonic()
     worked = 0
     while True:
+        batch_began = time.monotonic()
         count = _drain_batch(batch)
         worked += count
+        if count and connection.vendor == "sqlite":
+            # A writer waiting for SQLite's one write lock polls for it, sleeping between tries: a
+            # drain that began its next batch at once would take the lock again before any waiting
+            # post woke up, and a burst's posts would wait for seconds. Pausing as long as the batch
+            # held the lock gives the posts at least half of it; the drain catches up after the burst.
+            time.sleep(min(time.monotonic() - batch_began, SQLITE_PAUSE_LONGEST))
         if count:
             if time.monotonic() - began > seconds:
                 # Give the worker back; the rest goes on in a fresh task after the ones queued meanwhile.
