@@ -9,12 +9,14 @@ import sys
 from django.conf import settings
 
 
-def load_settings(tmp_path, **env: str) -> subprocess.CompletedProcess[str]:
+def load_settings(
+    tmp_path, code: str = "from django.conf import settings; print(len(settings.SECRET_KEY))", **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ACCORD_")}
     environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environment.update({"ACCORD_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "config.settings", **env})
     return subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; print(len(settings.SECRET_KEY))"],
+        [sys.executable, "-c", code],
         cwd=settings.BASE_DIR,
         env=environment,
         capture_output=True,
