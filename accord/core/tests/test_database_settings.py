@@ -14,7 +14,8 @@ SHOW = (
 
 
 def database_settings(tmp_path, **env: str) -> dict:
-    result = load_settings(tmp_path, ACCORD_DEBUG="true", code=SHOW, **env)
+    # An empty DATABASE_URL is unset: the suite's own (PostgreSQL in CI) must not leak in.
+    result = load_settings(tmp_path, ACCORD_DEBUG="true", code=SHOW, **{"DATABASE_URL": "", **env})
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
