@@ -31,7 +31,13 @@ DbId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 def _in_utc(value: datetime) -> datetime:
     # Python takes offsets up to ±23:59; PostgreSQL stores at most ±15:59. The instant is what counts.
-    return value.astimezone(UTC) if value.tzinfo is not None else value
+    if value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+00:01 is before the first moment a datetime holds: a 422, not a 500.
+        raise ValueError("this moment in UTC is outside the years 1 to 9999") from None
 
 
 # A moment sent with any UTC offset, kept as the same instant in UTC.
