@@ -18,13 +18,14 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
 from accord.audit import context
 from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.audit.registry import ALWAYS_MASKED, MASK, TRACKED, Tracked
+from accord.core.rows import row_insert
 from accord.people.models import User
 
 _OLD = "_audit_old_values"
@@ -198,7 +199,7 @@ def _write(
         text = str(instance)[:200]
     except Exception:
         text = ""
-    ChangeRecord.objects.using(using or "default").create(
+    record = ChangeRecord(
         occurred_at=timezone.now(),
         actor=actor,
         actor_name=getattr(actor, "username", "") if actor else "",
@@ -211,6 +212,10 @@ def _write(
         changes=changes,
         is_configuration=spec.tracked.configuration,
     )
+    if (using or DEFAULT_DB_ALIAS) == DEFAULT_DB_ALIAS:
+        row_insert(record)  # written with every audited save: a prepared INSERT (accord.core.rows)
+    else:
+        record.save(using=using)
 
 
 # --- background tasks -----------------------------------------------------------------------------------

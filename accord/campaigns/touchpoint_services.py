@@ -24,6 +24,7 @@ from accord.campaigns.models import (
 from accord.campaigns.services import utm_key
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
+from accord.core.rows import row_insert
 from accord.leads.models import Lead, Source
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -146,8 +147,7 @@ def touchpoint_record(
         **utm,
     )
     if lead_is_new:
-        touch.save()
-        return touch
+        return row_insert(touch)  # every new lead's first touch: a prepared INSERT (accord.core.rows)
     try:
         with transaction.atomic():
             touch.save()

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accord.core.actors import Actor
 from accord.core.models import Channel, Event
+from accord.core.rows import row_insert
 
 
 def subject_type_of(subject: models.Model) -> str:
@@ -31,15 +32,18 @@ def event_record(
     # The actor is the user model (settings.AUTH_USER_MODEL), which core may not name: the cast is the
     # one place its Actor protocol meets the foreign key's concrete type.
     signed_in = cast(Any, actor) if getattr(actor, "is_authenticated", False) else None
-    event = Event.objects.create(
-        type=type,
-        subject_type=subject_type_of(subject),
-        subject_id=subject.pk,
-        channel=channel,
-        actor=signed_in,
-        payload=payload or {},
-        stage=stage,
-        occurred_at=occurred_at or timezone.now(),
+    # One prepared INSERT (accord.core.rows): every intake appends at least one event.
+    event = row_insert(
+        Event(
+            type=type,
+            subject_type=subject_type_of(subject),
+            subject_id=subject.pk,
+            channel=channel,
+            actor=signed_in,
+            payload=payload or {},
+            stage=stage,
+            occurred_at=occurred_at or timezone.now(),
+        )
     )
     events_hand_to_webhooks([event])
     return event

@@ -26,7 +26,9 @@ def rate_limit_hit(
     start = moment - moment % window_seconds
     q = connection.ops.quote_name
     table, k, w, c = q(RateWindow._meta.db_table), q("key"), q("window_start"), q("count")
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint of its own inside a caller's transaction (the queued form's): one statement either
+    # counts or fails with the transaction. Alone, the atomic block takes SQLite's write lock at BEGIN.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # One statement: insert the window or add one to it, and read the new count back.
         cursor.execute(
             f"INSERT INTO {table} ({k}, {w}, {c}) VALUES (%s, %s, 1) "

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
@@ -26,6 +27,7 @@ from accord.core.errors import ApplicationError
 from accord.core.idempotency import idempotent_call
 from accord.core.models import Channel
 from accord.core.ratelimit import rate_limit_hit
+from accord.core.rows import row_first
 from accord.core.signing import SIGNATURE_HEADER, signature_verify
 from accord.intake.queue import submission_enqueue
 from accord.intake.services import lead_intake
@@ -134,7 +136,7 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
     if request.method != "POST":
         return _with_cors(JsonResponse({"message": "Post the form here (POST).", "detail": {}}, status=405))
     # A NUL byte (/f/x%00) is never part of a key, and PostgreSQL refuses it even in a WHERE clause.
-    source = Source.objects.filter(public_key=key, is_active=True).first() if "\x00" not in key else None
+    source = row_first(Source, "public_key = %s AND is_active", [key]) if "\x00" not in key else None
     if source is None:
         return _with_cors(
             JsonResponse(
@@ -145,6 +147,15 @@ def form_submit(request: HttpRequest, key: str) -> HttpResponse:
                 status=404,
             )
         )
+    if source.queue_submissions:
+        # A busy form: its rate count and the stored submission are one write transaction, not two
+        # (on SQLite, one wait for the write lock per post). A refusal commits its count too.
+        with transaction.atomic():
+            return _form_answer(request, source)
+    return _form_answer(request, source)
+
+
+def _form_answer(request: HttpRequest, source: Source) -> HttpResponse:
     refusal = _guard(request, source)
     if refusal is not None:
         return _with_cors(refusal)

@@ -36,6 +36,7 @@ from accord.campaigns.touchpoint_services import (
 )
 from accord.core.events import event_record
 from accord.core.models import Channel
+from accord.core.rows import row_first
 from accord.leads.hand_off import HandOff, HandOffSummary
 from accord.leads.models import Lead, Source, Stage
 from accord.leads.normalize import Submission
@@ -64,7 +65,8 @@ class IntakeResult:
 
 def _lead_existing(email_key: str) -> Lead | None:
     """The lead this email belongs to, locked for the rest of the transaction, or None."""
-    existing = Lead.objects.select_for_update().filter(email_key=email_key).first()
+    # Every submission asks this: a prepared read (accord.core.rows), not a compiled queryset.
+    existing = row_first(Lead, "email_key = %s", [email_key], lock=True)
     # An email of a merged lead now belongs to the lead it was merged into.
     while existing is not None and existing.merged_into_id is not None:
         existing = Lead.objects.select_for_update().get(pk=existing.merged_into_id)

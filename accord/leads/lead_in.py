@@ -9,6 +9,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from accord.core.errors import ApplicationError
+from accord.core.rows import row_first
 from accord.leads.models import Source, SourceKind
 from accord.leads.normalize import resolve_field
 
@@ -64,7 +65,7 @@ class LeadIn(Schema):
 def api_source(name: str | None) -> Source:
     if name:
         # PostgreSQL refuses a NUL byte even in a WHERE clause; no source can be named with one.
-        source = Source.objects.filter(name=name, is_active=True).first() if "\x00" not in name else None
+        source = row_first(Source, "name = %s AND is_active", [name]) if "\x00" not in name else None
         if source is None:
             raise ApplicationError(
                 f"Unknown source {name!r}: create it first (accord source create NAME) or leave 'source' out.",
@@ -72,7 +73,9 @@ def api_source(name: str | None) -> Source:
                 status=422,
             )
         return source
-    source, _ = Source.objects.get_or_create(name="API", defaults={"kind": SourceKind.API})
+    source = row_first(Source, "name = %s", ["API"])
+    if source is None:
+        source, _ = Source.objects.get_or_create(name="API", defaults={"kind": SourceKind.API})
     return source
 
 

@@ -95,7 +95,13 @@ class AccountIndex:
     def _by_domain(self, domain: str) -> int | None:
         if self._domains is not None:
             return self._domains.get(domain)
-        return AccountDomain.objects.filter(domain=domain).values_list("account_id", flat=True).first()
+        # Asked for every lead with a company email: a prepared statement, not a compiled queryset.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT account_id FROM {AccountDomain._meta.db_table} WHERE domain = %s LIMIT 1", [domain]
+            )
+            row = cursor.fetchone()
+        return row[0] if row else None
 
     def _by_name(self, key: str) -> int | None:
         if self._names is not None:

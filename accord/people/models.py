@@ -7,11 +7,12 @@ import secrets
 from datetime import date, time
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
 from accord.core.models import BaseModel
+from accord.core.rows import row_first
 
 
 class Role(models.TextChoices):
@@ -111,7 +112,7 @@ class User(AbstractUser):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_cache", None)
         if cached is None:
-            cached = frozenset(self.roles.values_list("role", flat=True)) if self.pk else frozenset()
+            cached = frozenset(_roles_of(self.pk)) if self.pk else frozenset()
             if self.is_superuser:
                 cached = cached | {Role.ADMIN}
             self._role_cache = cached
@@ -134,6 +135,13 @@ class User(AbstractUser):
     def is_away(self, on: date | None = None) -> bool:
         day = on or timezone.localdate()
         return self.absences.filter(start__lte=day, end__gte=day).exists()
+
+
+def _roles_of(user_id: int) -> list[str]:
+    # Read on every signed-in request and API call: a prepared statement, not a compiled queryset.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT role FROM {UserRole._meta.db_table} WHERE user_id = %s", [user_id])
+        return [role for (role,) in cursor.fetchall()]
 
 
 class UserRole(models.Model):
@@ -173,11 +181,14 @@ def _token_hash(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def authenticate(self, raw: str) -> ApiToken | None:
-        token = (
-            self.select_related("user")
-            .filter(key_hash=_token_hash(raw), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        # Every API call runs this: two prepared reads cost less CPU than compiling one joined query.
+        token = row_first(ApiToken, "key_hash = %s AND revoked_at IS NULL", [_token_hash(raw)])
+        if token is None:
+            return None
+        user = row_first(User, "id = %s AND is_active", [token.user_id])
+        if user is None:
+            return None
+        token.user = user
         return token
 
 

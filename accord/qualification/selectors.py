@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -87,11 +88,14 @@ _active_cache: dict[tuple[Any, ...], CriteriaSpec] = {}
 
 def criteria_active_spec() -> CriteriaSpec | None:
     """The active criteria as an engine spec (cached per active version id), or None."""
-    key = (
-        CriteriaSet.objects.filter(status=CriteriaStatus.ACTIVE)
-        .values_list("pk", "version", "activated_at")
-        .first()
-    )
+    # Read for every lead scored: one prepared statement (at most one version is active: a unique
+    # constraint), not a queryset compiled each time.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, version, activated_at FROM {CriteriaSet._meta.db_table} WHERE status = %s",
+            [CriteriaStatus.ACTIVE.value],
+        )
+        key = cursor.fetchone()
     if key is None:
         return None
     spec = _active_cache.get(key)

@@ -154,7 +154,12 @@ def webhook_deliveries_create_for_events(
     Called after the events' transaction commits. Safe to call twice: a unique constraint keeps one
     delivery per endpoint, event and type.
     """
-    endpoints = list(WebhookEndpoint.objects.filter(is_active=True).only("id", "event_types"))
+    # Runs after every intake's commit, mostly to find no endpoint: a prepared read, not a compiled one.
+    endpoints = list(
+        WebhookEndpoint.objects.raw(
+            f"SELECT id, event_types FROM {WebhookEndpoint._meta.db_table} WHERE is_active ORDER BY id"
+        )
+    )
     if not endpoints:
         return []
     wanted = {t for endpoint in endpoints for t in endpoint.event_types}

@@ -284,3 +284,49 @@ def test_who_follows_which_submission(personas, api_client_for):
         == 403
     )
     assert bob.get("/api/v1/submissions/99999999999999999999").status_code in (404, 422)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_busy_forms_post_is_one_write_transaction(client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    busy = source_create(name="Launch sign-up", kind=SourceKind.FORM, queue_submissions=True)
+    seen: list[tuple[bool, int]] = []
+    insert = queue.row_insert
+
+    def watched(obj):
+        # Stored inside the transaction that already counted the post against the rate limit.
+        counted = sum("ratewindow" in q["sql"] for q in connection.queries_log)
+        seen.append((connection.in_atomic_block, counted))
+        return insert(obj)
+
+    monkeypatch.setattr(queue, "row_insert", watched)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(
+            f"/f/{busy.public_key}", {"email": "vera@acme.com"}, HTTP_ACCEPT="application/json"
+        )
+    assert response.status_code == 200
+    assert seen == [(True, 1)]
+    writes = [q["sql"] for q in captured.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    # The rate count and the stored submission, one statement each (then, after the commit, the
+    # drain's flag and task).
+    assert "ratewindow" in writes[0] and "queuedsubmission" in writes[1]
+    assert not any("ratewindow" in sql or "queuedsubmission" in sql for sql in writes[2:])
+    assert QueuedSubmission.objects.get().data == {"email": "vera@acme.com"}
+
+
+def test_a_refused_post_to_a_busy_form_still_counts_against_its_rate_limit(busy_form, client):
+    from accord.leads.models import Source
+
+    Source.objects.filter(pk=busy_form.pk).update(rate_limit_per_minute=2)
+    with time_machine.travel(NOON, tick=False):
+        statuses = [
+            client.post(
+                f"/f/{busy_form.public_key}", {"email": "not-an-email"}, HTTP_ACCEPT="application/json"
+            ).status_code
+            for _ in range(3)
+        ]
+    # The refusals rolled back nothing but their own submission: the third post is over the limit.
+    assert statuses[:2] in ([400, 400], [422, 422]) and statuses[2] == 429
+    assert not QueuedSubmission.objects.exists()

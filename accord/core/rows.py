@@ -1,0 +1,92 @@
+"""One row read or written with SQL built once per process, for the few paths that answer a burst.
+
+The ORM compiles a query's SQL on every call. For a model of twenty columns that compiling costs
+several times the database's own work: on SQLite ``Source.objects.filter(public_key=k).first()``
+spends about 0.35 ms of CPU where the same SELECT as raw SQL spends 0.09 ms, and ``create()`` 0.26 ms
+where its INSERT alone spends well under 0.1 ms. On the public form, the queued API and token sign-in,
+which a busy site calls hundreds of times a second, that was half the request.
+
+These helpers keep the ORM's conversions (each field's ``pre_save`` and ``get_db_prep_save`` going
+in, its converters coming out, ``Model.from_db`` making the instance) and only skip building the
+statement and the list of conversions each time.
+They send no signals and follow no relations: use them where that holds, and the ORM everywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import connection
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+_INSERTS: dict[tuple[type[Model], str], tuple[str, list[Any]]] = {}
+
+
+_READS: dict[tuple[type[Model], str], tuple[str, list[str], list[tuple[int, list[Any], Any]]]] = {}
+
+
+def row_first(model: type[M], where: str, params: list[Any], *, lock: bool = False) -> M | None:
+    """The first row of ``model``'s table matching ``where`` (SQL with ``%s`` placeholders, over the
+    table's own columns), as an instance; None when no row matches. ``lock``: ``FOR UPDATE`` where
+    the database has it (SQLite's transactions hold the whole database anyway)."""
+    key = (model, connection.vendor)
+    if key not in _READS:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        converters = []
+        for i, f in enumerate(meta.concrete_fields):
+            column = f.get_col(meta.db_table)
+            # The ORM's own conversions of each column (an aware datetime, a bool, parsed JSON).
+            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if found:
+                converters.append((i, found, column))
+        columns = ", ".join(quote(f.column) for f in meta.concrete_fields)
+        names = [f.attname for f in meta.concrete_fields]
+        _READS[key] = (f"SELECT {columns} FROM {quote(meta.db_table)}", names, converters)
+    select, names, converters = _READS[key]
+    sql = f"{select} WHERE {where} LIMIT 1"
+    if lock and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for i, functions, column in converters:
+        for convert in functions:
+            values[i] = convert(values[i], column, connection)
+    return model.from_db(connection.alias, names, values)
+
+
+def row_insert(obj: M) -> M:
+    """INSERT ``obj`` (a new instance) as ``save()`` would, and set its primary key from the database.
+
+    Each field's ``pre_save`` (``auto_now_add``) and ``get_db_prep_save`` run as in ``save()``; no
+    ``pre_save``/``post_save`` signal is sent."""
+    model = type(obj)
+    if not connection.features.can_return_columns_from_insert:
+        obj.save(force_insert=True)
+        return obj
+    key = (model, connection.vendor)
+    if key not in _INSERTS:
+        meta = model._meta
+        fields = [f for f in meta.concrete_fields if f is not meta.auto_field and not f.generated]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(f.column) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        _INSERTS[key] = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "
+            f"RETURNING {quote(meta.pk.column)}",
+            fields,
+        )
+    sql, fields = _INSERTS[key]
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        obj.pk = cursor.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj

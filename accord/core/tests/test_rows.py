@@ -1,0 +1,53 @@
+"""The prepared one-row read and write: the same instance the ORM would give, or None."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from accord.core.rows import row_first, row_insert
+from accord.leads.models import QueuedSubmission, Source, SourceKind
+from accord.leads.services import source_create
+
+pytestmark = pytest.mark.django_db
+
+NOON = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def test_an_inserted_row_reads_back_as_the_orm_stored_it():
+    source = source_create(name="Webinar sign-up", kind=SourceKind.FORM)
+    data = {"email": "vera@acme.com", "custom.seats": 12, "note": "ünïcode ✓"}
+    queued = row_insert(
+        QueuedSubmission(received_at=NOON, channel="form", source=source, actor=None, data=data)
+    )
+    assert queued.pk is not None and not queued._state.adding
+    stored = QueuedSubmission.objects.get(pk=queued.pk)
+    assert (stored.received_at, stored.channel, stored.source, stored.data) == (NOON, "form", source, data)
+    # The fields' defaults went in as save() would have written them.
+    assert (stored.state, stored.attempts, stored.error, stored.lead_created) == ("queued", 0, "", None)
+
+
+def test_an_inserted_row_runs_each_fields_pre_save():
+    with time_machine.travel(NOON, tick=False):
+        source = row_insert(Source(name="Trade show", kind=SourceKind.IMPORT))
+    stored = Source.objects.get(pk=source.pk)
+    # BaseModel's auto_now_add / auto_now, and the public key's default.
+    assert stored.created_at == stored.updated_at == NOON
+    assert stored.public_key and stored.public_key == source.public_key
+
+
+def test_the_first_row_is_the_orms_instance_with_its_types_or_none():
+    with time_machine.travel(NOON, tick=False):
+        source = source_create(name="Busy form", kind=SourceKind.FORM, queue_submissions=True)
+    found = row_first(Source, "public_key = %s AND is_active", [source.public_key])
+    assert found == source
+    # Converted as the ORM converts: an aware moment, a real bool, the same values field by field.
+    assert found.created_at == NOON and found.created_at.tzinfo is not None
+    assert found.queue_submissions is True
+    for field in Source._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(source, field.attname), field.name
+    Source.objects.filter(pk=source.pk).update(is_active=False)
+    assert row_first(Source, "public_key = %s AND is_active", [source.public_key]) is None
+    assert row_first(Source, "public_key = %s", ["no-such-key"]) is None
