@@ -330,3 +330,32 @@ def test_a_refused_post_to_a_busy_form_still_counts_against_its_rate_limit(busy_
     # The refusals rolled back nothing but their own submission: the third post is over the limit.
     assert statuses[:2] in ([400, 400], [422, 422]) and statuses[2] == 429
     assert not QueuedSubmission.objects.exists()
+
+
+def test_on_sqlite_a_drain_yields_longer_to_posts_that_keep_arriving(busy_form, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("only SQLite has one write lock for the whole database")
+    for n in range(7):
+        queue.submission_enqueue(data={"email": f"guest{n}@acme.com"}, channel="form", source=busy_form)
+    pauses: list[float] = []
+    monkeypatch.setattr(queue.time, "sleep", pauses.append)
+    batches = iter([0.01, 0.01, 0.01, 0.01])  # how long each batch "held the lock"
+    drain_batch = queue._drain_batch
+    clock = [100.0]
+    monkeypatch.setattr(queue.time, "monotonic", lambda: clock[0])
+
+    def batch_then_a_post(size):
+        worked = drain_batch(size)
+        clock[0] += next(batches)
+        if len(pauses) == 0:  # a post arrives during the first batch only
+            queue.submission_enqueue(data={"email": "late@acme.com"}, channel="form", source=busy_form)
+        return worked
+
+    monkeypatch.setattr(queue, "_drain_batch", batch_then_a_post)
+    assert queue.submissions_drain(batch=3) == 8
+    # While posts arrive the drain leaves the lock ten times as long as its batch held it; once
+    # they stop, as long as the batch.
+    assert pauses == pytest.approx([0.1, 0.01, 0.01])
+    assert queue._sqlite_pause(1.0, arriving=True) == queue.SQLITE_PAUSE_LONGEST
