@@ -18,6 +18,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
+from hypothesis.errors import FlakyStrategyDefinition
 from schemathesis.checks import not_a_server_error
 
 LONG = os.environ.get("ACCORD_FUZZ_LONG", "").strip().lower() in {"1", "true", "yes", "on"}
@@ -105,17 +106,28 @@ def test_stateful_sequences_of_calls_find_no_server_error(live_server, outside_w
             return {"base_url": live_server.url, "headers": {"Authorization": f"Bearer {token}"}}
 
         def validate_response(self, response, case, **kwargs):
-            case.validate_response(response, checks=CHECKS)
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except Exception as exc:
+                failures.append(f"{case.method} {case.formatted_path}: {exc}")
+                raise
 
-    AsUser.run(
-        settings=hypothesis_settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=STATEFUL_STEPS,
-            deadline=None,
-            derandomize=not LONG,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
+    failures: list[str] = []
+    try:
+        AsUser.run(
+            settings=hypothesis_settings(
+                max_examples=STATEFUL_EXAMPLES,
+                stateful_step_count=STATEFUL_STEPS,
+                deadline=None,
+                derandomize=not LONG,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
         )
-    )
+    except FlakyStrategyDefinition:
+        # The server's database outlives each example, so which links are open (what earlier calls
+        # made) can differ when hypothesis draws the same choices again, and hypothesis then calls its
+        # own generation flaky. Only a check that failed on the way is a finding: it is reported.
+        assert not failures, "\n".join(failures)
     assert calls, "the state machine made no call: schemathesis found no links between operations"
