@@ -22,8 +22,6 @@ from django.db.models import Model
 M = TypeVar("M", bound=Model)
 
 _INSERTS: dict[tuple[type[Model], str], tuple[str, list[Any]]] = {}
-
-
 _READS: dict[tuple[type[Model], str], tuple[str, list[str], list[tuple[int, list[Any], Any]]]] = {}
 
 
@@ -59,6 +57,15 @@ def row_first(model: type[M], where: str, params: list[Any], *, lock: bool = Fal
         for convert in functions:
             values[i] = convert(values[i], column, connection)
     return model.from_db(connection.alias, names, values)
+
+
+def row_values(model: type[Model], columns: str, where: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """``columns`` (SQL) of the first row of ``model``'s table matching ``where``, as the database
+    gives them (no conversion); None when no row matches."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE {where} LIMIT 1", params)
+        return cursor.fetchone()
 
 
 def row_insert(obj: M) -> M:

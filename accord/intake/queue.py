@@ -118,12 +118,13 @@ def submissions_drain(*, batch: int | None = None, seconds: float = DRAIN_SECOND
     batch = batch or (SQLITE_BATCH if connection.vendor == "sqlite" else BATCH)
     began = time.monotonic()
     worked = 0
-    newest = _newest_id()
+    sqlite = connection.vendor == "sqlite"
+    newest = _newest_id() if sqlite else 0  # only SQLite's drain watches for arriving posts
     while True:
         batch_began = time.monotonic()
         count = _drain_batch(batch)
         worked += count
-        if count and connection.vendor == "sqlite":
+        if count and sqlite:
             time.sleep(
                 _sqlite_pause(time.monotonic() - batch_began, arriving=newest != (newest := _newest_id()))
             )

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 from rapidfuzz import fuzz, process
 
+from accord.core.rows import row_values
 from accord.leads.models import Account, AccountDomain, Lead
 from accord.leads.normalize import (
     company_block_keys,
@@ -96,11 +97,7 @@ class AccountIndex:
         if self._domains is not None:
             return self._domains.get(domain)
         # Asked for every lead with a company email: a prepared statement, not a compiled queryset.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT account_id FROM {AccountDomain._meta.db_table} WHERE domain = %s LIMIT 1", [domain]
-            )
-            row = cursor.fetchone()
+        row = row_values(AccountDomain, "account_id", "domain = %s", [domain])
         return row[0] if row else None
 
     def _by_name(self, key: str) -> int | None:

@@ -6,11 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from accord.core.errors import NotFound
+from accord.core.rows import row_values
 from accord.leads.models import MARKETING_STAGES, Lead, Stage
 from accord.people import access
 from accord.people.models import User
@@ -90,12 +90,7 @@ def criteria_active_spec() -> CriteriaSpec | None:
     """The active criteria as an engine spec (cached per active version id), or None."""
     # Read for every lead scored: one prepared statement (at most one version is active: a unique
     # constraint), not a queryset compiled each time.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, version, activated_at FROM {CriteriaSet._meta.db_table} WHERE status = %s",
-            [CriteriaStatus.ACTIVE.value],
-        )
-        key = cursor.fetchone()
+    key = row_values(CriteriaSet, "id, version, activated_at", "status = %s", [CriteriaStatus.ACTIVE.value])
     if key is None:
         return None
     spec = _active_cache.get(key)

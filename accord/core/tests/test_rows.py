@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from accord.core.rows import row_first, row_insert
+from accord.core.rows import row_first, row_insert, row_values
 from accord.leads.models import QueuedSubmission, Source, SourceKind
 from accord.leads.services import source_create
 
@@ -51,3 +51,9 @@ def test_the_first_row_is_the_orms_instance_with_its_types_or_none():
     Source.objects.filter(pk=source.pk).update(is_active=False)
     assert row_first(Source, "public_key = %s AND is_active", [source.public_key]) is None
     assert row_first(Source, "public_key = %s", ["no-such-key"]) is None
+
+
+def test_row_values_gives_the_first_matching_rows_columns_or_none():
+    source = source_create(name="Busy form", kind=SourceKind.FORM)
+    assert row_values(Source, "id, name", "public_key = %s", [source.public_key]) == (source.pk, "Busy form")
+    assert row_values(Source, "id", "public_key = %s", ["no-such-key"]) is None
