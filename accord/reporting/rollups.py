@@ -393,13 +393,16 @@ def _refresh_collect(w: _Writer, since: int, upto: int) -> None:
             _columns("f", FACT_COLUMNS), "rollup_lead", "reporting_leadfact f", "f.lead_id = a.lead_id"
         )
     )
+    # Each lead's events through its (subject_type, subject_id) index. ``e.id + 0`` keeps the watermark
+    # out of the index choice: with skewed statistics (few distinct subjects when last analysed)
+    # PostgreSQL walked the primary key up to the watermark once per lead, reading the whole log.
     w.scratch(
         "INSERT INTO rollup_event (id, lead_id, stage, occurred_at) "
         + _per_lead(
             "e.id, e.subject_id, e.stage, e.occurred_at",
             "rollup_lead",
             "core_event e",
-            "e.subject_type = 'lead' AND e.subject_id = a.lead_id AND e.stage <> '' AND e.id <= %s",
+            "e.subject_type = 'lead' AND e.subject_id = a.lead_id AND e.stage <> '' AND e.id + 0 <= %s",
         ),
         [upto],
     )
