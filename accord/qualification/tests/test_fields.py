@@ -48,6 +48,20 @@ def test_a_lead_record_has_every_catalogue_field_and_its_custom_fields(db):
     assert {k: row[k] for k in record} == record
 
 
+def test_a_lead_read_without_its_account_reads_it_once_for_its_record(db, django_assert_num_queries):
+    account = Account.objects.create(name="Acme", name_key="acme", industry="Health", size=450, country="DE")
+    lead = lead_create("jo@acme.com", account=account)
+    fresh = type(lead).objects.get(pk=lead.pk)  # the account not fetched with it
+    with django_assert_num_queries(1):
+        record = lead_record(fresh)
+        assert lead_record(fresh) == record  # the second time from the lead's cache
+    assert (record["account.name"], record["account.size"], record["account.country"]) == ("Acme", 450, "DE")
+    assert fresh.account == account and fresh.account.industry == "Health"
+    fresh.account_id = None
+    fresh.account = None
+    assert lead_record(fresh)["account.name"] is None
+
+
 def test_records_frame_pads_custom_fields_other_leads_do_not_have(db):
     first = lead_create("a@x.com", custom={"tier": "gold"})
     second = lead_create("b@x.com")
