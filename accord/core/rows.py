@@ -59,6 +59,22 @@ def row_first(model: type[M], where: str, params: list[Any], *, lock: bool = Fal
     return model.from_db(connection.alias, names, values)
 
 
+def row_related(obj: Model, relation: str) -> Any:
+    """``obj``'s row at the other end of its foreign key ``relation``: the one cached on it, or one
+    prepared read by the key, then cached on ``obj`` as the relation's descriptor would cache it (the
+    descriptor compiles a query on every call). None when the key is empty."""
+    field: Any = obj._meta.get_field(relation)
+    if field.is_cached(obj):
+        return field.get_cached_value(obj)
+    key = getattr(obj, field.attname)
+    if key is None:
+        return None
+    column = connection.ops.quote_name(field.target_field.column)
+    related = row_first(field.related_model, f"{column} = %s", [key])
+    field.set_cached_value(obj, related)
+    return related
+
+
 def row_values(model: type[Model], columns: str, where: str, params: list[Any]) -> tuple[Any, ...] | None:
     """``columns`` (SQL) of the first row of ``model``'s table matching ``where``, as the database
     gives them (no conversion); None when no row matches."""

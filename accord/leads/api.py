@@ -19,6 +19,7 @@ from accord.core.errors import AccessDenied, ApplicationError, NotFound
 from accord.core.idempotency import idempotent_response
 from accord.core.listing import COUNT_CAP, MAX_OFFSET, ListQueryError, capped_count, rows_at
 from accord.core.models import Channel
+from accord.core.rows import row_first, row_related
 from accord.leads.doors import lead_intake
 from accord.leads.lead_in import LeadIn, lead_in_submission
 from accord.leads.listing import LEAD_LIST
@@ -188,9 +189,12 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> HttpResponse:
     def run() -> tuple[int, Any]:
         data, source = lead_in_submission(body)
         result = lead_intake(data=data, channel=Channel.API, source=source, actor=user)
-        lead = Lead.objects.select_related("account", "owner", "source", "criteria_version").get(
-            pk=result.lead.pk
-        )
+        # The lead as stored, and the rows its answer names, in prepared reads (accord.core.rows): the
+        # one joined query compiled on every post cost about a third of the request.
+        lead = row_first(Lead, "id = %s", [result.lead.pk])
+        assert lead is not None  # made or updated in this transaction
+        for relation in ("account", "owner", "source", "criteria_version"):
+            row_related(lead, relation)
         # JSON-ready values: the idempotency record stores this body in a JSONField for replays.
         out = LeadCreatedOut.model_validate(lead_out(lead, created=result.created))
         return (201 if result.created else 200), out.model_dump(mode="json")

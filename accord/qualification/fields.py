@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from accord.core.geography import country_code, region_code
-from accord.core.rows import row_first
+from accord.core.rows import row_related
 
 if TYPE_CHECKING:
     from accord.leads.models import Lead
@@ -175,27 +175,15 @@ def record_from_values(values: Mapping[str, Any], custom: Mapping[str, Any] | No
     return record
 
 
-def _related(lead: Lead, relation: str) -> Any:
-    """The lead's related row (its account): the cached one, or one prepared read by its key (the
-    relation's descriptor would compile a query for every lead that intake scores)."""
-    field = lead._meta.get_field(relation)
-    if field.is_cached(lead):  # type: ignore[union-attr]
-        return getattr(lead, relation)
-    key = getattr(lead, field.attname)  # type: ignore[union-attr]
-    if key is None:
-        return None
-    related = row_first(field.related_model, "id = %s", [key])  # type: ignore[arg-type]
-    field.set_cached_value(lead, related)  # type: ignore[union-attr]
-    return related
-
-
 def lead_record(lead: Lead) -> dict[str, Any]:
     """The fields of one lead that rules may use (values are text, numbers or None)."""
     values: dict[str, Any] = {}
     for column in LEAD_COLUMNS.values():
         if "__" in column:
             relation, attribute = column.split("__", 1)
-            related = _related(lead, relation)
+            # The lead's account: cached, or one prepared read (the descriptor compiles a query for
+            # every lead intake scores).
+            related = row_related(lead, relation)
             values[column] = getattr(related, attribute) if related is not None else None
         else:
             values[column] = getattr(lead, column)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from accord.core.rows import row_first, row_insert, row_values
+from accord.core.rows import row_first, row_insert, row_related, row_values
 from accord.leads.models import QueuedSubmission, Source, SourceKind
 from accord.leads.services import source_create
 
@@ -57,3 +57,21 @@ def test_row_values_gives_the_first_matching_rows_columns_or_none():
     source = source_create(name="Busy form", kind=SourceKind.FORM)
     assert row_values(Source, "id, name", "public_key = %s", [source.public_key]) == (source.pk, "Busy form")
     assert row_values(Source, "id", "public_key = %s", ["no-such-key"]) is None
+
+
+def test_a_related_row_is_read_once_then_cached_as_the_descriptor_would(django_assert_num_queries):
+    source = source_create(name="Webinar sign-up", kind=SourceKind.FORM)
+    queued = row_insert(
+        QueuedSubmission(received_at=NOON, channel="form", source=source, actor=None, data={})
+    )
+    fresh = QueuedSubmission.objects.get(pk=queued.pk)
+    with django_assert_num_queries(1):
+        related = row_related(fresh, "source")
+        assert row_related(fresh, "source") is related and fresh.source is related
+    assert related == source and (related.name, related.kind, related.public_key) == (
+        source.name,
+        source.kind,
+        source.public_key,
+    )
+    with django_assert_num_queries(0):
+        assert row_related(fresh, "actor") is None  # an empty key reads nothing
