@@ -56,6 +56,8 @@ GATHER = timedelta(seconds=1)
 # tasks of the leads it made are not kept waiting behind a long burst.
 DRAIN_SECONDS = 10.0
 KEEP_DONE = timedelta(days=7)
+# A batch aborted by a deadlock with another drain is taken again, at most this many times a drain.
+DEADLOCK_RETRIES = 5
 FLAG_ID = 1
 
 
@@ -120,9 +122,20 @@ def submissions_drain(*, batch: int | None = None, seconds: float = DRAIN_SECOND
     worked = 0
     sqlite = connection.vendor == "sqlite"
     newest = _newest_id() if sqlite else 0  # only SQLite's drain watches for arriving posts
+    deadlocks = 0
     while True:
         batch_began = time.monotonic()
-        count = _drain_batch(batch)
+        try:
+            count = _drain_batch(batch)
+        except OperationalError as exc:
+            # Two drains whose batches hold the same people in opposite orders: PostgreSQL aborts
+            # one of them, whose batch rolled back whole; it takes its batch again once the other
+            # has committed.
+            if not _deadlock(exc) or deadlocks >= DEADLOCK_RETRIES:
+                raise
+            deadlocks += 1
+            time.sleep(0.05 * deadlocks)
+            continue
         worked += count
         if count and sqlite:
             time.sleep(
@@ -138,6 +151,11 @@ def submissions_drain(*, batch: int | None = None, seconds: float = DRAIN_SECOND
         _flag_clear()
         if not _queued().exists():
             return worked
+
+
+def _deadlock(exc: BaseException) -> bool:
+    """True when ``exc`` is PostgreSQL's "deadlock detected" (SQLSTATE 40P01)."""
+    return getattr(exc.__cause__, "sqlstate", None) == "40P01"
 
 
 def _newest_id() -> int:

@@ -238,6 +238,46 @@ def test_a_database_fault_mid_batch_leaves_the_whole_batch_queued(busy_form, mon
     assert QueuedSubmission.objects.filter(state=SubmissionState.QUEUED, attempts=0).count() == 2
 
 
+class Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def test_a_batch_aborted_by_a_deadlock_with_another_drain_is_taken_again(busy_form, monkeypatch):
+    from accord.intake import services
+
+    for email in ("a@acme.com", "b@acme.com"):
+        queue.submission_enqueue(data={"email": email}, channel="form", source=busy_form)
+    real = services.lead_intake
+    aborted: list[str] = []
+
+    def deadlocked_once(**kwargs):
+        if kwargs["data"]["email"] == "b@acme.com" and not aborted:
+            aborted.append("b@acme.com")
+            raise OperationalError("deadlock detected") from Deadlock()
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "lead_intake", deadlocked_once)
+    monkeypatch.setattr(queue.time, "sleep", lambda seconds: None)
+    assert queue.submissions_drain() == 2
+    assert aborted == ["b@acme.com"]
+    # The aborted batch rolled back whole and was worked once more: one attempt each, as if never aborted.
+    assert QueuedSubmission.objects.filter(state=SubmissionState.DONE, attempts=1).count() == 2
+    assert Lead.objects.count() == 2
+
+
+def test_a_drain_gives_up_after_deadlocks_that_keep_coming(busy_form, monkeypatch):
+    queue.submission_enqueue(data={"email": "a@acme.com"}, channel="form", source=busy_form)
+
+    def always(batch):
+        raise OperationalError("deadlock detected") from Deadlock()
+
+    monkeypatch.setattr(queue, "_drain_batch", always)
+    monkeypatch.setattr(queue.time, "sleep", lambda seconds: None)
+    with pytest.raises(OperationalError):
+        queue.submissions_drain()
+    assert QueuedSubmission.objects.filter(state=SubmissionState.QUEUED).count() == 1
+
+
 def test_a_submission_stored_while_the_flag_was_still_on_is_not_left_behind(busy_form):
     # The flag says a drain is queued, but that drain is gone (a killed worker): the sweep sees the
     # waiting submission and schedules one; the drain clears the flag and looks once more.
