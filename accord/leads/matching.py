@@ -216,7 +216,8 @@ def _leads_keyed(ids: list[int]) -> list[dict[str, Any]]:
     one (each lead a door takes in) or of thousands; the ORM compiled this query on every call."""
     quote = connection.ops.quote_name
     names = ("id", "phone", "phone_key", "account", "first_name", "last_name")
-    columns = [quote(Lead._meta.get_field(name).column) for name in names]
+    fields = {f.name: f for f in Lead._meta.concrete_fields}
+    columns = [quote(fields[name].column) for name in names]
     first, last = columns[4], columns[5]
     select = f"SELECT {', '.join(columns)}, LOWER({first}), LOWER({last}) FROM {quote(Lead._meta.db_table)}"
     found: list[dict[str, Any]] = []
