@@ -22,7 +22,8 @@ as it arrived in ``QueuedSubmission`` and answers; the worker's ``submissions_dr
   made, and done submissions are deleted after ``KEEP_DONE``.
 - Two workers drain side by side on PostgreSQL (``FOR UPDATE SKIP LOCKED``, batches of ``BATCH``); on
   SQLite writes take turns anyway, and a batch is ``SQLITE_BATCH`` so the posts waiting for the write
-  lock wait for a few leads, not a hundred.
+  lock wait for a few leads, not a hundred. Two batches holding the same people in opposite orders
+  can deadlock: PostgreSQL aborts one, which is rolled back whole and taken again.
 """
 
 from __future__ import annotations
