@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, cast
 
@@ -12,6 +14,8 @@ from django.utils import timezone
 from accord.core.actors import Actor
 from accord.core.models import Channel, Event
 from accord.core.rows import row_insert
+
+log = logging.getLogger(__name__)
 
 
 def subject_type_of(subject: models.Model) -> str:
@@ -84,15 +88,58 @@ def events_hand_to_webhooks(events: list[Event]) -> None:
     """Outgoing webhooks hear of events once their transaction commits: a rolled-back intake sends nothing.
 
     An explicit call rather than a signal, so the path from the event log to the webhooks is visible:
-    the webhooks app is the subscriber registered above.
+    the webhooks app is the subscriber registered above. Inside ``events_handed_over_together`` the
+    events wait for the end of that block and go over with the others.
     """
     if not events or not _subscribers:
         return
-    event_ids = [event.pk for event in events]
-    event_types = {event.type for event in events}
-    for deliver, _ in list(_subscribers):
-        # robust: a failure here is logged by Django and never turns a committed request into an error.
-        transaction.on_commit(
-            lambda deliver=deliver: deliver(event_ids=event_ids, event_types=event_types),
-            robust=True,
-        )
+    gathered = getattr(transaction.get_connection(), "accord_events_gathered", None)
+    if gathered is not None:
+        gathered.add(events)
+        return
+    transaction.on_commit(_Handover(events))
+
+
+@contextmanager
+def events_handed_over_together() -> Iterator[None]:
+    """Hand the events appended in this block to the subscribers together, once the transaction
+    commits: a drained batch of a hundred leads asks them once, not a hundred times.
+
+    Events of a savepoint that rolled back inside the block go over too; a subscriber reads the events
+    it is given from the log, where those are not. A nested block leaves its events to the outer one.
+    """
+    connection = transaction.get_connection()
+    if getattr(connection, "accord_events_gathered", None) is not None:
+        yield
+        return
+    gathered = _Handover([])
+    connection.accord_events_gathered = gathered
+    try:
+        yield
+    finally:
+        connection.accord_events_gathered = None
+        if gathered.event_ids:
+            transaction.on_commit(gathered)
+
+
+class _Handover:
+    """Events handed to every subscriber once their transaction commits."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.event_ids: list[int] = []
+        self.event_types: set[str] = set()
+        self.add(events)
+
+    def add(self, events: list[Event]) -> None:
+        self.event_ids.extend(event.pk for event in events)
+        self.event_types.update(event.type for event in events)
+
+    def __call__(self) -> None:
+        event_ids = sorted(set(self.event_ids))
+        for deliver, _ in list(_subscribers):
+            try:
+                deliver(event_ids=event_ids, event_types=set(self.event_types))
+            except Exception:
+                # One subscriber's failure is logged and never turns a committed request into an
+                # error, nor keeps the others from hearing of the events.
+                log.exception("an event subscriber failed after commit (events %s)", event_ids[:20])

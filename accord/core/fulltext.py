@@ -185,7 +185,9 @@ def index_documents(
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     written = 0
     batch: list[tuple[Any, ...]] = []
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint of its own: inside a caller's transaction (a record's save) a failure here fails
+    # that transaction anyway, and the savepoint cost two more statements on every indexed save.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for raw in documents:
             document = raw if isinstance(raw, Document) else Document(*raw)
             batch.append(

@@ -11,8 +11,8 @@ as it arrived in ``QueuedSubmission`` and answers; the worker's ``submissions_dr
   turned it enqueues the drain task, to run a second later (``GATHER``) so a trickle of posts makes
   one batch. The drain turns the flag back to false before it looks at the
   queue a last time, so a submission that committed while the flag was still true is always seen.
-- **Nothing half-written, nothing lost.** Each submission runs in its own savepoint inside the
-  batch's transaction: one that fails (refused by a rule, or a fault) is marked ``failed`` with the
+- **Nothing half-written, nothing lost.** Each submission runs in ``lead_intake``'s own savepoints
+  inside the batch's transaction: one that fails (refused by a rule, or a fault) is marked ``failed`` with the
   reason and its data kept, and may be tried again (``submission_retry``); the others go on. A worker
   killed mid-batch rolls the batch back whole and the submissions stay queued; the periodic sweep
   (every minute) and the worker's start enqueue a drain whenever any wait.
@@ -37,6 +37,7 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from accord.core.errors import ApplicationError, Conflict
+from accord.core.events import events_handed_over_together
 from accord.core.models import Channel
 from accord.core.rows import row_insert
 from accord.leads.hand_off import HandOff
@@ -182,7 +183,8 @@ def _drain_batch(batch: int) -> int:
     from accord.intake.services import lead_intake, leads_hand_off
 
     hand_offs: list[HandOff] = []
-    with transaction.atomic():
+    # The batch's events go to the outgoing webhooks together, once it commits.
+    with transaction.atomic(), events_handed_over_together():
         waiting = _queued().select_related("source", "actor").order_by("id")
         if connection.features.has_select_for_update_skip_locked:
             waiting = waiting.select_for_update(skip_locked=True, of=("self",))
@@ -192,15 +194,16 @@ def _drain_batch(batch: int) -> int:
             row.processed_at = timezone.now()
             mine: list[HandOff] = []
             try:
-                with transaction.atomic():
-                    result = lead_intake(
-                        data=dict(row.data),
-                        channel=row.channel,
-                        source=row.source,
-                        actor=row.actor,
-                        occurred_at=row.received_at,
-                        hand_off_into=mine,
-                    )
+                # No savepoint here: lead_intake's own roll back whatever fails in them, so the batch's
+                # transaction stays usable (two statements fewer per lead).
+                result = lead_intake(
+                    data=dict(row.data),
+                    channel=row.channel,
+                    source=row.source,
+                    actor=row.actor,
+                    occurred_at=row.received_at,
+                    hand_off_into=mine,
+                )
             except (OperationalError, InterfaceError):
                 raise  # the database went away: the batch rolls back and stays queued
             except ApplicationError as exc:

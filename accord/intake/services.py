@@ -36,7 +36,7 @@ from accord.campaigns.touchpoint_services import (
 )
 from accord.core.events import event_record
 from accord.core.models import Channel
-from accord.core.rows import row_first
+from accord.core.rows import row_first, row_save_new
 from accord.leads.hand_off import HandOff, HandOffSummary
 from accord.leads.models import Lead, Source, Stage
 from accord.leads.normalize import Submission
@@ -88,6 +88,9 @@ def lead_intake(
     queue's drain) collects each lead's hand-off there and hands them all off at once
     (``leads_hand_off``: one routing task and one duplicate check for the batch, not one per lead).
 
+    Everything it does in the database happens in savepoints of its own, so a caller's transaction
+    stays usable whatever it raises: a caller taking many submissions needs no savepoint around it.
+
     Every door but the API is lenient: a bad optional value (a company size of "lots") is dropped and
     named on the lead's intake event, and the rest of the submission is kept.
 
@@ -102,7 +105,10 @@ def lead_intake(
     campaign = None
     campaign_ref = str(sub.fields.get("campaign_ref") or "")
     if campaign_ref:
-        campaign = campaign_for_reference(campaign_ref)
+        # In a savepoint, as everything lead_intake writes or reads in a caller's transaction: a
+        # failing statement leaves that transaction usable (the queue's drain goes on with its batch).
+        with transaction.atomic():
+            campaign = campaign_for_reference(campaign_ref)
         if campaign is None:
             notes.append(
                 f"The form named campaign {campaign_ref!r}, which matches no campaign (by its id in "
@@ -185,7 +191,10 @@ def _submission_apply(
         if new_stage != lead.stage:
             lead.stage = new_stage
             lead.stage_changed_at = now
-        lead.save()
+        if created:
+            row_save_new(lead)  # the INSERT prepared once per process, the signals as save() sends them
+        else:
+            lead.save()
         event_record(
             type="lead.intake",
             subject=lead,

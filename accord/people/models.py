@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import date, time
 
 from django.contrib.auth.models import AbstractUser
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from accord.core.calendar import BusinessCalendar
 from accord.core.models import BaseModel
-from accord.core.rows import row_first
+from accord.core.rows import row_columns, row_instance
 
 
 class Role(models.TextChoices):
@@ -112,11 +113,15 @@ class User(AbstractUser):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_cache", None)
         if cached is None:
-            cached = frozenset(_roles_of(self.pk)) if self.pk else frozenset()
-            if self.is_superuser:
-                cached = cached | {Role.ADMIN}
-            self._role_cache = cached
+            self.roles_known(_roles_of(self.pk) if self.pk else [])
+            cached = self._role_cache
+            assert cached is not None
         return cached
+
+    def roles_known(self, roles: Iterable[str]) -> None:
+        """Set ``role_set`` from roles read with the user (saves ``role_set`` its own read)."""
+        known = frozenset(roles)
+        self._role_cache = known | {Role.ADMIN} if self.is_superuser else known
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set & set(roles))
@@ -181,13 +186,30 @@ def _token_hash(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def authenticate(self, raw: str) -> ApiToken | None:
-        # Every API call runs this: two prepared reads cost less CPU than compiling one joined query.
-        token = row_first(ApiToken, "key_hash = %s AND revoked_at IS NULL", [_token_hash(raw)])
-        if token is None:
+        """The live token whose hash matches ``raw``, with its (active) user and the user's roles.
+
+        Every API call runs this, so it is one prepared statement: the token, its user and the
+        user's roles in one round trip (three reads before; compiling the joined query with the ORM
+        would cost more CPU than the three)."""
+        token_table, user_table = ApiToken._meta.db_table, User._meta.db_table
+        roles = (
+            "string_agg(r.role, ',')" if connection.vendor == "postgresql" else "group_concat(r.role, ',')"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {row_columns(ApiToken, 't')}, {row_columns(User, 'u')}, "
+                f"(SELECT {roles} FROM {UserRole._meta.db_table} r WHERE r.user_id = u.id) "
+                f"FROM {token_table} t JOIN {user_table} u ON u.id = t.user_id "
+                "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active LIMIT 1",
+                [_token_hash(raw)],
+            )
+            row = cursor.fetchone()
+        if row is None:
             return None
-        user = row_first(User, "id = %s AND is_active", [token.user_id])
-        if user is None:
-            return None
+        split = len(ApiToken._meta.concrete_fields)
+        token = row_instance(ApiToken, row[:split])
+        user = row_instance(User, row[split:-1])
+        user.roles_known(row[-1].split(",") if row[-1] else [])
         token.user = user
         return token
 

@@ -209,3 +209,15 @@ def test_the_index_is_the_engines_own():
         else:
             cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'core_fulltext_vector'")
             assert "gin" in cursor.fetchone()[0]
+
+
+def test_indexing_inside_a_transaction_takes_no_savepoint_of_its_own():
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+        index_documents(NOTE, [Document(1, "Pricing sheet")])
+        remove_documents(OTHER, [2])
+    statements = [q["sql"].upper() for q in captured.captured_queries]
+    assert statements and not any("SAVEPOINT" in s for s in statements), statements
+    assert ids(search(NOTE, "pricing")) == [1]

@@ -75,3 +75,63 @@ def test_a_related_row_is_read_once_then_cached_as_the_descriptor_would(django_a
     )
     with django_assert_num_queries(0):
         assert row_related(fresh, "actor") is None  # an empty key reads nothing
+
+
+def test_a_related_row_another_instance_holds_is_taken_from_it_not_read(django_assert_num_queries):
+    source = source_create(name="Webinar sign-up", kind=SourceKind.FORM)
+    other = source_create(name="Trade show", kind=SourceKind.IMPORT)
+    made = row_insert(QueuedSubmission(received_at=NOON, channel="form", source=source, actor=None, data={}))
+    assert QueuedSubmission.source.field.is_cached(made)  # set by the constructor
+    fresh = QueuedSubmission.objects.get(pk=made.pk)
+    with django_assert_num_queries(0):
+        assert row_related(fresh, "source", known=made) is source
+    # Another instance pointing elsewhere is no help: the row is read.
+    moved = QueuedSubmission.objects.get(pk=made.pk)
+    QueuedSubmission.objects.filter(pk=made.pk).update(source=other)
+    stale = QueuedSubmission.objects.get(pk=made.pk)
+    with django_assert_num_queries(1):
+        assert row_related(stale, "source", known=made) == other
+    with django_assert_num_queries(1):
+        assert row_related(moved, "source", known=QueuedSubmission(source_id=source.pk)) == source
+
+
+def test_a_new_row_saved_with_the_prepared_insert_sends_the_signals_save_sends():
+    from django.db.models import signals
+
+    from accord.audit.models import ChangeRecord
+    from accord.core.rows import row_save_new
+    from accord.leads.models import Account, Lead
+
+    heard: list[tuple[str, bool | None, bool]] = []
+
+    def pre(sender, instance, **kwargs):
+        heard.append(("pre", None, instance._state.adding))
+
+    def post(sender, instance, created, **kwargs):
+        heard.append(("post", created, instance._state.adding))
+
+    account = Account(name="Acme Health")
+    account.save()
+    lead = Lead(email="vera@acme.com", email_key="vera@acme.com", first_name="Vera", account=account)
+    signals.pre_save.connect(pre, sender=Lead)
+    signals.post_save.connect(post, sender=Lead)
+    try:
+        with time_machine.travel(NOON, tick=False):
+            row_save_new(lead)
+    finally:
+        signals.pre_save.disconnect(pre, sender=Lead)
+        signals.post_save.disconnect(post, sender=Lead)
+    assert heard == [("pre", None, True), ("post", True, False)]
+    stored = Lead.objects.get(pk=lead.pk)
+    assert (stored.email, stored.first_name, stored.account_id, stored.created_at) == (
+        "vera@acme.com",
+        "Vera",
+        account.pk,
+        NOON,
+    )
+    # The audit trail heard of it as of any save.
+    assert ChangeRecord.objects.filter(
+        object_type="leads.lead", object_id=str(lead.pk), action="create"
+    ).exists()
+    with pytest.raises(AssertionError, match="has its own save"):
+        row_save_new(Account(name="Other"))

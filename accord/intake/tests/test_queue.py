@@ -399,3 +399,60 @@ def test_on_sqlite_a_drain_yields_longer_to_posts_that_keep_arriving(busy_form, 
     # they stop, as long as the batch.
     assert pauses == pytest.approx([0.1, 0.01, 0.01])
     assert queue._sqlite_pause(1.0, arriving=True) == queue.SQLITE_PAUSE_LONGEST
+
+
+def test_a_statement_failing_half_way_through_a_lead_leaves_the_batch_usable(busy_form, monkeypatch):
+    """A drained submission has no savepoint of its own around lead_intake: lead_intake's savepoints
+    roll back a lead whose writes failed half-way, and the batch's transaction goes on (on
+    PostgreSQL a failed statement would otherwise abort the rest of the batch)."""
+    from django.db import connection
+
+    from accord.core.models import Event
+    from accord.intake import services
+
+    for email in ("a@acme.com", "broken@acme.com", "c@acme.com"):
+        queue.submission_enqueue(data={"email": email}, channel="form", source=busy_form)
+    real = services.touchpoint_record_from_intake
+
+    def breaking(*, lead, **kwargs):
+        if lead.email == "broken@acme.com":
+            # The lead and its intake event are written by now; the database refuses this one.
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO core_event (type) VALUES (NULL)")
+        return real(lead=lead, **kwargs)
+
+    monkeypatch.setattr(services, "touchpoint_record_from_intake", breaking)
+    assert queue._drain_batch(10) == 3
+    assert sorted(Lead.objects.values_list("email", flat=True)) == ["a@acme.com", "c@acme.com"]
+    states = dict(QueuedSubmission.objects.values_list("data__email", "state"))
+    assert states == {None: SubmissionState.DONE, "broken@acme.com": SubmissionState.FAILED}
+    assert QueuedSubmission.objects.filter(state=SubmissionState.DONE).count() == 2
+    # Nothing of the broken lead was kept: no lead, no event about a lead that is not there.
+    lead_ids = set(Lead.objects.values_list("id", flat=True))
+    assert set(Event.objects.filter(subject_type="lead").values_list("subject_id", flat=True)) <= lead_ids
+
+
+def test_a_batchs_events_go_to_the_webhooks_together(busy_form, personas, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accord.webhooks.models import WebhookDelivery
+    from accord.webhooks.services import webhook_endpoint_create
+
+    webhook_endpoint_create(
+        actor=personas.root, name="CRM", url="http://127.0.0.1:9/hook", event_types=["lead.created"],
+        allow_private=True,
+    )  # fmt: skip
+    for n in range(4):
+        queue.submission_enqueue(data={"email": f"guest{n}@acme.com"}, channel="form", source=busy_form)
+    with django_capture_on_commit_callbacks() as callbacks:
+        assert queue._drain_batch(10) == 4
+    with CaptureQueriesContext(connection) as after_commit:
+        for callback in callbacks:
+            callback()
+    endpoint_reads = [q for q in after_commit.captured_queries if "webhooks_webhookendpoint" in q["sql"]]
+    assert len(endpoint_reads) == 1  # one hand-over for the batch, not one per lead
+    created = set(
+        WebhookDelivery.objects.filter(event_type="lead.created").values_list("subject_id", flat=True)
+    )
+    assert created == set(Lead.objects.values_list("id", flat=True)) and len(created) == 4

@@ -72,3 +72,38 @@ def test_it_accepts_a_signed_in_session(personas):
     response = client.get("/api/v1/me")
     assert response.status_code == 200
     assert response.json()["roles"] == ["marketing_head"]
+
+
+def test_a_token_signs_in_with_its_user_and_roles_in_one_read(personas, django_assert_num_queries):
+    from accord.people.models import ApiToken, Role, UserRole
+
+    UserRole.objects.create(user=personas.bob, role=Role.MARKETING)
+    raw, token = api_token_create(user=personas.bob)
+    with django_assert_num_queries(1):
+        found = ApiToken.objects.authenticate(raw)
+        assert found is not None and found.pk == token.pk
+        user = found.user
+        # The roles came with the user: asking for them reads nothing more.
+        assert user.role_set == {Role.SALES_REP, Role.MARKETING}
+        assert user.has_role(Role.MARKETING) and not user.has_role(Role.ADMIN)
+    assert (user.pk, user.username, user.team_id, user.is_active) == (
+        personas.bob.pk,
+        "bob",
+        personas.bob.team_id,
+        True,
+    )
+    assert found.key_hash == token.key_hash and found.revoked_at is None
+
+
+def test_a_token_of_a_user_without_roles_or_a_superuser_signs_in_with_the_right_roles(personas):
+    from accord.people.models import ApiToken, Role, UserRole
+
+    UserRole.objects.filter(user=personas.bob).delete()
+    raw, _ = api_token_create(user=personas.bob)
+    signed_in = ApiToken.objects.authenticate(raw)
+    assert signed_in is not None and signed_in.user.role_set == frozenset()
+    personas.bob.is_superuser = True
+    personas.bob.save()
+    signed_in = ApiToken.objects.authenticate(raw)
+    assert signed_in is not None and signed_in.user.role_set == {Role.ADMIN}
+    assert ApiToken.objects.authenticate(raw + "x") is None

@@ -198,3 +198,25 @@ def test_the_webhooks_app_is_the_event_logs_registered_subscriber(make_endpoint,
     assert events.events_have_listeners() is False  # no active endpoint: bulk writers may skip the hand-off
     make_endpoint(receiver.url, "lead.assigned")
     assert events.events_have_listeners() is True
+
+
+def test_events_handed_over_together_skip_those_rolled_back(
+    personas, receiver, make_endpoint, django_capture_on_commit_callbacks
+):
+    from accord.core.events import events_handed_over_together
+
+    make_endpoint(receiver.url, "lead.assigned")
+    lead = make_lead()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, events_handed_over_together():
+        kept = event_record(type="lead.assigned", subject=lead)
+        try:
+            with transaction.atomic():
+                event_record(type="lead.assigned", subject=lead)
+                raise RuntimeError("the second assignment failed")
+        except RuntimeError:
+            pass
+        with events_handed_over_together():  # nested: the outer block hands these over
+            later = event_record(type="lead.assigned", subject=lead)
+    # One hand-over for the block (the other callback is the deliveries' sending, queued by it).
+    assert [type(c).__name__ for c in callbacks].count("_Handover") == 1 and len(callbacks) == 2
+    assert sorted(WebhookDelivery.objects.values_list("event_id", flat=True)) == [kept.pk, later.pk]
