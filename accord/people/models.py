@@ -113,15 +113,14 @@ class User(AbstractUser):
     def role_set(self) -> frozenset[str]:
         cached = getattr(self, "_role_cache", None)
         if cached is None:
-            self.roles_known(_roles_of(self.pk) if self.pk else [])
-            cached = self._role_cache
-            assert cached is not None
+            cached = self.roles_known(_roles_of(self.pk) if self.pk else [])
         return cached
 
-    def roles_known(self, roles: Iterable[str]) -> None:
+    def roles_known(self, roles: Iterable[str]) -> frozenset[str]:
         """Set ``role_set`` from roles read with the user (saves ``role_set`` its own read)."""
         known = frozenset(roles)
         self._role_cache = known | {Role.ADMIN} if self.is_superuser else known
+        return self._role_cache
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set & set(roles))
