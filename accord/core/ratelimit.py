@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -26,9 +27,12 @@ def rate_limit_hit(
     start = moment - moment % window_seconds
     q = connection.ops.quote_name
     table, k, w, c = q(RateWindow._meta.db_table), q("key"), q("window_start"), q("count")
-    # No savepoint of its own inside a caller's transaction (the queued form's): one statement either
-    # counts or fails with the transaction. Alone, the atomic block takes SQLite's write lock at BEGIN.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+    # One statement either counts or fails. No savepoint of its own inside a caller's transaction
+    # (the queued form's on SQLite). Alone: on SQLite the atomic block takes the write lock at BEGIN;
+    # on PostgreSQL the statement is its own transaction, so it neither pays BEGIN and COMMIT round
+    # trips nor holds the window's row (one per address, hot under a burst) for longer than itself.
+    alone = connection.vendor == "postgresql" and connection.get_autocommit()
+    with nullcontext() if alone else transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # One statement: insert the window or add one to it, and read the new count back.
         cursor.execute(
             f"INSERT INTO {table} ({k}, {w}, {c}) VALUES (%s, %s, 1) "
