@@ -58,7 +58,8 @@ class AccountIndex:
     def __init__(self) -> None:
         self._domains: dict[str, int] | None = None
         self._names: dict[str, int] | None = None
-        self._blocks: dict[str, list[str]] = {}  # blocking key -> name keys, in the order they were learnt
+        # blocking key -> (name keys, the same names' words sorted), in the order they were learnt
+        self._blocks: dict[str, tuple[list[str], list[str]]] = {}
         self._order: dict[str, int] = {}  # name key -> when it was learnt (ties go to the earliest)
         self._free = free_mail_domains()
         self.threshold = settings.ACCORD_COMPANY_MATCH_THRESHOLD
@@ -75,8 +76,11 @@ class AccountIndex:
             return
         self._names[key] = account_id
         self._order[key] = len(self._order)
+        text = _sorted_words(key)
         for block in company_block_keys(key):
-            self._blocks.setdefault(block, []).append(key)
+            keys, texts = self._blocks.setdefault(block, ([], []))
+            keys.append(key)
+            texts.append(text)
 
     def remember(self, account_id: int, *, name_key: str, domain: str = "") -> None:
         """Teach a preloaded index about an account created during the run."""
@@ -106,11 +110,9 @@ class AccountIndex:
         return Account.objects.filter(name_key=key).order_by("id").values_list("id", flat=True).first()
 
     def _candidates(self, key: str) -> dict[int, str]:
-        """{account id: name key} of the names sharing a blocking key with ``key``, oldest first."""
+        """{account id: name key} of the names sharing a blocking key with ``key``, oldest first
+        (from the database; a preloaded index compares its blocks' lists in ``_fuzzy_preloaded``)."""
         blocks = company_block_keys(key)
-        if self._names is not None:
-            names = {name for block in blocks for name in self._blocks.get(block, ())}
-            return {self._names[name]: name for name in sorted(names, key=self._order.__getitem__)}
         rows = (
             Account.objects.filter(name_keys__key__in=blocks)
             .exclude(name_key="")
@@ -121,6 +123,8 @@ class AccountIndex:
         return dict(rows)
 
     def _fuzzy(self, key: str) -> tuple[int, int] | None:
+        if self._names is not None:
+            return self._fuzzy_preloaded(key)
         choices = self._candidates(key)
         if not choices:
             return None
@@ -129,6 +133,31 @@ class AccountIndex:
             return None
         _, score, account_id = best
         return account_id, int(score)
+
+    def _fuzzy_preloaded(self, key: str) -> tuple[int, int] | None:
+        """``_fuzzy`` over the in-memory blocks: the same answer (the best token-sort score at or above
+        the threshold; on a tie the name learnt first), with each block's list compared by rapidfuzz
+        as it is. token_sort_ratio is the plain ratio of the two names' sorted words, and each name's
+        sorted words are kept with it, so no per-lookup set, sort or dict of the candidates grows with
+        the block (a 1M-row import asks this for every new company)."""
+        assert self._names is not None
+        text = _sorted_words(key)
+        best_score, best_order, best_name = -1.0, 0, ""
+        for block in company_block_keys(key):
+            found = self._blocks.get(block)
+            if not found:
+                continue
+            keys, texts = found
+            hit = process.extractOne(text, texts, scorer=fuzz.ratio, processor=None, score_cutoff=self.threshold)
+            if hit is None:
+                continue
+            name = keys[hit[2]]
+            order = self._order[name]
+            if hit[1] > best_score or (hit[1] == best_score and order < best_order):
+                best_score, best_order, best_name = hit[1], order, name
+        if best_score < 0:
+            return None
+        return self._names[best_name], int(best_score)
 
     def match(self, *, email: str, company: str = "", website: str = "") -> AccountMatch:
         domain, how = self.corporate_domain(email, website)
@@ -145,6 +174,11 @@ class AccountIndex:
             if fuzzy is not None:
                 return AccountMatch(fuzzy[0], f"fuzzy:{fuzzy[1]}", domain)
         return AccountMatch(None, "", domain)
+
+
+def _sorted_words(name_key: str) -> str:
+    """The name's words in sorted order: what token_sort_ratio compares."""
+    return " ".join(sorted(name_key.split()))
 
 
 # At most this many other leads are flagged for one lead and one reason (a shared switchboard number
