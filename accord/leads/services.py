@@ -242,7 +242,7 @@ def possible_duplicates_flag(*, lead_ids: Iterable[int]) -> int:
     firsts = sorted({c.lead_id for c in candidates})
     for start in range(0, len(firsts), 5000):
         known.update(
-            PossibleDuplicate.objects.filter(lead_id__in=firsts[start : start + 5000]).values_list(
+            PossibleDuplicate.objects.filter(lead_id__in_array=firsts[start : start + 5000]).values_list(
                 "lead_id", "other_id"
             )
         )

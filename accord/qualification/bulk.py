@@ -321,7 +321,7 @@ def records_frame(lead_ids: Iterable[int] | None = None, only_open: bool = True)
     querysets = (
         [queryset]
         if lead_ids is None
-        else [queryset.filter(id__in=chunk) for chunk in _chunks(sorted(set(lead_ids)))]
+        else [queryset.filter(id__in_array=chunk) for chunk in _chunks(sorted(set(lead_ids)))]
     )
     data: dict[str, list[Any]] = {"lead_key": [], **{f: [] for f in FIELDS}}
     data.update({c: [] for c in STATE_COLUMNS})
@@ -374,12 +374,14 @@ def activities_frame(lead_ids: Iterable[int] | None = None) -> pl.DataFrame:
         wanted = sorted(set(lead_ids))
         alias = {}
         for chunk in _chunks(wanted):
-            alias.update(Lead.objects.filter(merged_into_id__in=chunk).values_list("pk", "merged_into_id"))
+            alias.update(
+                Lead.objects.filter(merged_into_id__in_array=chunk).values_list("pk", "merged_into_id")
+            )
     queryset = Event.objects.filter(subject_type="lead", type=INTAKE_EVENT).order_by("id")
     querysets = (
         [queryset]
         if lead_ids is None
-        else [queryset.filter(subject_id__in=chunk) for chunk in _chunks(sorted({*wanted, *alias}))]
+        else [queryset.filter(subject_id__in_array=chunk) for chunk in _chunks(sorted({*wanted, *alias}))]
     )
     keys: list[int] = []
     kinds: list[str] = []

@@ -165,7 +165,9 @@ def _in_batches(qs: Any, ids: list[int] | None, *fields: str, key: str = "pk") -
     for start in range(0, len(ids), _ID_BATCH):
         batch = ids[start : start + _ID_BATCH]
         found.extend(
-            qs.filter(**{f"{key}__range": (batch[0], batch[-1]), f"{key}__in": batch}).values_list(*fields)
+            qs.filter(**{f"{key}__range": (batch[0], batch[-1]), f"{key}__in_array": batch}).values_list(
+                *fields
+            )
         )
     return found
 

@@ -77,6 +77,9 @@ NOT_SCORED = "Not scored: no qualification criteria are active yet."
 
 
 _ID_BATCH = 5000
+# The lead table's statistics are refreshed during an import (PostgreSQL) once it holds twice this
+# many rows, and then each time it has doubled (``LeadImport._statistics_refresh``).
+ANALYZE_FROM_ROWS = 10_000
 
 
 class ImportTakenOver(Exception):
@@ -254,6 +257,7 @@ class LeadImport:
         self.rescored = 0
         self._audit_columns: list[tuple[str, int]] | None = None
         self._ahead: ReadAhead[_Prepared] | None = None
+        self._analyzed: tuple[int, int] | None = None  # (lead rows then, leads this run had created)
 
     # -- set-up ------------------------------------------------------------------------------------
 
@@ -476,8 +480,34 @@ class LeadImport:
                     logger.info("import chunk conflicted with a concurrent write; retrying it")
                     self.counts = ImportCounts(**vars(counts_before))
                     self._load_accounts()
+            self._statistics_refresh()
             if updated_ids and self.spec is not None:
                 self._rescore(updated_ids)
+
+    def _statistics_refresh(self) -> None:
+        """PostgreSQL plans each chunk's look-ups in the lead table from its statistics: leads by phone
+        (possible duplicates) and leads merged into the updated ones (the re-score). Taken when the
+        table was a tenth the size, or never (no autovacuum), they make both a scan of the whole
+        table: at 1M leads 220 and 260 ms a chunk, growing with every chunk, against 43 and 0.2 ms
+        with fresh ones. So the lead table is analysed after a chunk has committed whenever it has
+        doubled since its statistics were taken (a 1M-row file into an empty table: five times, 3 s
+        in all). SQLite
+        plans without statistics (it takes an index as selective) and is left as it is."""
+        if connection.vendor != "postgresql" or self.dry_run:
+            return
+        table = Lead._meta.db_table
+        with connection.cursor() as cursor:
+            if self._analyzed is None:
+                cursor.execute(
+                    "SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table]
+                )
+                self._analyzed = (int(cursor.fetchone()[0]), 0)
+            rows_then, created_then = self._analyzed
+            if rows_then + self.counts.created - created_then < 2 * max(rows_then, ANALYZE_FROM_ROWS):
+                return
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+            cursor.execute("SELECT GREATEST(reltuples, 0) FROM pg_class WHERE oid = %s::regclass", [table])
+            self._analyzed = (int(cursor.fetchone()[0]), self.counts.created)
 
     def _resume_point(self) -> tuple[int, dict[str, Any]]:
         """(rows already committed, their summary) for a job that ran before; (0, {}) otherwise."""
@@ -516,14 +546,16 @@ class LeadImport:
         """Leads already holding these emails, each resolved through merged_into to the survivor."""
         found: dict[str, Lead] = {}
         for start in range(0, len(keys), _ID_BATCH):
-            qs = Lead.objects.filter(email_key__in=keys[start : start + _ID_BATCH]).select_related("source")
+            qs = Lead.objects.filter(email_key__in_array=keys[start : start + _ID_BATCH]).select_related(
+                "source"
+            )
             if not self.dry_run and connection.features.has_select_for_update:
                 qs = qs.select_for_update(of=("self",))
             found.update({lead.email_key: lead for lead in qs})
         pending = {lead.merged_into_id for lead in found.values() if lead.merged_into_id}
         survivors: dict[int, Lead] = {}
         while pending:
-            qs = Lead.objects.filter(pk__in=pending).select_related("source")
+            qs = Lead.objects.filter(pk__in_array=list(pending)).select_related("source")
             if not self.dry_run and connection.features.has_select_for_update:
                 qs = qs.select_for_update(of=("self",))
             batch = {lead.pk: lead for lead in qs}

@@ -1,4 +1,5 @@
-"""Reading the next chunk while the database works on this one: ``ReadAhead`` and the import with it."""
+"""An import at scale: the next chunk read while the database works on this one (``ReadAhead``), and
+the lead table's statistics kept fresh as it grows."""
 
 from __future__ import annotations
 
@@ -140,3 +141,33 @@ def test_a_failing_chunk_stops_the_reading_thread_too(db, tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="went away"):
         run.run()
     assert not _alive()
+
+
+def test_a_large_import_refreshes_the_lead_tables_statistics_as_it_grows_on_postgresql(
+    db, tmp_path, monkeypatch
+):
+    from django.db import connection
+
+    from accord.intake.importing import engine
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    monkeypatch.setattr(engine, "ANALYZE_FROM_ROWS", 50)
+    analysed: list[int] = []
+    original = LeadImport._statistics_refresh
+
+    def watch(self):
+        before = self._analyzed
+        original(self)
+        if self._analyzed is not before and self._analyzed and self._analyzed[1]:
+            analysed.append(self._analyzed[0])
+
+    monkeypatch.setattr(LeadImport, "_statistics_refresh", watch)
+    path = tmp_path / "leads.csv"
+    path.write_text(ROWS, encoding="utf-8")
+    LeadImport(path=path, source=None, now=NOW, error_path=tmp_path / "e.csv", chunk_rows=50).run()
+    # Doubling from 100 rows: analysed after the 2nd chunk (100 leads) and the 4th (200), not each.
+    assert analysed == [100, 200]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'leads_lead'::regclass")
+        assert cursor.fetchone()[0] == 200
