@@ -50,13 +50,13 @@ def fail_on_chunk(monkeypatch, number: int, action=None) -> None:
     original = LeadImport._chunk
     calls = {"n": 0}
 
-    def chunk(self, rows):
+    def chunk(self, groups):
         calls["n"] += 1
         if calls["n"] == number:
             if action is None:
                 raise RuntimeError("the worker died")
             action(self)
-        return original(self, rows)
+        return original(self, groups)
 
     monkeypatch.setattr(LeadImport, "_chunk", chunk)
 
@@ -69,12 +69,14 @@ def test_a_job_run_again_goes_on_after_its_committed_rows_with_the_counts_of_one
     assert job.status == "failed" and job.rows_done == 3 * CHUNK
     assert Lead.objects.count() == Event.objects.filter(type="lead.intake").count() == job.summary["created"]
     monkeypatch.undo()
-    chunks: list[int] = []
-    original = LeadImport._chunk
+    chunks: list[int] = []  # the first row of each chunk read to be imported
+    original = LeadImport._validate
     monkeypatch.setattr(
         LeadImport,
-        "_chunk",
-        lambda self, rows: chunks.append(rows[0].number) or original(self, rows),
+        "_validate",
+        lambda self, kind, rows: (
+            (kind == "apply" and chunks.append(rows[0].number)) or original(self, kind, rows)
+        ),
     )
 
     job = import_job_run(job_id=job.pk)
@@ -130,11 +132,11 @@ def test_a_starting_worker_finishes_a_job_its_predecessor_left_running(tmp_path)
     original = LeadImport._chunk
     calls = {"n": 0}
 
-    def dying(self, rows):
+    def dying(self, groups):
         calls["n"] += 1
         if calls["n"] == fail_on_chunk_at:
             raise SystemExit("killed")  # not caught by the job: it stays RUNNING, like kill -9
-        return original(self, rows)
+        return original(self, groups)
 
     LeadImport._chunk = dying
     try:
