@@ -11,6 +11,7 @@ config.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
@@ -25,8 +26,15 @@ class InArray(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         values = [field.get_db_prep_value(v, connection, prepared=False) for v in self.rhs]
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, values]
-        if not values:
+        if not values and connection.vendor != "postgresql":
             raise EmptyResultSet
-        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
+        sql, params = in_values_sql(lhs, values, connection)
+        return sql, [*lhs_params, *params]
+
+
+def in_values_sql(column: str, values: Sequence[Any], connection: Any) -> tuple[str, list[Any]]:
+    """``column`` is one of ``values``, for SQL written by hand: ``= ANY(%s)`` with one array
+    parameter on PostgreSQL, an ``IN`` list elsewhere (``values`` not empty there)."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)

@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 from rapidfuzz import fuzz, process
 
+from accord.core.lookups import in_values_sql
 from accord.core.rows import row_values
 from accord.leads.models import Account, AccountDomain, Lead
 from accord.leads.normalize import (
@@ -259,11 +260,8 @@ def _leads_keyed(ids: list[int]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     with connection.cursor() as cursor:
         for batch in _batches(ids):
-            if connection.vendor == "postgresql":  # one array, not 5,000 placeholders (core.lookups)
-                cursor.execute(f"{select} WHERE {columns[0]} = ANY(%s) ORDER BY {columns[0]}", [batch])
-            else:
-                marks = ", ".join(["%s"] * len(batch))
-                cursor.execute(f"{select} WHERE {columns[0]} IN ({marks}) ORDER BY {columns[0]}", batch)
+            where, params = in_values_sql(columns[0], batch, connection)  # one array on PostgreSQL
+            cursor.execute(f"{select} WHERE {where} ORDER BY {columns[0]}", params)
             found.extend(dict(zip(_KEYED, row, strict=True)) for row in cursor.fetchall())
     return found
 

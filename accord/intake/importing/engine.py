@@ -345,7 +345,6 @@ class LeadImport:
         # the import's CPU). The import makes no reference cycles of its own: collect rarely.
         thresholds = gc.get_threshold()
         gc.set_threshold(max(thresholds[0], 200_000), max(thresholds[1], 20), max(thresholds[2], 100))
-        ahead: ReadAhead[_Prepared] | None = None
         try:
             # A job that ran before (a worker killed mid-import, a failed run) goes on after the
             # rows its committed chunks counted: those are read again only to rebuild the error
@@ -353,7 +352,7 @@ class LeadImport:
             done, stored = self._resume_point()
             chunks: Iterator[_Prepared] = self._prepared(done)
             if self.read_ahead:
-                chunks = ahead = self._ahead = ReadAhead(chunks)
+                chunks = self._ahead = ReadAhead(chunks)
             for chunk in chunks:
                 self._take(chunk)
                 if chunk.kind == "skip":
@@ -366,8 +365,9 @@ class LeadImport:
                 elif chunk.kind == "apply":
                     self._chunk(chunk.groups)
         finally:
-            if ahead is not None:
-                ahead.close()
+            if self._ahead is not None:
+                self._ahead.close()
+                self._ahead = None
             gc.set_threshold(*thresholds)
             self.reader.close()
             self.errors.close()
