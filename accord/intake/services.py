@@ -283,12 +283,13 @@ def leads_hand_off(*, leads: Sequence[HandOff], at: datetime) -> HandOffSummary:
     ]
     to_route = external_reviews_hold(lead_ids=new_mqls)
     leads_route_later(lead_ids=to_route)
-    nurture: dict[datetime, dict[int, str]] = {}
+    # By the moment each entered, and whether the door has just created it (no track can exist yet).
+    nurture: dict[tuple[datetime, bool], dict[int, str]] = {}
     for h in leads:
         if h.stage == Stage.NURTURE and h.previous_stage != Stage.NURTURE:
-            nurture.setdefault(h.at or at, {})[h.lead_id] = h.explanation
-    for entered_at, reasons in nurture.items():
-        nurture_tracks_open(reasons=reasons, entered_at=entered_at)
+            nurture.setdefault((h.at or at, not h.previous_stage), {})[h.lead_id] = h.explanation
+    for (entered_at, new), reasons in nurture.items():
+        nurture_tracks_open(reasons=reasons, entered_at=entered_at, new=new)
     flagged = possible_duplicates_flag(lead_ids=[h.lead_id for h in leads if h.check_duplicates])
     return HandOffSummary(
         routed=to_route,

@@ -205,58 +205,145 @@ def _batches(values: list[Any]) -> Iterator[list[Any]]:
         yield values[start : start + _ID_BATCH]
 
 
-def _leads_named(keys: list[tuple[int, str, str]]) -> Iterator[tuple[int, int, str, str]]:
-    """(id, account, lower-cased first name, lower-cased last name) of every lead whose account and
-    names are exactly one of ``keys``, in id order per key.
+def _id_gaps(ids: list[int], runs: int = 3, top: int | None = None) -> list[tuple[int | None, int | None]]:
+    """The id ranges, as exclusive (above, below) bounds (None: open), that leave out the ``runs``
+    longest runs of consecutive ids among ``ids`` (sorted, unique); with ``top``, the table's highest
+    id, none above it.
+
+    A look-up for the *other* leads sharing a key asks each range: the (key, id) index then skips the
+    leads themselves without reading their rows. Those hits were most of the look-up when an import's
+    chunk is checked (its new leads are one run of ids), and each cost a read of a row just written,
+    which a lead table larger than PostgreSQL's buffers had to fetch again. Each range is a seek per
+    key, so an empty one is dropped: above the highest id (an import's chunk is the newest leads). A
+    lead outside the runs left out comes back from the look-up and is told apart by its id, as
+    before."""
+    found: list[tuple[int, int, int]] = []  # (length, first, last)
+    first = last = None
+    for pk in ids:
+        if last is not None and pk == last + 1:
+            last = pk
+            continue
+        if first is not None and last is not None:
+            found.append((last - first + 1, first, last))
+        first = last = pk
+    if first is not None and last is not None:
+        found.append((last - first + 1, first, last))
+    kept = sorted(sorted(found, key=lambda run: (-run[0], run[1]))[:runs], key=lambda run: run[1])
+    gaps: list[tuple[int | None, int | None]] = []
+    above: int | None = None
+    for _, first_id, last_id in kept:
+        gaps.append((above, first_id))
+        above = last_id
+    if top is None or above is None or above < top:
+        gaps.append((above, None))
+    return gaps
+
+
+def _in_gap(column: str, gap: tuple[int | None, int | None]) -> tuple[str, list[Any]]:
+    """``column`` inside ``gap`` (exclusive bounds), as SQL and parameters ("" for no bound at all)."""
+    parts, params = [], []
+    if gap[0] is not None:
+        parts.append(f"{column} > %s")
+        params.append(gap[0])
+    if gap[1] is not None:
+        parts.append(f"{column} < %s")
+        params.append(gap[1])
+    return " AND ".join(parts), params
+
+
+def _leads_phoned(keys: list[str], gaps: list[tuple[int | None, int | None]]) -> list[tuple[int, str]]:
+    """(id, phone key) of every lead in ``gaps`` (``_id_gaps``) whose phone key is one of ``keys``.
+
+    One statement per batch of keys (none empty), a branch per gap, each a seek per key in the
+    (phone key, id) index of the leads with a number. Not sorted here: asked for an order, SQLite
+    walks the whole table in it instead of seeking each number in the index."""
+    quote = connection.ops.quote_name
+    table = quote(Lead._meta.db_table)
+    found: list[tuple[int, str]] = []
+    with connection.cursor() as cursor:
+        for batch in _batches(keys):
+            branches, params = [], []
+            for gap in gaps:
+                where, where_params = in_values_sql("phone_key", batch, connection)
+                bounds, bound_params = _in_gap("id", gap)
+                where = f"{where} AND phone_key <> ''"  # the index holds only leads with a number
+                if bounds:
+                    where = f"{where} AND {bounds}"
+                branches.append(f"SELECT id, phone_key FROM {table} WHERE {where}")
+                params += [*where_params, *bound_params]
+            cursor.execute(" UNION ALL ".join(branches), params)
+            found.extend(cursor.fetchall())
+    return found
+
+
+def _leads_named(
+    keys: list[tuple[int, str, str]], gaps: list[tuple[int | None, int | None]]
+) -> Iterator[tuple[int, int, str, str]]:
+    """(id, account, lower-cased first name, lower-cased last name) of every lead in ``gaps``
+    (``_id_gaps``) whose account and names are exactly one of ``keys``.
 
     The keys go to the database as one list per batch and are joined to the leads on the account's
     index, so each key reads only its account's leads. (Filtering on the accounts and on the last
     names separately would read every lead of every account in the batch: a chunk of an import
-    touches most accounts, and that read grew with the table.)"""
+    touches most accounts, and that read grew with the table.) A branch per gap, each a seek per key
+    in the (account, last name, first name, id) index."""
     lead = connection.ops.quote_name(Lead._meta.db_table)
     columns = "l.id, l.account_id, LOWER(l.first_name), LOWER(l.last_name)"
     for batch in _batches(keys):
-        if connection.vendor == "postgresql":
-            sql = (
-                f"SELECT {columns} FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS k(account, fname, lname) "
-                f"JOIN {lead} l ON l.account_id = k.account AND LOWER(l.last_name) = k.lname "
-                "AND LOWER(l.first_name) = k.fname ORDER BY l.id"
-            )
-            params: list[Any] = [[k[0] for k in batch], [k[1] for k in batch], [k[2] for k in batch]]
-        elif connection.vendor == "sqlite":
-            sql = (
-                f"SELECT {columns} FROM json_each(%s) AS k "
-                f"JOIN {lead} l ON l.account_id = json_extract(k.value, '$[0]') "
-                "AND LOWER(l.last_name) = json_extract(k.value, '$[2]') "
-                "AND LOWER(l.first_name) = json_extract(k.value, '$[1]') ORDER BY l.id"
-            )
-            params = [json.dumps(batch)]
-        else:  # any other database: the same rows through the ORM, one key at a time
-            for account_id, first_key, last_key in batch:
-                yield from (
-                    Lead.objects.annotate(first_key=Lower("first_name"), last_key=Lower("last_name"))
-                    .filter(account_id=account_id, first_key=first_key, last_key=last_key)
-                    .order_by("pk")
-                    .values_list("pk", "account_id", "first_key", "last_key")
+        branches, params = [], []
+        for gap in gaps:
+            bounds, bound_params = _in_gap("l.id", gap)
+            bounds = f" AND {bounds}" if bounds else ""
+            if connection.vendor == "postgresql":
+                branches.append(
+                    f"SELECT {columns} FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
+                    f"AS k(account, fname, lname) JOIN {lead} l ON l.account_id = k.account "
+                    f"AND LOWER(l.last_name) = k.lname AND LOWER(l.first_name) = k.fname{bounds}"
                 )
+                params += [[k[0] for k in batch], [k[1] for k in batch], [k[2] for k in batch]]
+            elif connection.vendor == "sqlite":
+                branches.append(
+                    f"SELECT {columns} FROM json_each(%s) AS k "
+                    f"JOIN {lead} l ON l.account_id = json_extract(k.value, '$[0]') "
+                    "AND LOWER(l.last_name) = json_extract(k.value, '$[2]') "
+                    f"AND LOWER(l.first_name) = json_extract(k.value, '$[1]'){bounds}"
+                )
+                params.append(json.dumps(batch))
+            else:  # any other database: the same rows through the ORM, one key at a time
+                low, high = gap
+                for account_id, first_key, last_key in batch:
+                    found = Lead.objects.annotate(first_key=Lower("first_name"), last_key=Lower("last_name"))
+                    found = found.filter(account_id=account_id, first_key=first_key, last_key=last_key)
+                    if low is not None:
+                        found = found.filter(pk__gt=low)
+                    if high is not None:
+                        found = found.filter(pk__lt=high)
+                    yield from found.values_list("pk", "account_id", "first_key", "last_key")
+                continue
+            params += bound_params
+        if not branches:
             continue
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(" UNION ALL ".join(branches), params)
             yield from cursor.fetchall()
 
 
-_KEYED = ("pk", "phone", "phone_key", "account_id", "first_name", "last_name", "first_key", "last_key")
+# A checked lead's keys, and the table's highest id ("top", the same on every row).
+_KEYED = ("pk", "phone", "phone_key", "account_id", "first_name", "last_name", "first_key", "last_key", "top")
 
 
 def _leads_keyed(ids: list[int]) -> list[dict[str, Any]]:
-    """The matching keys of the leads ``ids`` (sorted), in id order: plain SQL, the same for a batch of
-    one (each lead a door takes in) or of thousands; the ORM compiled this query on every call."""
+    """The matching keys of the leads ``ids`` (sorted), in id order, and the table's highest id
+    (``top``, for ``_id_gaps``): plain SQL, the same for a batch of one (each lead a door takes in) or
+    of thousands; the ORM compiled this query on every call."""
     quote = connection.ops.quote_name
     names = ("id", "phone", "phone_key", "account", "first_name", "last_name")
     fields = {f.name: f for f in Lead._meta.concrete_fields}
     columns = [quote(fields[name].column) for name in names]
     first, last = columns[4], columns[5]
-    select = f"SELECT {', '.join(columns)}, LOWER({first}), LOWER({last}) FROM {quote(Lead._meta.db_table)}"
+    table = quote(Lead._meta.db_table)
+    top = f"(SELECT MAX({columns[0]}) FROM {table})"
+    select = f"SELECT {', '.join(columns)}, LOWER({first}), LOWER({last}), {top} FROM {table}"
     found: list[dict[str, Any]] = []
     with connection.cursor() as cursor:
         for batch in _batches(ids):
@@ -275,21 +362,22 @@ def possible_duplicates_among(lead_ids: Iterable[int]) -> list[DuplicateCandidat
     if not ids:
         return []
     mine = _leads_keyed(ids)
+    # The leads themselves are known: the look-ups ask only for the others (``_id_gaps``).
+    gaps = _id_gaps([m["pk"] for m in mine], top=mine[0]["top"] if mine else None)
+    phones = {(m["pk"], m["phone_key"]) for m in mine if m["phone_key"]}
+    phones.update(_leads_phoned(sorted({key for _, key in phones}), gaps))
     by_phone: dict[str, list[int]] = {}
-    phones: list[tuple[int, str]] = []
-    for batch in _batches(sorted({m["phone_key"] for m in mine if m["phone_key"]})):
-        # Sorted here, not in SQL: asked for the id order, SQLite walks the whole table in that
-        # order instead of seeking each number in the phone_key index.
-        phones.extend(
-            Lead.objects.filter(phone_key__in_array=batch).order_by().values_list("pk", "phone_key")
-        )
     for pk, key in sorted(phones):
         by_phone.setdefault(key, []).append(pk)
-    named = [m for m in mine if m["account_id"] and m["first_name"] and m["last_name"]]
+    named = {
+        (m["pk"], m["account_id"], m["first_key"], m["last_key"])
+        for m in mine
+        if m["account_id"] and m["first_name"] and m["last_name"]
+    }
+    # In the index's order (account, last name, first name): each batch reads its part of the index.
+    named.update(_leads_named(sorted({row[1:] for row in named}, key=lambda k: (k[0], k[2], k[1])), gaps))
     by_name: dict[tuple[int, str, str], list[int]] = {}
-    for pk, account_id, first_key, last_key in _leads_named(
-        sorted({(m["account_id"], m["first_key"], m["last_key"]) for m in named})
-    ):
+    for pk, account_id, first_key, last_key in sorted(named):
         by_name.setdefault((account_id, first_key, last_key), []).append(pk)
     found: dict[tuple[int, int], DuplicateCandidate] = {}
     # Newest first: when both leads of a pair are in the batch, the later one names the pair (its

@@ -113,13 +113,15 @@ def nurture_tracks_backfill(*, lead_ids: Sequence[int] | None = None) -> int:
     return _nurture_tracks_backfill_rows(ids, now) + _nurture_tracks_reopen(ids, now)
 
 
-def nurture_tracks_open(*, reasons: dict[int, str], entered_at: Any) -> int:
+def nurture_tracks_open(*, reasons: dict[int, str], entered_at: Any, new: bool = False) -> int:
     """The nurture step of the hand-off, per lead and in bulk: each lead the criteria have just sent to
     nurture (``reasons``: lead id -> the explanation) gets its track, source 'criteria', entered at
     ``entered_at`` with the next re-check date; a lead whose earlier track was closed gets it
     reopened with the new reason and date (one track per lead). ``INSERT … ON CONFLICT (lead_id) DO
     UPDATE``: one ``executemany`` on SQLite, one statement over ``unnest`` on PostgreSQL; no model
-    instance and no query per lead. Returns how many leads it was given."""
+    instance and no query per lead. ``new``: the leads were created in this transaction, so none has a
+    track yet: a plain ``INSERT`` (PostgreSQL's upsert first looks for each row's key, about 40% more
+    per row). Returns how many leads it was given."""
     if not reasons:
         return 0
     ops, q = connection.ops, connection.ops.quote_name
@@ -128,7 +130,9 @@ def nurture_tracks_open(*, reasons: dict[int, str], entered_at: Any) -> int:
     marks = ", ".join(["%s"] * len(_TRACK_COLUMNS))
     refreshed = ("source", "reason", "entered_at", "recheck_on", "exit_reason", "updated_at")
     upsert = (
-        f"ON CONFLICT ({q('lead_id')}) DO UPDATE SET "
+        ""
+        if new
+        else f"ON CONFLICT ({q('lead_id')}) DO UPDATE SET "
         + ", ".join(f"{q(c)} = excluded.{q(c)}" for c in refreshed)
         + f", {q('exited_at')} = NULL"
     )

@@ -197,3 +197,22 @@ def test_tracks_open_for_leads_the_hand_off_sent_to_nurture_and_a_closed_one_reo
         (moment, TODAY - timedelta(days=3) + timedelta(days=90), NurtureSource.CRITERIA, None, "")
     }
     assert nurture_tracks_open(reasons={}, entered_at=moment) == 0
+
+
+def test_leads_a_door_has_just_created_get_tracks_by_a_plain_insert(personas, make_lead, criteria):
+    from django.db import IntegrityError, transaction
+
+    from accord.sla.nurture import nurture_tracks_open
+
+    leads = [make_lead(stage=Stage.NURTURE, title="Analyst") for _ in range(3)]
+    moment = timezone.now() - timedelta(days=1)
+    reasons = {lead.pk: f"score {lead.pk}" for lead in leads}
+    assert nurture_tracks_open(reasons=reasons, entered_at=moment, new=True) == 3
+    tracks = NurtureTrack.objects.order_by("lead_id")
+    assert [(t.lead_id, t.reason, t.entered_at, t.exited_at) for t in tracks] == [
+        (lead.pk, f"score {lead.pk}", moment, None) for lead in leads
+    ]
+    # "New" is the door's word that no track can exist: a lead that has one is refused, not upserted.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        nurture_tracks_open(reasons={leads[0].pk: "again"}, entered_at=moment, new=True)
+    assert NurtureTrack.objects.get(lead=leads[0]).reason == f"score {leads[0].pk}"
