@@ -241,7 +241,8 @@ def _id_gaps(ids: list[int], runs: int = 3, top: int | None = None) -> list[tupl
 
 def _in_gap(column: str, gap: tuple[int | None, int | None]) -> tuple[str, list[Any]]:
     """``column`` inside ``gap`` (exclusive bounds), as SQL and parameters ("" for no bound at all)."""
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     if gap[0] is not None:
         parts.append(f"{column} > %s")
         params.append(gap[0])
@@ -262,7 +263,8 @@ def _leads_phoned(keys: list[str], gaps: list[tuple[int | None, int | None]]) ->
     found: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
         for batch in _batches(keys):
-            branches, params = [], []
+            branches: list[str] = []
+            params: list[Any] = []
             for gap in gaps:
                 where, where_params = in_values_sql("phone_key", batch, connection)
                 bounds, bound_params = _in_gap("id", gap)
@@ -290,7 +292,8 @@ def _leads_named(
     lead = connection.ops.quote_name(Lead._meta.db_table)
     columns = "l.id, l.account_id, LOWER(l.first_name), LOWER(l.last_name)"
     for batch in _batches(keys):
-        branches, params = [], []
+        branches: list[str] = []
+        params: list[Any] = []
         for gap in gaps:
             bounds, bound_params = _in_gap("l.id", gap)
             bounds = f" AND {bounds}" if bounds else ""
