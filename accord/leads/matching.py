@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 from django.conf import settings
@@ -217,21 +218,15 @@ def _id_gaps(ids: list[int], runs: int = 3, top: int | None = None) -> list[tupl
     key, so an empty one is dropped: above the highest id (an import's chunk is the newest leads). A
     lead outside the runs left out comes back from the look-up and is told apart by its id, as
     before."""
-    found: list[tuple[int, int, int]] = []  # (length, first, last)
-    first = last = None
-    for pk in ids:
-        if last is not None and pk == last + 1:
-            last = pk
-            continue
-        if first is not None and last is not None:
-            found.append((last - first + 1, first, last))
-        first = last = pk
-    if first is not None and last is not None:
-        found.append((last - first + 1, first, last))
-    kept = sorted(sorted(found, key=lambda run: (-run[0], run[1]))[:runs], key=lambda run: run[1])
+    found: list[tuple[int, int]] = []  # (first, last) of each run
+    # Consecutive ids share their distance from their place in the list.
+    for _, group in groupby(enumerate(ids), lambda pair: pair[1] - pair[0]):
+        run = [pk for _, pk in group]
+        found.append((run[0], run[-1]))
+    kept = sorted(sorted(found, key=lambda run: (run[0] - run[1], run[0]))[:runs])
     gaps: list[tuple[int | None, int | None]] = []
     above: int | None = None
-    for _, first_id, last_id in kept:
+    for first_id, last_id in kept:
         gaps.append((above, first_id))
         above = last_id
     if top is None or above is None or above < top:
@@ -240,16 +235,14 @@ def _id_gaps(ids: list[int], runs: int = 3, top: int | None = None) -> list[tupl
 
 
 def _in_gap(column: str, gap: tuple[int | None, int | None]) -> tuple[str, list[Any]]:
-    """``column`` inside ``gap`` (exclusive bounds), as SQL and parameters ("" for no bound at all)."""
-    parts: list[str] = []
-    params: list[Any] = []
+    """``column`` inside ``gap`` (exclusive bounds), as conditions to append (each " AND …"; "" for
+    no bound at all) and their parameters."""
+    sql, params = "", []
     if gap[0] is not None:
-        parts.append(f"{column} > %s")
-        params.append(gap[0])
+        sql, params = f" AND {column} > %s", [gap[0]]
     if gap[1] is not None:
-        parts.append(f"{column} < %s")
-        params.append(gap[1])
-    return " AND ".join(parts), params
+        sql, params = f"{sql} AND {column} < %s", [*params, gap[1]]
+    return sql, params
 
 
 def _leads_phoned(keys: list[str], gaps: list[tuple[int | None, int | None]]) -> list[tuple[int, str]]:
@@ -266,18 +259,16 @@ def _leads_phoned(keys: list[str], gaps: list[tuple[int | None, int | None]]) ->
     found: list[tuple[int, str]] = []
     with connection.cursor() as cursor:
         for batch in _batches(keys):
+            keyed, key_params = in_values_sql("phone_key", batch, connection)
+            # The index holds only leads with a number: its own condition, word for word, so that
+            # SQLite sees the index answers the query.
+            keyed = f"{keyed} AND NOT (phone_key = '')"
             branches: list[str] = []
             params: list[Any] = []
             for gap in gaps:
-                where, where_params = in_values_sql("phone_key", batch, connection)
                 bounds, bound_params = _in_gap("id", gap)
-                # The index holds only leads with a number: its own condition, word for word, so that
-                # SQLite sees the index answers the query.
-                where = f"{where} AND NOT (phone_key = '')"
-                if bounds:
-                    where = f"{where} AND {bounds}"
-                branches.append(f"SELECT id, phone_key FROM {table} WHERE {where}")
-                params += [*where_params, *bound_params]
+                branches.append(f"SELECT id, phone_key FROM {table} WHERE {keyed}{bounds}")
+                params += [*key_params, *bound_params]
             cursor.execute(" UNION ALL ".join(branches), params)
             found.extend(cursor.fetchall())
     return found
@@ -301,7 +292,6 @@ def _leads_named(
         params: list[Any] = []
         for gap in gaps:
             bounds, bound_params = _in_gap("l.id", gap)
-            bounds = f" AND {bounds}" if bounds else ""
             if connection.vendor == "postgresql":
                 branches.append(
                     f"SELECT {columns} FROM unnest(%s::bigint[], %s::text[], %s::text[]) "
