@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,7 @@ from django.utils import timezone
 from accord.audit import context
 from accord.audit.models import AuditChannel, ChangeAction, ChangeRecord
 from accord.audit.registry import ALWAYS_MASKED, MASK, TRACKED, Tracked
-from accord.core.rows import row_insert
+from accord.core.rows import row_insert, rows_write
 from accord.people.models import User
 
 _OLD = "_audit_old_values"
@@ -304,9 +305,24 @@ def audit_bulk_changes(
     build 100k model instances. Actor and channel default to the current audit context. Returns how
     many records were written.
     """
+    rows = audit_bulk_rows(model, items, actor=actor, channel=channel, occurred_at=occurred_at)
+    audit_rows_write(rows)
+    return len(rows)
+
+
+def audit_bulk_rows(
+    model: type[models.Model],
+    items: Iterable[BulkChange],
+    *,
+    actor: User | None = None,
+    channel: str | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> list[tuple[Any, ...]]:
+    """The rows ``audit_bulk_changes`` writes, for ``audit_rows_write``; reads nothing from the
+    database, so a bulk path can build them while its previous statement is still being written."""
     spec = _specs.get(model)
-    if spec is None or not items:
-        return 0
+    if spec is None:
+        return []
     ctx = context.current()
     if actor is None:
         actor = ctx.user()
@@ -336,22 +352,13 @@ def audit_bulk_changes(
                 continue
             text = json.dumps(changes)
         rows.append((*head, str(item.object_id), item.object_repr[:200], item.action, text, configuration))
-    if not rows:
-        return 0
-    table = ops.quote_name(ChangeRecord._meta.db_table)
-    names = ", ".join(ops.quote_name(c) for c in _BULK_COLUMNS)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(_BULK_COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
-    return len(rows)
+    return rows
+
+
+def audit_rows_write(rows: list[tuple[Any, ...]]) -> None:
+    """``audit_bulk_rows``' rows written in one statement (``rows_write``)."""
+    if rows:
+        rows_write(ChangeRecord._meta.db_table, _BULK_COLUMNS, rows)
 
 
 def audit_tracked_fields(model: type[models.Model]) -> frozenset[str]:

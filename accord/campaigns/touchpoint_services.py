@@ -7,7 +7,7 @@ The intake pipeline calls ``touchpoint_record_from_intake`` once per submission 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,7 @@ from accord.campaigns.models import (
 from accord.campaigns.services import utm_key
 from accord.core.errors import ApplicationError
 from accord.core.models import Channel
-from accord.core.rows import row_insert
+from accord.core.rows import row_insert, rows_write
 from accord.leads.models import Lead, Source
 
 UTM_FIELDS = ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")
@@ -228,48 +228,68 @@ def touchpoints_record_from_intake_bulk(
     ``new_leads=True`` says every item is the one touch of a lead created in this transaction, so no
     row can repeat a recorded touch: PostgreSQL then copies straight into the table.
     """
-    campaigns = {
-        key: (pk, str(channel))
-        for pk, key, channel in Campaign.objects.exclude(utm_campaign="").values_list(
-            "pk", "utm_campaign", "channel"
-        )
-    }
-    by_ref: dict[str, tuple[int, str]] | None = None  # loaded at the first row naming a Campaign_ID
-    adapt = connection.ops.adapt_datetimefield_value
-    stamp = adapt(timezone.now())  # created_at / updated_at, as auto_now(_add) would set them
-    moments: dict[datetime, Any] = {}  # an import's touches share one moment: adapt it once
-    kinds: dict[tuple[str, str], str] = {}
+    rows = IntakeTouchRows()
     sent = 0
     batch: list[tuple[Any, ...]] = []
-    for item in items:
-        utm = {k: (v or "").strip()[:200] for k, v in item.utm.items() if k in UTM_FIELDS}
-        campaign_id, channel = campaigns.get(utm_key(utm.get("utm_campaign")), (None, None))
-        member_status = ""
-        if item.campaign_ref:
-            if by_ref is None:
-                by_ref = {}
-                for pk, external, channel_value in Campaign.objects.values_list(
-                    "pk", "external_id", "channel"
-                ):
-                    by_ref.setdefault(str(pk), (pk, str(channel_value)))
-                    if external:
-                        by_ref[external] = (pk, str(channel_value))
-            ref = item.campaign_ref.strip()
-            found = by_ref.get(ref) or campaigns.get(utm_key(ref))
-            if found is not None:
-                campaign_id, channel = found
-                member_status = (item.member_status or "Responded")[:60]
-        kind = kinds.get((item.activity, item.channel))
-        if kind is None:
-            kind = kinds[(item.activity, item.channel)] = str(
-                KIND_BY_ACTIVITY.get(utm_key(item.activity))
-                or KIND_BY_INTAKE_CHANNEL.get(item.channel, TouchpointKind.OTHER)
-            )
-        occurred = moments.get(item.occurred_at)
-        if occurred is None:
-            occurred = moments[item.occurred_at] = adapt(item.occurred_at)
-        batch.append(
-            (
+    for row in rows.build(items):
+        batch.append(row)
+        if len(batch) >= batch_size:
+            touchpoints_insert(batch, new_leads=new_leads)
+            sent += len(batch)
+            batch = []
+    touchpoints_insert(batch, new_leads=new_leads)
+    return sent + len(batch)
+
+
+class IntakeTouchRows:
+    """The rows ``touchpoints_record_from_intake_bulk`` writes, for ``touchpoints_insert``. The
+    campaigns are read when it is made; building rows then reads nothing from the database, so a bulk
+    path can build them while its previous statement is still being written."""
+
+    def __init__(self) -> None:
+        self.campaigns: dict[str, tuple[int, str]] = {}
+        self.by_ref: dict[str, tuple[int, str]] = {}  # a row's Campaign_ID: external id or Accord id
+        for pk, key, external, channel in Campaign.objects.values_list(
+            "pk", "utm_campaign", "external_id", "channel"
+        ):
+            if key:
+                self.campaigns[key] = (pk, str(channel))
+            self.by_ref.setdefault(str(pk), (pk, str(channel)))
+            if external:
+                self.by_ref[external] = (pk, str(channel))
+        self.stamp = connection.ops.adapt_datetimefield_value(timezone.now())  # created_at, updated_at
+        self.moments: dict[datetime, Any] = {}  # an import's touches share one moment: adapt it once
+        self.kinds: dict[tuple[str, str], str] = {}
+
+    def build(self, items: Iterable[IntakeTouch]) -> Iterator[tuple[Any, ...]]:
+        adapt = connection.ops.adapt_datetimefield_value
+        campaigns, by_ref, moments, kinds, stamp = (
+            self.campaigns,
+            self.by_ref,
+            self.moments,
+            self.kinds,
+            self.stamp,
+        )
+        for item in items:
+            utm = {k: (v or "").strip()[:200] for k, v in item.utm.items() if k in UTM_FIELDS}
+            campaign_id, channel = campaigns.get(utm_key(utm.get("utm_campaign")), (None, None))
+            member_status = ""
+            if item.campaign_ref:
+                ref = item.campaign_ref.strip()
+                found = by_ref.get(ref) or campaigns.get(utm_key(ref))
+                if found is not None:
+                    campaign_id, channel = found
+                    member_status = (item.member_status or "Responded")[:60]
+            kind = kinds.get((item.activity, item.channel))
+            if kind is None:
+                kind = kinds[(item.activity, item.channel)] = str(
+                    KIND_BY_ACTIVITY.get(utm_key(item.activity))
+                    or KIND_BY_INTAKE_CHANNEL.get(item.channel, TouchpointKind.OTHER)
+                )
+            occurred = moments.get(item.occurred_at)
+            if occurred is None:
+                occurred = moments[item.occurred_at] = adapt(item.occurred_at)
+            yield (
                 item.lead_id,
                 campaign_id,
                 kind,
@@ -287,11 +307,6 @@ def touchpoints_record_from_intake_bulk(
                 stamp,
                 stamp,
             )
-        )
-        if len(batch) >= batch_size:
-            sent += _touchpoints_insert(batch, new_leads=new_leads)
-            batch = []
-    return sent + _touchpoints_insert(batch, new_leads=new_leads)
 
 
 _TOUCHPOINT_COLUMNS = (
@@ -314,22 +329,21 @@ _TOUCHPOINT_COLUMNS = (
 )
 
 
-def _touchpoints_insert(batch: list[tuple[Any, ...]], *, new_leads: bool = False) -> int:
-    """Rows that repeat a recorded touch are skipped, as with ``bulk_create(ignore_conflicts=True)``."""
+def touchpoints_insert(batch: list[tuple[Any, ...]], *, new_leads: bool = False) -> None:
+    """``IntakeTouchRows``' rows written. Rows that repeat a recorded touch are skipped, as with
+    ``bulk_create(ignore_conflicts=True)``, unless ``new_leads`` says none can (see
+    ``touchpoints_record_from_intake_bulk``)."""
     if not batch:
-        return 0
+        return
+    names = [name for name, _ in _TOUCHPOINT_COLUMNS]
+    if connection.vendor == "postgresql" and new_leads:
+        rows_write(Touchpoint._meta.db_table, names, batch)
+        return
     quote = connection.ops.quote_name
     table = quote(Touchpoint._meta.db_table)
-    names = ", ".join(quote(name) for name, _ in _TOUCHPOINT_COLUMNS)
+    listed = ", ".join(quote(name) for name in names)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and new_leads:
-            with (
-                connection.wrap_database_errors,
-                cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-            ):
-                for row in batch:
-                    copy.write_row(row)
-        elif connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
             # COPY cannot skip conflicts: COPY into a session-local staging table, then one
             # INSERT ... SELECT ... ON CONFLICT DO NOTHING (every unique constraint, as bulk_create).
             staging = "accord_touchpoint_staging"
@@ -338,14 +352,13 @@ def _touchpoints_insert(batch: list[tuple[Any, ...]], *, new_leads: bool = False
             with connection.wrap_database_errors:
                 raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({definition})")
                 raw.execute(f"TRUNCATE {staging}")
-                with raw.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+                with raw.copy(f"COPY {staging} ({listed}) FROM STDIN") as copy:
                     for row in batch:
                         copy.write_row(row)
                 raw.execute(
-                    f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ON CONFLICT DO NOTHING"
+                    f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} ON CONFLICT DO NOTHING"
                 )
                 raw.execute(f"TRUNCATE {staging}")
         else:
-            marks = ", ".join(["%s"] * len(_TOUCHPOINT_COLUMNS))
-            cursor.executemany(f"INSERT OR IGNORE INTO {table} ({names}) VALUES ({marks})", batch)
-    return len(batch)
+            marks = ", ".join(["%s"] * len(names))
+            cursor.executemany(f"INSERT OR IGNORE INTO {table} ({listed}) VALUES ({marks})", batch)

@@ -15,13 +15,14 @@ the one ``row_related`` is asked for: use them where that holds, and the ORM eve
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, cast, overload
 
 from django.db import connection
 from django.db.models import Model, signals
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 
 _INSERTS: dict[tuple[type[Model], str], tuple[str, list[Any]]] = {}
 _READS: dict[tuple[type[Model], str], tuple[list[str], list[str], list[tuple[int, list[Any], Any]]]] = {}
@@ -163,3 +164,40 @@ def row_save_new(obj: M) -> M:
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=using
     )
     return obj
+
+
+@overload
+def rows_write(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None: ...
+@overload
+def rows_write(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, meanwhile: Callable[[], T]
+) -> T: ...
+def rows_write(
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    meanwhile: Callable[[], T] | None = None,
+) -> T | None:
+    """Many rows into ``table`` (its ``columns``, values as the database takes them) in one
+    statement: ``COPY`` on PostgreSQL, ``executemany`` of one INSERT elsewhere.
+
+    ``meanwhile`` runs once every row is sent, and its result is returned. On PostgreSQL the server
+    is then still writing the rows (each one's index entries and checks: most of a wide table's
+    ``COPY``), and the client would otherwise only wait for it; work that needs no database, such as
+    the next statement's rows, is done in that wait instead of after it. It must not use the
+    connection, which the ``COPY`` holds until it ends."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with (
+                connection.wrap_database_errors,
+                cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy,
+            ):
+                for row in rows:
+                    copy.write_row(row)
+                return meanwhile() if meanwhile is not None else None
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+    return meanwhile() if meanwhile is not None else None

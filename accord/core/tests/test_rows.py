@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 
-from accord.core.rows import row_first, row_insert, row_related, row_values
+from accord.core.models import Event
+from accord.core.rows import row_first, row_insert, row_related, row_values, rows_write
 from accord.leads.models import QueuedSubmission, Source, SourceKind
 from accord.leads.services import source_create
 
@@ -135,3 +137,41 @@ def test_a_new_row_saved_with_the_prepared_insert_sends_the_signals_save_sends()
     ).exists()
     with pytest.raises(AssertionError, match="has its own save"):
         row_save_new(Account(name="Other"))
+
+
+EVENT_COLUMNS = ("type", "subject_type", "subject_id", "channel", "occurred_at", "stage", "payload")
+
+
+def _event_rows(count: int) -> list[tuple[object, ...]]:
+    moment = connection.ops.adapt_datetimefield_value(NOON)
+    return [("lead.note", "lead", i, "import", moment, "", f'{{"n": {i}}}') for i in range(count)]
+
+
+def test_rows_write_stores_every_row_then_returns_what_meanwhile_made():
+    seen_while_writing = []
+
+    def meanwhile():
+        # Run once every row is sent: on PostgreSQL inside the COPY, which still holds the connection.
+        seen_while_writing.append(len(seen_while_writing))
+        return "next statement's rows"
+
+    table = Event._meta.db_table
+    assert rows_write(table, EVENT_COLUMNS, _event_rows(300), meanwhile=meanwhile) == "next statement's rows"
+    assert seen_while_writing == [0]
+    stored = list(
+        Event.objects.filter(type="lead.note").order_by("subject_id").values_list("subject_id", "payload")
+    )
+    assert stored == [(i, {"n": i}) for i in range(300)]
+    assert rows_write(table, EVENT_COLUMNS, _event_rows(2)) is None  # no meanwhile: nothing to return
+
+
+def test_rows_write_keeps_nothing_when_meanwhile_fails():
+    def meanwhile():
+        raise ValueError("the next rows could not be built")
+
+    with pytest.raises(ValueError, match="could not be built"), transaction.atomic():
+        rows_write(Event._meta.db_table, EVENT_COLUMNS, _event_rows(50), meanwhile=meanwhile)
+    assert not Event.objects.filter(type="lead.note").exists()
+    # The connection is usable again.
+    rows_write(Event._meta.db_table, EVENT_COLUMNS, _event_rows(1))
+    assert Event.objects.filter(type="lead.note").count() == 1

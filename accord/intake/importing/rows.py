@@ -4,42 +4,39 @@ primary keys reserved inside the transaction, and the JSON the audit records car
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from django.db import connection
 
 from accord.core.errors import ApplicationError
+from accord.core.rows import rows_write
+
+T = TypeVar("T")
 
 
 class RowWriter:
-    """Inserts many rows into one table: executemany on SQLite, COPY on PostgreSQL."""
+    """Inserts many rows into one table: executemany on SQLite, COPY on PostgreSQL (``rows_write``)."""
 
     def __init__(self, model: type[Any], columns: Sequence[str]) -> None:
         self.table = model._meta.db_table
         self.columns = list(columns)
-        self.vendor = connection.vendor
-        if self.vendor not in ("sqlite", "postgresql"):
-            raise ApplicationError(f"Bulk import supports SQLite and PostgreSQL, not {self.vendor}.")
-        quoted = ", ".join(connection.ops.quote_name(c) for c in self.columns)
-        if self.vendor == "sqlite":
-            marks = ", ".join(["%s"] * len(self.columns))
-            self.sql = f"INSERT INTO {connection.ops.quote_name(self.table)} ({quoted}) VALUES ({marks})"
-        else:
-            self.sql = f"COPY {connection.ops.quote_name(self.table)} ({quoted}) FROM STDIN"
+        if connection.vendor not in ("sqlite", "postgresql"):
+            raise ApplicationError(f"Bulk import supports SQLite and PostgreSQL, not {connection.vendor}.")
 
-    def write(self, rows: Sequence[Sequence[Any]]) -> None:
+    @overload
+    def write(self, rows: Sequence[Sequence[Any]]) -> None: ...
+    @overload
+    def write(self, rows: Sequence[Sequence[Any]], *, meanwhile: Callable[[], T]) -> T: ...
+    def write(self, rows: Sequence[Sequence[Any]], *, meanwhile: Callable[[], T] | None = None) -> T | None:
+        """``rows`` written; ``meanwhile`` (see ``rows_write``) run while PostgreSQL finishes them."""
         if not rows:
-            return
-        with connection.cursor() as cursor:
-            if self.vendor == "sqlite":
-                cursor.executemany(self.sql, rows)
-            else:
-                with connection.wrap_database_errors, cursor.cursor.copy(self.sql) as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            return meanwhile() if meanwhile is not None else None
+        if meanwhile is None:
+            return rows_write(self.table, self.columns, rows)
+        return rows_write(self.table, self.columns, rows, meanwhile=meanwhile)
 
 
 def _iso_default(value: Any) -> str:
