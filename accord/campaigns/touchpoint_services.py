@@ -262,6 +262,8 @@ class IntakeTouchRows:
         self.kinds: dict[tuple[str, str], str] = {}
 
     def build(self, items: Iterable[IntakeTouch]) -> Iterator[tuple[Any, ...]]:
+        """One row per item, in ``_TOUCHPOINT_COLUMNS``' order, by ``touchpoint_record_from_intake``'s
+        rules."""
         adapt = connection.ops.adapt_datetimefield_value
         campaigns, by_ref, moments, kinds, stamp = (
             self.campaigns,
