@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 from rapidfuzz import fuzz, process
 
-from accord.core.lookups import in_values_sql
+from accord.core.lookups import in_values_sql, pg_array
 from accord.core.rows import row_values
 from accord.leads.models import Account, AccountDomain, Lead
 from accord.leads.normalize import (
@@ -298,7 +298,11 @@ def _leads_named(
                     f"AS k(account, fname, lname) JOIN {lead} l ON l.account_id = k.account "
                     f"AND LOWER(l.last_name) = k.lname AND LOWER(l.first_name) = k.fname{bounds}"
                 )
-                params += [[k[0] for k in batch], [k[1] for k in batch], [k[2] for k in batch]]
+                params += [
+                    pg_array([k[0] for k in batch]),
+                    pg_array([k[1] for k in batch]),
+                    pg_array([k[2] for k in batch]),
+                ]
             elif connection.vendor == "sqlite":
                 branches.append(
                     f"SELECT {columns} FROM json_each(%s) AS k "

@@ -21,6 +21,7 @@ from django_tasks import task
 
 from accord.core.env import env_int
 from accord.core.events import event_record
+from accord.core.lookups import pg_array
 from accord.core.models import Channel
 from accord.core.rows import rows_write
 from accord.leads.models import Lead, Stage
@@ -158,7 +159,7 @@ def nurture_tracks_open(*, reasons: dict[int, str], entered_at: Any, new: bool =
                 f"INSERT INTO {table} ({columns}, {q('exited_at')}) "
                 "SELECT u.id, %s, u.reason, %s, %s, 0, '', %s, %s, NULL "
                 f"FROM unnest(%s::bigint[], %s::text[]) AS u(id, reason) {upsert}",
-                [source, entered, recheck, stamp, stamp, ids, texts],
+                [source, entered, recheck, stamp, stamp, pg_array(ids), pg_array(texts)],
             )
         else:
             marks = ", ".join(["%s"] * len(_TRACK_COLUMNS))
@@ -252,7 +253,7 @@ def _nurture_tracks_backfill_sql(ids: list[int] | None, now: Any) -> int:
     if ids is None:
         leads, id_params = f"{lead} l", []
     else:
-        leads, id_params = f"unnest(%s::bigint[]) AS u(id) JOIN {lead} l ON l.id = u.id", [ids]
+        leads, id_params = f"unnest(%s::bigint[]) AS u(id) JOIN {lead} l ON l.id = u.id", [pg_array(ids)]
     entered = "COALESCE(l.stage_changed_at, %s)"
     recheck = f"({entered} AT TIME ZONE %s)::date + %s"
     recheck_params = [now, settings.TIME_ZONE, nurture_recheck_days()]

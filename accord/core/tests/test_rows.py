@@ -175,3 +175,54 @@ def test_rows_write_keeps_nothing_when_meanwhile_fails():
     # The connection is usable again.
     rows_write(Event._meta.db_table, EVENT_COLUMNS, _event_rows(1))
     assert Event.objects.filter(type="lead.note").count() == 1
+
+
+def test_rows_write_stores_each_moment_as_given_when_many_rows_repeat_a_few():
+    # The COPY puts each distinct moment into words once (its text is reused for every row that
+    # repeats it): equal values, the same object or not, and the same instant in another zone.
+    from datetime import timedelta, timezone
+
+    plus_one = timezone(timedelta(hours=1))
+    moments = [
+        NOON,
+        NOON.astimezone(plus_one),
+        NOON + timedelta(microseconds=1),
+        datetime(2026, 3, 4, 12, tzinfo=UTC),
+    ]
+    rows = [
+        ("lead.note", "lead", i, "import", connection.ops.adapt_datetimefield_value(moments[i % 4]), "", "{}")
+        for i in range(40)
+    ]
+    rows_write(Event._meta.db_table, EVENT_COLUMNS, rows)
+    stored = (
+        Event.objects.filter(type="lead.note").order_by("subject_id").values_list("occurred_at", flat=True)
+    )
+    assert list(stored) == [moments[i % 4] for i in range(40)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a timestamp column without a zone")
+def test_rows_write_reads_one_instant_in_two_zones_as_two_wall_times_where_the_column_has_no_zone():
+    from datetime import date, timedelta, timezone
+
+    plus_one = timezone(timedelta(hours=1))
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE rows_write_moments (n int, at timestamp, day date)")
+    later = NOON.astimezone(plus_one)  # equal to NOON, written 13:00+01:00
+    naive = datetime(2026, 3, 4, 12, 0)
+    rows = [
+        (0, NOON, date(2026, 3, 4)),
+        (1, later, date(2026, 3, 4)),
+        (2, naive, date(2026, 3, 5)),
+        (3, NOON, None),
+    ]
+    rows_write("rows_write_moments", ("n", "at", "day"), rows)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT at, day FROM rows_write_moments ORDER BY n")
+        stored = cursor.fetchall()
+    # What PostgreSQL makes of each text: the offset dropped, so 12:00 and 13:00.
+    assert stored == [
+        (naive, date(2026, 3, 4)),
+        (datetime(2026, 3, 4, 13, 0), date(2026, 3, 4)),
+        (naive, date(2026, 3, 5)),
+        (naive, None),
+    ]
