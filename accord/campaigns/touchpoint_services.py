@@ -354,9 +354,7 @@ def touchpoints_insert(batch: list[tuple[Any, ...]], *, new_leads: bool = False)
             with connection.wrap_database_errors:
                 raw.execute(f"CREATE TEMP TABLE IF NOT EXISTS {staging} ({definition})")
                 raw.execute(f"TRUNCATE {staging}")
-                with raw.copy(f"COPY {staging} ({listed}) FROM STDIN") as copy:
-                    for row in batch:
-                        copy.write_row(row)
+                rows_write(staging, names, batch)
                 raw.execute(
                     f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} ON CONFLICT DO NOTHING"
                 )
