@@ -26,5 +26,7 @@ class CoreConfig(AppConfig):
                 "task-results-orphaned",
                 "accord.core.tasks.task_results_requeue_orphaned_task",
                 timedelta(minutes=1),
-            )
+            ),
+            # The public doors' rate counts keep one row per address and minute: old ones go hourly.
+            Periodic("rate-windows-forget", "accord.core.tasks.rate_windows_forget_task", timedelta(hours=1)),
         )

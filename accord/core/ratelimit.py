@@ -40,7 +40,19 @@ def rate_limit_hit(
             [key, start],
         )
         count = cursor.fetchone()[0]
-    if count == 1 and moment % 97 == 0:
-        # Now and then, forget windows that ended long ago.
-        RateWindow.objects.filter(window_start__lt=start - 3600).delete()
     return RateDecision(count <= limit, count, limit, start + window_seconds - moment)
+
+
+# A window is kept this long after it began: longer than any limit's window, so no count is forgotten
+# while it still decides anything.
+RATE_WINDOWS_KEPT_SECONDS = 3600
+
+
+def rate_windows_forget(*, now: float | None = None) -> int:
+    """Delete the windows that began more than ``RATE_WINDOWS_KEPT_SECONDS`` ago; how many went.
+
+    Periodic work of the worker (core/apps.py), not of a request: a request's statements stay the same
+    two whatever the hour, and none of them reads the table beyond its own key."""
+    moment = int(now if now is not None else time.time())
+    deleted, _ = RateWindow.objects.filter(window_start__lt=moment - RATE_WINDOWS_KEPT_SECONDS).delete()
+    return deleted

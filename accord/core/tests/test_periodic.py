@@ -123,6 +123,7 @@ def test_every_app_declares_its_periodic_work_in_ready():
             timedelta(minutes=1),
             None,
         ),
+        ("rate-windows-forget", "accord.core.tasks.rate_windows_forget_task", timedelta(hours=1), None),
         (
             "planning-disagreements-escalate",
             "accord.planning.tasks.disagreements_escalate_task",
