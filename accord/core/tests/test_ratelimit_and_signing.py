@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from accord.core.errors import ApplicationError
 from accord.core.models import RateWindow
 from accord.core.ratelimit import RATE_WINDOWS_KEPT_SECONDS, rate_limit_hit, rate_windows_forget
-from accord.core.tasks import rate_windows_forget_task
 from accord.core.signing import signature_make, signature_verify
+from accord.core.tasks import rate_windows_forget_task
 
 
 @pytest.mark.django_db
@@ -53,7 +53,10 @@ def test_a_hit_is_one_statement_at_any_second(moment):
 @pytest.mark.django_db
 def test_forgetting_drops_only_windows_older_than_the_kept_span():
     now = 2_000_000
-    for key, began in [("gone", now - RATE_WINDOWS_KEPT_SECONDS - 60), ("edge", now - RATE_WINDOWS_KEPT_SECONDS)]:
+    for key, began in [
+        ("gone", now - RATE_WINDOWS_KEPT_SECONDS - 60),
+        ("edge", now - RATE_WINDOWS_KEPT_SECONDS),
+    ]:
         RateWindow.objects.create(key=key, window_start=began, count=5)
     rate_limit_hit(key="live", limit=3, now=now)
     assert rate_windows_forget(now=now) == 1
