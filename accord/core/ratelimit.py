@@ -43,16 +43,16 @@ def rate_limit_hit(
     return RateDecision(count <= limit, count, limit, start + window_seconds - moment)
 
 
-# A window is kept this long after it began: longer than any limit's window, so no count is forgotten
-# while it still decides anything.
+# A window is kept this long after it began: as long as the longest limit's window (the sign-in
+# limits' hour), so a window is only forgotten once it has ended.
 RATE_WINDOWS_KEPT_SECONDS = 3600
 
 
 def rate_windows_forget(*, now: float | None = None) -> int:
     """Delete the windows that began more than ``RATE_WINDOWS_KEPT_SECONDS`` ago; how many went.
 
-    Periodic work of the worker (core/apps.py), not of a request: a request's statements stay the same
-    two whatever the hour, and none of them reads the table beyond its own key."""
+    Periodic work of the worker (core/apps.py), not of a request: a request's rate count is one
+    statement whatever the second, and it reads no row but its own key's."""
     moment = int(now if now is not None else time.time())
     deleted, _ = RateWindow.objects.filter(window_start__lt=moment - RATE_WINDOWS_KEPT_SECONDS).delete()
     return deleted
