@@ -17,16 +17,3 @@ class FileAccountIndex(AccountIndex):
     def preload(self) -> FileAccountIndex:
         super().preload()
         return self
-
-    def renumber(
-        self, ids: dict[int, int], *, names: list[tuple[int, str]], domains: list[tuple[str, int]]
-    ) -> None:
-        """Accounts learnt under provisional ids (``ids``' keys) under their real ones: ``names`` and
-        ``domains`` are what they were learnt with, as (id, name key) and (domain, id)."""
-        assert self._names is not None and self._domains is not None
-        for old, key in names:
-            if self._names.get(key) == old:
-                self._names[key] = ids[old]
-        for domain, old in domains:
-            if self._domains.get(domain) == old:
-                self._domains[domain] = ids[old]

@@ -15,12 +15,6 @@ whichever door it came through. Only the writing differs: rows are inserted with
 (SQLite) or ``COPY`` (PostgreSQL) without a model instance per row, one transaction per chunk of
 ``ACCORD_IMPORT_CHUNK_ROWS`` rows.
 
-Each chunk is first planned (``_plan``: everything it will write, in memory, without the database)
-and then written (``_write``). On PostgreSQL (``read_ahead``) the work overlaps: the next chunk is
-read and validated in one thread while this one writes (``ReadAhead``), and planned in another while
-this one commits (``_plan_ahead``); a plan made ahead is written only if the leads it read are
-unchanged once locked (``_still_current``), and is made again otherwise.
-
 Encoding: UTF-8 (with or without BOM) unless an encoding is given. A file that is not valid UTF-8 is
 rejected before anything is written, with the byte offset and line, and a hint to give the encoding
 (we do not guess: a silent cp1252 fall-back would turn a UTF-8 file with one bad byte into mojibake).
@@ -36,7 +30,6 @@ import gc
 import json
 import logging
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -69,6 +62,7 @@ from accord.intake.importing.error_file import ErrorReport
 from accord.intake.importing.mapping import mapping_plan
 from accord.intake.importing.reading import CsvRows, ImportFileError, RawRow, encoding_check
 from accord.intake.importing.rows import (
+    IdPool,
     RowWriter,
     _created_changes_json,
     _created_prefixes,
@@ -96,7 +90,6 @@ NOT_SCORED = "Not scored: no qualification criteria are active yet."
 
 
 _ID_BATCH = 5000
-_NOT_TAKEN = object()  # LeadImport._following before the next chunk is peeked at
 # The lead table's statistics are refreshed during an import (PostgreSQL) once it holds twice this
 # many rows, and then each time it has doubled (``LeadImport._statistics_refresh``).
 ANALYZE_FROM_ROWS = 10_000
@@ -145,75 +138,6 @@ class ImportCounts:
     rejected: int = 0
     rows: int = 0
     accounts_created: int = 0
-
-
-@dataclass
-class _Plan:
-    """Everything one chunk writes, worked out in memory (``LeadImport._plan``) before any of it is.
-
-    New accounts carry provisional (negative) ids until the plan is written. ``checked``: for a plan
-    made ahead of its transaction, each lead it read with the values it read (``_fingerprint``).
-    ``epoch``: the run's account index the plan matched against (a retry reloads it)."""
-
-    groups: list[_Group]
-    existing: dict[str, Lead]
-    lead_ids: list[int]
-    epoch: int
-    checked: dict[int, tuple[Any, ...]] | None = None
-    counts: ImportCounts = field(default_factory=ImportCounts)
-    survivors: dict[int, Lead] = field(default_factory=dict)
-    changed: dict[int, dict[str, list[Any]]] = field(default_factory=dict)
-    change_rows: dict[int, list[int]] = field(default_factory=dict)
-    new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]] = field(default_factory=list)
-    updated_ids: list[int] = field(default_factory=list)
-    new_accounts: list[list[Any]] = field(default_factory=list)
-    new_domains: list[tuple[str, int]] = field(default_factory=list)
-    new_name_keys: list[tuple[int, str]] = field(default_factory=list)  # for the blocking index
-    lead_rows: list[list[Any]] = field(default_factory=list)
-    stages: list[str] = field(default_factory=list)
-    scorings: list[str] = field(default_factory=list)
-
-
-def _new_count(groups: list[_Group], existing: dict[str, Lead]) -> int:
-    """How many new leads a chunk makes: one per email of the chunk's own that no lead holds yet."""
-    return sum(1 for g in groups if g.email_key not in existing and not g.seen_before)
-
-
-# What a re-score writes (``criteria_rescore``). A chunk's plan reads none of it: a known lead's new
-# score is the re-score's after the chunk. So a plan made ahead is not made again when only these
-# changed (the chunk before re-scores the leads it updated, some of which the next chunk has rows
-# for); its leads take them as they are, once locked.
-_SCORING_ATTNAMES = frozenset(
-    {
-        "score",
-        "fit_score",
-        "engagement_score",
-        "criteria_version_id",
-        "explanation",
-        "scored_at",
-        "updated_at",
-        "stage",
-        "stage_changed_at",
-    }
-)
-_PLANNED_FROM = [f.attname for f in Lead._meta.concrete_fields if f.attname not in _SCORING_ATTNAMES]
-
-
-def _fingerprint(lead: Lead) -> tuple[Any, ...]:
-    """The values of a lead a plan is made from, to tell whether they changed between two reads.
-    Containers (its custom fields) as JSON text, so that the copy cannot change with the lead."""
-    return tuple(
-        json.dumps(value, sort_keys=True, default=str) if isinstance(value, dict | list) else value
-        for value in map(lead.__dict__.get, _PLANNED_FROM)
-    )
-
-
-def _wait_quietly(future: Future[Any]) -> None:
-    """Wait for work whose result is dropped (its error too: the caller is already handling one)."""
-    try:
-        future.result()
-    except Exception:
-        logger.debug("a dropped plan failed", exc_info=True)
 
 
 _BLANK_LEAD: dict[str, Any] = {
@@ -348,11 +272,6 @@ class LeadImport:
         self.rescored = 0
         self._audit_columns: list[tuple[str, int]] | None = None
         self._ahead: ReadAhead[_Prepared] | None = None
-        self._planner: ThreadPoolExecutor | None = None  # plans the next chunk while one commits
-        self._chunks: Iterator[_Prepared] = iter(())
-        self._following: _Prepared | object | None = _NOT_TAKEN  # the next chunk, once peeked at
-        self._epoch = 0  # bumped whenever the account index is reloaded
-        self._provisional = 0  # the last provisional account id handed out
         self._analyzed: tuple[int, int] | None = None  # (lead rows then, leads this run had created)
 
     # -- set-up ------------------------------------------------------------------------------------
@@ -376,8 +295,7 @@ class LeadImport:
         self.lead_writer = RowWriter(Lead, self.lead_columns)
         self.event_columns = [f.column for f in Event._meta.concrete_fields if f.column != "id"]
         self.event_writer = RowWriter(Event, self.event_columns)
-        self.adapt_datetime = connection.ops.adapt_datetimefield_value
-        stamp = self.adapt_datetime(self.now)
+        stamp = connection.ops.adapt_datetimefield_value(self.now)
         self.stamp = stamp
         self.lead_defaults = self._lead_defaults()
         self._event_template: tuple[list[Any], list[int]] | None = None
@@ -405,7 +323,7 @@ class LeadImport:
                 "id", "name", "industry", "size", "country"
             ).iterator(chunk_size=10_000)
         }
-        self._epoch += 1
+        self._fake_account_id = 0
 
     def _lead_defaults(self) -> dict[str, Any]:
         """Every Lead column's value for a new row unless the import sets it (the model's defaults)."""
@@ -447,13 +365,10 @@ class LeadImport:
             # rows its committed chunks counted: those are read again only to rebuild the error
             # file and the emails seen, and the counts go on from the summary stored with them.
             done, stored = self._resume_point()
-            self._chunks = self._prepared(done)
+            chunks: Iterator[_Prepared] = self._prepared(done)
             if self.read_ahead:
-                self._chunks = self._ahead = ReadAhead(self._chunks)
-                if not self.dry_run:
-                    self._planner = ThreadPoolExecutor(1, thread_name_prefix="accord-import-plan")
-            plan: _Plan | None = None
-            while (chunk := self._next()) is not None:
+                chunks = self._ahead = ReadAhead(chunks)
+            for chunk in chunks:
                 self._take(chunk)
                 if chunk.kind == "skip":
                     self.counts = ImportCounts(**{name: stored.get(name, 0) for name in vars(ImportCounts())})
@@ -463,12 +378,8 @@ class LeadImport:
                         self.counts.rows,
                     )
                 elif chunk.kind == "apply":
-                    # A plan made ahead belongs to this chunk: the next one in the file.
-                    plan = self._chunk(chunk.groups, plan if plan and plan.groups is chunk.groups else None)
+                    self._chunk(chunk.groups)
         finally:
-            if self._planner is not None:
-                self._planner.shutdown(wait=True, cancel_futures=True)
-                self._planner = None
             if self._ahead is not None:
                 self._ahead.close()
                 self._ahead = None
@@ -491,19 +402,6 @@ class LeadImport:
                 chunk = []
         if chunk:
             yield self._validate("apply", chunk)
-
-    def _next(self) -> _Prepared | None:
-        """The next chunk of the file (the one peeked at, if any), or None at its end."""
-        following, self._following = self._following, _NOT_TAKEN
-        if following is not _NOT_TAKEN:
-            return following  # type: ignore[return-value]
-        return next(self._chunks, None)
-
-    def _peek(self) -> _Prepared | None:
-        """The next chunk of the file, taken now and handed out by the next ``_next``."""
-        if self._following is _NOT_TAKEN:
-            self._following = next(self._chunks, None)
-        return self._following  # type: ignore[return-value]
 
     def _take(self, chunk: _Prepared) -> None:
         """A prepared chunk's counts and error lines into the run's."""
@@ -581,46 +479,28 @@ class LeadImport:
         self.seen.add(keys)
         return out
 
-    def _chunk(self, groups: list[_Group], plan: _Plan | None) -> _Plan | None:
-        """Plan and write one chunk in one transaction. ``plan`` is the chunk's plan if it was made
-        ahead (see ``_plan_ahead``): used once its leads are locked and found unchanged, else the
-        chunk is planned again here. Returns the next chunk's plan when one was made ahead."""
-        if self.dry_run:
-            existing, _ = self._existing([g.email_key for g in groups])
-            plan = self._plan(groups, existing, [])
-            self._counts_add(plan.counts)
-            if self.keep_preview:
-                self._keep_preview(plan.new_leads, plan.survivors)
-            return None
+    def _chunk(self, groups: list[_Group]) -> None:
         counts_before = ImportCounts(**vars(self.counts))
-        ahead: Future[_Plan] | None = None
-        for attempt in range(4):
-            try:
-                with transaction.atomic():
-                    if plan is None or not self._still_current(plan):
-                        plan = self._plan_here(groups)
-                    self._write(plan)
-                    self._record_progress()
-                    # The next chunk's look-ups now, its planning in a thread while this commits.
-                    ahead = self._plan_ahead()
-                break
-            except IntegrityError:
-                # Someone created one of these emails (API, form) after we looked: look again,
-                # those rows are now updates of that lead.
-                if ahead is not None:
-                    _wait_quietly(ahead)  # it learnt accounts this chunk no longer writes
-                    ahead = None
-                if attempt == 3:
-                    raise
-                logger.info("import chunk conflicted with a concurrent write; retrying it")
-                self.counts = ImportCounts(**vars(counts_before))
-                self._load_accounts()
-                plan = None
-        assert plan is not None
-        self._statistics_refresh()
-        if plan.updated_ids and self.spec is not None:
-            self._rescore(plan.updated_ids)
-        return ahead.result() if ahead is not None else None
+        if self.dry_run:
+            self._apply(groups)
+        else:
+            for attempt in range(4):
+                try:
+                    with transaction.atomic():
+                        updated_ids = self._apply(groups)
+                        self._record_progress()
+                    break
+                except IntegrityError:
+                    # Someone created one of these emails (API, form) after we looked: look again,
+                    # those rows are now updates of that lead.
+                    if attempt == 3:
+                        raise
+                    logger.info("import chunk conflicted with a concurrent write; retrying it")
+                    self.counts = ImportCounts(**vars(counts_before))
+                    self._load_accounts()
+            self._statistics_refresh()
+            if updated_ids and self.spec is not None:
+                self._rescore(updated_ids)
 
     def _statistics_refresh(self) -> None:
         """PostgreSQL plans each chunk's look-ups in the lead table from its statistics: leads by phone
@@ -685,28 +565,24 @@ class LeadImport:
             )
             self.rescored += result.get("changed", 0)
 
-    def _existing(self, keys: list[str], *, lock: bool = True) -> tuple[dict[str, Lead], list[Lead]]:
-        """Leads already holding these emails, each resolved through merged_into to the survivor;
-        and every lead read on the way. Locked unless a dry run or ``lock`` is off."""
-        lock = lock and not self.dry_run and connection.features.has_select_for_update
+    def _existing(self, keys: list[str]) -> dict[str, Lead]:
+        """Leads already holding these emails, each resolved through merged_into to the survivor."""
         found: dict[str, Lead] = {}
         for start in range(0, len(keys), _ID_BATCH):
             qs = Lead.objects.filter(email_key__in_array=keys[start : start + _ID_BATCH]).select_related(
                 "source"
             )
-            if lock:
+            if not self.dry_run and connection.features.has_select_for_update:
                 qs = qs.select_for_update(of=("self",))
             found.update({lead.email_key: lead for lead in qs})
-        loaded = list(found.values())
         pending = {lead.merged_into_id for lead in found.values() if lead.merged_into_id}
         survivors: dict[int, Lead] = {}
         while pending:
             qs = Lead.objects.filter(pk__in_array=list(pending)).select_related("source")
-            if lock:
+            if not self.dry_run and connection.features.has_select_for_update:
                 qs = qs.select_for_update(of=("self",))
             batch = {lead.pk: lead for lead in qs}
             survivors.update(batch)
-            loaded.extend(batch.values())
             pending = {lead.merged_into_id for lead in batch.values() if lead.merged_into_id} - set(survivors)
         for key, lead in list(found.items()):
             hops = 0
@@ -714,99 +590,58 @@ class LeadImport:
                 lead = survivors[lead.merged_into_id]
                 hops += 1
             found[key] = lead
-        return found, loaded
+        return found
 
-    def _plan_here(self, groups: list[_Group]) -> _Plan:
-        """The chunk planned inside its transaction: its leads looked up and locked, ids reserved."""
-        existing, _ = self._existing([g.email_key for g in groups])
-        return self._plan(groups, existing, ids_reserve(Lead, _new_count(groups, existing)))
-
-    def _plan_ahead(self) -> Future[_Plan] | None:
-        """The next chunk's plan, started before this chunk commits (PostgreSQL, reading ahead).
-
-        This chunk's commit (the deferred foreign-key checks of everything it wrote) keeps the
-        client waiting; the next chunk's planning (accounts matched, leads qualified, rows built)
-        needs no database and runs in a thread meanwhile. What it needs from the database is read
-        here, in this chunk's transaction: the leads holding its emails (unlocked: each is locked
-        and compared with what was read before the plan is used, ``_still_current``) and its new
-        leads' ids."""
-        if self._planner is None:
-            return None
-        following = self._peek()
-        if following is None or following.kind != "apply":
-            return None
-        groups = following.groups
-        existing, loaded = self._existing([g.email_key for g in groups], lock=False)
-        checked = {lead.pk: _fingerprint(lead) for lead in loaded}
-        ids = ids_reserve(Lead, _new_count(groups, existing))
-        return self._planner.submit(self._plan, groups, existing, ids, checked=checked)
-
-    def _still_current(self, plan: _Plan) -> bool:
-        """Whether a plan made ahead may be written: the accounts it matched against are still the
-        run's (no retry reloaded them), and each lead it read is unchanged, now locked. Otherwise
-        what it taught the account index is forgotten (reloaded) and the chunk is planned again."""
-        current = plan.epoch == self._epoch
-        if current and plan.checked:
-            qs = Lead.objects.filter(pk__in_array=list(plan.checked))
-            if connection.features.has_select_for_update:
-                qs = qs.select_for_update(of=("self",))
-            locked = {lead.pk: lead for lead in qs}
-            current = {pk: _fingerprint(lead) for pk, lead in locked.items()} == plan.checked
-            if current:
-                for lead in (*plan.existing.values(), *plan.survivors.values()):
-                    for name in _SCORING_ATTNAMES:
-                        setattr(lead, name, getattr(locked[lead.pk], name))
-        if not current:
-            logger.info("a chunk planned ahead met changed leads; planning it again")
-            self._load_accounts()
-        return current
-
-    def _plan(
-        self,
-        groups: list[_Group],
-        existing: dict[str, Lead],
-        lead_ids: list[int],
-        *,
-        checked: dict[int, tuple[Any, ...]] | None = None,
-    ) -> _Plan:
-        """Everything one chunk will write, worked out in memory: no database (it may run in a
-        thread beside the chunk before). New accounts get provisional (negative) ids, made real
-        when the plan is written (``_accounts_write``)."""
-        plan = _Plan(groups=groups, existing=existing, lead_ids=lead_ids, epoch=self._epoch, checked=checked)
-        counts = plan.counts
+    def _apply(self, groups: list[_Group]) -> list[int]:
+        """Plan and (unless a dry run) write one chunk. Returns the ids of updated leads."""
+        existing = self._existing([g.email_key for g in groups])
+        self.account_ids = IdPool(Account)
+        self.new_accounts: list[tuple[Any, ...]] = []
+        self.new_domains: list[tuple[str, int]] = []
+        self.new_name_keys: list[tuple[int, str]] = []  # (account id, name key) for the blocking index
         # One Lead object per surviving lead, shared when two emails lead to the same person.
-        survivors = plan.survivors
-        changed = plan.changed
+        survivors: dict[int, Lead] = {}
+        changed: dict[int, dict[str, list[Any]]] = {}
+        change_rows: dict[int, list[int]] = {}
+        new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]] = []
         for group in groups:
             lead = existing.get(group.email_key)
             first_rows = 0 if group.seen_before else 1
-            counts.merged += len(group.rows) - first_rows
+            self.counts.merged += len(group.rows) - first_rows
             if lead is None:
                 if group.seen_before:
                     continue  # dry run: its lead would have been created by an earlier chunk
-                ns, changes, how = self._plan_new(group, plan)
-                plan.new_leads.append((group, ns, changes, how))
-                counts.created += 1
+                ns, changes, how = self._plan_new(group)
+                new_leads.append((group, ns, changes, how))
+                self.counts.created += 1
                 continue
             lead = survivors.setdefault(lead.pk, lead)
             mine: dict[str, list[Any]] = {}
             for sub in group.subs:
                 _combine_changes(mine, lead_apply_fields(lead, sub, now=self.now))
             if lead.account_id is None and not self.dry_run:
-                self._link_account(lead, plan)
+                self._link_account(lead)
                 if lead.account_id is not None:
                     mine["account"] = [None, lead.account_id]
             _combine_changes(changed.setdefault(lead.pk, {}), mine)
-            plan.change_rows.setdefault(lead.pk, []).extend(r.number for r in group.rows)
+            change_rows.setdefault(lead.pk, []).extend(r.number for r in group.rows)
             if first_rows:
                 if mine:
-                    counts.updated += 1
+                    self.counts.updated += 1
                 else:
-                    counts.unchanged += 1
-        plan.updated_ids = [pk for pk, total in changed.items() if total]
-        if not self.dry_run:
-            self._lead_rows(plan)
-        return plan
+                    self.counts.unchanged += 1
+        updated_ids = [pk for pk, total in changed.items() if total]
+        if self.keep_preview:
+            self._keep_preview(new_leads, survivors)
+        if self.dry_run:
+            return []
+        self._write_accounts()
+        self._write_updates([survivors[pk] for pk in updated_ids], changed, change_rows)
+        created = self._insert_new(new_leads)
+        # Every row of a known person is a touch too, as a submission through the API is.
+        updated = [(existing[g.email_key], g) for g in groups if g.email_key in existing]
+        self._touch_and_hand_off(created, new_leads, updated, changed)
+        return updated_ids
 
     def _plan_fields(self, group: _Group) -> tuple[SimpleNamespace, dict[str, list[Any]]]:
         """A new lead's fields as a plain namespace (no model instance): lead_apply_fields per row."""
@@ -828,21 +663,37 @@ class LeadImport:
                 _combine_changes(changes, lead_apply_fields(ns, sub, now=self.now))  # type: ignore[arg-type]
         return ns, changes
 
-    def _plan_new(self, group: _Group, plan: _Plan) -> tuple[SimpleNamespace, dict[str, list[Any]], str]:
+    def _plan_new(self, group: _Group) -> tuple[SimpleNamespace, dict[str, list[Any]], str]:
         """A new lead as a plain namespace: its planned fields, and its account linked."""
         planned = group.planned or self._plan_fields(group)
-        # Copies: a chunk planned again (a retry, a plan made ahead and dropped) starts from the
-        # same fields.
+        # Copies: a chunk retried after a conflict plans its leads again from the same fields.
         ns, changes = SimpleNamespace(**vars(planned[0])), dict(planned[1])
-        how = self._link_account(ns, plan)
+        if self.dry_run:
+            found = self.index.match(email=ns.email, company=ns.company, website=ns.website)
+            how = found.how
+            if found.account_id is None and ns.company:
+                self._fake_account_id -= 1
+                self.index.remember(
+                    self._fake_account_id, name_key=company_key(ns.company), domain=found.domain
+                )
+                self.accounts[self._fake_account_id] = (ns.company, ns.industry, ns.company_size, ns.country)
+                self.counts.accounts_created += 1
+                how = "created"
+            ns.account_id = (
+                found.account_id
+                if found.account_id is not None
+                else (self._fake_account_id if how == "created" else None)
+            )
+        else:
+            how = self._link_account(ns)
         if ns.account_id is not None:
             changes["account"] = [None, ns.account_id]
         return ns, changes, how
 
-    def _link_account(self, lead: Any, plan: _Plan) -> str:
+    def _link_account(self, lead: Any) -> str:
         """``lead_link_account`` for a whole chunk: the same match, and the same account and domain
-        rows when none matches, but with a provisional id, and written in one statement per table
-        by ``_accounts_write`` (no ORM ``create`` and ``get_or_create`` per new company)."""
+        rows when none matches, but with reserved ids and written in one statement per table by
+        ``_write_accounts`` (no ORM ``create`` and ``get_or_create`` per new company)."""
         found = self.index.match(email=lead.email, company=lead.company, website=lead.website)
         if found.account_id is not None:
             lead.account_id = found.account_id
@@ -850,8 +701,7 @@ class LeadImport:
         if not lead.company:
             return found.how
         key = company_key(lead.company)
-        self._provisional -= 1
-        pk = self._provisional
+        pk = self.account_ids.take()
         values = dict(self.account_defaults)
         values.update(
             id=pk,
@@ -862,60 +712,21 @@ class LeadImport:
             country=lead.country,
             website=lead.website,
         )
-        plan.new_accounts.append([values[c] for c in self.account_columns])
+        self.new_accounts.append(tuple(values[c] for c in self.account_columns))
         if found.domain:
-            plan.new_domains.append((found.domain, pk))
-        plan.new_name_keys.append((pk, key))
+            self.new_domains.append((found.domain, pk))
+        self.new_name_keys.append((pk, key))
         self.index.remember(pk, name_key=key, domain=found.domain)
         lead.account_id = pk
         self.accounts[pk] = (lead.company, lead.industry, lead.company_size, lead.country)
-        plan.counts.accounts_created += 1
+        self.counts.accounts_created += 1
         return "created"
 
-    def _write(self, plan: _Plan) -> None:
-        """Write a chunk's plan, in the chunk's transaction."""
-        self._counts_add(plan.counts)
-        if self.keep_preview:
-            self._keep_preview(plan.new_leads, plan.survivors)
-        self._accounts_write(plan)
-        self._write_updates([plan.survivors[pk] for pk in plan.updated_ids], plan.changed, plan.change_rows)
-        created = self._insert_new(plan)
-        # Every row of a known person is a touch too, as a submission through the API is.
-        updated = [(plan.existing[g.email_key], g) for g in plan.groups if g.email_key in plan.existing]
-        self._touch_and_hand_off(created, plan.new_leads, updated, plan.changed)
-
-    def _counts_add(self, more: ImportCounts) -> None:
-        for name, value in vars(more).items():
-            setattr(self.counts, name, getattr(self.counts, name) + value)
-
-    def _accounts_write(self, plan: _Plan) -> None:
-        """The plan's new accounts and their domains, before the leads that point at them: their
-        provisional ids made real everywhere the plan (and the run's account index) holds them."""
-        if not plan.new_accounts:
-            return
-        i_id = self.account_columns.index("id")
-        provisional = [row[i_id] for row in plan.new_accounts]
-        real = dict(zip(provisional, ids_reserve(Account, len(provisional)), strict=True))
-        self.index.renumber(real, names=plan.new_name_keys, domains=plan.new_domains)
-        for row in plan.new_accounts:
-            row[i_id] = real[row[i_id]]
-        for pk in provisional:
-            self.accounts[real[pk]] = self.accounts.pop(pk)
-        new_domains = [(domain, real[pk]) for domain, pk in plan.new_domains]
-        new_name_keys = [(real[pk], key) for pk, key in plan.new_name_keys]
-        for _, ns, changes, _ in plan.new_leads:
-            if ns.account_id is not None and ns.account_id < 0:
-                ns.account_id = changes["account"][1] = real[ns.account_id]
-        i_account = self.lead_columns.index("account_id")
-        for row in plan.lead_rows:
-            if row[i_account] is not None and row[i_account] < 0:
-                row[i_account] = real[row[i_account]]
-        for pk, lead in plan.survivors.items():
-            if lead.account_id is not None and lead.account_id < 0:
-                lead.account_id = plan.changed[pk]["account"][1] = real[lead.account_id]
-
-        self.account_writer.write(plan.new_accounts)
-        if new_domains:
+    def _write_accounts(self) -> None:
+        """The chunk's new accounts and their domains, before the leads that point at them."""
+        if self.new_accounts:
+            self.account_writer.write(self.new_accounts)
+        if self.new_domains:
             table = connection.ops.quote_name(AccountDomain._meta.db_table)
             # get_or_create's semantics: a domain some account already has stays with it.
             if connection.vendor == "postgresql":
@@ -923,8 +734,12 @@ class LeadImport:
             else:
                 sql = f"INSERT OR IGNORE INTO {table} (domain, account_id) VALUES (%s, %s)"
             with connection.cursor() as cursor:
-                cursor.executemany(sql, new_domains)
-        AccountNameKey.write_for(new_name_keys)
+                cursor.executemany(sql, self.new_domains)
+        if self.new_name_keys:
+            AccountNameKey.write_for(self.new_name_keys)
+        self.new_accounts = []
+        self.new_name_keys = []
+        self.new_domains = []
 
     def _write_updates(
         self, leads: list[Lead], changed: dict[int, dict[str, list[Any]]], change_rows: dict[int, list[int]]
@@ -1056,17 +871,17 @@ class LeadImport:
             )
         return out
 
-    def _lead_rows(self, plan: _Plan) -> None:
-        """The plan's new leads qualified and built as rows (``plan.lead_rows``, ``stages``,
-        ``scorings``); no database."""
+    def _insert_new(
+        self, new_leads: list[tuple[_Group, SimpleNamespace, dict[str, list[Any]], str]]
+    ) -> list[tuple[int, str, str]]:
+        """Write the chunk's new leads; returns (id, stage, explanation) per lead, in order."""
         from accord.qualification.engine import evaluation_payload
         from accord.qualification.selectors import next_stage
 
-        new_leads = plan.new_leads
         if not new_leads:
-            return
+            return []
         evaluations = self._evaluate(new_leads)
-        ids = plan.lead_ids
+        ids = ids_reserve(Lead, len(new_leads))
         columns = self.lead_columns
         # One template row with the defaults; each lead overwrites its own columns by position.
         template = [self.lead_defaults.get(c) for c in columns]
@@ -1112,7 +927,7 @@ class LeadImport:
                 "scored_at",
             )
         )
-        adapt = self.adapt_datetime  # not connection.ops: this may run in the planning thread
+        adapt = connection.ops.adapt_datetimefield_value
         lead_rows = []
         stages = []
         scorings = []
@@ -1158,13 +973,6 @@ class LeadImport:
             lead_rows.append(row)
             stages.append(stage)
             scorings.append(scoring_text)
-        plan.lead_rows, plan.stages, plan.scorings = lead_rows, stages, scorings
-
-    def _insert_new(self, plan: _Plan) -> list[tuple[int, str, str]]:
-        """Write the plan's new leads; returns (id, stage, explanation) per lead, in order."""
-        new_leads, ids, lead_rows, stages = plan.new_leads, plan.lead_ids, plan.lead_rows, plan.stages
-        if not new_leads:
-            return []
         # Read before the COPYs hold the connection: building the touches then needs no database.
         touch_rows = IntakeTouchRows()
         if self._ahead is not None:
@@ -1177,7 +985,7 @@ class LeadImport:
         event_rows, audit_rows = self.lead_writer.write(
             lead_rows,
             meanwhile=lambda: (
-                self._intake_event_rows(ids, new_leads, stages, plan.scorings),
+                self._intake_event_rows(ids, new_leads, stages, scorings),
                 self._audit_rows(lead_rows),
             ),
         )
@@ -1193,7 +1001,6 @@ class LeadImport:
         # A new lead's first row is its first touch, written without looking for repeats.
         touchpoints_insert(first_touches, new_leads=True)
         self._hand_to_webhooks(ids)
-        i_explanation = self.lead_columns.index("explanation")
         return [
             (pk, stage, row[i_explanation]) for pk, stage, row in zip(ids, stages, lead_rows, strict=True)
         ]

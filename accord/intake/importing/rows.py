@@ -99,3 +99,25 @@ def ids_reserve(model: type[Any], count: int) -> list[int]:
         found = cursor.fetchone()
         start = max(top, found[0] if found else 0) + 1
         return list(range(start, start + count))
+
+
+class IdPool:
+    """Primary keys handed out one at a time inside one transaction, reserved in blocks."""
+
+    def __init__(self, model: type[Any], block: int = 256) -> None:
+        self.model = model
+        self.block = block
+        self._free: list[int] = []
+        self._next: int | None = None
+
+    def take(self) -> int:
+        if connection.vendor == "sqlite":
+            # max + 1 is ours while the transaction holds the write lock; the rows are written
+            # before anything else in this transaction inserts into the table.
+            if self._next is None:
+                self._next = ids_reserve(self.model, 1)[0]
+            pk, self._next = self._next, self._next + 1
+            return pk
+        if not self._free:
+            self._free = ids_reserve(self.model, self.block)[::-1]
+        return self._free.pop()

@@ -1,5 +1,5 @@
-"""An import at scale: the next chunk read while the database works on this one (``ReadAhead``) and
-planned while this one commits, and the lead table's statistics kept fresh as it grows."""
+"""An import at scale: the next chunk read while the database works on this one (``ReadAhead``), and
+the lead table's statistics kept fresh as it grows."""
 
 from __future__ import annotations
 
@@ -19,11 +19,7 @@ NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
 
 def _alive() -> list[threading.Thread]:
-    return [
-        t
-        for t in threading.enumerate()
-        if t.name == "accord-read-ahead" or t.name.startswith("accord-import-plan")
-    ]
+    return [t for t in threading.enumerate() if t.name == "accord-read-ahead"]
 
 
 def test_items_come_in_order_and_never_more_than_one_ahead():
@@ -146,7 +142,7 @@ def test_a_failing_chunk_stops_the_reading_thread_too(db, tmp_path, monkeypatch)
     path = tmp_path / "leads.csv"
     path.write_text(ROWS, encoding="utf-8")
 
-    def fail(self, groups, plan):
+    def fail(self, groups):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(LeadImport, "_chunk", fail)
@@ -190,102 +186,3 @@ def test_a_large_import_refreshes_the_lead_tables_statistics_as_it_grows_on_post
         # ANALYZE's cost on a wide table, wait for the finished import's).
         cursor.execute("SELECT attname FROM pg_stats WHERE tablename = 'leads_lead'")
         assert {name for (name,) in cursor.fetchall()} == {"id", "phone_key", "merged_into_id", "account_id"}
-
-
-# --- the next chunk planned while this one commits ---------------------------------------------------
-
-TWO_CHUNKS = (
-    "Email,First Name,Last Name,Company,Favourite Product\n"
-    "ada@acme.com,Ada,Lovelace,Acme,Beacon\n"
-    "bob@beta.io,Bob,Babbage,Beta,\n"
-    # The second chunk: a lead of the first (a custom field changes in place), and a new one.
-    "ada@acme.com,,Later,,Harbour\n"
-    "cy@gamma.io,Cy,Cerf,Gamma,\n"
-)
-
-
-def _two_chunks(tmp_path: Path, monkeypatch, meanwhile=None) -> tuple[dict, list[str]]:
-    """The two-chunk file imported reading ahead; ``meanwhile`` runs in the first chunk's transaction
-    right after the second chunk's plan was started. Returns the summary and how each chunk was
-    planned ("ahead" or "here")."""
-    planned: list[str] = []
-    plan_ahead, plan_here = LeadImport._plan_ahead, LeadImport._plan_here
-
-    def ahead(self):
-        future = plan_ahead(self)
-        if future is not None:
-            planned.append("ahead")
-            if meanwhile is not None:
-                meanwhile()
-        return future
-
-    def here(self, groups):
-        planned.append("here")
-        return plan_here(self, groups)
-
-    monkeypatch.setattr(LeadImport, "_plan_ahead", ahead)
-    monkeypatch.setattr(LeadImport, "_plan_here", here)
-    path = tmp_path / "leads.csv"
-    path.write_text(TWO_CHUNKS, encoding="utf-8")
-    summary = LeadImport(
-        path=path, source=None, now=NOW, error_path=tmp_path / "e.csv", chunk_rows=2, read_ahead=True
-    ).run()
-    return summary, planned
-
-
-def test_the_next_chunk_is_planned_while_this_one_commits_and_its_accounts_get_real_ids(
-    db, tmp_path, monkeypatch
-):
-    from accord.leads.models import Account
-
-    summary, planned = _two_chunks(tmp_path, monkeypatch)
-    assert planned == ["here", "ahead"]  # the second chunk's plan, made ahead, was written as it was
-    assert (summary["created"], summary["merged"], summary["accounts_created"]) == (3, 1, 3)
-    leads = dict(Lead.objects.values_list("email_key", "account__name"))
-    assert leads == {"ada@acme.com": "Acme", "bob@beta.io": "Beta", "cy@gamma.io": "Gamma"}
-    # The provisional ids of the accounts planned ahead were made real everywhere.
-    assert min(Account.objects.values_list("pk", flat=True)) > 0
-    ada = Lead.objects.get(email_key="ada@acme.com")
-    assert (ada.last_name, ada.custom) == ("Later", {"favourite_product": "Harbour"})
-    assert not _alive()
-
-
-def test_a_plan_made_ahead_is_made_again_when_a_lead_it_read_changed_before_its_chunk(
-    db, tmp_path, monkeypatch
-):
-    from accord.core.models import Event
-
-    def edit():  # someone edits ada after the import read her for the second chunk
-        Lead.objects.filter(email_key="ada@acme.com").update(last_name="Edited")
-
-    summary, planned = _two_chunks(tmp_path, monkeypatch, edit)
-    assert planned == ["here", "ahead", "here"]
-    ada = Lead.objects.get(email_key="ada@acme.com")
-    assert ada.last_name == "Later"
-    update = Event.objects.get(type="lead.updated", subject_id=ada.pk)
-    assert update.payload["changes"]["last_name"] == ["Edited", "Later"]  # not the stale "Lovelace"
-    assert dict(Lead.objects.values_list("email_key", "account__name"))["cy@gamma.io"] == "Gamma"
-    assert summary["accounts_created"] == 3
-
-
-def test_a_lead_created_after_the_look_ahead_is_updated_not_duplicated(db, tmp_path, monkeypatch):
-    def create():  # the API makes cy's lead after the import looked for the second chunk's emails
-        Lead.objects.create(email="cy@gamma.io", email_key="cy@gamma.io", last_name="Api")
-
-    summary, planned = _two_chunks(tmp_path, monkeypatch, create)
-    # The plan made ahead took cy for new; its insert conflicted and the chunk was planned again.
-    assert planned[:2] == ["here", "ahead"] and planned[-1] == "here"
-    assert (summary["created"], summary["updated"], summary["merged"]) == (2, 1, 1)
-    assert Lead.objects.filter(email_key="cy@gamma.io").count() == 1
-    cy = Lead.objects.get(email_key="cy@gamma.io")
-    assert (cy.first_name, cy.last_name, cy.account.name) == ("Cy", "Cerf", "Gamma")
-
-
-def test_a_plan_made_ahead_stands_when_only_a_leads_score_changed_before_its_chunk(db, tmp_path, monkeypatch):
-    def rescore():  # as the chunk before re-scores the leads it updated, after its commit
-        Lead.objects.filter(email_key="ada@acme.com").update(score=77, fit_score=70, stage="mql")
-
-    _, planned = _two_chunks(tmp_path, monkeypatch, rescore)
-    assert planned == ["here", "ahead"]  # not planned again: a plan reads no score
-    ada = Lead.objects.get(email_key="ada@acme.com")
-    assert (ada.last_name, ada.score, ada.fit_score, ada.stage) == ("Later", 77, 70, "mql")
